@@ -1,0 +1,75 @@
+//! Audio: 16-bit mono PCM, WAV files (through hound) and the WAV header for
+//! streams of unknown length.
+
+pub mod wav;
+
+/// Formats Herald can return.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum AudioFormat {
+    #[default]
+    Wav,
+    /// Raw s16le mono samples.
+    Pcm,
+}
+
+impl AudioFormat {
+    pub fn content_type(self, sample_rate: u32) -> String {
+        match self {
+            Self::Wav => "audio/wav".into(),
+            Self::Pcm => {
+                format!("audio/L16; rate={sample_rate}; channels=1; endianness=little-endian")
+            }
+        }
+    }
+
+    /// The header that starts a stream of unknown length in this format.
+    pub fn stream_header(self, sample_rate: u32) -> Vec<u8> {
+        match self {
+            Self::Wav => wav::streaming_header(sample_rate).to_vec(),
+            Self::Pcm => Vec::new(),
+        }
+    }
+}
+
+/// Samples as little-endian bytes.
+pub fn to_le_bytes(samples: &[i16]) -> Vec<u8> {
+    samples.iter().flat_map(|s| s.to_le_bytes()).collect()
+}
+
+/// `ms` milliseconds of silence.
+pub fn silence(ms: u32, sample_rate: u32) -> Vec<i16> {
+    vec![0; (sample_rate as u64 * ms as u64 / 1000) as usize]
+}
+
+/// Samples to seconds.
+pub fn seconds(samples: u64, sample_rate: u32) -> f64 {
+    samples as f64 / sample_rate as f64
+}
+
+/// Root-mean-square level, 0.0 for silence, 1.0 for full scale.
+pub fn rms(samples: &[i16]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = samples
+        .iter()
+        .map(|&s| (s as f64 / i16::MAX as f64).powi(2))
+        .sum();
+    (sum / samples.len() as f64).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silence_and_levels() {
+        assert_eq!(silence(500, 22050).len(), 11025);
+        assert_eq!(rms(&silence(10, 22050)), 0.0);
+        assert!((rms(&[i16::MAX, i16::MIN + 1]) - 1.0).abs() < 1e-9);
+        assert_eq!(to_le_bytes(&[1, -2]), [1, 0, 0xFE, 0xFF]);
+    }
+}

@@ -1,0 +1,350 @@
+//! Segment entries: PCM plus marks, checksummed, LRU-evicted.
+
+use super::atomic;
+use crate::engine::{Mark, MarkKind};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+const MAGIC: &[u8; 8] = b"HRLDSEG1";
+const MARK_BYTES: usize = 17;
+const CHECKSUM_BYTES: usize = 32;
+
+/// The key of a segment: a BLAKE3 hash of everything that shapes its audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SegmentKey([u8; 32]);
+
+impl SegmentKey {
+    pub fn new(
+        engine_id: &str,
+        engine_version: &str,
+        voice: &str,
+        rate: u32,
+        pitch: u32,
+        text: &str,
+    ) -> Self {
+        let mut hasher = blake3::Hasher::new();
+        for field in [
+            engine_id,
+            engine_version,
+            voice,
+            &rate.to_string(),
+            &pitch.to_string(),
+            text,
+        ] {
+            hasher.update(&(field.len() as u64).to_le_bytes());
+            hasher.update(field.as_bytes());
+        }
+        Self(*hasher.finalize().as_bytes())
+    }
+
+    pub fn hex(&self) -> String {
+        blake3::Hash::from_bytes(self.0).to_hex().to_string()
+    }
+}
+
+/// A synthesized segment: mono s16 audio and the marks inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub sample_rate: u32,
+    pub samples: Vec<i16>,
+    pub marks: Vec<Mark>,
+}
+
+impl Segment {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            24 + self.marks.len() * MARK_BYTES + self.samples.len() * 2 + CHECKSUM_BYTES,
+        );
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.sample_rate.to_le_bytes());
+        out.extend_from_slice(&(self.marks.len() as u32).to_le_bytes());
+        for m in &self.marks {
+            out.push(match m.kind {
+                MarkKind::Word => 0,
+                MarkKind::Sentence => 1,
+            });
+            out.extend_from_slice(&m.text_offset.to_le_bytes());
+            out.extend_from_slice(&m.text_len.to_le_bytes());
+            out.extend_from_slice(&m.sample.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.samples.len() as u64).to_le_bytes());
+        out.extend(self.samples.iter().flat_map(|s| s.to_le_bytes()));
+        let checksum = blake3::hash(&out);
+        out.extend_from_slice(checksum.as_bytes());
+        out
+    }
+
+    /// Decodes and verifies an entry; `None` if it is corrupt in any way.
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let (body, checksum) = bytes.split_at_checked(bytes.len().checked_sub(CHECKSUM_BYTES)?)?;
+        if blake3::hash(body).as_bytes() != checksum {
+            return None;
+        }
+        let mut r = Reader(body);
+        if r.take(8)? != MAGIC {
+            return None;
+        }
+        let sample_rate = u32::from_le_bytes(r.array()?);
+        let mark_count = u32::from_le_bytes(r.array()?) as usize;
+        let mut marks = Vec::with_capacity(mark_count.min(body.len() / MARK_BYTES));
+        for _ in 0..mark_count {
+            let kind = match r.take(1)?[0] {
+                0 => MarkKind::Word,
+                1 => MarkKind::Sentence,
+                _ => return None,
+            };
+            let text_offset = u32::from_le_bytes(r.array()?);
+            let text_len = u32::from_le_bytes(r.array()?);
+            let sample = u64::from_le_bytes(r.array()?);
+            marks.push(Mark {
+                kind,
+                text_offset,
+                text_len,
+                sample,
+            });
+        }
+        let sample_count = u64::from_le_bytes(r.array()?) as usize;
+        let pcm = r.take(sample_count.checked_mul(2)?)?;
+        let samples = pcm
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        r.0.is_empty().then_some(Self {
+            sample_rate,
+            samples,
+            marks,
+        })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = self.0.split_at_checked(n)?;
+        self.0 = tail;
+        Some(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+}
+
+/// The on-disk segment cache.
+#[derive(Debug)]
+pub struct SegmentCache {
+    dir: PathBuf,
+    capacity_bytes: u64,
+    used_bytes: AtomicU64,
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub corrupt: AtomicU64,
+}
+
+impl SegmentCache {
+    /// Opens (creating) the cache under `dir/segments`.
+    pub fn open(dir: &Path, capacity_bytes: u64) -> io::Result<Self> {
+        let dir = dir.join("segments");
+        std::fs::create_dir_all(&dir)?;
+        let used = entries(&dir)?.iter().map(|e| e.1).sum();
+        Ok(Self {
+            dir,
+            capacity_bytes,
+            used_bytes: AtomicU64::new(used),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            corrupt: AtomicU64::new(0),
+        })
+    }
+
+    fn path(&self, key: &SegmentKey) -> PathBuf {
+        let hex = key.hex();
+        self.dir.join(&hex[..2]).join(format!("{hex}.seg"))
+    }
+
+    /// The segment for `key`, if cached and intact. Marks it recently used.
+    pub fn get(&self, key: &SegmentKey) -> Option<Segment> {
+        let path = self.path(key);
+        let Ok(bytes) = std::fs::read(&path) else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        match Segment::decode(&bytes) {
+            Some(segment) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                if let Ok(file) = std::fs::File::options().append(true).open(&path) {
+                    let _ = file.set_modified(SystemTime::now());
+                }
+                Some(segment)
+            }
+            None => {
+                tracing::warn!(path = %path.display(), "corrupt cache entry discarded");
+                self.corrupt.fetch_add(1, Ordering::Relaxed);
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                if std::fs::remove_file(&path).is_ok() {
+                    self.used_bytes.fetch_sub(
+                        (bytes.len() as u64).min(self.used_bytes.load(Ordering::Relaxed)),
+                        Ordering::Relaxed,
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// True if an entry exists for `key` (not verified).
+    pub fn contains(&self, key: &SegmentKey) -> bool {
+        self.path(key).exists()
+    }
+
+    /// Stores a segment atomically, then evicts old entries beyond the cap.
+    pub fn put(&self, key: &SegmentKey, segment: &Segment) -> io::Result<()> {
+        let bytes = segment.encode();
+        let path = self.path(key);
+        let previous = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        atomic::write(&path, &bytes)?;
+        self.used_bytes
+            .fetch_add(bytes.len() as u64, Ordering::SeqCst);
+        let _ = self
+            .used_bytes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+                Some(used.saturating_sub(previous))
+            });
+        if self.used_bytes() > self.capacity_bytes {
+            self.evict()?;
+        }
+        Ok(())
+    }
+
+    /// Bytes currently stored.
+    pub fn used_bytes(&self) -> u64 {
+        self.used_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Deletes least-recently-used entries until the cache is within 90% of its cap.
+    fn evict(&self) -> io::Result<()> {
+        let mut all = entries(&self.dir)?;
+        all.sort_by_key(|e| e.2);
+        let mut used: u64 = all.iter().map(|e| e.1).sum();
+        let target = self.capacity_bytes / 10 * 9;
+        for (path, size, _) in all {
+            if used <= target {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                used -= size;
+            }
+        }
+        self.used_bytes.store(used, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Every entry under `dir`: (path, size, last use).
+fn entries(dir: &Path) -> io::Result<Vec<(PathBuf, u64, SystemTime)>> {
+    let mut out = Vec::new();
+    for shard in std::fs::read_dir(dir)? {
+        let shard = shard?;
+        if !shard.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(shard.path())? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if entry.path().extension().is_some_and(|e| e == "seg") {
+                out.push((
+                    entry.path(),
+                    meta.len(),
+                    meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(n: usize) -> Segment {
+        Segment {
+            sample_rate: 22050,
+            samples: (0..n).map(|i| i as i16).collect(),
+            marks: vec![Mark {
+                kind: MarkKind::Word,
+                text_offset: 0,
+                text_len: 5,
+                sample: 10,
+            }],
+        }
+    }
+
+    fn key(text: &str) -> SegmentKey {
+        SegmentKey::new("espeak-ng", "1.51", "espeak:en", 175, 50, text)
+    }
+
+    #[test]
+    fn stores_and_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = SegmentCache::open(dir.path(), 1 << 30).unwrap();
+        assert!(cache.get(&key("a")).is_none());
+        cache.put(&key("a"), &segment(100)).unwrap();
+        assert_eq!(cache.get(&key("a")), Some(segment(100)));
+        // Corrupt one byte: the entry is discarded, not served.
+        let path = cache.path(&key("a"));
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[30] ^= 0xFF;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(cache.get(&key("a")).is_none());
+        assert!(!path.exists());
+        assert_eq!(cache.corrupt.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn truncated_entries_are_rejected() {
+        let bytes = segment(10).encode();
+        for len in [0, 10, bytes.len() - 1] {
+            assert!(Segment::decode(&bytes[..len]).is_none());
+        }
+    }
+
+    #[test]
+    fn keys_change_with_every_input() {
+        let base = key("hello");
+        assert_ne!(
+            base,
+            SegmentKey::new("espeak-ng", "1.52", "espeak:en", 175, 50, "hello")
+        );
+        assert_ne!(
+            base,
+            SegmentKey::new("espeak-ng", "1.51", "espeak:en", 176, 50, "hello")
+        );
+        assert_ne!(base, key("hello "));
+    }
+
+    #[test]
+    fn evicts_least_recently_used_beyond_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry_size = segment(1000).encode().len() as u64;
+        let cache = SegmentCache::open(dir.path(), entry_size * 3).unwrap();
+        for (i, name) in ["old", "mid", "new"].iter().enumerate() {
+            cache.put(&key(name), &segment(1000)).unwrap();
+            let when =
+                SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
+            std::fs::File::options()
+                .append(true)
+                .open(cache.path(&key(name)))
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+        cache.put(&key("newest"), &segment(1000)).unwrap();
+        assert!(!cache.contains(&key("old")));
+        assert!(cache.contains(&key("newest")));
+        assert!(cache.used_bytes() <= entry_size * 3);
+    }
+}

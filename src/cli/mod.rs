@@ -1,0 +1,215 @@
+//! The command line: `herald serve | synth | plan | voices | speak`, plus the
+//! hidden `herald worker` that hosts an engine for the pool.
+//!
+//! Exit codes: 0 success, 1 failure while working, 2 bad input or usage.
+
+mod commands;
+mod input;
+
+use crate::settings::Settings;
+use crate::speech::{Pitch, Rate, SpeechOptions};
+use crate::text::LangTag;
+use crate::voice::VoiceId;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "herald",
+    version,
+    about = "Multilingual text-to-speech and accessible reading"
+)]
+pub struct Cli {
+    /// Settings file (default: ./herald.toml if present).
+    #[arg(long, global = true, env = "HERALD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Synthesize a statement to a WAV file.
+    Synth(SynthArgs),
+    /// Show how a statement will be spoken: paragraphs, sentences, languages, voices.
+    Plan(PlanArgs),
+    /// List the installed voices.
+    Voices(VoicesArgs),
+    /// Speak a statement aloud through the platform's speech service.
+    Speak(SpeakArgs),
+    /// Host a speech engine for the worker pool (internal).
+    #[command(hide = true)]
+    Worker {
+        #[arg(long, default_value = "espeak-ng")]
+        engine: String,
+    },
+}
+
+/// Flags that override settings; unset flags leave lower layers alone.
+#[derive(Debug, Args, Serialize)]
+struct SettingsFlags {
+    /// Cache directory (segments and documents).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_dir: Option<PathBuf>,
+    /// Worker processes (default: one per core).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Input file, or `-` for standard input.
+    #[arg(default_value = "-")]
+    input: PathBuf,
+    /// Input format (default: from the file extension, else text).
+    #[arg(long, value_parser = ["text", "markdown"])]
+    format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct SpeechArgs {
+    /// Language of the whole text (BCP-47), instead of detecting it.
+    #[arg(long, value_parser = |s: &str| LangTag::parse(s).map_err(|e| e.to_string()))]
+    lang: Option<LangTag>,
+    /// Voice id for the whole text (see `herald voices`).
+    #[arg(long, value_parser = |s: &str| VoiceId::parse(s).map_err(|e| e.to_string()))]
+    voice: Option<VoiceId>,
+    /// Words per minute, 80–600.
+    #[arg(long, default_value_t = 175, value_parser = |s: &str| s.parse::<u32>().map_err(|e| e.to_string()).and_then(|n| Rate::new(n).map(|_| n).map_err(|e| e.to_string())))]
+    rate: u32,
+    /// Pitch, 0–100.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pitch: u32,
+}
+
+impl SpeechArgs {
+    fn options(&self) -> SpeechOptions {
+        SpeechOptions {
+            lang: self.lang.clone(),
+            voice: self.voice.clone(),
+            rate: Rate::new(self.rate).expect("validated by clap"),
+            pitch: Pitch::new(self.pitch).expect("validated by clap"),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct SynthArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output WAV file.
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    speech: SpeechArgs,
+    #[command(flatten)]
+    settings: SettingsFlags,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON instead of a readable outline.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    speech: SpeechArgs,
+    #[command(flatten)]
+    settings: SettingsFlags,
+}
+
+#[derive(Debug, Args)]
+struct VoicesArgs {
+    /// Only voices for this language.
+    #[arg(long, value_parser = |s: &str| LangTag::parse(s).map_err(|e| e.to_string()))]
+    lang: Option<LangTag>,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    settings: SettingsFlags,
+}
+
+#[derive(Debug, Args)]
+struct SpeakArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    speech: SpeechArgs,
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Worker { engine } = &cli.command {
+        return ExitCode::from(crate::engine::worker::run(engine) as u8);
+    }
+    init_tracing();
+    let load = |flags: &SettingsFlags, addr: Option<std::net::SocketAddr>| {
+        let mut overrides = serde_json::to_value(flags).expect("flags serialize");
+        if let Some(addr) = addr {
+            overrides["addr"] = serde_json::Value::String(addr.to_string());
+        }
+        Settings::load(cli.config.as_deref(), overrides)
+    };
+    let result = match &cli.command {
+        Command::Synth(args) => load(&args.settings, None)
+            .map_err(fail)
+            .and_then(|s| commands::synth(s, args)),
+        Command::Plan(args) => load(&args.settings, None)
+            .map_err(fail)
+            .and_then(|s| commands::plan(s, args)),
+        Command::Voices(args) => load(&args.settings, None)
+            .map_err(fail)
+            .and_then(|s| commands::voices(s, args)),
+        Command::Speak(args) => commands::speak(args),
+        Command::Worker { .. } => unreachable!("handled above"),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("herald: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// A command's failure: a one-line message and an exit code.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn input(message: impl std::fmt::Display) -> Self {
+        Self {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+
+    fn runtime(message: impl std::fmt::Display) -> Self {
+        Self {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+fn fail(error: Box<figment::Error>) -> Failure {
+    Failure::input(format!("settings: {error}"))
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
+        .unwrap_or_else(|_| "herald=info,tower_http=info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,71 @@
+//! Raw bindings to the parts of libespeak-ng (`speak_lib.h`, API revision 12)
+//! that Herald uses. Written by hand: the surface is small and stable.
+
+use std::os::raw::{c_char, c_int, c_short, c_uchar, c_uint, c_void};
+
+pub const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
+pub const INITIALIZE_DONT_EXIT: c_int = 0x8000;
+pub const CHARS_UTF8: c_uint = 1;
+pub const ENDPAUSE: c_uint = 0x1000;
+pub const POS_CHARACTER: c_int = 1;
+pub const EE_OK: c_int = 0;
+pub const PARAM_RATE: c_int = 1;
+pub const PARAM_PITCH: c_int = 3;
+
+pub const EVENT_LIST_TERMINATED: c_int = 0;
+pub const EVENT_WORD: c_int = 1;
+pub const EVENT_SENTENCE: c_int = 2;
+
+#[repr(C)]
+pub struct Event {
+    pub kind: c_int,
+    pub unique_identifier: c_uint,
+    pub text_position: c_int,
+    pub length: c_int,
+    pub audio_position: c_int,
+    pub sample: c_int,
+    pub user_data: *mut c_void,
+    pub id: [u8; 8],
+}
+
+#[repr(C)]
+pub struct Voice {
+    pub name: *const c_char,
+    pub languages: *const c_char,
+    pub identifier: *const c_char,
+    pub gender: c_uchar,
+    pub age: c_uchar,
+    pub variant: c_uchar,
+    pub xx1: c_uchar,
+    pub score: c_int,
+    pub spare: *mut c_void,
+}
+
+pub type SynthCallback =
+    unsafe extern "C" fn(wav: *mut c_short, samples: c_int, events: *mut Event) -> c_int;
+
+#[link(name = "espeak-ng")]
+extern "C" {
+    pub fn espeak_Initialize(
+        output: c_int,
+        buflength: c_int,
+        path: *const c_char,
+        options: c_int,
+    ) -> c_int;
+    pub fn espeak_SetSynthCallback(callback: SynthCallback);
+    pub fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
+    pub fn espeak_SetParameter(parameter: c_int, value: c_int, relative: c_int) -> c_int;
+    pub fn espeak_Synth(
+        text: *const c_void,
+        size: usize,
+        position: c_uint,
+        position_type: c_int,
+        end_position: c_uint,
+        flags: c_uint,
+        unique_identifier: *mut c_uint,
+        user_data: *mut c_void,
+    ) -> c_int;
+    pub fn espeak_Synchronize() -> c_int;
+    pub fn espeak_ListVoices(spec: *mut Voice) -> *const *const Voice;
+    pub fn espeak_Info(path_data: *mut *const c_char) -> *const c_char;
+}

@@ -1,0 +1,335 @@
+//! The supervised pool of worker processes.
+//!
+//! Jobs (one utterance each) go into one bounded queue shared by all
+//! requests; each worker slot has a supervisor task that takes the next job,
+//! streams the worker's frames back to the job's receiver, and restarts the
+//! worker when it dies or overruns the deadline. A crash fails only the job
+//! in progress. Dropping a job's receiver cancels it: queued jobs are skipped,
+//! a running one is aborted inside the engine callback.
+
+use super::protocol::{read_frame_async, FromWorker, Hello, ProtocolError, ToWorker};
+use super::{EngineError, Mark, Outcome, SynthesisRequest};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+
+/// How to start workers and how many.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// The Herald binary (it hosts workers as `herald worker`).
+    pub program: PathBuf,
+    pub engine: String,
+    pub workers: usize,
+    /// Utterances waiting for a worker, across all requests.
+    pub queue_capacity: usize,
+    /// A worker silent for this long on one utterance is killed.
+    pub deadline: Duration,
+}
+
+impl PoolConfig {
+    /// Workers run by this same executable, one per core.
+    pub fn for_current_exe() -> std::io::Result<Self> {
+        Ok(Self {
+            program: std::env::current_exe()?,
+            engine: super::espeak::Espeak::ID.into(),
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            queue_capacity: 1024,
+            deadline: Duration::from_secs(30),
+        })
+    }
+}
+
+/// What a job's receiver gets, in order; `Done` or `Failed` comes last.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Audio(Vec<i16>),
+    Mark(Mark),
+    Done(Outcome),
+    Failed(JobError),
+}
+
+/// Why a job produced no (complete) audio.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum JobError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("the speech engine crashed on this text ({0})")]
+    WorkerCrashed(String),
+    #[error("the speech engine took longer than {0:?} on this text")]
+    Timeout(Duration),
+    #[error("the synthesis queue is full")]
+    QueueFull,
+    #[error("the worker pool is shut down")]
+    Closed,
+}
+
+/// Counters for `/metrics` and tests.
+#[derive(Debug, Default)]
+pub struct PoolStats {
+    pub live_workers: AtomicUsize,
+    pub busy_workers: AtomicUsize,
+    pub jobs_completed: AtomicU64,
+    pub jobs_failed: AtomicU64,
+    pub jobs_cancelled: AtomicU64,
+    pub worker_restarts: AtomicU64,
+    pub synthesis_micros: AtomicU64,
+}
+
+struct Job {
+    request: SynthesisRequest,
+    events: mpsc::UnboundedSender<JobEvent>,
+}
+
+/// A running pool. Cheap to share behind an `Arc`.
+pub struct Pool {
+    jobs: async_channel::Sender<Job>,
+    hello: Hello,
+    stats: Arc<PoolStats>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("could not start a worker `{program} worker`: {reason}")]
+    Start { program: String, reason: String },
+}
+
+impl Pool {
+    /// Starts the workers; fails if the first one cannot start and greet.
+    pub async fn start(config: PoolConfig) -> Result<Self, PoolError> {
+        let first = WorkerProcess::spawn(&config)
+            .await
+            .map_err(|reason| PoolError::Start {
+                program: config.program.display().to_string(),
+                reason,
+            })?;
+        let hello = first.hello.clone();
+        let (jobs, queue) = async_channel::bounded(config.queue_capacity.max(1));
+        let stats = Arc::new(PoolStats::default());
+        let config = Arc::new(config);
+        let mut first = Some(first);
+        for slot in 0..config.workers.max(1) {
+            let supervisor = Supervisor {
+                slot,
+                config: Arc::clone(&config),
+                queue: queue.clone(),
+                stats: Arc::clone(&stats),
+            };
+            tokio::spawn(supervisor.run(first.take()));
+        }
+        Ok(Self { jobs, hello, stats })
+    }
+
+    /// The engine the workers host and its voices.
+    pub fn hello(&self) -> &Hello {
+        &self.hello
+    }
+
+    pub fn stats(&self) -> &PoolStats {
+        &self.stats
+    }
+
+    /// Utterances waiting for a worker.
+    pub fn queue_depth(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Queues one utterance. Events arrive on the returned receiver; drop it
+    /// to cancel.
+    pub fn submit(
+        &self,
+        request: SynthesisRequest,
+    ) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
+        let (events, receiver) = mpsc::unbounded_channel();
+        self.jobs
+            .try_send(Job { request, events })
+            .map_err(|e| match e {
+                async_channel::TrySendError::Full(_) => JobError::QueueFull,
+                async_channel::TrySendError::Closed(_) => JobError::Closed,
+            })?;
+        Ok(receiver)
+    }
+}
+
+/// Keeps one worker slot filled and feeds it jobs.
+struct Supervisor {
+    slot: usize,
+    config: Arc<PoolConfig>,
+    queue: async_channel::Receiver<Job>,
+    stats: Arc<PoolStats>,
+}
+
+impl Supervisor {
+    async fn run(self, mut first: Option<WorkerProcess>) {
+        let mut failures_in_a_row = 0u32;
+        loop {
+            let worker = match first.take() {
+                Some(worker) => worker,
+                None => match WorkerProcess::spawn(&self.config).await {
+                    Ok(worker) => worker,
+                    Err(reason) => {
+                        failures_in_a_row += 1;
+                        tracing::error!(slot = self.slot, %reason, "worker failed to start");
+                        tokio::time::sleep(Duration::from_millis(
+                            100 * 2u64.pow(failures_in_a_row.min(6)),
+                        ))
+                        .await;
+                        continue;
+                    }
+                },
+            };
+            failures_in_a_row = 0;
+            self.stats.live_workers.fetch_add(1, Ordering::SeqCst);
+            let ended = self.serve(worker).await;
+            self.stats.live_workers.fetch_sub(1, Ordering::SeqCst);
+            if ended {
+                return;
+            }
+            self.stats.worker_restarts.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Runs jobs on `worker` until it dies (returns false) or the pool closes (true).
+    async fn serve(&self, mut worker: WorkerProcess) -> bool {
+        while let Ok(job) = self.queue.recv().await {
+            if job.events.is_closed() {
+                self.stats.jobs_cancelled.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            self.stats.busy_workers.fetch_add(1, Ordering::SeqCst);
+            let started = Instant::now();
+            let result = worker.run(&job, self.config.deadline).await;
+            self.stats.busy_workers.fetch_sub(1, Ordering::SeqCst);
+            self.stats
+                .synthesis_micros
+                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            let counter = match &result {
+                Ok(true) => &self.stats.jobs_completed,
+                Ok(false) => &self.stats.jobs_cancelled,
+                Err(_) => &self.stats.jobs_failed,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            if let Err(error) = result {
+                tracing::warn!(slot = self.slot, %error, chars = job.request.text.chars().count(), "worker lost; restarting");
+                let _ = job.events.send(JobEvent::Failed(error));
+                worker.kill().await;
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A live worker process and the frames it sends.
+struct WorkerProcess {
+    child: Child,
+    stdin: ChildStdin,
+    frames: mpsc::Receiver<Result<FromWorker, ProtocolError>>,
+    hello: Hello,
+}
+
+impl WorkerProcess {
+    async fn spawn(config: &PoolConfig) -> Result<Self, String> {
+        let mut child = Command::new(&config.program)
+            .args(["worker", "--engine", &config.engine])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let (tx, mut frames) = mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                let frame = match read_frame_async(&mut stdout).await {
+                    Ok(Some((tag, payload))) => FromWorker::decode(tag, &payload),
+                    Ok(None) => break,
+                    Err(error) => Err(error),
+                };
+                let failed = frame.is_err();
+                if tx.send(frame).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let greeting = tokio::time::timeout(Duration::from_secs(10), frames.recv()).await;
+        match greeting {
+            Ok(Some(Ok(FromWorker::Hello(hello)))) => Ok(Self {
+                child,
+                stdin,
+                frames,
+                hello: *hello,
+            }),
+            Ok(Some(Ok(FromWorker::Failed(error)))) => Err(error.to_string()),
+            Ok(Some(Ok(other))) => Err(format!("unexpected first frame {other:?}")),
+            Ok(Some(Err(error))) => Err(error.to_string()),
+            Ok(None) => Err(exit_reason(&mut child).await),
+            Err(_) => Err("no greeting within 10 s".into()),
+        }
+    }
+
+    /// Runs one job. `Ok(true)`: finished (even with an engine error, which
+    /// was forwarded); `Ok(false)`: cancelled; `Err`: the worker is lost.
+    async fn run(&mut self, job: &Job, deadline: Duration) -> Result<bool, JobError> {
+        let frame = ToWorker::Synthesize(job.request.clone()).encode();
+        if self.stdin.write_all(&frame).await.is_err() || self.stdin.flush().await.is_err() {
+            return Err(JobError::WorkerCrashed(exit_reason(&mut self.child).await));
+        }
+        let mut cancelled = false;
+        let timer = tokio::time::sleep(deadline);
+        tokio::pin!(timer);
+        loop {
+            tokio::select! {
+                frame = self.frames.recv() => match frame {
+                    Some(Ok(FromWorker::Audio(samples))) => {
+                        timer.as_mut().reset(tokio::time::Instant::now() + deadline);
+                        let _ = job.events.send(JobEvent::Audio(samples));
+                    }
+                    Some(Ok(FromWorker::Mark(mark))) => { let _ = job.events.send(JobEvent::Mark(mark)); }
+                    Some(Ok(FromWorker::Done(outcome))) => {
+                        let _ = job.events.send(JobEvent::Done(outcome));
+                        return Ok(!cancelled);
+                    }
+                    Some(Ok(FromWorker::Failed(error))) => {
+                        let _ = job.events.send(JobEvent::Failed(error.into()));
+                        return Ok(true);
+                    }
+                    Some(Ok(FromWorker::Hello(_))) => return Err(JobError::WorkerCrashed("protocol error: second greeting".into())),
+                    Some(Err(error)) => return Err(JobError::WorkerCrashed(format!("protocol error: {error}"))),
+                    None => return Err(JobError::WorkerCrashed(exit_reason(&mut self.child).await)),
+                },
+                _ = job.events.closed(), if !cancelled => {
+                    cancelled = true;
+                    let _ = self.stdin.write_all(&ToWorker::Cancel.encode()).await;
+                    let _ = self.stdin.flush().await;
+                }
+                _ = &mut timer => return Err(JobError::Timeout(deadline)),
+            }
+        }
+    }
+
+    async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Describes how a worker process ended ("killed by signal 6").
+async fn exit_reason(child: &mut Child) -> String {
+    match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
+        Ok(Ok(status)) => {
+            use std::os::unix::process::ExitStatusExt;
+            match status.signal() {
+                Some(signal) => format!("worker killed by signal {signal}"),
+                None => format!("worker exited with {status}"),
+            }
+        }
+        Ok(Err(error)) => format!("worker lost: {error}"),
+        Err(_) => "worker stopped answering".into(),
+    }
+}

@@ -1,0 +1,101 @@
+//! The worker process (`herald worker`): hosts one engine, answers the
+//! framed protocol on stdin/stdout, one synthesis at a time.
+//!
+//! A reader thread watches stdin so that a `Cancel` (or the server going
+//! away) aborts the synthesis in progress from inside the engine callback.
+//! The worker dies with its parent (`PR_SET_PDEATHSIG`).
+
+use super::protocol::{encode_audio, read_frame, write_frame, FromWorker, Hello, ToWorker};
+use super::{registry, EngineError, Flow, SynthEvent};
+use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+
+/// Runs the worker loop until stdin closes. Returns the process exit code.
+pub fn run(engine_id: &str) -> i32 {
+    die_with_parent();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut engine = match registry::build(engine_id) {
+        Ok(engine) => engine,
+        Err(error) => {
+            let _ = write_frame(&mut out, &FromWorker::Failed(error).encode());
+            return 1;
+        }
+    };
+    let hello = Hello {
+        info: engine.info().clone(),
+        voices: engine.voices(),
+    };
+    if write_frame(&mut out, &FromWorker::Hello(Box::new(hello)).encode()).is_err() {
+        return 1;
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let requests = spawn_reader(Arc::clone(&cancel));
+    for request in requests {
+        cancel.store(false, Ordering::SeqCst);
+        let mut broken = false;
+        let mut sink = |event: SynthEvent<'_>| {
+            let written = match event {
+                SynthEvent::Audio(samples) => write_frame(&mut out, &encode_audio(samples)),
+                SynthEvent::Mark(mark) => out.write_all(&FromWorker::Mark(mark).encode()),
+            };
+            broken |= written.is_err();
+            if broken || cancel.load(Ordering::SeqCst) {
+                Flow::Abort
+            } else {
+                Flow::Continue
+            }
+        };
+        let reply = match engine.synthesize(&request, &mut sink) {
+            Ok(outcome) => FromWorker::Done(outcome),
+            Err(error) => FromWorker::Failed(error),
+        };
+        if broken || write_frame(&mut out, &reply.encode()).is_err() {
+            return 1;
+        }
+    }
+    0
+}
+
+/// Reads requests from stdin on a thread; `Cancel` and end-of-input set the
+/// cancel flag immediately, even while the engine is busy.
+fn spawn_reader(cancel: Arc<AtomicBool>) -> mpsc::Receiver<super::SynthesisRequest> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        loop {
+            let message = match read_frame(&mut stdin) {
+                Ok(Some((tag, payload))) => ToWorker::decode(tag, &payload),
+                Ok(None) => break,
+                Err(error) => Err(error),
+            };
+            match message {
+                Ok(ToWorker::Synthesize(request)) => {
+                    if tx.send(request).is_err() {
+                        break;
+                    }
+                }
+                Ok(ToWorker::Cancel) => cancel.store(true, Ordering::SeqCst),
+                Err(error) => {
+                    eprintln!(
+                        "herald worker: {}",
+                        EngineError::Synthesis(format!("bad request frame: {error}"))
+                    );
+                    break;
+                }
+            }
+        }
+        cancel.store(true, Ordering::SeqCst);
+    });
+    rx
+}
+
+/// Asks the kernel to kill this process when the server that spawned it dies.
+fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number has no memory effects.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+}

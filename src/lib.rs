@@ -1,0 +1,16 @@
+//! Herald: multilingual text-to-speech and accessible reading.
+//!
+//! Data flows `document` → `text` → `voice` → `speech` (with `engine`,
+//! `cache` and `audio` underneath) → front doors (`cli`, `web`). See
+//! `DESIGN.md` in the project's shared notes and the README.
+
+pub mod audio;
+pub mod cache;
+pub mod cli;
+pub mod document;
+pub mod engine;
+pub mod pipeline;
+pub mod settings;
+pub mod speech;
+pub mod text;
+pub mod voice;

@@ -1,0 +1,112 @@
+//! The assembled pipeline every front door uses: worker pool, voice catalog,
+//! language detector, segment cache and speaker, started from [`Settings`].
+
+use crate::cache::{DocumentStore, SegmentCache};
+use crate::document::{ingest, IngestError, InputFormat};
+use crate::engine::pool::{Pool, PoolConfig, PoolError};
+use crate::settings::Settings;
+use crate::speech::{Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechOptions};
+use crate::text::LanguageDetector;
+use crate::voice::{Catalog, CatalogError};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("voice catalog {path}: {error}")]
+    CatalogFile {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("cache directory {path}: {error}")]
+    Cache {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// Why a text could not be planned.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PlanTextError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// The running pipeline. Share it in an `Arc`.
+pub struct Pipeline {
+    pub speaker: Arc<Speaker>,
+    pub documents: DocumentStore,
+    pub detector: LanguageDetector,
+    pub settings: Settings,
+}
+
+impl Pipeline {
+    /// Starts workers with `worker_program` (the Herald binary) and opens the cache.
+    pub async fn start(settings: Settings, worker_program: PathBuf) -> Result<Self, StartError> {
+        let pool = Pool::start(PoolConfig {
+            program: worker_program,
+            engine: crate::engine::espeak::Espeak::ID.into(),
+            workers: settings.worker_count(),
+            queue_capacity: settings.queue_capacity,
+            deadline: Duration::from_secs(settings.utterance_deadline_secs),
+        })
+        .await?;
+        let catalog_toml = match &settings.voice_catalog {
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|error| StartError::CatalogFile {
+                    path: path.clone(),
+                    error,
+                })?
+            }
+            None => crate::voice::catalog::EMBEDDED_CATALOG.to_string(),
+        };
+        let catalog = Catalog::new(&catalog_toml, &[pool.hello()])?;
+        let cache_error = |error| StartError::Cache {
+            path: settings.cache_dir.clone(),
+            error,
+        };
+        let cache = SegmentCache::open(&settings.cache_dir, settings.cache_max_bytes)
+            .map_err(cache_error)?;
+        let documents = DocumentStore::open(&settings.cache_dir).map_err(cache_error)?;
+        let speaker_settings = SpeakerSettings {
+            lookahead: settings.lookahead.max(1),
+            paragraph_pause_ms: settings.paragraph_pause_ms,
+            ..SpeakerSettings::default()
+        };
+        let speaker = Speaker::new(
+            Arc::new(pool),
+            Arc::new(cache),
+            Arc::new(catalog),
+            speaker_settings,
+        );
+        Ok(Self {
+            speaker: Arc::new(speaker),
+            documents,
+            detector: LanguageDetector::default(),
+            settings,
+        })
+    }
+
+    /// Ingests and plans a text.
+    pub fn plan(
+        &self,
+        text: &str,
+        format: InputFormat,
+        options: &SpeechOptions,
+    ) -> Result<Plan, PlanTextError> {
+        let document = ingest(text, format)?;
+        let planner = Planner {
+            catalog: self.speaker.catalog(),
+            detector: &self.detector,
+        };
+        Ok(planner.plan(&document, options)?)
+    }
+}

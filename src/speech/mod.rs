@@ -1,0 +1,15 @@
+//! The orchestrator: turns a [`Document`](crate::document::Document) and
+//! options into a [`Plan`] (paragraphs, sentences, languages, voices), and a
+//! plan into an in-order stream of audio and marks, served from the segment
+//! cache where it can and synthesized by the worker pool where it must.
+//!
+//! Every front door (HTTP, CLI, podcast) goes through here; none of them
+//! segments, chooses voices or caches by itself.
+
+pub mod options;
+pub mod plan;
+pub mod speaker;
+
+pub use options::{Pitch, Rate, SpeechOptions};
+pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utterance};
+pub use speaker::{CacheStatus, SpeakError, Speaker, SpeakerSettings, SpeechEvent};

@@ -1,0 +1,118 @@
+//! Speech options, parsed at the boundary: a [`Rate`] or [`Pitch`] that
+//! exists is within range.
+
+use crate::text::LangTag;
+use crate::voice::VoiceId;
+use serde::{Deserialize, Serialize};
+
+/// Speaking rate in words per minute, 80–600 (default 175).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct Rate(u32);
+
+/// Base pitch, 0–100 (default 50, the voice's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct Pitch(u32);
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum OptionError {
+    #[error("rate {0} is out of range: use 80–600 words per minute")]
+    Rate(u32),
+    #[error("pitch {0} is out of range: use 0–100")]
+    Pitch(u32),
+}
+
+impl Rate {
+    pub const MIN: u32 = 80;
+    pub const MAX: u32 = 600;
+
+    pub fn new(wpm: u32) -> Result<Self, OptionError> {
+        (Self::MIN..=Self::MAX)
+            .contains(&wpm)
+            .then_some(Self(wpm))
+            .ok_or(OptionError::Rate(wpm))
+    }
+
+    pub fn wpm(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for Rate {
+    fn default() -> Self {
+        Self(175)
+    }
+}
+
+impl TryFrom<u32> for Rate {
+    type Error = OptionError;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Self::new(v)
+    }
+}
+
+impl From<Rate> for u32 {
+    fn from(r: Rate) -> u32 {
+        r.0
+    }
+}
+
+impl Pitch {
+    pub fn new(value: u32) -> Result<Self, OptionError> {
+        (value <= 100)
+            .then_some(Self(value))
+            .ok_or(OptionError::Pitch(value))
+    }
+
+    pub fn value(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for Pitch {
+    fn default() -> Self {
+        Self(50)
+    }
+}
+
+impl TryFrom<u32> for Pitch {
+    type Error = OptionError;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Self::new(v)
+    }
+}
+
+impl From<Pitch> for u32 {
+    fn from(p: Pitch) -> u32 {
+        p.0
+    }
+}
+
+/// What the caller asked for; everything optional has a sensible default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SpeechOptions {
+    /// Language of the whole text; skips detection.
+    pub lang: Option<LangTag>,
+    /// Voice for the whole text; skips voice selection.
+    pub voice: Option<VoiceId>,
+    #[serde(default)]
+    pub rate: Rate,
+    #[serde(default)]
+    pub pitch: Pitch,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_enforced() {
+        assert!(Rate::new(79).is_err() && Rate::new(601).is_err());
+        assert_eq!(Rate::new(600).unwrap().wpm(), 600);
+        assert!(Pitch::new(101).is_err());
+        assert!(serde_json::from_str::<SpeechOptions>(r#"{"rate": 1000}"#).is_err());
+        let o: SpeechOptions = serde_json::from_str(r#"{"lang": "fr"}"#).unwrap();
+        assert_eq!((o.rate.wpm(), o.pitch.value()), (175, 50));
+    }
+}

@@ -1,0 +1,445 @@
+//! The speaker: streams a list of utterances as audio and marks, in order.
+//!
+//! For each utterance it serves the cached segment if there is one, waits
+//! for a concurrent request that is already synthesizing the same segment
+//! (single-flight), or submits it to the worker pool. While utterance *k*
+//! streams, up to `lookahead` later ones are already being prepared, so the
+//! pool works ahead while memory per request stays bounded. Audio chunks are
+//! forwarded as the worker produces them. Dropping the receiver stops
+//! everything: queued jobs are skipped and the running one is aborted.
+
+use super::plan::Utterance;
+use crate::cache::{Segment, SegmentCache, SegmentKey};
+use crate::engine::pool::{JobError, JobEvent, Pool};
+use crate::engine::{Mark, SynthesisRequest};
+use crate::voice::{Catalog, Voice, VoiceError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify};
+
+/// Tuning of the speaker.
+#[derive(Debug, Clone)]
+pub struct SpeakerSettings {
+    /// Utterances prepared ahead of the one streaming.
+    pub lookahead: usize,
+    /// Silence between paragraphs.
+    pub paragraph_pause_ms: u32,
+    /// Audio longer than this per utterance is cut off.
+    pub max_utterance_seconds: u32,
+    /// How long an utterance waits for room in a full pool queue.
+    pub busy_wait: Duration,
+}
+
+impl Default for SpeakerSettings {
+    fn default() -> Self {
+        Self {
+            lookahead: 4,
+            paragraph_pause_ms: 700,
+            max_utterance_seconds: 120,
+            busy_wait: Duration::ZERO,
+        }
+    }
+}
+
+/// What a speech stream delivers, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpeechEvent {
+    /// Utterance `index` starts at `start_sample` of the stream.
+    Utterance {
+        index: usize,
+        paragraph: usize,
+        sentence: usize,
+        start_sample: u64,
+        cached: bool,
+    },
+    Audio(Vec<i16>),
+    /// A mark of utterance `index`; `mark.sample` counts from the stream's start.
+    Mark {
+        index: usize,
+        mark: Mark,
+    },
+    /// Utterance `index` produced no audio; the stream goes on without it.
+    Skipped {
+        index: usize,
+        error: SpeakError,
+    },
+    /// The stream is complete.
+    Finished {
+        samples: u64,
+    },
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum SpeakError {
+    #[error("Herald is busy: the synthesis queue is full")]
+    Busy,
+    #[error(transparent)]
+    Voice(#[from] VoiceError),
+    #[error(transparent)]
+    Synthesis(JobError),
+}
+
+/// Whether a request will be served from the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStatus {
+    Hit,
+    Miss,
+    Partial,
+}
+
+impl CacheStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "hit",
+            Self::Miss => "miss",
+            Self::Partial => "partial",
+        }
+    }
+}
+
+/// Streams utterances through the cache and the pool. Share it in an `Arc`.
+pub struct Speaker {
+    pool: Arc<Pool>,
+    cache: Arc<SegmentCache>,
+    catalog: Arc<Catalog>,
+    settings: SpeakerSettings,
+    inflight: Mutex<HashMap<SegmentKey, Arc<Notify>>>,
+}
+
+/// An utterance on its way: cached, being synthesized, or not started.
+enum Source {
+    Cached(Segment),
+    Live {
+        events: mpsc::UnboundedReceiver<JobEvent>,
+        key: SegmentKey,
+        _claim: Claim,
+    },
+    /// Another request is synthesizing the same segment.
+    Waiting(Arc<Notify>),
+    Failed(SpeakError),
+    /// The queue was full when looking ahead; try again when it is its turn.
+    Deferred,
+}
+
+/// Ownership of an in-flight segment; releasing it wakes the waiters.
+struct Claim {
+    speaker: Arc<Speaker>,
+    key: SegmentKey,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut inflight = self.speaker.inflight.lock().expect("inflight lock");
+        if let Some(notify) = inflight.remove(&self.key) {
+            notify.notify_waiters();
+        }
+    }
+}
+
+impl Speaker {
+    pub fn new(
+        pool: Arc<Pool>,
+        cache: Arc<SegmentCache>,
+        catalog: Arc<Catalog>,
+        settings: SpeakerSettings,
+    ) -> Self {
+        Self {
+            pool,
+            cache,
+            catalog,
+            settings,
+            inflight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.pool.hello().info.sample_rate
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn cache(&self) -> &SegmentCache {
+        &self.cache
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn settings(&self) -> &SpeakerSettings {
+        &self.settings
+    }
+
+    fn voice(&self, utterance: &Utterance) -> Result<&Voice, SpeakError> {
+        self.catalog
+            .get(&utterance.voice)
+            .ok_or_else(|| VoiceError::Unknown(utterance.voice.to_string()).into())
+    }
+
+    fn key(&self, utterance: &Utterance, voice: &Voice) -> SegmentKey {
+        let info = &self.pool.hello().info;
+        SegmentKey::new(
+            &info.id,
+            &info.version,
+            voice.id.as_str(),
+            utterance.rate.wpm(),
+            utterance.pitch.value(),
+            &utterance.text,
+        )
+    }
+
+    /// Whether all, some or none of these utterances are cached.
+    pub fn cache_status(&self, utterances: &[Utterance]) -> CacheStatus {
+        let cached = utterances
+            .iter()
+            .filter(|u| {
+                self.voice(u)
+                    .is_ok_and(|v| self.cache.contains(&self.key(u, v)))
+            })
+            .count();
+        match cached {
+            0 => CacheStatus::Miss,
+            n if n == utterances.len() => CacheStatus::Hit,
+            _ => CacheStatus::Partial,
+        }
+    }
+
+    /// Starts streaming `utterances`. Events arrive in order; the last one is
+    /// `Finished` unless the receiver is dropped first (which cancels).
+    pub fn speak(self: &Arc<Self>, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
+        let (tx, rx) = mpsc::channel(64);
+        let speaker = Arc::clone(self);
+        tokio::spawn(async move { speaker.drive(utterances, tx).await });
+        rx
+    }
+
+    async fn drive(self: Arc<Self>, utterances: Vec<Utterance>, tx: mpsc::Sender<SpeechEvent>) {
+        let sample_rate = self.sample_rate();
+        let pause = crate::audio::silence(self.settings.paragraph_pause_ms, sample_rate);
+        let mut pending: VecDeque<Source> = VecDeque::new();
+        let mut next = 0;
+        let mut position = 0u64;
+        for (index, utterance) in utterances.iter().enumerate() {
+            // The first utterance is dispatched alone; look-ahead follows it.
+            if pending.is_empty() {
+                pending.push_back(self.prepare(&utterances[next]).await);
+                next += 1;
+            }
+            let source = pending.pop_front().expect("filled above");
+            while next < utterances.len() && pending.len() < self.settings.lookahead {
+                pending.push_back(self.prepare(&utterances[next]).await);
+                next += 1;
+            }
+            let source = self.resolve(source, utterance).await;
+            if let Source::Failed(error) = source {
+                if tx
+                    .send(SpeechEvent::Skipped { index, error })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            if index > 0
+                && utterance.paragraph != utterances[index - 1].paragraph
+                && !pause.is_empty()
+            {
+                position += pause.len() as u64;
+                if tx.send(SpeechEvent::Audio(pause.clone())).await.is_err() {
+                    return;
+                }
+            }
+            let cached = matches!(source, Source::Cached(_));
+            let start = SpeechEvent::Utterance {
+                index,
+                paragraph: utterance.paragraph,
+                sentence: utterance.sentence,
+                start_sample: position,
+                cached,
+            };
+            if tx.send(start).await.is_err() {
+                return;
+            }
+            match self.stream(source, index, &mut position, &tx).await {
+                Ok(()) => {}
+                Err(Stop::Skipped(error)) => {
+                    if tx
+                        .send(SpeechEvent::Skipped { index, error })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(Stop::Disconnected) => return,
+            }
+        }
+        let _ = tx.send(SpeechEvent::Finished { samples: position }).await;
+    }
+
+    /// Looks an utterance up in the cache and, if absent, claims and submits it.
+    async fn prepare(self: &Arc<Self>, utterance: &Utterance) -> Source {
+        let voice = match self.voice(utterance) {
+            Ok(voice) => voice,
+            Err(error) => return Source::Failed(error),
+        };
+        let key = self.key(utterance, voice);
+        let cache = Arc::clone(&self.cache);
+        if let Ok(Some(segment)) = tokio::task::spawn_blocking(move || cache.get(&key)).await {
+            return Source::Cached(segment);
+        }
+        let claim = {
+            let mut inflight = self.inflight.lock().expect("inflight lock");
+            if let Some(notify) = inflight.get(&key) {
+                return Source::Waiting(Arc::clone(notify));
+            }
+            inflight.insert(key, Arc::new(Notify::new()));
+            Claim {
+                speaker: Arc::clone(self),
+                key,
+            }
+        };
+        let request = SynthesisRequest {
+            text: utterance.text.clone(),
+            voice: voice.engine_voice.clone(),
+            rate: utterance.rate.wpm(),
+            pitch: utterance.pitch.value(),
+            max_samples: self.settings.max_utterance_seconds as u64 * voice.sample_rate as u64,
+        };
+        match self.pool.submit(request) {
+            Ok(events) => Source::Live {
+                events,
+                key,
+                _claim: claim,
+            },
+            Err(JobError::QueueFull) => Source::Deferred,
+            Err(error) => Source::Failed(SpeakError::Synthesis(error)),
+        }
+    }
+
+    /// Turns a waiting or deferred source into one that can stream now.
+    async fn resolve(self: &Arc<Self>, mut source: Source, utterance: &Utterance) -> Source {
+        let deadline = tokio::time::Instant::now() + self.settings.busy_wait;
+        loop {
+            source = match source {
+                Source::Waiting(notify) => {
+                    let notified = notify.notified();
+                    let still_inflight = self
+                        .inflight
+                        .lock()
+                        .expect("inflight lock")
+                        .values()
+                        .any(|n| Arc::ptr_eq(n, &notify));
+                    if still_inflight {
+                        notified.await;
+                    }
+                    self.prepare(utterance).await
+                }
+                Source::Deferred if tokio::time::Instant::now() >= deadline => {
+                    return Source::Failed(SpeakError::Busy)
+                }
+                Source::Deferred => {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    self.prepare(utterance).await
+                }
+                ready => return ready,
+            };
+        }
+    }
+
+    /// Streams one resolved source, caching fresh audio when it completes.
+    async fn stream(
+        &self,
+        source: Source,
+        index: usize,
+        position: &mut u64,
+        tx: &mpsc::Sender<SpeechEvent>,
+    ) -> Result<(), Stop> {
+        let start = *position;
+        match source {
+            Source::Cached(segment) => {
+                for mark in segment.marks {
+                    send(
+                        tx,
+                        SpeechEvent::Mark {
+                            index,
+                            mark: Mark {
+                                sample: mark.sample + start,
+                                ..mark
+                            },
+                        },
+                    )
+                    .await?;
+                }
+                *position += segment.samples.len() as u64;
+                send(tx, SpeechEvent::Audio(segment.samples)).await
+            }
+            Source::Live {
+                mut events,
+                key,
+                _claim,
+            } => {
+                let mut fresh = Segment {
+                    sample_rate: self.sample_rate(),
+                    samples: Vec::new(),
+                    marks: Vec::new(),
+                };
+                loop {
+                    match events.recv().await {
+                        Some(JobEvent::Audio(samples)) => {
+                            fresh.samples.extend_from_slice(&samples);
+                            *position += samples.len() as u64;
+                            send(tx, SpeechEvent::Audio(samples)).await?;
+                        }
+                        Some(JobEvent::Mark(mark)) => {
+                            fresh.marks.push(mark);
+                            send(
+                                tx,
+                                SpeechEvent::Mark {
+                                    index,
+                                    mark: Mark {
+                                        sample: mark.sample + start,
+                                        ..mark
+                                    },
+                                },
+                            )
+                            .await?;
+                        }
+                        Some(JobEvent::Done(outcome)) => {
+                            if !outcome.aborted {
+                                let cache = Arc::clone(&self.cache);
+                                let stored =
+                                    tokio::task::spawn_blocking(move || cache.put(&key, &fresh))
+                                        .await;
+                                if let Ok(Err(error)) = stored {
+                                    tracing::warn!(%error, "could not store a segment in the cache");
+                                }
+                            }
+                            return Ok(());
+                        }
+                        Some(JobEvent::Failed(error)) => {
+                            return Err(Stop::Skipped(SpeakError::Synthesis(error)))
+                        }
+                        None => return Err(Stop::Skipped(SpeakError::Synthesis(JobError::Closed))),
+                    }
+                }
+            }
+            Source::Failed(error) => Err(Stop::Skipped(error)),
+            Source::Waiting(_) | Source::Deferred => unreachable!("resolved before streaming"),
+        }
+    }
+}
+
+/// Why streaming an utterance stopped early.
+enum Stop {
+    Skipped(SpeakError),
+    Disconnected,
+}
+
+async fn send(tx: &mpsc::Sender<SpeechEvent>, event: SpeechEvent) -> Result<(), Stop> {
+    tx.send(event).await.map_err(|_| Stop::Disconnected)
+}

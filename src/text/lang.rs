@@ -1,0 +1,467 @@
+//! Language tags and language detection.
+//!
+//! [`LangTag`] is a parsed, canonically-cased BCP-47 tag. [`LanguageDetector`]
+//! assigns a tag to every paragraph of a document with whatlang, plus the
+//! document-level rules whatlang alone does not give:
+//!
+//! * an explicit hint (a `lang` option or a source `lang` attribute) wins;
+//! * a paragraph with no letters is `und`;
+//! * short or low-confidence paragraphs inherit the document language (the
+//!   language with most letters among confident paragraphs) unless their
+//!   script rules that language out;
+//! * a paragraph whose sentences are confidently in different languages, or
+//!   in different scripts, gets a tag per sentence.
+//!
+//! Known blind spots of whatlang 0.18 (see README, "Language detection"): no
+//! Malay (reported as Indonesian with confidence 1.0), no Swahili, and
+//! one-sentence inputs in closely related languages are unreliable, which is
+//! why short paragraphs inherit.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use whatlang::{Lang, Script};
+
+/// A BCP-47 language tag such as `en`, `en-GB`, `zh-Latn-pinyin` or `und`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LangTag(String);
+
+/// Why a string is not accepted as a language tag.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{0}` is not a BCP-47 language tag (expected e.g. `en`, `fr-CA`, `zh-Latn`)")]
+pub struct InvalidLangTag(pub String);
+
+impl LangTag {
+    /// Parses a tag: a 2–3 letter primary language (or `und`) followed by
+    /// subtags of 1–8 letters or digits. Case is normalised (`en-gb` → `en-GB`).
+    pub fn parse(raw: &str) -> Result<Self, InvalidLangTag> {
+        let invalid = || InvalidLangTag(raw.chars().take(40).collect());
+        let raw = raw.trim().replace('_', "-");
+        let mut parts = raw.split('-');
+        let primary = parts
+            .next()
+            .filter(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+        let mut tag = primary.ok_or_else(invalid)?.to_ascii_lowercase();
+        for part in parts {
+            if part.is_empty() || part.len() > 8 || !part.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                return Err(invalid());
+            }
+            tag.push('-');
+            match part.len() {
+                2 if part.chars().all(|c| c.is_ascii_alphabetic()) => {
+                    tag.push_str(&part.to_ascii_uppercase())
+                }
+                4 if part.chars().all(|c| c.is_ascii_alphabetic()) => {
+                    tag.push_str(&part[..1].to_ascii_uppercase());
+                    tag.push_str(&part[1..].to_ascii_lowercase());
+                }
+                _ => tag.push_str(&part.to_ascii_lowercase()),
+            }
+        }
+        Ok(Self(tag))
+    }
+
+    /// The undetermined tag, for text with no letters.
+    pub fn und() -> Self {
+        Self("und".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The primary language subtag (`en` of `en-GB`).
+    pub fn primary(&self) -> &str {
+        self.0.split('-').next().unwrap_or(&self.0)
+    }
+
+    pub fn is_und(&self) -> bool {
+        self.0 == "und"
+    }
+
+    /// The tag for a whatlang language: ISO 639-1 where one exists.
+    fn from_whatlang(lang: Lang) -> Self {
+        let code = lang.code();
+        let short = match code {
+            "cmn" => Some("zh"),
+            "pes" => Some("fa"),
+            _ => isolang::Language::from_639_3(code).and_then(|l| l.to_639_1()),
+        };
+        Self(short.unwrap_or(code).to_string())
+    }
+
+    /// The whatlang language for this tag, if whatlang knows it.
+    fn to_whatlang(&self) -> Option<Lang> {
+        let primary = self.primary();
+        let code = match primary {
+            "zh" => "cmn",
+            "fa" => "pes",
+            _ if primary.len() == 2 => isolang::Language::from_639_1(primary)?.to_639_3(),
+            _ => primary,
+        };
+        Lang::from_code(code)
+    }
+}
+
+impl fmt::Display for LangTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for LangTag {
+    type Error = InvalidLangTag;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<LangTag> for String {
+    fn from(tag: LangTag) -> Self {
+        tag.0
+    }
+}
+
+/// The language of one paragraph or sentence and how sure Herald is of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    pub lang: LangTag,
+    /// 0.0–1.0; 1.0 for explicit hints.
+    pub confidence: f32,
+    pub source: LangSource,
+}
+
+/// Where a [`Detection`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LangSource {
+    /// An explicit `lang` option or source attribute.
+    Hint,
+    /// whatlang was confident on this text.
+    Detected,
+    /// Too short or unsure: the document language was used.
+    Inherited,
+    /// No letters at all.
+    NoLetters,
+}
+
+/// The text of one paragraph to detect, with its sentences and any hint.
+pub struct ParagraphInput<'a> {
+    pub text: &'a str,
+    pub sentences: Vec<&'a str>,
+    pub hint: Option<LangTag>,
+}
+
+/// The detector's verdict on one paragraph: its language, and a language per
+/// sentence when the sentences differ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParagraphLanguage {
+    pub detection: Detection,
+    pub sentences: Option<Vec<Detection>>,
+}
+
+/// The languages of a whole document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The document's language: the hint, or the majority of confident paragraphs.
+    pub document: LangTag,
+    pub paragraphs: Vec<ParagraphLanguage>,
+}
+
+/// Per-paragraph language detection with document-level rules.
+#[derive(Debug, Clone)]
+pub struct LanguageDetector {
+    /// Fewer letters than this and a paragraph is never trusted alone.
+    pub min_letters: usize,
+    /// Below this whatlang confidence a paragraph inherits.
+    pub min_confidence: f64,
+}
+
+impl Default for LanguageDetector {
+    fn default() -> Self {
+        Self {
+            min_letters: 30,
+            min_confidence: 0.5,
+        }
+    }
+}
+
+/// One raw whatlang answer plus the letter count it was based on.
+#[derive(Clone, Copy)]
+struct Guess {
+    lang: Lang,
+    script: Script,
+    confidence: f64,
+    letters: usize,
+}
+
+impl LanguageDetector {
+    /// Assigns a language to every paragraph. `document_hint` is the caller's
+    /// `lang` option: it wins over detection for paragraphs without their own hint.
+    pub fn assign(
+        &self,
+        paragraphs: &[ParagraphInput<'_>],
+        document_hint: Option<&LangTag>,
+    ) -> Assignment {
+        let guesses: Vec<Option<Guess>> = paragraphs.iter().map(|p| guess(p.text)).collect();
+        let document = document_hint.cloned().or_else(|| self.majority(&guesses));
+        let paragraphs = paragraphs
+            .iter()
+            .zip(&guesses)
+            .map(|(p, g)| {
+                let hint = p.hint.as_ref().or(document_hint);
+                let detection = self.resolve(g, hint, document.as_ref(), &guesses);
+                let sentences = if hint.is_some() {
+                    None
+                } else {
+                    self.split_mixed(&p.sentences, &detection, document.as_ref(), &guesses)
+                };
+                ParagraphLanguage {
+                    detection,
+                    sentences,
+                }
+            })
+            .collect();
+        Assignment {
+            document: document.unwrap_or_else(LangTag::und),
+            paragraphs,
+        }
+    }
+
+    fn is_confident(&self, g: &Guess) -> bool {
+        single_language_script(g.script)
+            || (g.letters >= self.min_letters && g.confidence >= self.min_confidence)
+    }
+
+    /// The language with the most letters among confident guesses.
+    fn majority(&self, guesses: &[Option<Guess>]) -> Option<LangTag> {
+        let mut totals: Vec<(Lang, usize)> = Vec::new();
+        for g in guesses.iter().flatten().filter(|g| self.is_confident(g)) {
+            match totals.iter_mut().find(|(l, _)| *l == g.lang) {
+                Some((_, n)) => *n += g.letters,
+                None => totals.push((g.lang, g.letters)),
+            }
+        }
+        totals
+            .into_iter()
+            .max_by_key(|&(_, n)| n)
+            .map(|(l, _)| LangTag::from_whatlang(l))
+    }
+
+    fn resolve(
+        &self,
+        guess: &Option<Guess>,
+        hint: Option<&LangTag>,
+        document: Option<&LangTag>,
+        all: &[Option<Guess>],
+    ) -> Detection {
+        let Some(g) = guess else {
+            return Detection {
+                lang: LangTag::und(),
+                confidence: 0.0,
+                source: LangSource::NoLetters,
+            };
+        };
+        if let Some(hint) = hint {
+            return Detection {
+                lang: hint.clone(),
+                confidence: 1.0,
+                source: LangSource::Hint,
+            };
+        }
+        if self.is_confident(g) {
+            return Detection {
+                lang: LangTag::from_whatlang(g.lang),
+                confidence: g.confidence as f32,
+                source: LangSource::Detected,
+            };
+        }
+        // Unsure: prefer the document language when the script allows it, then
+        // the most common confident language of this script in the document.
+        let fits = |tag: &LangTag| {
+            tag.to_whatlang()
+                .is_some_and(|l| g.script.langs().contains(&l))
+        };
+        let inherited = document.filter(|d| fits(d)).cloned().or_else(|| {
+            let same_script: Vec<Option<Guess>> = all
+                .iter()
+                .flatten()
+                .filter(|o| o.script == g.script)
+                .map(|o| Some(*o))
+                .collect();
+            self.majority(&same_script)
+        });
+        match inherited {
+            Some(lang) => Detection {
+                lang,
+                confidence: g.confidence as f32,
+                source: LangSource::Inherited,
+            },
+            None => Detection {
+                lang: LangTag::from_whatlang(g.lang),
+                confidence: g.confidence as f32,
+                source: LangSource::Detected,
+            },
+        }
+    }
+
+    /// Per-sentence languages when a paragraph mixes scripts, or when two or
+    /// more sentences are each confidently in a language other than the
+    /// paragraph's.
+    fn split_mixed(
+        &self,
+        sentences: &[&str],
+        paragraph: &Detection,
+        document: Option<&LangTag>,
+        all: &[Option<Guess>],
+    ) -> Option<Vec<Detection>> {
+        if sentences.len() < 2 {
+            return None;
+        }
+        let guesses: Vec<Option<Guess>> = sentences.iter().map(|s| guess(s)).collect();
+        let scripts: Vec<Script> = guesses.iter().flatten().map(|g| g.script).collect();
+        let mixed_scripts = scripts.windows(2).any(|w| w[0] != w[1]);
+        let differing = guesses
+            .iter()
+            .flatten()
+            .filter(|g| {
+                self.is_confident(g)
+                    && LangTag::from_whatlang(g.lang).primary() != paragraph.lang.primary()
+            })
+            .count();
+        if !mixed_scripts && differing < 2 {
+            return None;
+        }
+        let per_sentence = guesses
+            .iter()
+            .map(|g| match g {
+                Some(g)
+                    if !self.is_confident(g)
+                        && paragraph
+                            .lang
+                            .to_whatlang()
+                            .is_some_and(|l| g.script.langs().contains(&l)) =>
+                {
+                    Detection {
+                        source: LangSource::Inherited,
+                        ..paragraph.clone()
+                    }
+                }
+                _ => self.resolve(g, None, document, all),
+            })
+            .collect::<Vec<_>>();
+        per_sentence
+            .iter()
+            .any(|d| d.lang != paragraph.lang)
+            .then_some(per_sentence)
+    }
+}
+
+/// Scripts used by exactly one language whatlang knows (Hangul → Korean…):
+/// detection is certain however short the text.
+fn single_language_script(script: Script) -> bool {
+    script.langs().len() == 1
+}
+
+fn guess(text: &str) -> Option<Guess> {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if letters == 0 {
+        return None;
+    }
+    let info = whatlang::detect(text)?;
+    Some(Guess {
+        lang: info.lang(),
+        script: info.script(),
+        confidence: info.confidence(),
+        letters,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(s: &str) -> LangTag {
+        LangTag::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_and_normalises_tags() {
+        assert_eq!(tag("en-gb").as_str(), "en-GB");
+        assert_eq!(tag("zh_latn_PINYIN").as_str(), "zh-Latn-pinyin");
+        assert_eq!(tag("EN").primary(), "en");
+        for bad in [
+            "",
+            "e",
+            "english",
+            "en--gb",
+            "en-toolongsubtag",
+            "../etc",
+            "en gb",
+        ] {
+            assert!(LangTag::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn maps_whatlang_codes_to_bcp47() {
+        assert_eq!(LangTag::from_whatlang(Lang::Eng).as_str(), "en");
+        assert_eq!(LangTag::from_whatlang(Lang::Cmn).as_str(), "zh");
+        assert_eq!(LangTag::from_whatlang(Lang::Pes).as_str(), "fa");
+        assert_eq!(tag("ru").to_whatlang(), Some(Lang::Rus));
+        assert_eq!(tag("zh").to_whatlang(), Some(Lang::Cmn));
+    }
+
+    fn input(text: &str) -> ParagraphInput<'_> {
+        ParagraphInput {
+            text,
+            sentences: vec![text],
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn short_paragraphs_inherit_and_hints_win() {
+        let d = LanguageDetector::default();
+        let paragraphs = [
+            input(
+                "Welcome to the headquarters. It is a great pleasure to see you here again today.",
+            ),
+            input("Thank you."),
+            input("12:30 — 2023"),
+            ParagraphInput {
+                text: "Bonjour à tous.",
+                sentences: vec!["Bonjour à tous."],
+                hint: Some(tag("fr")),
+            },
+        ];
+        let got = d.assign(&paragraphs, None).paragraphs;
+        assert_eq!(got[0].detection.lang.as_str(), "en");
+        assert_eq!(got[0].detection.source, LangSource::Detected);
+        assert_eq!(
+            (got[1].detection.lang.as_str(), got[1].detection.source),
+            ("en", LangSource::Inherited)
+        );
+        assert_eq!(got[2].detection.lang.as_str(), "und");
+        assert_eq!(
+            (got[3].detection.lang.as_str(), got[3].detection.source),
+            ("fr", LangSource::Hint)
+        );
+    }
+
+    #[test]
+    fn script_overrides_inheritance() {
+        let d = LanguageDetector::default();
+        let got = d
+            .assign(
+                &[
+                    input("This paragraph is written in plain English for everyone."),
+                    input("Спасибо"),
+                ],
+                None,
+            )
+            .paragraphs;
+        assert_eq!(got[1].detection.lang.as_str(), "ru");
+    }
+}

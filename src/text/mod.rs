@@ -1,0 +1,13 @@
+//! Text processing: normalisation, sentence segmentation and language detection.
+//!
+//! Everything here is pure and engine-agnostic. The pipeline calls
+//! [`normalize::clean`] on every piece of text before it is segmented, so no
+//! control character, bidi override or embedded engine command can reach an
+//! engine, a page or a log.
+
+pub mod lang;
+pub mod normalize;
+pub mod segment;
+
+pub use lang::{Assignment, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput};
+pub use segment::{split_sentences, Sentence};

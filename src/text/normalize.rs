@@ -1,0 +1,93 @@
+//! Text normalisation: strips characters that must never reach an engine and
+//! folds whitespace.
+//!
+//! * C0/C1 control characters (byte 0x01 is an espeak-ng embedded-command
+//!   escape even in plain text) are removed; tabs and newlines become spaces.
+//! * Bidi embedding/override/isolate controls are removed, so text can neither
+//!   flip a page nor smuggle reordered content.
+//! * Zero-width characters that would split or glue words invisibly are
+//!   removed (ZWJ is kept: emoji sequences and Indic shaping need it).
+//! * Every run of Unicode white space becomes one ASCII space, trimmed.
+
+/// True for characters Herald removes before any further processing.
+pub fn is_stripped(c: char) -> bool {
+    matches!(c,
+        '\u{00}'..='\u{08}' | '\u{0B}' | '\u{0E}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
+        // bidi embeddings, overrides, isolates and marks
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        // zero-width space, non-joiner, word joiner, BOM, soft hyphen
+        | '\u{200B}' | '\u{200C}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+        // interlinear annotation and object replacement characters
+        | '\u{FFF9}'..='\u{FFFC}')
+}
+
+/// Removes stripped characters and folds every run of white space into one
+/// space, trimming both ends. Line structure is not preserved: call it on one
+/// paragraph or line at a time.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+        } else if !is_stripped(c) {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Removes stripped characters but keeps line breaks (`\n`), so the document
+/// parsers can still see lines and blank-line paragraphs. `\r\n` and lone `\r`
+/// become `\n`; other white space is kept as is.
+pub fn clean_keep_lines(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    text.chars()
+        .filter(|&c| c == '\n' || c == '\t' || !is_stripped(c))
+        .collect()
+}
+
+/// True when the text has at least one letter or digit: lines without any are
+/// page furniture (bullets, bars, rules) and are never spoken.
+pub fn has_content(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_espeak_escape_and_controls() {
+        assert_eq!(clean("a\u{01}400S b\u{1b}[31mc\u{85}d"), "a400S b[31mcd");
+    }
+
+    #[test]
+    fn strips_bidi_and_zero_width() {
+        assert_eq!(clean("ab\u{202E}cd\u{200B}ef\u{2066}g\u{2069}"), "abcdefg");
+    }
+
+    #[test]
+    fn folds_unicode_whitespace() {
+        assert_eq!(
+            clean("  one\u{00A0}\u{2003} two\n\tthree \u{3000}"),
+            "one two three"
+        );
+    }
+
+    #[test]
+    fn keeps_lines_when_asked() {
+        assert_eq!(clean_keep_lines("a\r\nb\rc\u{01}\n\nd"), "a\nb\nc\n\nd");
+    }
+
+    #[test]
+    fn furniture_has_no_content() {
+        assert!(!has_content("  • |  "));
+        assert!(!has_content("—— *** ——"));
+        assert!(has_content("• 04 Apr. 2023 -"));
+    }
+}
