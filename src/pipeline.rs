@@ -20,15 +20,9 @@ pub enum StartError {
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error("voice catalog {path}: {error}")]
-    CatalogFile {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    CatalogFile { path: PathBuf, error: std::io::Error },
     #[error("cache directory {path}: {error}")]
-    Cache {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Cache { path: PathBuf, error: std::io::Error },
 }
 
 /// Why a text could not be planned.
@@ -61,52 +55,27 @@ impl Pipeline {
         .await?;
         let catalog_toml = match &settings.voice_catalog {
             Some(path) => {
-                std::fs::read_to_string(path).map_err(|error| StartError::CatalogFile {
-                    path: path.clone(),
-                    error,
-                })?
+                std::fs::read_to_string(path).map_err(|error| StartError::CatalogFile { path: path.clone(), error })?
             }
             None => crate::voice::catalog::EMBEDDED_CATALOG.to_string(),
         };
         let catalog = Catalog::new(&catalog_toml, &[pool.hello()])?;
-        let cache_error = |error| StartError::Cache {
-            path: settings.cache_dir.clone(),
-            error,
-        };
-        let cache = SegmentCache::open(&settings.cache_dir, settings.cache_max_bytes)
-            .map_err(cache_error)?;
+        let cache_error = |error| StartError::Cache { path: settings.cache_dir.clone(), error };
+        let cache = SegmentCache::open(&settings.cache_dir, settings.cache_max_bytes).map_err(cache_error)?;
         let documents = DocumentStore::open(&settings.cache_dir).map_err(cache_error)?;
         let speaker_settings = SpeakerSettings {
             lookahead: settings.lookahead.max(1),
             paragraph_pause_ms: settings.paragraph_pause_ms,
             ..SpeakerSettings::default()
         };
-        let speaker = Speaker::new(
-            Arc::new(pool),
-            Arc::new(cache),
-            Arc::new(catalog),
-            speaker_settings,
-        );
-        Ok(Self {
-            speaker: Arc::new(speaker),
-            documents,
-            detector: LanguageDetector::default(),
-            settings,
-        })
+        let speaker = Speaker::new(Arc::new(pool), Arc::new(cache), Arc::new(catalog), speaker_settings);
+        Ok(Self { speaker: Arc::new(speaker), documents, detector: LanguageDetector::default(), settings })
     }
 
     /// Ingests and plans a text.
-    pub fn plan(
-        &self,
-        text: &str,
-        format: InputFormat,
-        options: &SpeechOptions,
-    ) -> Result<Plan, PlanTextError> {
+    pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
         let document = ingest(text, format)?;
-        let planner = Planner {
-            catalog: self.speaker.catalog(),
-            detector: &self.detector,
-        };
+        let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector };
         Ok(planner.plan(&document, options)?)
     }
 }

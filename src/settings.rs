@@ -56,13 +56,8 @@ impl Default for Settings {
 impl Settings {
     /// Defaults ← config file ← `HERALD_*` environment ← `overrides`
     /// (command-line flags, already serialized without unset fields).
-    pub fn load(
-        config_file: Option<&Path>,
-        overrides: impl Serialize,
-    ) -> Result<Self, Box<figment::Error>> {
-        let file = config_file
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("herald.toml"));
+    pub fn load(config_file: Option<&Path>, overrides: impl Serialize) -> Result<Self, Box<figment::Error>> {
+        let file = config_file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("herald.toml"));
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("HERALD_").ignore(&["config"]))
@@ -88,18 +83,12 @@ mod tests {
     fn layers_file_env_and_flags() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("herald.toml", "workers = 3\npublic = 1\n")?;
-            assert!(
-                Settings::load(None, serde_json::json!({})).is_err(),
-                "unknown keys are refused"
-            );
+            assert!(Settings::load(None, serde_json::json!({})).is_err(), "unknown keys are refused");
             jail.create_file("herald.toml", "workers = 3\nlookahead = 2\n")?;
             jail.set_env("HERALD_LOOKAHEAD", "6");
             jail.set_env("HERALD_CACHE_DIR", "/tmp/x");
             let s = Settings::load(None, serde_json::json!({ "cache_dir": "/tmp/flag" })).unwrap();
-            assert_eq!(
-                (s.workers, s.lookahead, s.cache_dir.as_path()),
-                (3, 6, Path::new("/tmp/flag"))
-            );
+            assert_eq!((s.workers, s.lookahead, s.cache_dir.as_path()), (3, 6, Path::new("/tmp/flag")));
             Ok(())
         });
     }

@@ -4,9 +4,7 @@
 pub mod wav;
 
 /// Formats Herald can return.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AudioFormat {
     #[default]
@@ -54,10 +52,7 @@ pub fn rms(samples: &[i16]) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }
-    let sum: f64 = samples
-        .iter()
-        .map(|&s| (s as f64 / i16::MAX as f64).powi(2))
-        .sum();
+    let sum: f64 = samples.iter().map(|&s| (s as f64 / i16::MAX as f64).powi(2)).sum();
     (sum / samples.len() as f64).sqrt()
 }
 

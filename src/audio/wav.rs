@@ -8,20 +8,11 @@ const CHANNELS: u16 = 1;
 const BITS: u16 = 16;
 
 fn spec(sample_rate: u32) -> hound::WavSpec {
-    hound::WavSpec {
-        channels: CHANNELS,
-        sample_rate,
-        bits_per_sample: BITS,
-        sample_format: hound::SampleFormat::Int,
-    }
+    hound::WavSpec { channels: CHANNELS, sample_rate, bits_per_sample: BITS, sample_format: hound::SampleFormat::Int }
 }
 
 /// Writes a complete WAV file.
-pub fn write(
-    writer: impl Write + Seek,
-    sample_rate: u32,
-    samples: &[i16],
-) -> Result<(), hound::Error> {
+pub fn write(writer: impl Write + Seek, sample_rate: u32, samples: &[i16]) -> Result<(), hound::Error> {
     let mut wav = hound::WavWriter::new(writer, spec(sample_rate))?;
     let mut fast = wav.get_i16_writer(samples.len() as u32);
     for &s in samples {

@@ -16,23 +16,9 @@ const CHECKSUM_BYTES: usize = 32;
 pub struct SegmentKey([u8; 32]);
 
 impl SegmentKey {
-    pub fn new(
-        engine_id: &str,
-        engine_version: &str,
-        voice: &str,
-        rate: u32,
-        pitch: u32,
-        text: &str,
-    ) -> Self {
+    pub fn new(engine_id: &str, engine_version: &str, voice: &str, rate: u32, pitch: u32, text: &str) -> Self {
         let mut hasher = blake3::Hasher::new();
-        for field in [
-            engine_id,
-            engine_version,
-            voice,
-            &rate.to_string(),
-            &pitch.to_string(),
-            text,
-        ] {
+        for field in [engine_id, engine_version, voice, &rate.to_string(), &pitch.to_string(), text] {
             hasher.update(&(field.len() as u64).to_le_bytes());
             hasher.update(field.as_bytes());
         }
@@ -54,9 +40,7 @@ pub struct Segment {
 
 impl Segment {
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            24 + self.marks.len() * MARK_BYTES + self.samples.len() * 2 + CHECKSUM_BYTES,
-        );
+        let mut out = Vec::with_capacity(24 + self.marks.len() * MARK_BYTES + self.samples.len() * 2 + CHECKSUM_BYTES);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.sample_rate.to_le_bytes());
         out.extend_from_slice(&(self.marks.len() as u32).to_le_bytes());
@@ -98,24 +82,12 @@ impl Segment {
             let text_offset = u32::from_le_bytes(r.array()?);
             let text_len = u32::from_le_bytes(r.array()?);
             let sample = u64::from_le_bytes(r.array()?);
-            marks.push(Mark {
-                kind,
-                text_offset,
-                text_len,
-                sample,
-            });
+            marks.push(Mark { kind, text_offset, text_len, sample });
         }
         let sample_count = u64::from_le_bytes(r.array()?) as usize;
         let pcm = r.take(sample_count.checked_mul(2)?)?;
-        let samples = pcm
-            .chunks_exact(2)
-            .map(|b| i16::from_le_bytes([b[0], b[1]]))
-            .collect();
-        r.0.is_empty().then_some(Self {
-            sample_rate,
-            samples,
-            marks,
-        })
+        let samples = pcm.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+        r.0.is_empty().then_some(Self { sample_rate, samples, marks })
     }
 }
 
@@ -206,13 +178,10 @@ impl SegmentCache {
         let path = self.path(key);
         let previous = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         atomic::write(&path, &bytes)?;
-        self.used_bytes
-            .fetch_add(bytes.len() as u64, Ordering::SeqCst);
+        self.used_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
         let _ = self
             .used_bytes
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
-                Some(used.saturating_sub(previous))
-            });
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| Some(used.saturating_sub(previous)));
         if self.used_bytes() > self.capacity_bytes {
             self.evict()?;
         }
@@ -255,11 +224,7 @@ fn entries(dir: &Path) -> io::Result<Vec<(PathBuf, u64, SystemTime)>> {
             let entry = entry?;
             let meta = entry.metadata()?;
             if entry.path().extension().is_some_and(|e| e == "seg") {
-                out.push((
-                    entry.path(),
-                    meta.len(),
-                    meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                ));
+                out.push((entry.path(), meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)));
             }
         }
     }
@@ -274,12 +239,7 @@ mod tests {
         Segment {
             sample_rate: 22050,
             samples: (0..n).map(|i| i as i16).collect(),
-            marks: vec![Mark {
-                kind: MarkKind::Word,
-                text_offset: 0,
-                text_len: 5,
-                sample: 10,
-            }],
+            marks: vec![Mark { kind: MarkKind::Word, text_offset: 0, text_len: 5, sample: 10 }],
         }
     }
 
@@ -315,14 +275,8 @@ mod tests {
     #[test]
     fn keys_change_with_every_input() {
         let base = key("hello");
-        assert_ne!(
-            base,
-            SegmentKey::new("espeak-ng", "1.52", "espeak:en", 175, 50, "hello")
-        );
-        assert_ne!(
-            base,
-            SegmentKey::new("espeak-ng", "1.51", "espeak:en", 176, 50, "hello")
-        );
+        assert_ne!(base, SegmentKey::new("espeak-ng", "1.52", "espeak:en", 175, 50, "hello"));
+        assert_ne!(base, SegmentKey::new("espeak-ng", "1.51", "espeak:en", 176, 50, "hello"));
         assert_ne!(base, key("hello "));
     }
 
@@ -333,14 +287,8 @@ mod tests {
         let cache = SegmentCache::open(dir.path(), entry_size * 3).unwrap();
         for (i, name) in ["old", "mid", "new"].iter().enumerate() {
             cache.put(&key(name), &segment(1000)).unwrap();
-            let when =
-                SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
-            std::fs::File::options()
-                .append(true)
-                .open(cache.path(&key(name)))
-                .unwrap()
-                .set_modified(when)
-                .unwrap();
+            let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
+            std::fs::File::options().append(true).open(cache.path(&key(name))).unwrap().set_modified(when).unwrap();
         }
         cache.put(&key("newest"), &segment(1000)).unwrap();
         assert!(!cache.contains(&key("old")));

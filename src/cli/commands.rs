@@ -12,18 +12,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 async fn start(settings: Settings) -> Result<Pipeline, Failure> {
     let program = std::env::current_exe().map_err(Failure::runtime)?;
-    Pipeline::start(settings, program)
-        .await
-        .map_err(Failure::runtime)
+    Pipeline::start(settings, program).await.map_err(Failure::runtime)
 }
 
 pub(super) fn synth(settings: Settings, args: &SynthArgs) -> Result<(), Failure> {
     let (text, format) = input::read(&args.input)?;
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
-        let plan = pipeline
-            .plan(&text, format, &args.speech.options())
-            .map_err(Failure::input)?;
+        let plan = pipeline.plan(&text, format, &args.speech.options()).map_err(Failure::input)?;
         let utterances = plan.utterances();
         let mut events = pipeline.speaker.speak(utterances.clone());
         let mut samples = Vec::new();
@@ -31,19 +27,16 @@ pub(super) fn synth(settings: Settings, args: &SynthArgs) -> Result<(), Failure>
         while let Some(event) = events.recv().await {
             match event {
                 SpeechEvent::Audio(chunk) => samples.extend_from_slice(&chunk),
-                SpeechEvent::Skipped { index, error } => skipped.push(format!(
-                    "sentence {:?}: {error}",
-                    excerpt(&utterances[index].text)
-                )),
+                SpeechEvent::Skipped { index, error } => {
+                    skipped.push(format!("sentence {:?}: {error}", excerpt(&utterances[index].text)))
+                }
                 _ => {}
             }
         }
         let sample_rate = pipeline.speaker.sample_rate();
-        let file = std::fs::File::create(&args.output).map_err(|e| {
-            Failure::runtime(format!("cannot create {}: {e}", args.output.display()))
-        })?;
-        crate::audio::wav::write(std::io::BufWriter::new(file), sample_rate, &samples)
-            .map_err(Failure::runtime)?;
+        let file = std::fs::File::create(&args.output)
+            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", args.output.display())))?;
+        crate::audio::wav::write(std::io::BufWriter::new(file), sample_rate, &samples).map_err(Failure::runtime)?;
         eprintln!(
             "herald: wrote {} ({:.1} s, {} paragraphs, {} sentences)",
             args.output.display(),
@@ -65,14 +58,9 @@ pub(super) fn plan(settings: Settings, args: &PlanArgs) -> Result<(), Failure> {
     let (text, format) = input::read(&args.input)?;
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
-        let plan = pipeline
-            .plan(&text, format, &args.speech.options())
-            .map_err(Failure::input)?;
+        let plan = pipeline.plan(&text, format, &args.speech.options()).map_err(Failure::input)?;
         if args.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&plan).expect("plans serialize")
-            );
+            println!("{}", serde_json::to_string_pretty(&plan).expect("plans serialize"));
         } else {
             print_outline(&plan);
         }
@@ -87,36 +75,23 @@ fn print_outline(plan: &Plan) {
         println!("meta ({:?}): {}", meta.kind, meta.text);
     }
     for p in &plan.paragraphs {
-        println!(
-            "\n[{}] {:?} {} ({:.2}, {:?}) {}",
-            p.index, p.role, p.lang, p.confidence, p.lang_source, p.voice
-        );
+        println!("\n[{}] {:?} {} ({:.2}, {:?}) {}", p.index, p.role, p.lang, p.confidence, p.lang_source, p.voice);
         for s in &p.sentences {
-            println!(
-                "    {}..{} {} {}: {}",
-                s.start, s.end, s.lang, s.voice, s.text
-            );
+            println!("    {}..{} {} {}: {}", s.start, s.end, s.lang, s.voice, s.text);
         }
     }
 }
 
 pub(super) fn voices(settings: Settings, args: &VoicesArgs) -> Result<(), Failure> {
     runtime()?.block_on(async {
-        let pipeline = start(Settings {
-            workers: 1,
-            ..settings
-        })
-        .await?;
+        let pipeline = start(Settings { workers: 1, ..settings }).await?;
         let catalog = pipeline.speaker.catalog();
         let voices: Vec<_> = match &args.lang {
             Some(lang) => catalog.for_lang(lang),
             None => catalog.voices().iter().collect(),
         };
         if args.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&voices).expect("voices serialize")
-            );
+            println!("{}", serde_json::to_string_pretty(&voices).expect("voices serialize"));
         } else {
             for v in voices {
                 let langs: Vec<&str> = v.languages.iter().map(|l| l.as_str()).collect();
@@ -130,21 +105,12 @@ pub(super) fn voices(settings: Settings, args: &VoicesArgs) -> Result<(), Failur
 pub(super) fn speak(args: &SpeakArgs) -> Result<(), Failure> {
     let (text, format) = input::read(&args.input)?;
     let document = crate::document::ingest(&text, format).map_err(Failure::input)?;
-    let spoken: Vec<&str> = document
-        .title
-        .iter()
-        .map(String::as_str)
-        .chain(document.blocks.iter().map(|b| b.text.as_str()))
-        .collect();
+    let spoken: Vec<&str> =
+        document.title.iter().map(String::as_str).chain(document.blocks.iter().map(|b| b.text.as_str())).collect();
     let options = args.speech.options();
     let lang = options.lang.as_ref().map(|l| l.primary().to_string());
-    crate::engine::platform::speak(
-        &spoken.join("\n\n"),
-        lang.as_deref(),
-        options.rate.wpm(),
-        Duration::from_secs(3600),
-    )
-    .map_err(Failure::runtime)
+    crate::engine::platform::speak(&spoken.join("\n\n"), lang.as_deref(), options.rate.wpm(), Duration::from_secs(3600))
+        .map_err(Failure::runtime)
 }
 
 fn excerpt(text: &str) -> String {

@@ -16,11 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "herald",
-    version,
-    about = "Multilingual text-to-speech and accessible reading"
-)]
+#[command(name = "herald", version, about = "Multilingual text-to-speech and accessible reading")]
 pub struct Cli {
     /// Settings file (default: ./herald.toml if present).
     #[arg(long, global = true, env = "HERALD_CONFIG")]
@@ -157,15 +153,9 @@ pub fn main() -> ExitCode {
         Settings::load(cli.config.as_deref(), overrides)
     };
     let result = match &cli.command {
-        Command::Synth(args) => load(&args.settings, None)
-            .map_err(fail)
-            .and_then(|s| commands::synth(s, args)),
-        Command::Plan(args) => load(&args.settings, None)
-            .map_err(fail)
-            .and_then(|s| commands::plan(s, args)),
-        Command::Voices(args) => load(&args.settings, None)
-            .map_err(fail)
-            .and_then(|s| commands::voices(s, args)),
+        Command::Synth(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::synth(s, args)),
+        Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::plan(s, args)),
+        Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::voices(s, args)),
         Command::Speak(args) => commands::speak(args),
         Command::Worker { .. } => unreachable!("handled above"),
     };
@@ -187,17 +177,11 @@ struct Failure {
 
 impl Failure {
     fn input(message: impl std::fmt::Display) -> Self {
-        Self {
-            code: 2,
-            message: message.to_string(),
-        }
+        Self { code: 2, message: message.to_string() }
     }
 
     fn runtime(message: impl std::fmt::Display) -> Self {
-        Self {
-            code: 1,
-            message: message.to_string(),
-        }
+        Self { code: 1, message: message.to_string() }
     }
 }
 
@@ -208,8 +192,5 @@ fn fail(error: Box<figment::Error>) -> Failure {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
         .unwrap_or_else(|_| "herald=info,tower_http=info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -20,23 +20,10 @@ pub(super) fn split(raw: Vec<RawBlock>) -> Document {
     let mut meta = Vec::new();
     while let Some(kind) = rest.peek().and_then(meta_kind) {
         let block = rest.next().expect("peeked");
-        meta.push(MetaLine {
-            kind,
-            text: trim_separators(&block.text).to_string(),
-        });
+        meta.push(MetaLine { kind, text: trim_separators(&block.text).to_string() });
     }
-    let blocks = rest
-        .map(|b| Block {
-            kind: b.kind,
-            text: b.text,
-            lang: None,
-        })
-        .collect();
-    Document {
-        title,
-        meta,
-        blocks,
-    }
+    let blocks = rest.map(|b| Block { kind: b.kind, text: b.text, lang: None }).collect();
+    Document { title, meta, blocks }
 }
 
 fn is_title(block: &RawBlock) -> bool {
@@ -95,11 +82,7 @@ mod tests {
     use super::*;
 
     fn raw(kind: BlockKind, text: &str, single_line: bool) -> RawBlock {
-        RawBlock {
-            kind,
-            text: text.into(),
-            single_line,
-        }
+        RawBlock { kind, text: text.into(), single_line }
     }
 
     #[test]
@@ -114,8 +97,7 @@ mod tests {
             raw(BlockKind::Paragraph, "(Applause) In 2023 we met.", true),
         ]);
         assert_eq!(doc.title.as_deref(), Some("Joint statement"));
-        let meta: Vec<(MetaKind, &str)> =
-            doc.meta.iter().map(|m| (m.kind, m.text.as_str())).collect();
+        let meta: Vec<(MetaKind, &str)> = doc.meta.iter().map(|m| (m.kind, m.text.as_str())).collect();
         assert_eq!(
             meta,
             [

@@ -18,11 +18,7 @@ pub(super) fn parse(input: &str) -> Vec<RawBlock> {
         let cleaned = clean(text);
         if let Some(k) = kind.take() {
             if has_content(&cleaned) {
-                blocks.push(RawBlock {
-                    kind: k,
-                    text: cleaned,
-                    single_line: *lines == 1,
-                });
+                blocks.push(RawBlock { kind: k, text: cleaned, single_line: *lines == 1 });
             }
         }
         text.clear();
@@ -54,9 +50,7 @@ pub(super) fn parse(input: &str) -> Vec<RawBlock> {
                 flush(&mut kind, &mut text, &mut lines);
                 item_depth -= 1;
             }
-            Event::End(TagEnd::Heading(_) | TagEnd::Paragraph | TagEnd::CodeBlock)
-                if item_depth == 0 =>
-            {
+            Event::End(TagEnd::Heading(_) | TagEnd::Paragraph | TagEnd::CodeBlock) if item_depth == 0 => {
                 flush(&mut kind, &mut text, &mut lines)
             }
             Event::End(TagEnd::Paragraph) => text.push(' '),
@@ -84,8 +78,7 @@ mod tests {
     #[test]
     fn parses_structure_and_drops_html() {
         let md = "# Title\n\nSome *emphasised* text\nwrapped.\n\n- one\n- two [link](http://x)\n\n> quoted\n\n<script>alert(1)</script>\n\n![alt text](x.png)";
-        let got: Vec<(BlockKind, String)> =
-            parse(md).into_iter().map(|b| (b.kind, b.text)).collect();
+        let got: Vec<(BlockKind, String)> = parse(md).into_iter().map(|b| (b.kind, b.text)).collect();
         assert_eq!(
             got,
             [

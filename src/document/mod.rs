@@ -28,13 +28,7 @@ pub enum InputFormat {
 impl InputFormat {
     /// The format for a media type such as `text/markdown; charset=utf-8`.
     pub fn from_media_type(media_type: &str) -> Option<Self> {
-        match media_type
-            .split(';')
-            .next()?
-            .trim()
-            .to_ascii_lowercase()
-            .as_str()
-        {
+        match media_type.split(';').next()?.trim().to_ascii_lowercase().as_str() {
             "text/plain" => Some(Self::Text),
             "text/markdown" | "text/x-markdown" => Some(Self::Markdown),
             _ => None,

@@ -8,11 +8,7 @@ use crate::text::normalize::{clean, clean_keep_lines, has_content};
 pub(super) fn parse(input: &str) -> Vec<RawBlock> {
     let text = clean_keep_lines(input);
     let mut blocks = Vec::new();
-    for group in text
-        .split('\n')
-        .collect::<Vec<_>>()
-        .split(|line| line.trim().is_empty())
-    {
+    for group in text.split('\n').collect::<Vec<_>>().split(|line| line.trim().is_empty()) {
         let lines: Vec<&str> = group.iter().copied().filter(|l| has_content(l)).collect();
         if lines.is_empty() {
             continue;
@@ -23,24 +19,14 @@ pub(super) fn parse(input: &str) -> Vec<RawBlock> {
             match strip_list_marker(line) {
                 Some(item) => {
                     blocks.extend(current.take());
-                    current = Some(RawBlock {
-                        kind: BlockKind::ListItem,
-                        text: clean(item),
-                        single_line,
-                    });
+                    current = Some(RawBlock { kind: BlockKind::ListItem, text: clean(item), single_line });
                 }
                 None => match current.as_mut() {
                     Some(block) => {
                         block.text.push(' ');
                         block.text.push_str(&clean(line));
                     }
-                    None => {
-                        current = Some(RawBlock {
-                            kind: BlockKind::Paragraph,
-                            text: clean(line),
-                            single_line,
-                        })
-                    }
+                    None => current = Some(RawBlock { kind: BlockKind::Paragraph, text: clean(line), single_line }),
                 },
             }
         }
@@ -65,10 +51,7 @@ fn strip_list_marker(line: &str) -> Option<&str> {
     let numbered = (1..=3).contains(&marker.len()) && marker.chars().all(|c| c.is_ascii_digit());
     let lettered = marker.len() == 1 && marker.chars().all(|c| c.is_ascii_lowercase());
     let rest = &trimmed[marker_len..];
-    let after = rest
-        .strip_prefix('.')
-        .filter(|_| numbered)
-        .or_else(|| rest.strip_prefix(')'))?;
+    let after = rest.strip_prefix('.').filter(|_| numbered).or_else(|| rest.strip_prefix(')'))?;
     ((numbered || lettered) && after.starts_with(char::is_whitespace)).then(|| after.trim())
 }
 

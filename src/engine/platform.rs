@@ -19,20 +19,12 @@ pub enum PlatformError {
 /// Speaks `text` aloud on this machine and waits until it has been spoken
 /// (or `limit` passes). `rate` is words per minute; `lang` picks a voice
 /// whose language starts with it when the platform offers one.
-pub fn speak(
-    text: &str,
-    lang: Option<&str>,
-    rate_wpm: u32,
-    limit: Duration,
-) -> Result<(), PlatformError> {
+pub fn speak(text: &str, lang: Option<&str>, rate_wpm: u32, limit: Duration) -> Result<(), PlatformError> {
     let mut tts = tts::Tts::default().map_err(|e| PlatformError::Unavailable(e.to_string()))?;
     if let (Some(lang), Ok(voices)) = (lang, tts.voices()) {
-        if let Some(voice) = voices.iter().find(|v| {
-            v.language()
-                .to_string()
-                .to_lowercase()
-                .starts_with(&lang.to_lowercase())
-        }) {
+        if let Some(voice) =
+            voices.iter().find(|v| v.language().to_string().to_lowercase().starts_with(&lang.to_lowercase()))
+        {
             let _ = tts.set_voice(voice);
         }
     }
@@ -40,15 +32,11 @@ pub fn speak(
     let (min, normal, max) = (tts.min_rate(), tts.normal_rate(), tts.max_rate());
     let rate = (normal * rate_wpm as f32 / 175.0).clamp(min, max);
     let _ = tts.set_rate(rate);
-    tts.speak(text, false)
-        .map_err(|e| PlatformError::Speak(e.to_string()))?;
+    tts.speak(text, false).map_err(|e| PlatformError::Speak(e.to_string()))?;
     let started = Instant::now();
     // Speech Dispatcher reports "speaking" with a small delay after the call.
     std::thread::sleep(Duration::from_millis(200));
-    while tts
-        .is_speaking()
-        .map_err(|e| PlatformError::Speak(e.to_string()))?
-    {
+    while tts.is_speaking().map_err(|e| PlatformError::Speak(e.to_string()))? {
         if started.elapsed() > limit {
             let _ = tts.stop();
             return Err(PlatformError::Timeout(limit));

@@ -103,22 +103,15 @@ impl Pool {
     pub async fn start(config: PoolConfig) -> Result<Self, PoolError> {
         let first = WorkerProcess::spawn(&config)
             .await
-            .map_err(|reason| PoolError::Start {
-                program: config.program.display().to_string(),
-                reason,
-            })?;
+            .map_err(|reason| PoolError::Start { program: config.program.display().to_string(), reason })?;
         let hello = first.hello.clone();
         let (jobs, queue) = async_channel::bounded(config.queue_capacity.max(1));
         let stats = Arc::new(PoolStats::default());
         let config = Arc::new(config);
         let mut first = Some(first);
         for slot in 0..config.workers.max(1) {
-            let supervisor = Supervisor {
-                slot,
-                config: Arc::clone(&config),
-                queue: queue.clone(),
-                stats: Arc::clone(&stats),
-            };
+            let supervisor =
+                Supervisor { slot, config: Arc::clone(&config), queue: queue.clone(), stats: Arc::clone(&stats) };
             tokio::spawn(supervisor.run(first.take()));
         }
         Ok(Self { jobs, hello, stats })
@@ -140,17 +133,12 @@ impl Pool {
 
     /// Queues one utterance. Events arrive on the returned receiver; drop it
     /// to cancel.
-    pub fn submit(
-        &self,
-        request: SynthesisRequest,
-    ) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
+    pub fn submit(&self, request: SynthesisRequest) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
         let (events, receiver) = mpsc::unbounded_channel();
-        self.jobs
-            .try_send(Job { request, events })
-            .map_err(|e| match e {
-                async_channel::TrySendError::Full(_) => JobError::QueueFull,
-                async_channel::TrySendError::Closed(_) => JobError::Closed,
-            })?;
+        self.jobs.try_send(Job { request, events }).map_err(|e| match e {
+            async_channel::TrySendError::Full(_) => JobError::QueueFull,
+            async_channel::TrySendError::Closed(_) => JobError::Closed,
+        })?;
         Ok(receiver)
     }
 }
@@ -174,10 +162,7 @@ impl Supervisor {
                     Err(reason) => {
                         failures_in_a_row += 1;
                         tracing::error!(slot = self.slot, %reason, "worker failed to start");
-                        tokio::time::sleep(Duration::from_millis(
-                            100 * 2u64.pow(failures_in_a_row.min(6)),
-                        ))
-                        .await;
+                        tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(failures_in_a_row.min(6)))).await;
                         continue;
                     }
                 },
@@ -204,9 +189,7 @@ impl Supervisor {
             let started = Instant::now();
             let result = worker.run(&job, self.config.deadline).await;
             self.stats.busy_workers.fetch_sub(1, Ordering::SeqCst);
-            self.stats
-                .synthesis_micros
-                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            self.stats.synthesis_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
             let counter = match &result {
                 Ok(true) => &self.stats.jobs_completed,
                 Ok(false) => &self.stats.jobs_cancelled,
@@ -260,12 +243,7 @@ impl WorkerProcess {
         });
         let greeting = tokio::time::timeout(Duration::from_secs(10), frames.recv()).await;
         match greeting {
-            Ok(Some(Ok(FromWorker::Hello(hello)))) => Ok(Self {
-                child,
-                stdin,
-                frames,
-                hello: *hello,
-            }),
+            Ok(Some(Ok(FromWorker::Hello(hello)))) => Ok(Self { child, stdin, frames, hello: *hello }),
             Ok(Some(Ok(FromWorker::Failed(error)))) => Err(error.to_string()),
             Ok(Some(Ok(other))) => Err(format!("unexpected first frame {other:?}")),
             Ok(Some(Err(error))) => Err(error.to_string()),

@@ -75,10 +75,7 @@ fn frame(tag: u8, payload: &[u8]) -> Vec<u8> {
 }
 
 fn json<T: Serialize>(tag: u8, value: &T) -> Vec<u8> {
-    frame(
-        tag,
-        &serde_json::to_vec(value).expect("protocol types serialize"),
-    )
+    frame(tag, &serde_json::to_vec(value).expect("protocol types serialize"))
 }
 
 impl ToWorker {
@@ -116,12 +113,7 @@ impl FromWorker {
                 if payload.len() % 2 != 0 {
                     return Err(ProtocolError::OddAudio);
                 }
-                Self::Audio(
-                    payload
-                        .chunks_exact(2)
-                        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-                        .collect(),
-                )
+                Self::Audio(payload.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect())
             }
             tag::MARK => Self::Mark(serde_json::from_slice(payload)?),
             tag::DONE => Self::Done(serde_json::from_slice(payload)?),
@@ -167,9 +159,7 @@ pub fn read_frame(reader: &mut impl Read) -> Result<Option<(u8, Vec<u8>)>, Proto
 }
 
 /// Async twin of [`read_frame`] for the server side.
-pub async fn read_frame_async(
-    reader: &mut (impl AsyncRead + Unpin),
-) -> Result<Option<(u8, Vec<u8>)>, ProtocolError> {
+pub async fn read_frame_async(reader: &mut (impl AsyncRead + Unpin)) -> Result<Option<(u8, Vec<u8>)>, ProtocolError> {
     let mut header = [0u8; 4];
     match reader.read_exact(&mut header).await {
         Ok(_) => {}
@@ -203,12 +193,7 @@ mod tests {
     fn messages_roundtrip() {
         let audio = FromWorker::Audio(vec![0, -1, i16::MAX, i16::MIN]);
         assert_eq!(roundtrip(audio.clone()), audio);
-        let mark = FromWorker::Mark(Mark {
-            kind: MarkKind::Word,
-            text_offset: 3,
-            text_len: 5,
-            sample: 441,
-        });
+        let mark = FromWorker::Mark(Mark { kind: MarkKind::Word, text_offset: 3, text_len: 5, sample: 441 });
         assert_eq!(roundtrip(mark.clone()), mark);
         let failed = FromWorker::Failed(EngineError::UnknownVoice("x".into()));
         assert_eq!(roundtrip(failed.clone()), failed);
@@ -220,26 +205,11 @@ mod tests {
     #[test]
     fn rejects_bad_frames() {
         let huge = (MAX_FRAME_BYTES as u32 + 10).to_le_bytes();
-        assert!(matches!(
-            read_frame(&mut huge.as_slice()),
-            Err(ProtocolError::TooLarge(_))
-        ));
-        assert!(matches!(
-            read_frame(&mut [0u8, 0, 0, 0].as_slice()),
-            Err(ProtocolError::Empty)
-        ));
-        assert!(matches!(
-            FromWorker::decode(99, b""),
-            Err(ProtocolError::UnknownTag(99))
-        ));
-        assert!(matches!(
-            FromWorker::decode(tag::AUDIO, b"abc"),
-            Err(ProtocolError::OddAudio)
-        ));
+        assert!(matches!(read_frame(&mut huge.as_slice()), Err(ProtocolError::TooLarge(_))));
+        assert!(matches!(read_frame(&mut [0u8, 0, 0, 0].as_slice()), Err(ProtocolError::Empty)));
+        assert!(matches!(FromWorker::decode(99, b""), Err(ProtocolError::UnknownTag(99))));
+        assert!(matches!(FromWorker::decode(tag::AUDIO, b"abc"), Err(ProtocolError::OddAudio)));
         assert!(read_frame(&mut [].as_slice()).unwrap().is_none());
-        assert!(
-            read_frame(&mut [5u8, 0, 0, 0, tag::AUDIO].as_slice()).is_err(),
-            "truncated frame"
-        );
+        assert!(read_frame(&mut [5u8, 0, 0, 0, tag::AUDIO].as_slice()).is_err(), "truncated frame");
     }
 }

@@ -9,9 +9,6 @@ pub const ENGINE_IDS: &[&str] = &[Espeak::ID];
 pub fn build(id: &str) -> Result<Box<dyn Engine>, EngineError> {
     match id {
         Espeak::ID => Ok(Box::new(Espeak::new()?)),
-        other => Err(EngineError::Init(format!(
-            "unknown engine `{other}`; known: {}",
-            ENGINE_IDS.join(", ")
-        ))),
+        other => Err(EngineError::Init(format!("unknown engine `{other}`; known: {}", ENGINE_IDS.join(", ")))),
     }
 }

@@ -23,10 +23,7 @@ pub fn run(engine_id: &str) -> i32 {
             return 1;
         }
     };
-    let hello = Hello {
-        info: engine.info().clone(),
-        voices: engine.voices(),
-    };
+    let hello = Hello { info: engine.info().clone(), voices: engine.voices() };
     if write_frame(&mut out, &FromWorker::Hello(Box::new(hello)).encode()).is_err() {
         return 1;
     }
@@ -78,10 +75,7 @@ fn spawn_reader(cancel: Arc<AtomicBool>) -> mpsc::Receiver<super::SynthesisReque
                 }
                 Ok(ToWorker::Cancel) => cancel.store(true, Ordering::SeqCst),
                 Err(error) => {
-                    eprintln!(
-                        "herald worker: {}",
-                        EngineError::Synthesis(format!("bad request frame: {error}"))
-                    );
+                    eprintln!("herald worker: {}", EngineError::Synthesis(format!("bad request frame: {error}")));
                     break;
                 }
             }

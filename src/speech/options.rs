@@ -28,10 +28,7 @@ impl Rate {
     pub const MAX: u32 = 600;
 
     pub fn new(wpm: u32) -> Result<Self, OptionError> {
-        (Self::MIN..=Self::MAX)
-            .contains(&wpm)
-            .then_some(Self(wpm))
-            .ok_or(OptionError::Rate(wpm))
+        (Self::MIN..=Self::MAX).contains(&wpm).then_some(Self(wpm)).ok_or(OptionError::Rate(wpm))
     }
 
     pub fn wpm(self) -> u32 {
@@ -60,9 +57,7 @@ impl From<Rate> for u32 {
 
 impl Pitch {
     pub fn new(value: u32) -> Result<Self, OptionError> {
-        (value <= 100)
-            .then_some(Self(value))
-            .ok_or(OptionError::Pitch(value))
+        (value <= 100).then_some(Self(value)).ok_or(OptionError::Pitch(value))
     }
 
     pub fn value(self) -> u32 {

@@ -6,9 +6,7 @@
 
 use super::options::{Pitch, Rate, SpeechOptions};
 use crate::document::{BlockKind, Document, MetaLine};
-use crate::text::{
-    split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Sentence,
-};
+use crate::text::{split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Sentence};
 use crate::voice::{Catalog, VoiceError, VoiceId};
 use serde::{Deserialize, Serialize};
 
@@ -86,10 +84,7 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     pub fn plan(&self, document: &Document, options: &SpeechOptions) -> Result<Plan, PlanError> {
         let spoken = spoken_blocks(document);
-        let sentences: Vec<Vec<Sentence>> = spoken
-            .iter()
-            .map(|(_, text, _)| split_sentences(text))
-            .collect();
+        let sentences: Vec<Vec<Sentence>> = spoken.iter().map(|(_, text, _)| split_sentences(text)).collect();
         let inputs: Vec<ParagraphInput<'_>> = spoken
             .iter()
             .zip(&sentences)
@@ -101,33 +96,15 @@ impl Planner<'_> {
             .collect();
         let languages = self.detector.assign(&inputs, options.lang.as_ref());
         let mut paragraphs = Vec::with_capacity(spoken.len());
-        for (index, (((role, text, _), sentences), language)) in spoken
-            .into_iter()
-            .zip(sentences)
-            .zip(languages.paragraphs)
-            .enumerate()
+        for (index, (((role, text, _), sentences), language)) in
+            spoken.into_iter().zip(sentences).zip(languages.paragraphs).enumerate()
         {
-            let Detection {
-                lang,
-                confidence,
-                source,
-            } = language.detection;
-            let voice = self
-                .catalog
-                .select(&lang, options.voice.as_ref())?
-                .id
-                .clone();
+            let Detection { lang, confidence, source } = language.detection;
+            let voice = self.catalog.select(&lang, options.voice.as_ref())?.id.clone();
             let mut planned = Vec::with_capacity(sentences.len());
             for (i, s) in sentences.into_iter().enumerate() {
-                let sentence_lang = language
-                    .sentences
-                    .as_ref()
-                    .map_or(&lang, |per| &per[i].lang);
-                let sentence_voice = self
-                    .catalog
-                    .select(sentence_lang, options.voice.as_ref())?
-                    .id
-                    .clone();
+                let sentence_lang = language.sentences.as_ref().map_or(&lang, |per| &per[i].lang);
+                let sentence_voice = self.catalog.select(sentence_lang, options.voice.as_ref())?.id.clone();
                 planned.push(PlannedSentence {
                     text: s.text,
                     start: s.start,
@@ -160,15 +137,8 @@ impl Planner<'_> {
 
 /// The blocks that are spoken, in order: title, bylines, then the body.
 fn spoken_blocks(document: &Document) -> Vec<(Role, String, Option<LangTag>)> {
-    let title = document
-        .title
-        .iter()
-        .map(|t| (Role::Title, t.clone(), None));
-    let bylines = document
-        .meta
-        .iter()
-        .filter(|m| m.kind.is_spoken())
-        .map(|m| (Role::Byline, m.text.clone(), None));
+    let title = document.title.iter().map(|t| (Role::Title, t.clone(), None));
+    let bylines = document.meta.iter().filter(|m| m.kind.is_spoken()).map(|m| (Role::Byline, m.text.clone(), None));
     let body = document.blocks.iter().map(|b| {
         let role = match b.kind {
             BlockKind::Heading { .. } => Role::Heading,
@@ -184,10 +154,7 @@ fn spoken_blocks(document: &Document) -> Vec<(Role, String, Option<LangTag>)> {
 impl Plan {
     /// The utterances of the whole document, in speaking order.
     pub fn utterances(&self) -> Vec<Utterance> {
-        self.paragraphs
-            .iter()
-            .flat_map(|p| self.paragraph_utterances(p))
-            .collect()
+        self.paragraphs.iter().flat_map(|p| self.paragraph_utterances(p)).collect()
     }
 
     /// The utterances of one paragraph.

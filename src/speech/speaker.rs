@@ -33,12 +33,7 @@ pub struct SpeakerSettings {
 
 impl Default for SpeakerSettings {
     fn default() -> Self {
-        Self {
-            lookahead: 4,
-            paragraph_pause_ms: 700,
-            max_utterance_seconds: 120,
-            busy_wait: Duration::ZERO,
-        }
+        Self { lookahead: 4, paragraph_pause_ms: 700, max_utterance_seconds: 120, busy_wait: Duration::ZERO }
     }
 }
 
@@ -138,19 +133,8 @@ impl Drop for Claim {
 }
 
 impl Speaker {
-    pub fn new(
-        pool: Arc<Pool>,
-        cache: Arc<SegmentCache>,
-        catalog: Arc<Catalog>,
-        settings: SpeakerSettings,
-    ) -> Self {
-        Self {
-            pool,
-            cache,
-            catalog,
-            settings,
-            inflight: Mutex::new(HashMap::new()),
-        }
+    pub fn new(pool: Arc<Pool>, cache: Arc<SegmentCache>, catalog: Arc<Catalog>, settings: SpeakerSettings) -> Self {
+        Self { pool, cache, catalog, settings, inflight: Mutex::new(HashMap::new()) }
     }
 
     pub fn sample_rate(&self) -> u32 {
@@ -174,9 +158,7 @@ impl Speaker {
     }
 
     fn voice(&self, utterance: &Utterance) -> Result<&Voice, SpeakError> {
-        self.catalog
-            .get(&utterance.voice)
-            .ok_or_else(|| VoiceError::Unknown(utterance.voice.to_string()).into())
+        self.catalog.get(&utterance.voice).ok_or_else(|| VoiceError::Unknown(utterance.voice.to_string()).into())
     }
 
     fn key(&self, utterance: &Utterance, voice: &Voice) -> SegmentKey {
@@ -193,13 +175,8 @@ impl Speaker {
 
     /// Whether all, some or none of these utterances are cached.
     pub fn cache_status(&self, utterances: &[Utterance]) -> CacheStatus {
-        let cached = utterances
-            .iter()
-            .filter(|u| {
-                self.voice(u)
-                    .is_ok_and(|v| self.cache.contains(&self.key(u, v)))
-            })
-            .count();
+        let cached =
+            utterances.iter().filter(|u| self.voice(u).is_ok_and(|v| self.cache.contains(&self.key(u, v)))).count();
         match cached {
             0 => CacheStatus::Miss,
             n if n == utterances.len() => CacheStatus::Hit,
@@ -235,19 +212,12 @@ impl Speaker {
             }
             let source = self.resolve(source, utterance).await;
             if let Source::Failed(error) = source {
-                if tx
-                    .send(SpeechEvent::Skipped { index, error })
-                    .await
-                    .is_err()
-                {
+                if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
                     return;
                 }
                 continue;
             }
-            if index > 0
-                && utterance.paragraph != utterances[index - 1].paragraph
-                && !pause.is_empty()
-            {
+            if index > 0 && utterance.paragraph != utterances[index - 1].paragraph && !pause.is_empty() {
                 position += pause.len() as u64;
                 if tx.send(SpeechEvent::Audio(pause.clone())).await.is_err() {
                     return;
@@ -267,11 +237,7 @@ impl Speaker {
             match self.stream(source, index, &mut position, &tx).await {
                 Ok(()) => {}
                 Err(Stop::Skipped(error)) => {
-                    if tx
-                        .send(SpeechEvent::Skipped { index, error })
-                        .await
-                        .is_err()
-                    {
+                    if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
                         return;
                     }
                 }
@@ -298,10 +264,7 @@ impl Speaker {
                 return Source::Waiting(Arc::clone(notify));
             }
             inflight.insert(key, Arc::new(Notify::new()));
-            Claim {
-                speaker: Arc::clone(self),
-                key,
-            }
+            Claim { speaker: Arc::clone(self), key }
         };
         let request = SynthesisRequest {
             text: utterance.text.clone(),
@@ -311,11 +274,7 @@ impl Speaker {
             max_samples: self.settings.max_utterance_seconds as u64 * voice.sample_rate as u64,
         };
         match self.pool.submit(request) {
-            Ok(events) => Source::Live {
-                events,
-                key,
-                _claim: claim,
-            },
+            Ok(events) => Source::Live { events, key, _claim: claim },
             Err(JobError::QueueFull) => Source::Deferred,
             Err(error) => Source::Failed(SpeakError::Synthesis(error)),
         }
@@ -328,20 +287,14 @@ impl Speaker {
             source = match source {
                 Source::Waiting(notify) => {
                     let notified = notify.notified();
-                    let still_inflight = self
-                        .inflight
-                        .lock()
-                        .expect("inflight lock")
-                        .values()
-                        .any(|n| Arc::ptr_eq(n, &notify));
+                    let still_inflight =
+                        self.inflight.lock().expect("inflight lock").values().any(|n| Arc::ptr_eq(n, &notify));
                     if still_inflight {
                         notified.await;
                     }
                     self.prepare(utterance).await
                 }
-                Source::Deferred if tokio::time::Instant::now() >= deadline => {
-                    return Source::Failed(SpeakError::Busy)
-                }
+                Source::Deferred if tokio::time::Instant::now() >= deadline => return Source::Failed(SpeakError::Busy),
                 Source::Deferred => {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                     self.prepare(utterance).await
@@ -363,31 +316,13 @@ impl Speaker {
         match source {
             Source::Cached(segment) => {
                 for mark in segment.marks {
-                    send(
-                        tx,
-                        SpeechEvent::Mark {
-                            index,
-                            mark: Mark {
-                                sample: mark.sample + start,
-                                ..mark
-                            },
-                        },
-                    )
-                    .await?;
+                    send(tx, SpeechEvent::Mark { index, mark: Mark { sample: mark.sample + start, ..mark } }).await?;
                 }
                 *position += segment.samples.len() as u64;
                 send(tx, SpeechEvent::Audio(segment.samples)).await
             }
-            Source::Live {
-                mut events,
-                key,
-                _claim,
-            } => {
-                let mut fresh = Segment {
-                    sample_rate: self.sample_rate(),
-                    samples: Vec::new(),
-                    marks: Vec::new(),
-                };
+            Source::Live { mut events, key, _claim } => {
+                let mut fresh = Segment { sample_rate: self.sample_rate(), samples: Vec::new(), marks: Vec::new() };
                 loop {
                     match events.recv().await {
                         Some(JobEvent::Audio(samples)) => {
@@ -397,33 +332,20 @@ impl Speaker {
                         }
                         Some(JobEvent::Mark(mark)) => {
                             fresh.marks.push(mark);
-                            send(
-                                tx,
-                                SpeechEvent::Mark {
-                                    index,
-                                    mark: Mark {
-                                        sample: mark.sample + start,
-                                        ..mark
-                                    },
-                                },
-                            )
-                            .await?;
+                            send(tx, SpeechEvent::Mark { index, mark: Mark { sample: mark.sample + start, ..mark } })
+                                .await?;
                         }
                         Some(JobEvent::Done(outcome)) => {
                             if !outcome.aborted {
                                 let cache = Arc::clone(&self.cache);
-                                let stored =
-                                    tokio::task::spawn_blocking(move || cache.put(&key, &fresh))
-                                        .await;
+                                let stored = tokio::task::spawn_blocking(move || cache.put(&key, &fresh)).await;
                                 if let Ok(Err(error)) = stored {
                                     tracing::warn!(%error, "could not store a segment in the cache");
                                 }
                             }
                             return Ok(());
                         }
-                        Some(JobEvent::Failed(error)) => {
-                            return Err(Stop::Skipped(SpeakError::Synthesis(error)))
-                        }
+                        Some(JobEvent::Failed(error)) => return Err(Stop::Skipped(SpeakError::Synthesis(error))),
                         None => return Err(Stop::Skipped(SpeakError::Synthesis(JobError::Closed))),
                     }
                 }

@@ -38,20 +38,15 @@ impl LangTag {
         let invalid = || InvalidLangTag(raw.chars().take(40).collect());
         let raw = raw.trim().replace('_', "-");
         let mut parts = raw.split('-');
-        let primary = parts
-            .next()
-            .filter(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+        let primary = parts.next().filter(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
         let mut tag = primary.ok_or_else(invalid)?.to_ascii_lowercase();
         for part in parts {
-            if part.is_empty() || part.len() > 8 || !part.chars().all(|c| c.is_ascii_alphanumeric())
-            {
+            if part.is_empty() || part.len() > 8 || !part.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(invalid());
             }
             tag.push('-');
             match part.len() {
-                2 if part.chars().all(|c| c.is_ascii_alphabetic()) => {
-                    tag.push_str(&part.to_ascii_uppercase())
-                }
+                2 if part.chars().all(|c| c.is_ascii_alphabetic()) => tag.push_str(&part.to_ascii_uppercase()),
                 4 if part.chars().all(|c| c.is_ascii_alphabetic()) => {
                     tag.push_str(&part[..1].to_ascii_uppercase());
                     tag.push_str(&part[1..].to_ascii_lowercase());
@@ -180,10 +175,7 @@ pub struct LanguageDetector {
 
 impl Default for LanguageDetector {
     fn default() -> Self {
-        Self {
-            min_letters: 30,
-            min_confidence: 0.5,
-        }
+        Self { min_letters: 30, min_confidence: 0.5 }
     }
 }
 
@@ -199,11 +191,7 @@ struct Guess {
 impl LanguageDetector {
     /// Assigns a language to every paragraph. `document_hint` is the caller's
     /// `lang` option: it wins over detection for paragraphs without their own hint.
-    pub fn assign(
-        &self,
-        paragraphs: &[ParagraphInput<'_>],
-        document_hint: Option<&LangTag>,
-    ) -> Assignment {
+    pub fn assign(&self, paragraphs: &[ParagraphInput<'_>], document_hint: Option<&LangTag>) -> Assignment {
         let guesses: Vec<Option<Guess>> = paragraphs.iter().map(|p| guess(p.text)).collect();
         let document = document_hint.cloned().or_else(|| self.majority(&guesses));
         let paragraphs = paragraphs
@@ -217,21 +205,14 @@ impl LanguageDetector {
                 } else {
                     self.split_mixed(&p.sentences, &detection, document.as_ref(), &guesses)
                 };
-                ParagraphLanguage {
-                    detection,
-                    sentences,
-                }
+                ParagraphLanguage { detection, sentences }
             })
             .collect();
-        Assignment {
-            document: document.unwrap_or_else(LangTag::und),
-            paragraphs,
-        }
+        Assignment { document: document.unwrap_or_else(LangTag::und), paragraphs }
     }
 
     fn is_confident(&self, g: &Guess) -> bool {
-        single_language_script(g.script)
-            || (g.letters >= self.min_letters && g.confidence >= self.min_confidence)
+        single_language_script(g.script) || (g.letters >= self.min_letters && g.confidence >= self.min_confidence)
     }
 
     /// The language with the most letters among confident guesses.
@@ -243,10 +224,7 @@ impl LanguageDetector {
                 None => totals.push((g.lang, g.letters)),
             }
         }
-        totals
-            .into_iter()
-            .max_by_key(|&(_, n)| n)
-            .map(|(l, _)| LangTag::from_whatlang(l))
+        totals.into_iter().max_by_key(|&(_, n)| n).map(|(l, _)| LangTag::from_whatlang(l))
     }
 
     fn resolve(
@@ -257,18 +235,10 @@ impl LanguageDetector {
         all: &[Option<Guess>],
     ) -> Detection {
         let Some(g) = guess else {
-            return Detection {
-                lang: LangTag::und(),
-                confidence: 0.0,
-                source: LangSource::NoLetters,
-            };
+            return Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters };
         };
         if let Some(hint) = hint {
-            return Detection {
-                lang: hint.clone(),
-                confidence: 1.0,
-                source: LangSource::Hint,
-            };
+            return Detection { lang: hint.clone(), confidence: 1.0, source: LangSource::Hint };
         }
         if self.is_confident(g) {
             return Detection {
@@ -279,30 +249,22 @@ impl LanguageDetector {
         }
         // Unsure: prefer the document language when the script allows it, then
         // the most common confident language of this script in the document.
-        let fits = |tag: &LangTag| {
-            tag.to_whatlang()
-                .is_some_and(|l| g.script.langs().contains(&l))
-        };
+        let fits = |tag: &LangTag| tag.to_whatlang().is_some_and(|l| g.script.langs().contains(&l));
         let inherited = document.filter(|d| fits(d)).cloned().or_else(|| {
-            let same_script: Vec<Option<Guess>> = all
-                .iter()
-                .flatten()
-                .filter(|o| o.script == g.script)
-                .map(|o| Some(*o))
-                .collect();
+            let same_script: Vec<Option<Guess>> =
+                all.iter().flatten().filter(|o| o.script == g.script).map(|o| Some(*o)).collect();
             self.majority(&same_script)
         });
         match inherited {
-            Some(lang) => Detection {
-                lang,
-                confidence: g.confidence as f32,
-                source: LangSource::Inherited,
-            },
-            None => Detection {
-                lang: LangTag::from_whatlang(g.lang),
-                confidence: g.confidence as f32,
-                source: LangSource::Detected,
-            },
+            Some(lang) => Detection { lang, confidence: g.confidence as f32, source: LangSource::Inherited },
+            None => {
+                let lang = script_default(g.script).unwrap_or(g.lang);
+                Detection {
+                    lang: LangTag::from_whatlang(lang),
+                    confidence: g.confidence as f32,
+                    source: LangSource::Detected,
+                }
+            }
         }
     }
 
@@ -325,10 +287,7 @@ impl LanguageDetector {
         let differing = guesses
             .iter()
             .flatten()
-            .filter(|g| {
-                self.is_confident(g)
-                    && LangTag::from_whatlang(g.lang).primary() != paragraph.lang.primary()
-            })
+            .filter(|g| self.is_confident(g) && LangTag::from_whatlang(g.lang).primary() != paragraph.lang.primary())
             .count();
         if !mixed_scripts && differing < 2 {
             return None;
@@ -338,23 +297,14 @@ impl LanguageDetector {
             .map(|g| match g {
                 Some(g)
                     if !self.is_confident(g)
-                        && paragraph
-                            .lang
-                            .to_whatlang()
-                            .is_some_and(|l| g.script.langs().contains(&l)) =>
+                        && paragraph.lang.to_whatlang().is_some_and(|l| g.script.langs().contains(&l)) =>
                 {
-                    Detection {
-                        source: LangSource::Inherited,
-                        ..paragraph.clone()
-                    }
+                    Detection { source: LangSource::Inherited, ..paragraph.clone() }
                 }
                 _ => self.resolve(g, None, document, all),
             })
             .collect::<Vec<_>>();
-        per_sentence
-            .iter()
-            .any(|d| d.lang != paragraph.lang)
-            .then_some(per_sentence)
+        per_sentence.iter().any(|d| d.lang != paragraph.lang).then_some(per_sentence)
     }
 }
 
@@ -364,18 +314,26 @@ fn single_language_script(script: Script) -> bool {
     script.langs().len() == 1
 }
 
+/// The most widely used language of a script, for unsure text in a script
+/// the rest of the document does not use.
+fn script_default(script: Script) -> Option<Lang> {
+    Some(match script {
+        Script::Latin => Lang::Eng,
+        Script::Cyrillic => Lang::Rus,
+        Script::Arabic => Lang::Ara,
+        Script::Devanagari => Lang::Hin,
+        Script::Mandarin => Lang::Cmn,
+        _ => return None,
+    })
+}
+
 fn guess(text: &str) -> Option<Guess> {
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     if letters == 0 {
         return None;
     }
     let info = whatlang::detect(text)?;
-    Some(Guess {
-        lang: info.lang(),
-        script: info.script(),
-        confidence: info.confidence(),
-        letters,
-    })
+    Some(Guess { lang: info.lang(), script: info.script(), confidence: info.confidence(), letters })
 }
 
 #[cfg(test)]
@@ -391,15 +349,7 @@ mod tests {
         assert_eq!(tag("en-gb").as_str(), "en-GB");
         assert_eq!(tag("zh_latn_PINYIN").as_str(), "zh-Latn-pinyin");
         assert_eq!(tag("EN").primary(), "en");
-        for bad in [
-            "",
-            "e",
-            "english",
-            "en--gb",
-            "en-toolongsubtag",
-            "../etc",
-            "en gb",
-        ] {
+        for bad in ["", "e", "english", "en--gb", "en-toolongsubtag", "../etc", "en gb"] {
             assert!(LangTag::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -414,53 +364,31 @@ mod tests {
     }
 
     fn input(text: &str) -> ParagraphInput<'_> {
-        ParagraphInput {
-            text,
-            sentences: vec![text],
-            hint: None,
-        }
+        ParagraphInput { text, sentences: vec![text], hint: None }
     }
 
     #[test]
     fn short_paragraphs_inherit_and_hints_win() {
         let d = LanguageDetector::default();
         let paragraphs = [
-            input(
-                "Welcome to the headquarters. It is a great pleasure to see you here again today.",
-            ),
+            input("Welcome to the headquarters. It is a great pleasure to see you here again today."),
             input("Thank you."),
             input("12:30 — 2023"),
-            ParagraphInput {
-                text: "Bonjour à tous.",
-                sentences: vec!["Bonjour à tous."],
-                hint: Some(tag("fr")),
-            },
+            ParagraphInput { text: "Bonjour à tous.", sentences: vec!["Bonjour à tous."], hint: Some(tag("fr")) },
         ];
         let got = d.assign(&paragraphs, None).paragraphs;
         assert_eq!(got[0].detection.lang.as_str(), "en");
         assert_eq!(got[0].detection.source, LangSource::Detected);
-        assert_eq!(
-            (got[1].detection.lang.as_str(), got[1].detection.source),
-            ("en", LangSource::Inherited)
-        );
+        assert_eq!((got[1].detection.lang.as_str(), got[1].detection.source), ("en", LangSource::Inherited));
         assert_eq!(got[2].detection.lang.as_str(), "und");
-        assert_eq!(
-            (got[3].detection.lang.as_str(), got[3].detection.source),
-            ("fr", LangSource::Hint)
-        );
+        assert_eq!((got[3].detection.lang.as_str(), got[3].detection.source), ("fr", LangSource::Hint));
     }
 
     #[test]
     fn script_overrides_inheritance() {
         let d = LanguageDetector::default();
         let got = d
-            .assign(
-                &[
-                    input("This paragraph is written in plain English for everyone."),
-                    input("Спасибо"),
-                ],
-                None,
-            )
+            .assign(&[input("This paragraph is written in plain English for everyone."), input("Спасибо")], None)
             .paragraphs;
         assert_eq!(got[1].detection.lang.as_str(), "ru");
     }

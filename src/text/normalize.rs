@@ -21,13 +21,50 @@ pub fn is_stripped(c: char) -> bool {
         | '\u{FFF9}'..='\u{FFFC}')
 }
 
+/// Removes terminal escape sequences (`ESC [ … final`, `ESC ] … BEL`) whole,
+/// so neither their introducer nor their parameters are spoken or logged.
+fn strip_escape_sequences(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\u{1b}') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: parameters and intermediates, then one final byte.
+            Some('[') => {
+                chars.next();
+                while let Some(p) = chars.next() {
+                    if ('\u{40}'..='\u{7e}').contains(&p) {
+                        break;
+                    }
+                }
+            }
+            // OSC: up to BEL or ESC \.
+            Some(']') => {
+                while let Some(p) = chars.next() {
+                    if p == '\u{07}' || (p == '\u{1b}' && chars.peek() == Some(&'\\')) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.into()
+}
+
 /// Removes stripped characters and folds every run of white space into one
 /// space, trimming both ends. Line structure is not preserved: call it on one
 /// paragraph or line at a time.
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars() {
+    for c in strip_escape_sequences(text).chars() {
         if c.is_whitespace() {
             pending_space = true;
         } else if !is_stripped(c) {
@@ -45,10 +82,8 @@ pub fn clean(text: &str) -> String {
 /// parsers can still see lines and blank-line paragraphs. `\r\n` and lone `\r`
 /// become `\n`; other white space is kept as is.
 pub fn clean_keep_lines(text: &str) -> String {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    text.chars()
-        .filter(|&c| c == '\n' || c == '\t' || !is_stripped(c))
-        .collect()
+    let text = strip_escape_sequences(text).replace("\r\n", "\n").replace('\r', "\n");
+    text.chars().filter(|&c| c == '\n' || c == '\t' || !is_stripped(c)).collect()
 }
 
 /// True when the text has at least one letter or digit: lines without any are
@@ -63,7 +98,8 @@ mod tests {
 
     #[test]
     fn strips_espeak_escape_and_controls() {
-        assert_eq!(clean("a\u{01}400S b\u{1b}[31mc\u{85}d"), "a400S b[31mcd");
+        assert_eq!(clean("a\u{01}400S b\u{1b}[31mc\u{9b}d\u{1b}]0;title\u{07}e"), "a400S bcde");
+        assert_eq!(clean("line\u{85}break"), "line break");
     }
 
     #[test]
@@ -73,10 +109,7 @@ mod tests {
 
     #[test]
     fn folds_unicode_whitespace() {
-        assert_eq!(
-            clean("  one\u{00A0}\u{2003} two\n\tthree \u{3000}"),
-            "one two three"
-        );
+        assert_eq!(clean("  one\u{00A0}\u{2003} two\n\tthree \u{3000}"), "one two three");
     }
 
     #[test]

@@ -16,12 +16,11 @@ pub const MAX_SENTENCE_CHARS: usize = 600;
 /// Abbreviations (lower case, without the final period) after which a period
 /// does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "col", "lt", "sgt", "capt",
-    "gov", "sen", "rep", "pres", "hon", "rev", "no", "nos", "vol", "fig", "art", "sec", "ch", "p",
-    "pp", "para", "ed", "eds", "vs", "etc", "e.g", "i.e", "cf", "al", "approx", "ca", "est",
-    "dept", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "u.s", "u.k",
-    "u.n", "a.m", "p.m", "op", "ref", "tel", "nr", "bzw", "z.b", "s", "mme", "mlle",
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep",
+    "pres", "hon", "rev", "no", "nos", "vol", "fig", "art", "sec", "ch", "p", "pp", "para", "ed", "eds", "vs", "etc",
+    "e.g", "i.e", "cf", "al", "approx", "ca", "est", "dept", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "u.s",
+    "u.k", "u.n", "a.m", "p.m", "op", "ref", "tel", "nr", "bzw", "z.b", "s", "mme", "mlle",
 ];
 
 /// One sentence of a paragraph. Offsets count Unicode scalar values (chars)
@@ -59,11 +58,7 @@ pub fn split_sentences(paragraph: &str) -> Vec<Sentence> {
     for (start, end) in spans {
         for (s, e) in split_long(paragraph, start, end) {
             let (start, end) = (to_chars(s), to_chars(e));
-            sentences.push(Sentence {
-                text: paragraph[s..e].to_string(),
-                start,
-                end,
-            });
+            sentences.push(Sentence { text: paragraph[s..e].to_string(), start, end });
         }
     }
     sentences
@@ -75,10 +70,7 @@ fn ends_with_abbreviation(text: &str) -> bool {
     let Some(before) = text.strip_suffix('.') else {
         return false;
     };
-    let word = before
-        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '“')
-        .next()
-        .unwrap_or("");
+    let word = before.rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '“').next().unwrap_or("");
     let lower = word.to_lowercase();
     if ABBREVIATIONS.contains(&lower.as_str()) {
         return true;
@@ -93,14 +85,8 @@ fn ends_with_abbreviation(text: &str) -> bool {
 fn split_long(text: &str, mut start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut pieces = Vec::new();
     while text[start..end].chars().count() > MAX_SENTENCE_CHARS {
-        let limit = text[start..end]
-            .char_indices()
-            .nth(MAX_SENTENCE_CHARS)
-            .map_or(end, |(i, _)| start + i);
-        let cut = text[start..limit]
-            .rfind(' ')
-            .map(|i| start + i)
-            .filter(|&i| i > start);
+        let limit = text[start..end].char_indices().nth(MAX_SENTENCE_CHARS).map_or(end, |(i, _)| start + i);
+        let cut = text[start..limit].rfind(' ').map(|i| start + i).filter(|&i| i > start);
         let (piece_end, next_start) = match cut {
             Some(space) => (space, space + 1),
             None => (limit, limit),
@@ -135,23 +121,11 @@ mod tests {
 
     #[test]
     fn keeps_abbreviations_and_dates_together() {
-        assert_eq!(
-            texts("Last updated 05 Apr. 2023 10:30"),
-            ["Last updated 05 Apr. 2023 10:30"]
-        );
-        assert_eq!(
-            texts("Mr. Hayashi arrived. He spoke."),
-            ["Mr. Hayashi arrived.", "He spoke."]
-        );
-        assert_eq!(
-            texts("Bring fruit, e.g. apples. Then go."),
-            ["Bring fruit, e.g. apples.", "Then go."]
-        );
+        assert_eq!(texts("Last updated 05 Apr. 2023 10:30"), ["Last updated 05 Apr. 2023 10:30"]);
+        assert_eq!(texts("Mr. Hayashi arrived. He spoke."), ["Mr. Hayashi arrived.", "He spoke."]);
+        assert_eq!(texts("Bring fruit, e.g. apples. Then go."), ["Bring fruit, e.g. apples.", "Then go."]);
         assert_eq!(texts("See No. 5 here. Done."), ["See No. 5 here.", "Done."]);
-        assert_eq!(
-            texts("J. Stoltenberg spoke. Yes."),
-            ["J. Stoltenberg spoke.", "Yes."]
-        );
+        assert_eq!(texts("J. Stoltenberg spoke. Yes."), ["J. Stoltenberg spoke.", "Yes."]);
     }
 
     #[test]
@@ -172,19 +146,10 @@ mod tests {
         let word = "x".repeat(MAX_SENTENCE_CHARS * 2 + 10);
         let s = split_sentences(&word);
         assert_eq!(s.len(), 3);
-        assert!(s
-            .iter()
-            .all(|s| s.text.chars().count() <= MAX_SENTENCE_CHARS));
+        assert!(s.iter().all(|s| s.text.chars().count() <= MAX_SENTENCE_CHARS));
         let long = "word ".repeat(400);
         let s = split_sentences(long.trim());
-        assert!(
-            s.len() >= 4
-                && s.iter()
-                    .all(|s| !s.text.starts_with(' ') && !s.text.ends_with(' '))
-        );
-        assert_eq!(
-            s.iter().map(|s| s.text.split(' ').count()).sum::<usize>(),
-            400
-        );
+        assert!(s.len() >= 4 && s.iter().all(|s| !s.text.starts_with(' ') && !s.text.ends_with(' ')));
+        assert_eq!(s.iter().map(|s| s.text.split(' ').count()).sum::<usize>(), 400);
     }
 }

@@ -28,8 +28,7 @@ impl VoiceId {
         let valid_part = |p: &str| {
             !p.is_empty()
                 && p.len() <= 64
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
                 && !p.starts_with('.')
         };
         match lower.split_once(':') {
@@ -93,12 +92,7 @@ pub struct Voice {
 impl Voice {
     /// The engine's best (lowest) priority among the languages that match.
     fn rank(&self, matches: &dyn Fn(&LangTag) -> bool) -> u8 {
-        self.ranked
-            .iter()
-            .filter(|(_, l)| matches(l))
-            .map(|(p, _)| *p)
-            .min()
-            .unwrap_or(u8::MAX)
+        self.ranked.iter().filter(|(_, l)| matches(l)).map(|(p, _)| *p).min().unwrap_or(u8::MAX)
     }
 }
 
@@ -149,22 +143,15 @@ impl Catalog {
         let file: CatalogFile = toml::from_str(catalog_toml)?;
         let mut voices = Vec::new();
         for hello in engines {
-            let quality = file
-                .engines
-                .get(&hello.info.id)
-                .map(|e| e.quality)
-                .unwrap_or_default();
+            let quality = file.engines.get(&hello.info.id).map(|e| e.quality).unwrap_or_default();
             let prefix = hello.info.id.split('-').next().unwrap_or(&hello.info.id);
             for v in &hello.voices {
                 let name = v.identifier.rsplit('/').next().unwrap_or(&v.identifier);
                 let Ok(id) = VoiceId::parse(&format!("{prefix}:{name}")) else {
                     continue;
                 };
-                let mut languages: Vec<(u8, LangTag)> = v
-                    .languages
-                    .iter()
-                    .filter_map(|(p, l)| LangTag::parse(l).ok().map(|t| (*p, t)))
-                    .collect();
+                let mut languages: Vec<(u8, LangTag)> =
+                    v.languages.iter().filter_map(|(p, l)| LangTag::parse(l).ok().map(|t| (*p, t))).collect();
                 languages.sort_by_key(|(p, _)| *p);
                 voices.push(Voice {
                     id,
@@ -181,17 +168,10 @@ impl Catalog {
         }
         voices.sort_by(|a, b| a.id.cmp(&b.id));
         voices.dedup_by(|a, b| a.id == b.id);
-        let catalog = Self {
-            voices,
-            prefer: file.prefer,
-            default_lang: file.default_lang,
-        };
+        let catalog = Self { voices, prefer: file.prefer, default_lang: file.default_lang };
         for p in &catalog.prefer {
             if catalog.get(&p.voice).is_none() {
-                return Err(CatalogError::MissingPreferred {
-                    lang: p.lang.to_string(),
-                    voice: p.voice.to_string(),
-                });
+                return Err(CatalogError::MissingPreferred { lang: p.lang.to_string(), voice: p.voice.to_string() });
             }
         }
         Ok(catalog)
@@ -207,33 +187,19 @@ impl Catalog {
 
     /// Voices that speak `lang` (exactly or by primary language), best first.
     pub fn for_lang(&self, lang: &LangTag) -> Vec<&Voice> {
-        let mut found: Vec<&Voice> = self
-            .voices
-            .iter()
-            .filter(|v| v.languages.iter().any(|l| l.primary() == lang.primary()))
-            .collect();
+        let mut found: Vec<&Voice> =
+            self.voices.iter().filter(|v| v.languages.iter().any(|l| l.primary() == lang.primary())).collect();
         let chosen = self.select(lang, None).ok().map(|v| v.id.clone());
-        found.sort_by_key(|v| {
-            (
-                Some(&v.id) != chosen.as_ref(),
-                v.rank(&|l| l.primary() == lang.primary()),
-            )
-        });
+        found.sort_by_key(|v| (Some(&v.id) != chosen.as_ref(), v.rank(&|l| l.primary() == lang.primary())));
         found
     }
 
     /// Chooses the voice for `lang`; an explicit voice id wins.
     pub fn select(&self, lang: &LangTag, explicit: Option<&VoiceId>) -> Result<&Voice, VoiceError> {
         if let Some(id) = explicit {
-            return self
-                .get(id)
-                .ok_or_else(|| VoiceError::Unknown(id.to_string()));
+            return self.get(id).ok_or_else(|| VoiceError::Unknown(id.to_string()));
         }
-        let lang = if lang.is_und() {
-            &self.default_lang
-        } else {
-            lang
-        };
+        let lang = if lang.is_und() { &self.default_lang } else { lang };
         self.match_lang(lang)
             .or_else(|| self.match_lang(&self.default_lang))
             .ok_or_else(|| VoiceError::NoneForLanguage(lang.to_string()))
@@ -241,10 +207,7 @@ impl Catalog {
 
     fn match_lang(&self, lang: &LangTag) -> Option<&Voice> {
         let preferred = |key: &str| {
-            self.prefer
-                .iter()
-                .find(|p| p.lang.as_str().eq_ignore_ascii_case(key))
-                .and_then(|p| self.get(&p.voice))
+            self.prefer.iter().find(|p| p.lang.as_str().eq_ignore_ascii_case(key)).and_then(|p| self.get(&p.voice))
         };
         let best = |matches: &dyn Fn(&LangTag) -> bool| {
             self.voices
@@ -290,10 +253,7 @@ mod tests {
                 voice("roa/fr", &[(5, "fr-fr"), (5, "fr")]),
                 voice("roa/fr-BE", &[(5, "fr-be"), (8, "fr")]),
                 voice("sit/cmn", &[(5, "cmn"), (5, "zh-cmn"), (5, "zh")]),
-                voice(
-                    "sit/cmn-Latn-pinyin",
-                    &[(5, "cmn-latn-pinyin"), (5, "zh-cmn"), (5, "zh")],
-                ),
+                voice("sit/cmn-Latn-pinyin", &[(5, "cmn-latn-pinyin"), (5, "zh-cmn"), (5, "zh")]),
             ],
         }
     }
@@ -303,11 +263,7 @@ mod tests {
     }
 
     fn pick(lang: &str) -> String {
-        catalog()
-            .select(&LangTag::parse(lang).unwrap(), None)
-            .unwrap()
-            .id
-            .to_string()
+        catalog().select(&LangTag::parse(lang).unwrap(), None).unwrap().id.to_string()
     }
 
     #[test]
@@ -329,23 +285,13 @@ mod tests {
         let en = VoiceId::parse("espeak:en").unwrap();
         assert_eq!(c.select(&fr, Some(&en)).unwrap().id, en);
         let missing = VoiceId::parse("espeak:xx").unwrap();
-        assert_eq!(
-            c.select(&fr, Some(&missing)),
-            Err(VoiceError::Unknown("espeak:xx".into()))
-        );
+        assert_eq!(c.select(&fr, Some(&missing)), Err(VoiceError::Unknown("espeak:xx".into())));
     }
 
     #[test]
     fn voice_ids_are_validated() {
         assert!(VoiceId::parse("espeak:en-us").is_ok());
-        for bad in [
-            "en",
-            "espeak:",
-            ":en",
-            "espeak:../x",
-            "espeak:a/b",
-            "espeak:en us",
-        ] {
+        for bad in ["en", "espeak:", ":en", "espeak:../x", "espeak:a/b", "espeak:en us"] {
             assert!(VoiceId::parse(bad).is_err(), "{bad}");
         }
     }
@@ -353,11 +299,7 @@ mod tests {
     #[test]
     fn lists_voices_for_a_language_best_first() {
         let c = catalog();
-        let ids: Vec<String> = c
-            .for_lang(&LangTag::parse("fr").unwrap())
-            .iter()
-            .map(|v| v.id.to_string())
-            .collect();
+        let ids: Vec<String> = c.for_lang(&LangTag::parse("fr").unwrap()).iter().map(|v| v.id.to_string()).collect();
         assert_eq!(ids, ["espeak:fr", "espeak:fr-be"]);
     }
 }

@@ -41,17 +41,11 @@ pub struct Voice {
     pub spare: *mut c_void,
 }
 
-pub type SynthCallback =
-    unsafe extern "C" fn(wav: *mut c_short, samples: c_int, events: *mut Event) -> c_int;
+pub type SynthCallback = unsafe extern "C" fn(wav: *mut c_short, samples: c_int, events: *mut Event) -> c_int;
 
 #[link(name = "espeak-ng")]
 extern "C" {
-    pub fn espeak_Initialize(
-        output: c_int,
-        buflength: c_int,
-        path: *const c_char,
-        options: c_int,
-    ) -> c_int;
+    pub fn espeak_Initialize(output: c_int, buflength: c_int, path: *const c_char, options: c_int) -> c_int;
     pub fn espeak_SetSynthCallback(callback: SynthCallback);
     pub fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
     pub fn espeak_SetParameter(parameter: c_int, value: c_int, relative: c_int) -> c_int;

@@ -10,8 +10,8 @@
 mod ffi;
 
 use super::{
-    Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind,
-    Outcome, SynthEvent, SynthesisRequest,
+    Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind, Outcome, SynthEvent,
+    SynthesisRequest,
 };
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
@@ -47,31 +47,20 @@ impl Espeak {
 
     pub fn new() -> Result<Self, EngineError> {
         if INITIALIZED.swap(true, Ordering::SeqCst) {
-            return Err(EngineError::Init(
-                "libespeak-ng is already initialised in this process".into(),
-            ));
+            return Err(EngineError::Init("libespeak-ng is already initialised in this process".into()));
         }
         // SAFETY: first and only initialisation in this process (checked above).
         let sample_rate = unsafe {
-            ffi::espeak_Initialize(
-                ffi::AUDIO_OUTPUT_SYNCHRONOUS,
-                CHUNK_MS,
-                std::ptr::null(),
-                ffi::INITIALIZE_DONT_EXIT,
-            )
+            ffi::espeak_Initialize(ffi::AUDIO_OUTPUT_SYNCHRONOUS, CHUNK_MS, std::ptr::null(), ffi::INITIALIZE_DONT_EXIT)
         };
         if sample_rate <= 0 {
-            return Err(EngineError::Init(
-                "espeak_Initialize failed (is espeak-ng-data installed?)".into(),
-            ));
+            return Err(EngineError::Init("espeak_Initialize failed (is espeak-ng-data installed?)".into()));
         }
         // SAFETY: `synth_callback` matches the C signature and only touches
         // the context passed as user data by `synthesize`.
         unsafe { ffi::espeak_SetSynthCallback(synth_callback) };
         // SAFETY: espeak_Info returns a static NUL-terminated string.
-        let version = unsafe { CStr::from_ptr(ffi::espeak_Info(std::ptr::null_mut())) }
-            .to_string_lossy()
-            .into_owned();
+        let version = unsafe { CStr::from_ptr(ffi::espeak_Info(std::ptr::null_mut())) }.to_string_lossy().into_owned();
         let info = EngineInfo {
             id: Self::ID.into(),
             version,
@@ -83,11 +72,7 @@ impl Espeak {
                 rate_range: (80, 900),
             },
         };
-        Ok(Self {
-            info,
-            current_voice: None,
-            _not_send: PhantomData,
-        })
+        Ok(Self { info, current_voice: None, _not_send: PhantomData })
     }
 
     fn set_voice(&mut self, voice: &str) -> Result<(), EngineError> {
@@ -170,25 +155,15 @@ impl Engine for Espeak {
             status
         };
         if status != ffi::EE_OK && !context.aborted && !context.truncated {
-            return Err(EngineError::Synthesis(format!(
-                "espeak_Synth returned {status}"
-            )));
+            return Err(EngineError::Synthesis(format!("espeak_Synth returned {status}")));
         }
-        Ok(Outcome {
-            samples: context.samples,
-            aborted: context.aborted,
-            truncated: context.truncated,
-        })
+        Ok(Outcome { samples: context.samples, aborted: context.aborted, truncated: context.truncated })
     }
 }
 
 /// The synth callback: forwards marks and audio to the sink of the call whose
 /// context arrives as the events' user data. Returns 1 to abort synthesis.
-unsafe extern "C" fn synth_callback(
-    wav: *mut c_short,
-    count: c_int,
-    events: *mut ffi::Event,
-) -> c_int {
+unsafe extern "C" fn synth_callback(wav: *mut c_short, count: c_int, events: *mut ffi::Event) -> c_int {
     if events.is_null() {
         return 0;
     }
@@ -205,15 +180,13 @@ unsafe extern "C" fn synth_callback(
             ffi::EVENT_SENTENCE => Some(MarkKind::Sentence),
             _ => None,
         };
-        if let Some(kind) = kind {
+        // libespeak-ng sometimes closes a clause with an empty word event: skip it.
+        let empty_word = kind == Some(MarkKind::Word) && e.length <= 0;
+        if let (Some(kind), false) = (kind, empty_word) {
             let mark = Mark {
                 kind,
                 text_offset: (e.text_position.max(1) - 1) as u32,
-                text_len: if kind == MarkKind::Word {
-                    e.length.max(0) as u32
-                } else {
-                    0
-                },
+                text_len: if kind == MarkKind::Word { e.length.max(0) as u32 } else { 0 },
                 sample: e.audio_position.max(0) as u64 * context.sample_rate / 1000,
             };
             if (context.sink)(SynthEvent::Mark(mark)) == Flow::Abort {
@@ -246,9 +219,7 @@ fn c_string(ptr: *const std::os::raw::c_char) -> String {
         return String::new();
     }
     // SAFETY: non-null NUL-terminated string owned by libespeak-ng.
-    unsafe { CStr::from_ptr(ptr) }
-        .to_string_lossy()
-        .into_owned()
+    unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
 }
 
 /// Decodes espeak's language list: (priority byte, NUL-terminated name)

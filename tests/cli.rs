@@ -1,0 +1,121 @@
+//! The `herald` command line, run as a real process.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn herald(args: &[&str], stdin: &[u8]) -> Output {
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = Command::new(common::herald_binary())
+        .args(args)
+        .env("HERALD_CACHE_DIR", cache.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn synth_writes_the_reference_statement_as_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("statement.wav");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
+    let output = herald(&["synth", fixture, "-o", out.to_str().unwrap(), "--rate", "175"], b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut reader = hound::WavReader::open(&out).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.sample_rate, spec.channels, spec.bits_per_sample), (22050, 1, 16));
+    let seconds = reader.duration() as f64 / 22050.0;
+    assert!((100.0..200.0).contains(&seconds), "{seconds} s");
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    assert!(herald::audio::rms(&samples) > 0.02);
+}
+
+#[test]
+fn faster_rate_gives_shorter_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let duration = |rate: &str| {
+        let out = dir.path().join(format!("{rate}.wav"));
+        let output = herald(
+            &["synth", "-", "-o", out.to_str().unwrap(), "--rate", rate],
+            b"Screen reader users often listen at high speed.",
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        hound::WavReader::open(&out).unwrap().duration()
+    };
+    assert!(duration("450") * 2 < duration("175"));
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wav");
+    let out = out.to_str().unwrap();
+    for (args, stdin, expected) in [
+        (vec!["synth", "-", "-o", out], &b"caf\xC3\x28 ok"[..], "not valid UTF-8"),
+        (vec!["synth", "-", "-o", out], &b"  \n \xE2\x80\x83 \n"[..], "empty"),
+        (vec!["synth", "/nonexistent/statement.txt", "-o", out], &b""[..], "cannot read"),
+    ] {
+        let output = herald(&args, stdin);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert_eq!(message.trim_end().lines().count(), 1, "{args:?}: {message}");
+    }
+}
+
+#[test]
+fn bad_options_exit_2_naming_the_option() {
+    for (args, expected) in [
+        (vec!["plan", "-", "--rate", "5000"], "80–600"),
+        (vec!["plan", "-", "--voice", "../../etc/passwd"], "not a voice id"),
+        (vec!["plan", "-", "--lang", "english!"], "not a BCP-47"),
+    ] {
+        let output = herald(&args, b"hello");
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+}
+
+#[test]
+fn unknown_voice_is_bad_input() {
+    let output = herald(&["plan", "-", "--voice", "espeak:nope"], b"hello there");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("espeak:nope"));
+}
+
+#[test]
+fn plan_json_describes_paragraphs_languages_and_voices() {
+    let output = herald(
+        &["plan", "-", "--json"],
+        "Bonjour à tous et bienvenue dans notre ville, nous sommes ravis de vous accueillir.".as_bytes(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let paragraph = &plan["paragraphs"][0];
+    assert_eq!(paragraph["lang"], "fr");
+    assert_eq!(paragraph["voice"], "espeak:fr");
+    assert!(paragraph["confidence"].as_f64().unwrap() > 0.5);
+    assert_eq!(paragraph["sentences"][0]["start"], 0);
+}
+
+#[test]
+fn voices_come_from_the_installed_library() {
+    let output = herald(&["voices", "--json"], b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let voices: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(voices.len() >= 100, "{} voices", voices.len());
+    assert!(voices.iter().any(|v| v["id"] == "espeak:cmn-latn-pinyin"));
+    let zh = herald(&["voices", "--lang", "zh", "--json"], b"");
+    let zh: Vec<serde_json::Value> = serde_json::from_slice(&zh.stdout).unwrap();
+    assert_eq!(zh[0]["id"], "espeak:cmn-latn-pinyin", "the preferred Chinese voice comes first");
+}
