@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages Herald needs to build, run and test on
+# Debian/Ubuntu. Safe to run again. Needs root (or sudo) and a Rust toolchain.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  pkg-config
+  libespeak-ng-dev espeak-ng espeak-ng-data   # the engine (library + CLI baseline)
+  libspeechd-dev speech-dispatcher libclang-dev # platform speech (`herald speak`, tts crate)
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo not found; install a Rust toolchain (1.80 or newer) first" >&2
+  exit 1
+fi
