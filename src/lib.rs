@@ -14,3 +14,4 @@ pub mod settings;
 pub mod speech;
 pub mod text;
 pub mod voice;
+pub mod web;

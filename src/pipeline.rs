@@ -1,11 +1,11 @@
 //! The assembled pipeline every front door uses: worker pool, voice catalog,
 //! language detector, segment cache and speaker, started from [`Settings`].
 
-use crate::cache::{DocumentStore, SegmentCache};
+use crate::cache::{DocumentStore, RenderStore, SegmentCache};
 use crate::document::{ingest, IngestError, InputFormat};
 use crate::engine::pool::{Pool, PoolConfig, PoolError};
 use crate::settings::Settings;
-use crate::speech::{Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechOptions};
+use crate::speech::{DocumentId, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechOptions, StoredDocument};
 use crate::text::LanguageDetector;
 use crate::voice::{Catalog, CatalogError};
 use std::path::PathBuf;
@@ -34,10 +34,22 @@ pub enum PlanTextError {
     Plan(#[from] PlanError),
 }
 
+/// Why a document could not be created or read.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error(transparent)]
+    Plan(#[from] PlanTextError),
+    #[error("document store: {0}")]
+    Store(#[from] std::io::Error),
+    #[error("stored document {0} is unreadable: {1}")]
+    Corrupt(DocumentId, serde_json::Error),
+}
+
 /// The running pipeline. Share it in an `Arc`.
 pub struct Pipeline {
     pub speaker: Arc<Speaker>,
     pub documents: DocumentStore,
+    pub renders: RenderStore,
     pub detector: LanguageDetector,
     pub settings: Settings,
 }
@@ -63,13 +75,14 @@ impl Pipeline {
         let cache_error = |error| StartError::Cache { path: settings.cache_dir.clone(), error };
         let cache = SegmentCache::open(&settings.cache_dir, settings.cache_max_bytes).map_err(cache_error)?;
         let documents = DocumentStore::open(&settings.cache_dir).map_err(cache_error)?;
+        let renders = RenderStore::open(&settings.cache_dir).map_err(cache_error)?;
         let speaker_settings = SpeakerSettings {
             lookahead: settings.lookahead.max(1),
             paragraph_pause_ms: settings.paragraph_pause_ms,
             ..SpeakerSettings::default()
         };
         let speaker = Speaker::new(Arc::new(pool), Arc::new(cache), Arc::new(catalog), speaker_settings);
-        Ok(Self { speaker: Arc::new(speaker), documents, detector: LanguageDetector::default(), settings })
+        Ok(Self { speaker: Arc::new(speaker), documents, renders, detector: LanguageDetector::default(), settings })
     }
 
     /// Ingests and plans a text.
@@ -77,5 +90,30 @@ impl Pipeline {
         let document = ingest(text, format)?;
         let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector };
         Ok(planner.plan(&document, options)?)
+    }
+
+    /// Creates (or finds, since ids are content-addressed) a stored document.
+    pub fn create_document(
+        &self,
+        text: &str,
+        format: InputFormat,
+        options: &SpeechOptions,
+    ) -> Result<StoredDocument, DocumentError> {
+        let id = DocumentId::for_content(text, format, options);
+        if let Some(existing) = self.document(&id)? {
+            return Ok(existing);
+        }
+        let plan = self.plan(text, format, options)?;
+        let stored = StoredDocument { id, format, options: options.clone(), text: text.to_string(), plan };
+        self.documents.put(stored.id.as_str(), &serde_json::to_vec(&stored).expect("documents serialize"))?;
+        Ok(stored)
+    }
+
+    /// A stored document, if it exists.
+    pub fn document(&self, id: &DocumentId) -> Result<Option<StoredDocument>, DocumentError> {
+        match self.documents.get(id.as_str())? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| DocumentError::Corrupt(id.clone(), e)),
+        }
     }
 }

@@ -80,6 +80,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail returns its own error type
     fn layers_file_env_and_flags() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("herald.toml", "workers = 3\npublic = 1\n")?;

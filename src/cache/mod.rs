@@ -9,7 +9,9 @@
 
 mod atomic;
 pub mod documents;
+pub mod renders;
 mod segment;
 
 pub use documents::DocumentStore;
+pub use renders::RenderStore;
 pub use segment::{Segment, SegmentCache, SegmentKey};

@@ -3,7 +3,7 @@
 use super::{input, Failure, PlanArgs, SpeakArgs, SynthArgs, VoicesArgs};
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
-use crate::speech::{Plan, SpeechEvent};
+use crate::speech::Plan;
 use std::time::Duration;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -15,24 +15,31 @@ async fn start(settings: Settings) -> Result<Pipeline, Failure> {
     Pipeline::start(settings, program).await.map_err(Failure::runtime)
 }
 
+pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
+    runtime()?.block_on(async {
+        let addr = settings.addr;
+        let pipeline = start(settings).await?;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+        let local = listener.local_addr().map_err(Failure::runtime)?;
+        let voices = pipeline.speaker.catalog().voices().len();
+        tracing::info!(%local, voices, workers = pipeline.settings.worker_count(), "Herald is listening on http://{local}/");
+        let state = crate::web::AppState::new(std::sync::Arc::new(pipeline));
+        crate::web::run(listener, state, crate::web::shutdown_signal()).await.map_err(Failure::runtime)
+    })
+}
+
 pub(super) fn synth(settings: Settings, args: &SynthArgs) -> Result<(), Failure> {
     let (text, format) = input::read(&args.input)?;
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
         let plan = pipeline.plan(&text, format, &args.speech.options()).map_err(Failure::input)?;
         let utterances = plan.utterances();
-        let mut events = pipeline.speaker.speak(utterances.clone());
-        let mut samples = Vec::new();
-        let mut skipped = Vec::new();
-        while let Some(event) = events.recv().await {
-            match event {
-                SpeechEvent::Audio(chunk) => samples.extend_from_slice(&chunk),
-                SpeechEvent::Skipped { index, error } => {
-                    skipped.push(format!("sentence {:?}: {error}", excerpt(&utterances[index].text)))
-                }
-                _ => {}
-            }
-        }
+        let rendered = crate::speech::collect(pipeline.speaker.speak(utterances.clone())).await;
+        let skipped: Vec<String> = rendered
+            .skipped()
+            .map(|(index, error)| format!("sentence {:?}: {error}", excerpt(&utterances[index].text)))
+            .collect();
+        let samples = rendered.samples;
         let sample_rate = pipeline.speaker.sample_rate();
         let file = std::fs::File::create(&args.output)
             .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", args.output.display())))?;

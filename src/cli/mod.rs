@@ -27,6 +27,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP service.
+    Serve(ServeArgs),
     /// Synthesize a statement to a WAV file.
     Synth(SynthArgs),
     /// Show how a statement will be spoken: paragraphs, sentences, languages, voices.
@@ -54,6 +56,15 @@ struct SettingsFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    addr: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    settings: SettingsFlags,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +164,7 @@ pub fn main() -> ExitCode {
         Settings::load(cli.config.as_deref(), overrides)
     };
     let result = match &cli.command {
+        Command::Serve(args) => load(&args.settings, args.addr).map_err(fail).and_then(commands::serve),
         Command::Synth(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::synth(s, args)),
         Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::plan(s, args)),
         Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::voices(s, args)),

@@ -9,7 +9,9 @@
 pub mod options;
 pub mod plan;
 pub mod speaker;
+pub mod stored;
 
 pub use options::{Pitch, Rate, SpeechOptions};
 pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utterance};
-pub use speaker::{CacheStatus, SpeakError, Speaker, SpeakerSettings, SpeechEvent};
+pub use speaker::{collect, CacheStatus, Rendered, SpeakError, Speaker, SpeakerSettings, SpeechEvent};
+pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};

@@ -193,7 +193,8 @@ impl LanguageDetector {
     /// `lang` option: it wins over detection for paragraphs without their own hint.
     pub fn assign(&self, paragraphs: &[ParagraphInput<'_>], document_hint: Option<&LangTag>) -> Assignment {
         let guesses: Vec<Option<Guess>> = paragraphs.iter().map(|p| guess(p.text)).collect();
-        let document = document_hint.cloned().or_else(|| self.majority(&guesses));
+        let document =
+            document_hint.cloned().or_else(|| self.majority(&guesses)).or_else(|| self.whole_text(paragraphs));
         let paragraphs = paragraphs
             .iter()
             .zip(&guesses)
@@ -225,6 +226,16 @@ impl LanguageDetector {
             }
         }
         totals.into_iter().max_by_key(|&(_, n)| n).map(|(l, _)| LangTag::from_whatlang(l))
+    }
+
+    /// When no paragraph is confident on its own: a guess on all the text
+    /// together, falling back to the script's main language when unsure.
+    fn whole_text(&self, paragraphs: &[ParagraphInput<'_>]) -> Option<LangTag> {
+        const SAMPLE_CHARS: usize = 4096;
+        let joined: String = paragraphs.iter().flat_map(|p| p.text.chars().chain([' '])).take(SAMPLE_CHARS).collect();
+        let g = guess(&joined)?;
+        let lang = if self.is_confident(&g) { g.lang } else { script_default(g.script).unwrap_or(g.lang) };
+        Some(LangTag::from_whatlang(lang))
     }
 
     fn resolve(

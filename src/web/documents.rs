@@ -1,0 +1,240 @@
+//! `/v1/documents`: create a document from a statement, read it back, and
+//! fetch its audio (whole, or per paragraph).
+
+use super::error::AppError;
+use super::{audio, body, AppState};
+use crate::document::InputFormat;
+use crate::speech::{DocumentId, Pitch, Rate, SpeechOptions, StoredDocument, Utterance};
+use crate::text::LangTag;
+use crate::voice::VoiceId;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// A JSON document request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentRequest {
+    text: String,
+    #[serde(default)]
+    format: InputFormat,
+    #[serde(flatten)]
+    options: OptionFields,
+}
+
+/// Options, from JSON fields or from the query string of a raw-text request.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct OptionFields {
+    lang: Option<LangTag>,
+    voice: Option<VoiceId>,
+    #[serde(default)]
+    rate: Rate,
+    #[serde(default)]
+    pitch: Pitch,
+}
+
+impl From<OptionFields> for SpeechOptions {
+    fn from(o: OptionFields) -> Self {
+        SpeechOptions { lang: o.lang, voice: o.voice, rate: o.rate, pitch: o.pitch }
+    }
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<OptionFields>, axum::extract::rejection::QueryRejection>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let raw = body::bytes(raw, state.pipeline.settings.max_body_bytes)?;
+    let media_type = body::media_type(&headers);
+    let (text, format, options) = match media_type.as_str() {
+        "application/json" => {
+            let request: DocumentRequest = body::json(&raw)?;
+            (request.text, request.format, request.options.into())
+        }
+        other => {
+            let format = InputFormat::from_media_type(other).ok_or_else(|| {
+                AppError::UnsupportedMediaType(format!("send JSON, text/plain or text/markdown, not `{other}`"))
+            })?;
+            let Query(options) = query.map_err(|e| AppError::unprocessable("invalid-field", e.body_text()))?;
+            (body::utf8(&raw)?.to_string(), format, options.into())
+        }
+    };
+    body::require_text(&text)?;
+    let document = create_document(&state, text, format, options).await?;
+    let location = HeaderValue::from_str(&format!("/v1/documents/{}", document.id)).map_err(AppError::internal)?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(view(&document))).into_response())
+}
+
+/// Creates a document off the async threads (detection is CPU work).
+pub(super) async fn create_document(
+    state: &AppState,
+    text: String,
+    format: InputFormat,
+    options: SpeechOptions,
+) -> Result<StoredDocument, AppError> {
+    let pipeline = Arc::clone(&state.pipeline);
+    Ok(tokio::task::spawn_blocking(move || pipeline.create_document(&text, format, &options))
+        .await
+        .map_err(AppError::internal)??)
+}
+
+/// The stored document for a path id; invalid ids are simply not found.
+pub(super) async fn load(state: &AppState, id: &str) -> Result<StoredDocument, AppError> {
+    let missing = || AppError::NotFound(format!("there is no document `{}`", id.chars().take(40).collect::<String>()));
+    let id = DocumentId::parse(id).map_err(|_| missing())?;
+    let pipeline = Arc::clone(&state.pipeline);
+    tokio::task::spawn_blocking(move || pipeline.document(&id)).await.map_err(AppError::internal)??.ok_or_else(missing)
+}
+
+pub(super) fn audio_url(id: &DocumentId) -> String {
+    format!("/v1/documents/{id}/audio.wav")
+}
+
+pub(super) fn paragraph_audio_url(id: &DocumentId, index: usize) -> String {
+    format!("/v1/documents/{id}/paragraphs/{index}/audio.wav")
+}
+
+/// The JSON representation of a document.
+fn view(document: &StoredDocument) -> Value {
+    let plan = &document.plan;
+    let paragraphs: Vec<Value> = plan
+        .paragraphs
+        .iter()
+        .map(|p| {
+            json!({
+                "index": p.index,
+                "role": p.role,
+                "lang": p.lang,
+                "confidence": p.confidence,
+                "lang_source": p.lang_source,
+                "voice": p.voice,
+                "text": p.text,
+                "sentences": p.sentences,
+                "audio_url": paragraph_audio_url(&document.id, p.index),
+            })
+        })
+        .collect();
+    json!({
+        "id": document.id,
+        "title": plan.title,
+        "meta": plan.meta,
+        "lang": plan.lang,
+        "format": document.format,
+        "rate": plan.rate,
+        "pitch": plan.pitch,
+        "paragraphs": paragraphs,
+        "audio_url": audio_url(&document.id),
+        "html_url": format!("/d/{}", document.id),
+    })
+}
+
+pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    Ok(Json(view(&load(&state, &id).await?)))
+}
+
+/// The render file name for a part of a document in the running engine.
+fn render_name(state: &AppState, part: &str) -> String {
+    let info = &state.pipeline.speaker.pool().hello().info;
+    let version: String = info.version.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+    format!("{}-{version}-{part}.wav", info.id)
+}
+
+pub(super) async fn audio(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let document = load(&state, &id).await?;
+    let name = render_name(&state, "all");
+    let utterances = document.plan.utterances();
+    if headers.contains_key(header::RANGE) || state.pipeline.renders.get(document.id.as_str(), &name).is_some() {
+        return render_then_serve(&state, &document, utterances, &name, &headers).await;
+    }
+    // Not rendered yet: stream as it is synthesized, and keep the result.
+    let speaker = &state.pipeline.speaker;
+    let mut extra = HeaderMap::new();
+    extra.insert("x-herald-cache", HeaderValue::from_static(speaker.cache_status(&utterances).as_str()));
+    let renders = state.pipeline.renders.clone();
+    let sample_rate = speaker.sample_rate();
+    let doc_id = document.id.to_string();
+    let count = utterances.len();
+    audio::stream(
+        speaker.speak(utterances),
+        crate::audio::AudioFormat::Wav,
+        sample_rate,
+        extra,
+        count,
+        move |samples| {
+            tokio::task::spawn_blocking(move || {
+                if let Err(error) = renders.put(&doc_id, &name, &crate::audio::wav::to_bytes(sample_rate, &samples)) {
+                    tracing::warn!(%error, "could not store a document render");
+                }
+            });
+        },
+    )
+    .await
+}
+
+pub(super) async fn paragraph_audio(
+    State(state): State<AppState>,
+    Path((id, n)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let document = load(&state, &id).await?;
+    let paragraph = n.parse::<usize>().ok().and_then(|n| document.plan.paragraphs.get(n)).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "document {} has no paragraph `{}`",
+            document.id,
+            n.chars().take(20).collect::<String>()
+        ))
+    })?;
+    let name = render_name(&state, &format!("p{}", paragraph.index));
+    let utterances = document.plan.paragraph_utterances(paragraph);
+    render_then_serve(&state, &document, utterances, &name, &headers).await
+}
+
+/// Serves a render from disk, synthesizing and storing it first if needed.
+/// Audio with skipped sentences is served but never stored.
+async fn render_then_serve(
+    state: &AppState,
+    document: &StoredDocument,
+    utterances: Vec<Utterance>,
+    name: &str,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let etag = format!("{}-{name}", document.id);
+    if let Some(path) = state.pipeline.renders.get(document.id.as_str(), name) {
+        return audio::file(&path, &etag, headers).await;
+    }
+    let speaker = &state.pipeline.speaker;
+    let count = utterances.len();
+    let rendered = crate::speech::collect(speaker.speak(utterances)).await;
+    let skipped: Vec<_> = rendered.skipped().collect();
+    if let Some((_, crate::speech::SpeakError::Busy)) = skipped.first() {
+        return Err(AppError::Busy);
+    }
+    if !skipped.is_empty() && skipped.len() == count {
+        return Err(AppError::unprocessable("synthesis-failed", skipped[0].1));
+    }
+    let wav = crate::audio::wav::to_bytes(speaker.sample_rate(), &rendered.samples);
+    if skipped.is_empty() {
+        let renders = state.pipeline.renders.clone();
+        let (doc, name) = (document.id.to_string(), name.to_string());
+        let path = tokio::task::spawn_blocking(move || renders.put(&doc, &name, &wav))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+        return audio::file(&path, &etag, headers).await;
+    }
+    let mut response = Response::new(Body::from(wav));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"));
+    response.headers_mut().insert("x-herald-skipped", HeaderValue::from(skipped.len()));
+    Ok(response)
+}

@@ -1,0 +1,138 @@
+//! Errors as RFC 9457 `application/problem+json`. Client errors name the
+//! problem in `detail`; server errors say only that something failed (the
+//! cause goes to the log, never to the client).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Malformed request: bad JSON, invalid UTF-8, empty text.
+    #[error("{detail}")]
+    BadRequest { kind: &'static str, detail: String },
+    /// Well-formed but unusable: unknown voice, rate out of range.
+    #[error("{detail}")]
+    Unprocessable { kind: &'static str, detail: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the request body is larger than the {limit}-byte limit")]
+    TooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    /// The synthesis queue is full.
+    #[error("Herald is busy; retry in a moment")]
+    Busy,
+    /// Anything else; logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+}
+
+impl AppError {
+    pub fn bad_request(kind: &'static str, detail: impl ToString) -> Self {
+        Self::BadRequest { kind, detail: detail.to_string() }
+    }
+
+    pub fn unprocessable(kind: &'static str, detail: impl ToString) -> Self {
+        Self::Unprocessable { kind, detail: detail.to_string() }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::BadRequest { kind, .. } | Self::Unprocessable { kind, .. } => kind,
+            Self::NotFound(_) => "not-found",
+            Self::TooLarge { .. } => "too-large",
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::Busy => "busy",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// What the client may see.
+    pub fn public_detail(&self) -> String {
+        match self {
+            Self::Internal(_) => "Herald could not complete this request. The error has been logged.".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Self::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let problem = Problem {
+            kind: format!("urn:herald:problem:{}", self.kind()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.public_detail(),
+        };
+        let mut response = (status, axum::Json(problem)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if matches!(self, Self::Busy) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<crate::pipeline::PlanTextError> for AppError {
+    fn from(error: crate::pipeline::PlanTextError) -> Self {
+        use crate::document::IngestError;
+        use crate::pipeline::PlanTextError;
+        use crate::speech::PlanError;
+        use crate::voice::VoiceError;
+        match error {
+            PlanTextError::Ingest(IngestError::Empty) => Self::bad_request("empty-text", error),
+            PlanTextError::Ingest(IngestError::TooLarge(_)) => {
+                Self::TooLarge { limit: crate::document::MAX_INPUT_BYTES }
+            }
+            PlanTextError::Plan(PlanError::Voice(VoiceError::Unknown(_))) => Self::NotFound(error.to_string()),
+            PlanTextError::Plan(PlanError::Voice(VoiceError::NoneForLanguage(_))) => {
+                Self::unprocessable("no-voice", error)
+            }
+        }
+    }
+}
+
+impl From<crate::pipeline::DocumentError> for AppError {
+    fn from(error: crate::pipeline::DocumentError) -> Self {
+        match error {
+            crate::pipeline::DocumentError::Plan(plan) => plan.into(),
+            other => Self::internal(other),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! `GET /metrics` in Prometheus text format: HTTP requests by route and
+//! status (counted by a middleware), plus the pipeline's own counters (pool,
+//! queue, cache), read at scrape time.
+
+use super::AppState;
+use crate::pipeline::Pipeline;
+use crate::speech::Speaker;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+pub(super) struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+}
+
+impl Metrics {
+    pub(super) fn new(pipeline: &Pipeline) -> Self {
+        let mut registry = Registry::with_prefix("herald");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register_collector(Box::new(PipelineCollector(Arc::clone(&pipeline.speaker))));
+        Self { registry, requests }
+    }
+}
+
+/// Counts every request by its matched route (never the raw path).
+pub(super) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
+    let response = next.run(request).await;
+    state.metrics.requests.get_or_create(&RequestLabels { method, route, status: response.status().as_u16() }).inc();
+    response
+}
+
+pub(super) async fn render(State(state): State<AppState>) -> Response {
+    let mut text = String::new();
+    if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &state.metrics.registry) {
+        return super::error::AppError::internal(error).into_response();
+    }
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
+}
+
+/// Reads the pool's and cache's counters on each scrape.
+struct PipelineCollector(Arc<Speaker>);
+
+impl std::fmt::Debug for PipelineCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PipelineCollector")
+    }
+}
+
+impl Collector for PipelineCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let pool = self.0.pool();
+        let stats = pool.stats();
+        let cache = self.0.cache();
+        let counters: [(&str, &str, u64); 8] = [
+            (
+                "synthesis_jobs_completed",
+                "Utterances synthesized by the workers",
+                stats.jobs_completed.load(Ordering::Relaxed),
+            ),
+            (
+                "synthesis_jobs_failed",
+                "Utterances the engine could not synthesize",
+                stats.jobs_failed.load(Ordering::Relaxed),
+            ),
+            (
+                "synthesis_jobs_cancelled",
+                "Utterances dropped or aborted because no one wanted them any more",
+                stats.jobs_cancelled.load(Ordering::Relaxed),
+            ),
+            (
+                "worker_restarts",
+                "Worker processes replaced after dying or hanging",
+                stats.worker_restarts.load(Ordering::Relaxed),
+            ),
+            ("cache_hits", "Segments served from the cache", cache.hits.load(Ordering::Relaxed)),
+            ("cache_misses", "Segments not found in the cache", cache.misses.load(Ordering::Relaxed)),
+            (
+                "cache_corrupt",
+                "Cache entries discarded because their checksum failed",
+                cache.corrupt.load(Ordering::Relaxed),
+            ),
+            (
+                "synthesis_microseconds",
+                "Wall time workers spent synthesizing, in microseconds",
+                stats.synthesis_micros.load(Ordering::Relaxed),
+            ),
+        ];
+        for (name, help, value) in counters {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+        }
+        let gauges: [(&str, &str, i64); 4] = [
+            ("queue_depth", "Utterances waiting for a worker", pool.queue_depth() as i64),
+            ("workers_live", "Worker processes up", stats.live_workers.load(Ordering::Relaxed) as i64),
+            ("workers_busy", "Worker processes synthesizing now", stats.busy_workers.load(Ordering::Relaxed) as i64),
+            ("cache_bytes", "Bytes stored in the segment cache", cache.used_bytes() as i64),
+        ];
+        for (name, help, value) in gauges {
+            let gauge = ConstGauge::new(value);
+            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,136 @@
+//! The HTTP service: the axum router, its handlers, errors, pages and
+//! metrics. Handlers parse and validate requests, then call the pipeline;
+//! they never segment, choose voices or synthesize by themselves.
+
+mod audio;
+mod body;
+mod documents;
+pub mod error;
+mod metrics;
+mod pages;
+mod speech;
+
+use crate::pipeline::Pipeline;
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use axum::{middleware, Router};
+use error::AppError;
+use std::future::{Future, IntoFuture};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pipeline: Arc<Pipeline>,
+    metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(pipeline: Arc<Pipeline>) -> Self {
+        let metrics = Arc::new(metrics::Metrics::new(&pipeline));
+        Self { pipeline, metrics }
+    }
+}
+
+/// The whole service.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.pipeline.settings.max_body_bytes;
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/d", post(pages::create))
+        .route("/d/{id}", get(pages::document))
+        .route("/assets/herald.css", get(pages::stylesheet))
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics::render))
+        .route("/v1/voices", get(speech::voices))
+        .route("/v1/speech", post(speech::speak))
+        .route("/v1/documents", post(documents::create))
+        .route("/v1/documents/{id}", get(documents::show))
+        .route("/v1/documents/{id}/audio.wav", get(documents::audio))
+        .route("/v1/documents/{id}/paragraphs/{n}/audio.wav", get(documents::paragraph_audio))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str());
+            tracing::info_span!("request", method = %request.method(), route)
+        }))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish for
+/// up to the configured grace period.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = Duration::from_secs(state.pipeline.settings.shutdown_grace_secs);
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; finishing in-flight requests");
+        let _ = stopping_tx.send(());
+    };
+    let listener = listener.tap_io(tune_connection);
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(signal).into_future();
+    tokio::select! {
+        result = server => result,
+        _ = async { if stopping_rx.await.is_ok() { tokio::time::sleep(grace).await } else { std::future::pending().await } } => {
+            tracing::warn!(?grace, "grace period over; closing remaining connections");
+            Ok(())
+        }
+    }
+}
+
+/// Kernel send buffer per connection. Audio is produced far faster than it
+/// plays, so an unbounded (auto-tuned, up to megabytes) buffer would let a
+/// client that stopped reading pin a whole document in kernel memory and keep
+/// the workers busy for nothing. 256 KiB still sustains many megabytes per
+/// second on a 100 ms path, far above any audio rate.
+const SEND_BUFFER_BYTES: usize = 256 * 1024;
+
+fn tune_connection(stream: &mut tokio::net::TcpStream) {
+    let _ = stream.set_nodelay(true);
+    if let Err(error) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES) {
+        tracing::debug!(%error, "could not bound the send buffer");
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let live = state.pipeline.speaker.pool().stats().live_workers.load(Ordering::SeqCst);
+    let status = if live > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(serde_json::json!({ "status": if live > 0 { "ok" } else { "no workers" }, "workers": live })))
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("there is nothing at this address".into())
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}

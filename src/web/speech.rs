@@ -1,0 +1,100 @@
+//! `POST /v1/speech` (text in, streamed audio out) and `GET /v1/voices`.
+
+use super::error::AppError;
+use super::{audio, body, AppState};
+use crate::audio::AudioFormat;
+use crate::document::InputFormat;
+use crate::speech::{Pitch, Rate, SpeechOptions};
+use crate::text::LangTag;
+use crate::voice::VoiceId;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::Response;
+use axum::Json;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpeechRequest {
+    text: String,
+    lang: Option<LangTag>,
+    voice: Option<VoiceId>,
+    #[serde(default)]
+    rate: Rate,
+    #[serde(default)]
+    pitch: Pitch,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// Parses a response format name.
+pub(super) fn audio_format(name: Option<&str>) -> Result<AudioFormat, AppError> {
+    match name.unwrap_or("wav") {
+        "wav" => Ok(AudioFormat::Wav),
+        "pcm" => Ok(AudioFormat::Pcm),
+        other => Err(AppError::UnsupportedMediaType(format!("format `{other}` is not supported; use `wav` or `pcm`"))),
+    }
+}
+
+pub(super) async fn speak(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let raw = body::bytes(raw, state.pipeline.settings.max_body_bytes)?;
+    let media_type = body::media_type(&headers);
+    if media_type != "application/json" {
+        return Err(AppError::UnsupportedMediaType(format!(
+            "send JSON (`Content-Type: application/json`), not `{media_type}`"
+        )));
+    }
+    let request: SpeechRequest = body::json(&raw)?;
+    body::require_text(&request.text)?;
+    let format = audio_format(request.format.as_deref())?;
+    let options = SpeechOptions { lang: request.lang, voice: request.voice, rate: request.rate, pitch: request.pitch };
+    let pipeline = std::sync::Arc::clone(&state.pipeline);
+    let plan = tokio::task::spawn_blocking(move || pipeline.plan(&request.text, InputFormat::Text, &options))
+        .await
+        .map_err(AppError::internal)??;
+    let utterances = plan.utterances();
+    let speaker = &state.pipeline.speaker;
+    let mut voices: Vec<&str> = utterances.iter().map(|u| u.voice.as_str()).collect();
+    voices.dedup();
+    let mut extra = HeaderMap::new();
+    extra.insert(
+        HeaderName::from_static("x-herald-cache"),
+        HeaderValue::from_static(speaker.cache_status(&utterances).as_str()),
+    );
+    extra.insert(
+        HeaderName::from_static("x-herald-voice"),
+        HeaderValue::from_str(&voices.join(", ")).map_err(AppError::internal)?,
+    );
+    extra.insert(
+        HeaderName::from_static("x-herald-lang"),
+        HeaderValue::from_str(plan.lang.as_str()).map_err(AppError::internal)?,
+    );
+    let count = utterances.len();
+    audio::stream(speaker.speak(utterances), format, speaker.sample_rate(), extra, count, |_| {}).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct VoicesQuery {
+    lang: Option<String>,
+}
+
+pub(super) async fn voices(
+    State(state): State<AppState>,
+    Query(query): Query<VoicesQuery>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let catalog = state.pipeline.speaker.catalog();
+    let voices = match query.lang.as_deref() {
+        Some(raw) => {
+            let lang = LangTag::parse(raw).map_err(|e| AppError::unprocessable("invalid-lang", e))?;
+            catalog.for_lang(&lang)
+        }
+        None => catalog.voices().iter().collect(),
+    };
+    Ok(Json(serde_json::json!({ "voices": voices })))
+}

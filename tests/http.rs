@@ -1,0 +1,431 @@
+//! The HTTP service with a real server on a loopback port and real workers.
+
+mod common;
+
+use common::server::TestServer;
+use common::STATEMENT;
+use reqwest::header;
+use scraper::{Html, Selector};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn server() -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (TestServer::start(dir.path().to_path_buf(), 2).await, dir)
+}
+
+async fn create_document(server: &TestServer, body: Value) -> Value {
+    let response = server.client.post(server.url("/v1/documents")).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    response.json().await.unwrap()
+}
+
+fn wav_samples(bytes: &[u8]) -> usize {
+    (bytes.len() - 44) / 2
+}
+
+/// Sends a raw HTTP/1.1 request over a socket with a tiny receive buffer,
+/// so that a client that stops reading really stops the flow.
+async fn slow_reader(server: &TestServer, path: &str, json_body: &Value) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(server.addr).await.unwrap();
+    let body = json_body.to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn speech_streams_before_synthesis_is_done() {
+    use tokio::io::AsyncReadExt;
+    let (server, _dir) = server().await;
+    let utterances = 18;
+    let mut stream = slow_reader(&server, "/v1/speech", &json!({ "text": STATEMENT })).await;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !received.windows(4).any(|w| w == b"RIFF") {
+        let n = stream.read(&mut buffer).await.unwrap();
+        assert!(n > 0, "connection closed before any audio");
+        received.extend_from_slice(&buffer[..n]);
+    }
+    let head = String::from_utf8_lossy(&received);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("transfer-encoding: chunked"));
+    // The first audio is here. While this client does not read on, the
+    // server fills only bounded buffers (socket, stream, look-ahead), so the
+    // rest of the statement stays pending: the audio left before synthesis
+    // of the statement was done.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let done = server.jobs_completed();
+    assert!(done < utterances, "all {utterances} sentences synthesized while the client paused");
+    let mut total = received.len();
+    loop {
+        let n = stream.read(&mut buffer).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    assert_eq!(server.jobs_completed(), utterances);
+    let seconds = total as f64 / 2.0 / 22050.0;
+    assert!((100.0..200.0).contains(&seconds), "{seconds} s");
+}
+
+#[tokio::test]
+async fn identical_request_is_a_cache_hit_with_identical_bytes() {
+    let (server, _dir) = server().await;
+    let body = json!({ "text": "Caching makes the second request free. It is served from disk.", "rate": 220 });
+    let first = server.client.post(server.url("/v1/speech")).json(&body).send().await.unwrap();
+    assert_eq!(first.headers()["x-herald-cache"], "miss");
+    let first = first.bytes().await.unwrap();
+    let synthesized = server.jobs_completed();
+    assert_eq!(synthesized, 2);
+    let second = server.client.post(server.url("/v1/speech")).json(&body).send().await.unwrap();
+    assert_eq!(second.headers()["x-herald-cache"], "hit");
+    assert_eq!(second.bytes().await.unwrap(), first);
+    assert_eq!(server.jobs_completed(), synthesized, "a hit must not synthesize");
+    // One new sentence: partial.
+    let partial = json!({ "text": "Caching makes the second request free. This sentence is new.", "rate": 220 });
+    let third = server.client.post(server.url("/v1/speech")).json(&partial).send().await.unwrap();
+    assert_eq!(third.headers()["x-herald-cache"], "partial");
+    let pcm = server
+        .client
+        .post(server.url("/v1/speech"))
+        .json(&json!({ "text": "Raw samples.", "format": "pcm" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(pcm.headers()["content-type"].to_str().unwrap().starts_with("audio/L16"));
+    let pcm = pcm.bytes().await.unwrap();
+    assert!(pcm.len() > 10_000 && !pcm.starts_with(b"RIFF"));
+}
+
+#[tokio::test]
+async fn documents_are_created_shown_and_stored() {
+    let (server, _dir) = server().await;
+    let doc = create_document(&server, json!({ "text": STATEMENT })).await;
+    let id = doc["id"].as_str().unwrap();
+    assert_eq!(id.len(), 32);
+    assert_eq!(doc["title"], "Joint statement");
+    assert_eq!(doc["html_url"], format!("/d/{id}"));
+    assert_eq!(doc["audio_url"], format!("/v1/documents/{id}/audio.wav"));
+    let paragraphs = doc["paragraphs"].as_array().unwrap();
+    let body: Vec<&Value> = paragraphs.iter().filter(|p| p["role"] == "body").collect();
+    assert_eq!(body.len(), 10);
+    for p in paragraphs {
+        assert_eq!(p["lang"], "en");
+        assert_eq!(p["voice"], "espeak:en-us");
+        assert!(!p["sentences"].as_array().unwrap().is_empty());
+        assert_eq!(p["audio_url"], format!("/v1/documents/{id}/paragraphs/{}/audio.wav", p["index"]));
+    }
+    // Content-addressed: same text and options, same id; other options, other id.
+    let again = create_document(&server, json!({ "text": STATEMENT })).await;
+    assert_eq!(again["id"], id);
+    let faster = create_document(&server, json!({ "text": STATEMENT, "rate": 300 })).await;
+    assert_ne!(faster["id"], id);
+    let shown: Value =
+        server.client.get(server.url(&format!("/v1/documents/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown, doc);
+    // Raw Markdown body with options in the query string.
+    let response = server
+        .client
+        .post(server.url("/v1/documents?rate=200"))
+        .header("content-type", "text/markdown; charset=utf-8")
+        .body("# Notes\n\nFirst *point* made here.\n\n- an item\n- another item")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let md: Value = response.json().await.unwrap();
+    assert_eq!((md["title"].as_str(), md["rate"].as_u64()), (Some("Notes"), Some(200)));
+    let roles: Vec<&str> = md["paragraphs"].as_array().unwrap().iter().map(|p| p["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["title", "body", "list_item", "list_item"]);
+}
+
+fn select<'a>(page: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    page.select(&Selector::parse(css).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn reader_page_carries_languages_and_escapes_text() {
+    let (server, _dir) = server().await;
+    let doc = create_document(&server, json!({ "text": STATEMENT })).await;
+    let html =
+        server.client.get(server.url(doc["html_url"].as_str().unwrap())).send().await.unwrap().text().await.unwrap();
+    let page = Html::parse_document(&html);
+    assert_eq!(select(&page, "html")[0].value().attr("lang"), Some("en"));
+    assert_eq!(select(&page, "h1").len(), 1);
+    assert_eq!(select(&page, "h1")[0].text().collect::<String>(), "Joint statement");
+    let body = select(&page, "main [data-role=body] p[lang=en]");
+    assert_eq!(body.len(), 10);
+    assert_eq!(select(&page, "main [data-role=body] audio[controls][preload=none]").len(), 10);
+    assert_eq!(select(&page, "main audio").len(), 12, "whole document, byline and 10 paragraphs");
+    assert!(html.contains("Last updated 05 Apr. 2023 10:30"));
+
+    let mixed = "Accord culturel\n\nLes deux villes ont signé hier un accord de coopération culturelle qui prévoit des échanges réguliers d'artistes.\n\n\
+                 Die beiden Städte haben gestern ein Abkommen über kulturelle Zusammenarbeit unterzeichnet, das regelmäßigen Austausch vorsieht.";
+    let doc = create_document(&server, json!({ "text": mixed })).await;
+    let page = Html::parse_document(
+        &server.client.get(server.url(doc["html_url"].as_str().unwrap())).send().await.unwrap().text().await.unwrap(),
+    );
+    let langs: Vec<&str> =
+        select(&page, "main [data-role=body] p").iter().map(|p| p.value().attr("lang").unwrap()).collect();
+    assert_eq!(langs, ["fr", "de"]);
+
+    let hostile = "<script>alert(1)</script>\n\nA paragraph with <img src=x onerror=alert(2)> inside & more.";
+    let doc = create_document(&server, json!({ "text": hostile })).await;
+    let html =
+        server.client.get(server.url(doc["html_url"].as_str().unwrap())).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "script tag rendered raw");
+    assert!(!html.contains("<img src=x"), "img tag rendered raw");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let page = Html::parse_document(&html);
+    assert!(select(&page, "script").is_empty() && select(&page, "main img").is_empty());
+}
+
+#[tokio::test]
+async fn paragraph_audio_supports_ranges_and_etags() {
+    let (server, _dir) = server().await;
+    let doc = create_document(&server, json!({ "text": STATEMENT })).await;
+    let url = server.url(doc["paragraphs"][3]["audio_url"].as_str().unwrap());
+    let full = server.client.get(&url).send().await.unwrap();
+    assert_eq!(full.status(), 200);
+    assert_eq!(full.headers()["content-type"], "audio/wav");
+    assert_eq!(full.headers()["accept-ranges"], "bytes");
+    let etag = full.headers()[header::ETAG].clone();
+    let full = full.bytes().await.unwrap();
+    let mut reader = hound::WavReader::new(std::io::Cursor::new(full.to_vec())).unwrap();
+    assert_eq!(reader.spec().sample_rate, 22050);
+    assert_eq!(reader.samples::<i16>().count(), wav_samples(&full));
+    let part = server.client.get(&url).header(header::RANGE, "bytes=1000-1999").send().await.unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()[header::CONTENT_RANGE], format!("bytes 1000-1999/{}", full.len()));
+    assert_eq!(part.bytes().await.unwrap(), full.slice(1000..2000));
+    let cached = server.client.get(&url).header(header::IF_NONE_MATCH, etag).send().await.unwrap();
+    assert_eq!(cached.status(), 304);
+    let missing = server
+        .client
+        .get(server.url(&format!("/v1/documents/{}/paragraphs/99/audio.wav", doc["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn document_audio_streams_then_is_served_from_the_render() {
+    let (server, _dir) = server().await;
+    let doc = create_document(&server, json!({ "text": "One paragraph here.\n\nAnd a second paragraph there." })).await;
+    let url = server.url(doc["audio_url"].as_str().unwrap());
+    let streamed = server.client.get(&url).send().await.unwrap();
+    assert_eq!(streamed.status(), 200);
+    assert!(streamed.headers().get(header::CONTENT_LENGTH).is_none());
+    let streamed = streamed.bytes().await.unwrap();
+    // Both paragraphs plus the pause between them.
+    let expected_pause = 22050 * 700 / 1000;
+    assert!(wav_samples(&streamed) > expected_pause + 22050);
+    // Once complete, the render is a real file: exact length, ranges.
+    let mut rendered = None;
+    for _ in 0..50 {
+        let response = server.client.get(&url).header(header::RANGE, "bytes=0-43").send().await.unwrap();
+        if response.status() == 206 {
+            rendered = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let header_bytes = rendered.expect("range served").bytes().await.unwrap();
+    assert_eq!(&header_bytes[..4], b"RIFF");
+    let data_len = u32::from_le_bytes(header_bytes[40..44].try_into().unwrap()) as usize;
+    assert_eq!(data_len, streamed.len() - 44, "render and stream carry the same audio");
+}
+
+#[tokio::test]
+async fn restart_on_the_same_cache_serves_documents_and_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = TestServer::start(dir.path().to_path_buf(), 1).await;
+    let doc = create_document(&first, json!({ "text": "Documents survive a restart. So does their audio." })).await;
+    let id = doc["id"].as_str().unwrap().to_string();
+    let audio = first
+        .client
+        .get(first.url(&format!("/v1/documents/{id}/paragraphs/0/audio.wav")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    first.stop().await;
+
+    let second = TestServer::start(dir.path().to_path_buf(), 1).await;
+    let shown: Value =
+        second.client.get(second.url(&format!("/v1/documents/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown, doc);
+    let again = second
+        .client
+        .get(second.url(&format!("/v1/documents/{id}/paragraphs/0/audio.wav")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(again, audio);
+    let speech = second
+        .client
+        .post(second.url("/v1/speech"))
+        .json(&json!({ "text": "Documents survive a restart. So does their audio." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(speech.headers()["x-herald-cache"], "hit");
+    speech.bytes().await.unwrap();
+    assert_eq!(second.jobs_completed(), 0, "nothing synthesized after the restart");
+}
+
+async fn problem(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    assert_eq!(response.headers()["content-type"], "application/problem+json", "status {status}");
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn errors_are_problem_json_with_the_right_status() {
+    let (server, _dir) = server().await;
+    let speech = server.url("/v1/speech");
+    let documents = server.url("/v1/documents");
+    let c = &server.client;
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (c.post(&speech).json(&json!({ "text": "" })), 400, "empty"),
+        (c.post(&speech).json(&json!({ "text": " \u{2003}\n\t " })), 400, "empty"),
+        (
+            c.post(&speech).header("content-type", "application/json").body(b"{\"text\": \"caf\xC3\x28\"}".to_vec()),
+            400,
+            "UTF-8",
+        ),
+        (c.post(&documents).header("content-type", "text/plain").body(b"bad \xFF\xFE bytes".to_vec()), 400, "UTF-8"),
+        (c.post(&documents).header("content-type", "text/plain").body(b"\xFF\xFEh\x00i\x00".to_vec()), 400, "UTF-16"),
+        (c.post(&speech).header("content-type", "application/json").body("{\"text\": "), 400, "JSON"),
+        (c.post(&speech).json(&json!({ "text": "hi", "voice": "espeak:nope" })), 404, "espeak:nope"),
+        (c.post(&speech).json(&json!({ "text": "hi", "voice": "../../etc/passwd" })), 422, "voice id"),
+        (c.post(&speech).json(&json!({ "text": "hi", "format": "mp4" })), 415, "mp4"),
+        (c.post(&speech).json(&json!({ "text": "hi", "rate": 1000 })), 422, "80–600"),
+        (c.post(&speech).json(&json!({ "text": "hi", "lang": "not a tag" })), 422, "BCP-47"),
+        (c.post(&speech).json(&json!({ "text": "hi", "colour": "red" })), 422, "colour"),
+        (c.post(&speech).header("content-type", "text/plain").body("hi"), 415, "JSON"),
+        (c.post(&documents).header("content-type", "application/pdf").body("%PDF"), 415, "application/pdf"),
+        (c.post(&documents).header("content-type", "text/plain").body("x".repeat(3 * 1024 * 1024)), 413, "limit"),
+        (c.get(server.url("/v1/documents/0123456789abcdef0123456789abcdef")), 404, "no document"),
+        (c.get(server.url("/v1/documents/..%2F..%2Fetc%2Fpasswd")), 404, "no document"),
+        (c.get(server.url("/d/not-an-id")), 404, "no document"),
+        (c.get(server.url("/no/such/page")), 404, "nothing"),
+        (c.delete(&speech), 405, "method"),
+        (c.get(server.url("/v1/voices?lang=!!")), 422, "BCP-47"),
+    ];
+    for (request, status, detail) in cases {
+        let (got, body) = problem(request.send().await.unwrap()).await;
+        assert_eq!(got, status, "{body}");
+        assert_eq!(body["status"], status);
+        assert!(body["type"].as_str().unwrap().starts_with("urn:herald:problem:"));
+        assert!(body["detail"].as_str().unwrap().contains(detail), "{status}: {body}");
+    }
+    // The server still works afterwards.
+    let ok = c.post(&speech).json(&json!({ "text": "Still fine." })).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn crashing_text_is_a_clear_error_and_the_server_recovers() {
+    let (server, _dir) = server().await;
+    let (status, body) = problem(
+        server.client.post(server.url("/v1/speech")).json(&json!({ "text": "a.".repeat(100) })).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["detail"].as_str().unwrap().contains("crashed"), "{body}");
+    let ok =
+        server.client.post(server.url("/v1/speech")).json(&json!({ "text": "Back to normal." })).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.bytes().await.unwrap().len() > 10_000);
+}
+
+#[tokio::test]
+async fn voices_health_home_and_metrics() {
+    let (server, _dir) = server().await;
+    let c = &server.client;
+    assert_eq!(c.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+    let voices: Value = c.get(server.url("/v1/voices?lang=fr")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(voices["voices"][0]["id"], "espeak:fr");
+    let all: Value = c.get(server.url("/v1/voices")).send().await.unwrap().json().await.unwrap();
+    assert!(all["voices"].as_array().unwrap().len() >= 100);
+    // The home page form works without JavaScript.
+    let home = Html::parse_document(&c.get(server.url("/")).send().await.unwrap().text().await.unwrap());
+    let textarea = select(&home, "form[method=post][action='/d'] textarea[name=text]#text");
+    assert_eq!(textarea.len(), 1);
+    assert_eq!(select(&home, "label[for=text]").len(), 1);
+    let created = c
+        .post(server.url("/d"))
+        .form(&[("text", "A statement pasted into the form."), ("format", "text"), ("lang", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 303);
+    let location = created.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(location.starts_with("/d/"));
+    assert_eq!(c.get(server.url(&location)).send().await.unwrap().status(), 200);
+    let empty = c.post(server.url("/d")).form(&[("text", "   ")]).send().await.unwrap();
+    assert_eq!(empty.status(), 400);
+    assert!(empty.text().await.unwrap().contains("role=\"alert\""));
+    let metrics = c.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for name in [
+        "herald_http_requests_total{",
+        "herald_cache_hits_total",
+        "herald_cache_misses_total",
+        "herald_queue_depth",
+        "herald_worker_restarts_total",
+        "herald_synthesis_microseconds_total",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
+    assert!(metrics.contains("route=\"/d/{id}\""), "routes are labelled by pattern");
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_cancels_its_synthesis() {
+    let (server, _dir) = server().await;
+    let long = STATEMENT.repeat(3).replace("Joint statement", "Statement");
+    let doc = create_document(&server, json!({ "text": long })).await;
+    let mut response = server.client.get(server.url(doc["audio_url"].as_str().unwrap())).send().await.unwrap();
+    response.chunk().await.unwrap();
+    drop(response);
+    let stats = server.pipeline.speaker.pool().stats();
+    let mut cancelled = 0;
+    for _ in 0..100 {
+        cancelled = stats.jobs_cancelled.load(std::sync::atomic::Ordering::SeqCst);
+        if cancelled > 0 && stats.busy_workers.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(cancelled > 0, "no synthesis was cancelled");
+    let utterances = doc["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["sentences"].as_array().unwrap().len() as u64)
+        .sum::<u64>();
+    assert!(server.jobs_completed() < utterances / 2, "the abandoned document kept being synthesized");
+    let ok = server
+        .client
+        .post(server.url("/v1/speech"))
+        .json(&json!({ "text": "Served right away." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
