@@ -3,14 +3,26 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+/// How hard a write tries to survive a power cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed to disk before the rename: for data that cannot be rebuilt.
+    Synced,
+    /// Left to the page cache: for entries that are checksummed on read and
+    /// rebuilt if damaged (a crash can only lose them, never corrupt them).
+    Rebuildable,
+}
+
 /// Replaces `path` with `bytes` so readers see the old file or the new one,
 /// never a torn one.
-pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     let dir = path.parent().ok_or_else(|| io::Error::other("path has no parent"))?;
     std::fs::create_dir_all(dir)?;
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
     temp.write_all(bytes)?;
-    temp.as_file().sync_data()?;
+    if durability == Durability::Synced {
+        temp.as_file().sync_data()?;
+    }
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

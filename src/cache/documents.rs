@@ -1,7 +1,7 @@
 //! Stored documents: one JSON file per document id under `documents/`,
 //! written atomically and never evicted.
 
-use super::atomic;
+use super::atomic::{self, Durability};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,7 @@ impl DocumentStore {
     }
 
     pub fn put(&self, id: &str, json: &[u8]) -> io::Result<()> {
-        atomic::write(&self.path(id), json)
+        atomic::write(&self.path(id), json, Durability::Synced)
     }
 
     /// The stored bytes, or `None` if there is no such document.

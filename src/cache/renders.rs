@@ -2,7 +2,7 @@
 //! WAV) kept beside the segments so they can be served with byte ranges.
 //! They are derived data: deleting them only costs a re-render.
 
-use super::atomic;
+use super::atomic::{self, Durability};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -30,7 +30,7 @@ impl RenderStore {
 
     pub fn put(&self, document: &str, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
         let path = self.path(document, name);
-        atomic::write(&path, bytes)?;
+        atomic::write(&path, bytes, Durability::Synced)?;
         Ok(path)
     }
 

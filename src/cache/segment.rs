@@ -1,6 +1,6 @@
 //! Segment entries: PCM plus marks, checksummed, LRU-evicted.
 
-use super::atomic;
+use super::atomic::{self, Durability};
 use crate::engine::{Mark, MarkKind};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -167,6 +167,11 @@ impl SegmentCache {
         }
     }
 
+    /// Counts a miss found without reading (see [`Self::contains`]).
+    pub fn record_miss(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// True if an entry exists for `key` (not verified).
     pub fn contains(&self, key: &SegmentKey) -> bool {
         self.path(key).exists()
@@ -177,7 +182,7 @@ impl SegmentCache {
         let bytes = segment.encode();
         let path = self.path(key);
         let previous = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        atomic::write(&path, &bytes)?;
+        atomic::write(&path, &bytes, Durability::Rebuildable)?;
         self.used_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
         let _ = self
             .used_bytes

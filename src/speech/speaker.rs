@@ -13,7 +13,7 @@ use crate::cache::{Segment, SegmentCache, SegmentKey};
 use crate::engine::pool::{JobError, JobEvent, Pool};
 use crate::engine::{Mark, SynthesisRequest};
 use crate::voice::{Catalog, Voice, VoiceError};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
@@ -108,7 +108,7 @@ enum Source {
     Live {
         events: mpsc::UnboundedReceiver<JobEvent>,
         key: SegmentKey,
-        _claim: Claim,
+        claim: Claim,
     },
     /// Another request is synthesizing the same segment.
     Waiting(Arc<Notify>),
@@ -194,22 +194,27 @@ impl Speaker {
     }
 
     async fn drive(self: Arc<Self>, utterances: Vec<Utterance>, tx: mpsc::Sender<SpeechEvent>) {
+        let utterances = Arc::new(utterances);
         let sample_rate = self.sample_rate();
         let pause = crate::audio::silence(self.settings.paragraph_pause_ms, sample_rate);
-        let mut pending: VecDeque<Source> = VecDeque::new();
-        let mut next = 0;
+        // The scheduler prepares utterances in order, at most `lookahead`
+        // ahead of the one streaming; the first is dispatched at once.
+        let (prepared, mut ready) = mpsc::channel(self.settings.lookahead.max(1));
+        if let Some(first) = utterances.first() {
+            let _ = prepared.send(self.prepare(first).await).await;
+        }
+        let scheduler = Arc::clone(&self);
+        let plan = Arc::clone(&utterances);
+        tokio::spawn(async move {
+            for utterance in plan.iter().skip(1) {
+                if prepared.send(scheduler.prepare(utterance).await).await.is_err() {
+                    return;
+                }
+            }
+        });
         let mut position = 0u64;
         for (index, utterance) in utterances.iter().enumerate() {
-            // The first utterance is dispatched alone; look-ahead follows it.
-            if pending.is_empty() {
-                pending.push_back(self.prepare(&utterances[next]).await);
-                next += 1;
-            }
-            let source = pending.pop_front().expect("filled above");
-            while next < utterances.len() && pending.len() < self.settings.lookahead {
-                pending.push_back(self.prepare(&utterances[next]).await);
-                next += 1;
-            }
+            let Some(source) = ready.recv().await else { return };
             let source = self.resolve(source, utterance).await;
             if let Source::Failed(error) = source {
                 if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
@@ -254,9 +259,14 @@ impl Speaker {
             Err(error) => return Source::Failed(error),
         };
         let key = self.key(utterance, voice);
-        let cache = Arc::clone(&self.cache);
-        if let Ok(Some(segment)) = tokio::task::spawn_blocking(move || cache.get(&key)).await {
-            return Source::Cached(segment);
+        // A miss costs one metadata lookup; only a hit goes to a blocking thread.
+        if self.cache.contains(&key) {
+            let cache = Arc::clone(&self.cache);
+            if let Ok(Some(segment)) = tokio::task::spawn_blocking(move || cache.get(&key)).await {
+                return Source::Cached(segment);
+            }
+        } else {
+            self.cache.record_miss();
         }
         let claim = {
             let mut inflight = self.inflight.lock().expect("inflight lock");
@@ -274,7 +284,7 @@ impl Speaker {
             max_samples: self.settings.max_utterance_seconds as u64 * voice.sample_rate as u64,
         };
         match self.pool.submit(request) {
-            Ok(events) => Source::Live { events, key, _claim: claim },
+            Ok(events) => Source::Live { events, key, claim },
             Err(JobError::QueueFull) => Source::Deferred,
             Err(error) => Source::Failed(SpeakError::Synthesis(error)),
         }
@@ -321,7 +331,7 @@ impl Speaker {
                 *position += segment.samples.len() as u64;
                 send(tx, SpeechEvent::Audio(segment.samples)).await
             }
-            Source::Live { mut events, key, _claim } => {
+            Source::Live { mut events, key, claim } => {
                 let mut fresh = Segment { sample_rate: self.sample_rate(), samples: Vec::new(), marks: Vec::new() };
                 loop {
                     match events.recv().await {
@@ -337,11 +347,15 @@ impl Speaker {
                         }
                         Some(JobEvent::Done(outcome)) => {
                             if !outcome.aborted {
+                                // Stored off the streaming path; the claim is held
+                                // until the entry exists, so waiters find it.
                                 let cache = Arc::clone(&self.cache);
-                                let stored = tokio::task::spawn_blocking(move || cache.put(&key, &fresh)).await;
-                                if let Ok(Err(error)) = stored {
-                                    tracing::warn!(%error, "could not store a segment in the cache");
-                                }
+                                tokio::task::spawn_blocking(move || {
+                                    if let Err(error) = cache.put(&key, &fresh) {
+                                        tracing::warn!(%error, "could not store a segment in the cache");
+                                    }
+                                    drop(claim);
+                                });
                             }
                             return Ok(());
                         }
