@@ -215,7 +215,7 @@ impl Speaker {
         let mut position = 0u64;
         for (index, utterance) in utterances.iter().enumerate() {
             let Some(source) = ready.recv().await else { return };
-            let source = self.resolve(source, utterance).await;
+            let source = self.resolve(source, utterance, index == 0).await;
             if let Source::Failed(error) = source {
                 if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
                     return;
@@ -291,7 +291,11 @@ impl Speaker {
     }
 
     /// Turns a waiting or deferred source into one that can stream now.
-    async fn resolve(self: &Arc<Self>, mut source: Source, utterance: &Utterance) -> Source {
+    ///
+    /// The first utterance of a request is its admission: if the queue stays
+    /// full for `busy_wait`, the request is refused as busy. Later utterances
+    /// belong to an admitted request and wait for room as long as it takes.
+    async fn resolve(self: &Arc<Self>, mut source: Source, utterance: &Utterance, admission: bool) -> Source {
         let deadline = tokio::time::Instant::now() + self.settings.busy_wait;
         loop {
             source = match source {
@@ -304,7 +308,9 @@ impl Speaker {
                     }
                     self.prepare(utterance).await
                 }
-                Source::Deferred if tokio::time::Instant::now() >= deadline => return Source::Failed(SpeakError::Busy),
+                Source::Deferred if admission && tokio::time::Instant::now() >= deadline => {
+                    return Source::Failed(SpeakError::Busy)
+                }
                 Source::Deferred => {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                     self.prepare(utterance).await
