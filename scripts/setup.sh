@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the system packages Herald needs to build, run and test on
-# Debian/Ubuntu. Safe to run again. Needs root (or sudo) and a Rust toolchain.
+# Installs the system packages Herald needs to build and run on Debian/Ubuntu;
+# with --test, also what the tests need (Chromium, Node.js). Safe to run
+# again. Needs root (or sudo) and a Rust toolchain.
 set -euo pipefail
 
 SUDO=""
@@ -11,6 +12,10 @@ PACKAGES=(
   libespeak-ng-dev espeak-ng espeak-ng-data   # the engine (library + CLI baseline)
   libspeechd-dev speech-dispatcher libclang-dev # platform speech (`herald speak`, tts crate)
 )
+if [ "${1:-}" = "--test" ]; then
+  PACKAGES+=(chromium)                           # real-browser page tests
+  command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -19,6 +24,11 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
+  echo "setup: npm not found after install" >&2
+  exit 1
 fi
 
 if ! command -v cargo >/dev/null; then

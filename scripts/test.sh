@@ -2,5 +2,8 @@
 # Sets up the machine and runs Herald's whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --test
 cargo test --locked --all-targets
+# Real-browser tests of the pages (Chromium via playwright-core, axe-core).
+npm ci --no-audit --no-fund
+HERALD_BIN=target/debug/herald npm test

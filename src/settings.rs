@@ -58,9 +58,13 @@ impl Settings {
     /// (command-line flags, already serialized without unset fields).
     pub fn load(config_file: Option<&Path>, overrides: impl Serialize) -> Result<Self, Box<figment::Error>> {
         let file = config_file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("herald.toml"));
+        // Only variables naming a setting: HERALD_LOG, HERALD_CONFIG and the
+        // like belong to other parts of Herald.
+        let defaults = serde_json::to_value(Settings::default()).expect("settings serialize");
+        let known: Vec<String> = defaults.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("HERALD_").ignore(&["config"]))
+            .merge(Env::prefixed("HERALD_").filter(move |key| known.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
@@ -87,6 +91,7 @@ mod tests {
             assert!(Settings::load(None, serde_json::json!({})).is_err(), "unknown keys are refused");
             jail.create_file("herald.toml", "workers = 3\nlookahead = 2\n")?;
             jail.set_env("HERALD_LOOKAHEAD", "6");
+            jail.set_env("HERALD_LOG", "debug");
             jail.set_env("HERALD_CACHE_DIR", "/tmp/x");
             let s = Settings::load(None, serde_json::json!({ "cache_dir": "/tmp/flag" })).unwrap();
             assert_eq!((s.workers, s.lookahead, s.cache_dir.as_path()), (3, 6, Path::new("/tmp/flag")));
