@@ -34,6 +34,9 @@ pub enum PlanTextError {
     Plan(#[from] PlanError),
 }
 
+/// Parsed documents kept in memory (each is a few kilobytes to a few megabytes).
+const RECENT_DOCUMENTS: usize = 256;
+
 /// Why a document could not be created or read.
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -48,6 +51,8 @@ pub enum DocumentError {
 /// The running pipeline. Share it in an `Arc`.
 pub struct Pipeline {
     pub speaker: Arc<Speaker>,
+    /// Recently used documents, parsed, in front of the store.
+    recent: quick_cache::sync::Cache<DocumentId, Arc<StoredDocument>>,
     pub documents: DocumentStore,
     pub renders: RenderStore,
     pub detector: LanguageDetector,
@@ -82,7 +87,14 @@ impl Pipeline {
             ..SpeakerSettings::default()
         };
         let speaker = Speaker::new(Arc::new(pool), Arc::new(cache), Arc::new(catalog), speaker_settings);
-        Ok(Self { speaker: Arc::new(speaker), documents, renders, detector: LanguageDetector::default(), settings })
+        Ok(Self {
+            speaker: Arc::new(speaker),
+            recent: quick_cache::sync::Cache::new(RECENT_DOCUMENTS),
+            documents,
+            renders,
+            detector: LanguageDetector::default(),
+            settings,
+        })
     }
 
     /// Ingests and plans a text.
@@ -93,27 +105,31 @@ impl Pipeline {
     }
 
     /// Creates (or finds, since ids are content-addressed) a stored document.
-    pub fn create_document(
-        &self,
-        text: &str,
-        format: InputFormat,
-        options: &SpeechOptions,
-    ) -> Result<StoredDocument, DocumentError> {
+    pub fn create_document(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Arc<StoredDocument>, DocumentError> {
         let id = DocumentId::for_content(text, format, options);
         if let Some(existing) = self.document(&id)? {
             return Ok(existing);
         }
         let plan = self.plan(text, format, options)?;
-        let stored = StoredDocument { id, format, options: options.clone(), text: text.to_string(), plan };
-        self.documents.put(stored.id.as_str(), &serde_json::to_vec(&stored).expect("documents serialize"))?;
+        let stored = Arc::new(StoredDocument { id, format, options: options.clone(), text: text.to_string(), plan });
+        self.documents.put(stored.id.as_str(), &serde_json::to_vec(&*stored).expect("documents serialize"))?;
+        self.recent.insert(stored.id.clone(), Arc::clone(&stored));
         Ok(stored)
     }
 
+    /// A document if it is in memory (no I/O).
+    pub fn recent_document(&self, id: &DocumentId) -> Option<Arc<StoredDocument>> {
+        self.recent.get(id)
+    }
+
     /// A stored document, if it exists.
-    pub fn document(&self, id: &DocumentId) -> Result<Option<StoredDocument>, DocumentError> {
-        match self.documents.get(id.as_str())? {
-            None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| DocumentError::Corrupt(id.clone(), e)),
+    pub fn document(&self, id: &DocumentId) -> Result<Option<Arc<StoredDocument>>, DocumentError> {
+        if let Some(document) = self.recent_document(id) {
+            return Ok(Some(document));
         }
+        let Some(bytes) = self.documents.get(id.as_str())? else { return Ok(None) };
+        let document: Arc<StoredDocument> = Arc::new(serde_json::from_slice(&bytes).map_err(|e| DocumentError::Corrupt(id.clone(), e))?);
+        self.recent.insert(id.clone(), Arc::clone(&document));
+        Ok(Some(document))
     }
 }

@@ -31,10 +31,17 @@ pub fn to_bytes(sample_rate: u32, samples: &[i16]) -> Vec<u8> {
 
 /// The header of a WAV stream of unknown length.
 pub fn streaming_header(sample_rate: u32) -> [u8; 44] {
+    header(sample_rate, None)
+}
+
+/// A 44-byte PCM WAV header; `data_bytes` `None` marks an unknown length.
+pub fn header(sample_rate: u32, data_bytes: Option<u32>) -> [u8; 44] {
+    let data = data_bytes.unwrap_or(u32::MAX);
+    let riff = data_bytes.map_or(u32::MAX, |d| d.saturating_add(36));
     let block_align = CHANNELS * BITS / 8;
     let mut h = [0u8; 44];
     h[0..4].copy_from_slice(b"RIFF");
-    h[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    h[4..8].copy_from_slice(&riff.to_le_bytes());
     h[8..12].copy_from_slice(b"WAVE");
     h[12..16].copy_from_slice(b"fmt ");
     h[16..20].copy_from_slice(&16u32.to_le_bytes());
@@ -45,7 +52,7 @@ pub fn streaming_header(sample_rate: u32) -> [u8; 44] {
     h[32..34].copy_from_slice(&block_align.to_le_bytes());
     h[34..36].copy_from_slice(&BITS.to_le_bytes());
     h[36..40].copy_from_slice(b"data");
-    h[40..44].copy_from_slice(&u32::MAX.to_le_bytes());
+    h[40..44].copy_from_slice(&data.to_le_bytes());
     h
 }
 
@@ -61,6 +68,13 @@ mod tests {
         assert_eq!(reader.spec(), spec(22050));
         let back: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
         assert_eq!(back, samples);
+    }
+
+    #[test]
+    fn known_length_header_matches_hound() {
+        let samples = [1i16, 2, 3, 4, 5];
+        let real = to_bytes(16000, &samples);
+        assert_eq!(&real[..44], &header(16000, Some(10)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! They are derived data: deleting them only costs a re-render.
 
 use super::atomic::{self, Durability};
-use std::io;
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -34,9 +34,69 @@ impl RenderStore {
         Ok(path)
     }
 
+    /// Starts writing a render incrementally; it appears under its name
+    /// only when committed, and vanishes if dropped before.
+    pub fn writer(&self, document: &str, name: &str) -> io::Result<RenderWriter> {
+        let target = self.path(document, name);
+        let dir = target.parent().expect("renders live in a document directory");
+        std::fs::create_dir_all(dir)?;
+        Ok(RenderWriter { file: io::BufWriter::new(tempfile::NamedTempFile::new_in(dir)?), target })
+    }
+
     /// The path if the render exists.
     pub fn get(&self, document: &str, name: &str) -> Option<PathBuf> {
         let path = self.path(document, name);
         path.is_file().then_some(path)
+    }
+}
+
+/// A render being written: bytes are appended to a temporary file, and
+/// [`RenderWriter::commit`] rewrites its first bytes (a header whose sizes
+/// are now known), syncs it and moves it into place.
+pub struct RenderWriter {
+    file: io::BufWriter<tempfile::NamedTempFile>,
+    target: PathBuf,
+}
+
+impl RenderWriter {
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
+    /// Replaces the start of the file with `header` and publishes it.
+    pub fn commit(self, header: &[u8]) -> io::Result<PathBuf> {
+        let mut temp = self.file.into_inner().map_err(|e| e.into_error())?;
+        temp.seek(SeekFrom::Start(0))?;
+        temp.write_all(header)?;
+        temp.as_file().sync_data()?;
+        temp.persist(&self.target).map_err(|e| e.error)?;
+        Ok(self.target)
+    }
+
+    /// Keeps the bytes readable without publishing them: the file is
+    /// unlinked when the returned handle is dropped.
+    pub fn abandon(self) -> io::Result<tempfile::NamedTempFile> {
+        self.file.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_appear_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RenderStore::open(dir.path()).unwrap();
+        let mut writer = store.writer("abcd", "all.wav").unwrap();
+        writer.write(b"HEADxxxxdata").unwrap();
+        assert!(store.get("abcd", "all.wav").is_none());
+        let path = writer.commit(b"REAL").unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"REALxxxxdata");
+        let mut dropped = store.writer("abcd", "p1.wav").unwrap();
+        dropped.write(b"partial").unwrap();
+        drop(dropped);
+        assert!(store.get("abcd", "p1.wav").is_none());
+        assert_eq!(std::fs::read_dir(dir.path().join("renders/abcd")).unwrap().count(), 1, "no temp file left");
     }
 }

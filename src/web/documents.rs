@@ -2,12 +2,13 @@
 //! fetch its audio (whole, or per paragraph).
 
 use super::error::AppError;
+use super::audio::{RenderTee, TeeOutcome};
 use super::{audio, body, AppState};
 use crate::document::InputFormat;
-use crate::speech::{DocumentId, Pitch, Rate, SpeechOptions, StoredDocument, Utterance};
+use crate::speech::{DocumentId, Pitch, Rate, SpeakError, SpeechEvent, SpeechOptions, StoredDocument, Utterance};
 use crate::text::LangTag;
 use crate::voice::VoiceId;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -78,7 +79,7 @@ pub(super) async fn create_document(
     text: String,
     format: InputFormat,
     options: SpeechOptions,
-) -> Result<StoredDocument, AppError> {
+) -> Result<Arc<StoredDocument>, AppError> {
     let pipeline = Arc::clone(&state.pipeline);
     Ok(tokio::task::spawn_blocking(move || pipeline.create_document(&text, format, &options))
         .await
@@ -86,9 +87,12 @@ pub(super) async fn create_document(
 }
 
 /// The stored document for a path id; invalid ids are simply not found.
-pub(super) async fn load(state: &AppState, id: &str) -> Result<StoredDocument, AppError> {
+pub(super) async fn load(state: &AppState, id: &str) -> Result<Arc<StoredDocument>, AppError> {
     let missing = || AppError::NotFound(format!("there is no document `{}`", id.chars().take(40).collect::<String>()));
     let id = DocumentId::parse(id).map_err(|_| missing())?;
+    if let Some(document) = state.pipeline.recent_document(&id) {
+        return Ok(document);
+    }
     let pipeline = Arc::clone(&state.pipeline);
     tokio::task::spawn_blocking(move || pipeline.document(&id)).await.map_err(AppError::internal)??.ok_or_else(missing)
 }
@@ -136,7 +140,7 @@ fn view(document: &StoredDocument) -> Value {
 }
 
 pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    Ok(Json(view(&load(&state, &id).await?)))
+    Ok(Json(view(&*load(&state, &id).await?)))
 }
 
 /// The render file name for a part of a document in the running engine.
@@ -161,25 +165,10 @@ pub(super) async fn audio(
     let speaker = &state.pipeline.speaker;
     let mut extra = HeaderMap::new();
     extra.insert("x-herald-cache", HeaderValue::from_static(speaker.cache_status(&utterances).as_str()));
-    let renders = state.pipeline.renders.clone();
     let sample_rate = speaker.sample_rate();
-    let doc_id = document.id.to_string();
+    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), &name, sample_rate).map_err(AppError::internal)?;
     let count = utterances.len();
-    audio::stream(
-        speaker.speak(utterances),
-        crate::audio::AudioFormat::Wav,
-        sample_rate,
-        extra,
-        count,
-        move |samples| {
-            tokio::task::spawn_blocking(move || {
-                if let Err(error) = renders.put(&doc_id, &name, &crate::audio::wav::to_bytes(sample_rate, &samples)) {
-                    tracing::warn!(%error, "could not store a document render");
-                }
-            });
-        },
-    )
-    .await
+    audio::stream(speaker.speak(utterances), crate::audio::AudioFormat::Wav, sample_rate, extra, count, Some(tee)).await
 }
 
 pub(super) async fn paragraph_audio(
@@ -215,26 +204,28 @@ async fn render_then_serve(
     }
     let speaker = &state.pipeline.speaker;
     let count = utterances.len();
-    let rendered = crate::speech::collect(speaker.speak(utterances)).await;
-    let skipped: Vec<_> = rendered.skipped().collect();
-    if let Some((_, crate::speech::SpeakError::Busy)) = skipped.first() {
-        return Err(AppError::Busy);
+    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), name, speaker.sample_rate()).map_err(AppError::internal)?;
+    let mut events = speaker.speak(utterances);
+    let mut skipped = Vec::new();
+    while let Some(event) = events.recv().await {
+        match event {
+            SpeechEvent::Audio(samples) => tee.push(crate::audio::to_le_bytes(&samples).into()),
+            SpeechEvent::Skipped { error: SpeakError::Busy, .. } => return Err(AppError::Busy),
+            SpeechEvent::Skipped { error, .. } => skipped.push(error),
+            _ => {}
+        }
     }
     if !skipped.is_empty() && skipped.len() == count {
-        return Err(AppError::unprocessable("synthesis-failed", skipped[0].1));
+        return Err(AppError::unprocessable("synthesis-failed", &skipped[0]));
     }
-    let wav = crate::audio::wav::to_bytes(speaker.sample_rate(), &rendered.samples);
-    if skipped.is_empty() {
-        let renders = state.pipeline.renders.clone();
-        let (doc, name) = (document.id.to_string(), name.to_string());
-        let path = tokio::task::spawn_blocking(move || renders.put(&doc, &name, &wav))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)?;
-        return audio::file(&path, &etag, headers).await;
+    match tee.finish(skipped.is_empty()).await.map_err(AppError::internal)?.map_err(AppError::internal)? {
+        TeeOutcome::Published(path) => audio::file(&path, &etag, headers).await,
+        TeeOutcome::Unpublished(temp) => {
+            // Served from the open file; the name is gone when `temp` drops.
+            let mut response = audio::file(temp.path(), &format!("{etag}-incomplete"), headers).await?;
+            response.headers_mut().insert("x-herald-skipped", HeaderValue::from(skipped.len()));
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(response)
+        }
     }
-    let mut response = Response::new(Body::from(wav));
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"));
-    response.headers_mut().insert("x-herald-skipped", HeaderValue::from(skipped.len()));
-    Ok(response)
 }

@@ -76,7 +76,7 @@ pub(super) async fn speak(
         HeaderValue::from_str(plan.lang.as_str()).map_err(AppError::internal)?,
     );
     let count = utterances.len();
-    audio::stream(speaker.speak(utterances), format, speaker.sample_rate(), extra, count, |_| {}).await
+    audio::stream(speaker.speak(utterances), format, speaker.sample_rate(), extra, count, None).await
 }
 
 #[derive(Debug, Deserialize)]
