@@ -164,6 +164,9 @@ pub struct Assignment {
     pub paragraphs: Vec<ParagraphLanguage>,
 }
 
+/// Confidence above which a one-script paragraph is not checked sentence by sentence.
+const SURE: f32 = 0.9;
+
 /// Per-paragraph language detection with document-level rules.
 #[derive(Debug, Clone)]
 pub struct LanguageDetector {
@@ -290,6 +293,13 @@ impl LanguageDetector {
         all: &[Option<Guess>],
     ) -> Option<Vec<Detection>> {
         if sentences.len() < 2 {
+            return None;
+        }
+        // A paragraph whatlang is sure of, in one script, is not mixed: skip
+        // the per-sentence detection (it is most of the planning time).
+        let scripts: Vec<Option<Script>> = sentences.iter().map(|s| whatlang::detect_script(s)).collect();
+        let one_script = scripts.windows(2).all(|w| w[0] == w[1]);
+        if one_script && paragraph.source == LangSource::Detected && paragraph.confidence >= SURE {
             return None;
         }
         let guesses: Vec<Option<Guess>> = sentences.iter().map(|s| guess(s)).collect();
