@@ -1,11 +1,18 @@
 //! Audio: 16-bit mono PCM and what Herald makes of it. WAV files (through
 //! hound) and the WAV header for streams of unknown length; the formats
-//! Herald returns ([`AudioFormat`]). It knows nothing of text.
+//! Herald returns ([`AudioFormat`]); resampling; EBU R128 loudness. It knows
+//! nothing of text.
 
 mod format;
+mod loudness;
+mod resample;
+#[cfg(test)]
+mod testing;
 pub mod wav;
 
 pub use format::{AudioFormat, UnknownFormat};
+pub use loudness::{loudness, normalize, Loudness};
+pub use resample::{resample, ResampleError, StreamResampler};
 
 /// Samples as little-endian bytes.
 pub fn to_le_bytes(samples: &[i16]) -> Vec<u8> {
