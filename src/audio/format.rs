@@ -66,8 +66,8 @@ impl AudioFormat {
     /// the WAV header with sizes 0xFFFFFFFF, nothing for PCM.
     ///
     /// Compressed formats have no header that raw samples could follow; their
-    /// encoders write their own at the start of their output, so this is
-    /// empty for them.
+    /// [`Encoder`](super::Encoder) writes its own at the start of its output,
+    /// so this is empty for them.
     pub fn stream_header(self, sample_rate: u32) -> Vec<u8> {
         match self {
             Self::Wav => super::wav::streaming_header(sample_rate).to_vec(),

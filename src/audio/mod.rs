@@ -1,15 +1,20 @@
 //! Audio: 16-bit mono PCM and what Herald makes of it. WAV files (through
-//! hound) and the WAV header for streams of unknown length; the formats
-//! Herald returns ([`AudioFormat`]); resampling; EBU R128 loudness. It knows
-//! nothing of text.
+//! hound) and the WAV header for streams of unknown length; streaming
+//! encoders for every [`AudioFormat`] (MP3, Ogg Opus, FLAC, WAV, raw PCM);
+//! resampling; EBU R128 loudness. It knows nothing of text.
 
+mod encode;
+mod flac;
 mod format;
 mod loudness;
+mod mp3;
+mod opus;
 mod resample;
 #[cfg(test)]
 mod testing;
 pub mod wav;
 
+pub use encode::{encode_all, encoder, encoder_at, EncodeError, Encoder};
 pub use format::{AudioFormat, UnknownFormat};
 pub use loudness::{loudness, normalize, Loudness};
 pub use resample::{resample, ResampleError, StreamResampler};
