@@ -1,36 +1,23 @@
-//! Audio: 16-bit mono PCM, WAV files (through hound) and the WAV header for
-//! streams of unknown length.
+//! Audio: 16-bit mono PCM and what Herald makes of it. WAV files (through
+//! hound) and the WAV header for streams of unknown length; streaming
+//! encoders for every [`AudioFormat`] (MP3, Ogg Opus, FLAC, WAV, raw PCM);
+//! resampling; EBU R128 loudness. It knows nothing of text.
 
+mod encode;
+mod flac;
+mod format;
+mod loudness;
+mod mp3;
+mod opus;
+mod resample;
+#[cfg(test)]
+mod testing;
 pub mod wav;
 
-/// Formats Herald can return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum AudioFormat {
-    #[default]
-    Wav,
-    /// Raw s16le mono samples.
-    Pcm,
-}
-
-impl AudioFormat {
-    pub fn content_type(self, sample_rate: u32) -> String {
-        match self {
-            Self::Wav => "audio/wav".into(),
-            Self::Pcm => {
-                format!("audio/L16; rate={sample_rate}; channels=1; endianness=little-endian")
-            }
-        }
-    }
-
-    /// The header that starts a stream of unknown length in this format.
-    pub fn stream_header(self, sample_rate: u32) -> Vec<u8> {
-        match self {
-            Self::Wav => wav::streaming_header(sample_rate).to_vec(),
-            Self::Pcm => Vec::new(),
-        }
-    }
-}
+pub use encode::{encode_all, encoder, encoder_at, EncodeError, Encoder};
+pub use format::{AudioFormat, UnknownFormat};
+pub use loudness::{loudness, normalize, Loudness};
+pub use resample::{resample, ResampleError, StreamResampler};
 
 /// Samples as little-endian bytes.
 pub fn to_le_bytes(samples: &[i16]) -> Vec<u8> {
