@@ -1,7 +1,7 @@
 # Herald on Debian bookworm: build with the Rust toolchain, run on a slim image.
 FROM rust:1-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends pkg-config libespeak-ng-dev libspeechd-dev libclang-dev \
+ && apt-get install -y --no-install-recommends pkg-config cmake libespeak-ng-dev libspeechd-dev libclang-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -8,12 +8,13 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PACKAGES=(
-  pkg-config
+  pkg-config cmake                             # cmake builds the bundled libopus
   libespeak-ng-dev espeak-ng espeak-ng-data   # the engine (library + CLI baseline)
   libspeechd-dev speech-dispatcher libclang-dev # platform speech (`herald speak`, tts crate)
 )
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(chromium)                           # real-browser page tests
+  PACKAGES+=(opus-tools)                         # independent Opus decoder for encoder tests
   command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 fi
 
