@@ -73,7 +73,7 @@ struct InputArgs {
     #[arg(default_value = "-")]
     input: PathBuf,
     /// Input format (default: from the file extension, else text).
-    #[arg(long, value_parser = ["text", "markdown"])]
+    #[arg(long, value_parser = ["text", "markdown", "html"])]
     format: Option<String>,
 }
 

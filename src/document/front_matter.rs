@@ -22,7 +22,7 @@ pub(super) fn split(raw: Vec<RawBlock>) -> Document {
         let block = rest.next().expect("peeked");
         meta.push(MetaLine { kind, text: trim_separators(&block.text).to_string() });
     }
-    let blocks = rest.map(|b| Block { kind: b.kind, text: b.text, lang: None }).collect();
+    let blocks = rest.map(|b| Block { kind: b.kind, text: b.text, lang: b.lang }).collect();
     Document { title, meta, blocks }
 }
 
@@ -82,7 +82,7 @@ mod tests {
     use super::*;
 
     fn raw(kind: BlockKind, text: &str, single_line: bool) -> RawBlock {
-        RawBlock { kind, text: text.into(), single_line }
+        RawBlock { kind, text: text.into(), single_line, lang: None }
     }
 
     #[test]

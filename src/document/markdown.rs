@@ -18,7 +18,7 @@ pub(super) fn parse(input: &str) -> Vec<RawBlock> {
         let cleaned = clean(text);
         if let Some(k) = kind.take() {
             if has_content(&cleaned) {
-                blocks.push(RawBlock { kind: k, text: cleaned, single_line: *lines == 1 });
+                blocks.push(RawBlock { kind: k, text: cleaned, single_line: *lines == 1, lang: None });
             }
         }
         text.clear();

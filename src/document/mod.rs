@@ -1,4 +1,4 @@
-//! Ingest: parses an input (plain text, Markdown) into a [`Document`].
+//! Ingest: parses an input (plain text, Markdown, HTML) into a [`Document`].
 //!
 //! Pure: no I/O, nothing about audio. Both parsers produce raw blocks; the
 //! shared [`front_matter`] step then lifts the title, byline, dates and
@@ -7,6 +7,7 @@
 //! or digits) never becomes a block.
 
 mod front_matter;
+mod html;
 mod markdown;
 mod plain;
 
@@ -23,6 +24,7 @@ pub enum InputFormat {
     #[default]
     Text,
     Markdown,
+    Html,
 }
 
 impl InputFormat {
@@ -31,6 +33,7 @@ impl InputFormat {
         match media_type.split(';').next()?.trim().to_ascii_lowercase().as_str() {
             "text/plain" => Some(Self::Text),
             "text/markdown" | "text/x-markdown" => Some(Self::Markdown),
+            "text/html" | "application/xhtml+xml" => Some(Self::Html),
             _ => None,
         }
     }
@@ -40,6 +43,7 @@ impl InputFormat {
         match ext.to_ascii_lowercase().as_str() {
             "txt" | "text" => Some(Self::Text),
             "md" | "markdown" => Some(Self::Markdown),
+            "html" | "htm" | "xhtml" => Some(Self::Html),
             _ => None,
         }
     }
@@ -101,6 +105,8 @@ pub enum IngestError {
     Empty,
     #[error("the text is {0} bytes; the limit is {MAX_INPUT_BYTES} bytes")]
     TooLarge(usize),
+    #[error("the HTML is nested more than {0} elements deep")]
+    TooDeep(usize),
 }
 
 /// Parses `input` in the given format.
@@ -111,6 +117,7 @@ pub fn ingest(input: &str, format: InputFormat) -> Result<Document, IngestError>
     let blocks = match format {
         InputFormat::Text => plain::parse(input),
         InputFormat::Markdown => markdown::parse(input),
+        InputFormat::Html => html::parse(input)?,
     };
     let document = front_matter::split(blocks);
     if document.title.is_none() && document.blocks.is_empty() && document.meta.is_empty() {
@@ -126,4 +133,6 @@ struct RawBlock {
     text: String,
     /// True for a block that was one short line in the source (title candidate).
     single_line: bool,
+    /// The source's own language for the block (HTML `lang`).
+    lang: Option<LangTag>,
 }

@@ -19,14 +19,17 @@ pub(super) fn parse(input: &str) -> Vec<RawBlock> {
             match strip_list_marker(line) {
                 Some(item) => {
                     blocks.extend(current.take());
-                    current = Some(RawBlock { kind: BlockKind::ListItem, text: clean(item), single_line });
+                    current = Some(RawBlock { kind: BlockKind::ListItem, text: clean(item), single_line, lang: None });
                 }
                 None => match current.as_mut() {
                     Some(block) => {
                         block.text.push(' ');
                         block.text.push_str(&clean(line));
                     }
-                    None => current = Some(RawBlock { kind: BlockKind::Paragraph, text: clean(line), single_line }),
+                    None => {
+                        current =
+                            Some(RawBlock { kind: BlockKind::Paragraph, text: clean(line), single_line, lang: None })
+                    }
                 },
             }
         }

@@ -10,8 +10,10 @@ pub mod options;
 pub mod plan;
 pub mod speaker;
 pub mod stored;
+pub mod timeline;
 
 pub use options::{Pitch, Rate, SpeechOptions};
 pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utterance};
 pub use speaker::{collect, CacheStatus, Rendered, SpeakError, Speaker, SpeakerSettings, SpeechEvent};
 pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};
+pub use timeline::{Timeline, TimelineBuilder};

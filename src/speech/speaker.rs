@@ -49,6 +49,11 @@ pub enum SpeechEvent {
         cached: bool,
     },
     Audio(Vec<i16>),
+    /// Utterance `index` ends at `end_sample` (its audio is complete).
+    UtteranceEnd {
+        index: usize,
+        end_sample: u64,
+    },
     /// A mark of utterance `index`; `mark.sample` counts from the stream's start.
     Mark {
         index: usize,
@@ -240,7 +245,11 @@ impl Speaker {
                 return;
             }
             match self.stream(source, index, &mut position, &tx).await {
-                Ok(()) => {}
+                Ok(()) => {
+                    if tx.send(SpeechEvent::UtteranceEnd { index, end_sample: position }).await.is_err() {
+                        return;
+                    }
+                }
                 Err(Stop::Skipped(error)) => {
                     if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
                         return;

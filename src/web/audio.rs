@@ -4,13 +4,13 @@
 
 use super::error::AppError;
 use crate::audio::AudioFormat;
+use crate::cache::RenderStore;
 use crate::speech::{SpeakError, SpeechEvent};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use std::path::Path;
-use crate::cache::RenderStore;
 use futures::StreamExt;
+use std::path::Path;
 use std::path::PathBuf;
 use tokio::sync::{mpsc, oneshot};
 use tower::ServiceExt;
@@ -32,9 +32,8 @@ pub async fn stream(
     let header_bytes = Bytes::from(format.stream_header(sample_rate));
     let head = futures::stream::iter([Ok::<_, std::io::Error>(header_bytes)]);
     let pending = first.into_iter().map(Ok);
-    let events = futures::stream::iter(pending).chain(futures::stream::unfold(events, |mut rx| async move {
-        rx.recv().await.map(|event| (Ok(event), rx))
-    }));
+    let events = futures::stream::iter(pending)
+        .chain(futures::stream::unfold(events, |mut rx| async move { rx.recv().await.map(|event| (Ok(event), rx)) }));
     let chunks = events.filter_map(move |event: Result<SpeechEvent, std::io::Error>| {
         let out = match event {
             Ok(SpeechEvent::Audio(samples)) => {
@@ -105,9 +104,9 @@ impl RenderTee {
                     TeeMessage::Finish { publish, reply } => {
                         let outcome = match (failed, publish, u32::try_from(data_bytes)) {
                             (Some(error), _, _) => Err(error),
-                            (None, true, Ok(len)) => {
-                                writer.commit(&crate::audio::wav::header(sample_rate, Some(len))).map(TeeOutcome::Published)
-                            }
+                            (None, true, Ok(len)) => writer
+                                .commit(&crate::audio::wav::header(sample_rate, Some(len)))
+                                .map(TeeOutcome::Published),
                             // Unpublished, or too long for a WAV size field.
                             (None, _, _) => writer.abandon().map(TeeOutcome::Unpublished),
                         };
@@ -187,7 +186,11 @@ pub async fn file(path: &Path, etag: &str, request_headers: &HeaderMap) -> Resul
             request.headers_mut().insert(name, value.clone());
         }
     }
-    let served = tower_http::services::ServeFile::new(path).with_buf_chunk_size(SERVE_CHUNK_BYTES).oneshot(request).await.map_err(AppError::internal)?;
+    let served = tower_http::services::ServeFile::new(path)
+        .with_buf_chunk_size(SERVE_CHUNK_BYTES)
+        .oneshot(request)
+        .await
+        .map_err(AppError::internal)?;
     let mut response = served.map(Body::new);
     if response.status() == StatusCode::NOT_FOUND {
         return Err(AppError::internal(format!("render {} vanished", path.display())));

@@ -1,8 +1,8 @@
 //! `/v1/documents`: create a document from a statement, read it back, and
 //! fetch its audio (whole, or per paragraph).
 
-use super::error::AppError;
 use super::audio::{RenderTee, TeeOutcome};
+use super::error::AppError;
 use super::{audio, body, AppState};
 use crate::document::InputFormat;
 use crate::speech::{DocumentId, Pitch, Rate, SpeakError, SpeechEvent, SpeechOptions, StoredDocument, Utterance};
@@ -166,7 +166,8 @@ pub(super) async fn audio(
     let mut extra = HeaderMap::new();
     extra.insert("x-herald-cache", HeaderValue::from_static(speaker.cache_status(&utterances).as_str()));
     let sample_rate = speaker.sample_rate();
-    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), &name, sample_rate).map_err(AppError::internal)?;
+    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), &name, sample_rate)
+        .map_err(AppError::internal)?;
     let count = utterances.len();
     audio::stream(speaker.speak(utterances), crate::audio::AudioFormat::Wav, sample_rate, extra, count, Some(tee)).await
 }
@@ -204,7 +205,8 @@ async fn render_then_serve(
     }
     let speaker = &state.pipeline.speaker;
     let count = utterances.len();
-    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), name, speaker.sample_rate()).map_err(AppError::internal)?;
+    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), name, speaker.sample_rate())
+        .map_err(AppError::internal)?;
     let mut events = speaker.speak(utterances);
     let mut skipped = Vec::new();
     while let Some(event) = events.recv().await {

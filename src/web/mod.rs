@@ -9,6 +9,7 @@ pub mod error;
 mod metrics;
 mod pages;
 mod speech;
+mod timings;
 
 use crate::pipeline::Pipeline;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
@@ -55,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents/{id}", get(documents::show))
         .route("/v1/documents/{id}/audio.wav", get(documents::audio))
         .route("/v1/documents/{id}/paragraphs/{n}/audio.wav", get(documents::paragraph_audio))
+        .route("/v1/documents/{id}/timings.json", get(timings::document_json))
+        .route("/v1/documents/{id}/captions.vtt", get(timings::document_vtt))
+        .route("/v1/documents/{id}/paragraphs/{n}/timings.json", get(timings::paragraph_json))
+        .route("/v1/documents/{id}/paragraphs/{n}/captions.vtt", get(timings::paragraph_vtt))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))

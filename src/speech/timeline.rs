@@ -1,0 +1,195 @@
+//! Timelines: when each paragraph, sentence and word of a plan is heard in
+//! the audio of a speech stream, built from the stream's own events (so the
+//! times include pauses and match the audio byte for byte), plus WebVTT.
+
+use super::plan::{Plan, Utterance};
+use super::speaker::SpeechEvent;
+use crate::engine::MarkKind;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+/// Times of a whole stream, in seconds from its start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub duration: f64,
+    pub paragraphs: Vec<ParagraphTiming>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParagraphTiming {
+    pub index: usize,
+    pub start: f64,
+    pub end: f64,
+    pub sentences: Vec<SentenceTiming>,
+}
+
+/// Text offsets count chars (Unicode scalar values) in the paragraph text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentenceTiming {
+    pub index: usize,
+    pub start: f64,
+    pub end: f64,
+    pub text_start: usize,
+    pub text_end: usize,
+    pub words: Vec<WordTiming>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WordTiming {
+    pub start: f64,
+    pub end: f64,
+    pub text_start: usize,
+    pub text_end: usize,
+}
+
+/// Builds a [`Timeline`] from the events of `speaker.speak(utterances)`.
+/// Audio is only counted, never kept.
+pub struct TimelineBuilder<'a> {
+    plan: &'a Plan,
+    utterances: &'a [Utterance],
+    sample_rate: f64,
+    samples: u64,
+    paragraphs: Vec<ParagraphTiming>,
+}
+
+impl<'a> TimelineBuilder<'a> {
+    pub fn new(plan: &'a Plan, utterances: &'a [Utterance], sample_rate: u32) -> Self {
+        Self { plan, utterances, sample_rate: sample_rate as f64, samples: 0, paragraphs: Vec::new() }
+    }
+
+    fn seconds(&self, sample: u64) -> f64 {
+        (sample as f64 / self.sample_rate * 1000.0).round() / 1000.0
+    }
+
+    pub fn push(&mut self, event: &SpeechEvent) {
+        match event {
+            SpeechEvent::Audio(chunk) => self.samples += chunk.len() as u64,
+            SpeechEvent::Utterance { index, start_sample, .. } => {
+                let utterance = &self.utterances[*index];
+                let start = self.seconds(*start_sample);
+                if self.paragraphs.last().is_none_or(|p| p.index != utterance.paragraph) {
+                    self.paragraphs.push(ParagraphTiming {
+                        index: utterance.paragraph,
+                        start,
+                        end: start,
+                        sentences: Vec::new(),
+                    });
+                }
+                let sentence = &self.plan.paragraphs[utterance.paragraph].sentences[utterance.sentence];
+                let paragraph = self.paragraphs.last_mut().expect("pushed above");
+                paragraph.sentences.push(SentenceTiming {
+                    index: utterance.sentence,
+                    start,
+                    end: start,
+                    text_start: sentence.start,
+                    text_end: sentence.end,
+                    words: Vec::new(),
+                });
+            }
+            SpeechEvent::Mark { index, mark } if mark.kind == MarkKind::Word => {
+                let at = self.seconds(mark.sample);
+                let utterance = &self.utterances[*index];
+                if let Some(sentence) = self.open_sentence(utterance) {
+                    let offset = sentence.text_start + mark.text_offset as usize;
+                    sentence.words.push(WordTiming {
+                        start: at,
+                        end: at,
+                        text_start: offset,
+                        text_end: (offset + mark.text_len as usize).min(sentence.text_end),
+                    });
+                }
+            }
+            SpeechEvent::UtteranceEnd { index, end_sample } => {
+                let end = self.seconds(*end_sample);
+                let utterance = &self.utterances[*index];
+                if let Some(sentence) = self.open_sentence(utterance) {
+                    sentence.end = end;
+                    // Each word lasts until the next one starts, the last until the sentence ends.
+                    let starts: Vec<f64> = sentence.words.iter().skip(1).map(|w| w.start).chain([end]).collect();
+                    for (word, next) in sentence.words.iter_mut().zip(starts) {
+                        word.end = next.max(word.start);
+                    }
+                }
+                if let Some(paragraph) = self.paragraphs.last_mut() {
+                    paragraph.end = end;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn open_sentence(&mut self, utterance: &Utterance) -> Option<&mut SentenceTiming> {
+        let paragraph = self.paragraphs.last_mut().filter(|p| p.index == utterance.paragraph)?;
+        paragraph.sentences.last_mut().filter(|s| s.index == utterance.sentence)
+    }
+
+    pub fn finish(self) -> Timeline {
+        Timeline { duration: self.seconds(self.samples), paragraphs: self.paragraphs }
+    }
+}
+
+impl Timeline {
+    /// WebVTT captions: one cue per sentence, with a timestamp before each word.
+    pub fn to_vtt(&self, plan: &Plan) -> String {
+        let mut vtt = String::from("WEBVTT\n");
+        let mut cue = 0;
+        for paragraph in &self.paragraphs {
+            let chars: Vec<char> = plan.paragraphs[paragraph.index].text.chars().collect();
+            for sentence in &paragraph.sentences {
+                cue += 1;
+                let _ = write!(
+                    vtt,
+                    "\n{cue}\n{} --> {}\n",
+                    vtt_time(sentence.start),
+                    vtt_time(sentence.end.max(sentence.start + 0.001))
+                );
+                let mut cursor = sentence.text_start;
+                for word in &sentence.words {
+                    if word.text_start < cursor || word.text_start > sentence.text_end {
+                        continue;
+                    }
+                    vtt.push_str(&escape(&chars[cursor..word.text_start]));
+                    if word.start > sentence.start {
+                        let _ = write!(vtt, "<{}>", vtt_time(word.start));
+                    }
+                    cursor = word.text_start;
+                }
+                vtt.push_str(&escape(&chars[cursor..sentence.text_end.min(chars.len())]));
+                vtt.push('\n');
+            }
+        }
+        vtt
+    }
+}
+
+fn vtt_time(seconds: f64) -> String {
+    let ms = (seconds * 1000.0).round() as u64;
+    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+/// Cue text escaping (WebVTT §4.2.2): `&`, `<` and `>` become references, and
+/// line breaks become spaces so text can never end a cue.
+fn escape(chars: &[char]) -> String {
+    let mut out = String::with_capacity(chars.len());
+    for &c in chars {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_vtt_times_and_escapes_text() {
+        assert_eq!(vtt_time(3725.0456), "01:02:05.046");
+        assert_eq!(escape(&"a<b>&c-->d".chars().collect::<Vec<_>>()), "a&lt;b&gt;&amp;c--&gt;d");
+    }
+}
