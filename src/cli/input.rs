@@ -24,7 +24,7 @@ pub(super) fn read(args: &InputArgs) -> Result<(String, InputFormat), Failure> {
         return Err(Failure::input(format!("{name} is empty: there is nothing to speak")));
     }
     let format = match args.format.as_deref() {
-        Some(name) => InputFormat::from_extension(if name == "text" { "txt" } else { name }).unwrap_or_default(),
+        Some(name) => InputFormat::from_extension(name).unwrap_or_default(),
         None => {
             args.input.extension().and_then(|e| e.to_str()).and_then(InputFormat::from_extension).unwrap_or_default()
         }
