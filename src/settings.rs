@@ -33,6 +33,25 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Longest a graceful shutdown waits for in-flight streams, in seconds.
     pub shutdown_grace_secs: u64,
+    /// Other sites allowed to call the API from a browser (the Listen
+    /// button), as origins like `https://news.example`. A list, or one
+    /// comma-separated string (as `HERALD_CORS_ORIGINS` gives).
+    #[serde(deserialize_with = "list_or_commas")]
+    pub cors_origins: Vec<String>,
+}
+
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Origins {
+        List(Vec<String>),
+        Commas(String),
+    }
+    let items = match Origins::deserialize(deserializer)? {
+        Origins::List(list) => list,
+        Origins::Commas(text) => text.split(',').map(str::to_string).collect(),
+    };
+    Ok(items.into_iter().map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect())
 }
 
 impl Default for Settings {
@@ -49,6 +68,7 @@ impl Default for Settings {
             voice_catalog: None,
             max_body_bytes: crate::document::MAX_INPUT_BYTES + 64 * 1024,
             shutdown_grace_secs: 10,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -97,6 +117,13 @@ mod tests {
             jail.set_env("HERALD_CACHE_DIR", "/tmp/x");
             let s = Settings::load(None, serde_json::json!({ "cache_dir": "/tmp/flag" })).unwrap();
             assert_eq!((s.workers, s.lookahead, s.cache_dir.as_path()), (3, 6, Path::new("/tmp/flag")));
+            jail.set_env("HERALD_CORS_ORIGINS", "https://a.example, http://b.example:8000/");
+            let s = Settings::load(None, serde_json::json!({})).unwrap();
+            assert_eq!(s.cors_origins, ["https://a.example", "http://b.example:8000"]);
+            jail.create_file("herald.toml", "cors_origins = [\"https://c.example\"]\n")?;
+            jail.set_env("HERALD_CORS_ORIGINS", "");
+            let s = Settings::load(None, serde_json::json!({ "cors_origins": ["https://flag.example"] })).unwrap();
+            assert_eq!(s.cors_origins, ["https://flag.example"]);
             Ok(())
         });
     }

@@ -185,7 +185,10 @@ async fn reader_page_carries_languages_and_escapes_text() {
     assert!(!html.contains("<img src=x"), "img tag rendered raw");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     let page = Html::parse_document(&html);
-    assert!(select(&page, "script").is_empty() && select(&page, "main img").is_empty());
+    let scripts: Vec<_> =
+        select(&page, "script").iter().map(|s| s.value().attr("src").unwrap_or("inline").to_string()).collect();
+    assert!(scripts.iter().all(|src| src.starts_with("/assets/player.js?v=")), "{scripts:?}");
+    assert!(select(&page, "main img").is_empty());
 }
 
 #[tokio::test]
@@ -428,4 +431,132 @@ async fn a_client_that_disconnects_cancels_its_synthesis() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn cross_origin_requests_need_the_allow_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = herald::settings::Settings {
+        workers: 1,
+        cache_dir: dir.path().to_path_buf(),
+        cors_origins: vec!["http://news.example".into()],
+        ..Default::default()
+    };
+    let server = TestServer::start_with(settings).await;
+    let c = &server.client;
+    let html = "<html lang=\"en\"><body><article><h1>Title</h1><p>Some text to read aloud for the test.</p></article></body></html>";
+    let allowed = c
+        .post(server.url("/v1/documents"))
+        .header("origin", "http://news.example")
+        .header("content-type", "text/html")
+        .body(html)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 201);
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "http://news.example");
+    let doc: Value = allowed.json().await.unwrap();
+    assert_eq!(doc["title"], "Title");
+    let preflight = c
+        .request(reqwest::Method::OPTIONS, server.url("/v1/documents"))
+        .header("origin", "http://news.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://news.example");
+    let refused = c
+        .post(server.url("/v1/documents"))
+        .header("origin", "http://evil.example")
+        .json(&json!({ "text": "hello there" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(refused).await;
+    assert_eq!(status, 403);
+    assert!(body["detail"].as_str().unwrap().contains("evil.example"));
+    let timings = c
+        .get(server.url(&format!("/v1/documents/{}/timings.json", doc["id"].as_str().unwrap())))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(timings.status(), 403);
+    // Herald's own pages (same origin) are always allowed.
+    let own = format!("http://{}", server.addr);
+    let form = c
+        .post(server.url("/d"))
+        .header("origin", own)
+        .form(&[("text", "Posted from Herald's own form.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 303);
+}
+
+#[tokio::test]
+async fn timings_match_the_document_audio() {
+    let (server, _dir) = server().await;
+    let doc = create_document(
+        &server,
+        json!({ "text": "First paragraph here. It has two sentences.\n\nSecond paragraph & <more>." }),
+    )
+    .await;
+    let id = doc["id"].as_str().unwrap();
+    let timeline: Value = server
+        .client
+        .get(server.url(&format!("/v1/documents/{id}/timings.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let audio = server
+        .client
+        .get(server.url(&format!("/v1/documents/{id}/audio.wav")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let seconds = wav_samples(&audio) as f64 / 22050.0;
+    assert!((timeline["duration"].as_f64().unwrap() - seconds).abs() < 0.01, "{} vs {seconds}", timeline["duration"]);
+    let paragraphs = timeline["paragraphs"].as_array().unwrap();
+    assert_eq!(paragraphs.len(), 2);
+    // The pause between paragraphs is in the times.
+    let gap = paragraphs[1]["start"].as_f64().unwrap() - paragraphs[0]["end"].as_f64().unwrap();
+    assert!((gap - 0.7).abs() < 0.01, "gap {gap}");
+    let mut last = 0.0;
+    for p in paragraphs {
+        let text: Vec<char> =
+            doc["paragraphs"][p["index"].as_u64().unwrap() as usize]["text"].as_str().unwrap().chars().collect();
+        for s in p["sentences"].as_array().unwrap() {
+            for w in s["words"].as_array().unwrap() {
+                let start = w["start"].as_f64().unwrap();
+                assert!(start >= last && w["end"].as_f64().unwrap() >= start, "times go back");
+                last = start;
+                let word: String = text
+                    [w["text_start"].as_u64().unwrap() as usize..w["text_end"].as_u64().unwrap() as usize]
+                    .iter()
+                    .collect();
+                assert!(word.chars().all(|c| !c.is_whitespace()) && !word.is_empty(), "{word:?}");
+            }
+        }
+    }
+    let vtt = server.client.get(server.url(&format!("/v1/documents/{id}/captions.vtt"))).send().await.unwrap();
+    assert_eq!(vtt.headers()["content-type"], "text/vtt; charset=utf-8");
+    let vtt = vtt.text().await.unwrap();
+    assert!(vtt.starts_with("WEBVTT\n"));
+    assert_eq!(vtt.matches(" --> ").count(), 3, "{vtt}");
+    assert!(vtt.contains("&amp; &lt;") && vtt.contains("more&gt;."), "{vtt}");
+    assert!(vtt.match_indices('<').all(|(i, _)| vtt[i + 1..].starts_with("00:")), "raw markup in cue text: {vtt}");
+    assert!(vtt.contains("<00:00:0"), "word timestamps inside cues: {vtt}");
+    let paragraph =
+        server.client.get(server.url(&format!("/v1/documents/{id}/paragraphs/1/timings.json"))).send().await.unwrap();
+    let paragraph: Value = paragraph.json().await.unwrap();
+    assert_eq!(paragraph["paragraphs"][0]["start"], 0.0, "paragraph timings start at its own audio");
 }

@@ -63,6 +63,9 @@ struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
     addr: Option<std::net::SocketAddr>,
+    /// Other sites' origins allowed to use the API from a browser, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    cors_origins: Option<Vec<String>>,
     #[command(flatten)]
     settings: SettingsFlags,
 }
@@ -156,15 +159,18 @@ pub fn main() -> ExitCode {
         return ExitCode::from(crate::engine::worker::run(engine) as u8);
     }
     init_tracing();
-    let load = |flags: &SettingsFlags, addr: Option<std::net::SocketAddr>| {
+    let load = |flags: &SettingsFlags, serve: Option<&ServeArgs>| {
         let mut overrides = serde_json::to_value(flags).expect("flags serialize");
-        if let Some(addr) = addr {
+        if let Some(addr) = serve.and_then(|s| s.addr) {
             overrides["addr"] = serde_json::Value::String(addr.to_string());
+        }
+        if let Some(origins) = serve.and_then(|s| s.cors_origins.as_ref()) {
+            overrides["cors_origins"] = serde_json::json!(origins);
         }
         Settings::load(cli.config.as_deref(), overrides)
     };
     let result = match &cli.command {
-        Command::Serve(args) => load(&args.settings, args.addr).map_err(fail).and_then(commands::serve),
+        Command::Serve(args) => load(&args.settings, Some(args)).map_err(fail).and_then(commands::serve),
         Command::Synth(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::synth(s, args)),
         Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::plan(s, args)),
         Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::voices(s, args)),

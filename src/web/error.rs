@@ -17,6 +17,8 @@ pub enum AppError {
     Unprocessable { kind: &'static str, detail: String },
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("the request body is larger than the {limit}-byte limit")]
     TooLarge { limit: usize },
     #[error("{0}")]
@@ -58,6 +60,7 @@ impl AppError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -70,6 +73,7 @@ impl AppError {
         match self {
             Self::BadRequest { kind, .. } | Self::Unprocessable { kind, .. } => kind,
             Self::NotFound(_) => "not-found",
+            Self::Forbidden(_) => "forbidden",
             Self::TooLarge { .. } => "too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::MethodNotAllowed => "method-not-allowed",

@@ -2,8 +2,10 @@
 //! metrics. Handlers parse and validate requests, then call the pipeline;
 //! they never segment, choose voices or synthesize by themselves.
 
+mod assets;
 mod audio;
 mod body;
+mod cors;
 mod documents;
 pub mod error;
 mod metrics;
@@ -47,7 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/d", post(pages::create))
         .route("/d/{id}", get(pages::document))
-        .route("/assets/herald.css", get(pages::stylesheet))
+        .route("/assets/{name}", get(assets::asset))
+        .route("/embed.js", get(assets::embed))
         .route("/healthz", get(health))
         .route("/metrics", get(metrics::render))
         .route("/v1/voices", get(speech::voices))
@@ -62,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents/{id}/paragraphs/{n}/captions.vtt", get(timings::paragraph_vtt))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), cors::guard))
+        .layer(cors::layer(&state.pipeline.settings.cors_origins))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str());

@@ -1,0 +1,123 @@
+//! HTML pages: the shared layout, the home page with a form to paste a
+//! statement, and (in [`reader`]) the reading page of a document. Rendered
+//! with maud, which escapes every interpolated string, so user text can
+//! never become markup. Herald's own words on a page are English and marked
+//! `lang="en"`; the page's `lang` is the document's.
+
+mod reader;
+
+pub(super) use reader::document;
+
+use super::assets;
+use super::documents::create_document;
+use super::AppState;
+use crate::document::InputFormat;
+use crate::speech::SpeechOptions;
+use crate::text::LangTag;
+use axum::extract::rejection::FormRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+
+/// The page frame. `lang` is the language of the page's content; Herald's
+/// own words carry `lang="en"`. `scripts` are asset names to load (deferred).
+fn layout(lang: &str, title: &str, content: Markup, scripts: &[&str]) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Herald" }
+                link rel="stylesheet" href=(assets::url("herald.css"));
+                @for script in scripts { script src=(assets::url(script)) defer {} }
+            }
+            body {
+                a.skip href="#main" lang="en" { "Skip to content" }
+                header lang="en" { p.brand { a href="/" { "Herald" } } }
+                main #main tabindex="-1" { (content) }
+                footer lang="en" { p { "Herald reads statements aloud in their own languages." } }
+            }
+        }
+    }
+}
+
+fn home_page(error: Option<&str>, text: &str) -> Markup {
+    layout(
+        "en",
+        "Listen to a statement",
+        html! {
+            h1 { "Listen to a statement" }
+            p { "Paste a statement, a speech or an article. Herald detects the language of every paragraph and reads it aloud." }
+            @if let Some(error) = error {
+                p.error role="alert" { (error) }
+            }
+            form method="post" action="/d" {
+                label for="text" { "Statement text" }
+                textarea #text name="text" required aria-describedby="text-hint" { (text) }
+                p.hint #text-hint { "Plain text, Markdown or HTML. In plain text, paragraphs are separated by blank lines." }
+                label for="format" { "Format" }
+                select #format name="format" {
+                    option value="text" selected { "Plain text" }
+                    option value="markdown" { "Markdown" }
+                    option value="html" { "HTML" }
+                }
+                label for="lang" { "Language (optional)" }
+                input #lang name="lang" type="text" autocomplete="off" aria-describedby="lang-hint";
+                p.hint #lang-hint { "A language tag such as en, fr or zh. Leave empty to detect it." }
+                button type="submit" { "Create and listen" }
+            }
+            section aria-labelledby="embed-heading" {
+                h2 #embed-heading { "A Listen button for your site" }
+                p { "Add these two lines to a page, and allow its origin in Herald's " code { "cors_origins" } " setting:" }
+                pre { code { "<script src=\"https://YOUR-HERALD" (assets::embed_url()) "\" defer></script>\n<div data-herald-listen data-herald-target=\"article\"></div>" } }
+            }
+        },
+        &[],
+    )
+}
+
+pub(super) async fn home() -> Markup {
+    home_page(None, "")
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct HomeForm {
+    text: String,
+    format: Option<String>,
+    lang: Option<String>,
+}
+
+pub(super) async fn create(State(state): State<AppState>, form: Result<Form<HomeForm>, FormRejection>) -> Response {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return form_error(rejection.status(), &rejection.body_text(), ""),
+    };
+    let format = form.format.as_deref().and_then(InputFormat::from_extension).unwrap_or_default();
+    let lang = match form.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(raw) => match LangTag::parse(raw) {
+            Ok(tag) => Some(tag),
+            Err(e) => return form_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string(), &form.text),
+        },
+    };
+    if !form.text.chars().any(char::is_alphanumeric) {
+        return form_error(
+            StatusCode::BAD_REQUEST,
+            "The statement is empty: paste some text to listen to.",
+            &form.text,
+        );
+    }
+    let options = SpeechOptions { lang, ..SpeechOptions::default() };
+    match create_document(&state, form.text.clone(), format, options).await {
+        Ok(document) => Redirect::to(&format!("/d/{}", document.id)).into_response(),
+        Err(error) => form_error(error.status(), &error.public_detail(), &form.text),
+    }
+}
+
+fn form_error(status: StatusCode, message: &str, text: &str) -> Response {
+    (status, home_page(Some(message), text)).into_response()
+}

@@ -1,0 +1,99 @@
+//! The reading page of a document: its text, each paragraph with its own
+//! `lang` (and `dir` for right-to-left scripts), a player per paragraph and
+//! one for the whole document. It works without JavaScript; `player.js`
+//! turns it into one player with sentence navigation, speed, "play from
+//! here", word highlighting and keyboard shortcuts.
+
+use super::super::documents::{audio_url, load, paragraph_audio_url};
+use super::super::error::AppError;
+use super::super::AppState;
+use super::layout;
+use crate::speech::{Paragraph, Role, StoredDocument};
+use crate::text::LangTag;
+use axum::extract::{Path, State};
+use maud::{html, Markup};
+
+pub(in crate::web) async fn document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let document = load(&state, &id).await?;
+    Ok(page(&document))
+}
+
+/// `rtl` for languages written right to left.
+fn direction(lang: &LangTag) -> Option<&'static str> {
+    const RTL: &[&str] = &["ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"];
+    RTL.contains(&lang.primary()).then_some("rtl")
+}
+
+/// Keyboard shortcuts of the player (Alt+Shift, as in Able Player, so they
+/// do not clash with screen-reader browse-mode keys).
+const SHORTCUTS: &[(&str, &str)] = &[
+    ("Alt+Shift+P", "play or pause"),
+    ("Alt+Shift+B", "back one sentence"),
+    ("Alt+Shift+F", "forward one sentence"),
+    ("Alt+Shift+U", "faster"),
+    ("Alt+Shift+D", "slower"),
+];
+
+fn page(document: &StoredDocument) -> Markup {
+    let plan = &document.plan;
+    let title_paragraph = plan.paragraphs.iter().find(|p| p.role == Role::Title);
+    let title = plan.title.clone().unwrap_or_else(|| "Untitled statement".into());
+    let doc_audio = audio_url(&document.id);
+    let content = html! {
+        article data-document=(document.id) data-timings=(format!("/v1/documents/{}/timings.json", document.id)) {
+            @match title_paragraph {
+                Some(p) => h1.para #{"p" (p.index)} data-index=(p.index) data-role="title" lang=(p.lang) dir=[direction(&p.lang)] { (p.text) },
+                None => h1 lang="en" { (title) },
+            }
+            @for meta in plan.meta.iter().filter(|m| !m.kind.is_spoken()) {
+                p.meta { (meta.text) }
+            }
+            section.listen aria-labelledby="listen-heading" lang="en" {
+                h2 #listen-heading { "Listen" }
+                audio #player controls preload="none" src=(doc_audio) aria-label="The whole statement" {
+                    a href=(doc_audio) { "Download the audio" }
+                }
+                div #player-controls hidden {}
+                p {
+                    a href=(doc_audio) download { "Download the audio (WAV)" }
+                    " · "
+                    a href=(format!("/v1/documents/{}/captions.vtt", document.id)) { "Captions (WebVTT)" }
+                }
+                details.shortcuts {
+                    summary { "Keyboard shortcuts" }
+                    dl {
+                        @for (keys, action) in SHORTCUTS {
+                            dt { kbd { (keys) } }
+                            dd { (action) }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="text-heading" {
+                h2 #text-heading lang="en" { "Text" }
+                @for p in plan.paragraphs.iter().filter(|p| p.role != Role::Title) { (paragraph(document, p)) }
+            }
+        }
+        div #announcer .visually-hidden role="status" aria-live="polite" lang="en" {}
+    };
+    layout(plan.lang.as_str(), &title, content, &["player.js"])
+}
+
+fn paragraph(document: &StoredDocument, p: &Paragraph) -> Markup {
+    let label = format!("Listen to paragraph {}", p.index);
+    let role = serde_json::to_value(p.role).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let dir = direction(&p.lang);
+    html! {
+        div.para #{"p" (p.index)} data-index=(p.index) data-role=(role) {
+            @match p.role {
+                Role::Heading => h3.text lang=(p.lang) dir=[dir] { (p.text) },
+                Role::Quote => blockquote.text lang=(p.lang) dir=[dir] { (p.text) },
+                _ => p.text lang=(p.lang) dir=[dir] { (p.text) },
+            }
+            audio.paragraph-audio controls preload="none" src=(paragraph_audio_url(&document.id, p.index)) aria-label=(label) lang="en" {}
+        }
+    }
+}
