@@ -38,6 +38,10 @@ pub struct Settings {
     /// comma-separated string (as `HERALD_CORS_ORIGINS` gives).
     #[serde(deserialize_with = "list_or_commas")]
     pub cors_origins: Vec<String>,
+    /// When set, creating documents needs `Authorization: Bearer KEY` with
+    /// one of these keys (except from Herald's pages and allowed origins).
+    #[serde(deserialize_with = "list_or_commas")]
+    pub api_keys: Vec<String>,
 }
 
 fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -69,6 +73,7 @@ impl Default for Settings {
             max_body_bytes: crate::document::MAX_INPUT_BYTES + 64 * 1024,
             shutdown_grace_secs: 10,
             cors_origins: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 }

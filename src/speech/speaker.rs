@@ -218,6 +218,7 @@ impl Speaker {
             }
         });
         let mut position = 0u64;
+        let mut stores = Vec::new();
         for (index, utterance) in utterances.iter().enumerate() {
             let Some(source) = ready.recv().await else { return };
             let source = self.resolve(source, utterance, index == 0).await;
@@ -244,7 +245,7 @@ impl Speaker {
             if tx.send(start).await.is_err() {
                 return;
             }
-            match self.stream(source, index, &mut position, &tx).await {
+            match self.stream(source, index, &mut position, &tx, &mut stores).await {
                 Ok(()) => {
                     if tx.send(SpeechEvent::UtteranceEnd { index, end_sample: position }).await.is_err() {
                         return;
@@ -257,6 +258,11 @@ impl Speaker {
                 }
                 Err(Stop::Disconnected) => return,
             }
+        }
+        // The stream ends once its fresh segments are stored, so the next
+        // identical request is a cache hit.
+        for store in stores {
+            let _ = store.await;
         }
         let _ = tx.send(SpeechEvent::Finished { samples: position }).await;
     }
@@ -336,6 +342,7 @@ impl Speaker {
         index: usize,
         position: &mut u64,
         tx: &mpsc::Sender<SpeechEvent>,
+        stores: &mut Vec<tokio::task::JoinHandle<()>>,
     ) -> Result<(), Stop> {
         let start = *position;
         match source {
@@ -365,12 +372,12 @@ impl Speaker {
                                 // Stored off the streaming path; the claim is held
                                 // until the entry exists, so waiters find it.
                                 let cache = Arc::clone(&self.cache);
-                                tokio::task::spawn_blocking(move || {
+                                stores.push(tokio::task::spawn_blocking(move || {
                                     if let Err(error) = cache.put(&key, &fresh) {
                                         tracing::warn!(%error, "could not store a segment in the cache");
                                     }
                                     drop(claim);
-                                });
+                                }));
                             }
                             return Ok(());
                         }

@@ -19,6 +19,8 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("this endpoint needs an API key: send `Authorization: Bearer KEY`")]
+    Unauthorized,
     #[error("the request body is larger than the {limit}-byte limit")]
     TooLarge { limit: usize },
     #[error("{0}")]
@@ -61,6 +63,7 @@ impl AppError {
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -74,6 +77,7 @@ impl AppError {
             Self::BadRequest { kind, .. } | Self::Unprocessable { kind, .. } => kind,
             Self::NotFound(_) => "not-found",
             Self::Forbidden(_) => "forbidden",
+            Self::Unauthorized => "unauthorized",
             Self::TooLarge { .. } => "too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::MethodNotAllowed => "method-not-allowed",
@@ -108,6 +112,9 @@ impl IntoResponse for AppError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if matches!(self, Self::Busy) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if matches!(self, Self::Unauthorized) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

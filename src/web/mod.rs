@@ -10,6 +10,7 @@ mod documents;
 pub mod error;
 mod metrics;
 mod pages;
+mod security;
 mod speech;
 mod timings;
 
@@ -65,7 +66,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents/{id}/paragraphs/{n}/captions.vtt", get(timings::paragraph_vtt))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), security::api_key))
         .layer(middleware::from_fn_with_state(state.clone(), cors::guard))
+        .layer(middleware::from_fn(security::headers))
         .layer(cors::layer(&state.pipeline.settings.cors_origins))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
