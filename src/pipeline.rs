@@ -68,6 +68,7 @@ impl Pipeline {
             workers: settings.worker_count(),
             queue_capacity: settings.queue_capacity,
             deadline: Duration::from_secs(settings.utterance_deadline_secs),
+            memory_limit_mb: settings.worker_memory_mb,
         })
         .await?;
         let catalog_toml = match &settings.voice_catalog {

@@ -23,6 +23,8 @@ pub struct Settings {
     pub queue_capacity: usize,
     /// A worker silent this long on one utterance is killed and replaced.
     pub utterance_deadline_secs: u64,
+    /// Address-space limit of each worker process, in MiB (0: none).
+    pub worker_memory_mb: u64,
     /// Utterances prepared ahead of the one streaming, per request.
     pub lookahead: usize,
     /// Silence between paragraphs, in milliseconds.
@@ -67,6 +69,7 @@ impl Default for Settings {
             workers: 0,
             queue_capacity: 1024,
             utterance_deadline_secs: 30,
+            worker_memory_mb: 1024,
             lookahead: 4,
             paragraph_pause_ms: 700,
             voice_catalog: None,

@@ -595,9 +595,13 @@ async fn security_headers_and_api_keys() {
     let doc: Value = created.json().await.unwrap();
     // Reads stay open.
     assert_eq!(c.get(server.url(doc["html_url"].as_str().unwrap())).send().await.unwrap().status(), 200);
-    assert_eq!(c.get(server.url(&format!("/v1/documents/{}", doc["id"].as_str().unwrap()))).send().await.unwrap().status(), 200);
+    assert_eq!(
+        c.get(server.url(&format!("/v1/documents/{}", doc["id"].as_str().unwrap()))).send().await.unwrap().status(),
+        200
+    );
     // Herald's own form, from its own origin, needs no key.
     let own = format!("http://{}", server.addr);
-    let form = c.post(server.url("/d")).header("origin", own).form(&[("text", "From the home page.")]).send().await.unwrap();
+    let form =
+        c.post(server.url("/d")).header("origin", own).form(&[("text", "From the home page.")]).send().await.unwrap();
     assert_eq!(form.status(), 303);
 }

@@ -42,6 +42,9 @@ enum Command {
     Worker {
         #[arg(long, default_value = "espeak-ng")]
         engine: String,
+        /// Address-space limit in MiB (0: none).
+        #[arg(long, default_value_t = 0)]
+        memory_limit_mb: u64,
     },
 }
 
@@ -155,8 +158,8 @@ struct SpeakArgs {
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Worker { engine } = &cli.command {
-        return ExitCode::from(crate::engine::worker::run(engine) as u8);
+    if let Command::Worker { engine, memory_limit_mb } = &cli.command {
+        return ExitCode::from(crate::engine::worker::run(engine, *memory_limit_mb) as u8);
     }
     init_tracing();
     let load = |flags: &SettingsFlags, serve: Option<&ServeArgs>| {

@@ -29,18 +29,40 @@ pub struct PoolConfig {
     pub queue_capacity: usize,
     /// A worker silent for this long on one utterance is killed.
     pub deadline: Duration,
+    /// Address-space limit of each worker process, in MiB (0: none).
+    pub memory_limit_mb: u64,
 }
 
-impl PoolConfig {
-    /// Workers run by this same executable, one per core.
-    pub fn for_current_exe() -> std::io::Result<Self> {
-        Ok(Self {
-            program: std::env::current_exe()?,
-            engine: super::espeak::Espeak::ID.into(),
-            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            queue_capacity: 1024,
-            deadline: Duration::from_secs(30),
-        })
+/// Crashes (or hangs) a text may cause before it is refused outright.
+const CRASHES_BEFORE_QUARANTINE: u8 = 2;
+/// Texts remembered for quarantine; the oldest are forgotten beyond this.
+const QUARANTINE_CAPACITY: usize = 10_000;
+
+/// Remembers which requests killed a worker, so that one that did so twice
+/// is refused instead of taking down workers forever.
+#[derive(Debug, Default)]
+struct Quarantine {
+    crashes: std::sync::Mutex<std::collections::HashMap<[u8; 32], u8>>,
+}
+
+impl Quarantine {
+    fn fingerprint(request: &SynthesisRequest) -> [u8; 32] {
+        let key = serde_json::to_vec(&(&request.text, &request.voice, request.rate, request.pitch))
+            .expect("requests serialize");
+        *blake3::hash(&key).as_bytes()
+    }
+
+    fn is_blocked(&self, request: &SynthesisRequest) -> bool {
+        let crashes = self.crashes.lock().expect("quarantine lock");
+        crashes.get(&Self::fingerprint(request)).is_some_and(|&n| n >= CRASHES_BEFORE_QUARANTINE)
+    }
+
+    fn record(&self, request: &SynthesisRequest) {
+        let mut crashes = self.crashes.lock().expect("quarantine lock");
+        if crashes.len() >= QUARANTINE_CAPACITY {
+            crashes.clear();
+        }
+        *crashes.entry(Self::fingerprint(request)).or_default() += 1;
     }
 }
 
@@ -66,6 +88,8 @@ pub enum JobError {
     QueueFull,
     #[error("the worker pool is shut down")]
     Closed,
+    #[error("this text crashed the speech engine {CRASHES_BEFORE_QUARANTINE} times and is no longer attempted")]
+    Quarantined,
 }
 
 /// Counters for `/metrics` and tests.
@@ -77,6 +101,7 @@ pub struct PoolStats {
     pub jobs_failed: AtomicU64,
     pub jobs_cancelled: AtomicU64,
     pub worker_restarts: AtomicU64,
+    pub jobs_quarantined: AtomicU64,
     pub synthesis_micros: AtomicU64,
 }
 
@@ -90,6 +115,7 @@ pub struct Pool {
     jobs: async_channel::Sender<Job>,
     hello: Hello,
     stats: Arc<PoolStats>,
+    quarantine: Arc<Quarantine>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,14 +133,20 @@ impl Pool {
         let hello = first.hello.clone();
         let (jobs, queue) = async_channel::bounded(config.queue_capacity.max(1));
         let stats = Arc::new(PoolStats::default());
+        let quarantine = Arc::new(Quarantine::default());
         let config = Arc::new(config);
         let mut first = Some(first);
         for slot in 0..config.workers.max(1) {
-            let supervisor =
-                Supervisor { slot, config: Arc::clone(&config), queue: queue.clone(), stats: Arc::clone(&stats) };
+            let supervisor = Supervisor {
+                slot,
+                config: Arc::clone(&config),
+                queue: queue.clone(),
+                stats: Arc::clone(&stats),
+                quarantine: Arc::clone(&quarantine),
+            };
             tokio::spawn(supervisor.run(first.take()));
         }
-        Ok(Self { jobs, hello, stats })
+        Ok(Self { jobs, hello, stats, quarantine })
     }
 
     /// The engine the workers host and its voices.
@@ -134,6 +166,10 @@ impl Pool {
     /// Queues one utterance. Events arrive on the returned receiver; drop it
     /// to cancel.
     pub fn submit(&self, request: SynthesisRequest) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
+        if self.quarantine.is_blocked(&request) {
+            self.stats.jobs_quarantined.fetch_add(1, Ordering::Relaxed);
+            return Err(JobError::Quarantined);
+        }
         let (events, receiver) = mpsc::unbounded_channel();
         self.jobs.try_send(Job { request, events }).map_err(|e| match e {
             async_channel::TrySendError::Full(_) => JobError::QueueFull,
@@ -149,6 +185,7 @@ struct Supervisor {
     config: Arc<PoolConfig>,
     queue: async_channel::Receiver<Job>,
     stats: Arc<PoolStats>,
+    quarantine: Arc<Quarantine>,
 }
 
 impl Supervisor {
@@ -198,6 +235,7 @@ impl Supervisor {
             counter.fetch_add(1, Ordering::Relaxed);
             if let Err(error) = result {
                 tracing::warn!(slot = self.slot, %error, chars = job.request.text.chars().count(), "worker lost; restarting");
+                self.quarantine.record(&job.request);
                 let _ = job.events.send(JobEvent::Failed(error));
                 worker.kill().await;
                 return false;
@@ -218,7 +256,7 @@ struct WorkerProcess {
 impl WorkerProcess {
     async fn spawn(config: &PoolConfig) -> Result<Self, String> {
         let mut child = Command::new(&config.program)
-            .args(["worker", "--engine", &config.engine])
+            .args(["worker", "--engine", &config.engine, "--memory-limit-mb", &config.memory_limit_mb.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -12,8 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
 /// Runs the worker loop until stdin closes. Returns the process exit code.
-pub fn run(engine_id: &str) -> i32 {
+/// `memory_limit_mb` caps the process's address space (0: no cap), so a
+/// runaway engine fails its allocation and dies instead of the machine.
+pub fn run(engine_id: &str, memory_limit_mb: u64) -> i32 {
     die_with_parent();
+    limit_memory(memory_limit_mb);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut engine = match registry::build(engine_id) {
@@ -83,6 +86,18 @@ fn spawn_reader(cancel: Arc<AtomicBool>) -> mpsc::Receiver<super::SynthesisReque
         cancel.store(true, Ordering::SeqCst);
     });
     rx
+}
+
+fn limit_memory(mb: u64) {
+    if mb == 0 {
+        return;
+    }
+    let bytes = mb.saturating_mul(1024 * 1024) as libc::rlim_t;
+    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+    // SAFETY: setrlimit reads the struct we pass; no other memory effects.
+    if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
+        eprintln!("herald worker: could not limit memory to {mb} MiB");
+    }
 }
 
 /// Asks the kernel to kill this process when the server that spawned it dies.

@@ -198,16 +198,17 @@ impl LanguageDetector {
         let guesses: Vec<Option<Guess>> = paragraphs.iter().map(|p| guess(p.text)).collect();
         let document =
             document_hint.cloned().or_else(|| self.majority(&guesses)).or_else(|| self.whole_text(paragraphs));
+        let by_script = self.script_majorities(&guesses);
         let paragraphs = paragraphs
             .iter()
             .zip(&guesses)
             .map(|(p, g)| {
                 let hint = p.hint.as_ref().or(document_hint);
-                let detection = self.resolve(g, hint, document.as_ref(), &guesses);
+                let detection = self.resolve(g, hint, document.as_ref(), &by_script);
                 let sentences = if hint.is_some() {
                     None
                 } else {
-                    self.split_mixed(&p.sentences, &detection, document.as_ref(), &guesses)
+                    self.split_mixed(&p.sentences, &detection, document.as_ref(), &by_script)
                 };
                 ParagraphLanguage { detection, sentences }
             })
@@ -231,6 +232,16 @@ impl LanguageDetector {
         totals.into_iter().max_by_key(|&(_, n)| n).map(|(l, _)| LangTag::from_whatlang(l))
     }
 
+    /// For each script, the language with most letters among confident
+    /// guesses in it (computed once per document: no quadratic step).
+    fn script_majorities(&self, guesses: &[Option<Guess>]) -> Vec<(Script, LangTag)> {
+        let mut groups: std::collections::HashMap<Script, Vec<Option<Guess>>> = std::collections::HashMap::new();
+        for g in guesses.iter().flatten() {
+            groups.entry(g.script).or_default().push(Some(*g));
+        }
+        groups.into_iter().filter_map(|(script, same)| self.majority(&same).map(|lang| (script, lang))).collect()
+    }
+
     /// When no paragraph is confident on its own: a guess on all the text
     /// together, falling back to the script's main language when unsure.
     fn whole_text(&self, paragraphs: &[ParagraphInput<'_>]) -> Option<LangTag> {
@@ -246,7 +257,7 @@ impl LanguageDetector {
         guess: &Option<Guess>,
         hint: Option<&LangTag>,
         document: Option<&LangTag>,
-        all: &[Option<Guess>],
+        script_majority: &[(Script, LangTag)],
     ) -> Detection {
         let Some(g) = guess else {
             return Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters };
@@ -264,11 +275,10 @@ impl LanguageDetector {
         // Unsure: prefer the document language when the script allows it, then
         // the most common confident language of this script in the document.
         let fits = |tag: &LangTag| tag.to_whatlang().is_some_and(|l| g.script.langs().contains(&l));
-        let inherited = document.filter(|d| fits(d)).cloned().or_else(|| {
-            let same_script: Vec<Option<Guess>> =
-                all.iter().flatten().filter(|o| o.script == g.script).map(|o| Some(*o)).collect();
-            self.majority(&same_script)
-        });
+        let inherited = document
+            .filter(|d| fits(d))
+            .cloned()
+            .or_else(|| script_majority.iter().find(|(s, _)| *s == g.script).map(|(_, l)| l.clone()));
         match inherited {
             Some(lang) => Detection { lang, confidence: g.confidence as f32, source: LangSource::Inherited },
             None => {
@@ -290,7 +300,7 @@ impl LanguageDetector {
         sentences: &[&str],
         paragraph: &Detection,
         document: Option<&LangTag>,
-        all: &[Option<Guess>],
+        script_majority: &[(Script, LangTag)],
     ) -> Option<Vec<Detection>> {
         if sentences.len() < 2 {
             return None;
@@ -322,7 +332,7 @@ impl LanguageDetector {
                 {
                     Detection { source: LangSource::Inherited, ..paragraph.clone() }
                 }
-                _ => self.resolve(g, None, document, all),
+                _ => self.resolve(g, None, document, script_majority),
             })
             .collect::<Vec<_>>();
         per_sentence.iter().any(|d| d.lang != paragraph.lang).then_some(per_sentence)

@@ -58,23 +58,51 @@ fn strip_escape_sequences(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// Removes stripped characters and folds every run of white space into one
-/// space, trimming both ends. Line structure is not preserved: call it on one
+/// Longest run of characters without a space that is kept whole; beyond it
+/// the rest is replaced by a note of how much was left out, so that a
+/// 100,000-digit number or a megabyte "word" cannot become hours of audio.
+pub const MAX_TOKEN_CHARS: usize = 100;
+
+/// Removes stripped characters, folds every run of white space into one
+/// space (trimming both ends) and shortens absurdly long tokens (see
+/// [`MAX_TOKEN_CHARS`]). Line structure is not preserved: call it on one
 /// paragraph or line at a time.
 pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len().min(1 << 20));
     let mut pending_space = false;
+    let mut token_chars = 0usize;
+    let mut dropped = 0usize;
+    let mut dropped_digits = true;
+    let mut note = |out: &mut String, dropped: &mut usize, digits: bool| {
+        if *dropped > 0 {
+            let what = if digits { "digits" } else { "characters" };
+            out.push_str(&format!(" … ({} more {what})", *dropped));
+            *dropped = 0;
+        }
+    };
     for c in strip_escape_sequences(text).chars() {
         if c.is_whitespace() {
             pending_space = true;
         } else if !is_stripped(c) {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+            if pending_space {
+                note(&mut out, &mut dropped, dropped_digits);
+                token_chars = 0;
+                dropped_digits = true;
+                if !out.is_empty() {
+                    out.push(' ');
+                }
             }
             pending_space = false;
-            out.push(c);
+            token_chars += 1;
+            if token_chars > MAX_TOKEN_CHARS {
+                dropped += 1;
+                dropped_digits &= c.is_ascii_digit();
+            } else {
+                out.push(c);
+            }
         }
     }
+    note(&mut out, &mut dropped, dropped_digits);
     out
 }
 
@@ -110,6 +138,17 @@ mod tests {
     #[test]
     fn folds_unicode_whitespace() {
         assert_eq!(clean("  one\u{00A0}\u{2003} two\n\tthree \u{3000}"), "one two three");
+    }
+
+    #[test]
+    fn shortens_absurd_tokens() {
+        let number = "7".repeat(100_000);
+        let got = clean(&format!("The number {number} ends here."));
+        assert_eq!(got, format!("The number {} … (99900 more digits) ends here.", "7".repeat(MAX_TOKEN_CHARS)));
+        let word = clean(&"ab".repeat(60));
+        assert!(word.ends_with(" … (20 more characters)"), "{word}");
+        let url = "https://example.org/".to_string() + &"x".repeat(70);
+        assert_eq!(clean(&url), url, "ordinary long tokens are kept");
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl Collector for PipelineCollector {
         let pool = self.0.pool();
         let stats = pool.stats();
         let cache = self.0.cache();
-        let counters: [(&str, &str, u64); 8] = [
+        let counters = [
             (
                 "synthesis_jobs_completed",
                 "Utterances synthesized by the workers",
@@ -91,6 +91,11 @@ impl Collector for PipelineCollector {
                 "worker_restarts",
                 "Worker processes replaced after dying or hanging",
                 stats.worker_restarts.load(Ordering::Relaxed),
+            ),
+            (
+                "synthesis_jobs_quarantined",
+                "Utterances refused because they crashed workers before",
+                stats.jobs_quarantined.load(Ordering::Relaxed),
             ),
             ("cache_hits", "Segments served from the cache", cache.hits.load(Ordering::Relaxed)),
             ("cache_misses", "Segments not found in the cache", cache.misses.load(Ordering::Relaxed)),

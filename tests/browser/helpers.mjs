@@ -46,9 +46,10 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
 /**
  * Starts `herald serve` on 127.0.0.1 with a port the kernel picks and a fresh
  * temporary cache directory; resolves once the listening line is logged and
- * `GET /healthz` answers 200. Call `stop()` (in `after`) to end it.
+ * `GET /healthz` answers 200. `args` are extra `herald serve` arguments
+ * (e.g. `['--cors-origins', origin]`). Call `stop()` (in `after`) to end it.
  */
-export async function startHerald({ workers, timeoutMs = 30_000 } = {}) {
+export async function startHerald({ workers, args: extraArgs = [], timeoutMs = 30_000 } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'herald-browser-'));
   const cacheDir = path.join(dir, 'cache');
   // Herald reads every HERALD_* variable as a setting and rejects unknown
@@ -57,6 +58,7 @@ export async function startHerald({ workers, timeoutMs = 30_000 } = {}) {
   env.NO_COLOR = '1';
   const args = ['serve', '--addr', '127.0.0.1:0', '--cache-dir', cacheDir];
   if (workers) args.push('--workers', String(workers));
+  args.push(...extraArgs);
   // cwd is the temp dir, so a stray ./herald.toml cannot change the settings.
   const child = spawn(HERALD_BIN, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(child);
@@ -181,15 +183,21 @@ const MIME = {
 
 /**
  * Serves `tests/browser/fixtures/` on another loopback port (so another
- * origin than Herald's). Returns `{ url, close() }`.
+ * origin than Herald's). In `.html` files, `{{NAME}}` is replaced by
+ * `vars.NAME` when it is set, read at request time, so a test can fill in
+ * Herald's origin (a random port) after both servers are up. Returns
+ * `{ url, port, vars, close() }`.
  */
-export async function startStaticServer(root = FIXTURES_DIR) {
+export async function startStaticServer(root = FIXTURES_DIR, { vars = {} } = {}) {
   const server = createServer(async (req, res) => {
     try {
       const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
       const file = path.resolve(root, `.${pathname.endsWith('/') ? `${pathname}index.html` : pathname}`);
       if (file !== root && !file.startsWith(root + path.sep)) { res.writeHead(403).end(); return; }
-      const body = await readFile(file);
+      let body = await readFile(file);
+      if (path.extname(file) === '.html') {
+        body = body.toString('utf8').replace(/\{\{([A-Z_]+)\}\}/g, (all, name) => (vars[name] !== undefined ? String(vars[name]) : all));
+      }
       res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch {
@@ -201,6 +209,7 @@ export async function startStaticServer(root = FIXTURES_DIR) {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    vars,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
 }

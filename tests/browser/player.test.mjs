@@ -1,0 +1,384 @@
+// The reading page's player (player.js) in headless Chromium, on the
+// reference statement: controls, accessibility while playing, playback,
+// word and paragraph highlighting, sentence navigation, "Play from here",
+// speed, shortcuts, the live region and keyboard order.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startHerald, startBrowser, createDocument, repoFile, runAxe, formatViolations, artifactPath,
+} from './helpers.mjs';
+
+let herald;
+let browser;
+let readerUrl;
+let timeline; // timings.json of the document
+let sentenceStarts; // every sentence start, in time order
+
+before(async () => {
+  herald = await startHerald();
+  browser = await startBrowser();
+  const text = await repoFile('tests/fixtures/nato-japan-joint-statement-2023-04-04.txt');
+  const doc = await createDocument(herald.url, { text });
+  readerUrl = `${herald.url}${doc.html_url}`;
+  const res = await fetch(`${herald.url}/v1/documents/${doc.id}/timings.json`);
+  assert.equal(res.status, 200, 'GET timings.json');
+  timeline = await res.json();
+  sentenceStarts = timeline.paragraphs.flatMap((p) => p.sentences.map((s) => s.start)).sort((a, b) => a - b);
+  assert.ok(timeline.paragraphs.some((p) => p.index === 5), 'the reference statement has a paragraph 5');
+});
+
+after(async () => {
+  await browser?.close();
+  await herald?.stop();
+});
+
+// Before any page script: record media errors (they do not bubble, so
+// capture) and every seek target (currentTime at `seeking` is the target).
+function installProbes() {
+  const probe = { errors: [], seeks: [] };
+  Object.defineProperty(window, '__heraldProbe', { value: probe, enumerable: false });
+  document.addEventListener('error', (event) => {
+    const t = event.target;
+    if (t instanceof HTMLMediaElement) probe.errors.push(`${t.id || t.currentSrc}: ${t.error ? `MediaError ${t.error.code} ${t.error.message}` : 'error event'}`);
+  }, true);
+  document.addEventListener('seeking', (event) => {
+    if (event.target.id === 'player') probe.seeks.push(event.target.currentTime);
+  }, true);
+}
+
+// Opens the reader page with the probes, the audio requests and Herald's
+// answers recorded, and waits until player.js has loaded the timings.
+async function openPlayer() {
+  const page = await browser.newPage();
+  const audioTraffic = [];
+  page.on('request', (r) => {
+    if (/\/audio\.wav/.test(r.url())) audioTraffic.push({ request: `${r.method()} ${r.url()}`, headers: r.headers() });
+  });
+  page.on('response', async (r) => {
+    if (!/\/audio\.wav/.test(r.url())) return;
+    const entry = { response: `${r.status()} ${r.url()}`, headers: await r.allHeaders().catch(() => ({})) };
+    audioTraffic.push(entry);
+  });
+  await page.addInitScript(installProbes);
+  const res = await page.goto(readerUrl, { waitUntil: 'load' });
+  assert.equal(res.status(), 200, `GET ${readerUrl}`);
+  await page.waitForSelector('#player-controls:not([hidden])', { timeout: 10_000 });
+  await page.waitForSelector('article.has-player', { timeout: 20_000 });
+  return { page, audioTraffic };
+}
+
+const playerState = (page) => page.evaluate(() => {
+  const a = document.getElementById('player');
+  const ranges = (r) => Array.from({ length: r.length }, (_, i) => [r.start(i), r.end(i)]);
+  return {
+    currentTime: a.currentTime,
+    paused: a.paused,
+    playbackRate: a.playbackRate,
+    readyState: a.readyState,
+    networkState: a.networkState,
+    seekable: ranges(a.seekable),
+    buffered: ranges(a.buffered),
+    errors: window.__heraldProbe.errors,
+    seeks: window.__heraldProbe.seeks,
+    reading: document.querySelector('.reading')?.id ?? null,
+    word: document.querySelector('span.w.current')?.textContent ?? null,
+    announcer: document.getElementById('announcer').textContent,
+  };
+});
+
+const playButton = (page) => page.locator('#player-controls').getByRole('button', { name: /^(Play|Pause)$/ });
+
+// Presses Play and waits until the audio has played past `past` seconds.
+async function playUntil(page, past = 0.5, timeout = 30_000) {
+  await playButton(page).click();
+  await page.waitForFunction((past) => {
+    const a = document.getElementById('player');
+    return (!a.paused && a.currentTime > past) || window.__heraldProbe.errors.length > 0;
+  }, past, { timeout });
+  const state = await playerState(page);
+  assert.deepEqual(state.errors, [], `media error while playing: ${JSON.stringify(state)}`);
+  return state;
+}
+
+async function pause(page) {
+  await page.evaluate(() => document.getElementById('player').pause());
+  await page.waitForFunction(() => document.getElementById('player').paused);
+}
+
+function assertNoViolations(violations, where) {
+  assert.equal(violations.length, 0, `axe violations on ${where}:\n${formatViolations(violations)}`);
+}
+
+test('the player controls appear: Play, Previous sentence, Next sentence, a labelled speed select, "Play from here" on every paragraph', async () => {
+  const { page } = await openPlayer();
+  try {
+    const controls = page.locator('#player-controls');
+    assert.ok(await controls.isVisible(), '#player-controls is visible');
+    for (const name of ['Play', 'Previous sentence', 'Next sentence']) {
+      assert.equal(await controls.getByRole('button', { name, exact: true }).count(), 1, `a "${name}" button in #player-controls`);
+    }
+    const speed = page.getByRole('combobox', { name: 'Speed' });
+    assert.equal(await speed.count(), 1, 'a select labelled "Speed"');
+    const options = await speed.locator('option').evaluateAll((os) => os.map((o) => Number(o.value)));
+    assert.equal(Math.min(...options), 0.75);
+    assert.equal(Math.max(...options), 3);
+    assert.equal(await speed.inputValue(), '1', 'normal speed is selected');
+
+    const paras = await page.evaluate(() => [...document.querySelectorAll('div.para')].map((p) => ({
+      id: p.id,
+      buttons: [...p.querySelectorAll('button.play-here')].map((b) => ({ text: b.textContent, label: b.getAttribute('aria-label'), lang: b.lang })),
+      audioVisible: [...p.querySelectorAll('audio')].some((a) => a.checkVisibility()),
+      words: p.querySelectorAll('span.w').length,
+    })));
+    assert.ok(paras.length >= 5, `paragraphs on the page: ${paras.length}`);
+    for (const p of paras) {
+      const n = p.id.slice(1);
+      assert.deepEqual(p.buttons, [{ text: 'Play from here', label: `Play from here: paragraph ${n}`, lang: 'en' }], `#${p.id} has one "Play from here" button`);
+      assert.equal(p.audioVisible, false, `#${p.id}'s own <audio> is hidden once the player is active`);
+      assert.ok(p.words > 0, `#${p.id} has its words wrapped in span.w`);
+    }
+    assert.ok(await page.locator('h1 span.w').count() > 0, 'the title\'s words are wrapped too');
+  } finally {
+    await page.close();
+  }
+});
+
+test('no axe violations with the player active, and while playing', async () => {
+  const { page } = await openPlayer();
+  try {
+    assertNoViolations(await runAxe(page), 'reader page with the player active');
+    await playUntil(page, 1);
+    await page.waitForSelector('span.w.current', { timeout: 10_000 });
+    const state = await playerState(page);
+    assert.ok(!state.paused && state.reading, `playing with a highlighted paragraph: ${JSON.stringify(state)}`);
+    assertNoViolations(await runAxe(page), `reader page while playing (paragraph ${state.reading}, word "${state.word}")`);
+  } finally {
+    await page.close();
+  }
+});
+
+test('pressing Play plays the whole statement: currentTime advances, no error event', async (t) => {
+  const { page } = await openPlayer();
+  try {
+    const before = await playerState(page);
+    assert.equal(before.paused, true);
+    assert.equal(before.currentTime, 0);
+    const first = await playUntil(page, 0.5);
+    await page.waitForFunction((t0) => document.getElementById('player').currentTime > t0 + 1, first.currentTime, { timeout: 10_000 });
+    const later = await playerState(page);
+    t.diagnostic(`currentTime ${first.currentTime.toFixed(2)} → ${later.currentTime.toFixed(2)} s`);
+    assert.deepEqual(later.errors, []);
+    assert.equal(later.paused, false);
+    assert.equal(await playButton(page).textContent(), 'Pause', 'the Play button turns into Pause');
+  } finally {
+    await page.close();
+  }
+});
+
+test('while playing, the highlighted word and paragraph change and only move forward', async (t) => {
+  const { page } = await openPlayer();
+  try {
+    // Samples the highlight every 25 ms: distinct consecutive elements, by
+    // position in document order, and the largest number highlighted at once.
+    await page.evaluate(() => {
+      const words = [...document.querySelectorAll('span.w')];
+      const paras = [...document.querySelectorAll('.para, h1')];
+      const rec = { words: [], paras: [], maxWords: 0, maxParas: 0, stray: [] };
+      Object.defineProperty(window, '__heraldRec', { value: rec, enumerable: false });
+      let lastWord = null;
+      let lastPara = null;
+      setInterval(() => {
+        const cw = document.querySelectorAll('span.w.current');
+        const cp = document.querySelectorAll('.reading');
+        rec.maxWords = Math.max(rec.maxWords, cw.length);
+        rec.maxParas = Math.max(rec.maxParas, cp.length);
+        for (const e of cp) if (!e.matches('.para, h1')) rec.stray.push(e.outerHTML.slice(0, 80));
+        if (cw[0] && cw[0] !== lastWord) { lastWord = cw[0]; rec.words.push({ i: words.indexOf(cw[0]), text: cw[0].textContent }); }
+        if (cp[0] && cp[0] !== lastPara) { lastPara = cp[0]; rec.paras.push({ i: paras.indexOf(cp[0]), id: cp[0].id }); }
+      }, 25);
+    });
+    await playUntil(page, 0.1);
+    await page.waitForFunction(() => window.__heraldRec.words.length >= 4 && window.__heraldRec.paras.length >= 2, null, { timeout: 20_000 })
+      .catch(() => {});
+    const rec = await page.evaluate(() => window.__heraldRec);
+    const state = await playerState(page);
+    t.diagnostic(`words: ${rec.words.map((w) => w.text).join(' ')}; paragraphs: ${rec.paras.map((p) => p.id).join(' → ')}`);
+    assert.ok(rec.words.length >= 4, `the highlighted word changed ${rec.words.length - 1} times (want ≥ 3): ${JSON.stringify(rec.words)}; ${JSON.stringify(state)}`);
+    assert.ok(rec.paras.length >= 2, `the .reading paragraph never changed: ${JSON.stringify(rec.paras)}; ${JSON.stringify(state)}`);
+    const wi = rec.words.map((w) => w.i);
+    assert.ok(wi.every((i, k) => i >= 0 && (k === 0 || i > wi[k - 1])), `the highlighted word moved backwards or off the page: ${JSON.stringify(rec.words)}`);
+    const pi = rec.paras.map((p) => p.i);
+    assert.ok(pi.every((i, k) => i >= 0 && (k === 0 || i > pi[k - 1])), `the .reading paragraph moved backwards: ${JSON.stringify(rec.paras)}`);
+    assert.equal(rec.maxWords, 1, 'at most one word highlighted at a time');
+    assert.equal(rec.maxParas, 1, 'at most one paragraph highlighted at a time');
+    assert.deepEqual(rec.stray, [], '.reading only on paragraphs and the title');
+  } finally {
+    await page.close();
+  }
+});
+
+test('"Next sentence" moves currentTime forward to the next sentence start', async () => {
+  const { page } = await openPlayer();
+  try {
+    await playUntil(page, 0.5);
+    await pause(page);
+    const from = (await playerState(page)).currentTime;
+    const expected = sentenceStarts.find((s) => s > from + 0.001);
+    assert.ok(expected !== undefined, `a sentence starts after ${from}`);
+    const seeksBefore = (await playerState(page)).seeks.length;
+    await page.locator('#player-controls').getByRole('button', { name: 'Next sentence', exact: true }).click();
+    await page.waitForFunction((n) => window.__heraldProbe.seeks.length > n, seeksBefore, { timeout: 5_000 });
+    const state = await playerState(page);
+    const target = state.seeks[seeksBefore];
+    assert.ok(target > from, `Next sentence went from ${from} to ${target}, not forward`);
+    assert.ok(Math.abs(target - expected) < 0.01, `Next sentence seeked to ${target}; the next sentence starts at ${expected} (starts: ${sentenceStarts.join(', ')}); seekable ${JSON.stringify(state.seekable)}`);
+    // It keeps playing from there.
+    await page.waitForFunction((t) => !document.getElementById('player').paused && document.getElementById('player').currentTime > t + 0.2, target, { timeout: 10_000 });
+    assert.match((await playerState(page)).announcer, /^Sentence \d+ of \d+$|^$/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('"Play from here" on paragraph 5 seeks to paragraph 5 and highlights it', async (t) => {
+  const { page, audioTraffic } = await openPlayer();
+  try {
+    const p5 = timeline.paragraphs.find((p) => p.index === 5);
+    // Let the audio load first (as a listener would have), then jump.
+    await playUntil(page, 0.5);
+    const seeksBefore = (await playerState(page)).seeks.length;
+    await page.getByRole('button', { name: 'Play from here: paragraph 5', exact: true }).click();
+    let reached = true;
+    await page.waitForFunction(() => document.querySelector('.reading')?.id === 'p5', null, { timeout: 5_000 }).catch(() => { reached = false; });
+    const state = await playerState(page);
+    const evidence = `state ${JSON.stringify(state)}\naudio traffic ${JSON.stringify(audioTraffic, null, 1)}`;
+    t.diagnostic(`seek target ${state.seeks[seeksBefore]}, paragraph 5 starts at ${p5.start}; seekable ${JSON.stringify(state.seekable)}`);
+    assert.ok(state.seekable.length > 0 && state.seekable.at(-1)[1] >= p5.start, `the audio is not seekable to ${p5.start}:\n${evidence}`);
+    assert.ok(state.seeks.length > seeksBefore, `no seek happened:\n${evidence}`);
+    assert.ok(Math.abs(state.seeks[seeksBefore] - p5.start) < 0.01, `seeked to ${state.seeks[seeksBefore]}, paragraph 5 starts at ${p5.start}:\n${evidence}`);
+    assert.ok(reached, `.reading did not become #p5:\n${evidence}`);
+    assert.ok(state.currentTime >= p5.start - 0.01, `currentTime ${state.currentTime} is before paragraph 5 (${p5.start}):\n${evidence}`);
+    await page.waitForFunction((t0) => document.getElementById('player').currentTime > t0 + 0.3, state.currentTime, { timeout: 10_000 });
+    assert.equal((await playerState(page)).paused, false, 'it plays on from paragraph 5');
+  } finally {
+    await page.close();
+  }
+});
+
+test('the speed select and Alt+Shift+U/D change playbackRate', async () => {
+  const { page } = await openPlayer();
+  try {
+    const speed = page.getByRole('combobox', { name: 'Speed' });
+    await speed.selectOption('1.5');
+    await page.waitForFunction(() => document.getElementById('player').playbackRate === 1.5, null, { timeout: 2_000 });
+    await page.waitForFunction(() => document.getElementById('announcer').textContent === 'Speed 1.5 times', null, { timeout: 2_000 });
+    await page.locator('body').click({ position: { x: 1, y: 1 } }); // focus off the select, as a listener would
+    await page.keyboard.press('Alt+Shift+KeyU');
+    await page.waitForFunction(() => document.getElementById('player').playbackRate === 1.75, null, { timeout: 2_000 });
+    assert.equal(await speed.inputValue(), '1.75', 'the select follows the shortcut');
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await page.keyboard.press('Alt+Shift+KeyD');
+    await page.waitForFunction(() => document.getElementById('player').playbackRate === 1.25, null, { timeout: 2_000 });
+    assert.equal(await speed.inputValue(), '1.25');
+    // The rate survives playing.
+    await playUntil(page, 0.5);
+    assert.equal((await playerState(page)).playbackRate, 1.25);
+  } finally {
+    await page.close();
+  }
+});
+
+test('Alt+Shift+P toggles play and pause; #announcer says "Playing" and "Paused"', async () => {
+  const { page } = await openPlayer();
+  try {
+    await page.keyboard.press('Alt+Shift+KeyP');
+    await page.waitForFunction(() => !document.getElementById('player').paused && document.getElementById('player').currentTime > 0.3, null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('announcer').textContent === 'Playing', null, { timeout: 2_000 });
+    assert.equal(await playButton(page).textContent(), 'Pause');
+    await page.keyboard.press('Alt+Shift+KeyP');
+    await page.waitForFunction(() => document.getElementById('player').paused, null, { timeout: 2_000 });
+    await page.waitForFunction(() => document.getElementById('announcer').textContent === 'Paused', null, { timeout: 2_000 });
+    assert.equal(await playButton(page).textContent(), 'Play');
+    const at = (await playerState(page)).currentTime;
+    await page.keyboard.press('Alt+Shift+KeyP');
+    await page.waitForFunction((at) => !document.getElementById('player').paused && document.getElementById('player').currentTime > at + 0.2, at, { timeout: 10_000 });
+    assert.deepEqual((await playerState(page)).errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('#announcer announces "Playing" but is not updated on every word (≤ 2 announcements in 3 s of playback)', async (t) => {
+  const { page } = await openPlayer();
+  try {
+    await page.evaluate(() => {
+      const log = [];
+      Object.defineProperty(window, '__heraldAnnouncements', { value: log, enumerable: false });
+      const announcer = document.getElementById('announcer');
+      new MutationObserver(() => {
+        const text = announcer.textContent;
+        if (text) log.push({ text, at: document.getElementById('player').currentTime });
+      }).observe(announcer, { childList: true, characterData: true, subtree: true });
+    });
+    const start = await playUntil(page, 0.05);
+    await page.waitForFunction((t0) => document.getElementById('player').currentTime >= t0 + 3, start.currentTime, { timeout: 15_000 });
+    const log = await page.evaluate(() => window.__heraldAnnouncements.slice());
+    const state = await playerState(page);
+    t.diagnostic(`announcements during ${(state.currentTime - start.currentTime).toFixed(1)} s: ${JSON.stringify(log)}`);
+    assert.ok(log.some((a) => a.text === 'Playing'), `"Playing" was not announced: ${JSON.stringify(log)}`);
+    assert.ok(log.length <= 2, `${log.length} announcements in 3 s of playback: ${JSON.stringify(log)}`);
+    await playButton(page).click();
+    await page.waitForFunction(() => window.__heraldAnnouncements.at(-1)?.text === 'Paused', null, { timeout: 2_000 });
+  } finally {
+    await page.close();
+  }
+});
+
+test('keyboard only: Tab reaches Play, Previous, Next, Speed, then every "Play from here" in order (screenshot of focused Play)', async () => {
+  const { page } = await openPlayer();
+  try {
+    const expected = await page.evaluate(() => [...document.querySelectorAll('button.play-here')].map((b) => b.getAttribute('aria-label')));
+    const stops = [];
+    for (let presses = 0; presses < 200; presses++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const e = document.activeElement;
+        const cs = getComputedStyle(e);
+        return {
+          index: [...document.querySelectorAll('*')].indexOf(e),
+          tag: e.tagName.toLowerCase(),
+          name: e.getAttribute('aria-label') || (e.labels?.[0]?.textContent) || e.textContent.trim().slice(0, 40),
+          indicator: e.matches(':focus-visible') && ((cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none'),
+        };
+      });
+      if (f.tag === 'body') break;
+      if (stops.at(-1)?.index === f.index) continue; // inside an <audio>'s own controls
+      if (stops.some((s) => s.index === f.index)) break; // wrapped around
+      stops.push(f);
+      if (f.name === 'Play' && f.tag === 'button') {
+        assert.ok(f.indicator, 'the focused Play button shows a focus indicator');
+        const box = await playButton(page).boundingBox();
+        await page.screenshot({
+          path: await artifactPath('player-play-focused.png'),
+          clip: { x: Math.max(0, box.x - 12), y: Math.max(0, box.y - 12), width: box.width + 24, height: box.height + 24 },
+        });
+      }
+      if (f.name === expected.at(-1)) break;
+    }
+    const order = stops.map((s) => `${s.tag} "${s.name}"`);
+    const wanted = [
+      ['button', 'Play'], ['button', 'Previous sentence'], ['button', 'Next sentence'], ['select', 'Speed'],
+      ...expected.map((label) => ['button', label]),
+    ];
+    const positions = wanted.map(([tag, name]) => stops.findIndex((s) => s.tag === tag && s.name === name));
+    const missing = wanted.filter((_, k) => positions[k] < 0).map(([tag, name]) => `${tag} "${name}"`);
+    assert.deepEqual(missing, [], `not reached with Tab:\n${order.join('\n')}`);
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), `Tab order is not Play, Previous, Next, Speed, then Play from here 1…n:\n${order.join('\n')}`);
+    // The controls come one after the other.
+    assert.deepEqual(positions.slice(0, 4), [positions[0], positions[0] + 1, positions[0] + 2, positions[0] + 3], `the player controls are not consecutive Tab stops:\n${order.join('\n')}`);
+    for (const k of positions) assert.ok(stops[k].indicator, `no visible focus indicator on ${order[k]}`);
+  } finally {
+    await page.close();
+  }
+});
