@@ -102,6 +102,8 @@ pub struct PoolStats {
     pub jobs_cancelled: AtomicU64,
     pub worker_restarts: AtomicU64,
     pub jobs_quarantined: AtomicU64,
+    /// Process ids of the live workers, by slot.
+    pub worker_pids: std::sync::Mutex<std::collections::BTreeMap<usize, u32>>,
     pub synthesis_micros: AtomicU64,
 }
 
@@ -206,7 +208,11 @@ impl Supervisor {
             };
             failures_in_a_row = 0;
             self.stats.live_workers.fetch_add(1, Ordering::SeqCst);
+            if let Some(pid) = worker.child.id() {
+                self.stats.worker_pids.lock().expect("pids lock").insert(self.slot, pid);
+            }
             let ended = self.serve(worker).await;
+            self.stats.worker_pids.lock().expect("pids lock").remove(&self.slot);
             self.stats.live_workers.fetch_sub(1, Ordering::SeqCst);
             if ended {
                 return;

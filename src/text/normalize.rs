@@ -61,7 +61,7 @@ fn strip_escape_sequences(text: &str) -> std::borrow::Cow<'_, str> {
 /// Longest run of characters without a space that is kept whole; beyond it
 /// the rest is replaced by a note of how much was left out, so that a
 /// 100,000-digit number or a megabyte "word" cannot become hours of audio.
-pub const MAX_TOKEN_CHARS: usize = 100;
+pub const MAX_TOKEN_CHARS: usize = 600;
 
 /// Removes stripped characters, folds every run of white space into one
 /// space (trimming both ends) and shortens absurdly long tokens (see
@@ -144,8 +144,8 @@ mod tests {
     fn shortens_absurd_tokens() {
         let number = "7".repeat(100_000);
         let got = clean(&format!("The number {number} ends here."));
-        assert_eq!(got, format!("The number {} … (99900 more digits) ends here.", "7".repeat(MAX_TOKEN_CHARS)));
-        let word = clean(&"ab".repeat(60));
+        assert_eq!(got, format!("The number {} … (99400 more digits) ends here.", "7".repeat(MAX_TOKEN_CHARS)));
+        let word = clean(&"ab".repeat(310));
         assert!(word.ends_with(" … (20 more characters)"), "{word}");
         let url = "https://example.org/".to_string() + &"x".repeat(70);
         assert_eq!(clean(&url), url, "ordinary long tokens are kept");

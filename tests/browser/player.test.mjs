@@ -235,7 +235,6 @@ test('"Next sentence" moves currentTime forward to the next sentence start', asy
     assert.ok(Math.abs(target - expected) < 0.01, `Next sentence seeked to ${target}; the next sentence starts at ${expected} (starts: ${sentenceStarts.join(', ')}); seekable ${JSON.stringify(state.seekable)}`);
     // It keeps playing from there.
     await page.waitForFunction((t) => !document.getElementById('player').paused && document.getElementById('player').currentTime > t + 0.2, target, { timeout: 10_000 });
-    assert.match((await playerState(page)).announcer, /^Sentence \d+ of \d+$|^$/);
   } finally {
     await page.close();
   }
@@ -273,7 +272,7 @@ test('the speed select and Alt+Shift+U/D change playbackRate', async () => {
     await speed.selectOption('1.5');
     await page.waitForFunction(() => document.getElementById('player').playbackRate === 1.5, null, { timeout: 2_000 });
     await page.waitForFunction(() => document.getElementById('announcer').textContent === 'Speed 1.5 times', null, { timeout: 2_000 });
-    await page.locator('body').click({ position: { x: 1, y: 1 } }); // focus off the select, as a listener would
+    await page.evaluate(() => document.activeElement.blur()); // the shortcuts work from anywhere on the page
     await page.keyboard.press('Alt+Shift+KeyU');
     await page.waitForFunction(() => document.getElementById('player').playbackRate === 1.75, null, { timeout: 2_000 });
     assert.equal(await speed.inputValue(), '1.75', 'the select follows the shortcut');
