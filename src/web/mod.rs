@@ -53,8 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/speech", post(speech::speak))
         .route("/v1/documents", post(documents::create))
         .route("/v1/documents/{id}", get(documents::show))
-        .route("/v1/documents/{id}/audio.wav", get(documents::audio))
-        .route("/v1/documents/{id}/paragraphs/{n}/audio.wav", get(documents::paragraph_audio))
+        // `{file}` is `audio.{wav,mp3,opus,flac}` (axum parameters cover whole segments).
+        .route("/v1/documents/{id}/{file}", get(documents::audio))
+        .route("/v1/documents/{id}/paragraphs/{n}/{file}", get(documents::paragraph_audio))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
