@@ -15,7 +15,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const STATEMENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
+const STATEMENT: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
 const RUNS: usize = 20;
 
 struct Server {
@@ -38,7 +39,13 @@ impl Server {
         let base = loop {
             let line = lines.next().expect("server exited").unwrap();
             if let Some(at) = line.find("http://") {
-                break line[at..].trim_end_matches('/').split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+                break line[at..]
+                    .trim_end_matches('/')
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_string();
             }
         };
         std::thread::spawn(move || for _ in lines {});
@@ -49,7 +56,10 @@ impl Server {
     fn rss_kib(&self) -> u64 {
         let pid = self.child.id();
         let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        std::iter::once(pid.to_string()).chain(children.split_whitespace().map(str::to_string)).map(|p| rss_of(&p)).sum()
+        std::iter::once(pid.to_string())
+            .chain(children.split_whitespace().map(str::to_string))
+            .map(|p| rss_of(&p))
+            .sum()
     }
 }
 
@@ -62,7 +72,12 @@ impl Drop for Server {
 
 fn rss_of(pid: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -76,10 +91,11 @@ fn ms(d: Duration) -> f64 {
 
 fn espeak_cli() -> (Duration, Duration) {
     let start = Instant::now();
-    let mut child = Command::new("espeak-ng").args(["--stdout", "-f", STATEMENT]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        Command::new("espeak-ng").args(["--stdout", "-f", STATEMENT]).stdout(Stdio::piped()).spawn().unwrap();
     let mut out = child.stdout.take().unwrap();
     let mut buffer = vec![0u8; 1 << 16];
-    out.read(&mut buffer).unwrap();
+    assert!(out.read(&mut buffer).unwrap() > 0, "espeak-ng wrote no audio");
     let first = start.elapsed();
     while out.read(&mut buffer).unwrap() > 0 {}
     child.wait().unwrap();
@@ -89,7 +105,8 @@ fn espeak_cli() -> (Duration, Duration) {
 /// (time to first audio byte, time to last byte, bytes) for one request.
 async fn timed_speech(client: &reqwest::Client, base: &str, text: &str) -> (Duration, Duration, usize) {
     let start = Instant::now();
-    let mut response = client.post(format!("{base}/v1/speech")).json(&serde_json::json!({ "text": text })).send().await.unwrap();
+    let mut response =
+        client.post(format!("{base}/v1/speech")).json(&serde_json::json!({ "text": text })).send().await.unwrap();
     let mut first = None;
     let mut bytes = 0;
     while let Some(chunk) = response.chunk().await.unwrap() {
@@ -102,10 +119,20 @@ async fn timed_speech(client: &reqwest::Client, base: &str, text: &str) -> (Dura
 }
 
 fn wrk(url: &str) -> (f64, f64) {
-    let out = Command::new("wrk").args(["-t2", "-c64", "-d8s", "--latency", url]).output().expect("wrk (apt-get install wrk)");
+    let out = Command::new("wrk")
+        .args(["-t2", "-c64", "-d8s", "--latency", url])
+        .output()
+        .expect("wrk (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout);
-    let rps = text.lines().find(|l| l.starts_with("Requests/sec:")).and_then(|l| l.split_whitespace().nth(1)).unwrap().parse().unwrap();
-    let p99 = text.lines().find(|l| l.trim_start().starts_with("99%")).and_then(|l| l.split_whitespace().nth(1)).unwrap();
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let p99 =
+        text.lines().find(|l| l.trim_start().starts_with("99%")).and_then(|l| l.split_whitespace().nth(1)).unwrap();
     (rps, parse_wrk_duration(p99))
 }
 
@@ -134,7 +161,14 @@ fn nginx(root: &Path) -> (Child, u16) {
         ),
     )
     .unwrap();
-    let child = Command::new("nginx").args(["-c"]).arg(&conf).args(["-p"]).arg(root).stderr(Stdio::null()).spawn().expect("nginx (apt-get install nginx-light)");
+    let child = Command::new("nginx")
+        .args(["-c"])
+        .arg(&conf)
+        .args(["-p"])
+        .arg(root)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx (apt-get install nginx-light)");
     std::thread::sleep(Duration::from_millis(300));
     (child, port)
 }
@@ -173,7 +207,15 @@ fn main() {
     // 3: a cached paragraph vs nginx serving the same bytes.
     let server = Server::start(cores);
     let (paragraph_url, wav) = runtime.block_on(async {
-        let doc: serde_json::Value = client.post(format!("{}/v1/documents", server.base)).json(&serde_json::json!({ "text": text })).send().await.unwrap().json().await.unwrap();
+        let doc: serde_json::Value = client
+            .post(format!("{}/v1/documents", server.base))
+            .json(&serde_json::json!({ "text": text }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let url = format!("{}{}", server.base, doc["paragraphs"][3]["audio_url"].as_str().unwrap());
         let wav = client.get(&url).send().await.unwrap().bytes().await.unwrap();
         (url, wav)
@@ -203,7 +245,12 @@ fn main() {
         for run in 0..5 {
             let server = Server::start(workers);
             let wall = runtime.block_on(async {
-                let docs: Vec<String> = (0..4).map(|i| text.replace("Joint statement", &format!("Joint statement {run}-{i}")).replace("Minister", &format!("Minister {i}"))).collect();
+                let docs: Vec<String> = (0..4)
+                    .map(|i| {
+                        text.replace("Joint statement", &format!("Joint statement {run}-{i}"))
+                            .replace("Minister", &format!("Minister {i}"))
+                    })
+                    .collect();
                 let start = Instant::now();
                 futures::future::join_all(docs.iter().map(|d| timed_speech(&client, &server.base, d))).await;
                 start.elapsed()
@@ -212,7 +259,12 @@ fn main() {
         }
         walls.push(percentile(&mut samples, 0.5));
     }
-    println!("4. four distinct statements at once: 1 worker {:.1} ms, 2 workers {:.1} ms, speed-up {:.2}x\n", ms(walls[0]), ms(walls[1]), ms(walls[0]) / ms(walls[1]));
+    println!(
+        "4. four distinct statements at once: 1 worker {:.1} ms, 2 workers {:.1} ms, speed-up {:.2}x\n",
+        ms(walls[0]),
+        ms(walls[1]),
+        ms(walls[0]) / ms(walls[1])
+    );
 
     // 5: memory under 100 concurrent streams of the statement.
     let server = Server::start(cores);
@@ -223,7 +275,10 @@ fn main() {
         std::thread::spawn(move || {
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-                let rss: u64 = std::iter::once(pid.to_string()).chain(children.split_whitespace().map(str::to_string)).map(|p| rss_of(&p)).sum();
+                let rss: u64 = std::iter::once(pid.to_string())
+                    .chain(children.split_whitespace().map(str::to_string))
+                    .map(|p| rss_of(&p))
+                    .sum();
                 peak.fetch_max(rss, std::sync::atomic::Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -237,4 +292,3 @@ fn main() {
     sampler.join().unwrap();
     println!("5. RSS of server + workers: idle {:.1} MiB; peak under 100 concurrent statement streams {:.1} MiB ({:.0} MiB streamed)", idle as f64 / 1024.0, peak.load(std::sync::atomic::Ordering::SeqCst) as f64 / 1024.0, bytes as f64 / 1048576.0);
 }
-

@@ -105,7 +105,12 @@ impl Pipeline {
     }
 
     /// Creates (or finds, since ids are content-addressed) a stored document.
-    pub fn create_document(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Arc<StoredDocument>, DocumentError> {
+    pub fn create_document(
+        &self,
+        text: &str,
+        format: InputFormat,
+        options: &SpeechOptions,
+    ) -> Result<Arc<StoredDocument>, DocumentError> {
         let id = DocumentId::for_content(text, format, options);
         if let Some(existing) = self.document(&id)? {
             return Ok(existing);
@@ -128,7 +133,8 @@ impl Pipeline {
             return Ok(Some(document));
         }
         let Some(bytes) = self.documents.get(id.as_str())? else { return Ok(None) };
-        let document: Arc<StoredDocument> = Arc::new(serde_json::from_slice(&bytes).map_err(|e| DocumentError::Corrupt(id.clone(), e))?);
+        let document: Arc<StoredDocument> =
+            Arc::new(serde_json::from_slice(&bytes).map_err(|e| DocumentError::Corrupt(id.clone(), e))?);
         self.recent.insert(id.clone(), Arc::clone(&document));
         Ok(Some(document))
     }

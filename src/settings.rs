@@ -64,7 +64,9 @@ impl Settings {
         let known: Vec<String> = defaults.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("HERALD_").filter(move |key| known.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
+            .merge(
+                Env::prefixed("HERALD_").filter(move |key| known.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
