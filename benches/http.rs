@@ -95,7 +95,7 @@ fn espeak_cli() -> (Duration, Duration) {
         Command::new("espeak-ng").args(["--stdout", "-f", STATEMENT]).stdout(Stdio::piped()).spawn().unwrap();
     let mut out = child.stdout.take().unwrap();
     let mut buffer = vec![0u8; 1 << 16];
-    out.read(&mut buffer).unwrap();
+    assert!(out.read(&mut buffer).unwrap() > 0, "espeak-ng wrote no audio");
     let first = start.elapsed();
     while out.read(&mut buffer).unwrap() > 0 {}
     child.wait().unwrap();

@@ -6,10 +6,14 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn herald(args: &[&str], stdin: &[u8]) -> Output {
-    let cache = tempfile::tempdir().unwrap();
+    herald_with_cache(tempfile::tempdir().unwrap().path(), args, stdin)
+}
+
+/// Runs `herald` on the segment cache in `cache`.
+fn herald_with_cache(cache: &std::path::Path, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(common::herald_binary())
         .args(args)
-        .env("HERALD_CACHE_DIR", cache.path())
+        .env("HERALD_CACHE_DIR", cache)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -118,4 +122,59 @@ fn voices_come_from_the_installed_library() {
     let zh = herald(&["voices", "--lang", "zh", "--json"], b"");
     let zh: Vec<serde_json::Value> = serde_json::from_slice(&zh.stdout).unwrap();
     assert_eq!(zh[0]["id"], "espeak:cmn-latn-pinyin", "the preferred Chinese voice comes first");
+}
+
+#[test]
+fn synth_writes_mp3_opus_and_flac_by_extension_or_flag() {
+    use common::audio::{assert_plausible, decode, decode_any};
+    let dir = tempfile::tempdir().unwrap();
+    // One segment cache for every run: espeak-ng's output varies a little
+    // from run to run, and the formats are compared on the same speech.
+    let cache = tempfile::tempdir().unwrap();
+    let text = "The command line writes every audio format Herald streams. \
+                It chooses the format from the name of the output file, or from a flag, \
+                and the audio it writes is the same speech in each of them.";
+    let synth = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["synth", "-", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let output = herald_with_cache(cache.path(), &args, text.as_bytes());
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        std::fs::read(out).unwrap()
+    };
+    let wav = synth("speech.wav", &[]);
+    let reference = decode(&wav, "wav");
+    assert_eq!(hound::WavReader::new(std::io::Cursor::new(&wav)).unwrap().len() as usize, reference.samples.len());
+    assert!(reference.seconds() > 10.0, "{} s", reference.seconds());
+    for (name, extension, rate, extra) in [
+        ("speech.mp3", "mp3", 22050, &[][..]),
+        ("speech.opus", "opus", 48000, &[][..]),
+        ("speech.flac", "flac", 22050, &[][..]),
+        ("speech.audio", "flac", 22050, &["--audio-format", "flac"][..]),
+    ] {
+        let bytes = synth(name, extra);
+        let decoded = decode_any(&bytes, extension);
+        assert_plausible(&decoded, rate, reference.seconds(), name);
+        if extension == "mp3" {
+            assert_eq!(decoded.packet_bytes, bytes.len(), "{name}: whole frames only");
+        }
+        if extension == "flac" {
+            assert!(decoded.samples == reference.samples, "{name}: lossless");
+        }
+    }
+}
+
+#[test]
+fn synth_refuses_an_output_it_cannot_name_a_format_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("speech.ogg");
+    let output = herald(&["synth", "-", "-o", out.to_str().unwrap()], b"hello");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains(".mp3") && message.contains("--audio-format"), "{message}");
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(!out.exists());
+    let output = herald(&["synth", "-", "-o", out.to_str().unwrap(), "--audio-format", "pcm"], b"hello");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("not an audio file format"), "{}", stderr(&output));
 }

@@ -44,14 +44,34 @@ pub enum EncodeError {
     Mp3Sync,
     #[error("libopus failed: {0}")]
     Opus(#[from] ::opus::Error),
+    // flacenc's errors hold an `Rc` (they are not `Send`), so only their
+    // messages are kept: an encoder error must be able to cross threads.
     #[error("FLAC encoder failed: {0}")]
-    Flac(#[from] flacenc::error::EncodeError),
+    Flac(String),
     #[error("FLAC encoder rejected its settings: {0}")]
-    FlacSetup(#[from] flacenc::error::VerifyError),
+    FlacSetup(String),
     #[error("writing a FLAC frame failed: {0}")]
-    FlacBits(#[from] flacenc::error::OutputError<flacenc::bitsink::ByteSink>),
+    FlacBits(String),
     #[error("writing Ogg pages failed: {0}")]
     Ogg(#[from] std::io::Error),
+}
+
+impl From<flacenc::error::EncodeError> for EncodeError {
+    fn from(error: flacenc::error::EncodeError) -> Self {
+        Self::Flac(error.to_string())
+    }
+}
+
+impl From<flacenc::error::VerifyError> for EncodeError {
+    fn from(error: flacenc::error::VerifyError) -> Self {
+        Self::FlacSetup(error.to_string())
+    }
+}
+
+impl From<flacenc::error::OutputError<flacenc::bitsink::ByteSink>> for EncodeError {
+    fn from(error: flacenc::error::OutputError<flacenc::bitsink::ByteSink>) -> Self {
+        Self::FlacBits(error.to_string())
+    }
 }
 
 /// An encoder for `format` fed at `input_rate`, at the format's natural rate:
@@ -173,6 +193,12 @@ mod tests {
         let mut bytes = enc.encode(&samples).unwrap();
         bytes.extend(enc.finish().unwrap());
         assert_plausible(&decode(&bytes, "wav"), 44100, 1.0, "WAV at 44.1 kHz");
+    }
+
+    #[test]
+    fn errors_can_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<EncodeError>();
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The formats Herald returns audio in: their names, file extensions, HTTP
-//! content types, and parsing from a name ("mp3") or a media type
-//! ("audio/ogg; codecs=opus").
+//! content types, and parsing from a name ("mp3"), a file extension, a media
+//! type ("audio/ogg; codecs=opus") or a whole `Accept` header. This is the
+//! one place that maps names, extensions and media types to formats.
 
 use std::fmt;
 use std::str::FromStr;
@@ -31,6 +32,11 @@ impl AudioFormat {
     /// Every format, in the order Herald prefers them when a client has no preference.
     pub const ALL: [AudioFormat; 5] = [Self::Wav, Self::Pcm, Self::Mp3, Self::Opus, Self::Flac];
 
+    /// The formats that make a self-describing audio file (documents' audio
+    /// URLs, `herald synth -o`). Raw PCM is not one: it carries no rate, so
+    /// it is only sent as a stream whose `Content-Type` says the rate.
+    pub const FILES: [AudioFormat; 4] = [Self::Wav, Self::Mp3, Self::Opus, Self::Flac];
+
     /// The short name used in requests and configuration (`"mp3"`).
     pub fn name(self) -> &'static str {
         match self {
@@ -46,6 +52,12 @@ impl AudioFormat {
     pub fn extension(self) -> &'static str {
         // The names were chosen to be the usual extensions.
         self.name()
+    }
+
+    /// The file format with this extension (case-insensitive, no dot), one
+    /// of [`Self::FILES`].
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        Self::FILES.into_iter().find(|f| f.extension().eq_ignore_ascii_case(extension))
     }
 
     /// The HTTP `Content-Type` of audio in this format at `sample_rate` (only
@@ -75,6 +87,30 @@ impl AudioFormat {
         }
     }
 
+    /// The header to write over the start of a complete stream of
+    /// `stream_bytes` bytes (its header included) now that its length is
+    /// known: for WAV, the header with the real sizes; empty for the other
+    /// formats, whose streams are complete as sent. `None` when the length
+    /// does not fit the format (a WAV over 4 GiB).
+    pub fn final_header(self, sample_rate: u32, stream_bytes: u64) -> Option<Vec<u8>> {
+        match self {
+            Self::Wav => {
+                let data = stream_bytes.checked_sub(44).and_then(|d| u32::try_from(d).ok())?;
+                Some(super::wav::header(sample_rate, Some(data)).to_vec())
+            }
+            Self::Pcm | Self::Mp3 | Self::Opus | Self::Flac => Some(Vec::new()),
+        }
+    }
+
+    /// The format an HTTP `Accept` header asks for: the first entry, in the
+    /// client's order, that names a format Herald produces. Entries with
+    /// `q=0` (refused) are passed over; other weights are not compared.
+    /// `None` when no entry names one (`*/*`, `audio/*`, `application/json`):
+    /// the caller chooses its own default.
+    pub fn from_accept(accept: &str) -> Option<Self> {
+        accept.split(',').filter(|entry| !refused(entry)).find_map(Self::from_media_type)
+    }
+
     /// The format a single media type (one entry of an `Accept` header, or a
     /// `Content-Type`) asks for. Parameters other than `codecs` are ignored;
     /// wildcards match nothing, so the caller chooses its own default.
@@ -94,6 +130,13 @@ impl AudioFormat {
             _ => None,
         }
     }
+}
+
+/// Whether an `Accept` entry carries `q=0`.
+fn refused(entry: &str) -> bool {
+    entry.split(';').skip(1).filter_map(|param| param.split_once('=')).any(|(name, value)| {
+        name.trim().eq_ignore_ascii_case("q") && value.trim().parse::<f32>().is_ok_and(|q| q == 0.0)
+    })
 }
 
 impl FromStr for AudioFormat {
@@ -153,6 +196,46 @@ mod tests {
         ];
         for (media_type, expected) in cases {
             assert_eq!(AudioFormat::from_media_type(media_type), expected, "{media_type}");
+        }
+    }
+
+    #[test]
+    fn accept_headers_pick_the_first_format_named() {
+        let cases = [
+            ("audio/mpeg", Some(AudioFormat::Mp3)),
+            ("application/json, audio/flac;q=0.9, audio/mpeg", Some(AudioFormat::Flac)),
+            ("audio/*;q=0.8, audio/ogg; codecs=opus", Some(AudioFormat::Opus)),
+            ("audio/mpeg;q=0, audio/wav", Some(AudioFormat::Wav)),
+            ("audio/mpeg; q=0.0", None),
+            ("*/*", None),
+            ("", None),
+            ("text/html,application/xhtml+xml", None),
+        ];
+        for (accept, expected) in cases {
+            assert_eq!(AudioFormat::from_accept(accept), expected, "{accept}");
+        }
+    }
+
+    #[test]
+    fn file_extensions_name_the_file_formats_only() {
+        for format in AudioFormat::FILES {
+            assert_eq!(AudioFormat::from_extension(format.extension()), Some(format));
+        }
+        assert_eq!(AudioFormat::from_extension("MP3"), Some(AudioFormat::Mp3));
+        assert_eq!(AudioFormat::from_extension("pcm"), None, "raw PCM has no file form");
+        assert_eq!(AudioFormat::from_extension("ogg"), None);
+        assert_eq!(AudioFormat::from_extension(""), None);
+    }
+
+    #[test]
+    fn only_wav_needs_its_header_rewritten_at_the_end() {
+        let samples = [1i16, -1, 7];
+        let file = crate::audio::wav::to_bytes(22050, &samples);
+        assert_eq!(AudioFormat::Wav.final_header(22050, file.len() as u64), Some(file[..44].to_vec()));
+        assert_eq!(AudioFormat::Wav.final_header(22050, 10), None, "shorter than its header");
+        assert_eq!(AudioFormat::Wav.final_header(22050, 44 + (1 << 32)), None, "over 4 GiB");
+        for format in [AudioFormat::Pcm, AudioFormat::Mp3, AudioFormat::Opus, AudioFormat::Flac] {
+            assert_eq!(format.final_header(22050, 1000), Some(Vec::new()));
         }
     }
 

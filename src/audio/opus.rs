@@ -21,6 +21,10 @@ pub(super) const RATE: u32 = 48000;
 /// 20 ms at 48 kHz.
 const FRAME: usize = 960;
 const BITRATE: i32 = 32_000;
+/// Packets per page at most: one second of audio, the muxing delay opusenc
+/// defaults to. (A speech chunk can be a whole cached sentence; in one page
+/// it would be seconds of audio a player cannot start on until it is whole.)
+const PAGE_PACKETS: usize = 50;
 /// Largest packet libopus is asked to write (its documented recommendation).
 const MAX_PACKET: usize = 4000;
 /// The Ogg logical stream's serial number: Herald writes one stream per file.
@@ -128,10 +132,18 @@ impl OggOpus {
 
     /// Writes packets, ending the page (or, with `EndStream`, the stream)
     /// after the last, and returns the bytes written since the previous call.
+    /// A long run of packets is split into pages of at most
+    /// [`PAGE_PACKETS`], so no page holds much audio (muxing delay).
     fn write(&mut self, packets: Vec<Packet>, end: PacketWriteEndInfo) -> Result<Vec<u8>, EncodeError> {
         let count = packets.len();
         for (i, packet) in packets.into_iter().enumerate() {
-            let info = if i + 1 == count { end } else { PacketWriteEndInfo::NormalPacket };
+            let info = if i + 1 == count {
+                end
+            } else if (i + 1) % PAGE_PACKETS == 0 {
+                PacketWriteEndInfo::EndPage
+            } else {
+                PacketWriteEndInfo::NormalPacket
+            };
             self.ogg.write_packet(packet.data, SERIAL, info, packet.granule)?;
         }
         Ok(std::mem::take(self.ogg.inner_mut()))
@@ -221,6 +233,16 @@ mod tests {
         assert_plausible(&decoded, 48000, 3.0, "Opus sine");
         let hz = dominant_frequency(&decoded.samples[4800..decoded.samples.len() - 4800], 48000);
         assert!((hz - 440.0).abs() < 1.0, "440 Hz came out at {hz} Hz");
+    }
+
+    #[test]
+    fn long_chunks_are_split_into_pages_of_a_second() {
+        let samples = speech_like(22050, 8.0, 0.8);
+        let chunks = stream(&samples, samples.len());
+        let bytes = chunks.concat();
+        let (decoded, info) = decode_opus(&bytes, false);
+        assert_plausible(&decoded, 48000, 8.0, "Opus from one long chunk");
+        assert!(info.contains("Page duration:   1000.0ms (max)"), "{info}");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Test support for the audio module: generated signals, and decoding with
 //! decoders independent of Herald's encoders (symphonia for WAV, MP3 and
 //! FLAC; opus-tools' `opusinfo` and `opusdec` for Ogg Opus).
+//!
+//! The integration tests include this same file (`tests/common/audio.rs`),
+//! so it names the audio functions it uses through `super`.
 
 use std::f64::consts::TAU;
 use std::io::{Cursor, ErrorKind};
@@ -81,7 +84,7 @@ pub struct Decoded {
 
 impl Decoded {
     pub fn seconds(&self) -> f64 {
-        crate::audio::seconds(self.samples.len() as u64, self.rate)
+        super::seconds(self.samples.len() as u64, self.rate)
     }
 }
 
@@ -170,6 +173,6 @@ pub fn assert_plausible(decoded: &Decoded, rate: u32, seconds: f64, what: &str) 
     assert_eq!(decoded.rate, rate, "{what}: sample rate");
     let error = (decoded.seconds() - seconds).abs() / seconds;
     assert!(error < 0.01, "{what}: decoded {:.4} s for {seconds:.4} s of input", decoded.seconds());
-    let level = crate::audio::rms(&decoded.samples);
+    let level = super::rms(&decoded.samples);
     assert!(level > 0.01, "{what}: decoded audio is (nearly) silent, rms {level:.4}");
 }

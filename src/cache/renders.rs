@@ -1,6 +1,7 @@
 //! Rendered audio files (a whole document, or one paragraph, as a finished
-//! WAV) kept beside the segments so they can be served with byte ranges.
-//! They are derived data: deleting them only costs a re-render.
+//! file in one audio format) kept beside the segments so they can be served
+//! with byte ranges. They are derived data: deleting them only costs a
+//! re-render.
 
 use super::atomic::{self, Durability};
 use std::io::{self, Seek, SeekFrom, Write};
@@ -52,7 +53,7 @@ impl RenderStore {
 
 /// A render being written: bytes are appended to a temporary file, and
 /// [`RenderWriter::commit`] rewrites its first bytes (a header whose sizes
-/// are now known), syncs it and moves it into place.
+/// are now known, if the format has one), syncs it and moves it into place.
 pub struct RenderWriter {
     file: io::BufWriter<tempfile::NamedTempFile>,
     target: PathBuf,

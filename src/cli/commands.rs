@@ -3,7 +3,9 @@
 use super::{input, Failure, PlanArgs, SpeakArgs, SynthArgs, VoicesArgs};
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
-use crate::speech::Plan;
+use crate::speech::{EncodedEvent, EncodedSpeech, Plan, SpeakError};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
 use std::time::Duration;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -30,24 +32,24 @@ pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
 
 pub(super) fn synth(settings: Settings, args: &SynthArgs) -> Result<(), Failure> {
     let (text, format) = input::read(&args.input)?;
+    let audio_format = args.audio_format()?;
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
         let plan = pipeline.plan(&text, format, &args.speech.options()).map_err(Failure::input)?;
         let utterances = plan.utterances();
-        let rendered = crate::speech::collect(pipeline.speaker.speak(utterances.clone())).await;
-        let skipped: Vec<String> = rendered
-            .skipped()
-            .map(|(index, error)| format!("sentence {:?}: {error}", excerpt(&utterances[index].text)))
-            .collect();
-        let samples = rendered.samples;
         let sample_rate = pipeline.speaker.sample_rate();
-        let file = std::fs::File::create(&args.output)
-            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", args.output.display())))?;
-        crate::audio::wav::write(std::io::BufWriter::new(file), sample_rate, &samples).map_err(Failure::runtime)?;
+        let mut speech = EncodedSpeech::new(pipeline.speaker.speak(utterances.clone()), audio_format, sample_rate)
+            .map_err(Failure::runtime)?;
+        let written = write_audio(&mut speech, &args.output).await?;
+        let skipped: Vec<String> = written
+            .skipped
+            .iter()
+            .map(|(index, error)| format!("sentence {:?}: {error}", excerpt(&utterances[*index].text)))
+            .collect();
         eprintln!(
-            "herald: wrote {} ({:.1} s, {} paragraphs, {} sentences)",
+            "herald: wrote {} ({audio_format}, {:.1} s, {} paragraphs, {} sentences)",
             args.output.display(),
-            crate::audio::seconds(samples.len() as u64, sample_rate),
+            crate::audio::seconds(written.samples, sample_rate),
             plan.paragraphs.len(),
             utterances.len()
         );
@@ -59,6 +61,40 @@ pub(super) fn synth(settings: Settings, args: &SynthArgs) -> Result<(), Failure>
             ))),
         }
     })
+}
+
+/// What [`write_audio`] wrote.
+struct Written {
+    /// Samples of speech, at the engine's rate.
+    samples: u64,
+    skipped: Vec<(usize, SpeakError)>,
+}
+
+/// Writes encoded speech to `path` as it arrives, then rewrites the header
+/// where the format has sizes to fill in (WAV).
+async fn write_audio(speech: &mut EncodedSpeech, path: &Path) -> Result<Written, Failure> {
+    let failed = |e: &dyn std::fmt::Display| Failure::runtime(format!("cannot write {}: {e}", path.display()));
+    let file =
+        std::fs::File::create(path).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))?;
+    let mut out = std::io::BufWriter::new(file);
+    let (mut bytes, mut samples, mut skipped) = (0u64, 0u64, Vec::new());
+    while let Some(event) = speech.next().await {
+        match event.map_err(|e| failed(&e))? {
+            EncodedEvent::Audio(chunk) => {
+                out.write_all(&chunk).map_err(|e| failed(&e))?;
+                bytes += chunk.len() as u64;
+            }
+            EncodedEvent::Skipped { index, error } => skipped.push((index, error)),
+            EncodedEvent::Finished { samples: total } => samples = total,
+        }
+    }
+    // A header too small for the length (a WAV over 4 GiB) keeps its
+    // "unknown length" sizes, which players read to the end of the file.
+    if let Some(header) = speech.format().final_header(speech.output_rate(), bytes).filter(|h| !h.is_empty()) {
+        out.seek(SeekFrom::Start(0)).and_then(|_| out.write_all(&header)).map_err(|e| failed(&e))?;
+    }
+    out.into_inner().map_err(|e| failed(e.error()))?.sync_all().map_err(|e| failed(&e))?;
+    Ok(Written { samples, skipped })
 }
 
 pub(super) fn plan(settings: Settings, args: &PlanArgs) -> Result<(), Failure> {

@@ -6,6 +6,7 @@
 mod commands;
 mod input;
 
+use crate::audio::AudioFormat;
 use crate::settings::Settings;
 use crate::speech::{Pitch, Rate, SpeechOptions};
 use crate::text::LangTag;
@@ -29,7 +30,7 @@ pub struct Cli {
 enum Command {
     /// Run the HTTP service.
     Serve(ServeArgs),
-    /// Synthesize a statement to a WAV file.
+    /// Synthesize a statement to an audio file (WAV, MP3, Opus or FLAC).
     Synth(SynthArgs),
     /// Show how a statement will be spoken: paragraphs, sentences, languages, voices.
     Plan(PlanArgs),
@@ -114,13 +115,43 @@ impl SpeechArgs {
 struct SynthArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Output WAV file.
+    /// Output file; its extension (.wav, .mp3, .opus, .flac) sets the audio format.
     #[arg(short, long)]
     output: PathBuf,
+    /// Audio format, instead of the output file's extension: wav, mp3, opus or flac.
+    #[arg(long, value_parser = file_format)]
+    audio_format: Option<AudioFormat>,
     #[command(flatten)]
     speech: SpeechArgs,
     #[command(flatten)]
     settings: SettingsFlags,
+}
+
+/// An audio file format by name.
+fn file_format(name: &str) -> Result<AudioFormat, String> {
+    name.parse().ok().filter(|f| AudioFormat::FILES.contains(f)).ok_or_else(|| {
+        let known: Vec<&str> = AudioFormat::FILES.iter().map(|f| f.name()).collect();
+        format!("`{name}` is not an audio file format; use {}", known.join(", "))
+    })
+}
+
+impl SynthArgs {
+    /// The format to write: `--audio-format`, else the output's extension
+    /// (WAV when it has none).
+    fn audio_format(&self) -> Result<AudioFormat, Failure> {
+        if let Some(format) = self.audio_format {
+            return Ok(format);
+        }
+        let Some(extension) = self.output.extension() else { return Ok(AudioFormat::Wav) };
+        extension.to_str().and_then(AudioFormat::from_extension).ok_or_else(|| {
+            let known: Vec<String> = AudioFormat::FILES.iter().map(|f| format!(".{}", f.extension())).collect();
+            Failure::input(format!(
+                "cannot tell the audio format of {}: name it {} or pass --audio-format",
+                self.output.display(),
+                known.join(", ")
+            ))
+        })
+    }
 }
 
 #[derive(Debug, Args)]

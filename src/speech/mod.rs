@@ -6,12 +6,14 @@
 //! Every front door (HTTP, CLI, podcast) goes through here; none of them
 //! segments, chooses voices or caches by itself.
 
+pub mod encoded;
 pub mod options;
 pub mod plan;
 pub mod speaker;
 pub mod stored;
 pub mod timeline;
 
+pub use encoded::{EncodedEvent, EncodedSpeech};
 pub use options::{Pitch, Rate, SpeechOptions};
 pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utterance};
 pub use speaker::{collect, CacheStatus, Rendered, SpeakError, Speaker, SpeakerSettings, SpeechEvent};

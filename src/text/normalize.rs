@@ -73,7 +73,7 @@ pub fn clean(text: &str) -> String {
     let mut token_chars = 0usize;
     let mut dropped = 0usize;
     let mut dropped_digits = true;
-    let mut note = |out: &mut String, dropped: &mut usize, digits: bool| {
+    let note = |out: &mut String, dropped: &mut usize, digits: bool| {
         if *dropped > 0 {
             let what = if digits { "digits" } else { "characters" };
             out.push_str(&format!(" … ({} more {what})", *dropped));

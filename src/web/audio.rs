@@ -1,73 +1,98 @@
-//! Audio responses: a live stream of a speech plan (WAV header of unknown
-//! length, then chunks as they are produced), and finished renders served
+//! Audio responses: a live stream of a speech plan in any [`AudioFormat`]
+//! (encoded chunk by chunk as it is produced), and finished renders served
 //! from disk with `Range`, `ETag` and `If-None-Match`.
 
 use super::error::AppError;
 use crate::audio::AudioFormat;
 use crate::cache::RenderStore;
-use crate::speech::{SpeakError, SpeechEvent};
+use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use std::path::Path;
-use std::path::PathBuf;
-use tokio::sync::{mpsc, oneshot};
+use std::path::{Path, PathBuf};
+use tokio::sync::oneshot;
 use tower::ServiceExt;
 
-/// Streams speech events as an audio body. Waits for the first event so a
-/// request that cannot start (queue full, engine refused every sentence)
-/// gets a proper error instead of an empty 200. With a `tee`, the audio is
+/// The response format of `POST /v1/speech`: the `format` field if there is
+/// one (415 if Herald does not produce it), else the first format the
+/// `Accept` header names, else WAV.
+pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<AudioFormat, AppError> {
+    if let Some(name) = format {
+        return name.parse().map_err(|e: crate::audio::UnknownFormat| AppError::UnsupportedMediaType(e.to_string()));
+    }
+    let mut accepted = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok());
+    Ok(accepted.find_map(AudioFormat::from_accept).unwrap_or_default())
+}
+
+/// The format named by the last segment of a document audio URL,
+/// `audio.{ext}`: 404 for another name, 415 for an extension that is not an
+/// audio file format Herald makes.
+pub fn file_format(segment: &str) -> Result<AudioFormat, AppError> {
+    let Some(extension) = segment.strip_prefix("audio.") else {
+        return Err(AppError::NotFound("there is nothing at this address".into()));
+    };
+    AudioFormat::from_extension(extension).ok_or_else(|| {
+        let known: Vec<String> = AudioFormat::FILES.iter().map(|f| format!("audio.{}", f.extension())).collect();
+        AppError::UnsupportedMediaType(format!(
+            "`audio.{}` is not an audio format Herald serves; use {}",
+            extension.chars().take(20).collect::<String>(),
+            known.join(", ")
+        ))
+    })
+}
+
+/// Streams encoded speech as a response body. Waits for the first audio so
+/// a request that cannot start (queue full, engine refused every sentence)
+/// gets a proper error instead of an empty 200. With a `tee`, the bytes are
 /// also written to a render file, published only if the stream completes
 /// with no sentence left out.
 pub async fn stream(
-    mut events: mpsc::Receiver<SpeechEvent>,
-    format: AudioFormat,
-    sample_rate: u32,
+    mut speech: EncodedSpeech,
     headers: HeaderMap,
     utterance_count: usize,
     mut tee: Option<RenderTee>,
 ) -> Result<Response, AppError> {
-    let first = first_audible_event(&mut events, utterance_count).await?;
-    let header_bytes = Bytes::from(format.stream_header(sample_rate));
-    let head = futures::stream::iter([Ok::<_, std::io::Error>(header_bytes)]);
-    let pending = first.into_iter().map(Ok);
-    let events = futures::stream::iter(pending)
-        .chain(futures::stream::unfold(events, |mut rx| async move { rx.recv().await.map(|event| (Ok(event), rx)) }));
-    let chunks = events.filter_map(move |event: Result<SpeechEvent, std::io::Error>| {
+    let first = first_audible_event(&mut speech, utterance_count).await?;
+    let content_type = content_type(speech.format(), speech.output_rate());
+    let rest = futures::stream::unfold(speech, |mut speech| async move { speech.next().await.map(|e| (e, speech)) });
+    let events = futures::stream::iter(first.into_iter().map(Ok)).chain(rest);
+    let chunks = events.filter_map(move |event| {
         let out = match event {
-            Ok(SpeechEvent::Audio(samples)) => {
-                let bytes = Bytes::from(crate::audio::to_le_bytes(&samples));
+            Ok(EncodedEvent::Audio(bytes)) => {
                 if let Some(tee) = &tee {
                     tee.push(bytes.clone());
                 }
                 Some(Ok(bytes))
             }
-            Ok(SpeechEvent::Skipped { index, error }) => {
+            Ok(EncodedEvent::Skipped { index, error }) => {
                 tracing::warn!(index, %error, "sentence left out of the stream");
                 tee = None; // incomplete audio is never published as a render
                 None
             }
-            Ok(SpeechEvent::Finished { .. }) => {
+            Ok(EncodedEvent::Finished { .. }) => {
                 if let Some(tee) = tee.take() {
                     drop(tee.finish(true));
                 }
                 None
             }
-            Ok(_) => None,
-            Err(e) => Some(Err(e)),
+            Err(error) => {
+                tracing::error!(%error, "encoding failed; the stream ends here");
+                tee = None;
+                Some(Err(std::io::Error::other(error)))
+            }
         };
         std::future::ready(out)
     });
-    let mut response = Response::new(Body::from_stream(head.chain(chunks)));
-    response.headers_mut().insert(header::CONTENT_TYPE, content_type(format, sample_rate));
+    let mut response = Response::new(Body::from_stream(chunks));
+    response.headers_mut().insert(header::CONTENT_TYPE, content_type);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response.headers_mut().extend(headers);
     Ok(response)
 }
 
-/// Copies a stream's audio into a render file on a blocking thread, so the
-/// stream never holds more than a chunk in memory for it.
+/// Copies a stream's encoded bytes into a render file on a blocking thread,
+/// so the stream never holds more than a chunk in memory for it.
 pub struct RenderTee {
     tx: std::sync::mpsc::Sender<TeeMessage>,
 }
@@ -85,29 +110,35 @@ pub enum TeeOutcome {
 }
 
 impl RenderTee {
-    pub fn start(renders: &RenderStore, document: &str, name: &str, sample_rate: u32) -> std::io::Result<Self> {
+    /// Starts render `name` of `document`, a stream of `format` at
+    /// `sample_rate`. On publishing, the start of the file is rewritten with
+    /// the format's final header (WAV's real sizes; nothing for the others).
+    pub fn start(
+        renders: &RenderStore,
+        document: &str,
+        name: &str,
+        format: AudioFormat,
+        sample_rate: u32,
+    ) -> std::io::Result<Self> {
         let mut writer = renders.writer(document, name)?;
-        writer.write(&crate::audio::wav::streaming_header(sample_rate))?;
         let (tx, rx) = std::sync::mpsc::channel();
         tokio::task::spawn_blocking(move || {
-            let mut data_bytes: u64 = 0;
+            let mut written: u64 = 0;
             let mut failed = None;
             // A disconnect without `Finish` drops the writer: nothing is published.
             while let Ok(message) = rx.recv() {
                 match message {
                     TeeMessage::Bytes(bytes) => {
-                        data_bytes += bytes.len() as u64;
+                        written += bytes.len() as u64;
                         if failed.is_none() {
                             failed = writer.write(&bytes).err();
                         }
                     }
                     TeeMessage::Finish { publish, reply } => {
-                        let outcome = match (failed, publish, u32::try_from(data_bytes)) {
+                        let outcome = match (failed, publish, format.final_header(sample_rate, written)) {
                             (Some(error), _, _) => Err(error),
-                            (None, true, Ok(len)) => writer
-                                .commit(&crate::audio::wav::header(sample_rate, Some(len)))
-                                .map(TeeOutcome::Published),
-                            // Unpublished, or too long for a WAV size field.
+                            (None, true, Some(header)) => writer.commit(&header).map(TeeOutcome::Published),
+                            // Unpublished, or too long for the format's size fields.
                             (None, _, _) => writer.abandon().map(TeeOutcome::Unpublished),
                         };
                         if let Err(Err(error)) = reply.send(outcome) {
@@ -133,29 +164,29 @@ impl RenderTee {
     }
 }
 
-/// Reads events until the first audio (or the end), returning what it read.
-/// A full queue, or a stream in which every utterance failed, is an error.
+/// Reads encoded speech until the first audio (or the end), returning what
+/// it read. A full queue, or a stream in which every utterance failed, is an
+/// error.
 async fn first_audible_event(
-    events: &mut mpsc::Receiver<SpeechEvent>,
+    speech: &mut EncodedSpeech,
     utterance_count: usize,
-) -> Result<Vec<SpeechEvent>, AppError> {
+) -> Result<Vec<EncodedEvent>, AppError> {
     let mut read = Vec::new();
     let mut skipped = 0;
-    while let Some(event) = events.recv().await {
-        match event {
-            SpeechEvent::Skipped { error: SpeakError::Busy, .. } => return Err(AppError::Busy),
-            SpeechEvent::Skipped { index, error } => {
+    while let Some(event) = speech.next().await {
+        match event.map_err(AppError::internal)? {
+            EncodedEvent::Skipped { error: SpeakError::Busy, .. } => return Err(AppError::Busy),
+            EncodedEvent::Skipped { index, error } => {
                 skipped += 1;
                 if skipped == utterance_count {
                     return Err(AppError::unprocessable("synthesis-failed", error));
                 }
-                read.push(SpeechEvent::Skipped { index, error });
+                read.push(EncodedEvent::Skipped { index, error });
             }
-            audible @ (SpeechEvent::Audio(_) | SpeechEvent::Finished { .. }) => {
+            audible @ (EncodedEvent::Audio(_) | EncodedEvent::Finished { .. }) => {
                 read.push(audible);
                 break;
             }
-            other => read.push(other),
         }
     }
     Ok(read)
@@ -168,8 +199,16 @@ fn content_type(format: AudioFormat, sample_rate: u32) -> HeaderValue {
 /// Read size when serving files: one read covers a typical paragraph render.
 const SERVE_CHUNK_BYTES: usize = 1 << 20;
 
-/// Serves a finished file with byte ranges and a strong ETag.
-pub async fn file(path: &Path, etag: &str, request_headers: &HeaderMap) -> Result<Response, AppError> {
+/// Serves a finished file of `format` (one of [`AudioFormat::FILES`], whose
+/// content types do not depend on the rate) with byte ranges and a strong
+/// ETag.
+pub async fn file(
+    path: &Path,
+    format: AudioFormat,
+    etag: &str,
+    request_headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    debug_assert!(AudioFormat::FILES.contains(&format), "{format} has no file form");
     let etag_value = HeaderValue::from_str(&format!("\"{etag}\"")).map_err(AppError::internal)?;
     let matches = request_headers
         .get(header::IF_NONE_MATCH)
@@ -197,7 +236,7 @@ pub async fn file(path: &Path, etag: &str, request_headers: &HeaderMap) -> Resul
     }
     let headers = response.headers_mut();
     headers.insert(header::ETAG, etag_value);
-    headers.insert(header::CONTENT_TYPE, content_type(AudioFormat::Wav, 0));
+    headers.insert(header::CONTENT_TYPE, content_type(format, 0));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     Ok(response)
 }

@@ -4,8 +4,11 @@
 use super::audio::{RenderTee, TeeOutcome};
 use super::error::AppError;
 use super::{audio, body, AppState};
+use crate::audio::AudioFormat;
 use crate::document::InputFormat;
-use crate::speech::{DocumentId, Pitch, Rate, SpeakError, SpeechEvent, SpeechOptions, StoredDocument, Utterance};
+use crate::speech::{
+    DocumentId, EncodedEvent, EncodedSpeech, Pitch, Rate, SpeakError, SpeechOptions, StoredDocument, Utterance,
+};
 use crate::text::LangTag;
 use crate::voice::VoiceId;
 use axum::body::Bytes;
@@ -143,40 +146,44 @@ pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) 
     Ok(Json(view(&*load(&state, &id).await?)))
 }
 
-/// The render file name for a part of a document in the running engine.
-fn render_name(state: &AppState, part: &str) -> String {
+/// The render file name for a part of a document in `format`, in the
+/// running engine.
+fn render_name(state: &AppState, part: &str, format: AudioFormat) -> String {
     let info = &state.pipeline.speaker.pool().hello().info;
     let version: String = info.version.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
-    format!("{}-{version}-{part}.wav", info.id)
+    format!("{}-{version}-{part}.{}", info.id, format.extension())
 }
 
 pub(super) async fn audio(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path((id, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let format = audio::file_format(&file)?;
     let document = load(&state, &id).await?;
-    let name = render_name(&state, "all");
+    let name = render_name(&state, "all", format);
     let utterances = document.plan.utterances();
     if headers.contains_key(header::RANGE) || state.pipeline.renders.get(document.id.as_str(), &name).is_some() {
-        return render_then_serve(&state, &document, utterances, &name, &headers).await;
+        return render_then_serve(&state, &document, utterances, format, &name, &headers).await;
     }
     // Not rendered yet: stream as it is synthesized, and keep the result.
     let speaker = &state.pipeline.speaker;
     let mut extra = HeaderMap::new();
     extra.insert("x-herald-cache", HeaderValue::from_static(speaker.cache_status(&utterances).as_str()));
-    let sample_rate = speaker.sample_rate();
-    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), &name, sample_rate)
-        .map_err(AppError::internal)?;
     let count = utterances.len();
-    audio::stream(speaker.speak(utterances), crate::audio::AudioFormat::Wav, sample_rate, extra, count, Some(tee)).await
+    let speech =
+        EncodedSpeech::new(speaker.speak(utterances), format, speaker.sample_rate()).map_err(AppError::internal)?;
+    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), &name, format, speech.output_rate())
+        .map_err(AppError::internal)?;
+    audio::stream(speech, extra, count, Some(tee)).await
 }
 
 pub(super) async fn paragraph_audio(
     State(state): State<AppState>,
-    Path((id, n)): Path<(String, String)>,
+    Path((id, n, file)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let format = audio::file_format(&file)?;
     let document = load(&state, &id).await?;
     let paragraph = n.parse::<usize>().ok().and_then(|n| document.plan.paragraphs.get(n)).ok_or_else(|| {
         AppError::NotFound(format!(
@@ -185,9 +192,9 @@ pub(super) async fn paragraph_audio(
             n.chars().take(20).collect::<String>()
         ))
     })?;
-    let name = render_name(&state, &format!("p{}", paragraph.index));
+    let name = render_name(&state, &format!("p{}", paragraph.index), format);
     let utterances = document.plan.paragraph_utterances(paragraph);
-    render_then_serve(&state, &document, utterances, &name, &headers).await
+    render_then_serve(&state, &document, utterances, format, &name, &headers).await
 }
 
 /// Serves a render from disk, synthesizing and storing it first if needed.
@@ -196,35 +203,37 @@ async fn render_then_serve(
     state: &AppState,
     document: &StoredDocument,
     utterances: Vec<Utterance>,
+    format: AudioFormat,
     name: &str,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
     let etag = format!("{}-{name}", document.id);
     if let Some(path) = state.pipeline.renders.get(document.id.as_str(), name) {
-        return audio::file(&path, &etag, headers).await;
+        return audio::file(&path, format, &etag, headers).await;
     }
     let speaker = &state.pipeline.speaker;
     let count = utterances.len();
-    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), name, speaker.sample_rate())
+    let mut speech =
+        EncodedSpeech::new(speaker.speak(utterances), format, speaker.sample_rate()).map_err(AppError::internal)?;
+    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), name, format, speech.output_rate())
         .map_err(AppError::internal)?;
-    let mut events = speaker.speak(utterances);
     let mut skipped = Vec::new();
-    while let Some(event) = events.recv().await {
-        match event {
-            SpeechEvent::Audio(samples) => tee.push(crate::audio::to_le_bytes(&samples).into()),
-            SpeechEvent::Skipped { error: SpeakError::Busy, .. } => return Err(AppError::Busy),
-            SpeechEvent::Skipped { error, .. } => skipped.push(error),
-            _ => {}
+    while let Some(event) = speech.next().await {
+        match event.map_err(AppError::internal)? {
+            EncodedEvent::Audio(bytes) => tee.push(bytes),
+            EncodedEvent::Skipped { error: SpeakError::Busy, .. } => return Err(AppError::Busy),
+            EncodedEvent::Skipped { error, .. } => skipped.push(error),
+            EncodedEvent::Finished { .. } => {}
         }
     }
     if !skipped.is_empty() && skipped.len() == count {
         return Err(AppError::unprocessable("synthesis-failed", &skipped[0]));
     }
     match tee.finish(skipped.is_empty()).await.map_err(AppError::internal)?.map_err(AppError::internal)? {
-        TeeOutcome::Published(path) => audio::file(&path, &etag, headers).await,
+        TeeOutcome::Published(path) => audio::file(&path, format, &etag, headers).await,
         TeeOutcome::Unpublished(temp) => {
             // Served from the open file; the name is gone when `temp` drops.
-            let mut response = audio::file(temp.path(), &format!("{etag}-incomplete"), headers).await?;
+            let mut response = audio::file(temp.path(), format, &format!("{etag}-incomplete"), headers).await?;
             response.headers_mut().insert("x-herald-skipped", HeaderValue::from(skipped.len()));
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             Ok(response)

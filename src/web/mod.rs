@@ -58,8 +58,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/speech", post(speech::speak))
         .route("/v1/documents", post(documents::create))
         .route("/v1/documents/{id}", get(documents::show))
-        .route("/v1/documents/{id}/audio.wav", get(documents::audio))
-        .route("/v1/documents/{id}/paragraphs/{n}/audio.wav", get(documents::paragraph_audio))
+        // `{file}` is `audio.{wav,mp3,opus,flac}` (axum parameters cover whole segments);
+        // the fixed names below take precedence.
+        .route("/v1/documents/{id}/{file}", get(documents::audio))
+        .route("/v1/documents/{id}/paragraphs/{n}/{file}", get(documents::paragraph_audio))
         .route("/v1/documents/{id}/timings.json", get(timings::document_json))
         .route("/v1/documents/{id}/captions.vtt", get(timings::document_vtt))
         .route("/v1/documents/{id}/paragraphs/{n}/timings.json", get(timings::paragraph_json))

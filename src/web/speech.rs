@@ -2,15 +2,14 @@
 
 use super::error::AppError;
 use super::{audio, body, AppState};
-use crate::audio::AudioFormat;
 use crate::document::InputFormat;
-use crate::speech::{Pitch, Rate, SpeechOptions};
+use crate::speech::{EncodedSpeech, Pitch, Rate, SpeechOptions};
 use crate::text::LangTag;
 use crate::voice::VoiceId;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
@@ -29,15 +28,6 @@ struct SpeechRequest {
     format: Option<String>,
 }
 
-/// Parses a response format name.
-pub(super) fn audio_format(name: Option<&str>) -> Result<AudioFormat, AppError> {
-    match name.unwrap_or("wav") {
-        "wav" => Ok(AudioFormat::Wav),
-        "pcm" => Ok(AudioFormat::Pcm),
-        other => Err(AppError::UnsupportedMediaType(format!("format `{other}` is not supported; use `wav` or `pcm`"))),
-    }
-}
-
 pub(super) async fn speak(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -52,7 +42,7 @@ pub(super) async fn speak(
     }
     let request: SpeechRequest = body::json(&raw)?;
     body::require_text(&request.text)?;
-    let format = audio_format(request.format.as_deref())?;
+    let format = audio::negotiate(request.format.as_deref(), &headers)?;
     let options = SpeechOptions { lang: request.lang, voice: request.voice, rate: request.rate, pitch: request.pitch };
     let pipeline = std::sync::Arc::clone(&state.pipeline);
     let plan = tokio::task::spawn_blocking(move || pipeline.plan(&request.text, InputFormat::Text, &options))
@@ -75,8 +65,11 @@ pub(super) async fn speak(
         HeaderName::from_static("x-herald-lang"),
         HeaderValue::from_str(plan.lang.as_str()).map_err(AppError::internal)?,
     );
+    extra.insert(header::VARY, HeaderValue::from_static("accept"));
     let count = utterances.len();
-    audio::stream(speaker.speak(utterances), format, speaker.sample_rate(), extra, count, None).await
+    let speech =
+        EncodedSpeech::new(speaker.speak(utterances), format, speaker.sample_rate()).map_err(AppError::internal)?;
+    audio::stream(speech, extra, count, None).await
 }
 
 #[derive(Debug, Deserialize)]

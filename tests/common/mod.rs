@@ -2,6 +2,7 @@
 //! pipeline (real worker processes) on a temporary cache.
 #![allow(dead_code)]
 
+pub mod audio;
 pub mod server;
 
 use herald::pipeline::Pipeline;

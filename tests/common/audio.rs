@@ -1,0 +1,20 @@
+//! Independent decoders for the audio Herald serves: the unit tests' own
+//! helpers (`src/audio/testing.rs`: symphonia for WAV, MP3 and FLAC;
+//! opus-tools for Ogg Opus), shared rather than copied.
+
+pub use herald::audio::{rms, seconds};
+
+#[path = "../../src/audio/testing.rs"]
+pub mod testing;
+
+// Not every test crate that includes `common` uses every helper.
+#[allow(unused_imports)]
+pub use testing::{assert_plausible, decode, decode_opus, Decoded};
+
+/// Decodes a file of Herald's formats by its extension.
+pub fn decode_any(bytes: &[u8], extension: &str) -> Decoded {
+    match extension {
+        "opus" => decode_opus(bytes, false).0,
+        other => decode(bytes, other),
+    }
+}
