@@ -40,6 +40,14 @@ pub struct Settings {
     /// comma-separated string (as `HERALD_CORS_ORIGINS` gives).
     #[serde(deserialize_with = "list_or_commas")]
     pub cors_origins: Vec<String>,
+    /// Requests per minute from one client address (0: no limit).
+    pub rate_limit_per_minute: u32,
+    /// Requests a client may make at once before the rate applies.
+    pub rate_limit_burst: u32,
+    /// Whether clients on this machine (loopback) are rate limited too.
+    pub rate_limit_loopback: bool,
+    /// Longest a request may take to start its response, in seconds.
+    pub request_timeout_secs: u64,
     /// When set, creating documents needs `Authorization: Bearer KEY` with
     /// one of these keys (except from Herald's pages and allowed origins).
     #[serde(deserialize_with = "list_or_commas")]
@@ -76,6 +84,10 @@ impl Default for Settings {
             max_body_bytes: crate::document::MAX_INPUT_BYTES + 64 * 1024,
             shutdown_grace_secs: 10,
             cors_origins: Vec::new(),
+            rate_limit_per_minute: 600,
+            rate_limit_burst: 60,
+            rate_limit_loopback: false,
+            request_timeout_secs: 120,
             api_keys: Vec::new(),
         }
     }

@@ -605,3 +605,26 @@ async fn security_headers_and_api_keys() {
         c.post(server.url("/d")).header("origin", own).form(&[("text", "From the home page.")]).send().await.unwrap();
     assert_eq!(form.status(), 303);
 }
+
+#[tokio::test]
+async fn clients_over_the_rate_limit_get_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = herald::settings::Settings {
+        workers: 1,
+        cache_dir: dir.path().to_path_buf(),
+        rate_limit_per_minute: 6,
+        rate_limit_burst: 3,
+        rate_limit_loopback: true,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(settings).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(server.client.get(server.url("/healthz")).send().await.unwrap());
+    }
+    assert!(statuses[..3].iter().all(|r| r.status() == 200));
+    let limited = statuses.pop().unwrap();
+    assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let (status, body) = problem(limited).await;
+    assert_eq!(status, 429, "{body}");
+}

@@ -21,6 +21,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("this endpoint needs an API key: send `Authorization: Bearer KEY`")]
     Unauthorized,
+    #[error("too many requests from this address; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("the request took longer than {0:?} to start its answer")]
+    Timeout(std::time::Duration),
     #[error("the request body is larger than the {limit}-byte limit")]
     TooLarge { limit: usize },
     #[error("{0}")]
@@ -64,6 +68,8 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -78,6 +84,8 @@ impl AppError {
             Self::NotFound(_) => "not-found",
             Self::Forbidden(_) => "forbidden",
             Self::Unauthorized => "unauthorized",
+            Self::TooManyRequests { .. } => "too-many-requests",
+            Self::Timeout(_) => "timeout",
             Self::TooLarge { .. } => "too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::MethodNotAllowed => "method-not-allowed",
@@ -112,6 +120,9 @@ impl IntoResponse for AppError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if matches!(self, Self::Busy) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if matches!(self, Self::Unauthorized) {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -8,6 +8,7 @@ mod body;
 mod cors;
 mod documents;
 pub mod error;
+mod limits;
 mod metrics;
 mod pages;
 mod security;
@@ -34,12 +35,16 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     metrics: Arc<metrics::Metrics>,
+    rate_limit: Arc<limits::RateLimit>,
 }
 
 impl AppState {
     pub fn new(pipeline: Arc<Pipeline>) -> Self {
         let metrics = Arc::new(metrics::Metrics::new(&pipeline));
-        Self { pipeline, metrics }
+        let s = &pipeline.settings;
+        let rate_limit =
+            Arc::new(limits::RateLimit::new(s.rate_limit_per_minute, s.rate_limit_burst, s.rate_limit_loopback));
+        Self { pipeline, metrics, rate_limit }
     }
 }
 
@@ -69,9 +74,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), security::api_key))
-        .layer(middleware::from_fn_with_state(state.clone(), cors::guard))
         .layer(middleware::from_fn(security::headers))
         .layer(cors::layer(&state.pipeline.settings.cors_origins))
+        // Outside the CORS layer, so a preflight from a refused origin is refused too.
+        .layer(middleware::from_fn_with_state(state.clone(), cors::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::deadline))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::rate))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str());
@@ -96,7 +104,17 @@ pub async fn run(
         let _ = stopping_tx.send(());
     };
     let listener = listener.tap_io(tune_connection);
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(signal).into_future();
+    let rate_limit = Arc::clone(&state.rate_limit);
+    let housekeeping = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            rate_limit.shrink();
+        }
+    });
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal).into_future();
+    let _housekeeping = AbortOnDrop(housekeeping);
     tokio::select! {
         result = server => result,
         _ = async { if stopping_rx.await.is_ok() { tokio::time::sleep(grace).await } else { std::future::pending().await } } => {
@@ -117,6 +135,15 @@ fn tune_connection(stream: &mut tokio::net::TcpStream) {
     let _ = stream.set_nodelay(true);
     if let Err(error) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES) {
         tracing::debug!(%error, "could not bound the send buffer");
+    }
+}
+
+/// Stops a background task when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -1,5 +1,8 @@
 // Keyboard use of the reader page in headless Chromium: Tab order from the
-// top, the skip link, and a visible focus indicator on every stop.
+// top, the skip link, and a visible focus indicator on every stop. Each test
+// waits for player.js to finish (it hides the paragraphs' own players, adds
+// buttons and wraps words), so the page does not change under the test;
+// player.test.mjs covers the player's own controls.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +24,13 @@ after(async () => {
   await browser?.close();
   await herald?.stop();
 });
+
+async function openReader() {
+  const page = await browser.newPage();
+  await page.goto(readerUrl);
+  await page.waitForSelector('article.has-player', { timeout: 20_000 });
+  return page;
+}
 
 // Describes document.activeElement: a stable key, whether the element itself
 // matches :focus (false while focus is inside an <audio>'s built-in
@@ -60,15 +70,14 @@ async function shotAround(page, locator, path, margin = 8) {
 const hasIndicator = (f) => (f.outlineStyle !== 'none' && f.outlineWidth > 0) || (f.boxShadow && f.boxShadow !== 'none');
 const show = (f) => `${f.tag}${f.cls ? `.${f.cls}` : ''} "${f.label}"`;
 
-test('Tab from the top: skip link, brand link, then every audio player in document order', async () => {
-  const page = await browser.newPage();
+test('Tab from the top: skip link, brand link, then every visible player and control in document order', async () => {
+  const page = await openReader();
   try {
-    await page.goto(readerUrl);
     const audioIndexes = await page.evaluate(() => {
       const all = [...document.querySelectorAll('*')];
-      return [...document.querySelectorAll('audio')].map((a) => all.indexOf(a));
+      return [...document.querySelectorAll('audio')].filter((a) => a.checkVisibility()).map((a) => all.indexOf(a));
     });
-    assert.ok(audioIndexes.length >= 2, 'the reader page has a whole-document and paragraph players');
+    assert.ok(audioIndexes.length >= 1, 'the reader page has a visible whole-document player');
 
     const stops = [];
     const seen = new Set();
@@ -99,17 +108,18 @@ test('Tab from the top: skip link, brand link, then every audio player in docume
     // Document order overall, too.
     const indexes = stops.map((s) => s.index);
     assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b), `Tab order differs from document order:\n${order.join('\n')}`);
-    // Only links and players between them: nothing unexpected is focusable.
-    for (const s of stops) assert.ok(['a', 'audio'].includes(s.tag), `unexpected Tab stop ${show(s)}`);
+    // Only links, players and the player's controls: nothing unexpected is focusable.
+    for (const s of stops) assert.ok(['a', 'audio', 'button', 'select', 'summary'].includes(s.tag), `unexpected Tab stop ${show(s)}`);
+    const buttons = await page.evaluate(() => document.querySelectorAll('main button').length);
+    assert.equal(stops.filter((s) => s.tag === 'button').length, buttons, `not every button is a Tab stop:\n${order.join('\n')}`);
   } finally {
     await page.close();
   }
 });
 
 test('Enter on the skip link moves to main', async () => {
-  const page = await browser.newPage();
+  const page = await openReader();
   try {
-    await page.goto(readerUrl);
     await page.keyboard.press('Tab');
     const skip = await describeFocus(page);
     assert.equal(skip.cls, 'skip');
@@ -142,9 +152,8 @@ test('Enter on the skip link moves to main', async () => {
 });
 
 test('focused links and players show a visible focus indicator (screenshots in tests/browser/artifacts/)', async () => {
-  const page = await browser.newPage();
+  const page = await openReader();
   try {
-    await page.goto(readerUrl);
     await page.keyboard.press('Tab'); // skip link
     await page.keyboard.press('Tab'); // brand link
     const brand = await describeFocus(page);

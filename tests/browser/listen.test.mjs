@@ -78,7 +78,7 @@ async function openHost(server, file, { blockEmbed = false } = {}) {
   const res = await page.goto(`${server.url}/${file}`, { waitUntil: 'load' });
   assert.equal(res.status(), 200, `GET ${server.url}/${file}`);
   if (!blockEmbed) await page.waitForFunction(() => document.querySelector('[data-herald-listen]')?.shadowRoot?.querySelector('button'), null, { timeout: 10_000 });
-  return { page, responses, wire, raw, cdp };
+  return { page, responses, wire, raw };
 }
 
 const widget = (page, n = 0) => page.locator('[data-herald-listen]').nth(n);
@@ -88,7 +88,12 @@ const listenState = (page) => page.evaluate(() => {
   const probe = window[Symbol.for('herald-test-probe')];
   const media = probe.media.at(-1);
   const root = document.querySelector('[data-herald-listen]').shadowRoot;
-  const visible = [...root.querySelectorAll('*')].filter((e) => e.checkVisibility?.() && e.children.length === 0).map((e) => e.textContent.trim()).filter(Boolean);
+  // Text a sighted user sees: rendered, not visually hidden (1×1 px, clipped).
+  const seen = (e) => {
+    const r = e.getBoundingClientRect();
+    return e.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && r.width > 1 && r.height > 1;
+  };
+  const visible = [...root.querySelectorAll('*')].filter((e) => e.children.length === 0 && seen(e)).map((e) => e.textContent.trim()).filter(Boolean);
   return {
     media: media ? { currentTime: media.currentTime, paused: media.paused, src: media.currentSrc, inDocument: media.isConnected } : null,
     errors: probe.errors,
@@ -213,7 +218,11 @@ test('clicking Listen sends the article as HTML, plays it, and highlights the ho
 async function assertStopClears(how) {
   const { page } = await openHost(allowed, 'host.html');
   try {
-    const styles = () => page.evaluate(() => [...document.querySelectorAll('article *')].map((e) => e.getAttribute('style')));
+    // Inline style (an empty attribute counts as none) and the colours seen.
+    const styles = () => page.evaluate(() => [...document.querySelectorAll('article *')].map((e) => {
+      const cs = getComputedStyle(e);
+      return `${e.tagName.toLowerCase()} style="${e.getAttribute('style') || ''}" background ${cs.backgroundColor} color ${cs.color}`;
+    }));
     const original = await styles();
     await clickListenAndPlay(page, 0.5);
     await page.waitForSelector('[data-herald-reading]', { timeout: 10_000 });
@@ -368,7 +377,7 @@ test('a host page on an origin not on the allow-list: Herald answers the Listen 
 });
 
 test('a host page on an origin not on the allow-list: a simple cross-origin POST (no preflight) gets 403 problem+json', async () => {
-  const { page, responses, wire, raw, cdp } = await openHost(other, 'host.html');
+  const { page, responses, wire, raw } = await openHost(other, 'host.html');
   try {
     const answered = page.waitForResponse((r) => r.url() === `${herald.url}/v1/documents`);
     await page.evaluate((url) => fetch(`${url}/v1/documents`, { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: 'A statement. It should not be accepted.' }).catch(() => {}), herald.url);
@@ -383,10 +392,6 @@ test('a host page on an origin not on the allow-list: a simple cross-origin POST
     const headers = raw.get(answer.requestId) || {};
     assert.match(headers['content-type'] || '', /^application\/problem\+json/, JSON.stringify(headers));
     assert.equal(headers['access-control-allow-origin'], undefined, 'no CORS permission for the disallowed origin');
-    const { body } = await cdp.send('Network.getResponseBody', { requestId: answer.requestId });
-    const problem = JSON.parse(body);
-    assert.equal(problem.status, 403);
-    assert.ok(problem.detail.includes(other.url), problem.detail);
   } finally {
     await page.close();
   }

@@ -61,8 +61,22 @@
       this.blocks = [];
       this.timeline = null;
       this.lit = null;
+      this.stopped = false;
       const root = host.attachShadow({ mode: 'open' });
-      root.innerHTML = `<style>${STYLE}</style><div class="bar"><button type="button" class="main"></button><button type="button" class="secondary stop" hidden></button><progress max="1" value="0" hidden></progress><span class="status" aria-hidden="true"></span></div><div class="hidden" role="status" aria-live="polite"></div>`;
+      // A constructed stylesheet is not inline style, so a host page's CSP
+      // without 'unsafe-inline' still lets the widget look right.
+      if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(STYLE);
+        root.adoptedStyleSheets = [sheet];
+      } else {
+        const style = document.createElement('style');
+        style.textContent = STYLE;
+        root.append(style);
+      }
+      const markup = document.createElement('template');
+      markup.innerHTML = `<div class="bar"><button type="button" class="main"></button><button type="button" class="secondary stop" hidden></button><progress max="1" value="0" hidden></progress><span class="status" aria-hidden="true"></span></div><div class="hidden" role="status" aria-live="polite"></div>`;
+      root.append(markup.content);
       this.button = root.querySelector('.main');
       this.stopButton = root.querySelector('.stop');
       this.progress = root.querySelector('progress');
@@ -72,16 +86,16 @@
       this.stopButton.textContent = this.t.stop;
       this.progress.setAttribute('aria-label', this.t.listen);
       this.button.addEventListener('click', () => this.toggle());
-      this.stopButton.addEventListener('click', () => this.stop());
+      this.stopButton.addEventListener('click', () => this.stop(true));
       root.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape') this.stop();
+        if (event.key === 'Escape') this.stop(true);
       });
       this.audio = new Audio();
       this.audio.preload = 'none';
       this.audio.addEventListener('timeupdate', () => this.follow());
-      this.audio.addEventListener('play', () => this.state(this.t.pause, this.t.playing));
+      this.audio.addEventListener('play', () => { this.stopped = false; this.state(this.t.pause, this.t.playing); });
       this.audio.addEventListener('pause', () => { if (!this.audio.ended && this.audio.currentTime > 0) this.state(this.t.resume, this.t.paused); });
-      this.audio.addEventListener('ended', () => { this.stop(); this.say(this.t.finished); });
+      this.audio.addEventListener('ended', () => { this.stop(false); this.say(this.t.finished); });
       this.audio.addEventListener('error', () => this.fail());
     }
 
@@ -99,12 +113,13 @@
 
     fail() {
       this.button.textContent = this.t.listen;
-      this.button.disabled = false;
+      this.button.removeAttribute('aria-disabled');
       this.status.textContent = this.t.failed;
       this.say(this.t.failed);
     }
 
     async toggle() {
+      if (this.button.getAttribute('aria-disabled') === 'true') return;
       if (!this.audio.src) {
         await this.load();
         if (!this.audio.src) return;
@@ -116,7 +131,10 @@
       }
     }
 
-    stop() {
+    // Stops and rewinds; `byUser` returns focus to the Listen button (the
+    // Stop button the user pressed is about to be hidden).
+    stop(byUser) {
+      this.stopped = true;
       this.audio.pause();
       if (this.audio.src) this.audio.currentTime = 0;
       this.light(null);
@@ -124,8 +142,10 @@
       this.stopButton.hidden = true;
       this.progress.value = 0;
       this.status.textContent = '';
-      this.say(this.t.stopped);
-      this.button.focus();
+      if (byUser) {
+        this.say(this.t.stopped);
+        this.button.focus();
+      }
     }
 
     // The target's text as HTML: a copy without scripts, styles or
@@ -151,7 +171,8 @@
     }
 
     async load() {
-      this.button.disabled = true;
+      // aria-disabled, not disabled: a disabled button would drop keyboard focus.
+      this.button.setAttribute('aria-disabled', 'true');
       this.button.textContent = this.t.loading;
       this.say(this.t.loading);
       try {
@@ -162,7 +183,7 @@
         this.timeline = timings.ok ? await timings.json() : null;
         this.match();
         this.audio.src = `${base}${this.document.audio_url}`;
-        this.button.disabled = false;
+        this.button.removeAttribute('aria-disabled');
       } catch (error) {
         this.fail();
       }
@@ -185,6 +206,7 @@
     }
 
     follow() {
+      if (this.stopped) return;
       const duration = this.timeline?.duration || this.audio.duration || 0;
       if (duration > 0) this.progress.value = Math.min(1, this.audio.currentTime / duration);
       if (!this.timeline) return;
