@@ -10,75 +10,17 @@
 //! 4. four distinct documents at once, 1 worker vs 2 workers;
 //! 5. peak RSS of the server and its workers, idle and under 100 streams.
 
-use std::io::{BufRead, BufReader, Read};
+mod support;
+
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{rss_of, Server};
 
 const STATEMENT: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
 const RUNS: usize = 20;
-
-struct Server {
-    child: Child,
-    base: String,
-    _cache: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(workers: usize) -> Self {
-        let cache = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--workers", &workers.to_string(), "--cache-dir"])
-            .arg(cache.path())
-            .env("HERALD_LOG", "herald=info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("server exited").unwrap();
-            if let Some(at) = line.find("http://") {
-                break line[at..]
-                    .trim_end_matches('/')
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, base, _cache: cache }
-    }
-
-    /// RSS of the server and its worker processes, in KiB.
-    fn rss_kib(&self) -> u64 {
-        let pid = self.child.id();
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        std::iter::once(pid.to_string())
-            .chain(children.split_whitespace().map(str::to_string))
-            .map(|p| rss_of(&p))
-            .sum()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn rss_of(pid: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
