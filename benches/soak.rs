@@ -159,7 +159,10 @@ fn main() {
     })));
     done.store(true, Ordering::SeqCst);
     sampler.join().unwrap();
-    std::thread::sleep(Duration::from_secs(3));
+    // Close the clients' connections, and let idle blocking threads (10 s)
+    // and the server's housekeeping return memory.
+    drop(client);
+    std::thread::sleep(Duration::from_secs(15));
     let after = server.rss_kib();
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     println!("soak: {CLIENTS} clients for {seconds} s on {} (2 workers)", base);
@@ -172,7 +175,7 @@ fn main() {
         load(&tally.incomplete)
     );
     println!(
-        "RSS (server + workers): idle {:.1} MiB, peak {:.1} MiB, 3 s after {:.1} MiB",
+        "RSS (server + workers): idle {:.1} MiB, peak {:.1} MiB, 15 s after {:.1} MiB",
         idle as f64 / 1024.0,
         peak.load(Ordering::SeqCst) as f64 / 1024.0,
         after as f64 / 1024.0
