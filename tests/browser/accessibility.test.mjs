@@ -97,3 +97,19 @@ test('the deliberately broken fixture page produces violations', async () => {
     assert.ok(ids.has(expected), `expected ${expected} among the violations, got:\n${formatViolations(violations)}`);
   }
 });
+
+// WCAG 1.4.10 Reflow: at 320 CSS px nothing needs horizontal scrolling.
+test('home and reader pages reflow at 320 CSS px without horizontal scrolling', async () => {
+  const doc = await createDocument(herald.url, { text: await repoFile('tests/fixtures/nato-japan-joint-statement-2023-04-04.txt') });
+  for (const url of [`${herald.url}/`, `${herald.url}${doc.html_url}`]) {
+    const page = await browser.newPage();
+    try {
+      await page.setViewportSize({ width: 320, height: 640 });
+      await page.goto(url, { waitUntil: 'load' });
+      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      assert.ok(widths.scroll <= widths.client, `${url}: content is ${widths.scroll}px wide in a ${widths.client}px viewport`);
+    } finally {
+      await page.close();
+    }
+  }
+});
