@@ -197,3 +197,30 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_streams_then_exits() {
+    let cache = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut server = Process::start(cache.path());
+    let mut response = client.post(format!("{}/v1/speech", server.base)).json(&json!({ "text": STATEMENT })).send().await.unwrap();
+    let mut received = response.chunk().await.unwrap().unwrap().len();
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+    // The stream in flight still completes...
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        received += chunk.len();
+    }
+    let seconds = (received - 44) as f64 / 2.0 / 22050.0;
+    assert!((100.0..200.0).contains(&seconds), "{seconds} s: the stream was cut by the shutdown");
+    // ...new connections are refused, and the process exits cleanly.
+    let mut status = None;
+    for _ in 0..100 {
+        status = server.child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status.map(|s| s.success()), Some(true), "herald did not exit cleanly after SIGTERM");
+    assert!(client.get(format!("{}/healthz", server.base)).send().await.is_err());
+}
