@@ -203,7 +203,8 @@ async fn sigterm_finishes_in_flight_streams_then_exits() {
     let cache = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
     let mut server = Process::start(cache.path());
-    let mut response = client.post(format!("{}/v1/speech", server.base)).json(&json!({ "text": STATEMENT })).send().await.unwrap();
+    let mut response =
+        client.post(format!("{}/v1/speech", server.base)).json(&json!({ "text": STATEMENT })).send().await.unwrap();
     let mut received = response.chunk().await.unwrap().unwrap().len();
     unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
     // The stream in flight still completes...

@@ -69,6 +69,11 @@ fn corpus() -> Vec<Hostile> {
         h("deeply nested HTML", format!("{}deep{}", "<div>".repeat(100_000), "</div>".repeat(100_000)).into_bytes()),
         h("known libespeak-ng abort: a. x100", "a.".repeat(100).into_bytes()),
         h("known libespeak-ng abort: 's x100", "'s".repeat(100).into_bytes()),
+        // Found by generating repeated short tokens against libespeak-ng 1.51:
+        h("libespeak-ng abort: e.g. x60", "e.g.".repeat(60).into_bytes()),
+        h("libespeak-ng abort: ’s x100 (curly apostrophe)", "’s".repeat(100).into_bytes()),
+        h("libespeak-ng abort: a.b. x60", "a.b.".repeat(60).into_bytes()),
+        h("libespeak-ng abort: .s x120", ".s".repeat(120).into_bytes()),
     ]
 }
 

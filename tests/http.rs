@@ -628,3 +628,27 @@ async fn clients_over_the_rate_limit_get_429() {
     let (status, body) = problem(limited).await;
     assert_eq!(status, 429, "{body}");
 }
+
+#[tokio::test]
+async fn paths_cannot_reach_outside_their_stores() {
+    let (server, _dir) = server().await;
+    let doc = create_document(&server, json!({ "text": "A document to aim at." })).await;
+    let id = doc["id"].as_str().unwrap();
+    for path in [
+        "/v1/documents/..%2F..%2F..%2Fetc%2Fpasswd".to_string(),
+        "/v1/documents/%2e%2e/audio.wav".to_string(),
+        format!("/v1/documents/{id}/..%2F..%2Fsegments"),
+        format!("/v1/documents/{id}/audio.wav%2F..%2F..%2Fdocuments"),
+        format!("/v1/documents/{id}/paragraphs/..%2F0/audio.wav"),
+        format!("/v1/documents/{id}/paragraphs/0/..%2Faudio.wav"),
+        "/assets/..%2F..%2FCargo.toml".to_string(),
+        "/assets/herald.css%00.js".to_string(),
+        "/d/..%2F..%2Fetc%2Fpasswd".to_string(),
+    ] {
+        let response = server.client.get(server.url(&path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert!(matches!(status, 400 | 404 | 415), "{path} → {status}");
+        assert!(!body.contains("root:") && !body.contains("[package]"), "{path} leaked a file");
+    }
+}

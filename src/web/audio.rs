@@ -9,6 +9,7 @@ use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures::future::OptionFuture;
 use futures::StreamExt;
 use std::path::{Path, PathBuf};
 use tokio::sync::oneshot;
@@ -199,14 +200,51 @@ fn content_type(format: AudioFormat, sample_rate: u32) -> HeaderValue {
 /// Read size when serving files: one read covers a typical paragraph render.
 const SERVE_CHUNK_BYTES: usize = 1 << 20;
 
+/// Renders recently served whole, kept in memory: a full GET of a hot
+/// paragraph is answered from RAM without touching the disk or a blocking
+/// thread. Bounded by total bytes; ranges are still served from the file.
+pub struct HotFiles(quick_cache::sync::Cache<PathBuf, Bytes, ByteWeight>);
+
+#[derive(Clone)]
+pub struct ByteWeight;
+
+impl quick_cache::Weighter<PathBuf, Bytes> for ByteWeight {
+    fn weight(&self, _path: &PathBuf, bytes: &Bytes) -> u64 {
+        bytes.len() as u64
+    }
+}
+
+impl HotFiles {
+    /// Files larger than this are always read from disk.
+    const MAX_FILE_BYTES: usize = 8 << 20;
+
+    pub fn new(capacity_bytes: u64) -> Self {
+        Self(quick_cache::sync::Cache::with_weighter(256, capacity_bytes, ByteWeight))
+    }
+
+    async fn get(&self, path: &Path) -> Option<Bytes> {
+        if let Some(bytes) = self.0.get(path) {
+            return Some(bytes);
+        }
+        let size = tokio::fs::metadata(path).await.ok()?.len();
+        if size > Self::MAX_FILE_BYTES as u64 {
+            return None;
+        }
+        let bytes = Bytes::from(tokio::fs::read(path).await.ok()?);
+        self.0.insert(path.to_path_buf(), bytes.clone());
+        Some(bytes)
+    }
+}
+
 /// Serves a finished file of `format` (one of [`AudioFormat::FILES`], whose
 /// content types do not depend on the rate) with byte ranges and a strong
-/// ETag.
+/// ETag. With `hot`, whole-file requests may be answered from memory.
 pub async fn file(
     path: &Path,
     format: AudioFormat,
     etag: &str,
     request_headers: &HeaderMap,
+    hot: Option<&HotFiles>,
 ) -> Result<Response, AppError> {
     debug_assert!(AudioFormat::FILES.contains(&format), "{format} has no file form");
     let etag_value = HeaderValue::from_str(&format!("\"{etag}\"")).map_err(AppError::internal)?;
@@ -217,6 +255,16 @@ pub async fn file(
     if matches {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response.headers_mut().insert(header::ETAG, etag_value);
+        return Ok(response);
+    }
+    let whole = !request_headers.contains_key(header::RANGE);
+    if let Some(bytes) = if whole { OptionFuture::from(hot.map(|h| h.get(path))).await.flatten() } else { None } {
+        let mut response = Response::new(Body::from(bytes));
+        let headers = response.headers_mut();
+        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        headers.insert(header::ETAG, etag_value);
+        headers.insert(header::CONTENT_TYPE, content_type(format, 0));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
         return Ok(response);
     }
     let mut request = Request::new(Body::empty());

@@ -209,7 +209,7 @@ async fn render_then_serve(
 ) -> Result<Response, AppError> {
     let etag = format!("{}-{name}", document.id);
     if let Some(path) = state.pipeline.renders.get(document.id.as_str(), name) {
-        return audio::file(&path, format, &etag, headers).await;
+        return audio::file(&path, format, &etag, headers, Some(&state.hot_files)).await;
     }
     let speaker = &state.pipeline.speaker;
     let count = utterances.len();
@@ -230,10 +230,10 @@ async fn render_then_serve(
         return Err(AppError::unprocessable("synthesis-failed", &skipped[0]));
     }
     match tee.finish(skipped.is_empty()).await.map_err(AppError::internal)?.map_err(AppError::internal)? {
-        TeeOutcome::Published(path) => audio::file(&path, format, &etag, headers).await,
+        TeeOutcome::Published(path) => audio::file(&path, format, &etag, headers, Some(&state.hot_files)).await,
         TeeOutcome::Unpublished(temp) => {
             // Served from the open file; the name is gone when `temp` drops.
-            let mut response = audio::file(temp.path(), format, &format!("{etag}-incomplete"), headers).await?;
+            let mut response = audio::file(temp.path(), format, &format!("{etag}-incomplete"), headers, None).await?;
             response.headers_mut().insert("x-herald-skipped", HeaderValue::from(skipped.len()));
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             Ok(response)

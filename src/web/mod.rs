@@ -30,12 +30,16 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+/// Memory for recently served render files (see [`audio::HotFiles`]).
+const HOT_FILE_BYTES: u64 = 64 << 20;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     metrics: Arc<metrics::Metrics>,
     rate_limit: Arc<limits::RateLimit>,
+    hot_files: Arc<audio::HotFiles>,
 }
 
 impl AppState {
@@ -44,7 +48,8 @@ impl AppState {
         let s = &pipeline.settings;
         let rate_limit =
             Arc::new(limits::RateLimit::new(s.rate_limit_per_minute, s.rate_limit_burst, s.rate_limit_loopback));
-        Self { pipeline, metrics, rate_limit }
+        let hot_files = Arc::new(audio::HotFiles::new(HOT_FILE_BYTES));
+        Self { pipeline, metrics, rate_limit, hot_files }
     }
 }
 
