@@ -33,6 +33,6 @@ if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
 fi
 
 if ! command -v cargo >/dev/null; then
-  echo "setup: cargo not found; install a Rust toolchain (1.80 or newer) first" >&2
+  echo "setup: cargo not found; install a Rust toolchain (1.89 or newer) first" >&2
   exit 1
 fi
