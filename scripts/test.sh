@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --test
-cargo test --locked --all-targets
+cargo test --locked
+# Benchmarks are not run here (see BENCHMARKS.md), only kept compiling.
+cargo check --locked --benches
 # Real-browser tests of the pages (Chromium via playwright-core, axe-core).
 npm ci --no-audit --no-fund
 HERALD_BIN=target/debug/herald npm test
