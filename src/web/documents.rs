@@ -6,11 +6,7 @@ use super::error::AppError;
 use super::{audio, body, AppState};
 use crate::audio::AudioFormat;
 use crate::document::InputFormat;
-use crate::speech::{
-    DocumentId, EncodedEvent, EncodedSpeech, Pitch, Rate, SpeakError, SpeechOptions, StoredDocument, Utterance,
-};
-use crate::text::LangTag;
-use crate::voice::VoiceId;
+use crate::speech::{DocumentId, EncodedEvent, EncodedSpeech, SpeakError, SpeechOptions, StoredDocument, Utterance};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
@@ -28,31 +24,15 @@ struct DocumentRequest {
     text: String,
     #[serde(default)]
     format: InputFormat,
+    /// Speech options as fields beside the text.
     #[serde(flatten)]
-    options: OptionFields,
-}
-
-/// Options, from JSON fields or from the query string of a raw-text request.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct OptionFields {
-    lang: Option<LangTag>,
-    voice: Option<VoiceId>,
-    #[serde(default)]
-    rate: Rate,
-    #[serde(default)]
-    pitch: Pitch,
-}
-
-impl From<OptionFields> for SpeechOptions {
-    fn from(o: OptionFields) -> Self {
-        SpeechOptions { lang: o.lang, voice: o.voice, rate: o.rate, pitch: o.pitch }
-    }
+    options: SpeechOptions,
 }
 
 pub(super) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<OptionFields>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<SpeechOptions>, axum::extract::rejection::QueryRejection>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     let raw = body::bytes(raw, state.pipeline.settings.max_body_bytes)?;
@@ -60,14 +40,14 @@ pub(super) async fn create(
     let (text, format, options) = match media_type.as_str() {
         "application/json" => {
             let request: DocumentRequest = body::json(&raw)?;
-            (request.text, request.format, request.options.into())
+            (request.text, request.format, request.options)
         }
         other => {
             let format = InputFormat::from_media_type(other).ok_or_else(|| {
                 AppError::UnsupportedMediaType(format!("send JSON, text/plain or text/markdown, not `{other}`"))
             })?;
             let Query(options) = query.map_err(|e| AppError::unprocessable("invalid-field", e.body_text()))?;
-            (body::utf8(&raw)?.to_string(), format, options.into())
+            (body::utf8(&raw)?.to_string(), format, options)
         }
     };
     body::require_text(&text)?;

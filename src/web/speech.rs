@@ -3,9 +3,8 @@
 use super::error::AppError;
 use super::{audio, body, AppState};
 use crate::document::InputFormat;
-use crate::speech::{EncodedSpeech, Pitch, Rate, SpeechOptions};
+use crate::speech::{EncodedSpeech, SpeechOptions};
 use crate::text::LangTag;
-use crate::voice::VoiceId;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
@@ -18,12 +17,8 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct SpeechRequest {
     text: String,
-    lang: Option<LangTag>,
-    voice: Option<VoiceId>,
-    #[serde(default)]
-    rate: Rate,
-    #[serde(default)]
-    pitch: Pitch,
+    #[serde(flatten)]
+    options: SpeechOptions,
     #[serde(default)]
     format: Option<String>,
 }
@@ -43,7 +38,7 @@ pub(super) async fn speak(
     let request: SpeechRequest = body::json(&raw)?;
     body::require_text(&request.text)?;
     let format = audio::negotiate(request.format.as_deref(), &headers)?;
-    let options = SpeechOptions { lang: request.lang, voice: request.voice, rate: request.rate, pitch: request.pitch };
+    let options = request.options;
     let pipeline = std::sync::Arc::clone(&state.pipeline);
     let plan = tokio::task::spawn_blocking(move || pipeline.plan(&request.text, InputFormat::Text, &options))
         .await
