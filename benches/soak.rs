@@ -101,7 +101,7 @@ fn main() {
                     0 => {
                         // A stream whose text varies (rate) so some are fresh.
                         let i = pick % paragraphs.len();
-                        let rate = if pick % 5 == 0 { 180 + (pick % 40) as u32 } else { 175 };
+                        let rate = if pick.is_multiple_of(5) { 180 + (pick % 40) as u32 } else { 175 };
                         let response = client
                             .post(format!("{base}/v1/speech"))
                             .json(&json!({ "text": paragraphs[i], "rate": rate }))

@@ -124,7 +124,7 @@ impl AudioFormat {
             "wav" | "wave" | "x-wav" | "vnd.wave" => Some(Self::Wav),
             "l16" => Some(Self::Pcm),
             "mpeg" | "mp3" | "mpeg3" | "x-mpeg-3" => Some(Self::Mp3),
-            "ogg" if codecs.as_deref().map_or(true, |c| c == "opus") => Some(Self::Opus),
+            "ogg" if codecs.as_deref().is_none_or(|c| c == "opus") => Some(Self::Opus),
             "opus" => Some(Self::Opus),
             "flac" | "x-flac" => Some(Self::Flac),
             _ => None,

@@ -110,7 +110,7 @@ impl FromWorker {
         Ok(match tag {
             tag::HELLO => Self::Hello(serde_json::from_slice(payload)?),
             tag::AUDIO => {
-                if payload.len() % 2 != 0 {
+                if !payload.len().is_multiple_of(2) {
                     return Err(ProtocolError::OddAudio);
                 }
                 Self::Audio(payload.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect())
