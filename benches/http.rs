@@ -16,7 +16,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{rss_of, Server};
+use support::{PeakRss, Server};
 
 const STATEMENT: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
@@ -210,27 +210,11 @@ fn main() {
 
     // 5: memory under 100 concurrent streams of the statement.
     let server = Server::start(cores);
-    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let sampler = {
-        let (peak, done, pid) = (peak.clone(), done.clone(), server.child.id());
-        std::thread::spawn(move || {
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-                let rss: u64 = std::iter::once(pid.to_string())
-                    .chain(children.split_whitespace().map(str::to_string))
-                    .map(|p| rss_of(&p))
-                    .sum();
-                peak.fetch_max(rss, std::sync::atomic::Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        })
-    };
+    let sampler = PeakRss::start(server.child.id(), Duration::from_millis(10));
     let bytes: usize = runtime.block_on(async {
         let streams = (0..100).map(|_| timed_speech(&client, &server.base, &text));
         futures::future::join_all(streams).await.iter().map(|r| r.2).sum()
     });
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
-    sampler.join().unwrap();
-    println!("5. RSS of server + workers: idle {:.1} MiB; peak under 100 concurrent statement streams {:.1} MiB ({:.0} MiB streamed)", idle as f64 / 1024.0, peak.load(std::sync::atomic::Ordering::SeqCst) as f64 / 1024.0, bytes as f64 / 1048576.0);
+    let peak = sampler.finish();
+    println!("5. RSS of server + workers: idle {:.1} MiB; peak under 100 concurrent statement streams {:.1} MiB ({:.0} MiB streamed)", idle as f64 / 1024.0, peak as f64 / 1024.0, bytes as f64 / 1048576.0);
 }

@@ -10,10 +10,10 @@ mod support;
 
 use futures::future::join_all;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::Server;
+use support::{PeakRss, Server};
 
 const CLIENTS: usize = 100;
 const STATEMENT: &str = include_str!("../tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
@@ -71,22 +71,7 @@ fn main() {
     let idle = server.rss_kib();
 
     let tally = Arc::new(Tally::default());
-    let peak = Arc::new(AtomicU64::new(idle));
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, done, pid) = (peak.clone(), done.clone(), server.child.id());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::SeqCst) {
-                let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-                let rss: u64 = std::iter::once(pid.to_string())
-                    .chain(children.split_whitespace().map(str::to_string))
-                    .map(|p| support::rss_of(&p))
-                    .sum();
-                peak.fetch_max(rss, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        })
-    };
+    let sampler = PeakRss::start(server.child.id(), Duration::from_millis(50));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     runtime.block_on(join_all((0..CLIENTS).map(|id| {
         let (client, tally, base) = (client.clone(), tally.clone(), base.clone());
@@ -157,8 +142,7 @@ fn main() {
             }
         }
     })));
-    done.store(true, Ordering::SeqCst);
-    sampler.join().unwrap();
+    let peak = sampler.finish().max(idle);
     // Close the clients' connections, and let idle blocking threads (10 s)
     // and the server's housekeeping return memory.
     drop(client);
@@ -177,7 +161,7 @@ fn main() {
     println!(
         "RSS (server + workers): idle {:.1} MiB, peak {:.1} MiB, 15 s after {:.1} MiB",
         idle as f64 / 1024.0,
-        peak.load(Ordering::SeqCst) as f64 / 1024.0,
+        peak as f64 / 1024.0,
         after as f64 / 1024.0
     );
 }

@@ -3,6 +3,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub struct Server {
     pub child: Child,
@@ -39,12 +42,7 @@ impl Server {
 
     /// RSS of the server and its worker processes, in KiB.
     pub fn rss_kib(&self) -> u64 {
-        let pid = self.child.id();
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        std::iter::once(pid.to_string())
-            .chain(children.split_whitespace().map(str::to_string))
-            .map(|p| rss_of(&p))
-            .sum()
+        tree_rss_kib(self.child.id())
     }
 }
 
@@ -55,7 +53,41 @@ impl Drop for Server {
     }
 }
 
-pub fn rss_of(pid: &str) -> u64 {
+/// RSS of a process and its children, in KiB.
+pub fn tree_rss_kib(pid: u32) -> u64 {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    std::iter::once(pid.to_string()).chain(children.split_whitespace().map(str::to_string)).map(|p| rss_of(&p)).sum()
+}
+
+/// Samples a process tree's RSS on a thread until finished; keeps the peak.
+pub struct PeakRss {
+    done: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl PeakRss {
+    pub fn start(pid: u32, every: Duration) -> Self {
+        let done = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&done);
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !stop.load(Ordering::SeqCst) {
+                peak = peak.max(tree_rss_kib(pid));
+                std::thread::sleep(every);
+            }
+            peak
+        });
+        Self { done, thread }
+    }
+
+    /// Stops sampling; the peak RSS seen, in KiB.
+    pub fn finish(self) -> u64 {
+        self.done.store(true, Ordering::SeqCst);
+        self.thread.join().expect("sampler thread")
+    }
+}
+
+fn rss_of(pid: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
