@@ -9,6 +9,7 @@
 pub mod encoded;
 pub mod options;
 pub mod plan;
+pub mod rendered;
 pub mod speaker;
 pub mod stored;
 pub mod timeline;
@@ -16,6 +17,7 @@ pub mod timeline;
 pub use encoded::{EncodedEvent, EncodedSpeech};
 pub use options::{Pitch, Rate, SpeechOptions};
 pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utterance};
-pub use speaker::{collect, CacheStatus, Rendered, SpeakError, Speaker, SpeakerSettings, SpeechEvent};
+pub use rendered::{collect, Rendered};
+pub use speaker::{CacheStatus, SpeakError, Speaker, SpeakerSettings, SpeechEvent};
 pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};
 pub use timeline::{Timeline, TimelineBuilder};

@@ -8,6 +8,8 @@
 pub mod lang;
 pub mod normalize;
 pub mod segment;
+pub mod tag;
 
-pub use lang::{Assignment, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput};
+pub use lang::{Assignment, Detection, LangSource, LanguageDetector, ParagraphInput};
 pub use segment::{split_sentences, Sentence};
+pub use tag::{InvalidLangTag, LangTag};
