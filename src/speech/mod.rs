@@ -7,6 +7,7 @@
 //! segments, chooses voices or caches by itself.
 
 pub mod encoded;
+pub mod events;
 pub mod options;
 pub mod plan;
 pub mod rendered;
@@ -15,9 +16,10 @@ pub mod stored;
 pub mod timeline;
 
 pub use encoded::{EncodedEvent, EncodedSpeech};
+pub use events::{CacheStatus, SpeakError, SpeechEvent};
 pub use options::{Pitch, Rate, SpeechOptions};
 pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utterance};
 pub use rendered::{collect, Rendered};
-pub use speaker::{CacheStatus, SpeakError, Speaker, SpeakerSettings, SpeechEvent};
+pub use speaker::{Speaker, SpeakerSettings};
 pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};
 pub use timeline::{Timeline, TimelineBuilder};

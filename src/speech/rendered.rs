@@ -1,7 +1,7 @@
 //! Gathering a whole speech stream in memory, for callers that need all of
 //! it at once (the command line, tests) rather than streaming it.
 
-use super::speaker::{SpeakError, SpeechEvent};
+use super::events::{SpeakError, SpeechEvent};
 use tokio::sync::mpsc;
 
 /// A whole stream gathered in memory.

@@ -8,6 +8,7 @@
 //! forwarded as the worker produces them. Dropping the receiver stops
 //! everything: queued jobs are skipped and the running one is aborted.
 
+use super::events::{CacheStatus, SpeakError, SpeechEvent};
 use super::plan::Utterance;
 use crate::cache::{Segment, SegmentCache, SegmentKey};
 use crate::engine::pool::{JobError, JobEvent, Pool};
@@ -34,67 +35,6 @@ pub struct SpeakerSettings {
 impl Default for SpeakerSettings {
     fn default() -> Self {
         Self { lookahead: 4, paragraph_pause_ms: 700, max_utterance_seconds: 120, busy_wait: Duration::ZERO }
-    }
-}
-
-/// What a speech stream delivers, in order.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SpeechEvent {
-    /// Utterance `index` starts at `start_sample` of the stream.
-    Utterance {
-        index: usize,
-        paragraph: usize,
-        sentence: usize,
-        start_sample: u64,
-        cached: bool,
-    },
-    Audio(Vec<i16>),
-    /// Utterance `index` ends at `end_sample` (its audio is complete).
-    UtteranceEnd {
-        index: usize,
-        end_sample: u64,
-    },
-    /// A mark of utterance `index`; `mark.sample` counts from the stream's start.
-    Mark {
-        index: usize,
-        mark: Mark,
-    },
-    /// Utterance `index` produced no audio; the stream goes on without it.
-    Skipped {
-        index: usize,
-        error: SpeakError,
-    },
-    /// The stream is complete.
-    Finished {
-        samples: u64,
-    },
-}
-
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
-pub enum SpeakError {
-    #[error("Herald is busy: the synthesis queue is full")]
-    Busy,
-    #[error(transparent)]
-    Voice(#[from] VoiceError),
-    #[error(transparent)]
-    Synthesis(JobError),
-}
-
-/// Whether a request will be served from the cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CacheStatus {
-    Hit,
-    Miss,
-    Partial,
-}
-
-impl CacheStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hit => "hit",
-            Self::Miss => "miss",
-            Self::Partial => "partial",
-        }
     }
 }
 

@@ -2,8 +2,8 @@
 //! the audio of a speech stream, built from the stream's own events (so the
 //! times include pauses and match the audio byte for byte), plus WebVTT.
 
+use super::events::SpeechEvent;
 use super::plan::{Plan, Utterance};
-use super::speaker::SpeechEvent;
 use crate::engine::MarkKind;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
