@@ -19,8 +19,7 @@ async fn a_hundred_crashing_inputs_in_a_row_leave_the_server_healthy() {
     let crashers = ["a.".repeat(100), "'s".repeat(100), "s'".repeat(80)];
     for i in 0..100 {
         let text = &crashers[i % crashers.len()];
-        let response =
-            server.client.post(server.url("/v1/speech")).json(&json!({ "text": text })).send().await.unwrap();
+        let response = server.speak(&text).await;
         assert_eq!(response.status(), 422, "request {i}");
         assert_eq!(response.headers()["content-type"], "application/problem+json");
         let body: Value = response.json().await.unwrap();
@@ -32,13 +31,7 @@ async fn a_hundred_crashing_inputs_in_a_row_leave_the_server_healthy() {
     assert_eq!(stats.worker_restarts.load(Ordering::SeqCst), 6);
     assert_eq!(stats.jobs_quarantined.load(Ordering::SeqCst), 94);
     assert_eq!(server.client.get(server.url("/healthz")).send().await.unwrap().status(), 200);
-    let ok = server
-        .client
-        .post(server.url("/v1/speech"))
-        .json(&json!({ "text": "Still speaking clearly." }))
-        .send()
-        .await
-        .unwrap();
+    let ok = server.speak("Still speaking clearly.").await;
     assert_eq!(ok.status(), 200);
     assert!(ok.bytes().await.unwrap().len() > 20_000);
     let metrics = server.client.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
@@ -67,24 +60,12 @@ async fn a_hung_worker_is_killed_at_the_deadline_and_replaced() {
     // Freeze the worker: to the pool it is a worker that hangs.
     unsafe { libc::kill(before[0], libc::SIGSTOP) };
     let started = std::time::Instant::now();
-    let response = server
-        .client
-        .post(server.url("/v1/speech"))
-        .json(&json!({ "text": "Nobody answers this one." }))
-        .send()
-        .await
-        .unwrap();
+    let response = server.speak("Nobody answers this one.").await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("longer than"), "{body}");
     assert!(started.elapsed() < Duration::from_secs(10));
-    let ok = server
-        .client
-        .post(server.url("/v1/speech"))
-        .json(&json!({ "text": "The replacement answers." }))
-        .send()
-        .await
-        .unwrap();
+    let ok = server.speak("The replacement answers.").await;
     assert_eq!(ok.status(), 200);
     assert!(ok.bytes().await.unwrap().len() > 20_000);
     let after = worker_pids(&server, 1).await;

@@ -348,14 +348,10 @@ async fn errors_are_problem_json_with_the_right_status() {
 #[tokio::test]
 async fn crashing_text_is_a_clear_error_and_the_server_recovers() {
     let (server, _dir) = server().await;
-    let (status, body) = problem(
-        server.client.post(server.url("/v1/speech")).json(&json!({ "text": "a.".repeat(100) })).send().await.unwrap(),
-    )
-    .await;
+    let (status, body) = problem(server.speak(&"a.".repeat(100)).await).await;
     assert_eq!(status, 422);
     assert!(body["detail"].as_str().unwrap().contains("crashed"), "{body}");
-    let ok =
-        server.client.post(server.url("/v1/speech")).json(&json!({ "text": "Back to normal." })).send().await.unwrap();
+    let ok = server.speak("Back to normal.").await;
     assert_eq!(ok.status(), 200);
     assert!(ok.bytes().await.unwrap().len() > 10_000);
 }
@@ -426,13 +422,7 @@ async fn a_client_that_disconnects_cancels_its_synthesis() {
         .map(|p| p["sentences"].as_array().unwrap().len() as u64)
         .sum::<u64>();
     assert!(server.jobs_completed() < utterances / 2, "the abandoned document kept being synthesized");
-    let ok = server
-        .client
-        .post(server.url("/v1/speech"))
-        .json(&json!({ "text": "Served right away." }))
-        .send()
-        .await
-        .unwrap();
+    let ok = server.speak("Served right away.").await;
     assert_eq!(ok.status(), 200);
 }
 

@@ -128,13 +128,7 @@ async fn a_short_request_is_not_stuck_behind_a_long_document() {
     assert!(slow.read(&mut buffer).await.unwrap() > 0);
     // ...while a short request on the single worker is served in full.
     let before = server.jobs_completed();
-    let short = server
-        .client
-        .post(server.url("/v1/speech"))
-        .json(&json!({ "text": "Just this, please." }))
-        .send()
-        .await
-        .unwrap();
+    let short = server.speak("Just this, please.").await;
     assert_eq!(short.status(), 200);
     assert!(short.bytes().await.unwrap().len() > 10_000);
     let long_utterances = 18 * 20;
@@ -151,8 +145,7 @@ async fn a_hundred_concurrent_streams_all_complete() {
     // Reference lengths, one at a time.
     let mut expected = Vec::new();
     for text in &texts {
-        let response =
-            server.client.post(server.url("/v1/speech")).json(&json!({ "text": text })).send().await.unwrap();
+        let response = server.speak(&text).await;
         expected.push(response.bytes().await.unwrap().len());
     }
     let streams = (0..100).map(|i| {

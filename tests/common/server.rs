@@ -48,6 +48,11 @@ impl TestServer {
         }
     }
 
+    /// `POST /v1/speech` with just a text.
+    pub async fn speak(&self, text: &str) -> reqwest::Response {
+        self.client.post(self.url("/v1/speech")).json(&serde_json::json!({ "text": text })).send().await.unwrap()
+    }
+
     pub fn jobs_completed(&self) -> u64 {
         self.pipeline.speaker.pool().stats().jobs_completed.load(std::sync::atomic::Ordering::SeqCst)
     }
