@@ -3,12 +3,11 @@
 
 mod common;
 
+use common::process::HeraldProcess;
 use common::server::TestServer;
 use common::STATEMENT;
 use herald::settings::Settings;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -73,47 +72,13 @@ async fn a_hung_worker_is_killed_at_the_deadline_and_replaced() {
     assert_eq!(server.pipeline.speaker.pool().stats().worker_restarts.load(Ordering::SeqCst), 1);
 }
 
-/// The real binary, serving on a free port over `cache`.
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    fn start(cache: &std::path::Path) -> Self {
-        let mut child = Command::new(common::herald_binary())
-            .args(["serve", "--addr", "127.0.0.1:0", "--workers", "1", "--cache-dir"])
-            .arg(cache)
-            .env("HERALD_LOG", "herald=info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("herald exited before listening").unwrap();
-            if let Some(at) = line.find("http://") {
-                break line[at..].split_whitespace().next().unwrap().trim_end_matches('/').to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, base }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn kill_9_mid_write_never_leaves_a_torn_file() {
     let cache = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
     let long = STATEMENT.repeat(4).replace("Joint statement", "Long statement");
     let (id, expected) = {
-        let mut server = Process::start(cache.path());
+        let mut server = HeraldProcess::start(cache.path(), 1);
         let doc: Value = client
             .post(format!("{}/v1/documents", server.base))
             .json(&json!({ "text": long }))
@@ -153,7 +118,7 @@ async fn kill_9_mid_write_never_leaves_a_torn_file() {
     bytes[middle] ^= 0x55;
     std::fs::write(&segment, bytes).unwrap();
 
-    let server = Process::start(cache.path());
+    let server = HeraldProcess::start(cache.path(), 1);
     let doc: Value =
         client.get(format!("{}/v1/documents/{id}", server.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["paragraphs"].as_array().unwrap().len(), expected);
@@ -183,7 +148,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn sigterm_finishes_in_flight_streams_then_exits() {
     let cache = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
-    let mut server = Process::start(cache.path());
+    let mut server = HeraldProcess::start(cache.path(), 1);
     let mut response =
         client.post(format!("{}/v1/speech", server.base)).json(&json!({ "text": STATEMENT })).send().await.unwrap();
     let mut received = response.chunk().await.unwrap().unwrap().len();

@@ -1,43 +1,23 @@
 //! Shared by the benchmarks: a release `herald serve` process on a free
 //! loopback port, and resident memory of a process tree.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+#[path = "../../tests/common/process.rs"]
+mod process;
+
+/// A release server with its own temporary cache directory.
 pub struct Server {
-    pub child: Child,
-    pub base: String,
+    process: process::HeraldProcess,
     _cache: tempfile::TempDir,
 }
 
 impl Server {
     pub fn start(workers: usize) -> Self {
         let cache = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--workers", &workers.to_string(), "--cache-dir"])
-            .arg(cache.path())
-            .env("HERALD_LOG", "herald=info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("server exited").unwrap();
-            if let Some(at) = line.find("http://") {
-                break line[at..]
-                    .trim_end_matches('/')
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, base, _cache: cache }
+        Self { process: process::HeraldProcess::start(cache.path(), workers), _cache: cache }
     }
 
     /// RSS of the server and its worker processes, in KiB.
@@ -46,10 +26,10 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = process::HeraldProcess;
+    fn deref(&self) -> &Self::Target {
+        &self.process
     }
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod process;
 pub mod server;
 
 use herald::pipeline::Pipeline;

@@ -1,0 +1,43 @@
+//! The real `herald serve` binary on a free loopback port, for tests and
+//! benchmarks that need Herald as a separate process (kill it, signal it,
+//! measure it). Killed when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub struct HeraldProcess {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+}
+
+impl HeraldProcess {
+    /// Starts `herald serve` over `cache` and waits until it listens.
+    pub fn start(cache: &Path, workers: usize) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--workers", &workers.to_string(), "--cache-dir"])
+            .arg(cache)
+            .env("HERALD_LOG", "herald=info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("herald exited before listening").unwrap();
+            if let Some(at) = line.find("http://") {
+                break line[at..].split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+            }
+        };
+        // Keep draining its log so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, base }
+    }
+}
+
+impl Drop for HeraldProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
