@@ -18,7 +18,7 @@ async fn a_hundred_crashing_inputs_in_a_row_leave_the_server_healthy() {
     let crashers = ["a.".repeat(100), "'s".repeat(100), "s'".repeat(80)];
     for i in 0..100 {
         let text = &crashers[i % crashers.len()];
-        let response = server.speak(&text).await;
+        let response = server.speak(text).await;
         assert_eq!(response.status(), 422, "request {i}");
         assert_eq!(response.headers()["content-type"], "application/problem+json");
         let body: Value = response.json().await.unwrap();

@@ -145,7 +145,7 @@ async fn a_hundred_concurrent_streams_all_complete() {
     // Reference lengths, one at a time.
     let mut expected = Vec::new();
     for text in &texts {
-        let response = server.speak(&text).await;
+        let response = server.speak(text).await;
         expected.push(response.bytes().await.unwrap().len());
     }
     let streams = (0..100).map(|i| {
