@@ -3,11 +3,13 @@
 
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
 use crate::document::{ingest, IngestError, InputFormat};
+use crate::engine::espeak::Espeak;
+use crate::engine::piper::{discover, Piper};
 use crate::engine::pool::{Pool, PoolConfig, PoolError};
 use crate::settings::Settings;
 use crate::speech::{DocumentId, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechOptions, StoredDocument};
 use crate::text::LanguageDetector;
-use crate::voice::{Catalog, CatalogError};
+use crate::voice::{Catalog, CatalogError, Quality};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,27 +59,44 @@ pub struct Pipeline {
     pub renders: RenderStore,
     pub detector: LanguageDetector,
     pub settings: Settings,
+    /// Whether neural voices are running, and if not, why.
+    pub neural: Result<(), discover::Unavailable>,
 }
 
 impl Pipeline {
     /// Starts workers with `worker_program` (the Herald binary) and opens the cache.
     pub async fn start(settings: Settings, worker_program: PathBuf) -> Result<Self, StartError> {
-        let pool = Pool::start(PoolConfig {
-            program: worker_program,
-            engine: crate::engine::espeak::Espeak::ID.into(),
+        let espeak = Pool::start(PoolConfig {
+            program: worker_program.clone(),
+            engine: Espeak::ID.into(),
+            engine_config: String::new(),
             workers: settings.worker_count(),
             queue_capacity: settings.queue_capacity,
             deadline: Duration::from_secs(settings.utterance_deadline_secs),
             memory_limit_mb: settings.worker_memory_mb,
         })
         .await?;
+        let mut pools = vec![Arc::new(espeak)];
+        let neural = match start_neural(&settings, worker_program, pools[0].hello().info.sample_rate).await {
+            Ok(pool) => {
+                let voices: Vec<&str> = pool.hello().voices.iter().map(|v| v.identifier.as_str()).collect();
+                tracing::info!(voices = %voices.join(", "), runtime = %pool.hello().info.version, "neural voices ready");
+                pools.push(Arc::new(pool));
+                Ok(())
+            }
+            Err(reason) => {
+                tracing::warn!(%reason, "neural voices unavailable; speaking with espeak-ng only");
+                Err(reason)
+            }
+        };
         let catalog_toml = match &settings.voice_catalog {
             Some(path) => {
                 std::fs::read_to_string(path).map_err(|error| StartError::CatalogFile { path: path.clone(), error })?
             }
             None => crate::voice::catalog::EMBEDDED_CATALOG.to_string(),
         };
-        let catalog = Catalog::new(&catalog_toml, &[pool.hello()])?;
+        let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
+        let catalog = Catalog::new(&catalog_toml, &hellos)?;
         let cache_error = |error| StartError::Cache { path: settings.cache_dir.clone(), error };
         let cache = SegmentCache::open(&settings.cache_dir, settings.cache_max_bytes).map_err(cache_error)?;
         let documents = DocumentStore::open(&settings.cache_dir).map_err(cache_error)?;
@@ -87,7 +106,7 @@ impl Pipeline {
             paragraph_pause_ms: settings.paragraph_pause_ms,
             ..SpeakerSettings::default()
         };
-        let speaker = Speaker::new(Arc::new(pool), Arc::new(cache), Arc::new(catalog), speaker_settings);
+        let speaker = Speaker::new(pools, Arc::new(cache), Arc::new(catalog), speaker_settings);
         Ok(Self {
             speaker: Arc::new(speaker),
             recent: quick_cache::sync::Cache::new(RECENT_DOCUMENTS),
@@ -95,6 +114,7 @@ impl Pipeline {
             renders,
             detector: LanguageDetector::default(),
             settings,
+            neural,
         })
     }
 
@@ -106,12 +126,15 @@ impl Pipeline {
     }
 
     /// Creates (or finds, since ids are content-addressed) a stored document.
+    /// Documents are for listening (pages, the Listen button, podcasts), so
+    /// they are spoken by natural voices unless the options say otherwise.
     pub fn create_document(
         &self,
         text: &str,
         format: InputFormat,
         options: &SpeechOptions,
     ) -> Result<Arc<StoredDocument>, DocumentError> {
+        let options = &SpeechOptions { quality: options.quality.or(Some(Quality::Natural)), ..options.clone() };
         let id = DocumentId::for_content(text, format, options);
         if let Some(existing) = self.document(&id)? {
             return Ok(existing);
@@ -139,4 +162,24 @@ impl Pipeline {
         self.recent.insert(id.clone(), Arc::clone(&document));
         Ok(Some(document))
     }
+}
+
+/// Starts the neural (Piper) workers, if enabled and installed.
+async fn start_neural(settings: &Settings, program: PathBuf, sample_rate: u32) -> Result<Pool, discover::Unavailable> {
+    if !settings.neural {
+        return Err(discover::Unavailable::Disabled);
+    }
+    let setup =
+        discover::find(settings.onnxruntime.as_deref(), &settings.neural_dirs, settings.neural_threads, sample_rate)?;
+    Pool::start(PoolConfig {
+        program,
+        engine: Piper::ID.into(),
+        engine_config: serde_json::to_string(&setup).expect("setup serializes"),
+        workers: settings.neural_workers.max(1),
+        queue_capacity: settings.queue_capacity,
+        deadline: Duration::from_secs(settings.utterance_deadline_secs),
+        memory_limit_mb: settings.neural_worker_memory_mb,
+    })
+    .await
+    .map_err(|e| discover::Unavailable::Failed(e.to_string()))
 }

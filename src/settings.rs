@@ -52,6 +52,20 @@ pub struct Settings {
     /// one of these keys (except from Herald's pages and allowed origins).
     #[serde(deserialize_with = "list_or_commas")]
     pub api_keys: Vec<String>,
+    /// Whether neural (Piper) voices start when ONNX Runtime and a voice are found.
+    pub neural: bool,
+    /// ONNX Runtime's shared library; unset: the first `libonnxruntime.so.*`
+    /// under `neural_dirs`.
+    pub onnxruntime: Option<PathBuf>,
+    /// Where ONNX Runtime and Piper voices (`NAME.onnx` + `NAME.onnx.json`)
+    /// are looked for, recursively.
+    pub neural_dirs: Vec<PathBuf>,
+    /// Neural worker processes (each loads every neural model).
+    pub neural_workers: usize,
+    /// ONNX Runtime threads per neural worker.
+    pub neural_threads: usize,
+    /// Address-space limit of each neural worker process, in MiB (0: none).
+    pub neural_worker_memory_mb: u64,
 }
 
 fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -89,6 +103,12 @@ impl Default for Settings {
             rate_limit_loopback: false,
             request_timeout_secs: 120,
             api_keys: Vec::new(),
+            neural: true,
+            onnxruntime: None,
+            neural_dirs: vec![PathBuf::from(".neural"), PathBuf::from("voices")],
+            neural_workers: 1,
+            neural_threads: 2,
+            neural_worker_memory_mb: 4096,
         }
     }
 }

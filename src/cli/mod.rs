@@ -10,7 +10,7 @@ use crate::audio::AudioFormat;
 use crate::settings::Settings;
 use crate::speech::{Pitch, Rate, SpeechOptions};
 use crate::text::LangTag;
-use crate::voice::VoiceId;
+use crate::voice::{Quality, VoiceId};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -46,6 +46,9 @@ enum Command {
         /// Address-space limit in MiB (0: none).
         #[arg(long, default_value_t = 0)]
         memory_limit_mb: u64,
+        /// The engine's configuration, as JSON.
+        #[arg(long, default_value = "")]
+        engine_config: String,
     },
 }
 
@@ -98,6 +101,9 @@ struct SpeechArgs {
     /// Pitch, 0–100.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=100))]
     pitch: u32,
+    /// Kind of voice where none is named: fast (espeak-ng) or natural (neural, where installed).
+    #[arg(long, value_parser = |s: &str| serde_json::from_value::<Quality>(s.into()).map_err(|_| "use fast or natural".to_string()))]
+    quality: Option<Quality>,
 }
 
 impl SpeechArgs {
@@ -107,6 +113,7 @@ impl SpeechArgs {
             voice: self.voice.clone(),
             rate: Rate::new(self.rate).expect("validated by clap"),
             pitch: Pitch::new(self.pitch).expect("validated by clap"),
+            quality: self.quality,
         }
     }
 }
@@ -189,8 +196,8 @@ struct SpeakArgs {
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Worker { engine, memory_limit_mb } = &cli.command {
-        return ExitCode::from(crate::engine::worker::run(engine, *memory_limit_mb) as u8);
+    if let Command::Worker { engine, memory_limit_mb, engine_config } = &cli.command {
+        return ExitCode::from(crate::engine::worker::run(engine, engine_config, *memory_limit_mb) as u8);
     }
     init_tracing();
     let load = |flags: &SettingsFlags, serve: Option<&ServeArgs>| {

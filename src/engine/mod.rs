@@ -8,6 +8,7 @@
 //! plays audio on the host and is used by `herald speak`.
 
 pub mod espeak;
+pub mod piper;
 pub mod platform;
 pub mod pool;
 pub mod protocol;
@@ -49,6 +50,10 @@ pub struct EngineVoice {
     /// Language codes with the engine's priority (lower is preferred).
     pub languages: Vec<(u8, String)>,
     pub gender: Option<Gender>,
+    /// Identity of the model file for engines that load models (a hash), so
+    /// cached audio from a replaced model is never served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,6 +24,8 @@ pub struct PoolConfig {
     /// The Herald binary (it hosts workers as `herald worker`).
     pub program: PathBuf,
     pub engine: String,
+    /// The engine's JSON configuration, passed to each worker.
+    pub engine_config: String,
     pub workers: usize,
     /// Utterances waiting for a worker, across all requests.
     pub queue_capacity: usize,
@@ -263,6 +265,7 @@ impl WorkerProcess {
     async fn spawn(config: &PoolConfig) -> Result<Self, String> {
         let mut child = Command::new(&config.program)
             .args(["worker", "--engine", &config.engine, "--memory-limit-mb", &config.memory_limit_mb.to_string()])
+            .args(["--engine-config", &config.engine_config])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -11,15 +11,16 @@ use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
-/// Runs the worker loop until stdin closes. Returns the process exit code.
+/// Runs the worker loop until stdin closes. `engine_config` is the engine's
+/// JSON configuration (empty for engines that need none). Returns the process exit code.
 /// `memory_limit_mb` caps the process's address space (0: no cap), so a
 /// runaway engine fails its allocation and dies instead of the machine.
-pub fn run(engine_id: &str, memory_limit_mb: u64) -> i32 {
+pub fn run(engine_id: &str, engine_config: &str, memory_limit_mb: u64) -> i32 {
     die_with_parent();
     limit_memory(memory_limit_mb);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let mut engine = match registry::build(engine_id) {
+    let mut engine = match registry::build(engine_id, engine_config) {
         Ok(engine) => engine,
         Err(error) => {
             let _ = write_frame(&mut out, &FromWorker::Failed(error).encode());

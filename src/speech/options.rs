@@ -2,7 +2,7 @@
 //! exists is within range.
 
 use crate::text::LangTag;
-use crate::voice::VoiceId;
+use crate::voice::{Quality, VoiceId};
 use serde::{Deserialize, Serialize};
 
 /// Speaking rate in words per minute, 80–600 (default 175).
@@ -95,6 +95,10 @@ pub struct SpeechOptions {
     pub rate: Rate,
     #[serde(default)]
     pub pitch: Pitch,
+    /// The kind of voice wanted where no voice is named: `fast` (espeak-ng)
+    /// or `natural` (neural, where installed). Each front door has a default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Quality>,
 }
 
 #[cfg(test)]

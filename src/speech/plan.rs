@@ -7,7 +7,7 @@
 use super::options::{Pitch, Rate, SpeechOptions};
 use crate::document::{BlockKind, Document, MetaLine};
 use crate::text::{split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Sentence};
-use crate::voice::{Catalog, VoiceError, VoiceId};
+use crate::voice::{Catalog, Quality, VoiceError, VoiceId};
 use serde::{Deserialize, Serialize};
 
 /// What a paragraph is in the document.
@@ -95,16 +95,17 @@ impl Planner<'_> {
             })
             .collect();
         let languages = self.detector.assign(&inputs, options.lang.as_ref());
+        let quality = options.quality.unwrap_or(Quality::Fast);
         let mut paragraphs = Vec::with_capacity(spoken.len());
         for (index, (((role, text, _), sentences), language)) in
             spoken.into_iter().zip(sentences).zip(languages.paragraphs).enumerate()
         {
             let Detection { lang, confidence, source } = language.detection;
-            let voice = self.catalog.select(&lang, options.voice.as_ref())?.id.clone();
+            let voice = self.catalog.select(&lang, options.voice.as_ref(), quality)?.id.clone();
             let mut planned = Vec::with_capacity(sentences.len());
             for (i, s) in sentences.into_iter().enumerate() {
                 let sentence_lang = language.sentences.as_ref().map_or(&lang, |per| &per[i].lang);
-                let sentence_voice = self.catalog.select(sentence_lang, options.voice.as_ref())?.id.clone();
+                let sentence_voice = self.catalog.select(sentence_lang, options.voice.as_ref(), quality)?.id.clone();
                 planned.push(PlannedSentence {
                     text: s.text,
                     start: s.start,

@@ -38,9 +38,11 @@ impl Default for SpeakerSettings {
     }
 }
 
-/// Streams utterances through the cache and the pool. Share it in an `Arc`.
+/// Streams utterances through the cache and the pools. Share it in an `Arc`.
 pub struct Speaker {
-    pool: Arc<Pool>,
+    /// One pool per engine; the first (espeak-ng) sets the output rate, and
+    /// every engine delivers audio at that rate.
+    pools: Vec<Arc<Pool>>,
     cache: Arc<SegmentCache>,
     catalog: Arc<Catalog>,
     settings: SpeakerSettings,
@@ -78,16 +80,38 @@ impl Drop for Claim {
 }
 
 impl Speaker {
-    pub fn new(pool: Arc<Pool>, cache: Arc<SegmentCache>, catalog: Arc<Catalog>, settings: SpeakerSettings) -> Self {
-        Self { pool, cache, catalog, settings, inflight: Mutex::new(HashMap::new()) }
+    /// # Panics
+    ///
+    /// If `pools` is empty.
+    pub fn new(
+        pools: Vec<Arc<Pool>>,
+        cache: Arc<SegmentCache>,
+        catalog: Arc<Catalog>,
+        settings: SpeakerSettings,
+    ) -> Self {
+        assert!(!pools.is_empty(), "a speaker needs at least one engine");
+        Self { pools, cache, catalog, settings, inflight: Mutex::new(HashMap::new()) }
     }
 
     pub fn sample_rate(&self) -> u32 {
-        self.pool.hello().info.sample_rate
+        self.pool().hello().info.sample_rate
     }
 
+    /// The primary (espeak-ng) pool.
     pub fn pool(&self) -> &Pool {
-        &self.pool
+        &self.pools[0]
+    }
+
+    /// Every engine's pool, primary first.
+    pub fn pools(&self) -> impl Iterator<Item = &Pool> {
+        self.pools.iter().map(|p| &**p)
+    }
+
+    /// The pool of the engine that hosts `voice`.
+    fn pool_for(&self, voice: &Voice) -> Result<&Pool, SpeakError> {
+        self.pools()
+            .find(|p| p.hello().info.id == voice.engine)
+            .ok_or_else(|| VoiceError::Unknown(voice.id.to_string()).into())
     }
 
     pub fn cache(&self) -> &SegmentCache {
@@ -107,15 +131,22 @@ impl Speaker {
     }
 
     fn key(&self, utterance: &Utterance, voice: &Voice) -> SegmentKey {
-        let info = &self.pool.hello().info;
+        let version = match &voice.model {
+            Some(model) => format!("{}; model {model}", self.engine_version(voice)),
+            None => self.engine_version(voice).to_string(),
+        };
         SegmentKey::new(
-            &info.id,
-            &info.version,
+            &voice.engine,
+            &version,
             voice.id.as_str(),
             utterance.rate.wpm(),
             utterance.pitch.value(),
             &utterance.text,
         )
+    }
+
+    fn engine_version(&self, voice: &Voice) -> &str {
+        self.pool_for(voice).map_or("", |pool| pool.hello().info.version.as_str())
     }
 
     /// Whether all, some or none of these utterances are cached.
@@ -238,7 +269,11 @@ impl Speaker {
             pitch: utterance.pitch.value(),
             max_samples: self.settings.max_utterance_seconds as u64 * voice.sample_rate as u64,
         };
-        match self.pool.submit(request) {
+        let pool = match self.pool_for(voice) {
+            Ok(pool) => pool,
+            Err(error) => return Source::Failed(error),
+        };
+        match pool.submit(request) {
             Ok(events) => Source::Live { events, key, claim },
             Err(JobError::QueueFull) => Source::Deferred,
             Err(error) => Source::Failed(SpeakError::Synthesis(error)),

@@ -62,7 +62,7 @@ impl From<VoiceId> for String {
 }
 
 /// How natural a voice sounds, for choosing between engines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Quality {
     #[default]
@@ -84,6 +84,9 @@ pub struct Voice {
     pub gender: Option<Gender>,
     pub sample_rate: u32,
     pub quality: Quality,
+    /// Identity of the model file, for engines that load models.
+    #[serde(skip)]
+    pub model: Option<String>,
     /// `languages` with the engine's preference for each (lower first).
     #[serde(skip)]
     ranked: Vec<(u8, LangTag)>,
@@ -163,6 +166,7 @@ impl Catalog {
                     gender: v.gender,
                     sample_rate: hello.info.sample_rate,
                     quality,
+                    model: v.model.clone(),
                 });
             }
         }
@@ -189,30 +193,40 @@ impl Catalog {
     pub fn for_lang(&self, lang: &LangTag) -> Vec<&Voice> {
         let mut found: Vec<&Voice> =
             self.voices.iter().filter(|v| v.languages.iter().any(|l| l.primary() == lang.primary())).collect();
-        let chosen = self.select(lang, None).ok().map(|v| v.id.clone());
+        let chosen = self.select(lang, None, Quality::Natural).ok().map(|v| v.id.clone());
         found.sort_by_key(|v| (Some(&v.id) != chosen.as_ref(), v.rank(&|l| l.primary() == lang.primary())));
         found
     }
 
-    /// Chooses the voice for `lang`; an explicit voice id wins.
-    pub fn select(&self, lang: &LangTag, explicit: Option<&VoiceId>) -> Result<&Voice, VoiceError> {
+    /// Chooses the voice for `lang`; an explicit voice id wins. A voice of
+    /// the wanted `quality` is chosen where the language has one, else the
+    /// best voice of any quality.
+    pub fn select(&self, lang: &LangTag, explicit: Option<&VoiceId>, quality: Quality) -> Result<&Voice, VoiceError> {
         if let Some(id) = explicit {
             return self.get(id).ok_or_else(|| VoiceError::Unknown(id.to_string()));
         }
         let lang = if lang.is_und() { &self.default_lang } else { lang };
-        self.match_lang(lang)
-            .or_else(|| self.match_lang(&self.default_lang))
+        let of_quality = |v: &Voice| v.quality == quality;
+        self.match_lang(lang, &of_quality)
+            .or_else(|| self.match_lang(lang, &|_| true))
+            .or_else(|| self.match_lang(&self.default_lang, &of_quality))
+            .or_else(|| self.match_lang(&self.default_lang, &|_| true))
             .ok_or_else(|| VoiceError::NoneForLanguage(lang.to_string()))
     }
 
-    fn match_lang(&self, lang: &LangTag) -> Option<&Voice> {
+    /// The voice for `lang` among the voices `eligible` accepts.
+    fn match_lang(&self, lang: &LangTag, eligible: &dyn Fn(&Voice) -> bool) -> Option<&Voice> {
         let preferred = |key: &str| {
-            self.prefer.iter().find(|p| p.lang.as_str().eq_ignore_ascii_case(key)).and_then(|p| self.get(&p.voice))
+            self.prefer
+                .iter()
+                .filter(|p| p.lang.as_str().eq_ignore_ascii_case(key))
+                .filter_map(|p| self.get(&p.voice))
+                .find(|v| eligible(v))
         };
         let best = |matches: &dyn Fn(&LangTag) -> bool| {
             self.voices
                 .iter()
-                .filter(|v| v.languages.iter().any(matches))
+                .filter(|v| eligible(v) && v.languages.iter().any(matches))
                 .min_by_key(|v| (std::cmp::Reverse(v.quality), v.rank(matches)))
         };
         preferred(lang.as_str())
@@ -234,6 +248,7 @@ mod tests {
             name: identifier.into(),
             languages: languages.iter().map(|(p, l)| (*p, l.to_string())).collect(),
             gender: Some(Gender::Male),
+            model: None,
         };
         Hello {
             info: EngineInfo {
@@ -263,7 +278,7 @@ mod tests {
     }
 
     fn pick(lang: &str) -> String {
-        catalog().select(&LangTag::parse(lang).unwrap(), None).unwrap().id.to_string()
+        catalog().select(&LangTag::parse(lang).unwrap(), None, Quality::Fast).unwrap().id.to_string()
     }
 
     #[test]
@@ -278,14 +293,40 @@ mod tests {
         assert_eq!(pick("sw"), "espeak:en-us");
     }
 
+    fn with_neural_voice() -> Catalog {
+        let mut piper = hello();
+        piper.info.id = "piper".into();
+        piper.voices = vec![EngineVoice {
+            identifier: "en_US-joe-medium".into(),
+            name: "joe".into(),
+            languages: vec![(1, "en-US".into()), (2, "en".into())],
+            gender: None,
+            model: Some("0123abcd".into()),
+        }];
+        Catalog::new(EMBEDDED_CATALOG, &[&hello(), &piper]).unwrap()
+    }
+
+    #[test]
+    fn quality_chooses_between_engines() {
+        let c = with_neural_voice();
+        let pick = |lang: &str, quality| c.select(&LangTag::parse(lang).unwrap(), None, quality).unwrap().id.to_string();
+        assert_eq!(pick("en", Quality::Natural), "piper:en_us-joe-medium");
+        assert_eq!(pick("en-US", Quality::Natural), "piper:en_us-joe-medium");
+        assert_eq!(pick("en", Quality::Fast), "espeak:en-us");
+        assert_eq!(pick("fr", Quality::Natural), "espeak:fr");
+        assert_eq!(pick("und", Quality::Natural), "piper:en_us-joe-medium");
+        let joe = c.get(&VoiceId::parse("piper:en_us-joe-medium").unwrap()).unwrap();
+        assert_eq!((joe.quality, joe.model.as_deref()), (Quality::Natural, Some("0123abcd")));
+    }
+
     #[test]
     fn explicit_voice_wins_or_is_unknown() {
         let c = catalog();
         let fr = LangTag::parse("fr").unwrap();
         let en = VoiceId::parse("espeak:en").unwrap();
-        assert_eq!(c.select(&fr, Some(&en)).unwrap().id, en);
+        assert_eq!(c.select(&fr, Some(&en), Quality::Fast).unwrap().id, en);
         let missing = VoiceId::parse("espeak:xx").unwrap();
-        assert_eq!(c.select(&fr, Some(&missing)), Err(VoiceError::Unknown("espeak:xx".into())));
+        assert_eq!(c.select(&fr, Some(&missing), Quality::Fast), Err(VoiceError::Unknown("espeak:xx".into())));
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub const POS_CHARACTER: c_int = 1;
 pub const EE_OK: c_int = 0;
 pub const PARAM_RATE: c_int = 1;
 pub const PARAM_PITCH: c_int = 3;
+/// `espeak_TextToPhonemes` phoneme mode: IPA as UTF-8.
+pub const PHONEMES_IPA: c_int = 0x02;
 
 pub const EVENT_LIST_TERMINATED: c_int = 0;
 pub const EVENT_WORD: c_int = 1;
@@ -62,4 +64,5 @@ extern "C" {
     pub fn espeak_Synchronize() -> c_int;
     pub fn espeak_ListVoices(spec: *mut Voice) -> *const *const Voice;
     pub fn espeak_Info(path_data: *mut *const c_char) -> *const c_char;
+    pub fn espeak_TextToPhonemes(textptr: *mut *const c_void, textmode: c_int, phonememode: c_int) -> *const c_char;
 }

@@ -8,6 +8,9 @@
 //! so every call happens on the thread that created it.
 
 mod ffi;
+mod phonemes;
+
+pub use phonemes::Clause;
 
 use super::{
     Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind, Outcome, SynthEvent,
@@ -106,6 +109,7 @@ impl Engine for Espeak {
                 name: c_string(voice.name).replace('_', " "),
                 // SAFETY: `languages` follows the documented priority-byte + string layout.
                 languages: unsafe { languages(voice.languages) },
+                model: None,
                 gender: match voice.gender {
                     1 => Some(Gender::Male),
                     2 => Some(Gender::Female),
