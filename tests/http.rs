@@ -24,28 +24,12 @@ fn wav_samples(bytes: &[u8]) -> usize {
     (bytes.len() - 44) / 2
 }
 
-/// Sends a raw HTTP/1.1 request over a socket with a tiny receive buffer,
-/// so that a client that stops reading really stops the flow.
-async fn slow_reader(server: &TestServer, path: &str, json_body: &Value) -> tokio::net::TcpStream {
-    use tokio::io::AsyncWriteExt;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let mut stream = socket.connect(server.addr).await.unwrap();
-    let body = json_body.to_string();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    stream
-}
-
 #[tokio::test]
 async fn speech_streams_before_synthesis_is_done() {
     use tokio::io::AsyncReadExt;
     let (server, _dir) = server().await;
     let utterances = 18;
-    let mut stream = slow_reader(&server, "/v1/speech", &json!({ "text": STATEMENT })).await;
+    let mut stream = server.slow_reader("/v1/speech", &json!({ "text": STATEMENT })).await;
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];
     while !received.windows(4).any(|w| w == b"RIFF") {
@@ -433,6 +417,7 @@ async fn cross_origin_requests_need_the_allow_list() {
         workers: 1,
         cache_dir: dir.path().to_path_buf(),
         cors_origins: vec!["http://news.example".into()],
+        neural: false,
         ..Default::default()
     };
     let server = TestServer::start_with(settings).await;
@@ -561,6 +546,7 @@ async fn security_headers_and_api_keys() {
         workers: 1,
         cache_dir: dir.path().to_path_buf(),
         api_keys: vec!["s3cret-key".into()],
+        neural: false,
         ..Default::default()
     };
     let server = TestServer::start_with(settings).await;
@@ -608,6 +594,7 @@ async fn clients_over_the_rate_limit_get_429() {
         rate_limit_per_minute: 6,
         rate_limit_burst: 3,
         rate_limit_loopback: true,
+        neural: false,
         ..Default::default()
     };
     let server = TestServer::start_with(settings).await;

@@ -75,6 +75,7 @@ async fn a_full_queue_answers_503_and_accepted_requests_complete() {
         queue_capacity: 1,
         lookahead: 2,
         cache_dir: dir.path().to_path_buf(),
+        neural: false,
         ..Settings::default()
     };
     let server = TestServer::start_with(settings).await;
@@ -110,20 +111,11 @@ async fn a_full_queue_answers_503_and_accepted_requests_complete() {
 
 #[tokio::test]
 async fn a_short_request_is_not_stuck_behind_a_long_document() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path().to_path_buf(), 1).await;
     // A long document whose client reads slowly keeps its stream open...
-    let long = STATEMENT.repeat(20);
-    let body = json!({ "text": long }).to_string();
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let mut slow = socket.connect(server.addr).await.unwrap();
-    let request = format!(
-        "POST /v1/speech HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    slow.write_all(request.as_bytes()).await.unwrap();
+    let mut slow = server.slow_reader("/v1/speech", &json!({ "text": STATEMENT.repeat(20) })).await;
     let mut buffer = [0u8; 4096];
     assert!(slow.read(&mut buffer).await.unwrap() > 0);
     // ...while a short request on the single worker is served in full.

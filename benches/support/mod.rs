@@ -17,7 +17,7 @@ pub struct Server {
 impl Server {
     pub fn start(workers: usize) -> Self {
         let cache = tempfile::tempdir().unwrap();
-        Self { process: process::HeraldProcess::start(cache.path(), workers), _cache: cache }
+        Self { process: process::HeraldProcess::start(cache.path(), workers, false), _cache: cache }
     }
 
     /// RSS of the server and its worker processes, in KiB.

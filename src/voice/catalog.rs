@@ -309,7 +309,8 @@ mod tests {
     #[test]
     fn quality_chooses_between_engines() {
         let c = with_neural_voice();
-        let pick = |lang: &str, quality| c.select(&LangTag::parse(lang).unwrap(), None, quality).unwrap().id.to_string();
+        let pick =
+            |lang: &str, quality| c.select(&LangTag::parse(lang).unwrap(), None, quality).unwrap().id.to_string();
         assert_eq!(pick("en", Quality::Natural), "piper:en_us-joe-medium");
         assert_eq!(pick("en-US", Quality::Natural), "piper:en_us-joe-medium");
         assert_eq!(pick("en", Quality::Fast), "espeak:en-us");

@@ -84,5 +84,17 @@ pub(super) async fn voices(
         }
         None => catalog.voices().iter().collect(),
     };
-    Ok(Json(serde_json::json!({ "voices": voices })))
+    let engines: Vec<serde_json::Value> = state
+        .pipeline
+        .speaker
+        .pools()
+        .map(|pool| {
+            let info = &pool.hello().info;
+            serde_json::json!({ "id": info.id, "version": info.version, "available": true })
+        })
+        .chain(state.pipeline.neural.as_ref().err().map(|reason| {
+            serde_json::json!({ "id": crate::engine::piper::Piper::ID, "available": false, "reason": reason.to_string() })
+        }))
+        .collect();
+    Ok(Json(serde_json::json!({ "voices": voices, "engines": engines })))
 }

@@ -13,14 +13,20 @@ use std::path::PathBuf;
 
 pub const STATEMENT: &str = include_str!("../fixtures/nato-japan-joint-statement-2023-04-04.txt");
 
+/// Where `scripts/setup.sh` installs ONNX Runtime, the Piper voice and the
+/// speech recogniser the tests use.
+pub fn neural_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".neural")
+}
+
 pub fn herald_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_herald"))
 }
 
-/// A pipeline with `workers` real worker processes and a fresh cache.
+/// A pipeline with `workers` real espeak-ng worker processes and a fresh cache.
 pub async fn pipeline(workers: usize) -> (Pipeline, tempfile::TempDir) {
     let cache = tempfile::tempdir().unwrap();
-    let settings = Settings { workers, cache_dir: cache.path().to_path_buf(), ..Settings::default() };
+    let settings = Settings { workers, cache_dir: cache.path().to_path_buf(), neural: false, ..Settings::default() };
     (Pipeline::start(settings, herald_binary()).await.unwrap(), cache)
 }
 

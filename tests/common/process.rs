@@ -13,12 +13,14 @@ pub struct HeraldProcess {
 }
 
 impl HeraldProcess {
-    /// Starts `herald serve` over `cache` and waits until it listens.
-    pub fn start(cache: &Path, workers: usize) -> Self {
+    /// Starts `herald serve` over `cache` with `workers` espeak-ng workers,
+    /// and neural voices if `neural`, and waits until it listens.
+    pub fn start(cache: &Path, workers: usize, neural: bool) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", &workers.to_string(), "--cache-dir"])
             .arg(cache)
             .env("HERALD_LOG", "herald=info")
+            .env("HERALD_NEURAL", neural.to_string())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();

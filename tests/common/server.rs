@@ -16,9 +16,30 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server on `cache_dir` with `workers` workers.
+    /// Starts a server on `cache_dir` with `workers` espeak-ng workers.
     pub async fn start(cache_dir: PathBuf, workers: usize) -> Self {
-        Self::start_with(Settings { workers, cache_dir, ..Settings::default() }).await
+        Self::start_with(Settings { workers, cache_dir, neural: false, ..Settings::default() }).await
+    }
+
+    /// Starts a server with one espeak-ng and one neural worker, using the
+    /// ONNX Runtime and Piper voice that `scripts/setup.sh` installs.
+    pub async fn start_neural(cache_dir: PathBuf) -> Self {
+        let server = Self::start_with(Settings {
+            workers: 1,
+            cache_dir,
+            neural_dirs: vec![super::neural_dir()],
+            ..Settings::default()
+        })
+        .await;
+        if let Err(reason) = &server.pipeline.neural {
+            panic!("neural voices did not start ({reason}); run ./scripts/setup.sh --test");
+        }
+        server
+    }
+
+    /// The neural engine's worker pool.
+    pub fn neural_pool(&self) -> &herald::engine::pool::Pool {
+        self.pipeline.speaker.pools().find(|p| p.hello().info.id == "piper").expect("a neural pool")
     }
 
     pub async fn start_with(settings: Settings) -> Self {
@@ -51,6 +72,22 @@ impl TestServer {
     /// `POST /v1/speech` with just a text.
     pub async fn speak(&self, text: &str) -> reqwest::Response {
         self.client.post(self.url("/v1/speech")).json(&serde_json::json!({ "text": text })).send().await.unwrap()
+    }
+
+    /// Sends a raw HTTP/1.1 POST over a socket with a tiny receive buffer,
+    /// so that a client that stops reading really stops the flow.
+    pub async fn slow_reader(&self, path: &str, json_body: &serde_json::Value) -> tokio::net::TcpStream {
+        use tokio::io::AsyncWriteExt;
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stream = socket.connect(self.addr).await.unwrap();
+        let body = json_body.to_string();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream
     }
 
     pub fn jobs_completed(&self) -> u64 {

@@ -39,7 +39,8 @@ impl Espeak {
             let before = cursor as usize - start as usize;
             // SAFETY: `cursor` points into `text` (NUL-terminated, alive for
             // the loop); libespeak-ng advances it or sets it to NULL at the end.
-            let phonemes = unsafe { ffi::espeak_TextToPhonemes(&mut cursor, ffi::CHARS_UTF8 as i32, ffi::PHONEMES_IPA) };
+            let phonemes =
+                unsafe { ffi::espeak_TextToPhonemes(&mut cursor, ffi::CHARS_UTF8 as i32, ffi::PHONEMES_IPA) };
             let after = if cursor.is_null() { bytes.len() } else { cursor as usize - start as usize };
             let phonemes = if phonemes.is_null() {
                 String::new()

@@ -29,7 +29,12 @@ pub fn config_path(model: &Path) -> PathBuf {
 
 /// Finds the runtime (`runtime` if given, else the first
 /// `libonnxruntime.so.<version>` under `dirs`) and every voice under `dirs`.
-pub fn find(runtime: Option<&Path>, dirs: &[PathBuf], threads: usize, sample_rate: u32) -> Result<PiperSetup, Unavailable> {
+pub fn find(
+    runtime: Option<&Path>,
+    dirs: &[PathBuf],
+    threads: usize,
+    sample_rate: u32,
+) -> Result<PiperSetup, Unavailable> {
     let searched = || dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
     let mut files = Vec::new();
     for dir in dirs {
@@ -44,10 +49,8 @@ pub fn find(runtime: Option<&Path>, dirs: &[PathBuf], threads: usize, sample_rat
             .cloned()
             .ok_or_else(|| Unavailable::NoRuntime(searched()))?,
     };
-    let models: Vec<PathBuf> = files
-        .into_iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "onnx") && config_path(f).is_file())
-        .collect();
+    let models: Vec<PathBuf> =
+        files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "onnx") && config_path(f).is_file()).collect();
     if models.is_empty() {
         return Err(Unavailable::NoVoices(searched()));
     }
@@ -77,7 +80,8 @@ mod tests {
         let voices = root.path().join("voices");
         std::fs::create_dir_all(&lib).unwrap();
         std::fs::create_dir_all(&voices).unwrap();
-        for file in ["pkg/capi/libonnxruntime.so.1.2.3", "pkg/capi/libonnxruntime_providers_shared.so", "pkg/test.onnx"] {
+        for file in ["pkg/capi/libonnxruntime.so.1.2.3", "pkg/capi/libonnxruntime_providers_shared.so", "pkg/test.onnx"]
+        {
             std::fs::write(root.path().join(file), b"").unwrap();
         }
         std::fs::write(voices.join("en_US-a-medium.onnx"), b"").unwrap();

@@ -139,13 +139,18 @@ impl Piper {
         let peak = audio.iter().fold(0.01f32, |m, s| m.max(s.abs()));
         let pcm: Vec<i16> = audio.iter().map(|s| (s * 32767.0 / peak).clamp(-32767.0, 32767.0) as i16).collect();
         let native = model.config.audio.sample_rate;
-        Ok(if native == self.info.sample_rate { pcm } else { crate::audio::resample(&pcm, native, self.info.sample_rate) })
+        Ok(if native == self.info.sample_rate {
+            pcm
+        } else {
+            crate::audio::resample(&pcm, native, self.info.sample_rate)
+        })
     }
 }
 
 /// The voices one model offers: itself, or one per speaker.
 fn listings(name: &str, config: &VoiceConfig, fingerprint: &str) -> Vec<(Option<i64>, EngineVoice)> {
-    let languages: Vec<(u8, String)> = config.languages().into_iter().enumerate().map(|(i, l)| (i as u8 + 1, l)).collect();
+    let languages: Vec<(u8, String)> =
+        config.languages().into_iter().enumerate().map(|(i, l)| (i as u8 + 1, l)).collect();
     let voice = |identifier: String, label: String| EngineVoice {
         identifier,
         name: label,
@@ -195,7 +200,8 @@ impl Engine for Piper {
             let audio = &audio[..audio.len().min(remaining)];
             let source = sentence[0].source.start..sentence[sentence.len() - 1].source.end;
             let marks = marks::estimate(&request.text, source, outcome.samples, audio.len() as u64);
-            let events = marks.into_iter().map(SynthEvent::Mark).chain(audio.chunks(CHUNK_SAMPLES).map(SynthEvent::Audio));
+            let events =
+                marks.into_iter().map(SynthEvent::Mark).chain(audio.chunks(CHUNK_SAMPLES).map(SynthEvent::Audio));
             for event in events {
                 if sink(event) == Flow::Abort {
                     outcome.aborted = true;
