@@ -16,20 +16,11 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{PeakRss, Server};
+use support::{ms, percentile, timed_speech, PeakRss, Server};
 
 const STATEMENT: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
 const RUNS: usize = 20;
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn espeak_cli() -> (Duration, Duration) {
     let start = Instant::now();
@@ -42,22 +33,6 @@ fn espeak_cli() -> (Duration, Duration) {
     while out.read(&mut buffer).unwrap() > 0 {}
     child.wait().unwrap();
     (first, start.elapsed())
-}
-
-/// (time to first audio byte, time to last byte, bytes) for one request.
-async fn timed_speech(client: &reqwest::Client, base: &str, text: &str) -> (Duration, Duration, usize) {
-    let start = Instant::now();
-    let mut response =
-        client.post(format!("{base}/v1/speech")).json(&serde_json::json!({ "text": text })).send().await.unwrap();
-    let mut first = None;
-    let mut bytes = 0;
-    while let Some(chunk) = response.chunk().await.unwrap() {
-        bytes += chunk.len();
-        if bytes > 44 && first.is_none() {
-            first = Some(start.elapsed());
-        }
-    }
-    (first.unwrap(), start.elapsed(), bytes)
 }
 
 fn wrk(url: &str) -> (f64, f64) {

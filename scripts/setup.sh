@@ -49,3 +49,10 @@ if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade \
     --target "$ROOT/.neural/pip" "${NEURAL[@]}"
 fi
+
+# Tests: an open speech recogniser (PocketSphinx, with its English model)
+# judges whether the neural voice is understood.
+if [ "${1:-}" = "--test" ] && [ ! -d "$ROOT/.neural/python/pocketsphinx" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps \
+    --target "$ROOT/.neural/python" pocketsphinx==5.1.1
+fi

@@ -83,7 +83,7 @@ async fn kill_9_mid_write_never_leaves_a_torn_file() {
     let client = reqwest::Client::new();
     let long = STATEMENT.repeat(4).replace("Joint statement", "Long statement");
     let (id, expected) = {
-        let mut server = HeraldProcess::start(cache.path(), 1, false);
+        let mut server = HeraldProcess::start(cache.path(), 1);
         let doc: Value = client
             .post(format!("{}/v1/documents", server.base))
             .json(&json!({ "text": long }))
@@ -123,7 +123,7 @@ async fn kill_9_mid_write_never_leaves_a_torn_file() {
     bytes[middle] ^= 0x55;
     std::fs::write(&segment, bytes).unwrap();
 
-    let server = HeraldProcess::start(cache.path(), 1, false);
+    let server = HeraldProcess::start(cache.path(), 1);
     let doc: Value =
         client.get(format!("{}/v1/documents/{id}", server.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["paragraphs"].as_array().unwrap().len(), expected);
@@ -153,7 +153,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn sigterm_finishes_in_flight_streams_then_exits() {
     let cache = tempfile::tempdir().unwrap();
     let client = reqwest::Client::new();
-    let mut server = HeraldProcess::start(cache.path(), 1, false);
+    let mut server = HeraldProcess::start(cache.path(), 1);
     let mut response =
         client.post(format!("{}/v1/speech", server.base)).json(&json!({ "text": STATEMENT })).send().await.unwrap();
     let mut received = response.chunk().await.unwrap().unwrap().len();

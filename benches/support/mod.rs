@@ -1,6 +1,8 @@
 //! Shared by the benchmarks: a release `herald serve` process on a free
 //! loopback port, and resident memory of a process tree.
 
+#![allow(dead_code)] // each benchmark uses part of it
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +17,15 @@ pub struct Server {
 }
 
 impl Server {
+    /// Espeak-ng voices only.
     pub fn start(workers: usize) -> Self {
+        Self::start_with_env(workers, &[("HERALD_NEURAL", "false")])
+    }
+
+    /// With settings given as `HERALD_*` variables.
+    pub fn start_with_env(workers: usize, settings: &[(&str, &str)]) -> Self {
         let cache = tempfile::tempdir().unwrap();
-        Self { process: process::HeraldProcess::start(cache.path(), workers, false), _cache: cache }
+        Self { process: process::HeraldProcess::start_with_env(cache.path(), workers, settings), _cache: cache }
     }
 
     /// RSS of the server and its worker processes, in KiB.
@@ -75,4 +83,35 @@ fn rss_of(pid: &str) -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() - 1) as f64 * p).round() as usize]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// (time to the first audio byte after the WAV header, time to the last
+/// byte, bytes) of a POST answered with WAV audio.
+pub async fn timed_wav(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> (Duration, Duration, usize) {
+    let start = std::time::Instant::now();
+    let mut response = client.post(url).json(body).send().await.unwrap();
+    assert!(response.status().is_success(), "{url}: {}", response.status());
+    let mut first = None;
+    let mut bytes = 0;
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        bytes += chunk.len();
+        if bytes > 44 && first.is_none() {
+            first = Some(start.elapsed());
+        }
+    }
+    (first.expect("audio after the header"), start.elapsed(), bytes)
+}
+
+/// [`timed_wav`] of `POST /v1/speech` with just a text.
+pub async fn timed_speech(client: &reqwest::Client, base: &str, text: &str) -> (Duration, Duration, usize) {
+    timed_wav(client, &format!("{base}/v1/speech"), &serde_json::json!({ "text": text })).await
 }

@@ -13,14 +13,19 @@ pub struct HeraldProcess {
 }
 
 impl HeraldProcess {
-    /// Starts `herald serve` over `cache` with `workers` espeak-ng workers,
-    /// and neural voices if `neural`, and waits until it listens.
-    pub fn start(cache: &Path, workers: usize, neural: bool) -> Self {
+    /// Starts `herald serve` over `cache` with `workers` espeak-ng workers
+    /// and no neural voices, and waits until it listens.
+    pub fn start(cache: &Path, workers: usize) -> Self {
+        Self::start_with_env(cache, workers, &[("HERALD_NEURAL", "false")])
+    }
+
+    /// As [`Self::start`], with settings given as `HERALD_*` variables.
+    pub fn start_with_env(cache: &Path, workers: usize, settings: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", &workers.to_string(), "--cache-dir"])
             .arg(cache)
             .env("HERALD_LOG", "herald=info")
-            .env("HERALD_NEURAL", neural.to_string())
+            .envs(settings.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
