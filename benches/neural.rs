@@ -40,9 +40,10 @@ impl PiperPython {
             .spawn()
             .expect("Piper's Python package (see the setup line at the top of benches/neural.rs)");
         let base = format!("http://127.0.0.1:{port}");
+        let server = Self { child, url: format!("{base}/synthesize") };
         for _ in 0..300 {
             if runtime.block_on(client.get(format!("{base}/voices")).send()).is_ok() {
-                return Self { child, url: format!("{base}/synthesize") };
+                return server;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -57,50 +58,67 @@ impl Drop for PiperPython {
     }
 }
 
-/// First-byte and whole times (medians, ms) and audio seconds over RUNS
-/// cold requests; run `i` speaks at 175 + i words per minute, so no
-/// request is served from a cache.
-fn measure(runtime: &tokio::runtime::Runtime, request: impl Fn(u32) -> (Duration, Duration, usize)) -> (f64, f64, f64) {
-    let _ = runtime; // requests run on it through the closure
-    let (mut firsts, mut wholes, mut seconds) = (Vec::new(), Vec::new(), 0.0);
-    for run in 1..=RUNS {
-        let (first, whole, bytes) = request(175 + run);
-        firsts.push(first);
-        wholes.push(whole);
-        seconds = (bytes - 44) as f64 / 2.0 / 22050.0;
+/// Medians (ms) of the first-byte and whole times, and the audio length.
+#[derive(Default)]
+struct Figures {
+    firsts: Vec<Duration>,
+    wholes: Vec<Duration>,
+    seconds: f64,
+}
+
+impl Figures {
+    fn add(&mut self, (first, whole, bytes): (Duration, Duration, usize)) {
+        self.firsts.push(first);
+        self.wholes.push(whole);
+        self.seconds = (bytes - 44) as f64 / 2.0 / 22050.0;
     }
-    (ms(percentile(&mut firsts, 0.5)), ms(percentile(&mut wholes, 0.5)), seconds)
+
+    fn medians(&mut self) -> (f64, f64) {
+        (ms(percentile(&mut self.firsts, 0.5)), ms(percentile(&mut self.wholes, 0.5)))
+    }
 }
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = reqwest::Client::new();
-    println!("neural voice, reference statement ({} chars), {RUNS} cold runs each, medians\n", STATEMENT.len());
-    let piper = {
-        let server = PiperPython::start(&client, &runtime);
-        let warm = serde_json::json!({ "text": "Warming up." });
-        runtime.block_on(timed_wav(&client, &server.url, &warm));
-        measure(&runtime, |wpm| {
-            let body = serde_json::json!({ "text": STATEMENT, "length_scale": 175.0 / wpm as f64 });
-            runtime.block_on(timed_wav(&client, &server.url, &body))
+    let piper = PiperPython::start(&client, &runtime);
+    let layouts = [("1", "2"), ("2", "1"), ("1", "1")];
+    let heralds: Vec<(String, Server)> = layouts
+        .iter()
+        .map(|&(workers, threads)| {
+            let settings = [("HERALD_NEURAL_WORKERS", workers), ("HERALD_NEURAL_THREADS", threads)];
+            (format!("Herald, {workers} worker × {threads} thread"), Server::start_with_env(1, &settings))
         })
-    };
+        .collect();
+    let herald_body = |text: &str, wpm: u32| serde_json::json!({ "text": text, "quality": "natural", "rate": wpm });
+    let piper_body = |text: &str, wpm: u32| serde_json::json!({ "text": text, "length_scale": 175.0 / wpm as f64 });
+    runtime.block_on(timed_wav(&client, &piper.url, &piper_body("Warming up.", 175)));
+    for (_, server) in &heralds {
+        runtime.block_on(timed_wav(&client, &format!("{}/v1/speech", server.base), &herald_body("Warming up.", 175)));
+    }
+    // Runs take turns, so load from elsewhere on the machine hits all alike.
+    // Run `i` speaks at 175 + i words per minute: no request is a cache hit.
+    let mut piper_figures = Figures::default();
+    let mut herald_figures: Vec<Figures> = heralds.iter().map(|_| Figures::default()).collect();
+    for run in 1..=RUNS {
+        let wpm = 175 + run;
+        piper_figures.add(runtime.block_on(timed_wav(&client, &piper.url, &piper_body(STATEMENT, wpm))));
+        for ((_, server), figures) in heralds.iter().zip(&mut herald_figures) {
+            let url = format!("{}/v1/speech", server.base);
+            figures.add(runtime.block_on(timed_wav(&client, &url, &herald_body(STATEMENT, wpm))));
+        }
+    }
+    println!("neural voice, reference statement ({} chars), {RUNS} cold runs each, medians\n", STATEMENT.len());
     println!("| | first audio byte | whole statement | audio | whole vs Piper Python |");
     println!("|---|---|---|---|---|");
-    println!("| Piper Python (`piper.http_server`) | {:.0} ms | {:.0} ms | {:.1} s | 1.00× |", piper.0, piper.1, piper.2);
-    for (workers, threads) in [("1", "2"), ("2", "1"), ("1", "1")] {
-        let settings = [("HERALD_NEURAL_WORKERS", workers), ("HERALD_NEURAL_THREADS", threads)];
-        let server = Server::start_with_env(1, &settings);
-        let url = format!("{}/v1/speech", server.base);
-        let body = |text: &str, wpm: u32| serde_json::json!({ "text": text, "quality": "natural", "rate": wpm });
-        runtime.block_on(timed_wav(&client, &url, &body("Warming up.", 175)));
-        let herald = measure(&runtime, |wpm| runtime.block_on(timed_wav(&client, &url, &body(STATEMENT, wpm))));
-        println!(
-            "| Herald, {workers} worker × {threads} thread | {:.0} ms | {:.0} ms | {:.1} s | {:.2}× |",
-            herald.0,
-            herald.1,
-            herald.2,
-            herald.1 / piper.1
-        );
+    let (piper_first, piper_whole) = piper_figures.medians();
+    println!(
+        "| Piper Python (`piper.http_server`) | {piper_first:.0} ms | {piper_whole:.0} ms | {:.1} s | 1.00× |",
+        piper_figures.seconds
+    );
+    for ((name, _), mut figures) in heralds.iter().zip(herald_figures) {
+        let (first, whole) = figures.medians();
+        let ratio = whole / piper_whole;
+        println!("| {name} | {first:.0} ms | {whole:.0} ms | {:.1} s | {ratio:.2}× |", figures.seconds);
     }
 }

@@ -3,6 +3,7 @@
 //! queue, cache), read at scrape time.
 
 use super::AppState;
+use crate::engine::pool::PoolStats;
 use crate::pipeline::Pipeline;
 use crate::speech::Speaker;
 use axum::extract::{MatchedPath, Request, State};
@@ -57,7 +58,8 @@ pub(super) async fn render(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }
 
-/// Reads the pool's and cache's counters on each scrape.
+/// Reads the pools' and cache's counters on each scrape; pool figures are
+/// summed over every engine's pool.
 struct PipelineCollector(Arc<Speaker>);
 
 impl std::fmt::Debug for PipelineCollector {
@@ -68,34 +70,34 @@ impl std::fmt::Debug for PipelineCollector {
 
 impl Collector for PipelineCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let pool = self.0.pool();
-        let stats = pool.stats();
-        let cache = self.0.cache();
+        let speaker = &self.0;
+        let total = |field: fn(&PoolStats) -> u64| speaker.pools().map(|p| field(p.stats())).sum::<u64>();
+        let cache = speaker.cache();
         let counters = [
             (
                 "synthesis_jobs_completed",
                 "Utterances synthesized by the workers",
-                stats.jobs_completed.load(Ordering::Relaxed),
+                total(|s| s.jobs_completed.load(Ordering::Relaxed)),
             ),
             (
                 "synthesis_jobs_failed",
                 "Utterances the engine could not synthesize",
-                stats.jobs_failed.load(Ordering::Relaxed),
+                total(|s| s.jobs_failed.load(Ordering::Relaxed)),
             ),
             (
                 "synthesis_jobs_cancelled",
                 "Utterances dropped or aborted because no one wanted them any more",
-                stats.jobs_cancelled.load(Ordering::Relaxed),
+                total(|s| s.jobs_cancelled.load(Ordering::Relaxed)),
             ),
             (
                 "worker_restarts",
                 "Worker processes replaced after dying or hanging",
-                stats.worker_restarts.load(Ordering::Relaxed),
+                total(|s| s.worker_restarts.load(Ordering::Relaxed)),
             ),
             (
                 "synthesis_jobs_quarantined",
                 "Utterances refused because they crashed workers before",
-                stats.jobs_quarantined.load(Ordering::Relaxed),
+                total(|s| s.jobs_quarantined.load(Ordering::Relaxed)),
             ),
             ("cache_hits", "Segments served from the cache", cache.hits.load(Ordering::Relaxed)),
             ("cache_misses", "Segments not found in the cache", cache.misses.load(Ordering::Relaxed)),
@@ -107,7 +109,7 @@ impl Collector for PipelineCollector {
             (
                 "synthesis_microseconds",
                 "Wall time workers spent synthesizing, in microseconds",
-                stats.synthesis_micros.load(Ordering::Relaxed),
+                total(|s| s.synthesis_micros.load(Ordering::Relaxed)),
             ),
         ];
         for (name, help, value) in counters {
@@ -115,9 +117,17 @@ impl Collector for PipelineCollector {
             counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
         }
         let gauges: [(&str, &str, i64); 4] = [
-            ("queue_depth", "Utterances waiting for a worker", pool.queue_depth() as i64),
-            ("workers_live", "Worker processes up", stats.live_workers.load(Ordering::Relaxed) as i64),
-            ("workers_busy", "Worker processes synthesizing now", stats.busy_workers.load(Ordering::Relaxed) as i64),
+            (
+                "queue_depth",
+                "Utterances waiting for a worker",
+                speaker.pools().map(|p| p.queue_depth()).sum::<usize>() as i64,
+            ),
+            ("workers_live", "Worker processes up", total(|s| s.live_workers.load(Ordering::Relaxed) as u64) as i64),
+            (
+                "workers_busy",
+                "Worker processes synthesizing now",
+                total(|s| s.busy_workers.load(Ordering::Relaxed) as u64) as i64,
+            ),
             ("cache_bytes", "Bytes stored in the segment cache", cache.used_bytes() as i64),
         ];
         for (name, help, value) in gauges {

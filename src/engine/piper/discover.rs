@@ -89,7 +89,7 @@ mod tests {
         let setup = find(None, &[root.path().to_path_buf()], 2, 22050).unwrap();
         assert_eq!(setup.runtime, lib.join("libonnxruntime.so.1.2.3"));
         assert_eq!(setup.models, [voices.join("en_US-a-medium.onnx")]);
-        assert!(matches!(find(None, &[voices.clone()], 2, 22050), Err(Unavailable::NoRuntime(_))));
+        assert!(matches!(find(None, &[voices], 2, 22050), Err(Unavailable::NoRuntime(_))));
         let runtime = lib.join("libonnxruntime.so.1.2.3");
         assert!(matches!(find(Some(&runtime), &[lib], 2, 22050), Err(Unavailable::NoVoices(_))));
     }
