@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startHerald, startBrowser, startStaticServer, createDocument, runAxe, formatViolations, repoFile,
+  assertNoViolations, startHerald, startBrowser, startStaticServer, createDocument, runAxe, formatViolations, repoFile,
 } from './helpers.mjs';
 
 let herald;
@@ -33,10 +33,6 @@ async function axeOn(url, { colorScheme = 'light' } = {}) {
   } finally {
     await page.close();
   }
-}
-
-function assertNoViolations(violations, where) {
-  assert.equal(violations.length, 0, `axe violations on ${where}:\n${formatViolations(violations)}`);
 }
 
 test('home page has no axe violations', async () => {

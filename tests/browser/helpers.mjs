@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +22,8 @@ export const FIXTURES_DIR = path.join(BROWSER_DIR, 'fixtures');
 export const ARTIFACTS_DIR = path.join(BROWSER_DIR, 'artifacts');
 export const HERALD_BIN = path.resolve(REPO_ROOT, process.env.HERALD_BIN || 'target/debug/herald');
 export const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+/** Where ./scripts/setup.sh installs ONNX Runtime and the Piper voices. */
+export const NEURAL_DIR = path.join(REPO_ROOT, '.neural');
 
 /** Reads a file relative to the repository root. */
 export function repoFile(relative) {
@@ -47,15 +50,21 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
  * Starts `herald serve` on 127.0.0.1 with a port the kernel picks and a fresh
  * temporary cache directory; resolves once the listening line is logged and
  * `GET /healthz` answers 200. `args` are extra `herald serve` arguments
- * (e.g. `['--cors-origins', origin]`). Call `stop()` (in `after`) to end it.
+ * (e.g. `['--cors-origins', origin]`). By default the child runs in a temp
+ * dir, so it finds no neural voices (espeak-ng only); `neural: true` sets
+ * `HERALD_NEURAL_DIRS=["<repo>/.neural"]` (NEURAL_DIR) so it uses the Piper
+ * voices installed by ./scripts/setup.sh, if any. Call `stop()` (in `after`)
+ * to end it.
  */
-export async function startHerald({ workers, args: extraArgs = [], timeoutMs = 30_000 } = {}) {
+export async function startHerald({ workers, args: extraArgs = [], neural = false, timeoutMs = 30_000 } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'herald-browser-'));
   const cacheDir = path.join(dir, 'cache');
-  // Herald reads every HERALD_* variable as a setting and rejects unknown
-  // ones (HERALD_BIN, HERALD_LOG...), so the child gets none of them.
+  // Herald reads HERALD_* variables as settings: the child gets none of the
+  // test runner's (HERALD_BIN...), only those set here.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
   env.NO_COLOR = '1';
+  // A figment array; JSON string syntax is what figment parses here.
+  if (neural) env.HERALD_NEURAL_DIRS = JSON.stringify([NEURAL_DIR]);
   const args = ['serve', '--addr', '127.0.0.1:0', '--cache-dir', cacheDir];
   if (workers) args.push('--workers', String(workers));
   args.push(...extraArgs);
@@ -173,6 +182,11 @@ export function formatViolations(violations) {
   }).join('\n\n');
 }
 
+/** Fails with the formatted report unless `violations` is empty. */
+export function assertNoViolations(violations, where) {
+  assert.equal(violations.length, 0, `axe violations on ${where}:\n${formatViolations(violations)}`);
+}
+
 const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -215,6 +229,147 @@ export async function startStaticServer(root = FIXTURES_DIR, { vars = {} } = {})
     vars,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
+}
+
+// --- The reading page's player (player.js) ---------------------------------
+
+// Before any page script: record media errors (they do not bubble, so
+// capture) and every seek target (currentTime at `seeking` is the target).
+function installPlayerProbes() {
+  const probe = { errors: [], seeks: [] };
+  Object.defineProperty(window, '__heraldProbe', { value: probe, enumerable: false });
+  document.addEventListener('error', (event) => {
+    const t = event.target;
+    if (t instanceof HTMLMediaElement) probe.errors.push(`${t.id || t.currentSrc}: ${t.error ? `MediaError ${t.error.code} ${t.error.message}` : 'error event'}`);
+  }, true);
+  document.addEventListener('seeking', (event) => {
+    if (event.target.id === 'player') probe.seeks.push(event.target.currentTime);
+  }, true);
+}
+
+/**
+ * Opens a reading page (`/d/{id}`) in `browser` (from `startBrowser()`) with
+ * probes for media errors and seeks, records the audio requests and Herald's
+ * answers, and waits until player.js has loaded the timings. Returns
+ * `{ page, audioTraffic }`.
+ */
+export async function openPlayer(browser, url) {
+  const page = await browser.newPage();
+  const audioTraffic = [];
+  page.on('request', (r) => {
+    if (/\/audio\.wav/.test(r.url())) audioTraffic.push({ request: `${r.method()} ${r.url()}`, headers: r.headers() });
+  });
+  page.on('response', async (r) => {
+    if (!/\/audio\.wav/.test(r.url())) return;
+    const entry = { response: `${r.status()} ${r.url()}`, headers: await r.allHeaders().catch(() => ({})) };
+    audioTraffic.push(entry);
+  });
+  await page.addInitScript(installPlayerProbes);
+  const res = await page.goto(url, { waitUntil: 'load' });
+  assert.equal(res.status(), 200, `GET ${url}`);
+  await page.waitForSelector('#player-controls:not([hidden])', { timeout: 10_000 });
+  await page.waitForSelector('article.has-player', { timeout: 20_000 });
+  return { page, audioTraffic };
+}
+
+/** #player's state, the probes' records, the highlighted paragraph and word. */
+export const playerState = (page) => page.evaluate(() => {
+  const a = document.getElementById('player');
+  const ranges = (r) => Array.from({ length: r.length }, (_, i) => [r.start(i), r.end(i)]);
+  return {
+    currentTime: a.currentTime,
+    duration: a.duration,
+    paused: a.paused,
+    ended: a.ended,
+    playbackRate: a.playbackRate,
+    readyState: a.readyState,
+    networkState: a.networkState,
+    src: a.currentSrc,
+    seekable: ranges(a.seekable),
+    buffered: ranges(a.buffered),
+    errors: window.__heraldProbe.errors,
+    seeks: window.__heraldProbe.seeks,
+    reading: document.querySelector('.reading')?.id ?? null,
+    word: document.querySelector('span.w.current')?.textContent ?? null,
+    announcer: document.getElementById('announcer').textContent,
+  };
+});
+
+/** The player's Play/Pause button. */
+export const playButton = (page) => page.locator('#player-controls').getByRole('button', { name: /^(Play|Pause)$/ });
+
+/**
+ * Presses Play and waits until the audio has played past `past` seconds;
+ * fails on a media error. Returns `playerState(page)`.
+ */
+export async function playUntil(page, past = 0.5, timeout = 30_000) {
+  await playButton(page).click();
+  await page.waitForFunction((past) => {
+    const a = document.getElementById('player');
+    return (!a.paused && a.currentTime > past) || window.__heraldProbe.errors.length > 0;
+  }, past, { timeout });
+  const state = await playerState(page);
+  assert.deepEqual(state.errors, [], `media error while playing: ${JSON.stringify(state)}`);
+  return state;
+}
+
+/**
+ * From now on, samples the highlight every 25 ms: distinct consecutive
+ * elements (`{ i, text | id, at }`: position in document order, currentTime
+ * when first seen) and the largest number highlighted at once. Read it with
+ * `highlights(page)`; check it with `assertHighlightMovesForward`.
+ */
+export function recordHighlights(page) {
+  return page.evaluate(() => {
+    const words = [...document.querySelectorAll('span.w')];
+    const paras = [...document.querySelectorAll('.para, h1')];
+    const audio = document.getElementById('player');
+    const rec = { words: [], paras: [], maxWords: 0, maxParas: 0, stray: [], totalWords: words.length, totalParas: paras.length };
+    Object.defineProperty(window, '__heraldRec', { value: rec, enumerable: false });
+    let lastWord = null;
+    let lastPara = null;
+    setInterval(() => {
+      const cw = document.querySelectorAll('span.w.current');
+      const cp = document.querySelectorAll('.reading');
+      rec.maxWords = Math.max(rec.maxWords, cw.length);
+      rec.maxParas = Math.max(rec.maxParas, cp.length);
+      for (const e of cp) if (!e.matches('.para, h1')) rec.stray.push(e.outerHTML.slice(0, 80));
+      if (cw[0] && cw[0] !== lastWord) { lastWord = cw[0]; rec.words.push({ i: words.indexOf(cw[0]), text: cw[0].textContent, at: audio.currentTime }); }
+      if (cp[0] && cp[0] !== lastPara) { lastPara = cp[0]; rec.paras.push({ i: paras.indexOf(cp[0]), id: cp[0].id, at: audio.currentTime }); }
+    }, 25);
+  });
+}
+
+/** What `recordHighlights` has recorded so far. */
+export const highlights = (page) => page.evaluate(() => window.__heraldRec);
+
+/**
+ * Waits until `recordHighlights` has seen `words` words and `paras`
+ * paragraphs; resolves false on timeout (the assertions that follow say why).
+ */
+export function waitForHighlights(page, { words = 4, paras = 2, timeout = 20_000 } = {}) {
+  return page.waitForFunction(
+    ({ words, paras }) => window.__heraldRec.words.length >= words && window.__heraldRec.paras.length >= paras,
+    { words, paras },
+    { timeout },
+  ).then(() => true, () => false);
+}
+
+/**
+ * Asserts the recorded highlight changed (≥ `minWords` words, ≥ `minParas`
+ * paragraphs), only moved forward, lit one word and one paragraph at a
+ * time, and only paragraphs and the title. `context` goes into messages.
+ */
+export function assertHighlightMovesForward(rec, { minWords = 4, minParas = 2, context = '' } = {}) {
+  assert.ok(rec.words.length >= minWords, `the highlighted word changed ${rec.words.length - 1} times (want ≥ ${minWords - 1}): ${JSON.stringify(rec.words)}; ${context}`);
+  assert.ok(rec.paras.length >= minParas, `the .reading paragraph changed ${rec.paras.length - 1} times (want ≥ ${minParas - 1}): ${JSON.stringify(rec.paras)}; ${context}`);
+  const wi = rec.words.map((w) => w.i);
+  assert.ok(wi.every((i, k) => i >= 0 && (k === 0 || i > wi[k - 1])), `the highlighted word moved backwards or off the page: ${JSON.stringify(rec.words)}`);
+  const pi = rec.paras.map((p) => p.i);
+  assert.ok(pi.every((i, k) => i >= 0 && (k === 0 || i > pi[k - 1])), `the .reading paragraph moved backwards: ${JSON.stringify(rec.paras)}`);
+  assert.equal(rec.maxWords, 1, 'at most one word highlighted at a time');
+  assert.equal(rec.maxParas, 1, 'at most one paragraph highlighted at a time');
+  assert.deepEqual(rec.stray, [], '.reading only on paragraphs and the title');
 }
 
 /** Creates tests/browser/artifacts/ and returns the path of a file in it. */

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startHerald, startBrowser, startStaticServer, runAxe, formatViolations,
+  assertNoViolations, startHerald, startBrowser, startStaticServer, runAxe,
 } from './helpers.mjs';
 
 let herald;
@@ -115,10 +115,6 @@ async function clickListenAndPlay(page, past = 1) {
   const state = await listenState(page);
   assert.deepEqual(state.errors, [], `audio error: ${JSON.stringify(state)}`);
   return state;
-}
-
-function assertNoViolations(violations, where) {
-  assert.equal(violations.length, 0, `axe violations on ${where}:\n${formatViolations(violations)}`);
 }
 
 // Samples the highlighted host element for `ms` (or until `until` distinct

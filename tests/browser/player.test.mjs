@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startHerald, startBrowser, createDocument, repoFile, runAxe, formatViolations, artifactPath,
+  startHerald, startBrowser, createDocument, repoFile, runAxe, assertNoViolations, artifactPath,
+  openPlayer, playerState, playButton, playUntil, recordHighlights, waitForHighlights, highlights, assertHighlightMovesForward,
 } from './helpers.mjs';
 
 let herald;
@@ -33,85 +34,13 @@ after(async () => {
   await herald?.stop();
 });
 
-// Before any page script: record media errors (they do not bubble, so
-// capture) and every seek target (currentTime at `seeking` is the target).
-function installProbes() {
-  const probe = { errors: [], seeks: [] };
-  Object.defineProperty(window, '__heraldProbe', { value: probe, enumerable: false });
-  document.addEventListener('error', (event) => {
-    const t = event.target;
-    if (t instanceof HTMLMediaElement) probe.errors.push(`${t.id || t.currentSrc}: ${t.error ? `MediaError ${t.error.code} ${t.error.message}` : 'error event'}`);
-  }, true);
-  document.addEventListener('seeking', (event) => {
-    if (event.target.id === 'player') probe.seeks.push(event.target.currentTime);
-  }, true);
-}
-
-// Opens the reader page with the probes, the audio requests and Herald's
-// answers recorded, and waits until player.js has loaded the timings.
-async function openPlayer() {
-  const page = await browser.newPage();
-  const audioTraffic = [];
-  page.on('request', (r) => {
-    if (/\/audio\.wav/.test(r.url())) audioTraffic.push({ request: `${r.method()} ${r.url()}`, headers: r.headers() });
-  });
-  page.on('response', async (r) => {
-    if (!/\/audio\.wav/.test(r.url())) return;
-    const entry = { response: `${r.status()} ${r.url()}`, headers: await r.allHeaders().catch(() => ({})) };
-    audioTraffic.push(entry);
-  });
-  await page.addInitScript(installProbes);
-  const res = await page.goto(readerUrl, { waitUntil: 'load' });
-  assert.equal(res.status(), 200, `GET ${readerUrl}`);
-  await page.waitForSelector('#player-controls:not([hidden])', { timeout: 10_000 });
-  await page.waitForSelector('article.has-player', { timeout: 20_000 });
-  return { page, audioTraffic };
-}
-
-const playerState = (page) => page.evaluate(() => {
-  const a = document.getElementById('player');
-  const ranges = (r) => Array.from({ length: r.length }, (_, i) => [r.start(i), r.end(i)]);
-  return {
-    currentTime: a.currentTime,
-    paused: a.paused,
-    playbackRate: a.playbackRate,
-    readyState: a.readyState,
-    networkState: a.networkState,
-    seekable: ranges(a.seekable),
-    buffered: ranges(a.buffered),
-    errors: window.__heraldProbe.errors,
-    seeks: window.__heraldProbe.seeks,
-    reading: document.querySelector('.reading')?.id ?? null,
-    word: document.querySelector('span.w.current')?.textContent ?? null,
-    announcer: document.getElementById('announcer').textContent,
-  };
-});
-
-const playButton = (page) => page.locator('#player-controls').getByRole('button', { name: /^(Play|Pause)$/ });
-
-// Presses Play and waits until the audio has played past `past` seconds.
-async function playUntil(page, past = 0.5, timeout = 30_000) {
-  await playButton(page).click();
-  await page.waitForFunction((past) => {
-    const a = document.getElementById('player');
-    return (!a.paused && a.currentTime > past) || window.__heraldProbe.errors.length > 0;
-  }, past, { timeout });
-  const state = await playerState(page);
-  assert.deepEqual(state.errors, [], `media error while playing: ${JSON.stringify(state)}`);
-  return state;
-}
-
 async function pause(page) {
   await page.evaluate(() => document.getElementById('player').pause());
   await page.waitForFunction(() => document.getElementById('player').paused);
 }
 
-function assertNoViolations(violations, where) {
-  assert.equal(violations.length, 0, `axe violations on ${where}:\n${formatViolations(violations)}`);
-}
-
 test('the player controls appear: Play, Previous sentence, Next sentence, a labelled speed select, "Play from here" on every paragraph', async () => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     const controls = page.locator('#player-controls');
     assert.ok(await controls.isVisible(), '#player-controls is visible');
@@ -145,7 +74,7 @@ test('the player controls appear: Play, Previous sentence, Next sentence, a labe
 });
 
 test('no axe violations with the player active, and while playing', async () => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     assertNoViolations(await runAxe(page), 'reader page with the player active');
     await playUntil(page, 1);
@@ -159,7 +88,7 @@ test('no axe violations with the player active, and while playing', async () => 
 });
 
 test('pressing Play plays the whole statement: currentTime advances, no error event', async (t) => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     const before = await playerState(page);
     assert.equal(before.paused, true);
@@ -177,49 +106,22 @@ test('pressing Play plays the whole statement: currentTime advances, no error ev
 });
 
 test('while playing, the highlighted word and paragraph change and only move forward', async (t) => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
-    // Samples the highlight every 25 ms: distinct consecutive elements, by
-    // position in document order, and the largest number highlighted at once.
-    await page.evaluate(() => {
-      const words = [...document.querySelectorAll('span.w')];
-      const paras = [...document.querySelectorAll('.para, h1')];
-      const rec = { words: [], paras: [], maxWords: 0, maxParas: 0, stray: [] };
-      Object.defineProperty(window, '__heraldRec', { value: rec, enumerable: false });
-      let lastWord = null;
-      let lastPara = null;
-      setInterval(() => {
-        const cw = document.querySelectorAll('span.w.current');
-        const cp = document.querySelectorAll('.reading');
-        rec.maxWords = Math.max(rec.maxWords, cw.length);
-        rec.maxParas = Math.max(rec.maxParas, cp.length);
-        for (const e of cp) if (!e.matches('.para, h1')) rec.stray.push(e.outerHTML.slice(0, 80));
-        if (cw[0] && cw[0] !== lastWord) { lastWord = cw[0]; rec.words.push({ i: words.indexOf(cw[0]), text: cw[0].textContent }); }
-        if (cp[0] && cp[0] !== lastPara) { lastPara = cp[0]; rec.paras.push({ i: paras.indexOf(cp[0]), id: cp[0].id }); }
-      }, 25);
-    });
+    await recordHighlights(page);
     await playUntil(page, 0.1);
-    await page.waitForFunction(() => window.__heraldRec.words.length >= 4 && window.__heraldRec.paras.length >= 2, null, { timeout: 20_000 })
-      .catch(() => {});
-    const rec = await page.evaluate(() => window.__heraldRec);
+    await waitForHighlights(page, { words: 4, paras: 2, timeout: 20_000 });
+    const rec = await highlights(page);
     const state = await playerState(page);
     t.diagnostic(`words: ${rec.words.map((w) => w.text).join(' ')}; paragraphs: ${rec.paras.map((p) => p.id).join(' → ')}`);
-    assert.ok(rec.words.length >= 4, `the highlighted word changed ${rec.words.length - 1} times (want ≥ 3): ${JSON.stringify(rec.words)}; ${JSON.stringify(state)}`);
-    assert.ok(rec.paras.length >= 2, `the .reading paragraph never changed: ${JSON.stringify(rec.paras)}; ${JSON.stringify(state)}`);
-    const wi = rec.words.map((w) => w.i);
-    assert.ok(wi.every((i, k) => i >= 0 && (k === 0 || i > wi[k - 1])), `the highlighted word moved backwards or off the page: ${JSON.stringify(rec.words)}`);
-    const pi = rec.paras.map((p) => p.i);
-    assert.ok(pi.every((i, k) => i >= 0 && (k === 0 || i > pi[k - 1])), `the .reading paragraph moved backwards: ${JSON.stringify(rec.paras)}`);
-    assert.equal(rec.maxWords, 1, 'at most one word highlighted at a time');
-    assert.equal(rec.maxParas, 1, 'at most one paragraph highlighted at a time');
-    assert.deepEqual(rec.stray, [], '.reading only on paragraphs and the title');
+    assertHighlightMovesForward(rec, { context: JSON.stringify(state) });
   } finally {
     await page.close();
   }
 });
 
 test('"Next sentence" moves currentTime forward to the next sentence start', async () => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     await playUntil(page, 0.5);
     await pause(page);
@@ -241,7 +143,7 @@ test('"Next sentence" moves currentTime forward to the next sentence start', asy
 });
 
 test('"Play from here" on paragraph 5 seeks to paragraph 5 and highlights it', async (t) => {
-  const { page, audioTraffic } = await openPlayer();
+  const { page, audioTraffic } = await openPlayer(browser, readerUrl);
   try {
     const p5 = timeline.paragraphs.find((p) => p.index === 5);
     // Let the audio load first (as a listener would have), then jump.
@@ -266,7 +168,7 @@ test('"Play from here" on paragraph 5 seeks to paragraph 5 and highlights it', a
 });
 
 test('the speed select and Alt+Shift+U/D change playbackRate', async () => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     const speed = page.getByRole('combobox', { name: 'Speed' });
     await speed.selectOption('1.5');
@@ -289,7 +191,7 @@ test('the speed select and Alt+Shift+U/D change playbackRate', async () => {
 });
 
 test('Alt+Shift+P toggles play and pause; #announcer says "Playing" and "Paused"', async () => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     await page.keyboard.press('Alt+Shift+KeyP');
     await page.waitForFunction(() => !document.getElementById('player').paused && document.getElementById('player').currentTime > 0.3, null, { timeout: 30_000 });
@@ -309,7 +211,7 @@ test('Alt+Shift+P toggles play and pause; #announcer says "Playing" and "Paused"
 });
 
 test('#announcer announces "Playing" but is not updated on every word (≤ 2 announcements in 3 s of playback)', async (t) => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     await page.evaluate(() => {
       const log = [];
@@ -335,7 +237,7 @@ test('#announcer announces "Playing" but is not updated on every word (≤ 2 ann
 });
 
 test('keyboard only: Tab reaches Play, Previous, Next, Speed, then every "Play from here" in order (screenshot of focused Play)', async () => {
-  const { page } = await openPlayer();
+  const { page } = await openPlayer(browser, readerUrl);
   try {
     const expected = await page.evaluate(() => [...document.querySelectorAll('button.play-here')].map((b) => b.getAttribute('aria-label')));
     const stops = [];

@@ -37,20 +37,22 @@ struct Word {
     letters: u32,
 }
 
-/// Runs of non-space characters with at least one letter or digit.
+/// Runs of non-space characters with at least one letter or digit, without
+/// the punctuation around them (`“no”.` is the word `no`).
 fn words(text: &str, range: std::ops::Range<usize>) -> Vec<Word> {
     let mut words = Vec::new();
     let mut current: Option<Word> = None;
     for (index, (byte, c)) in text.char_indices().enumerate() {
+        let index = index as u32;
         if !range.contains(&byte) || c.is_whitespace() {
-            words.extend(current.take().filter(|w| w.letters > 0));
-            continue;
+            words.extend(current.take());
+        } else if c.is_alphanumeric() {
+            let word = current.get_or_insert(Word { start: index, len: 0, letters: 0 });
+            word.len = index + 1 - word.start;
+            word.letters += 1;
         }
-        let word = current.get_or_insert(Word { start: index as u32, len: 0, letters: 0 });
-        word.len += 1;
-        word.letters += u32::from(c.is_alphanumeric());
     }
-    words.extend(current.filter(|w| w.letters > 0));
+    words.extend(current);
     words
 }
 
@@ -63,15 +65,16 @@ mod tests {
         let text = "Hé said: “no”. Then — go!";
         let marks = estimate(text, 0..text.find("Then").unwrap(), 1000, 900);
         let words: Vec<(u32, u32, u64)> = marks[1..].iter().map(|m| (m.text_offset, m.text_len, m.sample)).collect();
-        // "Hé" (2 letters), "said:" (4), "“no”." (2): weights 3, 5, 3 of 11.
-        assert_eq!(words, [(0, 2, 1000), (3, 5, 1000 + 900 * 3 / 11), (9, 5, 1000 + 900 * 8 / 11)]);
+        // "Hé" (2 letters), "said" (4), "no" (2): weights 3, 5, 3 of 11.
+        assert_eq!(words, [(0, 2, 1000), (3, 4, 1000 + 900 * 3 / 11), (10, 2, 1000 + 900 * 8 / 11)]);
         assert_eq!((marks[0].kind, marks[0].sample), (MarkKind::Sentence, 1000));
     }
 
     #[test]
     fn punctuation_alone_is_not_a_word() {
-        let text = "Then — go!";
-        let offsets: Vec<u32> = estimate(text, 0..text.len(), 0, 100)[1..].iter().map(|m| m.text_offset).collect();
-        assert_eq!(offsets, [0, 7]);
+        let text = "Then — go! Don't";
+        let spans: Vec<(u32, u32)> =
+            estimate(text, 0..text.len(), 0, 100)[1..].iter().map(|m| (m.text_offset, m.text_len)).collect();
+        assert_eq!(spans, [(0, 4), (7, 2), (11, 5)]);
     }
 }

@@ -212,7 +212,8 @@
       let w = 0;
       for (const s of p.sentences) {
         const own = [];
-        while (w < wrapped.length && wrapped[w].start < s.end + 0.001) own.push(wrapped[w++]);
+        // A sentence ends where the next one's first word starts: that word is the next one's.
+        while (w < wrapped.length && wrapped[w].start < s.end - 0.001) own.push(wrapped[w++]);
         sentences.push({ start: s.start, end: s.end, paragraph: p.index, words: own });
       }
       addPlayFromHere(p.index, element);
