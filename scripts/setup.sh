@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Herald needs to build and run on Debian/Ubuntu;
-# with --test, also what the tests need (Chromium, Node.js). Safe to run
-# again. Needs root (or sudo) and a Rust toolchain.
+# with --test, also what the tests need (Chromium, Node.js, and a Python
+# virtual environment in .venv-test/ with feedparser). Safe to run again.
+# Needs root (or sudo) and a Rust toolchain.
 set -euo pipefail
 
 SUDO=""
@@ -15,6 +16,7 @@ PACKAGES=(
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(chromium)                           # real-browser page tests
   PACKAGES+=(opus-tools)                         # independent Opus decoder for encoder tests
+  PACKAGES+=(python3 python3-venv)               # feedparser reads the podcast feed in tests
   command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 fi
 
@@ -30,6 +32,13 @@ fi
 if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
   echo "setup: npm not found after install" >&2
   exit 1
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  VENV="$(cd "$(dirname "$0")/.." && pwd)/.venv-test"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -c "import feedparser" 2>/dev/null ||
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "feedparser>=6,<7"
 fi
 
 if ! command -v cargo >/dev/null; then

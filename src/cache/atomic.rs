@@ -13,12 +13,16 @@ pub enum Durability {
     Rebuildable,
 }
 
+/// Temporary files start with this, so a run that was killed before the
+/// rename can recognise and remove what it left behind.
+pub const TEMP_PREFIX: &str = ".herald-tmp-";
+
 /// Replaces `path` with `bytes` so readers see the old file or the new one,
 /// never a torn one.
 pub fn write(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     let dir = path.parent().ok_or_else(|| io::Error::other("path has no parent"))?;
     std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut temp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
     temp.write_all(bytes)?;
     if durability == Durability::Synced {
         temp.as_file().sync_data()?;
