@@ -60,6 +60,8 @@ async fn a_batch_over_http_survives_a_restart_and_serves_its_files() {
     let accepted: Value = response.json().await.unwrap();
     assert_eq!((accepted["total"].as_u64(), accepted["episodes"].as_array().unwrap().len()), (Some(3), 3));
     // Restart at once: the job is stored and resumes with the new server.
+    // (The feed's URLs keep the address the batch was posted to.)
+    let posted_to = server.base.trim_start_matches("http://").to_string();
     drop(server);
     let server = HeraldProcess::start(cache.path(), 2);
     let url = format!("{}{location}", server.base);
@@ -84,8 +86,7 @@ async fn a_batch_over_http_survives_a_restart_and_serves_its_files() {
     assert_eq!(feed.headers()["content-type"], "application/rss+xml; charset=utf-8");
     let feed = feed.text().await.unwrap();
     assert_eq!(feed.matches("<item>").count(), 3);
-    let host = server.base.trim_start_matches("http://");
-    let enclosure = format!("url=\"http://{host}{location}/files/episodes/joint-statement.mp3\" length=\"{}\"", mp3.len());
+    let enclosure = format!("url=\"http://{posted_to}{location}/files/episodes/joint-statement.mp3\" length=\"{}\"", mp3.len());
     assert!(feed.contains(&enclosure), "{enclosure} in {feed}");
 
     // Another restart: the finished job is still there.

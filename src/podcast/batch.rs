@@ -206,7 +206,7 @@ fn write_files(
     let mut sizes = std::collections::BTreeMap::new();
     for (extension, bytes) in files {
         let path = out.join(feed::episode_path(slug, extension));
-        crate::cache::atomic::write(&path, bytes, Durability::Rebuildable)?;
+        crate::cache::atomic::write_published(&path, bytes, Durability::Rebuildable)?;
         sizes.insert(extension.to_string(), bytes.len() as u64);
     }
     Ok(sizes)

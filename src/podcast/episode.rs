@@ -126,7 +126,13 @@ fn encode(samples: &[i16], rate: u32) -> Result<Vec<u8>, audio::EncodeError> {
     Ok(bytes)
 }
 
-/// The first body paragraph, as the episode's description.
+/// Words a body paragraph needs to describe the episode (a salutation such
+/// as "Minister Hayashi," does not).
+const SUMMARY_WORDS: usize = 12;
+
+/// The first substantial body paragraph (else the first), as the episode's description.
 fn summary(plan: &crate::speech::Plan) -> Option<String> {
-    plan.paragraphs.iter().find(|p| p.role == Role::Body).map(|p| p.text.clone())
+    let mut body = plan.paragraphs.iter().filter(|p| p.role == Role::Body);
+    let first = body.clone().next();
+    body.find(|p| p.text.split_whitespace().count() >= SUMMARY_WORDS).or(first).map(|p| p.text.clone())
 }

@@ -82,7 +82,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8], durability: Durability) -> io
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(false);
     }
-    atomic::write(path, bytes, durability)?;
+    atomic::write_published(path, bytes, durability)?;
     Ok(true)
 }
 
