@@ -12,23 +12,16 @@
 //! divided by the number of cores (a perfectly parallel shell loop), and the
 //! same loop really run with one pipeline per core.
 
+#[path = "../tests/common/variants.rs"]
+mod variants;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use variants::variant;
 
-const STATEMENT: &str = include_str!("../tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
 const STATEMENTS: usize = 20;
 const RUNS: usize = 3;
-
-fn variant(n: usize) -> String {
-    let blocks: Vec<&str> = STATEMENT.split("\n\n").collect();
-    let (head, body) = blocks.split_at(4);
-    let mut body = body.to_vec();
-    let shift = n % body.len();
-    body.rotate_left(shift);
-    let title = format!("Joint statement, part {}", n + 1);
-    [&[title.as_str()], &head[1..], &body[..]].concat().join("\n\n")
-}
 
 const SHOW: &str = "title = \"Bench\"\nauthor = \"Herald\"\ndescription = \"Benchmark\"\nlanguage = \"en\"\n\
     base_url = \"https://example.org/\"\nimage = \"cover.jpg\"\ncategory = \"News\"\n";

@@ -79,14 +79,16 @@ async fn a_batch_over_http_survives_a_restart_and_serves_its_files() {
     let decoded = decode(&mp3, "mp3");
     assert_eq!((decoded.rate, decoded.channels), (44100, 1));
     assert!(decoded.seconds() > 60.0, "{} s", decoded.seconds());
-    let chapters = client.get(format!("{}{}", server.base, episode["files"]["chapters"].as_str().unwrap())).send().await;
+    let chapters =
+        client.get(format!("{}{}", server.base, episode["files"]["chapters"].as_str().unwrap())).send().await;
     let chapters: Value = chapters.unwrap().json().await.unwrap();
     assert_eq!(chapters["chapters"][0]["startTime"], 0.0);
     let feed = client.get(format!("{}{}", server.base, status["feed_url"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(feed.headers()["content-type"], "application/rss+xml; charset=utf-8");
     let feed = feed.text().await.unwrap();
     assert_eq!(feed.matches("<item>").count(), 3);
-    let enclosure = format!("url=\"http://{posted_to}{location}/files/episodes/joint-statement.mp3\" length=\"{}\"", mp3.len());
+    let enclosure =
+        format!("url=\"http://{posted_to}{location}/files/episodes/joint-statement.mp3\" length=\"{}\"", mp3.len());
     assert!(feed.contains(&enclosure), "{enclosure} in {feed}");
 
     // Another restart: the finished job is still there.
@@ -125,7 +127,8 @@ async fn bad_batches_are_refused_as_problems() {
     assert_eq!(text.status(), 415);
     let malformed = client.post(&url).header("content-type", "application/json").body("{").send().await.unwrap();
     assert_eq!(malformed.status(), 400);
-    for path in ["/v1/batches/0123456789abcdef0123456789abcdef", "/v1/batches/..%2F..", "/v1/batches/x/files/feed.xml"] {
+    for path in ["/v1/batches/0123456789abcdef0123456789abcdef", "/v1/batches/..%2F..", "/v1/batches/x/files/feed.xml"]
+    {
         let response = client.get(format!("{}{path}", server.base)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }

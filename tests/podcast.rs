@@ -6,6 +6,7 @@
 mod common;
 
 use common::audio::{assert_plausible, decode};
+use common::variants::variant;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,18 +24,6 @@ category = "News"
 subcategory = "Politics"
 explicit = false
 "#;
-
-/// The reference statement with its body paragraphs rotated by `n` and a
-/// numbered title, so every variant is a different episode.
-fn variant(n: usize) -> String {
-    let blocks: Vec<&str> = common::STATEMENT.split("\n\n").collect();
-    let (head, body) = blocks.split_at(4);
-    let mut body = body.to_vec();
-    let shift = n % body.len();
-    body.rotate_left(shift);
-    let title = format!("Joint statement, part {}", n + 1);
-    [&[title.as_str()], &head[1..], &body[..]].concat().join("\n\n")
-}
 
 fn markdown() -> String {
     let body: Vec<&str> = common::STATEMENT.split("\n\n").skip(5).collect();
@@ -131,15 +120,19 @@ fn a_batch_makes_episodes_and_a_feed_and_names_the_bad_files() {
     for slug in SLUGS {
         let chapters = check_episode(&out, slug);
         match slug {
-            "briefing" => assert_eq!(chapters, ["Partnership with Japan", "A global partnership", "The war in Ukraine"]),
+            "briefing" => {
+                assert_eq!(chapters, ["Partnership with Japan", "A global partnership", "The war in Ukraine"])
+            }
             "remarks" => assert_eq!(chapters[0], "Remarks on Japan"),
             "statement-02" => assert_eq!(chapters[0], "Joint statement, part 2"),
             _ => {}
         }
     }
     check_feed(&out);
-    let names: Vec<String> =
-        std::fs::read_dir(out.join("episodes")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let names: Vec<String> = std::fs::read_dir(out.join("episodes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     assert_eq!(names.len(), SLUGS.len() * 5, "five files per episode, nothing else: {names:?}");
 }
 
@@ -227,7 +220,8 @@ fn check_feed(out: &Path) {
         let size = std::fs::metadata(out.join("episodes").join(format!("{slug}.mp3"))).unwrap().len();
         assert_eq!(item["enclosure"]["length"], size.to_string(), "{slug}: enclosure length is the file size");
         assert!(item["duration"].as_str().is_some_and(|d| d.len() == 8 && d.starts_with("00:")), "{item}");
-        let transcripts: Vec<&str> = item["transcripts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        let transcripts: Vec<&str> =
+            item["transcripts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
         assert!(transcripts.contains(&"text/vtt") && transcripts.contains(&"application/json"), "{item}");
         assert_eq!(item["chapters"]["type"], "application/json+chapters");
         assert!(item["chapters"]["url"].as_str().unwrap().ends_with(&format!("episodes/{slug}.chapters.json")));
@@ -338,7 +332,8 @@ fn a_killed_batch_completes_on_rerun_without_partial_files() {
     assert_eq!(summary["failed"].as_array().unwrap().len(), 2, "{summary}");
     assert_eq!(summary["made"].as_u64().unwrap() + summary["unchanged"].as_u64().unwrap(), 8, "{summary}");
     let files = mtimes(&out);
-    let stray: Vec<_> = files.keys().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".herald-tmp")).collect();
+    let stray: Vec<_> =
+        files.keys().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".herald-tmp")).collect();
     assert!(stray.is_empty(), "temporary files left: {stray:?}");
     assert_eq!(files.keys().filter(|p| p.extension().is_some_and(|e| e == "mp3")).count(), 8);
     let feed = std::fs::read_to_string(out.join("feed.xml")).unwrap();

@@ -40,8 +40,7 @@ pub(super) fn run(config: Option<&Path>, args: &PodcastArgs) -> Result<(), Failu
     };
     let show = Show::load(&show_file).map_err(Failure::input)?;
     let overrides = serde_json::to_value(&args.settings).expect("flags serialize");
-    let settings =
-        Settings::load(settings_file, overrides).map_err(|e| Failure::input(format!("settings: {e}")))?;
+    let settings = Settings::load(settings_file, overrides).map_err(|e| Failure::input(format!("settings: {e}")))?;
     let (statements, rejected) = podcast::source::read_dir(&args.src_dir)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", args.src_dir.display())))?;
     if statements.is_empty() && rejected.is_empty() {

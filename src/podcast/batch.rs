@@ -33,12 +33,25 @@ pub struct Batch {
 #[derive(Debug, Clone)]
 pub enum Progress {
     /// `total` episodes to account for, `to_make` of them need work.
-    Started { total: usize, to_make: usize },
+    Started {
+        total: usize,
+        to_make: usize,
+    },
     /// An episode is being made.
-    Making { slug: String },
+    Making {
+        slug: String,
+    },
     /// An episode is ready (made now, or unchanged since the last run).
-    Ready { slug: String, name: String, seconds: f64, made: bool },
-    Failed { name: String, error: String },
+    Ready {
+        slug: String,
+        name: String,
+        seconds: f64,
+        made: bool,
+    },
+    Failed {
+        name: String,
+        error: String,
+    },
 }
 
 /// The outcome of a batch.
@@ -90,8 +103,11 @@ pub async fn run(
         .statements
         .iter()
         .partition(|s| manifest.up_to_date(&s.slug, &s.hash, &settings, &episodes_dir).is_some());
-    let mut summary =
-        Summary { total: batch.statements.len() + batch.rejected.len(), failed: batch.rejected.clone(), ..Summary::default() };
+    let mut summary = Summary {
+        total: batch.statements.len() + batch.rejected.len(),
+        failed: batch.rejected.clone(),
+        ..Summary::default()
+    };
     progress(Progress::Started { total: summary.total, to_make: stale.len() });
     for rejected in &batch.rejected {
         progress(Progress::Failed { name: rejected.name.clone(), error: rejected.reason.clone() });

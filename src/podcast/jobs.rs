@@ -246,9 +246,22 @@ fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, SourceError> 
 fn initial_status(id: &str, statements: &[Statement]) -> JobStatus {
     let episodes = statements
         .iter()
-        .map(|s| EpisodeStatus { name: s.name.clone(), slug: s.slug.clone(), status: EpisodeState::Pending, error: None })
+        .map(|s| EpisodeStatus {
+            name: s.name.clone(),
+            slug: s.slug.clone(),
+            status: EpisodeState::Pending,
+            error: None,
+        })
         .collect();
-    JobStatus { id: id.to_string(), state: State::Queued, total: statements.len(), done: 0, failed: 0, episodes, audio_seconds: 0.0 }
+    JobStatus {
+        id: id.to_string(),
+        state: State::Queued,
+        total: statements.len(),
+        done: 0,
+        failed: 0,
+        episodes,
+        audio_seconds: 0.0,
+    }
 }
 
 fn update(status: &mut JobStatus, event: Progress) {

@@ -25,7 +25,14 @@ pub fn id3_tag(tags: &EpisodeTags) -> Vec<u8> {
     tag.set_album(tags.album);
     tag.set_genre("Podcast");
     let (year, month, day) = tags.date;
-    tag.set_date_recorded(Timestamp { year, month: Some(month), day: Some(day), hour: None, minute: None, second: None });
+    tag.set_date_recorded(Timestamp {
+        year,
+        month: Some(month),
+        day: Some(day),
+        hour: None,
+        minute: None,
+        second: None,
+    });
     tag.add_frame(Comment { lang: "eng".into(), description: String::new(), text: tags.comment.to_string() });
     let ids: Vec<String> = (0..tags.chapters.len()).map(|i| format!("chp{i}")).collect();
     for (chapter, id) in tags.chapters.iter().zip(&ids) {
@@ -93,7 +100,10 @@ mod tests {
             chapters: &chapters,
         });
         let tag = Tag::read_from2(std::io::Cursor::new(bytes)).unwrap();
-        assert_eq!((tag.title(), tag.artist(), tag.album()), (Some("Episode"), Some("Press Office"), Some("Statements")));
+        assert_eq!(
+            (tag.title(), tag.artist(), tag.album()),
+            (Some("Episode"), Some("Press Office"), Some("Statements"))
+        );
         assert_eq!(tag.date_recorded().map(|d| (d.year, d.month, d.day)), Some((2023, Some(4), Some(4))));
         assert_eq!(tag.comments().next().unwrap().text, "A statement.");
         let read: Vec<(u32, u32, Option<&str>)> = tag

@@ -63,7 +63,8 @@ pub(super) async fn episode_file(
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let status = find(&state, &id)?;
-    let missing = || AppError::NotFound(format!("batch {id} has no file `{}`", file.chars().take(80).collect::<String>()));
+    let missing =
+        || AppError::NotFound(format!("batch {id} has no file `{}`", file.chars().take(80).collect::<String>()));
     let (slug, extension) = file.split_once('.').ok_or_else(missing)?;
     let extension = EXTENSIONS.into_iter().find(|e| *e == extension).ok_or_else(missing)?;
     let ready = status.episodes.iter().any(|e| e.slug == slug && e.status == EpisodeState::Done);

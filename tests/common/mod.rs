@@ -5,6 +5,7 @@
 pub mod audio;
 pub mod process;
 pub mod server;
+pub mod variants;
 
 use herald::pipeline::Pipeline;
 use herald::settings::Settings;
