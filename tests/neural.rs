@@ -14,13 +14,12 @@ const JOE: &str = "piper:en_us-joe-medium";
 
 /// Word errors and reference words of one WAV, judged by PocketSphinx.
 fn recognise(wav: &Path, reference: &str) -> (u64, u64) {
-    let output = std::process::Command::new("python3")
+    let output = std::process::Command::new(common::test_python())
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/neural/wer.py"))
         .arg(wav)
         .arg(reference)
-        .env("PYTHONPATH", common::neural_dir().join("python"))
         .output()
-        .expect("python3 runs");
+        .expect("the test Python runs");
     assert!(output.status.success(), "wer.py failed: {}", String::from_utf8_lossy(&output.stderr));
     let result: Value = serde_json::from_slice(&output.stdout).expect("wer.py prints JSON");
     eprintln!("{result}");

@@ -7,7 +7,7 @@
 //! and are evicted least-recently-used beyond a size cap. Documents live
 //! beside the segments and are never evicted. Nothing here interprets audio.
 
-mod atomic;
+pub mod atomic;
 pub mod documents;
 pub mod renders;
 mod segment;

@@ -1,10 +1,11 @@
-//! The command line: `herald serve | synth | plan | voices | speak`, plus the
+//! The command line: `herald serve | synth | plan | voices | speak | podcast`, plus the
 //! hidden `herald worker` that hosts an engine for the pool.
 //!
 //! Exit codes: 0 success, 1 failure while working, 2 bad input or usage.
 
 mod commands;
 mod input;
+mod podcast;
 
 use crate::audio::AudioFormat;
 use crate::settings::Settings;
@@ -38,6 +39,9 @@ enum Command {
     Voices(VoicesArgs),
     /// Speak a statement aloud through the platform's speech service.
     Speak(SpeakArgs),
+    /// Make a podcast: an episode per statement in a directory, and its feed.
+    /// `--config` names the show's file (default: SRC_DIR/podcast.toml).
+    Podcast(podcast::PodcastArgs),
     /// Host a speech engine for the worker pool (internal).
     #[command(hide = true)]
     Worker {
@@ -216,6 +220,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::plan(s, args)),
         Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::voices(s, args)),
         Command::Speak(args) => commands::speak(args),
+        Command::Podcast(args) => podcast::run(cli.config.as_deref(), args),
         Command::Worker { .. } => unreachable!("handled above"),
     };
     match result {

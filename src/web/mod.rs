@@ -4,6 +4,7 @@
 
 mod assets;
 mod audio;
+mod batches;
 mod body;
 mod cors;
 mod documents;
@@ -40,6 +41,8 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     rate_limit: Arc<limits::RateLimit>,
     hot_files: Arc<audio::HotFiles>,
+    /// Podcast batches (`/v1/batches`).
+    batches: Arc<crate::podcast::jobs::Jobs>,
 }
 
 impl AppState {
@@ -49,7 +52,8 @@ impl AppState {
         let rate_limit =
             Arc::new(limits::RateLimit::new(s.rate_limit_per_minute, s.rate_limit_burst, s.rate_limit_loopback));
         let hot_files = Arc::new(audio::HotFiles::new(HOT_FILE_BYTES));
-        Self { pipeline, metrics, rate_limit, hot_files }
+        let batches = Arc::new(crate::podcast::jobs::Jobs::open(Arc::clone(&pipeline)));
+        Self { pipeline, metrics, rate_limit, hot_files, batches }
     }
 }
 
@@ -76,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents/{id}/captions.vtt", get(timings::document_vtt))
         .route("/v1/documents/{id}/paragraphs/{n}/timings.json", get(timings::paragraph_json))
         .route("/v1/documents/{id}/paragraphs/{n}/captions.vtt", get(timings::paragraph_vtt))
+        .route("/v1/batches", post(batches::create))
+        .route("/v1/batches/{id}", get(batches::show))
+        .route("/v1/batches/{id}/files/feed.xml", get(batches::feed))
+        .route("/v1/batches/{id}/files/episodes/{file}", get(batches::episode_file))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), security::api_key))
@@ -108,6 +116,8 @@ pub async fn run(
         tracing::info!("shutting down: no new connections; finishing in-flight requests");
         let _ = stopping_tx.send(());
     };
+    // Podcast batches (and those left unfinished by the last run) run until the server stops.
+    let _batches = state.batches.start().map(AbortOnDrop);
     let listener = listener.tap_io(tune_connection);
     let rate_limit = Arc::clone(&state.rate_limit);
     let housekeeping = tokio::spawn(async move {

@@ -5,6 +5,7 @@
 pub mod audio;
 pub mod process;
 pub mod server;
+pub mod variants;
 
 use herald::pipeline::Pipeline;
 use herald::settings::Settings;
@@ -13,10 +14,17 @@ use std::path::PathBuf;
 
 pub const STATEMENT: &str = include_str!("../fixtures/nato-japan-joint-statement-2023-04-04.txt");
 
-/// Where `scripts/setup.sh` installs ONNX Runtime, the Piper voice and the
-/// speech recogniser the tests use.
+/// Where `scripts/setup.sh` installs ONNX Runtime and the Piper voice.
 pub fn neural_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".neural")
+}
+
+/// The Python that `scripts/setup.sh --test` sets up with the tests' judges
+/// (PocketSphinx, feedparser).
+pub fn test_python() -> PathBuf {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-test/bin/python");
+    assert!(python.exists(), "{} is missing: run ./scripts/setup.sh --test", python.display());
+    python
 }
 
 pub fn herald_binary() -> PathBuf {

@@ -1,0 +1,138 @@
+//! One episode: a statement spoken through the pipeline (plan, speaker,
+//! timeline), loudness-normalised, encoded as 44.1 kHz mono MP3 with an ID3
+//! tag and chapters, plus its captions, transcript and JSON chapters, all in
+//! memory until [`super::batch`] writes them.
+
+use super::chapters::{self, Chapter};
+use super::config::Show;
+use super::source::Statement;
+use super::tags::{self, EpisodeTags};
+use super::{captions, LOUDNESS_LUFS, MP3_RATE, TRUE_PEAK_DBTP};
+use crate::audio::{self, AudioFormat};
+use crate::pipeline::Pipeline;
+use crate::speech::{Role, SpeechEvent, SpeechOptions, TimelineBuilder};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// The files of an episode, by their extension after the slug.
+pub const EXTENSIONS: [&str; 5] = ["mp3", "vtt", "srt", "chapters.json", "transcript.json"];
+
+/// A finished episode, not yet written.
+pub struct Episode {
+    pub title: String,
+    /// A sentence or two for the feed and the ID3 comment.
+    pub summary: String,
+    pub duration: f64,
+    pub chapters: Vec<Chapter>,
+    /// (extension from [`EXTENSIONS`], bytes), in that order.
+    pub files: Vec<(&'static str, Vec<u8>)>,
+    /// Sentences synthesized by the engine / served from the segment cache.
+    pub synthesized: u64,
+    pub cached: u64,
+    /// Sentences the engine could not speak (left out of the audio).
+    pub skipped: usize,
+}
+
+/// Why an episode could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum EpisodeError {
+    #[error(transparent)]
+    Plan(#[from] crate::pipeline::PlanTextError),
+    #[error("no sentence could be spoken ({0} tried)")]
+    Silent(usize),
+    #[error("encoding failed: {0}")]
+    Encode(#[from] audio::EncodeError),
+    #[error("the speech stream ended early")]
+    Cut,
+    #[error("{0}")]
+    Task(String),
+}
+
+/// The speech options of every episode. Voices are left to the planner,
+/// which picks the pipeline's default voice for each paragraph's language:
+/// this is the one place to change how episodes choose voices.
+pub fn speech_options() -> SpeechOptions {
+    SpeechOptions::default()
+}
+
+/// Speaks `statement` and builds the episode's files.
+pub async fn produce(
+    pipeline: &Arc<Pipeline>,
+    show: &Show,
+    statement: &Statement,
+    published: SystemTime,
+) -> Result<Episode, EpisodeError> {
+    let plan = {
+        let (pipeline, statement) = (Arc::clone(pipeline), statement.clone());
+        tokio::task::spawn_blocking(move || pipeline.plan(&statement.text, statement.format, &speech_options()))
+            .await
+            .map_err(|e| EpisodeError::Task(e.to_string()))??
+    };
+    let utterances = plan.utterances();
+    let rate = pipeline.speaker.sample_rate();
+    let mut events = pipeline.speaker.speak(utterances.clone());
+    let mut timeline = TimelineBuilder::new(&plan, &utterances, rate);
+    let (mut samples, mut synthesized, mut cached, mut skipped, mut finished) = (Vec::new(), 0, 0, 0, false);
+    while let Some(event) = events.recv().await {
+        timeline.push(&event);
+        match event {
+            SpeechEvent::Audio(chunk) => samples.extend_from_slice(&chunk),
+            SpeechEvent::Utterance { cached: true, .. } => cached += 1,
+            SpeechEvent::Utterance { cached: false, .. } => synthesized += 1,
+            SpeechEvent::Skipped { .. } => skipped += 1,
+            SpeechEvent::Finished { .. } => finished = true,
+            SpeechEvent::UtteranceEnd { .. } | SpeechEvent::Mark { .. } => {}
+        }
+    }
+    if !finished {
+        return Err(EpisodeError::Cut);
+    }
+    if skipped == utterances.len() {
+        return Err(EpisodeError::Silent(skipped));
+    }
+    let timeline = timeline.finish();
+    let chapters = chapters::chapters(&plan, &timeline);
+    let title = plan.title.clone().unwrap_or_else(|| {
+        chapters.first().map_or_else(|| statement.slug.clone(), |c| c.title.trim_end_matches('…').to_string())
+    });
+    let summary = summary(&plan).unwrap_or_else(|| title.clone());
+    let tag = tags::id3_tag(&EpisodeTags {
+        title: &title,
+        artist: &show.author,
+        album: &show.title,
+        date: tags::civil_date(published),
+        comment: &summary,
+        chapters: &chapters,
+    });
+    let mp3 = tokio::task::spawn_blocking(move || encode(&samples, rate))
+        .await
+        .map_err(|e| EpisodeError::Task(e.to_string()))??;
+    let files = vec![
+        ("mp3", [tag, mp3].concat()),
+        ("vtt", timeline.to_vtt(&plan).into_bytes()),
+        ("srt", captions::to_srt(&plan, &timeline).into_bytes()),
+        ("chapters.json", chapters::to_json(&chapters)),
+        ("transcript.json", captions::to_transcript_json(&plan, &timeline)),
+    ];
+    Ok(Episode { title, summary, duration: timeline.duration, chapters, files, synthesized, cached, skipped })
+}
+
+/// Normalised to the podcast loudness, then MP3 at 44.1 kHz mono.
+fn encode(samples: &[i16], rate: u32) -> Result<Vec<u8>, audio::EncodeError> {
+    let normalized = audio::normalize(samples, rate, LOUDNESS_LUFS, TRUE_PEAK_DBTP);
+    let mut encoder = audio::encoder_at(AudioFormat::Mp3, rate, MP3_RATE)?;
+    let mut bytes = encoder.encode(&normalized)?;
+    bytes.extend(encoder.finish()?);
+    Ok(bytes)
+}
+
+/// Words a body paragraph needs to describe the episode (a salutation such
+/// as "Minister Hayashi," does not).
+const SUMMARY_WORDS: usize = 12;
+
+/// The first substantial body paragraph (else the first), as the episode's description.
+fn summary(plan: &crate::speech::Plan) -> Option<String> {
+    let mut body = plan.paragraphs.iter().filter(|p| p.role == Role::Body);
+    let first = body.clone().next();
+    body.find(|p| p.text.split_whitespace().count() >= SUMMARY_WORDS).or(first).map(|p| p.text.clone())
+}

@@ -1,0 +1,33 @@
+//! Podcasts: a directory (or a list) of statements becomes a show: one MP3
+//! episode per statement (44.1 kHz mono, −16 LUFS, ID3 tags and chapters),
+//! its captions, transcript and chapters, and an RSS feed with the
+//! `itunes:` and `podcast:` namespaces. Incremental (a manifest of source
+//! and settings hashes), resumable (atomic writes) and parallel.
+//!
+//! Every episode goes through the pipeline (plan, speaker, timeline,
+//! encoders); nothing here segments, detects languages, synthesizes or
+//! encodes by itself.
+
+pub mod batch;
+mod captions;
+pub mod chapters;
+pub mod config;
+pub mod episode;
+pub mod feed;
+pub mod jobs;
+pub mod manifest;
+pub mod source;
+mod tags;
+
+pub use batch::{run, Batch, Progress, Summary};
+pub use config::{Show, ShowError};
+pub use source::{SourceError, Statement};
+
+/// Integrated loudness of every episode (EBU R128), in LUFS.
+pub const LOUDNESS_LUFS: f64 = -16.0;
+/// The true-peak ceiling while normalising, in dBTP: half a dB under the
+/// −1 dBTP an episode must keep, as room for the resampling and the MP3
+/// encoder, which can both raise inter-sample peaks a little.
+pub const TRUE_PEAK_DBTP: f64 = -1.5;
+/// Sample rate of the episodes' MP3.
+pub const MP3_RATE: u32 = 44_100;

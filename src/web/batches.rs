@@ -1,0 +1,127 @@
+//! `/v1/batches`: the podcast batch over HTTP. A client posts a show and its
+//! statements, gets `202 Accepted` and the job's address, polls it for
+//! progress, and downloads the episodes, captions and feed when they are
+//! ready. The jobs themselves (storage, running, resuming) are
+//! [`crate::podcast::jobs`].
+
+use super::error::AppError;
+use super::{body, AppState};
+use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State as JobState};
+use crate::podcast::{episode::EXTENSIONS, feed::episode_path, source::is_slug};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let raw = body::bytes(raw, state.pipeline.settings.max_body_bytes)?;
+    if body::media_type(&headers) != "application/json" {
+        return Err(AppError::UnsupportedMediaType("send the batch as application/json".into()));
+    }
+    let request: JobRequest = body::json(&raw)?;
+    // Without a base URL, the feed points at this service's own downloads.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
+    let base_url = move |id: &str| format!("http://{host}/v1/batches/{id}/files/");
+    let jobs = std::sync::Arc::clone(&state.batches);
+    let id = tokio::task::spawn_blocking(move || jobs.submit(request, base_url)).await.map_err(AppError::internal)?;
+    let id = id.map_err(|error| match error {
+        JobError::Document(_) => AppError::bad_request("empty-text", error),
+        JobError::Store(_) => AppError::internal(error),
+        JobError::NoDocuments | JobError::TooMany(_) | JobError::Show(_) => {
+            AppError::unprocessable("invalid-batch", error)
+        }
+    })?;
+    let status = state.batches.status(&id).ok_or_else(|| AppError::internal("a new batch vanished"))?;
+    let location = HeaderValue::from_str(&format!("/v1/batches/{id}")).map_err(AppError::internal)?;
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view(&status))).into_response())
+}
+
+pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let status = find(&state, &id)?;
+    Ok(Json(view(&status)).into_response())
+}
+
+/// `feed.xml` of a finished batch.
+pub(super) async fn feed(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let status = find(&state, &id)?;
+    if status.state != JobState::Done {
+        return Err(AppError::NotFound("the feed is written when the batch is done".into()));
+    }
+    serve(state.batches.output_dir(&id).join("feed.xml"), "application/rss+xml; charset=utf-8").await
+}
+
+/// One file of an episode that is ready: `{slug}.{mp3,vtt,srt,chapters.json,transcript.json}`.
+pub(super) async fn episode_file(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let status = find(&state, &id)?;
+    let missing =
+        || AppError::NotFound(format!("batch {id} has no file `{}`", file.chars().take(80).collect::<String>()));
+    let (slug, extension) = file.split_once('.').ok_or_else(missing)?;
+    let extension = EXTENSIONS.into_iter().find(|e| *e == extension).ok_or_else(missing)?;
+    let ready = status.episodes.iter().any(|e| e.slug == slug && e.status == EpisodeState::Done);
+    if !is_slug(slug) || !ready {
+        return Err(missing());
+    }
+    let content_type = match extension {
+        "mp3" => "audio/mpeg",
+        "vtt" => "text/vtt; charset=utf-8",
+        "srt" => "application/x-subrip; charset=utf-8",
+        "chapters.json" => "application/json+chapters",
+        _ => "application/json",
+    };
+    serve(state.batches.output_dir(&id).join(episode_path(slug, extension)), content_type).await
+}
+
+fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
+    let missing = || AppError::NotFound(format!("there is no batch `{}`", id.chars().take(40).collect::<String>()));
+    if !is_job_id(id) {
+        return Err(missing());
+    }
+    state.batches.status(id).ok_or_else(missing)
+}
+
+async fn serve(path: std::path::PathBuf, content_type: &'static str) -> Result<Response, AppError> {
+    let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// The status with the addresses of what is ready.
+fn view(status: &JobStatus) -> Value {
+    let base = format!("/v1/batches/{}", status.id);
+    let episodes: Vec<Value> = status
+        .episodes
+        .iter()
+        .map(|e| {
+            let mut view = json!({ "name": e.name, "slug": e.slug, "status": e.status });
+            if let Some(error) = &e.error {
+                view["error"] = json!(error);
+            }
+            if e.status == EpisodeState::Done {
+                let url = |extension: &str| format!("{base}/files/{}", episode_path(&e.slug, extension));
+                view["files"] = json!({
+                    "mp3": url("mp3"), "vtt": url("vtt"), "srt": url("srt"),
+                    "chapters": url("chapters.json"), "transcript": url("transcript.json"),
+                });
+            }
+            view
+        })
+        .collect();
+    let mut view = json!({
+        "id": status.id, "state": status.state, "done": status.done, "failed": status.failed,
+        "total": status.total, "episodes": episodes, "url": base,
+    });
+    if status.state == JobState::Done {
+        view["feed_url"] = json!(format!("{base}/files/feed.xml"));
+        view["audio_seconds"] = json!(status.audio_seconds);
+    }
+    view
+}
