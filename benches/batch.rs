@@ -24,7 +24,8 @@ const STATEMENTS: usize = 20;
 const RUNS: usize = 3;
 
 const SHOW: &str = "title = \"Bench\"\nauthor = \"Herald\"\ndescription = \"Benchmark\"\nlanguage = \"en\"\n\
-    base_url = \"https://example.org/\"\nimage = \"cover.jpg\"\ncategory = \"News\"\n";
+    base_url = \"https://example.org/\"\nimage = \"cover.jpg\"\ncategory = \"News\"\n\
+    quality = \"fast\"\n";
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

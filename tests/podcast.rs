@@ -23,7 +23,10 @@ image = "cover.jpg"
 category = "News"
 subcategory = "Politics"
 explicit = false
+quality = "fast"
 "#;
+// espeak-ng (`quality = "fast"`) keeps these batches quick; the natural
+// default has its own test.
 
 fn markdown() -> String {
     let body: Vec<&str> = common::STATEMENT.split("\n\n").skip(5).collect();
@@ -337,4 +340,24 @@ fn a_killed_batch_completes_on_rerun_without_partial_files() {
     assert_eq!(files.keys().filter(|p| p.extension().is_some_and(|e| e == "mp3")).count(), 8);
     let feed = std::fs::read_to_string(out.join("feed.xml")).unwrap();
     assert_eq!(feed.matches("<item>").count(), 8);
+}
+
+#[test]
+fn a_show_is_read_by_the_neural_voice_by_default() {
+    let (src, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    std::fs::write(src.path().join("podcast.toml"), SHOW.replace("quality = \"fast\"\n", "")).unwrap();
+    let statement = "# A short update\n\nThe library opens at nine in the morning on weekdays.\n\n\
+                     ## Weekends\n\nOn Saturdays it closes at noon. It stays closed on Sundays.\n";
+    std::fs::write(src.path().join("update.md"), statement).unwrap();
+    let (out, cache) = (work.path().join("out"), work.path().join("cache"));
+    let (output, summary) = podcast(src.path(), &out, &cache);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(summary["made"].as_u64(), Some(1), "{summary}");
+    assert_eq!(check_episode(&out, "update"), ["A short update", "Weekends"]);
+    let transcript: Value =
+        serde_json::from_slice(&std::fs::read(out.join("episodes/update.transcript.json")).unwrap()).unwrap();
+    let speakers: Vec<&str> =
+        transcript["segments"].as_array().unwrap().iter().map(|s| s["speaker"].as_str().unwrap()).collect();
+    assert!(!speakers.is_empty());
+    assert!(speakers.iter().all(|s| *s == "piper:en_us-joe-medium"), "{speakers:?}");
 }

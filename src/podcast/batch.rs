@@ -250,11 +250,14 @@ fn feed_bytes(show: &Show, statements: &[Statement], manifest: &Manifest) -> Vec
 
 /// A hash of everything besides the source that shapes an episode's files.
 fn settings_hash(pipeline: &Pipeline, show: &Show) -> String {
-    let engine = &pipeline.speaker.pool().hello().info;
+    let engines: Vec<[&str; 2]> =
+        pipeline.speaker.pools().map(|p| [p.hello().info.id.as_str(), p.hello().info.version.as_str()]).collect();
+    let models: Vec<&str> = pipeline.speaker.catalog().voices().iter().filter_map(|v| v.model.as_deref()).collect();
     let key = serde_json::json!({
         "herald": env!("CARGO_PKG_VERSION"),
-        "engine": [&engine.id, &engine.version],
-        "options": episode::speech_options(),
+        "engines": engines,
+        "models": models,
+        "options": episode::speech_options(show),
         "pause_ms": pipeline.settings.paragraph_pause_ms,
         "audio": [LOUDNESS_LUFS, TRUE_PEAK_DBTP, f64::from(MP3_RATE)],
         "tags": [&show.title, &show.author],

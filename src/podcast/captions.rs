@@ -1,27 +1,31 @@
 //! Captions and transcripts of an episode from its timeline: SubRip (a cue
 //! per sentence) and the Podcasting 2.0 JSON transcript (a segment per
-//! sentence). WebVTT with word timestamps comes from the timeline itself.
+//! sentence, its speaker the voice that reads it). WebVTT with word
+//! timestamps comes from the timeline itself.
 
 use crate::speech::{Plan, Timeline};
 use std::fmt::Write;
 
 /// One spoken sentence: when it is heard and what it says.
-struct Cue {
+struct Cue<'a> {
     start: f64,
     end: f64,
     text: String,
+    voice: &'a str,
 }
 
-fn cues(plan: &Plan, timeline: &Timeline) -> Vec<Cue> {
+fn cues<'a>(plan: &'a Plan, timeline: &Timeline) -> Vec<Cue<'a>> {
     let mut out = Vec::new();
     for paragraph in &timeline.paragraphs {
-        let chars: Vec<char> = plan.paragraphs[paragraph.index].text.chars().collect();
+        let planned = &plan.paragraphs[paragraph.index];
+        let chars: Vec<char> = planned.text.chars().collect();
         for sentence in &paragraph.sentences {
             let end = sentence.text_end.min(chars.len());
             let text: String = chars[sentence.text_start.min(end)..end].iter().collect();
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             if !text.is_empty() {
-                out.push(Cue { start: sentence.start, end: sentence.end.max(sentence.start + 0.001), text });
+                let (start, end) = (sentence.start, sentence.end.max(sentence.start + 0.001));
+                out.push(Cue { start, end, text, voice: planned.voice.as_str() });
             }
         }
     }
@@ -41,7 +45,7 @@ pub fn to_srt(plan: &Plan, timeline: &Timeline) -> String {
 pub fn to_transcript_json(plan: &Plan, timeline: &Timeline) -> Vec<u8> {
     let segments: Vec<serde_json::Value> = cues(plan, timeline)
         .into_iter()
-        .map(|c| serde_json::json!({ "startTime": c.start, "endTime": c.end, "body": c.text }))
+        .map(|c| serde_json::json!({ "startTime": c.start, "endTime": c.end, "body": c.text, "speaker": c.voice }))
         .collect();
     let mut json = serde_json::to_vec_pretty(&serde_json::json!({ "version": "1.0.0", "segments": segments }))
         .expect("transcripts serialize");
@@ -72,6 +76,7 @@ mod tests {
         assert_eq!(json["version"], "1.0.0");
         assert_eq!(json["segments"][1]["body"], "First point. Done.");
         assert_eq!(json["segments"][1]["startTime"], 1.1);
+        assert_eq!(json["segments"][1]["speaker"], plan.paragraphs[1].voice.as_str());
         assert_eq!(srt_time(3725.0456), "01:02:05,046");
     }
 }

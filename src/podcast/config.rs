@@ -1,6 +1,7 @@
 //! The show: a podcast's metadata (`podcast.toml`), parsed and checked at
 //! the boundary so a [`Show`] that exists can be published.
 
+use crate::voice::Quality;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -28,6 +29,14 @@ pub struct Show {
     /// The show's web site (default: `base_url`).
     #[serde(default)]
     pub link: Option<String>,
+    /// The kind of voice: `natural` (neural where one is installed for the
+    /// language, the default) or `fast` (espeak-ng).
+    #[serde(default = "natural")]
+    pub quality: Quality,
+}
+
+fn natural() -> Quality {
+    Quality::Natural
 }
 
 /// Why a show's metadata is unusable.

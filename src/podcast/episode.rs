@@ -48,11 +48,11 @@ pub enum EpisodeError {
     Task(String),
 }
 
-/// The speech options of every episode. Voices are left to the planner,
-/// which picks the pipeline's default voice for each paragraph's language:
-/// this is the one place to change how episodes choose voices.
-pub fn speech_options() -> SpeechOptions {
-    SpeechOptions::default()
+/// The speech options of the show's episodes. Voices are left to the
+/// planner, which picks the best voice of the show's quality for each
+/// paragraph's language: this is the one place episodes choose voices.
+pub fn speech_options(show: &Show) -> SpeechOptions {
+    SpeechOptions { quality: Some(show.quality), ..SpeechOptions::default() }
 }
 
 /// Speaks `statement` and builds the episode's files.
@@ -63,8 +63,8 @@ pub async fn produce(
     published: SystemTime,
 ) -> Result<Episode, EpisodeError> {
     let plan = {
-        let (pipeline, statement) = (Arc::clone(pipeline), statement.clone());
-        tokio::task::spawn_blocking(move || pipeline.plan(&statement.text, statement.format, &speech_options()))
+        let (pipeline, statement, options) = (Arc::clone(pipeline), statement.clone(), speech_options(show));
+        tokio::task::spawn_blocking(move || pipeline.plan(&statement.text, statement.format, &options))
             .await
             .map_err(|e| EpisodeError::Task(e.to_string()))??
     };
