@@ -4,15 +4,16 @@
 //! podcasts).
 //!
 //! Normalising is a gain, plus a look-ahead peak limiter for the peaks the
-//! gain would push over the ceiling. The limiter changes loudness a little,
-//! so the result is measured again and the gain corrected, a few times.
+//! gain would push over the ceiling. The limiter absorbs part of the gain,
+//! so the result is measured again and the gain corrected by how much
+//! loudness the last correction bought (a secant step), usually twice.
 
 use std::collections::VecDeque;
 
 use ebur128::{EbuR128, Mode};
 
 /// How close to the target normalising aims, in LU.
-const TOLERANCE_LU: f64 = 0.1;
+const TOLERANCE_LU: f64 = 0.2;
 /// Measure-and-correct rounds before settling for the ceiling alone.
 const PASSES: usize = 8;
 /// Extra room below the ceiling when a round overshoots it, in dB.
@@ -65,6 +66,8 @@ pub fn normalize(samples: &[i16], rate: u32, target_lufs: f64, max_true_peak_dbt
     let mut gain_db = target_lufs - measured.integrated_lufs;
     let mut threshold_db = max_true_peak_dbtp;
     let mut out = Vec::new();
+    // The last round's gain and the loudness it gave.
+    let mut previous: Option<(f64, f64)> = None;
     for _ in 0..PASSES {
         out = render(&input, gain_db, threshold_db, ramp);
         let now = loudness(&out, rate);
@@ -76,7 +79,13 @@ pub fn normalize(samples: &[i16], rate: u32, target_lufs: f64, max_true_peak_dbt
         if over > 0.0 {
             threshold_db -= over + MARGIN_DB;
         }
-        gain_db += short;
+        // Loudness gained per dB of gain: 1 without limiting, less with it.
+        let slope = previous
+            .map(|(gain, lufs)| (now.integrated_lufs - lufs) / (gain_db - gain))
+            .filter(|s| s.is_finite())
+            .map_or(1.0, |s| s.clamp(0.2, 1.0));
+        previous = Some((gain_db, now.integrated_lufs));
+        gain_db += short / slope;
     }
     // Out of rounds: keep the ceiling, whatever that costs in loudness.
     let over = loudness(&out, rate).true_peak_dbtp - max_true_peak_dbtp;

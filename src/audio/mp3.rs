@@ -46,7 +46,7 @@ impl Mp3Encoder {
         lame.set_output_sample_rate(NonZeroU32::new(output_rate))?;
         lame.set_vbr_mode(VbrMode::Off)?;
         lame.set_brate(bitrate)?;
-        lame.set_quality(Quality::NearBest)?;
+        lame.set_quality(Quality::Good)?;
         lame.set_to_write_vbr_tag(false)?;
         Ok(Self {
             lame: lame.build()?,

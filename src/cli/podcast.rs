@@ -5,6 +5,7 @@
 use super::{Failure, SettingsFlags};
 use crate::podcast::{self, Batch, Progress, Show, Summary};
 use crate::settings::Settings;
+use crate::voice::Quality;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -40,7 +41,10 @@ pub(super) fn run(config: Option<&Path>, args: &PodcastArgs) -> Result<(), Failu
     };
     let show = Show::load(&show_file).map_err(Failure::input)?;
     let overrides = serde_json::to_value(&args.settings).expect("flags serialize");
-    let settings = Settings::load(settings_file, overrides).map_err(|e| Failure::input(format!("settings: {e}")))?;
+    let mut settings =
+        Settings::load(settings_file, overrides).map_err(|e| Failure::input(format!("settings: {e}")))?;
+    // A show read by fast voices never needs the neural workers.
+    settings.neural &= show.quality != Quality::Fast;
     let (statements, rejected) = podcast::source::read_dir(&args.src_dir)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", args.src_dir.display())))?;
     if statements.is_empty() && rejected.is_empty() {
