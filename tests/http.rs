@@ -26,17 +26,10 @@ fn wav_samples(bytes: &[u8]) -> usize {
 
 #[tokio::test]
 async fn speech_streams_before_synthesis_is_done() {
-    use tokio::io::AsyncReadExt;
     let (server, _dir) = server().await;
     let utterances = 18;
     let mut stream = server.slow_reader("/v1/speech", &json!({ "text": STATEMENT })).await;
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !received.windows(4).any(|w| w == b"RIFF") {
-        let n = stream.read(&mut buffer).await.unwrap();
-        assert!(n > 0, "connection closed before any audio");
-        received.extend_from_slice(&buffer[..n]);
-    }
+    let received = TestServer::read_until_audio(&mut stream).await;
     let head = String::from_utf8_lossy(&received);
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.to_ascii_lowercase().contains("transfer-encoding: chunked"));
@@ -47,14 +40,7 @@ async fn speech_streams_before_synthesis_is_done() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let done = server.jobs_completed();
     assert!(done < utterances, "all {utterances} sentences synthesized while the client paused");
-    let mut total = received.len();
-    loop {
-        let n = stream.read(&mut buffer).await.unwrap();
-        if n == 0 {
-            break;
-        }
-        total += n;
-    }
+    let total = received.len() + TestServer::read_to_end(&mut stream).await;
     assert_eq!(server.jobs_completed(), utterances);
     let seconds = total as f64 / 2.0 / 22050.0;
     assert!((100.0..200.0).contains(&seconds), "{seconds} s");

@@ -58,34 +58,20 @@ async fn an_open_recogniser_understands_the_neural_voice() {
 
 #[tokio::test]
 async fn the_first_sentence_streams_before_the_last_is_synthesized() {
-    use tokio::io::AsyncReadExt;
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_neural(dir.path().to_path_buf()).await;
     let sentences = 12;
     let text: String =
         (1..=sentences).map(|i| format!("This is sentence number {i} of the streaming test. ")).collect();
     let mut stream = server.slow_reader("/v1/speech", &json!({ "text": text, "quality": "natural" })).await;
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !received.windows(4).any(|w| w == b"RIFF") {
-        let n = stream.read(&mut buffer).await.unwrap();
-        assert!(n > 0, "connection closed before any audio");
-        received.extend_from_slice(&buffer[..n]);
-    }
+    let received = TestServer::read_until_audio(&mut stream).await;
     assert!(String::from_utf8_lossy(&received).starts_with("HTTP/1.1 200"));
     let completed = || server.neural_pool().stats().jobs_completed.load(Ordering::SeqCst);
     // The client pauses: bounded buffers and look-ahead keep the rest pending.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let done = completed();
     assert!(done < sentences, "all {sentences} sentences were synthesized before the client read on ({done})");
-    let mut total = received.len();
-    loop {
-        let n = stream.read(&mut buffer).await.unwrap();
-        if n == 0 {
-            break;
-        }
-        total += n;
-    }
+    let total = received.len() + TestServer::read_to_end(&mut stream).await;
     assert_eq!(completed(), sentences);
     let seconds = total as f64 / 2.0 / 22050.0;
     assert!(seconds > sentences as f64 * 1.5, "{seconds} s of audio for {sentences} sentences");

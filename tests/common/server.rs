@@ -90,6 +90,28 @@ impl TestServer {
         stream
     }
 
+    /// Reads a [`Self::slow_reader`] response until its WAV audio begins;
+    /// returns everything read (head and first bytes).
+    pub async fn read_until_audio(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+        use tokio::io::AsyncReadExt;
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !received.windows(4).any(|w| w == b"RIFF") {
+            let n = stream.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "connection closed before any audio");
+            received.extend_from_slice(&buffer[..n]);
+        }
+        received
+    }
+
+    /// Reads the rest of a response; returns how many bytes came.
+    pub async fn read_to_end(stream: &mut tokio::net::TcpStream) -> usize {
+        use tokio::io::AsyncReadExt;
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).await.unwrap();
+        rest.len()
+    }
+
     pub fn jobs_completed(&self) -> u64 {
         self.pipeline.speaker.pool().stats().jobs_completed.load(std::sync::atomic::Ordering::SeqCst)
     }
