@@ -85,7 +85,7 @@ impl Pipeline {
                 Ok(())
             }
             Err(reason) => {
-                tracing::warn!(%reason, "neural voices unavailable; speaking with espeak-ng only");
+                tracing::info!(%reason, "neural voices unavailable; speaking with espeak-ng only");
                 Err(reason)
             }
         };

@@ -203,7 +203,9 @@ pub fn main() -> ExitCode {
     if let Command::Worker { engine, memory_limit_mb, engine_config } = &cli.command {
         return ExitCode::from(crate::engine::worker::run(engine, engine_config, *memory_limit_mb) as u8);
     }
-    init_tracing();
+    // The service logs what it does; one-shot commands speak for themselves
+    // and log only warnings.
+    init_tracing(if matches!(cli.command, Command::Serve(_)) { "herald=info,tower_http=info" } else { "herald=warn" });
     let load = |flags: &SettingsFlags, serve: Option<&ServeArgs>| {
         let mut overrides = serde_json::to_value(flags).expect("flags serialize");
         if let Some(addr) = serve.and_then(|s| s.addr) {
@@ -253,9 +255,9 @@ fn fail(error: Box<figment::Error>) -> Failure {
     Failure::input(format!("settings: {error}"))
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
-        .unwrap_or_else(|_| "herald=info,tower_http=info".into());
+/// Logs to stderr, filtered by `HERALD_LOG`, else by `default_filter`.
+fn init_tracing(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| default_filter.into());
     use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
