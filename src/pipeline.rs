@@ -157,8 +157,16 @@ impl Pipeline {
             return Ok(Some(document));
         }
         let Some(bytes) = self.documents.get(id.as_str())? else { return Ok(None) };
-        let document: Arc<StoredDocument> =
-            Arc::new(serde_json::from_slice(&bytes).map_err(|e| DocumentError::Corrupt(id.clone(), e))?);
+        let mut document: StoredDocument =
+            serde_json::from_slice(&bytes).map_err(|e| DocumentError::Corrupt(id.clone(), e))?;
+        // Planned with a voice this run does not have (a neural engine that
+        // is not installed now): plan again with the voices there are. The
+        // stored plan is kept for runs that have the voice.
+        let catalog = self.speaker.catalog();
+        if document.plan.paragraphs.iter().flat_map(|p| &p.sentences).any(|s| catalog.get(&s.voice).is_none()) {
+            document.plan = self.plan(&document.text, document.format, &document.options)?;
+        }
+        let document = Arc::new(document);
         self.recent.insert(id.clone(), Arc::clone(&document));
         Ok(Some(document))
     }

@@ -205,3 +205,32 @@ async fn a_replaced_model_never_serves_audio_cached_from_the_old_one() {
     assert_eq!(response.headers()["x-herald-cache"], "miss", "audio from the old model was served");
     assert!(response.bytes().await.unwrap().len() > 20_000);
 }
+
+#[tokio::test]
+async fn documents_made_with_the_neural_voice_still_speak_when_it_is_gone() {
+    let cache = tempfile::tempdir().unwrap();
+    let with = TestServer::start_neural(cache.path().to_path_buf()).await;
+    let body = json!({ "text": "A statement for later.\n\nIt is read again after a restart." });
+    let created: Value =
+        with.client.post(with.url("/v1/documents")).json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!(created["paragraphs"][0]["voice"], JOE, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    with.stop().await;
+    // The same cache, no neural runtime: the stored plan names a voice this
+    // run does not have, so the document is spoken by espeak-ng.
+    let empty = tempfile::tempdir().unwrap();
+    let without = TestServer::start_with(herald::settings::Settings {
+        workers: 1,
+        cache_dir: cache.path().to_path_buf(),
+        neural_dirs: vec![empty.path().to_path_buf()],
+        ..Default::default()
+    })
+    .await;
+    let document: Value =
+        without.client.get(without.url(&format!("/v1/documents/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(document["paragraphs"][0]["voice"], "espeak:en-us", "{document}");
+    let audio = without.client.get(without.url(&format!("/v1/documents/{id}/audio.wav"))).send().await.unwrap();
+    assert_eq!(audio.status(), 200);
+    assert!(audio.bytes().await.unwrap().len() > 50_000);
+    assert_eq!(without.jobs_completed(), 2, "both sentences spoken by espeak-ng");
+}

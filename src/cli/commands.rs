@@ -1,9 +1,11 @@
 //! The subcommands. Each one is a thin front door over the pipeline.
 
 use super::{input, Failure, PlanArgs, SpeakArgs, SynthArgs, VoicesArgs};
+use crate::engine::piper::Piper;
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
 use crate::speech::{EncodedEvent, EncodedSpeech, Plan, SpeakError};
+use crate::voice::Quality;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -30,12 +32,20 @@ pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
     })
 }
 
-pub(super) fn synth(settings: Settings, args: &SynthArgs) -> Result<(), Failure> {
+pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Failure> {
     let (text, format) = input::read(&args.input)?;
     let audio_format = args.audio_format()?;
+    let options = args.speech.options();
+    let neural_voice = options.voice.as_ref().is_some_and(|v| v.as_str().starts_with(&format!("{}:", Piper::ID)));
+    let natural = options.quality == Some(Quality::Natural) || neural_voice;
+    // Fast voices, the default here, never need the neural workers.
+    settings.neural &= natural;
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
-        let plan = pipeline.plan(&text, format, &args.speech.options()).map_err(Failure::input)?;
+        if let (true, Err(reason)) = (natural, &pipeline.neural) {
+            tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
+        }
+        let plan = pipeline.plan(&text, format, &options).map_err(Failure::input)?;
         let utterances = plan.utterances();
         let sample_rate = pipeline.speaker.sample_rate();
         let mut speech = EncodedSpeech::new(pipeline.speaker.speak(utterances.clone()), audio_format, sample_rate)

@@ -131,13 +131,9 @@ impl Speaker {
     }
 
     fn key(&self, utterance: &Utterance, voice: &Voice) -> SegmentKey {
-        let version = match &voice.model {
-            Some(model) => format!("{}; model {model}", self.engine_version(voice)),
-            None => self.engine_version(voice).to_string(),
-        };
         SegmentKey::new(
             &voice.engine,
-            &version,
+            &self.voice_identity(voice),
             voice.id.as_str(),
             utterance.rate.wpm(),
             utterance.pitch.value(),
@@ -145,8 +141,31 @@ impl Speaker {
         )
     }
 
-    fn engine_version(&self, voice: &Voice) -> &str {
-        self.pool_for(voice).map_or("", |pool| pool.hello().info.version.as_str())
+    /// What a voice's audio depends on besides the text and options: its
+    /// engine's version and, for engines that load models, the model.
+    fn voice_identity(&self, voice: &Voice) -> String {
+        let version = self.pool_for(voice).map_or("", |pool| pool.hello().info.version.as_str());
+        match &voice.model {
+            Some(model) => format!("{version}; model {model}"),
+            None => version.to_string(),
+        }
+    }
+
+    /// A short fingerprint of the engines, versions and models that the
+    /// voices of `utterances` use: audio kept whole (renders) is named by it,
+    /// so a new engine version or model is never served from old files.
+    pub fn fingerprint(&self, utterances: &[Utterance]) -> String {
+        let mut voices: Vec<&Voice> = utterances.iter().filter_map(|u| self.voice(u).ok()).collect();
+        voices.sort_by(|a, b| a.id.cmp(&b.id));
+        voices.dedup_by(|a, b| a.id == b.id);
+        let mut hasher = blake3::Hasher::new();
+        for voice in voices {
+            for field in [voice.id.as_str(), &voice.engine, &self.voice_identity(voice)] {
+                hasher.update(&(field.len() as u64).to_le_bytes());
+                hasher.update(field.as_bytes());
+            }
+        }
+        hasher.finalize().to_hex()[..16].to_string()
     }
 
     /// Whether all, some or none of these utterances are cached.

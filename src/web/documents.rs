@@ -126,12 +126,10 @@ pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) 
     Ok(Json(view(&*load(&state, &id).await?)))
 }
 
-/// The render file name for a part of a document in `format`, in the
-/// running engine.
-fn render_name(state: &AppState, part: &str, format: AudioFormat) -> String {
-    let info = &state.pipeline.speaker.pool().hello().info;
-    let version: String = info.version.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
-    format!("{}-{version}-{part}.{}", info.id, format.extension())
+/// The render file name for a part of a document (its `utterances`) in
+/// `format`, with the running engines and models.
+fn render_name(state: &AppState, utterances: &[Utterance], part: &str, format: AudioFormat) -> String {
+    format!("{}-{part}.{}", state.pipeline.speaker.fingerprint(utterances), format.extension())
 }
 
 pub(super) async fn audio(
@@ -141,8 +139,8 @@ pub(super) async fn audio(
 ) -> Result<Response, AppError> {
     let format = audio::file_format(&file)?;
     let document = load(&state, &id).await?;
-    let name = render_name(&state, "all", format);
     let utterances = document.plan.utterances();
+    let name = render_name(&state, &utterances, "all", format);
     if headers.contains_key(header::RANGE) || state.pipeline.renders.get(document.id.as_str(), &name).is_some() {
         return render_then_serve(&state, &document, utterances, format, &name, &headers).await;
     }
@@ -172,8 +170,8 @@ pub(super) async fn paragraph_audio(
             n.chars().take(20).collect::<String>()
         ))
     })?;
-    let name = render_name(&state, &format!("p{}", paragraph.index), format);
     let utterances = document.plan.paragraph_utterances(paragraph);
+    let name = render_name(&state, &utterances, &format!("p{}", paragraph.index), format);
     render_then_serve(&state, &document, utterances, format, &name, &headers).await
 }
 

@@ -41,7 +41,8 @@ impl Espeak {
             // the loop); libespeak-ng advances it or sets it to NULL at the end.
             let phonemes =
                 unsafe { ffi::espeak_TextToPhonemes(&mut cursor, ffi::CHARS_UTF8 as i32, ffi::PHONEMES_IPA) };
-            let after = if cursor.is_null() { bytes.len() } else { cursor as usize - start as usize };
+            let after =
+                if cursor.is_null() { bytes.len() } else { (cursor as usize - start as usize).min(bytes.len()) };
             let phonemes = if phonemes.is_null() {
                 String::new()
             } else {
@@ -50,9 +51,10 @@ impl Espeak {
             };
             let consumed = String::from_utf8_lossy(&bytes[before.min(after)..after]);
             let terminator = consumed
-                .trim_end_matches(|c: char| c.is_whitespace() || "\"'”’»)]".contains(c))
+                .trim_end_matches(|c: char| c.is_whitespace() || "\"'”’»)]」』".contains(c))
                 .chars()
                 .last()
+                .map(ascii_punctuation)
                 .filter(|c| ".,?!:;".contains(*c));
             if !phonemes.is_empty() {
                 clauses.push(Clause { phonemes, terminator, source: before..after });
@@ -67,5 +69,19 @@ impl Espeak {
             }
         }
         Ok(clauses)
+    }
+}
+
+/// The ASCII mark a clause-ending mark of another script stands for (the
+/// marks Piper voices know are ASCII).
+fn ascii_punctuation(mark: char) -> char {
+    match mark {
+        '。' | '．' | '।' | '۔' => '.',
+        '？' | '؟' => '?',
+        '！' => '!',
+        '，' | '、' | '،' => ',',
+        '；' | '؛' => ';',
+        '：' => ':',
+        other => other,
     }
 }

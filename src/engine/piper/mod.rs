@@ -76,9 +76,9 @@ impl Piper {
         for path in &setup.models {
             let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let config_path = discover::config_path(path);
-            let config = std::fs::read_to_string(&config_path)
-                .map_err(|e| init(&config_path.display().to_string(), &e))
-                .and_then(|json| VoiceConfig::parse(&json).map_err(|e| init(&config_path.display().to_string(), &e)))?;
+            let config_json =
+                std::fs::read_to_string(&config_path).map_err(|e| init(&config_path.display().to_string(), &e))?;
+            let config = VoiceConfig::parse(&config_json).map_err(|e| init(&config_path.display().to_string(), &e))?;
             let bytes = std::fs::read(path).map_err(|e| init(&path.display().to_string(), &e))?;
             let session = Session::builder(&environment)
                 .and_then(|b| b.with_intra_threads(setup.threads.max(1)).map_err(Into::into))
@@ -86,7 +86,9 @@ impl Piper {
                 .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
                 .and_then(|mut b| b.commit_from_memory(&bytes))
                 .map_err(|e| init(&path.display().to_string(), &e))?;
-            let fingerprint = blake3::hash(&bytes).to_hex()[..16].to_string();
+            // The model and its config (scales, phoneme map) shape the audio.
+            let fingerprint = blake3::Hasher::new().update(&bytes).update(config_json.as_bytes()).finalize();
+            let fingerprint = fingerprint.to_hex()[..16].to_string();
             let index = models.len();
             voices.extend(listings(&name, &config, &fingerprint).into_iter().map(|(speaker, listing)| LoadedVoice {
                 model: index,
@@ -95,12 +97,11 @@ impl Piper {
             }));
             models.push(Model { session, config });
         }
-        let version = setup
-            .runtime
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.split_once(".so."))
-            .map_or_else(|| "onnxruntime".to_string(), |(_, v)| format!("onnxruntime {v}"));
+        let phonemizer = Espeak::new()?;
+        let runtime = setup.runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
+        // Phonemes come from libespeak-ng, so its version shapes the audio too.
+        let version =
+            format!("onnxruntime {}; espeak-ng {}", runtime.map_or("", |(_, v)| v), phonemizer.info().version);
         let info = EngineInfo {
             id: Self::ID.into(),
             version,
@@ -112,7 +113,7 @@ impl Piper {
                 rate_range: NATURAL_RATES,
             },
         };
-        Ok(Self { info, phonemizer: Espeak::new()?, models, voices })
+        Ok(Self { info, phonemizer, models, voices })
     }
 
     /// One sentence of phonemes through the model, as 16-bit audio at the

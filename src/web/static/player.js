@@ -210,12 +210,13 @@
       const words = p.sentences.flatMap((s) => s.words);
       const wrapped = text ? wrapWords(text, words) : [];
       let w = 0;
-      for (const s of p.sentences) {
+      p.sentences.forEach((s, i) => {
         const own = [];
+        const last = i === p.sentences.length - 1;
         // A sentence ends where the next one's first word starts: that word is the next one's.
-        while (w < wrapped.length && wrapped[w].start < s.end - 0.001) own.push(wrapped[w++]);
+        while (w < wrapped.length && (last || wrapped[w].start < s.end - 0.001)) own.push(wrapped[w++]);
         sentences.push({ start: s.start, end: s.end, paragraph: p.index, words: own });
-      }
+      });
       addPlayFromHere(p.index, element);
     }
     article.classList.add('has-player');
