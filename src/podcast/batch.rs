@@ -188,8 +188,10 @@ impl Context {
         let published = published.unwrap_or_else(|| UNIX_EPOCH.elapsed().map_or(0, |d| d.as_secs()));
         let time = UNIX_EPOCH + Duration::from_secs(published);
         let episode = episode::produce(&self.pipeline, &self.show, statement, time).await.map_err(|e| e.to_string())?;
+        // An episode missing sentences is not published: the statement is
+        // named as failed, and the next run tries it again.
         if episode.skipped > 0 {
-            tracing::warn!(name = %statement.name, skipped = episode.skipped, "sentences the engine could not speak were left out");
+            return Err(format!("{} sentence(s) could not be spoken", episode.skipped));
         }
         let Episode { title, summary, duration, files, synthesized, cached, .. } = episode;
         let (out, slug) = (self.out.clone(), statement.slug.clone());

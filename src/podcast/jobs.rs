@@ -44,6 +44,8 @@ pub enum State {
     Queued,
     Running,
     Done,
+    /// Stopped for good by an error outside any one episode (see `error`).
+    Failed,
 }
 
 /// Where one episode of a job is.
@@ -77,6 +79,9 @@ pub struct JobStatus {
     /// Seconds of audio made, once finished.
     #[serde(default)]
     pub audio_seconds: f64,
+    /// Why a failed job stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Why a job could not be accepted.
@@ -160,6 +165,7 @@ impl Jobs {
             while let Some(id) = queued.recv().await {
                 if let Err(error) = jobs.run(&id).await {
                     tracing::error!(%id, %error, "batch failed");
+                    jobs.fail(&id);
                 }
             }
         }))
@@ -198,6 +204,24 @@ impl Jobs {
     /// Where a job's batch writes (`feed.xml`, `episodes/`).
     pub fn output_dir(&self, id: &str) -> PathBuf {
         self.dir.join(id).join("out")
+    }
+
+    /// Marks a job that could not run to its end as failed, for good: its
+    /// clients stop waiting, and a restart does not run it again.
+    fn fail(&self, id: &str) {
+        let Some(job) = self.jobs.lock().expect("jobs lock").get(id).cloned() else { return };
+        let status = {
+            let mut status = job.lock().expect("job lock");
+            status.state = State::Failed;
+            status.error = Some("the batch could not be completed; the server log says why".into());
+            status.clone()
+        };
+        let saved = serde_json::to_vec(&status)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| atomic::write(&self.dir.join(id).join(STATUS), &bytes, Durability::Synced));
+        if let Err(error) = saved {
+            tracing::warn!(%id, %error, "could not record that a batch failed");
+        }
     }
 
     async fn run(&self, id: &str) -> std::io::Result<()> {
@@ -261,6 +285,7 @@ fn initial_status(id: &str, statements: &[Statement]) -> JobStatus {
         failed: 0,
         episodes,
         audio_seconds: 0.0,
+        error: None,
     }
 }
 

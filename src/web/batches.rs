@@ -119,6 +119,9 @@ fn view(status: &JobStatus) -> Value {
         "id": status.id, "state": status.state, "done": status.done, "failed": status.failed,
         "total": status.total, "episodes": episodes, "url": base,
     });
+    if let Some(error) = &status.error {
+        view["error"] = json!(error);
+    }
     if status.state == JobState::Done {
         view["feed_url"] = json!(format!("{base}/files/feed.xml"));
         view["audio_seconds"] = json!(status.audio_seconds);
