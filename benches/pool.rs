@@ -69,7 +69,7 @@ fn main() {
     let mut job_first = vec![];
     let first_sentence = SynthesisRequest {
         text: utterances[0].text.clone(),
-        voice: pipeline.speaker.catalog().get(&utterances[0].voice).unwrap().engine_voice.clone(),
+        voice: pipeline.voice(&utterances[0].voice).unwrap().engine_voice.clone(),
         rate: 175,
         pitch: 50,
         max_samples: u64::MAX,
@@ -80,7 +80,7 @@ fn main() {
         clear(cache.path());
         let (p_first, p_total, samples) = runtime.block_on(async {
             let start = Instant::now();
-            let mut events = pipeline.speaker.speak(utterances.clone());
+            let mut events = pipeline.speak(utterances.clone());
             let mut first = None;
             let mut samples = 0u64;
             while let Some(event) = events.recv().await {
@@ -93,7 +93,7 @@ fn main() {
         });
         let j_first = runtime.block_on(async {
             let start = Instant::now();
-            let mut events = pipeline.speaker.pool().submit(first_sentence.clone()).unwrap();
+            let mut events = pipeline.pool().submit(first_sentence.clone(), None).await.unwrap();
             let mut first = None;
             while let Some(event) = events.recv().await {
                 match event {

@@ -11,6 +11,7 @@ pub mod document;
 pub mod engine;
 pub mod pipeline;
 pub mod podcast;
+pub mod render;
 pub mod settings;
 pub mod speech;
 pub mod text;

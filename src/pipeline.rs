@@ -1,18 +1,29 @@
-//! The assembled pipeline every front door uses: worker pool, voice catalog,
-//! language detector, segment cache and speaker, started from [`Settings`].
+//! The application service every front door uses (web, CLI, podcast): it
+//! owns the worker pools, voice catalog, language detector, segment cache,
+//! speaker, documents and renders, started from [`Settings`], and offers
+//! operations — plan, speak, documents, renders with their timelines,
+//! voices and engines — never its parts. Front doors only translate I/O.
 
+use crate::audio::{AudioFormat, EncodeError};
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
 use crate::document::{ingest, IngestError, InputFormat};
 use crate::engine::espeak::Espeak;
 use crate::engine::piper::{discover, Piper};
 use crate::engine::pool::{Pool, PoolConfig, PoolError};
+use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
-use crate::speech::{DocumentId, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechOptions, StoredDocument};
-use crate::text::LanguageDetector;
-use crate::voice::{Catalog, CatalogError, Quality};
+use crate::speech::{
+    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Planner, Speaker, SpeakerSettings,
+    SpeechEvent, SpeechOptions, StoredDocument, Utterance,
+};
+use crate::text::{LangTag, LanguageDetector};
+use crate::voice::{Catalog, CatalogError, Quality, Voice, VoiceId};
+use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -50,17 +61,54 @@ pub enum DocumentError {
     Corrupt(DocumentId, serde_json::Error),
 }
 
-/// The running pipeline. Share it in an `Arc`.
+/// Speech on its way to a client: encoded audio, and what it is.
+pub struct Speech {
+    pub audio: EncodedSpeech,
+    /// Whether all, some or none of it comes from the segment cache.
+    pub cache: CacheStatus,
+    /// The sentences to speak.
+    pub utterances: usize,
+}
+
+/// An engine, running or not.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineStatus {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub available: bool,
+    /// Why it is not available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// How much of a document has been synthesized (is in the segment cache).
+#[derive(Debug, Clone, Serialize)]
+pub struct SynthesisProgress {
+    pub sentences: usize,
+    pub synthesized: usize,
+    /// Renders being made now, across all documents.
+    pub renders_in_progress: usize,
+}
+
+/// Whether speaking with `options` may need the neural (natural) voices;
+/// one-shot commands start those workers only then.
+pub fn wants_natural(options: &SpeechOptions) -> bool {
+    let neural_voice = options.voice.as_ref().is_some_and(|v| v.as_str().starts_with(&format!("{}:", Piper::ID)));
+    options.quality == Some(Quality::Natural) || neural_voice
+}
+
+/// The running service. Share it in an `Arc`.
 pub struct Pipeline {
-    pub speaker: Arc<Speaker>,
+    speaker: Arc<Speaker>,
     /// Recently used documents, parsed, in front of the store.
     recent: quick_cache::sync::Cache<DocumentId, Arc<StoredDocument>>,
-    pub documents: DocumentStore,
-    pub renders: RenderStore,
-    pub detector: LanguageDetector,
-    pub settings: Settings,
+    documents: DocumentStore,
+    renders: Renders,
+    detector: LanguageDetector,
+    settings: Settings,
     /// Whether neural voices are running, and if not, why.
-    pub neural: Result<(), discover::Unavailable>,
+    neural: Result<(), discover::Unavailable>,
 }
 
 impl Pipeline {
@@ -101,21 +149,22 @@ impl Pipeline {
         let cache = SegmentCache::open(&settings.cache_dir, settings.cache_max_bytes).map_err(cache_error)?;
         let documents = DocumentStore::open(&settings.cache_dir).map_err(cache_error)?;
         let renders = RenderStore::open(&settings.cache_dir).map_err(cache_error)?;
-        let speaker_settings = SpeakerSettings {
-            lookahead: settings.lookahead.max(1),
-            paragraph_pause_ms: settings.paragraph_pause_ms,
-            ..SpeakerSettings::default()
-        };
-        let speaker = Speaker::new(pools, Arc::new(cache), Arc::new(catalog), speaker_settings);
+        let speaker_settings =
+            SpeakerSettings { lookahead: settings.lookahead.max(1), paragraph_pause_ms: settings.paragraph_pause_ms };
+        let speaker = Arc::new(Speaker::new(pools, Arc::new(cache), Arc::new(catalog), speaker_settings));
         Ok(Self {
-            speaker: Arc::new(speaker),
+            renders: Renders::new(renders, Arc::clone(&speaker), settings.paragraph_pause_ms),
+            speaker,
             recent: quick_cache::sync::Cache::new(RECENT_DOCUMENTS),
             documents,
-            renders,
             detector: LanguageDetector::default(),
             settings,
             neural,
         })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Ingests and plans a text.
@@ -123,6 +172,117 @@ impl Pipeline {
         let document = ingest(text, format)?;
         let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector };
         Ok(planner.plan(&document, options)?)
+    }
+
+    /// Speaks a plan's utterances: audio and marks, in order (see
+    /// [`Speaker::speak`]); dropping the receiver cancels.
+    pub fn speak(&self, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
+        self.speaker.speak(utterances)
+    }
+
+    /// Speaks a whole plan as encoded audio in `format`.
+    pub fn speak_as(&self, plan: &Plan, format: AudioFormat) -> Result<Speech, EncodeError> {
+        let utterances = plan.utterances();
+        let cache = self.speaker.cache_status(&utterances);
+        let count = utterances.len();
+        let audio = EncodedSpeech::new(self.speaker.speak(utterances), format, self.sample_rate())?;
+        Ok(Speech { audio, cache, utterances: count })
+    }
+
+    /// The rate of the PCM that [`Pipeline::speak`] delivers.
+    pub fn sample_rate(&self) -> u32 {
+        self.speaker.sample_rate()
+    }
+
+    /// The fingerprint of what shapes a plan's audio (the voices it uses,
+    /// their engines, versions and models): audio kept whole is named by it.
+    pub fn audio_fingerprint(&self, plan: &Plan) -> String {
+        self.speaker.fingerprint(&plan.utterances())
+    }
+
+    /// A part of a document as audio in `format`: stored, or being rendered
+    /// (started now if needed) and followed from its start.
+    pub fn render(
+        &self,
+        document: &Arc<StoredDocument>,
+        part: Part,
+        format: AudioFormat,
+    ) -> Result<RenderedAudio, RenderError> {
+        self.renders.audio(document, part, format)
+    }
+
+    /// The timeline of a part of a document, made by the same render as its audio.
+    pub fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
+        self.renders.timeline(document, part)
+    }
+
+    /// How much of a document is synthesized.
+    pub fn synthesis_progress(&self, document: &StoredDocument) -> SynthesisProgress {
+        let utterances = document.plan.utterances();
+        SynthesisProgress {
+            sentences: utterances.len(),
+            synthesized: self.speaker.cached_count(&utterances),
+            renders_in_progress: self.renders_in_progress(),
+        }
+    }
+
+    /// Renders being made now, across all documents.
+    pub fn renders_in_progress(&self) -> usize {
+        self.renders.in_progress()
+    }
+
+    /// The voices, best first for `lang` if given.
+    pub fn voices(&self, lang: Option<&LangTag>) -> Vec<&Voice> {
+        let catalog = self.speaker.catalog();
+        match lang {
+            Some(lang) => catalog.for_lang(lang),
+            None => catalog.voices().iter().collect(),
+        }
+    }
+
+    /// A voice of the catalog.
+    pub fn voice(&self, id: &VoiceId) -> Option<&Voice> {
+        self.speaker.catalog().get(id)
+    }
+
+    /// Every engine, with its version, or why it is not running.
+    pub fn engines(&self) -> Vec<EngineStatus> {
+        let running = self.speaker.pools().map(|pool| {
+            let info = &pool.hello().info;
+            EngineStatus { id: info.id.clone(), version: Some(info.version.clone()), available: true, reason: None }
+        });
+        let missing = self.neural.as_ref().err().map(|reason| EngineStatus {
+            id: Piper::ID.into(),
+            version: None,
+            available: false,
+            reason: Some(reason.to_string()),
+        });
+        running.chain(missing).collect()
+    }
+
+    /// Why natural voices are not running, if they are not.
+    pub fn natural_unavailable(&self) -> Option<&discover::Unavailable> {
+        self.neural.as_ref().err()
+    }
+
+    /// Live workers of the primary engine (0: the service cannot speak).
+    pub fn live_workers(&self) -> usize {
+        self.speaker.pool().stats().live_workers.load(Ordering::SeqCst)
+    }
+
+    /// The worker pool of the primary (espeak-ng) engine.
+    pub fn pool(&self) -> &Pool {
+        self.speaker.pool()
+    }
+
+    /// Every engine's worker pool, for metrics.
+    pub fn pools(&self) -> impl Iterator<Item = &Pool> {
+        self.speaker.pools()
+    }
+
+    /// The segment cache, for metrics.
+    pub fn segment_cache(&self) -> &SegmentCache {
+        self.speaker.cache()
     }
 
     /// Creates (or finds, since ids are content-addressed) a stored document.

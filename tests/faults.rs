@@ -25,7 +25,7 @@ async fn a_hundred_crashing_inputs_in_a_row_leave_the_server_healthy() {
         let detail = body["detail"].as_str().unwrap();
         assert!(detail.contains("crashed"), "request {i}: {detail}");
     }
-    let stats = server.pipeline.speaker.pool().stats();
+    let stats = server.pipeline.pool().stats();
     // Each text crashed a worker twice, then was quarantined.
     assert_eq!(stats.worker_restarts.load(Ordering::SeqCst), 6);
     assert_eq!(stats.jobs_quarantined.load(Ordering::SeqCst), 94);
@@ -40,7 +40,7 @@ async fn a_hundred_crashing_inputs_in_a_row_leave_the_server_healthy() {
 /// The live workers' process ids, once `count` are registered.
 async fn worker_pids(server: &TestServer, count: usize) -> Vec<i32> {
     for _ in 0..200 {
-        let pids = server.pipeline.speaker.pool().stats().worker_pids.lock().unwrap().clone();
+        let pids = server.pipeline.pool().stats().worker_pids.lock().unwrap().clone();
         if pids.len() == count {
             return pids.values().map(|&p| p as i32).collect();
         }
@@ -74,7 +74,7 @@ async fn a_hung_worker_is_killed_at_the_deadline_and_replaced() {
     assert!(ok.bytes().await.unwrap().len() > 20_000);
     let after = worker_pids(&server, 1).await;
     assert!(!after.contains(&before[0]), "the hung worker is gone");
-    assert_eq!(server.pipeline.speaker.pool().stats().worker_restarts.load(Ordering::SeqCst), 1);
+    assert_eq!(server.pipeline.pool().stats().worker_restarts.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

@@ -124,7 +124,7 @@ async fn without_the_runtime_espeak_speaks_and_neural_voices_are_refused_clearly
         ..Default::default()
     };
     let server = TestServer::start_with(settings).await;
-    let reason = server.pipeline.neural.as_ref().expect_err("no runtime there").to_string();
+    let reason = server.pipeline.natural_unavailable().expect("no runtime there").to_string();
     assert!(reason.contains("ONNX Runtime"), "{reason}");
     let voices: Value = server.client.get(server.url("/v1/voices")).send().await.unwrap().json().await.unwrap();
     let piper = voices["engines"].as_array().unwrap().iter().find(|e| e["id"] == "piper").expect("piper listed");
@@ -155,7 +155,7 @@ async fn a_runtime_that_fails_to_load_is_reported_not_fatal() {
         ..Default::default()
     };
     let server = TestServer::start_with(settings).await;
-    let reason = server.pipeline.neural.as_ref().expect_err("the runtime is not a library").to_string();
+    let reason = server.pipeline.natural_unavailable().expect("the runtime is not a library").to_string();
     assert!(reason.contains("could not start"), "{reason}");
     assert_eq!(server.speak("Espeak still speaks.").await.status(), 200);
 }

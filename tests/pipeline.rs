@@ -59,7 +59,7 @@ async fn synthesizes_the_reference_statement() {
     let plan = pipeline.plan(STATEMENT, InputFormat::Text, &SpeechOptions::default()).unwrap();
     let out = speak_all(&pipeline, plan.utterances()).await;
     assert_eq!(out.skipped().count(), 0, "{:?}", out.events);
-    let rate = pipeline.speaker.sample_rate();
+    let rate = pipeline.sample_rate();
     assert_eq!(rate, 22050);
     let seconds = out.samples.len() as f64 / rate as f64;
     assert!((100.0..200.0).contains(&seconds), "{seconds} s");
@@ -138,7 +138,7 @@ async fn word_marks_are_monotonic_and_point_at_words() {
 #[tokio::test]
 async fn a_crashing_input_fails_alone_and_the_pool_recovers() {
     let (pipeline, _cache) = pipeline(1).await;
-    let stats = pipeline.speaker.pool().stats();
+    let stats = pipeline.pool().stats();
     let crash = pipeline.plan(&"a.".repeat(100), InputFormat::Text, &SpeechOptions::default()).unwrap();
     let out = speak_all(&pipeline, crash.utterances()).await;
     let skipped: Vec<_> = out.skipped().collect();

@@ -59,7 +59,7 @@ async fn concurrent_requests_for_the_same_text_synthesize_it_once() {
     let plan = pipeline.plan(STATEMENT, InputFormat::Text, &SpeechOptions::default()).unwrap();
     let utterances = plan.utterances();
     let runs = futures::future::join_all((0..4).map(|_| speak_all(&pipeline, utterances.clone()))).await;
-    let completed = pipeline.speaker.pool().stats().jobs_completed.load(Ordering::SeqCst);
+    let completed = pipeline.pool().stats().jobs_completed.load(Ordering::SeqCst);
     assert_eq!(completed, utterances.len() as u64, "each sentence synthesized once");
     for run in &runs {
         assert_eq!(run.skipped().count(), 0);
@@ -157,5 +157,5 @@ async fn a_hundred_concurrent_streams_all_complete() {
         assert_eq!(status, 200, "stream {i}");
         assert_eq!(length, expected[i % texts.len()], "stream {i} incomplete");
     }
-    assert_eq!(server.pipeline.speaker.pool().stats().jobs_failed.load(Ordering::SeqCst), 0);
+    assert_eq!(server.pipeline.pool().stats().jobs_failed.load(Ordering::SeqCst), 0);
 }

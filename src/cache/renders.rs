@@ -4,7 +4,8 @@
 //! re-render.
 
 use super::atomic::{self, Durability};
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -29,19 +30,13 @@ impl RenderStore {
         self.dir.join(document).join(name)
     }
 
-    pub fn put(&self, document: &str, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
-        let path = self.path(document, name);
-        atomic::write(&path, bytes, Durability::Synced)?;
-        Ok(path)
-    }
-
     /// Starts writing a render incrementally; it appears under its name
     /// only when committed, and vanishes if dropped before.
     pub fn writer(&self, document: &str, name: &str) -> io::Result<RenderWriter> {
         let target = self.path(document, name);
         let dir = target.parent().expect("renders live in a document directory");
         std::fs::create_dir_all(dir)?;
-        Ok(RenderWriter { file: io::BufWriter::new(tempfile::NamedTempFile::new_in(dir)?), target })
+        Ok(RenderWriter { temp: tempfile::NamedTempFile::new_in(dir)?, target })
     }
 
     /// The path if the render exists.
@@ -49,35 +44,48 @@ impl RenderStore {
         let path = self.path(document, name);
         path.is_file().then_some(path)
     }
+
+    /// Stores a small derived file (a render's timeline) whole.
+    pub fn put(&self, document: &str, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+        let path = self.path(document, name);
+        std::fs::create_dir_all(path.parent().expect("renders live in a document directory"))?;
+        atomic::write(&path, bytes, Durability::Synced)?;
+        Ok(path)
+    }
 }
 
-/// A render being written: bytes are appended to a temporary file, and
+/// A render being written: bytes are appended to a temporary file that
+/// readers can follow while it grows ([`RenderWriter::follower`]), and
 /// [`RenderWriter::commit`] rewrites its first bytes (a header whose sizes
 /// are now known, if the format has one), syncs it and moves it into place.
 pub struct RenderWriter {
-    file: io::BufWriter<tempfile::NamedTempFile>,
+    temp: tempfile::NamedTempFile,
     target: PathBuf,
 }
 
 impl RenderWriter {
+    /// Appends bytes (unbuffered: what is written is readable at once).
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.file.write_all(bytes)
+        self.temp.write_all(bytes)
+    }
+
+    /// Bytes written so far.
+    pub fn written_bytes(&self) -> io::Result<u64> {
+        Ok(self.temp.as_file().metadata()?.len())
+    }
+
+    /// A handle for reading the file at offsets while it grows; it stays
+    /// readable after the render is committed or abandoned.
+    pub fn follower(&self) -> io::Result<std::fs::File> {
+        self.temp.as_file().try_clone()
     }
 
     /// Replaces the start of the file with `header` and publishes it.
     pub fn commit(self, header: &[u8]) -> io::Result<PathBuf> {
-        let mut temp = self.file.into_inner().map_err(|e| e.into_error())?;
-        temp.seek(SeekFrom::Start(0))?;
-        temp.write_all(header)?;
-        temp.as_file().sync_data()?;
-        temp.persist(&self.target).map_err(|e| e.error)?;
+        self.temp.as_file().write_all_at(header, 0)?;
+        self.temp.as_file().sync_data()?;
+        self.temp.persist(&self.target).map_err(|e| e.error)?;
         Ok(self.target)
-    }
-
-    /// Keeps the bytes readable without publishing them: the file is
-    /// unlinked when the returned handle is dropped.
-    pub fn abandon(self) -> io::Result<tempfile::NamedTempFile> {
-        self.file.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -92,8 +100,14 @@ mod tests {
         let mut writer = store.writer("abcd", "all.wav").unwrap();
         writer.write(b"HEADxxxxdata").unwrap();
         assert!(store.get("abcd", "all.wav").is_none());
+        let follower = writer.follower().unwrap();
+        let mut growing = [0u8; 8];
+        follower.read_exact_at(&mut growing, 4).unwrap();
+        assert_eq!(&growing, b"xxxxdata", "readable while it grows");
         let path = writer.commit(b"REAL").unwrap();
         assert_eq!(std::fs::read(path).unwrap(), b"REALxxxxdata");
+        follower.read_exact_at(&mut growing[..4], 0).unwrap();
+        assert_eq!(&growing[..4], b"REAL", "followers see the final header");
         let mut dropped = store.writer("abcd", "p1.wav").unwrap();
         dropped.write(b"partial").unwrap();
         drop(dropped);

@@ -1,11 +1,9 @@
 //! The subcommands. Each one is a thin front door over the pipeline.
 
 use super::{input, Failure, PlanArgs, SpeakArgs, SynthArgs, VoicesArgs};
-use crate::engine::piper::Piper;
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
 use crate::speech::{EncodedEvent, EncodedSpeech, Plan, SpeakError};
-use crate::voice::Quality;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -25,8 +23,8 @@ pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
         let pipeline = start(settings).await?;
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr().map_err(Failure::runtime)?;
-        let voices = pipeline.speaker.catalog().voices().len();
-        tracing::info!(%local, voices, workers = pipeline.settings.worker_count(), "Herald is listening on http://{local}/");
+        let voices = pipeline.voices(None).len();
+        tracing::info!(%local, voices, workers = pipeline.settings().worker_count(), "Herald is listening on http://{local}/");
         let state = crate::web::AppState::new(std::sync::Arc::new(pipeline));
         crate::web::run(listener, state, crate::web::shutdown_signal()).await.map_err(Failure::runtime)
     })
@@ -36,20 +34,18 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
     let (text, format) = input::read(&args.input)?;
     let audio_format = args.audio_format()?;
     let options = args.speech.options();
-    let neural_voice = options.voice.as_ref().is_some_and(|v| v.as_str().starts_with(&format!("{}:", Piper::ID)));
-    let natural = options.quality == Some(Quality::Natural) || neural_voice;
+    let natural = crate::pipeline::wants_natural(&options);
     // Fast voices, the default here, never need the neural workers.
     settings.neural &= natural;
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
-        if let (true, Err(reason)) = (natural, &pipeline.neural) {
+        if let (true, Some(reason)) = (natural, pipeline.natural_unavailable()) {
             tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
         }
         let plan = pipeline.plan(&text, format, &options).map_err(Failure::input)?;
         let utterances = plan.utterances();
-        let sample_rate = pipeline.speaker.sample_rate();
-        let mut speech = EncodedSpeech::new(pipeline.speaker.speak(utterances.clone()), audio_format, sample_rate)
-            .map_err(Failure::runtime)?;
+        let sample_rate = pipeline.sample_rate();
+        let mut speech = pipeline.speak_as(&plan, audio_format).map_err(Failure::runtime)?.audio;
         let written = write_audio(&mut speech, &args.output).await?;
         let skipped: Vec<String> = written
             .skipped
@@ -138,11 +134,7 @@ fn print_outline(plan: &Plan) {
 pub(super) fn voices(settings: Settings, args: &VoicesArgs) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let pipeline = start(Settings { workers: 1, ..settings }).await?;
-        let catalog = pipeline.speaker.catalog();
-        let voices: Vec<_> = match &args.lang {
-            Some(lang) => catalog.for_lang(lang),
-            None => catalog.voices().iter().collect(),
-        };
+        let voices = pipeline.voices(args.lang.as_ref());
         if args.json {
             println!("{}", serde_json::to_string_pretty(&voices).expect("voices serialize"));
         } else {

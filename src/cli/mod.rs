@@ -100,7 +100,7 @@ struct SpeechArgs {
     #[arg(long, value_parser = |s: &str| VoiceId::parse(s).map_err(|e| e.to_string()))]
     voice: Option<VoiceId>,
     /// Words per minute, 80–600.
-    #[arg(long, default_value_t = 175, value_parser = |s: &str| s.parse::<u32>().map_err(|e| e.to_string()).and_then(|n| Rate::new(n).map(|_| n).map_err(|e| e.to_string())))]
+    #[arg(long, default_value_t = Rate::NORMAL, value_parser = |s: &str| s.parse::<u32>().map_err(|e| e.to_string()).and_then(|n| Rate::new(n).map(|_| n).map_err(|e| e.to_string())))]
     rate: u32,
     /// Pitch, 0–100.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=100))]

@@ -55,7 +55,7 @@ pub(super) fn run(config: Option<&Path>, args: &PodcastArgs) -> Result<(), Failu
     let summary = tokio::runtime::Runtime::new().map_err(Failure::runtime)?.block_on(async {
         let program = std::env::current_exe().map_err(Failure::runtime)?;
         let pipeline = crate::pipeline::Pipeline::start(settings, program).await.map_err(Failure::runtime)?;
-        if let (Quality::Natural, Err(reason)) = (batch.show.quality, &pipeline.neural) {
+        if let (Quality::Natural, Some(reason)) = (batch.show.quality, pipeline.natural_unavailable()) {
             tracing::warn!(%reason, "neural voices unavailable: episodes are read by espeak-ng");
         }
         let reporter = Reporter::new();

@@ -17,15 +17,10 @@ pub mod worker;
 
 use serde::{Deserialize, Serialize};
 
-/// What an engine can do.
+/// What an engine can do beyond what every engine does (stream audio in
+/// chunks while it synthesizes, and mark where words and sentences start).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
-    /// Delivers audio in chunks while it synthesizes.
-    pub streaming: bool,
-    /// Emits word marks with text offsets.
-    pub word_marks: bool,
-    /// Emits sentence marks.
-    pub sentence_marks: bool,
     /// Slowest and fastest rate it accepts, in words per minute.
     pub rate_range: (u32, u32),
 }

@@ -28,9 +28,9 @@ pub fn speak(text: &str, lang: Option<&str>, rate_wpm: u32, limit: Duration) -> 
             let _ = tts.set_voice(voice);
         }
     }
-    // tts rates are relative to the engine's normal rate; 175 wpm is normal.
+    // tts rates are relative to the engine's normal rate.
     let (min, normal, max) = (tts.min_rate(), tts.normal_rate(), tts.max_rate());
-    let rate = (normal * rate_wpm as f32 / 175.0).clamp(min, max);
+    let rate = (normal * rate_wpm as f32 / crate::speech::Rate::NORMAL as f32).clamp(min, max);
     let _ = tts.set_rate(rate);
     tts.speak(text, false).map_err(|e| PlatformError::Speak(e.to_string()))?;
     let started = Instant::now();

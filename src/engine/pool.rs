@@ -125,8 +125,32 @@ pub struct Pool {
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     #[error("could not start a worker `{program} worker`: {reason}")]
-    Start { program: String, reason: String },
+    Start {
+        program: String,
+        #[source]
+        reason: SpawnError,
+    },
 }
+
+/// Why a worker process did not start and greet.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("cannot run the program")]
+    Exec(#[source] std::io::Error),
+    #[error("the engine refused to start: {0}")]
+    Engine(#[source] EngineError),
+    #[error("unexpected first frame {0}")]
+    UnexpectedFrame(String),
+    #[error("the worker's greeting was unreadable")]
+    Protocol(#[source] ProtocolError),
+    #[error("the worker exited before greeting ({0})")]
+    Exited(String),
+    #[error("no greeting within {0:?}")]
+    Silent(Duration),
+}
+
+/// How long a new worker has to greet.
+const GREETING_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Pool {
     /// Starts the workers; fails if the first one cannot start and greet.
@@ -167,18 +191,28 @@ impl Pool {
         self.jobs.len()
     }
 
-    /// Queues one utterance. Events arrive on the returned receiver; drop it
-    /// to cancel.
-    pub fn submit(&self, request: SynthesisRequest) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
+    /// Queues one utterance, waiting for room in the queue for up to
+    /// `patience` (`None`: as long as it takes). Events arrive on the
+    /// returned receiver; drop it to cancel.
+    pub async fn submit(
+        &self,
+        request: SynthesisRequest,
+        patience: Option<Duration>,
+    ) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
         if self.quarantine.is_blocked(&request) {
             self.stats.jobs_quarantined.fetch_add(1, Ordering::Relaxed);
             return Err(JobError::Quarantined);
         }
         let (events, receiver) = mpsc::unbounded_channel();
-        self.jobs.try_send(Job { request, events }).map_err(|e| match e {
-            async_channel::TrySendError::Full(_) => JobError::QueueFull,
-            async_channel::TrySendError::Closed(_) => JobError::Closed,
-        })?;
+        let queued = self.jobs.send(Job { request, events });
+        match patience {
+            // The send is tried before the timer: room now is never refused.
+            Some(patience) => match tokio::time::timeout(patience, queued).await {
+                Ok(sent) => sent.map_err(|_| JobError::Closed)?,
+                Err(_) => return Err(JobError::QueueFull),
+            },
+            None => queued.await.map_err(|_| JobError::Closed)?,
+        }
         Ok(receiver)
     }
 }
@@ -262,7 +296,7 @@ struct WorkerProcess {
 }
 
 impl WorkerProcess {
-    async fn spawn(config: &PoolConfig) -> Result<Self, String> {
+    async fn spawn(config: &PoolConfig) -> Result<Self, SpawnError> {
         let mut child = Command::new(&config.program)
             .args(["worker", "--engine", &config.engine, "--memory-limit-mb", &config.memory_limit_mb.to_string()])
             .args(["--engine-config", &config.engine_config])
@@ -271,7 +305,7 @@ impl WorkerProcess {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| e.to_string())?;
+            .map_err(SpawnError::Exec)?;
         let stdin = child.stdin.take().expect("piped stdin");
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         let (tx, mut frames) = mpsc::channel(64);
@@ -288,14 +322,14 @@ impl WorkerProcess {
                 }
             }
         });
-        let greeting = tokio::time::timeout(Duration::from_secs(10), frames.recv()).await;
+        let greeting = tokio::time::timeout(GREETING_TIMEOUT, frames.recv()).await;
         match greeting {
             Ok(Some(Ok(FromWorker::Hello(hello)))) => Ok(Self { child, stdin, frames, hello: *hello }),
-            Ok(Some(Ok(FromWorker::Failed(error)))) => Err(error.to_string()),
-            Ok(Some(Ok(other))) => Err(format!("unexpected first frame {other:?}")),
-            Ok(Some(Err(error))) => Err(error.to_string()),
-            Ok(None) => Err(exit_reason(&mut child).await),
-            Err(_) => Err("no greeting within 10 s".into()),
+            Ok(Some(Ok(FromWorker::Failed(error)))) => Err(SpawnError::Engine(error)),
+            Ok(Some(Ok(other))) => Err(SpawnError::UnexpectedFrame(format!("{other:?}"))),
+            Ok(Some(Err(error))) => Err(SpawnError::Protocol(error)),
+            Ok(None) => Err(SpawnError::Exited(exit_reason(&mut child).await)),
+            Err(_) => Err(SpawnError::Silent(GREETING_TIMEOUT)),
         }
     }
 

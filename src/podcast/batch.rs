@@ -4,18 +4,20 @@
 //! a batch killed half-way picks up where it stopped.
 
 use super::config::Show;
-use super::episode::{self, Episode};
+use super::episode::{self, Episode, EpisodeError};
 use super::feed::{self, FeedItem};
 use super::manifest::{self, Entry, Manifest};
 use super::source::{SourceError, Statement};
 use super::{LOUDNESS_LUFS, MP3_RATE, TRUE_PEAK_DBTP};
 use crate::cache::atomic::Durability;
 use crate::pipeline::Pipeline;
+use crate::speech::Plan;
 use futures::StreamExt;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
+use tokio::sync::watch;
 
 /// What to make.
 #[derive(Debug, Clone)]
@@ -76,55 +78,88 @@ pub struct Summary {
 #[error("{path}: {error}")]
 pub struct BatchError {
     pub path: PathBuf,
+    #[source]
     pub error: std::io::Error,
 }
 
-/// Runs `batch`, reporting to `progress`.
+/// Why one episode was not published; the batch goes on without it.
+#[derive(Debug, thiserror::Error)]
+pub enum EpisodeFailure {
+    #[error(transparent)]
+    Plan(#[from] crate::pipeline::PlanTextError),
+    #[error(transparent)]
+    Produce(#[from] EpisodeError),
+    /// An episode missing sentences is not published: the next run tries again.
+    #[error("{0} sentence(s) could not be spoken")]
+    Unspoken(usize),
+    #[error("cannot write the episode")]
+    Write(#[source] std::io::Error),
+    #[error("the episode's task failed: {0}")]
+    Task(String),
+}
+
+/// An episode that failed, and which one.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {failure}")]
+pub struct EpisodeFailed {
+    pub name: String,
+    #[source]
+    pub failure: EpisodeFailure,
+}
+
+/// Runs `batch`, reporting to `progress`. File work (the manifest, stale
+/// files, episode files, the feed) runs on blocking threads, never on the
+/// async threads that serve requests.
 pub async fn run(
     pipeline: Arc<Pipeline>,
     batch: Batch,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,
 ) -> Result<Summary, BatchError> {
     let started = Instant::now();
+    let out = batch.out.clone();
+    let manifest = blocking(move || prepare(&out)).await?;
+    let planned = plan_all(&pipeline, &batch).await;
     let episodes_dir = batch.out.join("episodes");
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| BatchError { path, error }
-    };
-    std::fs::create_dir_all(&episodes_dir).map_err(io_error(&episodes_dir))?;
-    for dir in [&batch.out, &episodes_dir] {
-        for stale in manifest::remove_stale_temporaries(dir).map_err(io_error(dir))? {
-            tracing::info!(file = %stale.display(), "removed a partial file left by an interrupted run");
-        }
-    }
-    let manifest = Manifest::load(&batch.out);
-    let settings = settings_hash(&pipeline, &batch.show);
-    let (fresh, stale): (Vec<&Statement>, Vec<&Statement>) = batch
-        .statements
-        .iter()
-        .partition(|s| manifest.up_to_date(&s.slug, &s.hash, &settings, &episodes_dir).is_some());
     let mut summary = Summary {
         total: batch.statements.len() + batch.rejected.len(),
         failed: batch.rejected.clone(),
         ..Summary::default()
     };
-    progress(Progress::Started { total: summary.total, to_make: stale.len() });
-    for rejected in &batch.rejected {
-        progress(Progress::Failed { name: rejected.name.clone(), error: rejected.reason.clone() });
+    let (mut to_make, mut fresh) = (Vec::new(), Vec::new());
+    for (statement, plan) in planned {
+        match plan {
+            Ok(plan) => {
+                let settings = settings_hash(&pipeline, &batch.show, &plan);
+                if manifest.up_to_date(&statement.slug, &statement.hash, &settings, &episodes_dir).is_some() {
+                    fresh.push(statement);
+                } else {
+                    to_make.push((statement, plan, settings));
+                }
+            }
+            Err(failure) => {
+                let failed = EpisodeFailed { name: statement.name.clone(), failure: failure.into() };
+                summary.failed.push(SourceError { name: failed.name.clone(), reason: failed.failure.to_string() });
+            }
+        }
+    }
+    progress(Progress::Started { total: summary.total, to_make: to_make.len() });
+    for failed in &summary.failed {
+        progress(Progress::Failed { name: failed.name.clone(), error: failed.reason.clone() });
     }
     for statement in &fresh {
         let seconds = manifest.episodes[&statement.slug].duration;
         progress(Progress::Ready { slug: statement.slug.clone(), name: statement.name.clone(), seconds, made: false });
     }
     summary.unchanged = fresh.len();
-    let manifest = Arc::new(Mutex::new(manifest));
-    let context = Context { pipeline, show: batch.show.clone(), out: batch.out.clone(), settings, manifest };
-    let results: Vec<_> = futures::stream::iter(stale.into_iter().cloned())
-        .map(|statement| {
+    let (records, saved) = watch::channel(manifest);
+    let saver = tokio::spawn(save_changes(saved.clone(), batch.out.clone()));
+    let context = Context { pipeline, show: batch.show.clone(), out: batch.out.clone(), manifest: records };
+    let results: Vec<_> = futures::stream::iter(to_make)
+        .map(|(statement, plan, settings)| {
             let (context, progress) = (context.clone(), Arc::clone(&progress));
             async move {
                 progress(Progress::Making { slug: statement.slug.clone() });
-                let result = context.make(&statement).await;
+                let result = context.make(&statement, plan, settings).await;
                 match &result {
                     Ok(made) => progress(Progress::Ready {
                         slug: statement.slug.clone(),
@@ -132,7 +167,9 @@ pub async fn run(
                         seconds: made.duration,
                         made: true,
                     }),
-                    Err(error) => progress(Progress::Failed { name: statement.name.clone(), error: error.clone() }),
+                    Err(failure) => {
+                        progress(Progress::Failed { name: statement.name.clone(), error: failure.to_string() })
+                    }
                 }
                 (statement, result)
             }
@@ -149,18 +186,88 @@ pub async fn run(
                 summary.cached += made.cached;
                 summary.files_written += made.files_written;
             }
-            Err(reason) => summary.failed.push(SourceError { name: statement.name.clone(), reason }),
+            Err(failure) => summary.failed.push(SourceError { name: statement.name.clone(), reason: failure.to_string() }),
         }
     }
-    let manifest = context.manifest.lock().expect("manifest lock").clone();
-    let feed_path = batch.out.join("feed.xml");
-    let feed = feed_bytes(&batch.show, &batch.statements, &manifest);
-    if manifest::write_if_changed(&feed_path, &feed, Durability::Synced).map_err(io_error(&feed_path))? {
-        summary.files_written += 1;
-    }
+    // The last sender goes with the context: the saver finishes its last save.
+    drop(context);
+    let _ = saver.await;
+    let manifest = saved.borrow().clone();
+    let (out, show, statements) = (batch.out.clone(), batch.show.clone(), batch.statements.clone());
+    summary.files_written += blocking(move || finish(&out, &show, &statements, &manifest)).await?;
     summary.failed.sort_by(|a, b| a.name.cmp(&b.name));
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Runs file work on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, BatchError> + Send + 'static,
+) -> Result<T, BatchError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(BatchError { path: PathBuf::from("."), error: std::io::Error::other(e.to_string()) })
+    })
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BatchError {
+    let path = path.to_path_buf();
+    move |error| BatchError { path, error }
+}
+
+/// Makes the output folders, removes what a killed run left half-written,
+/// and reads the manifest.
+fn prepare(out: &Path) -> Result<Manifest, BatchError> {
+    let episodes_dir = out.join("episodes");
+    std::fs::create_dir_all(&episodes_dir).map_err(io_error(&episodes_dir))?;
+    for dir in [out, &episodes_dir] {
+        for stale in manifest::remove_stale_temporaries(dir).map_err(io_error(dir))? {
+            tracing::info!(file = %stale.display(), "removed a partial file left by an interrupted run");
+        }
+    }
+    Ok(Manifest::load(out))
+}
+
+/// Plans every statement (CPU work, on a blocking thread).
+async fn plan_all(
+    pipeline: &Arc<Pipeline>,
+    batch: &Batch,
+) -> Vec<(Statement, Result<Plan, crate::pipeline::PlanTextError>)> {
+    let (pipeline, statements, options) =
+        (Arc::clone(pipeline), batch.statements.clone(), episode::speech_options(&batch.show));
+    tokio::task::spawn_blocking(move || {
+        statements
+            .into_iter()
+            .map(|s| {
+                let plan = pipeline.plan(&s.text, s.format, &options);
+                (s, plan)
+            })
+            .collect()
+    })
+    .await
+    .expect("planning does not panic")
+}
+
+/// Saves the manifest each time an episode is recorded, off the episodes'
+/// path: recording never waits for a sync.
+async fn save_changes(mut saved: watch::Receiver<Manifest>, out: PathBuf) {
+    while saved.changed().await.is_ok() {
+        let (snapshot, out) = (saved.borrow_and_update().clone(), out.clone());
+        match tokio::task::spawn_blocking(move || snapshot.save(&out)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "could not save the podcast manifest; retrying on the next episode"),
+            Err(error) => tracing::warn!(%error, "the manifest writer failed"),
+        }
+    }
+}
+
+/// Saves the final manifest and writes the feed; returns the files written.
+fn finish(out: &Path, show: &Show, statements: &[Statement], manifest: &Manifest) -> Result<usize, BatchError> {
+    let manifest_path = out.join(manifest::FILE_NAME);
+    manifest.save(out).map_err(io_error(&manifest_path))?;
+    let feed_path = out.join("feed.xml");
+    let feed = feed_bytes(show, statements, manifest);
+    let written = manifest::write_if_changed(&feed_path, &feed, Durability::Synced).map_err(io_error(&feed_path))?;
+    Ok(usize::from(written))
 }
 
 /// What every episode task shares.
@@ -169,8 +276,7 @@ struct Context {
     pipeline: Arc<Pipeline>,
     show: Show,
     out: PathBuf,
-    settings: String,
-    manifest: Arc<Mutex<Manifest>>,
+    manifest: watch::Sender<Manifest>,
 }
 
 /// What making one episode did.
@@ -182,36 +288,34 @@ struct Made {
 }
 
 impl Context {
-    /// Makes, writes and records one episode; the error is a one-line reason.
-    async fn make(&self, statement: &Statement) -> Result<Made, String> {
-        let published = self.manifest.lock().expect("manifest lock").episodes.get(&statement.slug).map(|e| e.published);
+    /// Makes, writes and records one episode.
+    async fn make(&self, statement: &Statement, plan: Plan, settings: String) -> Result<Made, EpisodeFailure> {
+        let published = self.manifest.borrow().episodes.get(&statement.slug).map(|e| e.published);
         let published = published.unwrap_or_else(|| UNIX_EPOCH.elapsed().map_or(0, |d| d.as_secs()));
         let time = UNIX_EPOCH + Duration::from_secs(published);
-        let episode = episode::produce(&self.pipeline, &self.show, statement, time).await.map_err(|e| e.to_string())?;
-        // An episode missing sentences is not published: the statement is
-        // named as failed, and the next run tries it again.
+        let episode = episode::produce(&self.pipeline, &self.show, statement, plan, time).await?;
         if episode.skipped > 0 {
-            return Err(format!("{} sentence(s) could not be spoken", episode.skipped));
+            return Err(EpisodeFailure::Unspoken(episode.skipped));
         }
         let Episode { title, summary, duration, files, synthesized, cached, .. } = episode;
         let (out, slug) = (self.out.clone(), statement.slug.clone());
         let sizes = tokio::task::spawn_blocking(move || write_files(&out, &slug, &files))
             .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("cannot write the episode: {e}"))?;
+            .map_err(|e| EpisodeFailure::Task(e.to_string()))?
+            .map_err(EpisodeFailure::Write)?;
         let entry = Entry {
             name: statement.name.clone(),
             source_hash: statement.hash.clone(),
-            settings_hash: self.settings.clone(),
+            settings_hash: settings,
             title,
             summary,
             duration,
             published,
             files: sizes,
         };
-        let mut manifest = self.manifest.lock().expect("manifest lock");
-        manifest.episodes.insert(statement.slug.clone(), entry);
-        manifest.save(&self.out).map_err(|e| format!("cannot save the manifest: {e}"))?;
+        self.manifest.send_modify(|manifest| {
+            manifest.episodes.insert(statement.slug.clone(), entry);
+        });
         Ok(Made { duration, synthesized, cached, files_written: super::episode::EXTENSIONS.len() + 1 })
     }
 }
@@ -250,17 +354,16 @@ fn feed_bytes(show: &Show, statements: &[Statement], manifest: &Manifest) -> Vec
     feed::feed(show, &items)
 }
 
-/// A hash of everything besides the source that shapes an episode's files.
-fn settings_hash(pipeline: &Pipeline, show: &Show) -> String {
-    let engines: Vec<[&str; 2]> =
-        pipeline.speaker.pools().map(|p| [p.hello().info.id.as_str(), p.hello().info.version.as_str()]).collect();
-    let models: Vec<&str> = pipeline.speaker.catalog().voices().iter().filter_map(|v| v.model.as_deref()).collect();
+/// A hash of everything besides the source that shapes an episode's files:
+/// the voices its plan uses (their engines, versions and models), the
+/// show's options, the pause and the audio settings. A voice installed for
+/// another language changes nothing here.
+fn settings_hash(pipeline: &Pipeline, show: &Show, plan: &Plan) -> String {
     let key = serde_json::json!({
         "herald": env!("CARGO_PKG_VERSION"),
-        "engines": engines,
-        "models": models,
+        "voices": pipeline.audio_fingerprint(plan),
         "options": episode::speech_options(show),
-        "pause_ms": pipeline.settings.paragraph_pause_ms,
+        "pause_ms": pipeline.settings().paragraph_pause_ms,
         "audio": [LOUDNESS_LUFS, TRUE_PEAK_DBTP, f64::from(MP3_RATE)],
         "tags": [&show.title, &show.author],
     });

@@ -10,7 +10,7 @@ use super::tags::{self, EpisodeTags};
 use super::{captions, LOUDNESS_LUFS, MP3_RATE, TRUE_PEAK_DBTP};
 use crate::audio::{self, AudioFormat};
 use crate::pipeline::Pipeline;
-use crate::speech::{Role, SpeechEvent, SpeechOptions, TimelineBuilder};
+use crate::speech::{Plan, Role, SpeechEvent, SpeechOptions, TimelineBuilder};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -36,8 +36,6 @@ pub struct Episode {
 /// Why an episode could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum EpisodeError {
-    #[error(transparent)]
-    Plan(#[from] crate::pipeline::PlanTextError),
     #[error("no sentence could be spoken ({0} tried)")]
     Silent(usize),
     #[error("encoding failed: {0}")]
@@ -55,22 +53,18 @@ pub fn speech_options(show: &Show) -> SpeechOptions {
     SpeechOptions { quality: Some(show.quality), ..SpeechOptions::default() }
 }
 
-/// Speaks `statement` and builds the episode's files.
+/// Speaks `statement` (planned with [`speech_options`]) and builds the
+/// episode's files.
 pub async fn produce(
     pipeline: &Arc<Pipeline>,
     show: &Show,
     statement: &Statement,
+    plan: Plan,
     published: SystemTime,
 ) -> Result<Episode, EpisodeError> {
-    let plan = {
-        let (pipeline, statement, options) = (Arc::clone(pipeline), statement.clone(), speech_options(show));
-        tokio::task::spawn_blocking(move || pipeline.plan(&statement.text, statement.format, &options))
-            .await
-            .map_err(|e| EpisodeError::Task(e.to_string()))??
-    };
     let utterances = plan.utterances();
-    let rate = pipeline.speaker.sample_rate();
-    let mut events = pipeline.speaker.speak(utterances.clone());
+    let rate = pipeline.sample_rate();
+    let mut events = pipeline.speak(utterances.clone());
     let mut timeline = TimelineBuilder::new(&plan, &utterances, rate);
     let (mut samples, mut synthesized, mut cached, mut skipped, mut finished) = (Vec::new(), 0, 0, 0, false);
     while let Some(event) = events.recv().await {
@@ -131,7 +125,7 @@ fn encode(samples: &[i16], rate: u32) -> Result<Vec<u8>, audio::EncodeError> {
 const SUMMARY_WORDS: usize = 12;
 
 /// The first substantial body paragraph (else the first), as the episode's description.
-fn summary(plan: &crate::speech::Plan) -> Option<String> {
+fn summary(plan: &Plan) -> Option<String> {
     let mut body = plan.paragraphs.iter().filter(|p| p.role == Role::Body);
     let first = body.clone().next();
     body.find(|p| p.text.split_whitespace().count() >= SUMMARY_WORDS).or(first).map(|p| p.text.clone())

@@ -118,7 +118,7 @@ impl Jobs {
     /// Opens the jobs under `CACHE_DIR/batches`; unfinished ones are queued
     /// again and run once [`Jobs::start`] is called.
     pub fn open(pipeline: Arc<Pipeline>) -> Self {
-        let dir = pipeline.settings.cache_dir.join("batches");
+        let dir = pipeline.settings().cache_dir.join("batches");
         let (queue, queued) = mpsc::unbounded_channel();
         let jobs = Self { dir, pipeline, jobs: Mutex::new(HashMap::new()), queue, queued: Mutex::new(Some(queued)) };
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&jobs.dir)
@@ -165,7 +165,8 @@ impl Jobs {
             while let Some(id) = queued.recv().await {
                 if let Err(error) = jobs.run(&id).await {
                     tracing::error!(%id, %error, "batch failed");
-                    jobs.fail(&id);
+                    let jobs = Arc::clone(&jobs);
+                    let _ = tokio::task::spawn_blocking(move || jobs.fail(&id)).await;
                 }
             }
         }))
@@ -224,10 +225,15 @@ impl Jobs {
         }
     }
 
+    /// Runs one job; file work goes to blocking threads.
     async fn run(&self, id: &str) -> std::io::Result<()> {
         let Some(job) = self.jobs.lock().expect("jobs lock").get(id).cloned() else { return Ok(()) };
-        let request: JobRequest =
-            serde_json::from_slice(&std::fs::read(self.dir.join(id).join(REQUEST))?).map_err(std::io::Error::other)?;
+        let request_path = self.dir.join(id).join(REQUEST);
+        let request: JobRequest = tokio::task::spawn_blocking(move || {
+            serde_json::from_slice(&std::fs::read(request_path)?).map_err(std::io::Error::other)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
         let statements = statements(&request.documents).map_err(std::io::Error::other)?;
         job.lock().expect("job lock").state = State::Running;
         let batch = Batch {
@@ -235,7 +241,7 @@ impl Jobs {
             statements,
             rejected: Vec::new(),
             out: self.output_dir(id),
-            jobs: self.pipeline.settings.worker_count(),
+            jobs: self.pipeline.settings().worker_count(),
         };
         let progress = {
             let job = Arc::clone(&job);
@@ -248,7 +254,10 @@ impl Jobs {
             status.audio_seconds = summary.audio_seconds;
             status.clone()
         };
-        atomic::write(&self.dir.join(id).join(STATUS), &serde_json::to_vec(&status)?, Durability::Synced)
+        let (path, bytes) = (self.dir.join(id).join(STATUS), serde_json::to_vec(&status)?);
+        tokio::task::spawn_blocking(move || atomic::write(&path, &bytes, Durability::Synced))
+            .await
+            .map_err(std::io::Error::other)?
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod encoded;
 pub mod events;
+pub mod identity;
 pub mod options;
 pub mod plan;
 pub mod rendered;
@@ -22,4 +23,5 @@ pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utter
 pub use rendered::{collect, Rendered};
 pub use speaker::{Speaker, SpeakerSettings};
 pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};
-pub use timeline::{Timeline, TimelineBuilder};
+pub use identity::AudioIdentity;
+pub use timeline::{TimedSentence, Timeline, TimelineBuilder};

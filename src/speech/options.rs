@@ -17,7 +17,7 @@ pub struct Pitch(u32);
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum OptionError {
-    #[error("rate {0} is out of range: use 80–600 words per minute")]
+    #[error("rate {0} is out of range: use {min}–{max} words per minute", min = Rate::MIN, max = Rate::MAX)]
     Rate(u32),
     #[error("pitch {0} is out of range: use 0–100")]
     Pitch(u32),
@@ -26,6 +26,8 @@ pub enum OptionError {
 impl Rate {
     pub const MIN: u32 = 80;
     pub const MAX: u32 = 600;
+    /// The default, and the pace every engine calls its normal rate.
+    pub const NORMAL: u32 = 175;
 
     pub fn new(wpm: u32) -> Result<Self, OptionError> {
         (Self::MIN..=Self::MAX).contains(&wpm).then_some(Self(wpm)).ok_or(OptionError::Rate(wpm))
@@ -38,7 +40,7 @@ impl Rate {
 
 impl Default for Rate {
     fn default() -> Self {
-        Self(175)
+        Self(Self::NORMAL)
     }
 }
 

@@ -9,6 +9,7 @@
 //! everything: queued jobs are skipped and the running one is aborted.
 
 use super::events::{CacheStatus, SpeakError, SpeechEvent};
+use super::identity::{self, AudioIdentity};
 use super::plan::Utterance;
 use crate::cache::{Segment, SegmentCache, SegmentKey};
 use crate::engine::pool::{JobError, JobEvent, Pool};
@@ -19,24 +20,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 
-/// Tuning of the speaker.
+/// Speech events buffered per stream between the speaker and its reader.
+const STREAM_BUFFER: usize = 64;
+
+/// Tuning of the speaker (from [`Settings`](crate::settings::Settings),
+/// the one source of defaults).
 #[derive(Debug, Clone)]
 pub struct SpeakerSettings {
-    /// Utterances prepared ahead of the one streaming.
+    /// Utterances prepared ahead of the one streaming (at least 1).
     pub lookahead: usize,
     /// Silence between paragraphs.
     pub paragraph_pause_ms: u32,
-    /// Audio longer than this per utterance is cut off.
-    pub max_utterance_seconds: u32,
-    /// How long an utterance waits for room in a full pool queue.
-    pub busy_wait: Duration,
 }
 
-impl Default for SpeakerSettings {
-    fn default() -> Self {
-        Self { lookahead: 4, paragraph_pause_ms: 700, max_utterance_seconds: 120, busy_wait: Duration::ZERO }
-    }
-}
+/// Audio longer than this per utterance is cut off.
+const MAX_UTTERANCE_SECONDS: u64 = 120;
+/// How long a request's first utterance waits for room in a full queue
+/// before the request is refused as busy: not at all, so a client hears
+/// "busy" at once and can retry elsewhere.
+const ADMISSION_PATIENCE: Duration = Duration::ZERO;
 
 /// Streams utterances through the cache and the pools. Share it in an `Arc`.
 pub struct Speaker {
@@ -60,8 +62,6 @@ enum Source {
     /// Another request is synthesizing the same segment.
     Waiting(Arc<Notify>),
     Failed(SpeakError),
-    /// The queue was full when looking ahead; try again when it is its turn.
-    Deferred,
 }
 
 /// Ownership of an in-flight segment; releasing it wakes the waiters.
@@ -131,48 +131,36 @@ impl Speaker {
     }
 
     fn key(&self, utterance: &Utterance, voice: &Voice) -> SegmentKey {
-        SegmentKey::new(
-            &voice.engine,
-            &self.voice_identity(voice),
-            voice.id.as_str(),
-            utterance.rate.wpm(),
-            utterance.pitch.value(),
-            &utterance.text,
-        )
+        let (rate, pitch) = (utterance.rate.wpm().to_string(), utterance.pitch.value().to_string());
+        SegmentKey::from_digest(self.identity(voice).hash_with(&[&rate, &pitch, &utterance.text]))
     }
 
-    /// What a voice's audio depends on besides the text and options: its
-    /// engine's version and, for engines that load models, the model.
-    fn voice_identity(&self, voice: &Voice) -> String {
+    /// What shapes `voice`'s audio besides the text and options.
+    pub fn identity(&self, voice: &Voice) -> AudioIdentity {
         let version = self.pool_for(voice).map_or("", |pool| pool.hello().info.version.as_str());
-        match &voice.model {
-            Some(model) => format!("{version}; model {model}"),
-            None => version.to_string(),
+        AudioIdentity {
+            engine: voice.engine.clone(),
+            engine_version: version.to_string(),
+            voice: voice.id.to_string(),
+            model: voice.model.clone(),
         }
     }
 
-    /// A short fingerprint of the engines, versions and models that the
-    /// voices of `utterances` use: audio kept whole (renders) is named by it,
-    /// so a new engine version or model is never served from old files.
+    /// The fingerprint of the voices `utterances` use (see [`identity::fingerprint`]).
     pub fn fingerprint(&self, utterances: &[Utterance]) -> String {
-        let mut voices: Vec<&Voice> = utterances.iter().filter_map(|u| self.voice(u).ok()).collect();
-        voices.sort_by(|a, b| a.id.cmp(&b.id));
-        voices.dedup_by(|a, b| a.id == b.id);
-        let mut hasher = blake3::Hasher::new();
-        for voice in voices {
-            for field in [voice.id.as_str(), &voice.engine, &self.voice_identity(voice)] {
-                hasher.update(&(field.len() as u64).to_le_bytes());
-                hasher.update(field.as_bytes());
-            }
-        }
-        hasher.finalize().to_hex()[..16].to_string()
+        let identities: Vec<AudioIdentity> =
+            utterances.iter().filter_map(|u| self.voice(u).ok()).map(|v| self.identity(v)).collect();
+        identity::fingerprint(&identities)
+    }
+
+    /// How many of these utterances are cached.
+    pub fn cached_count(&self, utterances: &[Utterance]) -> usize {
+        utterances.iter().filter(|u| self.voice(u).is_ok_and(|v| self.cache.contains(&self.key(u, v)))).count()
     }
 
     /// Whether all, some or none of these utterances are cached.
     pub fn cache_status(&self, utterances: &[Utterance]) -> CacheStatus {
-        let cached =
-            utterances.iter().filter(|u| self.voice(u).is_ok_and(|v| self.cache.contains(&self.key(u, v)))).count();
-        match cached {
+        match self.cached_count(utterances) {
             0 => CacheStatus::Miss,
             n if n == utterances.len() => CacheStatus::Hit,
             _ => CacheStatus::Partial,
@@ -182,7 +170,7 @@ impl Speaker {
     /// Starts streaming `utterances`. Events arrive in order; the last one is
     /// `Finished` unless the receiver is dropped first (which cancels).
     pub fn speak(self: &Arc<Self>, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
-        let (tx, rx) = mpsc::channel(64);
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let speaker = Arc::clone(self);
         tokio::spawn(async move { speaker.drive(utterances, tx).await });
         rx
@@ -196,13 +184,13 @@ impl Speaker {
         // ahead of the one streaming; the first is dispatched at once.
         let (prepared, mut ready) = mpsc::channel(self.settings.lookahead.max(1));
         if let Some(first) = utterances.first() {
-            let _ = prepared.send(self.prepare(first).await).await;
+            let _ = prepared.send(self.prepare(first, Some(ADMISSION_PATIENCE)).await).await;
         }
         let scheduler = Arc::clone(&self);
         let plan = Arc::clone(&utterances);
         tokio::spawn(async move {
             for utterance in plan.iter().skip(1) {
-                if prepared.send(scheduler.prepare(utterance).await).await.is_err() {
+                if prepared.send(scheduler.prepare(utterance, None).await).await.is_err() {
                     return;
                 }
             }
@@ -211,7 +199,7 @@ impl Speaker {
         let mut stores = Vec::new();
         for (index, utterance) in utterances.iter().enumerate() {
             let Some(source) = ready.recv().await else { return };
-            let source = self.resolve(source, utterance, index == 0).await;
+            let source = self.resolve(source, utterance).await;
             if let Source::Failed(error) = source {
                 if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
                     return;
@@ -257,8 +245,13 @@ impl Speaker {
         let _ = tx.send(SpeechEvent::Finished { samples: position }).await;
     }
 
-    /// Looks an utterance up in the cache and, if absent, claims and submits it.
-    async fn prepare(self: &Arc<Self>, utterance: &Utterance) -> Source {
+    /// Looks an utterance up in the cache and, if absent, claims and submits
+    /// it, waiting for room in the queue for up to `patience` (`None`: as
+    /// long as it takes). The first utterance of a request is its
+    /// admission: if the queue stays full for [`ADMISSION_PATIENCE`], the
+    /// request is refused as busy. Later utterances belong to an admitted
+    /// request and wait as long as it takes.
+    async fn prepare(self: &Arc<Self>, utterance: &Utterance, patience: Option<Duration>) -> Source {
         let voice = match self.voice(utterance) {
             Ok(voice) => voice,
             Err(error) => return Source::Failed(error),
@@ -286,47 +279,33 @@ impl Speaker {
             voice: voice.engine_voice.clone(),
             rate: utterance.rate.wpm(),
             pitch: utterance.pitch.value(),
-            max_samples: self.settings.max_utterance_seconds as u64 * voice.sample_rate as u64,
+            max_samples: MAX_UTTERANCE_SECONDS * voice.sample_rate as u64,
         };
         let pool = match self.pool_for(voice) {
             Ok(pool) => pool,
             Err(error) => return Source::Failed(error),
         };
-        match pool.submit(request) {
+        match pool.submit(request, patience).await {
             Ok(events) => Source::Live { events, key, claim },
-            Err(JobError::QueueFull) => Source::Deferred,
+            Err(JobError::QueueFull) => Source::Failed(SpeakError::Busy),
             Err(error) => Source::Failed(SpeakError::Synthesis(error)),
         }
     }
 
-    /// Turns a waiting or deferred source into one that can stream now.
-    ///
-    /// The first utterance of a request is its admission: if the queue stays
-    /// full for `busy_wait`, the request is refused as busy. Later utterances
-    /// belong to an admitted request and wait for room as long as it takes.
-    async fn resolve(self: &Arc<Self>, mut source: Source, utterance: &Utterance, admission: bool) -> Source {
-        let deadline = tokio::time::Instant::now() + self.settings.busy_wait;
-        loop {
-            source = match source {
-                Source::Waiting(notify) => {
-                    let notified = notify.notified();
-                    let still_inflight =
-                        self.inflight.lock().expect("inflight lock").values().any(|n| Arc::ptr_eq(n, &notify));
-                    if still_inflight {
-                        notified.await;
-                    }
-                    self.prepare(utterance).await
-                }
-                Source::Deferred if admission && tokio::time::Instant::now() >= deadline => {
-                    return Source::Failed(SpeakError::Busy)
-                }
-                Source::Deferred => {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                    self.prepare(utterance).await
-                }
-                ready => return ready,
-            };
+    /// Turns a waiting source into one that can stream now: once the other
+    /// request's synthesis ends, the segment is in the cache (or, if that
+    /// synthesis failed, this request submits it itself).
+    async fn resolve(self: &Arc<Self>, mut source: Source, utterance: &Utterance) -> Source {
+        while let Source::Waiting(notify) = source {
+            let notified = notify.notified();
+            let still_inflight =
+                self.inflight.lock().expect("inflight lock").values().any(|n| Arc::ptr_eq(n, &notify));
+            if still_inflight {
+                notified.await;
+            }
+            source = self.prepare(utterance, None).await;
         }
+        source
     }
 
     /// Streams one resolved source, caching fresh audio when it completes.
@@ -381,7 +360,7 @@ impl Speaker {
                 }
             }
             Source::Failed(error) => Err(Stop::Skipped(error)),
-            Source::Waiting(_) | Source::Deferred => unreachable!("resolved before streaming"),
+            Source::Waiting(_) => unreachable!("resolved before streaming"),
         }
     }
 }

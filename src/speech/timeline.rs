@@ -34,6 +34,15 @@ pub struct SentenceTiming {
     pub words: Vec<WordTiming>,
 }
 
+/// A finished sentence of a timeline that is still growing: its paragraph
+/// and its timing. A timeline is these, in order, plus the duration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimedSentence {
+    pub paragraph: usize,
+    #[serde(flatten)]
+    pub sentence: SentenceTiming,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WordTiming {
     pub start: f64,
@@ -118,6 +127,13 @@ impl<'a> TimelineBuilder<'a> {
         }
     }
 
+    /// The sentence that the last event ended, if it was an `UtteranceEnd`
+    /// (call right after pushing one).
+    pub fn last_finished(&self) -> Option<TimedSentence> {
+        let paragraph = self.paragraphs.last()?;
+        Some(TimedSentence { paragraph: paragraph.index, sentence: paragraph.sentences.last()?.clone() })
+    }
+
     fn open_sentence(&mut self, utterance: &Utterance) -> Option<&mut SentenceTiming> {
         let paragraph = self.paragraphs.last_mut().filter(|p| p.index == utterance.paragraph)?;
         paragraph.sentences.last_mut().filter(|s| s.index == utterance.sentence)
@@ -129,6 +145,33 @@ impl<'a> TimelineBuilder<'a> {
 }
 
 impl Timeline {
+    /// The timeline made of finished sentences, in order.
+    pub fn from_sentences(sentences: &[TimedSentence], duration: f64) -> Self {
+        let mut paragraphs: Vec<ParagraphTiming> = Vec::new();
+        for TimedSentence { paragraph, sentence } in sentences {
+            match paragraphs.last_mut().filter(|p| p.index == *paragraph) {
+                Some(open) => {
+                    open.end = sentence.end;
+                    open.sentences.push(sentence.clone());
+                }
+                None => paragraphs.push(ParagraphTiming {
+                    index: *paragraph,
+                    start: sentence.start,
+                    end: sentence.end,
+                    sentences: vec![sentence.clone()],
+                }),
+            }
+        }
+        Self { duration, paragraphs }
+    }
+
+    /// The finished sentences, in order (the inverse of [`Timeline::from_sentences`]).
+    pub fn sentences(&self) -> impl Iterator<Item = TimedSentence> + '_ {
+        self.paragraphs.iter().flat_map(|p| {
+            p.sentences.iter().map(move |s| TimedSentence { paragraph: p.index, sentence: s.clone() })
+        })
+    }
+
     /// WebVTT captions: one cue per sentence, with a timestamp before each word.
     pub fn to_vtt(&self, plan: &Plan) -> String {
         let mut vtt = String::from("WEBVTT\n");
@@ -186,6 +229,29 @@ fn escape(chars: &[char]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sentence(index: usize, start: f64, end: f64) -> SentenceTiming {
+        SentenceTiming { index, start, end, text_start: 0, text_end: 1, words: Vec::new() }
+    }
+
+    #[test]
+    fn a_timeline_is_its_sentences_in_order() {
+        let timeline = Timeline {
+            duration: 9.0,
+            paragraphs: vec![
+                ParagraphTiming { index: 0, start: 0.0, end: 2.0, sentences: vec![sentence(0, 0.0, 2.0)] },
+                ParagraphTiming {
+                    index: 2,
+                    start: 2.7,
+                    end: 9.0,
+                    sentences: vec![sentence(0, 2.7, 5.0), sentence(1, 5.0, 9.0)],
+                },
+            ],
+        };
+        let sentences: Vec<TimedSentence> = timeline.sentences().collect();
+        assert_eq!(sentences.len(), 3);
+        assert_eq!(Timeline::from_sentences(&sentences, 9.0), timeline);
+    }
 
     #[test]
     fn formats_vtt_times_and_escapes_text() {

@@ -67,7 +67,6 @@ impl From<VoiceId> for String {
 pub enum Quality {
     #[default]
     Fast,
-    Standard,
     Natural,
 }
 
@@ -255,12 +254,7 @@ mod tests {
                 id: "espeak-ng".into(),
                 version: "1.51".into(),
                 sample_rate: 22050,
-                capabilities: Capabilities {
-                    streaming: true,
-                    word_marks: true,
-                    sentence_marks: true,
-                    rate_range: (80, 900),
-                },
+                capabilities: Capabilities { rate_range: (80, 900) },
             },
             voices: vec![
                 voice("gmw/en", &[(2, "en-gb"), (2, "en")]),

@@ -5,7 +5,7 @@
 //! [`crate::podcast::jobs`].
 
 use super::error::AppError;
-use super::{body, AppState};
+use super::{body, renders, AppState};
 use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State as JobState};
 use crate::podcast::{episode::EXTENSIONS, feed::episode_path, source::is_slug};
 use axum::body::Bytes;
@@ -21,7 +21,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings.max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
     if body::media_type(&headers) != "application/json" {
         return Err(AppError::UnsupportedMediaType("send the batch as application/json".into()));
     }
@@ -49,18 +49,23 @@ pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) 
 }
 
 /// `feed.xml` of a finished batch.
-pub(super) async fn feed(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn feed(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let status = find(&state, &id)?;
     if status.state != JobState::Done {
         return Err(AppError::NotFound("the feed is written when the batch is done".into()));
     }
-    serve(state.batches.output_dir(&id).join("feed.xml"), "application/rss+xml; charset=utf-8").await
+    serve(state.batches.output_dir(&id).join("feed.xml"), "application/rss+xml; charset=utf-8", &headers).await
 }
 
 /// One file of an episode that is ready: `{slug}.{mp3,vtt,srt,chapters.json,transcript.json}`.
 pub(super) async fn episode_file(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let status = find(&state, &id)?;
     let missing =
@@ -78,7 +83,7 @@ pub(super) async fn episode_file(
         "chapters.json" => "application/json+chapters",
         _ => "application/json",
     };
-    serve(state.batches.output_dir(&id).join(episode_path(slug, extension)), content_type).await
+    serve(state.batches.output_dir(&id).join(episode_path(slug, extension)), content_type, &headers).await
 }
 
 fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
@@ -89,9 +94,15 @@ fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
     state.batches.status(id).ok_or_else(missing)
 }
 
-async fn serve(path: std::path::PathBuf, content_type: &'static str) -> Result<Response, AppError> {
-    let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+/// Serves a batch file with `Range` and `ETag` (podcast apps seek). The
+/// ETag is the file's size and modification time: episode files are only
+/// ever replaced whole.
+async fn serve(path: std::path::PathBuf, content_type: &'static str, headers: &HeaderMap) -> Result<Response, AppError> {
+    let metadata =
+        tokio::fs::metadata(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
+    let modified = metadata.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let etag = format!("{:x}-{:x}", metadata.len(), modified.map_or(0, |d| d.as_nanos()));
+    renders::file(&path, HeaderValue::from_static(content_type), &etag, headers, None).await
 }
 
 /// The status with the addresses of what is ready.

@@ -43,7 +43,7 @@ pub(super) async fn guard(State(state): State<AppState>, request: Request, next:
     if let Some(origin) = origin {
         let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
         let allowed = same_origin(origin, host)
-            || state.pipeline.settings.cors_origins.iter().any(|o| o.eq_ignore_ascii_case(origin));
+            || state.pipeline.settings().cors_origins.iter().any(|o| o.eq_ignore_ascii_case(origin));
         if !allowed {
             let shown: String = origin.chars().filter(|c| !c.is_control()).take(100).collect();
             return AppError::Forbidden(format!("requests from `{shown}` are not allowed; add it to cors_origins"))

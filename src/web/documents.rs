@@ -1,12 +1,11 @@
 //! `/v1/documents`: create a document from a statement, read it back, and
 //! fetch its audio (whole, or per paragraph).
 
-use super::audio::{RenderTee, TeeOutcome};
 use super::error::AppError;
-use super::{audio, body, AppState};
-use crate::audio::AudioFormat;
+use super::{audio, body, renders, AppState};
 use crate::document::InputFormat;
-use crate::speech::{DocumentId, EncodedEvent, EncodedSpeech, SpeakError, SpeechOptions, StoredDocument, Utterance};
+use crate::render::Part;
+use crate::speech::{DocumentId, SpeechOptions, StoredDocument};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
@@ -35,7 +34,7 @@ pub(super) async fn create(
     query: Result<Query<SpeechOptions>, axum::extract::rejection::QueryRejection>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings.max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
     let media_type = body::media_type(&headers);
     let (text, format, options) = match media_type.as_str() {
         "application/json" => {
@@ -126,12 +125,6 @@ pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) 
     Ok(Json(view(&*load(&state, &id).await?)))
 }
 
-/// The render file name for a part of a document (its `utterances`) in
-/// `format`, with the running engines and models.
-fn render_name(state: &AppState, utterances: &[Utterance], part: &str, format: AudioFormat) -> String {
-    format!("{}-{part}.{}", state.pipeline.speaker.fingerprint(utterances), format.extension())
-}
-
 pub(super) async fn audio(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
@@ -139,21 +132,8 @@ pub(super) async fn audio(
 ) -> Result<Response, AppError> {
     let format = audio::file_format(&file)?;
     let document = load(&state, &id).await?;
-    let utterances = document.plan.utterances();
-    let name = render_name(&state, &utterances, "all", format);
-    if headers.contains_key(header::RANGE) || state.pipeline.renders.get(document.id.as_str(), &name).is_some() {
-        return render_then_serve(&state, &document, utterances, format, &name, &headers).await;
-    }
-    // Not rendered yet: stream as it is synthesized, and keep the result.
-    let speaker = &state.pipeline.speaker;
-    let mut extra = HeaderMap::new();
-    extra.insert("x-herald-cache", HeaderValue::from_static(speaker.cache_status(&utterances).as_str()));
-    let count = utterances.len();
-    let speech =
-        EncodedSpeech::new(speaker.speak(utterances), format, speaker.sample_rate()).map_err(AppError::internal)?;
-    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), &name, format, speech.output_rate())
-        .map_err(AppError::internal)?;
-    audio::stream(speech, extra, count, Some(tee)).await
+    let rendered = state.pipeline.render(&document, Part::Whole, format)?;
+    renders::serve(rendered, format, &headers, &state.hot_files).await
 }
 
 pub(super) async fn paragraph_audio(
@@ -163,58 +143,31 @@ pub(super) async fn paragraph_audio(
 ) -> Result<Response, AppError> {
     let format = audio::file_format(&file)?;
     let document = load(&state, &id).await?;
-    let paragraph = n.parse::<usize>().ok().and_then(|n| document.plan.paragraphs.get(n)).ok_or_else(|| {
-        AppError::NotFound(format!(
+    let part = paragraph(&document, &n)?;
+    let rendered = state.pipeline.render(&document, part, format)?;
+    renders::serve(rendered, format, &headers, &state.hot_files).await
+}
+
+/// Paragraph `n` of a document, from a path segment.
+pub(super) fn paragraph(document: &StoredDocument, n: &str) -> Result<Part, AppError> {
+    match n.parse::<usize>() {
+        Ok(index) if index < document.plan.paragraphs.len() => Ok(Part::Paragraph(index)),
+        _ => Err(AppError::NotFound(format!(
             "document {} has no paragraph `{}`",
             document.id,
             n.chars().take(20).collect::<String>()
-        ))
-    })?;
-    let utterances = document.plan.paragraph_utterances(paragraph);
-    let name = render_name(&state, &utterances, &format!("p{}", paragraph.index), format);
-    render_then_serve(&state, &document, utterances, format, &name, &headers).await
+        ))),
+    }
 }
 
-/// Serves a render from disk, synthesizing and storing it first if needed.
-/// Audio with skipped sentences is served but never stored.
-async fn render_then_serve(
-    state: &AppState,
-    document: &StoredDocument,
-    utterances: Vec<Utterance>,
-    format: AudioFormat,
-    name: &str,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
-    let etag = format!("{}-{name}", document.id);
-    if let Some(path) = state.pipeline.renders.get(document.id.as_str(), name) {
-        return audio::file(&path, format, &etag, headers, Some(&state.hot_files)).await;
-    }
-    let speaker = &state.pipeline.speaker;
-    let count = utterances.len();
-    let mut speech =
-        EncodedSpeech::new(speaker.speak(utterances), format, speaker.sample_rate()).map_err(AppError::internal)?;
-    let tee = RenderTee::start(&state.pipeline.renders, document.id.as_str(), name, format, speech.output_rate())
-        .map_err(AppError::internal)?;
-    let mut skipped = Vec::new();
-    while let Some(event) = speech.next().await {
-        match event.map_err(AppError::internal)? {
-            EncodedEvent::Audio(bytes) => tee.push(bytes),
-            EncodedEvent::Skipped { error: SpeakError::Busy, .. } => return Err(AppError::Busy),
-            EncodedEvent::Skipped { error, .. } => skipped.push(error),
-            EncodedEvent::Finished { .. } => {}
-        }
-    }
-    if !skipped.is_empty() && skipped.len() == count {
-        return Err(AppError::unprocessable("synthesis-failed", &skipped[0]));
-    }
-    match tee.finish(skipped.is_empty()).await.map_err(AppError::internal)?.map_err(AppError::internal)? {
-        TeeOutcome::Published(path) => audio::file(&path, format, &etag, headers, Some(&state.hot_files)).await,
-        TeeOutcome::Unpublished(temp) => {
-            // Served from the open file; the name is gone when `temp` drops.
-            let mut response = audio::file(temp.path(), format, &format!("{etag}-incomplete"), headers, None).await?;
-            response.headers_mut().insert("x-herald-skipped", HeaderValue::from(skipped.len()));
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Ok(response)
-        }
-    }
+/// How much of the document is synthesized: a page view or a crawler
+/// never starts a render, and a listener's render shows here as it grows.
+pub(super) async fn progress(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<crate::pipeline::SynthesisProgress>, AppError> {
+    let document = load(&state, &id).await?;
+    let pipeline = Arc::clone(&state.pipeline);
+    let progress = tokio::task::spawn_blocking(move || pipeline.synthesis_progress(&document));
+    Ok(Json(progress.await.map_err(AppError::internal)?))
 }

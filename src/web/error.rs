@@ -159,3 +159,12 @@ impl From<crate::pipeline::DocumentError> for AppError {
         }
     }
 }
+
+impl From<crate::render::RenderError> for AppError {
+    fn from(error: crate::render::RenderError) -> Self {
+        match error {
+            crate::render::RenderError::NoParagraph { .. } => Self::NotFound(error.to_string()),
+            other => Self::internal(other),
+        }
+    }
+}

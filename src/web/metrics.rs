@@ -5,7 +5,6 @@
 use super::AppState;
 use crate::engine::pool::PoolStats;
 use crate::pipeline::Pipeline;
-use crate::speech::Speaker;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -32,11 +31,11 @@ pub(super) struct Metrics {
 }
 
 impl Metrics {
-    pub(super) fn new(pipeline: &Pipeline) -> Self {
+    pub(super) fn new(pipeline: &Arc<Pipeline>) -> Self {
         let mut registry = Registry::with_prefix("herald");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
-        registry.register_collector(Box::new(PipelineCollector(Arc::clone(&pipeline.speaker))));
+        registry.register_collector(Box::new(PipelineCollector(Arc::clone(pipeline))));
         Self { registry, requests }
     }
 }
@@ -60,7 +59,7 @@ pub(super) async fn render(State(state): State<AppState>) -> Response {
 
 /// Reads the pools' and cache's counters on each scrape; pool figures are
 /// summed over every engine's pool.
-struct PipelineCollector(Arc<Speaker>);
+struct PipelineCollector(Arc<Pipeline>);
 
 impl std::fmt::Debug for PipelineCollector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -70,9 +69,9 @@ impl std::fmt::Debug for PipelineCollector {
 
 impl Collector for PipelineCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let speaker = &self.0;
-        let total = |field: fn(&PoolStats) -> u64| speaker.pools().map(|p| field(p.stats())).sum::<u64>();
-        let cache = speaker.cache();
+        let pipeline = &self.0;
+        let total = |field: fn(&PoolStats) -> u64| pipeline.pools().map(|p| field(p.stats())).sum::<u64>();
+        let cache = pipeline.segment_cache();
         let counters = [
             (
                 "synthesis_jobs_completed",
@@ -116,11 +115,11 @@ impl Collector for PipelineCollector {
             let counter = ConstCounter::new(value);
             counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
         }
-        let gauges: [(&str, &str, i64); 4] = [
+        let gauges: [(&str, &str, i64); 5] = [
             (
                 "queue_depth",
                 "Utterances waiting for a worker",
-                speaker.pools().map(|p| p.queue_depth()).sum::<usize>() as i64,
+                pipeline.pools().map(|p| p.queue_depth()).sum::<usize>() as i64,
             ),
             ("workers_live", "Worker processes up", total(|s| s.live_workers.load(Ordering::Relaxed) as u64) as i64),
             (
@@ -129,6 +128,7 @@ impl Collector for PipelineCollector {
                 total(|s| s.busy_workers.load(Ordering::Relaxed) as u64) as i64,
             ),
             ("cache_bytes", "Bytes stored in the segment cache", cache.used_bytes() as i64),
+            ("renders_in_progress", "Document renders being made now", pipeline.renders_in_progress() as i64),
         ];
         for (name, help, value) in gauges {
             let gauge = ConstGauge::new(value);

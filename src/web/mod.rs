@@ -12,6 +12,7 @@ pub mod error;
 mod limits;
 mod metrics;
 mod pages;
+mod renders;
 mod security;
 mod speech;
 mod timings;
@@ -25,13 +26,12 @@ use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use error::AppError;
 use std::future::{Future, IntoFuture};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-/// Memory for recently served render files (see [`audio::HotFiles`]).
+/// Memory for recently served render files (see [`renders::HotFiles`]).
 const HOT_FILE_BYTES: u64 = 64 << 20;
 
 /// What every handler can reach.
@@ -40,7 +40,7 @@ pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     metrics: Arc<metrics::Metrics>,
     rate_limit: Arc<limits::RateLimit>,
-    hot_files: Arc<audio::HotFiles>,
+    hot_files: Arc<renders::HotFiles>,
     /// Podcast batches (`/v1/batches`).
     batches: Arc<crate::podcast::jobs::Jobs>,
 }
@@ -48,10 +48,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(pipeline: Arc<Pipeline>) -> Self {
         let metrics = Arc::new(metrics::Metrics::new(&pipeline));
-        let s = &pipeline.settings;
+        let s = pipeline.settings();
         let rate_limit =
             Arc::new(limits::RateLimit::new(s.rate_limit_per_minute, s.rate_limit_burst, s.rate_limit_loopback));
-        let hot_files = Arc::new(audio::HotFiles::new(HOT_FILE_BYTES));
+        let hot_files = Arc::new(renders::HotFiles::new(HOT_FILE_BYTES));
         let batches = Arc::new(crate::podcast::jobs::Jobs::open(Arc::clone(&pipeline)));
         Self { pipeline, metrics, rate_limit, hot_files, batches }
     }
@@ -59,7 +59,7 @@ impl AppState {
 
 /// The whole service.
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.pipeline.settings.max_body_bytes;
+    let body_limit = state.pipeline.settings().max_body_bytes;
     Router::new()
         .route("/", get(pages::home))
         .route("/d", post(pages::create))
@@ -76,10 +76,13 @@ pub fn router(state: AppState) -> Router {
         // the fixed names below take precedence.
         .route("/v1/documents/{id}/{file}", get(documents::audio))
         .route("/v1/documents/{id}/paragraphs/{n}/{file}", get(documents::paragraph_audio))
+        .route("/v1/documents/{id}/progress", get(documents::progress))
         .route("/v1/documents/{id}/timings.json", get(timings::document_json))
+        .route("/v1/documents/{id}/timeline.ndjson", get(timings::document_ndjson))
         .route("/v1/documents/{id}/captions.vtt", get(timings::document_vtt))
         .route("/v1/documents/{id}/paragraphs/{n}/timings.json", get(timings::paragraph_json))
         .route("/v1/documents/{id}/paragraphs/{n}/captions.vtt", get(timings::paragraph_vtt))
+        .route("/v1/documents/{id}/paragraphs/{n}/timeline.ndjson", get(timings::paragraph_ndjson))
         .route("/v1/batches", post(batches::create))
         .route("/v1/batches/{id}", get(batches::show))
         .route("/v1/batches/{id}/files/feed.xml", get(batches::feed))
@@ -88,7 +91,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), security::api_key))
         .layer(middleware::from_fn(security::headers))
-        .layer(cors::layer(&state.pipeline.settings.cors_origins))
+        .layer(cors::layer(&state.pipeline.settings().cors_origins))
         // Outside the CORS layer, so a preflight from a refused origin is refused too.
         .layer(middleware::from_fn_with_state(state.clone(), cors::guard))
         .layer(middleware::from_fn_with_state(state.clone(), limits::deadline))
@@ -109,7 +112,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let grace = Duration::from_secs(state.pipeline.settings.shutdown_grace_secs);
+    let grace = Duration::from_secs(state.pipeline.settings().shutdown_grace_secs);
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;
@@ -190,7 +193,7 @@ pub async fn shutdown_signal() {
 }
 
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let live = state.pipeline.speaker.pool().stats().live_workers.load(Ordering::SeqCst);
+    let live = state.pipeline.live_workers();
     let status = if live > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, axum::Json(serde_json::json!({ "status": if live > 0 { "ok" } else { "no workers" }, "workers": live })))
 }

@@ -39,7 +39,7 @@ pub(super) async fn headers(request: Request, next: Next) -> Response {
 
 /// Requires an API key on writes when keys are configured.
 pub(super) async fn api_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let keys = &state.pipeline.settings.api_keys;
+    let keys = &state.pipeline.settings().api_keys;
     let writes =
         request.method() == Method::POST && matches!(request.uri().path(), "/v1/documents" | "/v1/batches" | "/d");
     // Browser requests reach here only from an allowed origin (see `cors::guard`).

@@ -3,7 +3,7 @@
 use super::error::AppError;
 use super::{audio, body, AppState};
 use crate::document::InputFormat;
-use crate::speech::{EncodedSpeech, SpeechOptions};
+use crate::speech::SpeechOptions;
 use crate::text::LangTag;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -28,7 +28,7 @@ pub(super) async fn speak(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings.max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
     let media_type = body::media_type(&headers);
     if media_type != "application/json" {
         return Err(AppError::UnsupportedMediaType(format!(
@@ -43,15 +43,11 @@ pub(super) async fn speak(
     let plan = tokio::task::spawn_blocking(move || pipeline.plan(&request.text, InputFormat::Text, &options))
         .await
         .map_err(AppError::internal)??;
-    let utterances = plan.utterances();
-    let speaker = &state.pipeline.speaker;
-    let mut voices: Vec<&str> = utterances.iter().map(|u| u.voice.as_str()).collect();
+    let mut voices: Vec<&str> = plan.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();
     voices.dedup();
+    let speech = state.pipeline.speak_as(&plan, format).map_err(AppError::internal)?;
     let mut extra = HeaderMap::new();
-    extra.insert(
-        HeaderName::from_static("x-herald-cache"),
-        HeaderValue::from_static(speaker.cache_status(&utterances).as_str()),
-    );
+    extra.insert(HeaderName::from_static("x-herald-cache"), HeaderValue::from_static(speech.cache.as_str()));
     extra.insert(
         HeaderName::from_static("x-herald-voice"),
         HeaderValue::from_str(&voices.join(", ")).map_err(AppError::internal)?,
@@ -61,10 +57,7 @@ pub(super) async fn speak(
         HeaderValue::from_str(plan.lang.as_str()).map_err(AppError::internal)?,
     );
     extra.insert(header::VARY, HeaderValue::from_static("accept"));
-    let count = utterances.len();
-    let speech =
-        EncodedSpeech::new(speaker.speak(utterances), format, speaker.sample_rate()).map_err(AppError::internal)?;
-    audio::stream(speech, extra, count, None).await
+    audio::stream(speech.audio, extra, speech.utterances).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,25 +69,11 @@ pub(super) async fn voices(
     State(state): State<AppState>,
     Query(query): Query<VoicesQuery>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let catalog = state.pipeline.speaker.catalog();
-    let voices = match query.lang.as_deref() {
-        Some(raw) => {
-            let lang = LangTag::parse(raw).map_err(|e| AppError::unprocessable("invalid-lang", e))?;
-            catalog.for_lang(&lang)
-        }
-        None => catalog.voices().iter().collect(),
+    let lang = match query.lang.as_deref() {
+        Some(raw) => Some(LangTag::parse(raw).map_err(|e| AppError::unprocessable("invalid-lang", e))?),
+        None => None,
     };
-    let engines: Vec<serde_json::Value> = state
-        .pipeline
-        .speaker
-        .pools()
-        .map(|pool| {
-            let info = &pool.hello().info;
-            serde_json::json!({ "id": info.id, "version": info.version, "available": true })
-        })
-        .chain(state.pipeline.neural.as_ref().err().map(|reason| {
-            serde_json::json!({ "id": crate::engine::piper::Piper::ID, "available": false, "reason": reason.to_string() })
-        }))
-        .collect();
+    let voices = state.pipeline.voices(lang.as_ref());
+    let engines = state.pipeline.engines();
     Ok(Json(serde_json::json!({ "voices": voices, "engines": engines })))
 }

@@ -1,44 +1,90 @@
-//! Word and sentence timings of a document's audio: `timings.json` and
-//! WebVTT `captions.vtt`, for the whole document and for each paragraph.
-//! Built from the same speech stream as the audio (served from the segment
-//! cache once synthesized), so the times match what `audio.wav` plays,
-//! paragraph pauses included.
+//! Word and sentence timings of a document's audio, for the whole document
+//! and for each paragraph, made by the same render pass as the audio (so
+//! the times match what `audio.*` plays, paragraph pauses included):
+//!
+//! - `timings.json` and WebVTT `captions.vtt`: the complete timeline,
+//!   waiting for the render if it is still being made;
+//! - `timeline.ndjson`: one JSON line per finished sentence as the render
+//!   grows, then an `end` (or `error`) line. A reading page follows this to
+//!   highlight what has been rendered while the rest is still coming.
+//!
+//! None of these is made by running the speech again; asking for the
+//! timeline of a part nobody has rendered starts its render.
 
-use super::documents::load;
+use super::documents::{load, paragraph};
 use super::error::AppError;
+use super::renders::failure_error;
 use super::AppState;
-use crate::speech::{SpeakError, SpeechEvent, StoredDocument, Timeline, TimelineBuilder, Utterance};
+use crate::render::{Part, RenderState, RenderedTimeline, TimelineEvent};
+use crate::speech::{StoredDocument, TimedSentence, Timeline};
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures::StreamExt;
+use serde::Serialize;
+use std::sync::Arc;
 
-async fn timeline(
-    state: &AppState,
-    document: &StoredDocument,
-    utterances: Vec<Utterance>,
-) -> Result<Timeline, AppError> {
-    let speaker = &state.pipeline.speaker;
-    let mut events = speaker.speak(utterances.clone());
-    let mut builder = TimelineBuilder::new(&document.plan, &utterances, speaker.sample_rate());
-    while let Some(event) = events.recv().await {
-        if let SpeechEvent::Skipped { error: SpeakError::Busy, .. } = event {
-            return Err(AppError::Busy);
-        }
-        builder.push(&event);
-    }
-    Ok(builder.finish())
+/// One line of `timeline.ndjson`.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Line {
+    Sentence(TimedSentence),
+    End { duration: f64 },
+    Error { status: u16, detail: String },
 }
 
-fn paragraph_utterances(document: &StoredDocument, n: &str) -> Result<Vec<Utterance>, AppError> {
-    let paragraph = n.parse::<usize>().ok().and_then(|n| document.plan.paragraphs.get(n)).ok_or_else(|| {
-        AppError::NotFound(format!(
-            "document {} has no paragraph `{}`",
-            document.id,
-            n.chars().take(20).collect::<String>()
-        ))
-    })?;
-    Ok(document.plan.paragraph_utterances(paragraph))
+impl Line {
+    fn to_bytes(&self) -> Bytes {
+        let mut line = serde_json::to_vec(self).expect("timeline lines serialize");
+        line.push(b'\n');
+        Bytes::from(line)
+    }
+}
+
+async fn stored(path: &std::path::Path) -> Result<Timeline, AppError> {
+    let bytes = tokio::fs::read(path).await.map_err(AppError::internal)?;
+    serde_json::from_slice(&bytes).map_err(AppError::internal)
+}
+
+/// The complete timeline of a part (waiting for its render if needed).
+async fn complete(state: &AppState, document: &Arc<StoredDocument>, part: Part) -> Result<Timeline, AppError> {
+    match state.pipeline.timeline(document, part)? {
+        RenderedTimeline::Stored(path) => stored(&path).await,
+        RenderedTimeline::Growing(reader) => match reader.ended().await.state {
+            RenderState::Failed(failure) => Err(failure_error(failure)),
+            _ => Ok(reader.render().timeline()),
+        },
+    }
+}
+
+/// The timeline of a part as NDJSON, following its render as it grows.
+async fn follow(state: &AppState, document: &Arc<StoredDocument>, part: Part) -> Result<Response, AppError> {
+    let lines = match state.pipeline.timeline(document, part)? {
+        RenderedTimeline::Stored(path) => {
+            let timeline = stored(&path).await?;
+            let mut lines: Vec<Bytes> = timeline.sentences().map(|s| Line::Sentence(s).to_bytes()).collect();
+            lines.push(Line::End { duration: timeline.duration }.to_bytes());
+            futures::stream::iter(lines).boxed()
+        }
+        RenderedTimeline::Growing(reader) => reader
+            .timeline()
+            .map(|event| match event {
+                TimelineEvent::Sentence(sentence) => Line::Sentence(sentence).to_bytes(),
+                TimelineEvent::End { duration } => Line::End { duration }.to_bytes(),
+                TimelineEvent::Failed(failure) => {
+                    let error = failure_error(failure);
+                    Line::Error { status: error.status().as_u16(), detail: error.public_detail() }.to_bytes()
+                }
+            })
+            .boxed(),
+    };
+    let mut response = Response::new(Body::from_stream(lines.map(Ok::<_, std::convert::Infallible>)));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 fn vtt(document: &StoredDocument, timeline: &Timeline) -> Response {
@@ -50,13 +96,21 @@ pub(super) async fn document_json(
     Path(id): Path<String>,
 ) -> Result<Json<Timeline>, AppError> {
     let document = load(&state, &id).await?;
-    Ok(Json(timeline(&state, &document, document.plan.utterances()).await?))
+    Ok(Json(complete(&state, &document, Part::Whole).await?))
 }
 
 pub(super) async fn document_vtt(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let document = load(&state, &id).await?;
-    let timeline = timeline(&state, &document, document.plan.utterances()).await?;
+    let timeline = complete(&state, &document, Part::Whole).await?;
     Ok(vtt(&document, &timeline))
+}
+
+pub(super) async fn document_ndjson(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let document = load(&state, &id).await?;
+    follow(&state, &document, Part::Whole).await
 }
 
 pub(super) async fn paragraph_json(
@@ -64,8 +118,8 @@ pub(super) async fn paragraph_json(
     Path((id, n)): Path<(String, String)>,
 ) -> Result<Json<Timeline>, AppError> {
     let document = load(&state, &id).await?;
-    let utterances = paragraph_utterances(&document, &n)?;
-    Ok(Json(timeline(&state, &document, utterances).await?))
+    let part = paragraph(&document, &n)?;
+    Ok(Json(complete(&state, &document, part).await?))
 }
 
 pub(super) async fn paragraph_vtt(
@@ -73,7 +127,16 @@ pub(super) async fn paragraph_vtt(
     Path((id, n)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let document = load(&state, &id).await?;
-    let utterances = paragraph_utterances(&document, &n)?;
-    let timeline = timeline(&state, &document, utterances).await?;
+    let part = paragraph(&document, &n)?;
+    let timeline = complete(&state, &document, part).await?;
     Ok(vtt(&document, &timeline))
+}
+
+pub(super) async fn paragraph_ndjson(
+    State(state): State<AppState>,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let document = load(&state, &id).await?;
+    let part = paragraph(&document, &n)?;
+    follow(&state, &document, part).await
 }

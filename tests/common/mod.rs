@@ -39,5 +39,5 @@ pub async fn pipeline(workers: usize) -> (Pipeline, tempfile::TempDir) {
 }
 
 pub async fn speak_all(pipeline: &Pipeline, utterances: Vec<Utterance>) -> Rendered {
-    herald::speech::collect(pipeline.speaker.speak(utterances)).await
+    herald::speech::collect(pipeline.speak(utterances)).await
 }

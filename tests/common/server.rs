@@ -31,7 +31,7 @@ impl TestServer {
             ..Settings::default()
         })
         .await;
-        if let Err(reason) = &server.pipeline.neural {
+        if let Some(reason) = server.pipeline.natural_unavailable() {
             panic!("neural voices did not start ({reason}); run ./scripts/setup.sh --test");
         }
         server
@@ -39,7 +39,7 @@ impl TestServer {
 
     /// The neural engine's worker pool.
     pub fn neural_pool(&self) -> &herald::engine::pool::Pool {
-        self.pipeline.speaker.pools().find(|p| p.hello().info.id == "piper").expect("a neural pool")
+        self.pipeline.pools().find(|p| p.hello().info.id == "piper").expect("a neural pool")
     }
 
     pub async fn start_with(settings: Settings) -> Self {
@@ -113,6 +113,6 @@ impl TestServer {
     }
 
     pub fn jobs_completed(&self) -> u64 {
-        self.pipeline.speaker.pool().stats().jobs_completed.load(std::sync::atomic::Ordering::SeqCst)
+        self.pipeline.pool().stats().jobs_completed.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

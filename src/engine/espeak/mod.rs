@@ -68,12 +68,7 @@ impl Espeak {
             id: Self::ID.into(),
             version,
             sample_rate: sample_rate as u32,
-            capabilities: Capabilities {
-                streaming: true,
-                word_marks: true,
-                sentence_marks: true,
-                rate_range: (80, 900),
-            },
+            capabilities: Capabilities { rate_range: (80, 900) },
         };
         Ok(Self { info, current_voice: None, _not_send: PhantomData })
     }

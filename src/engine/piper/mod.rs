@@ -37,7 +37,7 @@ pub struct PiperSetup {
 /// outside are spoken at the nearest end of the range.
 pub const NATURAL_RATES: (u32, u32) = (120, 300);
 /// The rate a model speaks at with its own length scale.
-const MODEL_WPM: u32 = 175;
+const MODEL_WPM: u32 = crate::speech::Rate::NORMAL;
 /// Audio handed to the sink per call, in samples.
 const CHUNK_SAMPLES: usize = 4096;
 
@@ -106,12 +106,7 @@ impl Piper {
             id: Self::ID.into(),
             version,
             sample_rate: setup.sample_rate,
-            capabilities: Capabilities {
-                streaming: true,
-                word_marks: true,
-                sentence_marks: true,
-                rate_range: NATURAL_RATES,
-            },
+            capabilities: Capabilities { rate_range: NATURAL_RATES },
         };
         Ok(Self { info, phonemizer, models, voices })
     }

@@ -1,8 +1,11 @@
 //! The reading page of a document: its text, each paragraph with its own
-//! `lang` (and `dir` for right-to-left scripts), a player per paragraph and
-//! one for the whole document. It works without JavaScript; `player.js`
-//! turns it into one player with sentence navigation, speed, "play from
-//! here", word highlighting and keyboard shortcuts.
+//! `lang` (and `dir` for right-to-left scripts) and its words marked with
+//! their character offsets, a player per paragraph and one for the whole
+//! document. It works without JavaScript; `player.js` turns it into one
+//! player that reads paragraph after paragraph (each rendered on its own,
+//! so playback starts at once on any length, and "play from here" starts
+//! rendering there), with sentence navigation, speed, word highlighting and
+//! keyboard shortcuts. A page view synthesizes nothing.
 
 use super::super::documents::{audio_url, load, paragraph_audio_url};
 use super::super::error::AppError;
@@ -12,6 +15,7 @@ use crate::speech::{Paragraph, Role, StoredDocument};
 use crate::text::LangTag;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
+use unicode_segmentation::UnicodeSegmentation;
 
 pub(in crate::web) async fn document(
     State(state): State<AppState>,
@@ -43,9 +47,9 @@ fn page(document: &StoredDocument) -> Markup {
     let title = plan.title.clone().unwrap_or_else(|| "Untitled statement".into());
     let doc_audio = audio_url(&document.id);
     let content = html! {
-        article data-document=(document.id) data-timings=(format!("/v1/documents/{}/timings.json", document.id)) {
+        article data-document=(document.id) data-base=(format!("/v1/documents/{}", document.id)) {
             @match title_paragraph {
-                Some(p) => h1.para #{"p" (p.index)} data-index=(p.index) data-role="title" lang=(p.lang) dir=[direction(&p.lang)] { (p.text) },
+                Some(p) => h1.para #{"p" (p.index)} data-index=(p.index) data-role="title" lang=(p.lang) dir=[direction(&p.lang)] { (words(&p.text)) },
                 None => h1 lang="en" { (title) },
             }
             @for meta in plan.meta.iter().filter(|m| !m.kind.is_spoken()) {
@@ -89,11 +93,49 @@ fn paragraph(document: &StoredDocument, p: &Paragraph) -> Markup {
     html! {
         div.para #{"p" (p.index)} data-index=(p.index) data-role=(role) {
             @match p.role {
-                Role::Heading => h3.text lang=(p.lang) dir=[dir] { (p.text) },
-                Role::Quote => blockquote.text lang=(p.lang) dir=[dir] { (p.text) },
-                _ => p.text lang=(p.lang) dir=[dir] { (p.text) },
+                Role::Heading => h3.text lang=(p.lang) dir=[dir] { (words(&p.text)) },
+                Role::Quote => blockquote.text lang=(p.lang) dir=[dir] { (words(&p.text)) },
+                _ => p.text lang=(p.lang) dir=[dir] { (words(&p.text)) },
             }
             audio.paragraph-audio controls preload="none" src=(paragraph_audio_url(&document.id, p.index)) aria-label=(label) lang="en" {}
         }
+    }
+}
+
+/// A text with each word in a `span.w` whose `data-at` is its offset in
+/// characters (Unicode scalar values, as timelines count them), so the
+/// player can highlight words as their timings arrive. Words are Unicode
+/// (UAX #29) word segments that hold a letter or digit.
+fn words(text: &str) -> Markup {
+    let mut at = 0;
+    let pieces: Vec<(Option<usize>, &str)> = text
+        .split_word_bounds()
+        .map(|piece| {
+            let start = at;
+            at += piece.chars().count();
+            (piece.chars().any(char::is_alphanumeric).then_some(start), piece)
+        })
+        .collect();
+    html! {
+        @for (start, piece) in pieces {
+            @match start {
+                Some(start) => span.w data-at=(start) { (piece) },
+                None => (piece),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_carry_their_character_offsets() {
+        let html = words("Né à <Paris>, 2023.").into_string();
+        assert_eq!(
+            html,
+            r#"<span class="w" data-at="0">Né</span> <span class="w" data-at="3">à</span> &lt;<span class="w" data-at="6">Paris</span>&gt;, <span class="w" data-at="14">2023</span>."#
+        );
     }
 }

@@ -1,20 +1,31 @@
-// Herald reading-page player. Turns the page's whole-document <audio> into
-// one player with play/pause, sentence navigation, speed, "play from here"
-// on every paragraph, and highlighting of the paragraph and word being
-// spoken (from timings.json). Without this script the page still works:
-// every paragraph keeps its own <audio controls>.
+// Herald reading-page player. Turns the page's <audio> into one player that
+// reads the document paragraph after paragraph, with play/pause, sentence
+// navigation, speed, "play from here" on every paragraph, and highlighting
+// of the paragraph and word being spoken. Without this script the page
+// still works: every paragraph keeps its own <audio controls>.
+//
+// Each paragraph is rendered on its own when it is first played, so
+// playback starts at once whatever the document's length, and "play from
+// here" starts rendering there. While a paragraph plays, its timeline
+// arrives sentence by sentence (timeline.ndjson follows the render), and
+// the next paragraph's render is started so it is ready in time. Loading
+// the page synthesizes nothing.
 (() => {
   'use strict';
-  const article = document.querySelector('article[data-timings]');
+  const article = document.querySelector('article[data-base]');
   const audio = document.getElementById('player');
   const controls = document.getElementById('player-controls');
   const announcer = document.getElementById('announcer');
   if (!article || !audio || !controls || !announcer) return;
 
+  const base = article.dataset.base;
   const SPEEDS = [0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3];
   const reduceMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
-  const sentences = []; // { start, end, paragraph, words: [{ start, el }] } in time order
-  const paragraphs = new Map(); // index -> { el, start }
+  // index -> { el, spans: [{ at, end, el }], sentences: [{ start, end, words }], complete, following }
+  const paragraphs = new Map();
+  const order = []; // paragraph indices in reading order
+  let current = null; // the paragraph #player holds
+  let pendingSeek = null; // where to go once the paragraph's audio has loaded
   let shown = { paragraph: null, word: null };
   let frame = 0;
 
@@ -30,6 +41,81 @@
     b.textContent = label;
     b.addEventListener('click', onClick);
     return b;
+  }
+
+  // --- paragraphs and their timelines ---------------------------------------
+  function textElement(paragraph) {
+    return paragraph.matches('h1') ? paragraph : paragraph.querySelector('.text');
+  }
+
+  for (const el of article.querySelectorAll('.para[data-index]')) {
+    const index = Number(el.dataset.index);
+    const spans = [...(textElement(el)?.querySelectorAll('span.w') ?? [])].map((span) => {
+      const at = Number(span.dataset.at);
+      return { at, end: at + Array.from(span.textContent).length, el: span };
+    });
+    paragraphs.set(index, { el, spans, sentences: [], complete: false, following: null });
+    order.push(index);
+  }
+  order.sort((a, b) => a - b);
+  if (!order.length) return;
+
+  const audioUrl = (n) => `${base}/paragraphs/${n}/audio.wav`;
+  const timelineUrl = (n) => `${base}/paragraphs/${n}/timeline.ndjson`;
+  const next = (n) => order[order.indexOf(n) + 1];
+  const previous = (n) => order[order.indexOf(n) - 1];
+
+  // The word span that holds character `offset` (spans are in text order).
+  function spanAt(paragraph, offset) {
+    let low = 0;
+    let high = paragraph.spans.length - 1;
+    let found = null;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (paragraph.spans[mid].at <= offset) { found = paragraph.spans[mid]; low = mid + 1; } else { high = mid - 1; }
+    }
+    return found && offset < found.end ? found.el : null;
+  }
+
+  function receive(paragraph, line) {
+    if (line.type === 'sentence') {
+      const words = line.words
+        .map((w) => ({ start: w.start, el: spanAt(paragraph, w.text_start) }))
+        .filter((w) => w.el);
+      paragraph.sentences.push({ start: line.start, end: line.end, words });
+      for (const w of words) w.el.dataset.start = String(w.start);
+    } else if (line.type === 'end') {
+      paragraph.complete = true;
+    } else if (line.type === 'error') {
+      announce('Part of this document could not be read aloud');
+    }
+  }
+
+  // Follows paragraph n's timeline as its render grows (and so starts the
+  // render if nobody has). Safe to call again: it follows once.
+  function follow(n) {
+    const paragraph = paragraphs.get(n);
+    if (!paragraph || paragraph.complete || paragraph.following) return;
+    paragraph.following = (async () => {
+      const response = await fetch(timelineUrl(n), { headers: { Accept: 'application/x-ndjson' } });
+      if (!response.ok) throw new Error(response.statusText);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(value, { stream: true });
+        let newline;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim()) receive(paragraph, JSON.parse(line));
+        }
+      }
+    })().catch(() => {
+      paragraph.following = null; // followed again the next time it plays
+    });
   }
 
   // --- controls -----------------------------------------------------------
@@ -55,6 +141,10 @@
   controls.append(playButton, backButton, forwardButton, speedField);
   controls.hidden = false;
 
+  // The player starts on the first paragraph; nothing loads until Play.
+  current = order[0];
+  audio.src = audioUrl(current);
+
   function togglePlay() {
     if (audio.paused) {
       audio.play().catch(() => announce('The audio could not start'));
@@ -64,6 +154,8 @@
   }
 
   function setSpeed(value) {
+    // The default rate carries the speed over to the next paragraph's audio.
+    audio.defaultPlaybackRate = value;
     audio.playbackRate = value;
     speed.value = String(value);
     announce(`Speed ${value} times`);
@@ -71,41 +163,81 @@
 
   function changeSpeed(step) {
     const at = SPEEDS.indexOf(audio.playbackRate);
-    const next = SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, (at < 0 ? 1 : at) + step))];
-    setSpeed(next);
+    const target = SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, (at < 0 ? 1 : at) + step))];
+    setSpeed(target);
   }
 
-  function seek(time, message) {
-    audio.currentTime = time;
+  // Plays paragraph n from `time` seconds into it.
+  function play(n, time, message) {
+    if (n !== current) {
+      current = n;
+      pendingSeek = time > 0 ? time : null;
+      audio.src = audioUrl(n);
+    } else {
+      audio.currentTime = time;
+    }
+    follow(n);
     highlight(time);
     if (message) announce(message);
-    if (audio.paused) audio.play().catch(() => announce('The audio could not start'));
+    audio.play().catch(() => announce('The audio could not start'));
   }
 
-  function sentenceAt(time) {
-    let low = 0;
-    let high = sentences.length - 1;
+  function sentenceAt(paragraph, time) {
     let found = -1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (sentences[mid].start <= time + 0.001) { found = mid; low = mid + 1; } else { high = mid - 1; }
-    }
+    paragraph.sentences.forEach((s, i) => { if (s.start <= time + 0.001) found = i; });
     return found;
   }
 
   function skip(direction) {
-    if (!sentences.length) return;
+    const paragraph = paragraphs.get(current);
     const now = audio.currentTime;
-    const at = Math.max(0, sentenceAt(now));
-    let target = at + direction;
-    if (direction < 0 && now - sentences[at].start > 1) target = at;
-    target = Math.min(sentences.length - 1, Math.max(0, target));
-    seek(sentences[target].start, `Sentence ${target + 1} of ${sentences.length}`);
+    const at = sentenceAt(paragraph, now);
+    let target = Math.max(at, 0) + direction;
+    if (direction < 0 && at >= 0 && now - paragraph.sentences[at].start > 1) target = at;
+    if (target < 0) {
+      const before = previous(current);
+      if (before === undefined) return play(current, 0, 'Sentence 1');
+      const last = paragraphs.get(before).sentences.at(-1);
+      return play(before, last ? last.start : 0, `Paragraph ${before}`);
+    }
+    if (target >= paragraph.sentences.length) {
+      if (!paragraph.complete) return; // the next sentence is still being rendered
+      const after = next(current);
+      if (after === undefined) return;
+      return play(after, 0, `Paragraph ${after}`);
+    }
+    play(current, paragraph.sentences[target].start, `Sentence ${target + 1}`);
   }
 
-  audio.addEventListener('play', () => { playButton.textContent = 'Pause'; announce('Playing'); tick(); });
-  audio.addEventListener('pause', () => { playButton.textContent = 'Play'; if (!audio.ended) announce('Paused'); });
-  audio.addEventListener('ended', () => { playButton.textContent = 'Play'; announce('Finished'); });
+  audio.addEventListener('loadedmetadata', () => {
+    if (pendingSeek !== null) audio.currentTime = pendingSeek;
+    pendingSeek = null;
+  });
+  audio.addEventListener('play', () => {
+    playButton.textContent = 'Pause';
+    announce('Playing');
+    follow(current);
+    tick();
+  });
+  audio.addEventListener('playing', () => {
+    const after = next(current);
+    if (after !== undefined) follow(after); // ready before it is needed
+  });
+  audio.addEventListener('pause', () => {
+    if (audio.ended) return;
+    playButton.textContent = 'Play';
+    announce('Paused');
+  });
+  audio.addEventListener('ended', () => {
+    const after = next(current);
+    if (after !== undefined) {
+      play(after, 0);
+      return;
+    }
+    playButton.textContent = 'Play';
+    highlight(Infinity);
+    announce('Finished');
+  });
   audio.addEventListener('timeupdate', () => highlight(audio.currentTime));
   audio.addEventListener('seeked', () => highlight(audio.currentTime));
 
@@ -125,6 +257,15 @@
     }
   });
 
+  // A word whose time is known plays from there; another, from its paragraph.
+  article.addEventListener('click', (event) => {
+    const span = event.target.closest?.('span.w');
+    const owner = span?.closest('.para[data-index]');
+    if (!span || !owner) return;
+    const start = span.dataset.start === undefined ? 0 : Number(span.dataset.start);
+    play(Number(owner.dataset.index), start);
+  });
+
   // --- highlighting -------------------------------------------------------
   function tick() {
     window.cancelAnimationFrame(frame);
@@ -134,21 +275,24 @@
   }
 
   function highlight(time) {
-    const at = sentenceAt(time);
-    const sentence = at >= 0 ? sentences[at] : null;
-    const inside = sentence && time <= sentence.end + 0.05;
-    const paragraph = sentence ? paragraphs.get(sentence.paragraph) : null;
+    const paragraph = paragraphs.get(current);
+    const playing = time !== Infinity && (!audio.paused || audio.currentTime > 0 || time > 0);
     let word = null;
-    if (inside) {
-      for (const w of sentence.words) {
-        if (w.start <= time + 0.001) word = w.el; else break;
+    if (playing) {
+      const at = sentenceAt(paragraph, time);
+      const sentence = at >= 0 ? paragraph.sentences[at] : null;
+      if (sentence && time <= sentence.end + 0.05) {
+        for (const w of sentence.words) {
+          if (w.start <= time + 0.001) word = w.el; else break;
+        }
       }
     }
-    if (paragraph?.el !== shown.paragraph) {
+    const element = playing ? paragraph.el : null;
+    if (element !== shown.paragraph) {
       shown.paragraph?.classList.remove('reading');
-      paragraph?.el.classList.add('reading');
-      shown.paragraph = paragraph?.el ?? null;
-      if (paragraph && !audio.paused) reveal(paragraph.el);
+      element?.classList.add('reading');
+      shown.paragraph = element;
+      if (element && !audio.paused) reveal(element);
     }
     if (word !== shown.word) {
       shown.word?.classList.remove('current');
@@ -163,67 +307,16 @@
     element.scrollIntoView({ block: 'center', behavior: reduceMotion.matches ? 'auto' : 'smooth' });
   }
 
-  // Splits a text element into word spans at the timings' char offsets
-  // (offsets count Unicode code points, hence Array.from).
-  function wrapWords(element, words) {
-    const chars = Array.from(element.textContent);
-    const pieces = document.createDocumentFragment();
-    let cursor = 0;
-    const wrapped = [];
-    for (const w of words) {
-      if (w.text_start < cursor || w.text_end > chars.length || w.text_end <= w.text_start) continue;
-      if (w.text_start > cursor) pieces.append(chars.slice(cursor, w.text_start).join(''));
-      const span = document.createElement('span');
-      span.className = 'w';
-      span.textContent = chars.slice(w.text_start, w.text_end).join('');
-      span.addEventListener('click', () => seek(w.start));
-      pieces.append(span);
-      wrapped.push({ start: w.start, el: span });
-      cursor = w.text_end;
-    }
-    if (cursor < chars.length) pieces.append(chars.slice(cursor).join(''));
-    element.replaceChildren(pieces);
-    return wrapped;
-  }
-
-  function textElement(paragraph) {
-    return paragraph.matches('h1') ? paragraph : paragraph.querySelector('.text');
-  }
-
   function addPlayFromHere(index, element) {
-    const container = element.matches('h1') ? null : element;
-    if (!container) return;
-    container.querySelector('audio.paragraph-audio')?.setAttribute('hidden', '');
-    const play = button('Play from here', () => seek(paragraphs.get(index).start, `Playing from paragraph ${index}`));
-    play.className = 'play-here';
-    play.setAttribute('aria-label', `Play from here: paragraph ${index}`);
-    play.lang = 'en';
-    container.append(play);
+    if (element.matches('h1')) return;
+    element.querySelector('audio.paragraph-audio')?.setAttribute('hidden', '');
+    const here = button('Play from here', () => play(index, 0, `Playing from paragraph ${index}`));
+    here.className = 'play-here';
+    here.setAttribute('aria-label', `Play from here: paragraph ${index}`);
+    here.lang = 'en';
+    element.append(here);
   }
 
-  function load(timeline) {
-    for (const p of timeline.paragraphs) {
-      const element = document.getElementById(`p${p.index}`);
-      if (!element) continue;
-      paragraphs.set(p.index, { el: element, start: p.start });
-      const text = textElement(element);
-      const words = p.sentences.flatMap((s) => s.words);
-      const wrapped = text ? wrapWords(text, words) : [];
-      let w = 0;
-      p.sentences.forEach((s, i) => {
-        const own = [];
-        const last = i === p.sentences.length - 1;
-        // A sentence ends where the next one's first word starts: that word is the next one's.
-        while (w < wrapped.length && (last || wrapped[w].start < s.end - 0.001)) own.push(wrapped[w++]);
-        sentences.push({ start: s.start, end: s.end, paragraph: p.index, words: own });
-      });
-      addPlayFromHere(p.index, element);
-    }
-    article.classList.add('has-player');
-  }
-
-  fetch(article.dataset.timings, { headers: { Accept: 'application/json' } })
-    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(response.statusText))))
-    .then(load)
-    .catch(() => announce('Word highlighting is not available for this document'));
+  for (const [index, paragraph] of paragraphs) addPlayFromHere(index, paragraph.el);
+  article.classList.add('has-player');
 })();

@@ -1,0 +1,254 @@
+//! A render in progress, shared by everyone who reads it: its audio file
+//! grows on disk and its timeline grows in memory, and readers follow both
+//! from the start while the producer works ahead of them. A render is made
+//! once however many readers it has; when the last one leaves, it is given
+//! up after a grace period.
+
+use crate::audio::AudioFormat;
+use crate::speech::{SpeakError, TimedSentence, Timeline};
+use bytes::Bytes;
+use futures::Stream;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{watch, Notify};
+
+/// Largest read when following a growing file.
+const FOLLOW_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Why a render did not complete.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum RenderFailure {
+    #[error("Herald is busy: the synthesis queue is full")]
+    Busy,
+    #[error("no sentence could be spoken: {0}")]
+    Silent(SpeakError),
+    #[error("encoding failed: {0}")]
+    Encode(String),
+    #[error("the render could not be stored: {0}")]
+    Store(String),
+    #[error("the render was given up: nobody was reading it")]
+    Abandoned,
+}
+
+/// Where a render is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenderState {
+    Running,
+    /// Every byte is written. `skipped` sentences could not be spoken (such
+    /// a render is served to its readers but never stored).
+    Complete { skipped: usize },
+    Failed(RenderFailure),
+}
+
+/// What readers wait on: bytes written so far, sentences timed so far, state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub bytes: u64,
+    pub sentences: usize,
+    pub state: RenderState,
+}
+
+/// One render in progress (or just finished, for its last readers).
+pub struct Render {
+    format: AudioFormat,
+    sample_rate: u32,
+    /// The growing file, read at offsets (it stays readable after the
+    /// render is stored or dropped).
+    file: std::fs::File,
+    progress: watch::Sender<Progress>,
+    sentences: Mutex<Vec<TimedSentence>>,
+    duration: Mutex<Option<f64>>,
+    readers: AtomicUsize,
+    idle: Notify,
+}
+
+impl Render {
+    pub(super) fn new(format: AudioFormat, sample_rate: u32, file: std::fs::File) -> Self {
+        let (progress, _) = watch::channel(Progress { bytes: 0, sentences: 0, state: RenderState::Running });
+        Self {
+            format,
+            sample_rate,
+            file,
+            progress,
+            sentences: Mutex::new(Vec::new()),
+            duration: Mutex::new(None),
+            readers: AtomicUsize::new(0),
+            idle: Notify::new(),
+        }
+    }
+
+    pub fn format(&self) -> AudioFormat {
+        self.format
+    }
+
+    /// The sample rate of the encoded audio.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.progress.borrow().clone()
+    }
+
+    // --- the producer's side ----------------------------------------------
+
+    pub(super) fn wrote(&self, bytes: usize) {
+        self.progress.send_modify(|p| p.bytes += bytes as u64);
+    }
+
+    pub(super) fn timed(&self, sentence: TimedSentence) {
+        let count = {
+            let mut sentences = self.sentences.lock().expect("timeline lock");
+            sentences.push(sentence);
+            sentences.len()
+        };
+        self.progress.send_modify(|p| p.sentences = count);
+    }
+
+    pub(super) fn finish(&self, state: RenderState, duration: Option<f64>) {
+        *self.duration.lock().expect("timeline lock") = duration;
+        self.progress.send_modify(|p| p.state = state);
+    }
+
+    /// Resolves when the last reader has left (at once if there is none).
+    pub(super) async fn unread(&self) {
+        loop {
+            let idle = self.idle.notified();
+            if self.readers.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    pub(super) fn has_readers(&self) -> bool {
+        self.readers.load(Ordering::SeqCst) > 0
+    }
+
+    /// The timeline so far (complete once the render is).
+    pub fn timeline(&self) -> Timeline {
+        let sentences = self.sentences.lock().expect("timeline lock");
+        let duration = self.duration.lock().expect("timeline lock").unwrap_or_else(|| {
+            sentences.last().map_or(0.0, |s| s.sentence.end)
+        });
+        Timeline::from_sentences(&sentences, duration)
+    }
+}
+
+/// A reader of a render: while one exists, the render goes on.
+pub struct RenderReader(Arc<Render>);
+
+impl RenderReader {
+    pub(super) fn new(render: Arc<Render>) -> Self {
+        render.readers.fetch_add(1, Ordering::SeqCst);
+        Self(render)
+    }
+
+    pub fn render(&self) -> &Render {
+        &self.0
+    }
+
+    /// Waits until the render has audio (its first bytes carry the first
+    /// samples with the format's header), or has ended.
+    pub async fn started(&self) -> Progress {
+        let mut progress = self.0.progress.subscribe();
+        let seen = progress
+            .wait_for(|p| p.bytes > 0 || p.state != RenderState::Running)
+            .await
+            .map(|p| p.clone());
+        seen.unwrap_or_else(|_| self.0.progress())
+    }
+
+    /// Waits for the render to end.
+    pub async fn ended(&self) -> Progress {
+        let mut progress = self.0.progress.subscribe();
+        let seen = progress.wait_for(|p| p.state != RenderState::Running).await.map(|p| p.clone());
+        seen.unwrap_or_else(|_| self.0.progress())
+    }
+
+    /// The audio from the first byte, as it is written; the stream ends with
+    /// the render, or with an error if the render failed.
+    pub fn audio(self) -> impl Stream<Item = std::io::Result<Bytes>> + Send {
+        let progress = self.0.progress.subscribe();
+        futures::stream::unfold((self, progress, 0u64, false), |(reader, mut progress, offset, done)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                let now = progress.borrow_and_update().clone();
+                if offset < now.bytes {
+                    let want = (now.bytes - offset).min(FOLLOW_CHUNK_BYTES as u64) as usize;
+                    let render = Arc::clone(&reader.0);
+                    let read = tokio::task::spawn_blocking(move || {
+                        let mut buffer = vec![0; want];
+                        render.file.read_exact_at(&mut buffer, offset).map(|()| Bytes::from(buffer))
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                    let failed = read.is_err();
+                    return Some((read, (reader, progress, offset + want as u64, failed)));
+                }
+                match now.state {
+                    RenderState::Complete { .. } => return None,
+                    RenderState::Failed(failure) => {
+                        return Some((Err(std::io::Error::other(failure)), (reader, progress, offset, true)))
+                    }
+                    RenderState::Running => {
+                        if progress.changed().await.is_err() {
+                            return None;
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// The timeline, a finished sentence at a time from the first, then
+    /// the end (`Ok(duration)`) or the failure.
+    pub fn timeline(self) -> impl Stream<Item = TimelineEvent> + Send {
+        let progress = self.0.progress.subscribe();
+        futures::stream::unfold((self, progress, 0usize, false), |(reader, mut progress, sent, done)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                let now = progress.borrow_and_update().clone();
+                if sent < now.sentences {
+                    let sentence = reader.0.sentences.lock().expect("timeline lock")[sent].clone();
+                    return Some((TimelineEvent::Sentence(sentence), (reader, progress, sent + 1, false)));
+                }
+                match now.state {
+                    RenderState::Complete { .. } => {
+                        let duration = reader.0.timeline().duration;
+                        return Some((TimelineEvent::End { duration }, (reader, progress, sent, true)));
+                    }
+                    RenderState::Failed(failure) => {
+                        return Some((TimelineEvent::Failed(failure), (reader, progress, sent, true)))
+                    }
+                    RenderState::Running => {
+                        if progress.changed().await.is_err() {
+                            return None;
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl Drop for RenderReader {
+    fn drop(&mut self) {
+        if self.0.readers.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// What a timeline stream delivers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimelineEvent {
+    Sentence(TimedSentence),
+    End { duration: f64 },
+    Failed(RenderFailure),
+}

@@ -1,0 +1,189 @@
+//! Renders: a document, or one of its paragraphs, as a finished audio file
+//! in one format, with its timeline (when each sentence and word is heard).
+//!
+//! A render is made once, by one pass over the speech stream that writes
+//! the audio and the timeline together, and stored (audio beside a
+//! `.timeline.json`). While it is being made, every request for it, audio
+//! or timeline, follows the same growing render from its start, so a
+//! player starts as soon as the first sentence is encoded, whatever the
+//! document's length. Paragraphs are renders of their own, so a listener
+//! who jumps to paragraph N starts rendering there.
+
+mod growing;
+mod produce;
+
+pub use growing::{Progress, Render, RenderFailure, RenderReader, RenderState, TimelineEvent};
+
+use crate::audio::{AudioFormat, EncodeError};
+use crate::cache::RenderStore;
+use crate::speech::{Speaker, StoredDocument, Utterance};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Speech events buffered between the speaker and a render's encoder.
+const EVENT_BUFFER: usize = 64;
+
+/// Which part of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Whole,
+    Paragraph(usize),
+}
+
+impl Part {
+    fn name(self) -> String {
+        match self {
+            Self::Whole => "all".into(),
+            Self::Paragraph(n) => format!("p{n}"),
+        }
+    }
+}
+
+/// Why a render could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("document {document} has no paragraph {paragraph}")]
+    NoParagraph { document: String, paragraph: usize },
+    #[error("render storage: {0}")]
+    Store(#[from] std::io::Error),
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+}
+
+/// A render's audio: stored, or being made (followed from its start).
+pub enum RenderedAudio {
+    Stored { path: PathBuf, etag: String },
+    Growing(RenderReader),
+}
+
+/// A render's timeline: stored, or being made.
+pub enum RenderedTimeline {
+    Stored(PathBuf),
+    Growing(RenderReader),
+}
+
+/// The renders of all documents: those stored, and those being made.
+pub struct Renders {
+    store: RenderStore,
+    speaker: Arc<Speaker>,
+    paragraph_pause_ms: u32,
+    /// Renders being made, by (document, file name).
+    active: Arc<Mutex<HashMap<(String, String), Arc<Render>>>>,
+}
+
+impl Renders {
+    pub fn new(store: RenderStore, speaker: Arc<Speaker>, paragraph_pause_ms: u32) -> Self {
+        Self { store, speaker, paragraph_pause_ms, active: Arc::default() }
+    }
+
+    /// The audio of `part` in `format`: the stored file, or the render in
+    /// progress (started now if there is none).
+    pub fn audio(
+        &self,
+        document: &Arc<StoredDocument>,
+        part: Part,
+        format: AudioFormat,
+    ) -> Result<RenderedAudio, RenderError> {
+        let (utterances, base) = self.part(document, part)?;
+        let name = format!("{base}.{}", format.extension());
+        // Under the lock, the store before the renders in progress: a render
+        // is stored before it leaves `active`, so one of the two has it.
+        let mut active = self.active.lock().expect("renders lock");
+        if let Some(path) = self.store.get(document.id.as_str(), &name) {
+            return Ok(RenderedAudio::Stored { path, etag: format!("{}-{name}", document.id) });
+        }
+        if let Some(render) = active.get(&(document.id.to_string(), name.clone())) {
+            return Ok(RenderedAudio::Growing(RenderReader::new(Arc::clone(render))));
+        }
+        let reader = self.start(&mut active, document, utterances, &base, format)?;
+        Ok(RenderedAudio::Growing(reader))
+    }
+
+    /// The timeline of `part`: stored, or followed from a render in progress
+    /// in any format (a WAV render is started if there is none).
+    pub fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
+        let (utterances, base) = self.part(document, part)?;
+        let mut active = self.active.lock().expect("renders lock");
+        if let Some(path) = self.store.get(document.id.as_str(), &timeline_name(&base)) {
+            return Ok(RenderedTimeline::Stored(path));
+        }
+        for format in AudioFormat::FILES {
+            let name = format!("{base}.{}", format.extension());
+            if let Some(render) = active.get(&(document.id.to_string(), name)) {
+                return Ok(RenderedTimeline::Growing(RenderReader::new(Arc::clone(render))));
+            }
+        }
+        let reader = self.start(&mut active, document, utterances, &base, AudioFormat::Wav)?;
+        Ok(RenderedTimeline::Growing(reader))
+    }
+
+    /// How many renders are being made now.
+    pub fn in_progress(&self) -> usize {
+        self.active.lock().expect("renders lock").len()
+    }
+
+    /// The utterances of `part`, and the base name of its renders: the
+    /// part, and the fingerprint of the voices it uses and of the pause
+    /// between paragraphs, so a new engine, model or setting is never
+    /// served from old files.
+    fn part(&self, document: &StoredDocument, part: Part) -> Result<(Vec<Utterance>, String), RenderError> {
+        let plan = &document.plan;
+        let utterances = match part {
+            Part::Whole => plan.utterances(),
+            Part::Paragraph(n) => {
+                let paragraph = plan.paragraphs.get(n).ok_or_else(|| RenderError::NoParagraph {
+                    document: document.id.to_string(),
+                    paragraph: n,
+                })?;
+                plan.paragraph_utterances(paragraph)
+            }
+        };
+        let voices = self.speaker.fingerprint(&utterances);
+        let shape = blake3::hash(format!("{voices} {}", self.paragraph_pause_ms).as_bytes());
+        let base = format!("{}-{}", &shape.to_hex()[..16], part.name());
+        Ok((utterances, base))
+    }
+
+    /// Starts a render (the caller holds the lock on `active`).
+    fn start(
+        &self,
+        active: &mut HashMap<(String, String), Arc<Render>>,
+        document: &Arc<StoredDocument>,
+        utterances: Vec<Utterance>,
+        base: &str,
+        format: AudioFormat,
+    ) -> Result<RenderReader, RenderError> {
+        let name = format!("{base}.{}", format.extension());
+        let writer = self.store.writer(document.id.as_str(), &name)?;
+        let sample_rate = self.speaker.sample_rate();
+        let (forward, encoder_input) = mpsc::channel(EVENT_BUFFER);
+        let speech = crate::speech::EncodedSpeech::new(encoder_input, format, sample_rate)?;
+        let render = Arc::new(Render::new(format, speech.output_rate(), writer.follower()?));
+        let reader = RenderReader::new(Arc::clone(&render));
+        let key = (document.id.to_string(), name);
+        active.insert(key.clone(), Arc::clone(&render));
+        let job = produce::Job {
+            render,
+            document: Arc::clone(document),
+            events: self.speaker.speak(utterances.clone()),
+            utterances,
+            forward,
+            speech,
+            sample_rate,
+            writer,
+            store: self.store.clone(),
+            timeline_name: timeline_name(base),
+        };
+        let registry = Arc::clone(&self.active);
+        tokio::spawn(produce::produce(job, move || {
+            registry.lock().expect("renders lock").remove(&key);
+        }));
+        Ok(reader)
+    }
+}
+
+fn timeline_name(base: &str) -> String {
+    format!("{base}.timeline.json")
+}

@@ -1,0 +1,147 @@
+//! Making one render: a single pass over the speech stream writes the
+//! encoded audio to the growing file and the timeline beside it, then
+//! stores both (only if every sentence was spoken), or gives up when
+//! nobody has been reading for a while.
+
+use super::growing::{Render, RenderFailure, RenderState};
+use crate::cache::renders::RenderWriter;
+use crate::cache::RenderStore;
+use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError, SpeechEvent, StoredDocument, TimelineBuilder, Utterance};
+use bytes::Bytes;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long a render goes on after its last reader left (a player that
+/// reconnects, or seeks, comes back within it).
+const ABANDON_GRACE: Duration = Duration::from_secs(5);
+
+/// Everything one render needs.
+pub(super) struct Job {
+    pub render: Arc<Render>,
+    pub document: Arc<StoredDocument>,
+    pub utterances: Vec<Utterance>,
+    /// The speech stream, and the same stream as encoded audio.
+    pub events: mpsc::Receiver<SpeechEvent>,
+    pub forward: mpsc::Sender<SpeechEvent>,
+    pub speech: EncodedSpeech,
+    pub sample_rate: u32,
+    pub writer: RenderWriter,
+    pub store: RenderStore,
+    pub timeline_name: String,
+}
+
+/// Runs the render to its end, then calls `done`.
+pub(super) async fn produce(job: Job, done: impl FnOnce()) {
+    let render = Arc::clone(&job.render);
+    let ended = tokio::select! {
+        ended = make(job) => ended,
+        () = abandoned(&render) => Err(RenderFailure::Abandoned),
+    };
+    match ended {
+        Ok((state, duration)) => render.finish(state, Some(duration)),
+        Err(failure) => {
+            tracing::debug!(%failure, "render not completed");
+            render.finish(RenderState::Failed(failure), None);
+        }
+    }
+    done();
+}
+
+/// Resolves once no reader has been there for [`ABANDON_GRACE`].
+async fn abandoned(render: &Render) {
+    loop {
+        render.unread().await;
+        tokio::time::sleep(ABANDON_GRACE).await;
+        if !render.has_readers() {
+            return;
+        }
+    }
+}
+
+async fn make(job: Job) -> Result<(RenderState, f64), RenderFailure> {
+    let Job { render, document, utterances, mut events, forward, speech, sample_rate, writer, store, timeline_name } =
+        job;
+    let (bytes_tx, bytes_rx) = std::sync::mpsc::channel::<Bytes>();
+    let written = {
+        let render = Arc::clone(&render);
+        tokio::task::spawn_blocking(move || write_all(writer, bytes_rx, &render))
+    };
+    // The timeline side: marks and sentence ends, as they pass to the encoder.
+    let timeline = async {
+        let mut builder = TimelineBuilder::new(&document.plan, &utterances, sample_rate);
+        let mut skipped: Vec<SpeakError> = Vec::new();
+        while let Some(event) = events.recv().await {
+            builder.push(&event);
+            match &event {
+                SpeechEvent::UtteranceEnd { .. } => render.timed(builder.last_finished().expect("a sentence ended")),
+                SpeechEvent::Skipped { error, .. } => skipped.push(error.clone()),
+                _ => {}
+            }
+            if forward.send(event).await.is_err() {
+                break;
+            }
+        }
+        drop(forward);
+        (builder.finish(), skipped)
+    };
+    let encoded = encode(speech, bytes_tx);
+    let ((timeline, skipped), encoded) = tokio::join!(timeline, encoded);
+    let writer = written.await.map_err(|e| RenderFailure::Store(e.to_string()))?.map_err(store_failure)?;
+    encoded?;
+    if !utterances.is_empty() && skipped.len() == utterances.len() {
+        return Err(RenderFailure::Silent(skipped[0].clone()));
+    }
+    if skipped.is_empty() {
+        let format = render.format();
+        let rate = render.sample_rate();
+        let document = document.id.to_string();
+        let timeline_json = serde_json::to_vec(&timeline).expect("timelines serialize");
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            // A header too small for the length (a WAV over 4 GiB) is not stored.
+            let Some(header) = format.final_header(rate, writer.written_bytes()?) else { return Ok(()) };
+            store.put(&document, &timeline_name, &timeline_json)?;
+            writer.commit(&header).map(drop)
+        })
+        .await
+        .map_err(|e| RenderFailure::Store(e.to_string()))?
+        .map_err(store_failure)?;
+    }
+    Ok((RenderState::Complete { skipped: skipped.len() }, timeline.duration))
+}
+
+fn store_failure(error: std::io::Error) -> RenderFailure {
+    tracing::warn!(%error, "could not write a render");
+    RenderFailure::Store(error.to_string())
+}
+
+/// Reads the encoded stream into the writer's channel. A full queue at
+/// the start fails the render as busy; so does an encoder error.
+async fn encode(mut speech: EncodedSpeech, bytes: std::sync::mpsc::Sender<Bytes>) -> Result<(), RenderFailure> {
+    while let Some(event) = speech.next().await {
+        match event.map_err(|e| RenderFailure::Encode(e.to_string()))? {
+            EncodedEvent::Audio(chunk) => {
+                if bytes.send(chunk).is_err() {
+                    return Err(RenderFailure::Store("the render file was closed".into()));
+                }
+            }
+            EncodedEvent::Skipped { error: SpeakError::Busy, .. } => return Err(RenderFailure::Busy),
+            EncodedEvent::Skipped { .. } => {}
+            EncodedEvent::Finished { .. } => return Ok(()),
+        }
+    }
+    Err(RenderFailure::Encode("the speech stream ended early".into()))
+}
+
+/// Appends every chunk to the file, publishing progress after each write.
+fn write_all(
+    mut writer: RenderWriter,
+    chunks: std::sync::mpsc::Receiver<Bytes>,
+    render: &Render,
+) -> std::io::Result<RenderWriter> {
+    for chunk in chunks {
+        writer.write(&chunk)?;
+        render.wrote(chunk.len());
+    }
+    Ok(writer)
+}

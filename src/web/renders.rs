@@ -1,0 +1,150 @@
+//! Serving renders: a stored render from disk (or memory) with `Range`,
+//! `ETag` and `If-None-Match`, and a render in progress followed from its
+//! first byte as it grows. A player's first request (`Range: bytes=0-`, as
+//! Chromium sends it) on a render in progress is answered at once with what
+//! exists, and the response goes on as the render grows.
+
+use super::audio::content_type;
+use super::error::AppError;
+use crate::audio::AudioFormat;
+use crate::render::{RenderFailure, RenderReader, RenderState, RenderedAudio};
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::future::OptionFuture;
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
+
+/// Serves a render's audio, stored or growing.
+pub async fn serve(
+    rendered: RenderedAudio,
+    format: AudioFormat,
+    request_headers: &HeaderMap,
+    hot: &HotFiles,
+) -> Result<Response, AppError> {
+    match rendered {
+        // Stored renders are whole files, whose content types do not depend on the rate.
+        RenderedAudio::Stored { path, etag } => {
+            file(&path, content_type(format, 0), &etag, request_headers, Some(hot)).await
+        }
+        RenderedAudio::Growing(reader) => growing(reader).await,
+    }
+}
+
+/// Follows a render in progress. Waits for its first audio, so a render
+/// that cannot start (a full queue, every sentence refused) is a proper
+/// error rather than an empty 200. Ranges are not offered until the render
+/// is stored (its length is unknown until then), so the whole stream is sent.
+async fn growing(reader: RenderReader) -> Result<Response, AppError> {
+    let progress = reader.started().await;
+    if let RenderState::Failed(failure) = progress.state {
+        return Err(failure_error(failure));
+    }
+    let render = reader.render();
+    let content_type = content_type(render.format(), render.sample_rate());
+    let mut response = Response::new(Body::from_stream(reader.audio()));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-herald-render", HeaderValue::from_static("in-progress"));
+    Ok(response)
+}
+
+/// The problem a failed render is to its reader.
+pub fn failure_error(failure: RenderFailure) -> AppError {
+    match failure {
+        RenderFailure::Busy => AppError::Busy,
+        RenderFailure::Silent(error) => AppError::unprocessable("synthesis-failed", error),
+        other => AppError::internal(other),
+    }
+}
+
+/// Read size when serving files: one read covers a typical paragraph render.
+const SERVE_CHUNK_BYTES: usize = 1 << 20;
+
+/// Renders recently served whole, kept in memory: a full GET of a hot
+/// paragraph is answered from RAM without touching the disk or a blocking
+/// thread. Bounded by total bytes; ranges are still served from the file.
+pub struct HotFiles(quick_cache::sync::Cache<PathBuf, Bytes, ByteWeight>);
+
+#[derive(Clone)]
+pub struct ByteWeight;
+
+impl quick_cache::Weighter<PathBuf, Bytes> for ByteWeight {
+    fn weight(&self, _path: &PathBuf, bytes: &Bytes) -> u64 {
+        bytes.len() as u64
+    }
+}
+
+impl HotFiles {
+    /// Files larger than this are always read from disk.
+    const MAX_FILE_BYTES: usize = 8 << 20;
+
+    pub fn new(capacity_bytes: u64) -> Self {
+        Self(quick_cache::sync::Cache::with_weighter(256, capacity_bytes, ByteWeight))
+    }
+
+    async fn get(&self, path: &Path) -> Option<Bytes> {
+        if let Some(bytes) = self.0.get(path) {
+            return Some(bytes);
+        }
+        let size = tokio::fs::metadata(path).await.ok()?.len();
+        if size > Self::MAX_FILE_BYTES as u64 {
+            return None;
+        }
+        let bytes = Bytes::from(tokio::fs::read(path).await.ok()?);
+        self.0.insert(path.to_path_buf(), bytes.clone());
+        Some(bytes)
+    }
+}
+
+/// Serves a finished file with byte ranges and a strong ETag. With `hot`,
+/// whole-file requests may be answered from memory.
+pub async fn file(
+    path: &Path,
+    content_type: HeaderValue,
+    etag: &str,
+    request_headers: &HeaderMap,
+    hot: Option<&HotFiles>,
+) -> Result<Response, AppError> {
+    let etag_value = HeaderValue::from_str(&format!("\"{etag}\"")).map_err(AppError::internal)?;
+    let matches = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag_value));
+    if matches {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, etag_value);
+        return Ok(response);
+    }
+    let whole = !request_headers.contains_key(header::RANGE);
+    if let Some(bytes) = if whole { OptionFuture::from(hot.map(|h| h.get(path))).await.flatten() } else { None } {
+        let mut response = Response::new(Body::from(bytes));
+        let headers = response.headers_mut();
+        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        headers.insert(header::ETAG, etag_value);
+        headers.insert(header::CONTENT_TYPE, content_type);
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+        return Ok(response);
+    }
+    let mut request = Request::new(Body::empty());
+    for name in [header::RANGE, header::IF_RANGE, header::IF_MODIFIED_SINCE] {
+        if let Some(value) = request_headers.get(&name) {
+            request.headers_mut().insert(name, value.clone());
+        }
+    }
+    let served = tower_http::services::ServeFile::new(path)
+        .with_buf_chunk_size(SERVE_CHUNK_BYTES)
+        .oneshot(request)
+        .await
+        .map_err(AppError::internal)?;
+    let mut response = served.map(Body::new);
+    if response.status() == StatusCode::NOT_FOUND {
+        return Err(AppError::internal(format!("file {} vanished", path.display())));
+    }
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag_value);
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    Ok(response)
+}
