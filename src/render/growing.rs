@@ -1,8 +1,7 @@
 //! A render in progress, shared by everyone who reads it: its audio file
 //! grows on disk and its timeline grows in memory, and readers follow both
 //! from the start while the producer works ahead of them. A render is made
-//! once however many readers it has; when the last one leaves, it is given
-//! up after a grace period.
+//! once however many readers it has; when the last one leaves, it stops.
 
 use crate::audio::AudioFormat;
 use crate::speech::{SpeakError, TimedSentence, Timeline};
@@ -120,10 +119,6 @@ impl Render {
             }
             idle.await;
         }
-    }
-
-    pub(super) fn has_readers(&self) -> bool {
-        self.readers.load(Ordering::SeqCst) > 0
     }
 
     /// The timeline so far (complete once the render is).

@@ -1,7 +1,9 @@
 //! Making one render: a single pass over the speech stream writes the
 //! encoded audio to the growing file and the timeline beside it, then
-//! stores both (only if every sentence was spoken), or gives up when
-//! nobody has been reading for a while.
+//! stores both (only if every sentence was spoken). A render that loses its
+//! last reader stops at once, like any abandoned stream; the sentences it
+//! finished stay in the segment cache, so a reader who comes back (a
+//! player reconnecting) costs only encoding up to where it stopped.
 
 use super::growing::{Render, RenderFailure, RenderState};
 use crate::cache::renders::RenderWriter;
@@ -9,12 +11,7 @@ use crate::cache::RenderStore;
 use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError, SpeechEvent, StoredDocument, TimelineBuilder, Utterance};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// How long a render goes on after its last reader left (a player that
-/// reconnects, or seeks, comes back within it).
-const ABANDON_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything one render needs.
 pub(super) struct Job {
@@ -36,7 +33,7 @@ pub(super) async fn produce(job: Job, done: impl FnOnce()) {
     let render = Arc::clone(&job.render);
     let ended = tokio::select! {
         ended = make(job) => ended,
-        () = abandoned(&render) => Err(RenderFailure::Abandoned),
+        () = render.unread() => Err(RenderFailure::Abandoned),
     };
     match ended {
         Ok((state, duration)) => render.finish(state, Some(duration)),
@@ -46,17 +43,6 @@ pub(super) async fn produce(job: Job, done: impl FnOnce()) {
         }
     }
     done();
-}
-
-/// Resolves once no reader has been there for [`ABANDON_GRACE`].
-async fn abandoned(render: &Render) {
-    loop {
-        render.unread().await;
-        tokio::time::sleep(ABANDON_GRACE).await;
-        if !render.has_readers() {
-            return;
-        }
-    }
 }
 
 async fn make(job: Job) -> Result<(RenderState, f64), RenderFailure> {
