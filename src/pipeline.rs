@@ -125,7 +125,7 @@ impl Pipeline {
         })
         .await?;
         let mut pools = vec![Arc::new(espeak)];
-        let neural = match start_neural(&settings, worker_program, pools[0].hello().info.sample_rate).await {
+        let neural = match start_neural(&settings, worker_program.clone(), pools[0].hello().info.sample_rate).await {
             Ok(pool) => {
                 let voices: Vec<&str> = pool.hello().voices.iter().map(|v| v.identifier.as_str()).collect();
                 tracing::info!(voices = %voices.join(", "), runtime = %pool.hello().info.version, "neural voices ready");
@@ -137,6 +137,10 @@ impl Pipeline {
                 Err(reason)
             }
         };
+        #[cfg(feature = "fault-engine")]
+        if settings.fault_engine {
+            pools.push(Arc::new(start_fault(&settings, worker_program, pools[0].hello().info.sample_rate).await?));
+        }
         let catalog_toml = match &settings.voice_catalog {
             Some(path) => {
                 std::fs::read_to_string(path).map_err(|error| StartError::CatalogFile { path: path.clone(), error })?
@@ -330,6 +334,22 @@ impl Pipeline {
         self.recent.insert(id.clone(), Arc::clone(&document));
         Ok(Some(document))
     }
+}
+
+/// Starts the test-only engine's workers.
+#[cfg(feature = "fault-engine")]
+async fn start_fault(settings: &Settings, program: PathBuf, sample_rate: u32) -> Result<Pool, PoolError> {
+    let setup = crate::engine::fault::FaultSetup { sample_rate };
+    Pool::start(PoolConfig {
+        program,
+        engine: crate::engine::fault::Fault::ID.into(),
+        engine_config: serde_json::to_string(&setup).expect("setup serializes"),
+        workers: settings.worker_count(),
+        queue_capacity: settings.queue_capacity,
+        deadline: Duration::from_secs(settings.utterance_deadline_secs),
+        memory_limit_mb: settings.worker_memory_mb,
+    })
+    .await
 }
 
 /// Starts the neural (Piper) workers, if enabled and installed.

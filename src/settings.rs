@@ -66,6 +66,10 @@ pub struct Settings {
     pub neural_threads: usize,
     /// Address-space limit of each neural worker process, in MiB (0: none).
     pub neural_worker_memory_mb: u64,
+    /// Starts the test-only engine that misbehaves on command (its voice
+    /// is `fault:test`); only in builds with the `fault-engine` feature.
+    #[cfg(feature = "fault-engine")]
+    pub fault_engine: bool,
 }
 
 fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -109,6 +113,8 @@ impl Default for Settings {
             neural_workers: 1,
             neural_threads: 2,
             neural_worker_memory_mb: 4096,
+            #[cfg(feature = "fault-engine")]
+            fault_engine: false,
         }
     }
 }

@@ -8,6 +8,8 @@
 //! plays audio on the host and is used by `herald speak`.
 
 pub mod espeak;
+#[cfg(feature = "fault-engine")]
+pub mod fault;
 pub mod piper;
 pub mod platform;
 pub mod pool;

@@ -22,10 +22,13 @@ after(async () => {
   await herald?.stop();
 });
 
-/** The statement `times` over, every sentence of each copy numbered so none repeats. */
-function longStatement(times) {
+/**
+ * The statement `times` over, every sentence of each copy numbered so none
+ * repeats; `salt` ends the title, so each test has its own cold document.
+ */
+function longStatement(times, salt) {
   const paragraphs = statement.split('\n\n');
-  const copies = [...paragraphs];
+  const copies = [`${paragraphs[0]}, ${salt}`, ...paragraphs.slice(1)];
   for (let copy = 2; copy <= times; copy++) {
     copies.push(...paragraphs.slice(4).map((p) => p.replace(/([.!?])(\s|$)/g, ` (part ${copy})$1$2`)));
   }
@@ -39,7 +42,7 @@ async function progress(id) {
 }
 
 test('a page view synthesizes nothing: not the document, not a paragraph', async () => {
-  const doc = await createDocument(herald.url, { text: longStatement(3) });
+  const doc = await createDocument(herald.url, { text: longStatement(3, 'viewed') });
   const { page } = await openPlayer(browser, `${herald.url}${doc.html_url}`);
   try {
     // Give any prefetch a chance to show up before looking.
@@ -58,7 +61,7 @@ for (const [door, press] of [
   ['Alt+Shift+P', (page) => page.keyboard.press('Alt+Shift+KeyP')],
 ]) {
   test(`on a long cold document, ${door} is heard while most of the document is not yet synthesized`, async (t) => {
-    const doc = await createDocument(herald.url, { text: longStatement(20) });
+    const doc = await createDocument(herald.url, { text: longStatement(20, door) });
     const { page } = await openPlayer(browser, `${herald.url}${doc.html_url}`);
     try {
       await press(page);
@@ -70,7 +73,7 @@ for (const [door, press] of [
       const state = await playerState(page);
       t.diagnostic(`heard at ${state.currentTime.toFixed(2)} s of ${state.src}; synthesized ${seen.synthesized} of ${seen.sentences} sentences`);
       assert.deepEqual(state.errors, []);
-      assert.ok(seen.sentences > 500, `a long document: ${seen.sentences} sentences`);
+      assert.ok(seen.sentences > 300, `a long document: ${seen.sentences} sentences`);
       assert.ok(seen.synthesized < seen.sentences / 10, `playback started only after ${seen.synthesized} of ${seen.sentences} sentences`);
       // The highlighting follows what has been rendered.
       await page.waitForSelector('span.w.current', { timeout: 10_000 });
@@ -81,7 +84,7 @@ for (const [door, press] of [
 }
 
 test('the plain <audio> of a long cold document plays while its render is in progress', async (t) => {
-  const doc = await createDocument(herald.url, { text: longStatement(20) });
+  const doc = await createDocument(herald.url, { text: longStatement(20, 'plain audio') });
   const page = await browser.newPage();
   try {
     await page.route('**/assets/player.js*', (route) => route.abort());
