@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --test
-cargo test --locked
+# The fault engine (a test-only engine that misbehaves on command) is built in for the tests.
+cargo test --locked --features fault-engine
 # Benchmarks are not run here (see BENCHMARKS.md), only kept compiling.
 cargo check --locked --benches
 # Real-browser tests of the pages (Chromium via playwright-core, axe-core).

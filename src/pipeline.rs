@@ -13,8 +13,8 @@ use crate::engine::pool::{Pool, PoolConfig, PoolError};
 use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
 use crate::speech::{
-    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Planner, Speaker, SpeakerSettings,
-    SpeechEvent, SpeechOptions, StoredDocument, Utterance,
+    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechEvent,
+    SpeechOptions, StoredDocument, Utterance,
 };
 use crate::text::{LangTag, LanguageDetector};
 use crate::voice::{Catalog, CatalogError, Quality, Voice, VoiceId};

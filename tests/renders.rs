@@ -15,7 +15,9 @@ use std::sync::atomic::Ordering;
 /// sentence different (so none is served from another's cache entry).
 fn long_text(paragraphs: usize) -> String {
     (0..paragraphs)
-        .map(|i| format!("This is paragraph number {i} of the long statement. It names item {i} and then item {}.", i + 7))
+        .map(|i| {
+            format!("This is paragraph number {i} of the long statement. It names item {i} and then item {}.", i + 7)
+        })
         .collect::<Vec<_>>()
         .join("\n\n")
 }
@@ -151,13 +153,19 @@ async fn a_paragraph_renders_on_its_own_and_its_timeline_starts_it() {
     assert!(lines[..2].iter().all(|l| l["paragraph"] == 25 && l["type"] == "sentence"));
     assert_eq!(completed(&server) - before, 2, "only paragraph 25 was synthesized");
     // Its audio is the render the timeline made.
-    let audio = server.client.get(server.url(&format!("/v1/documents/{id}/paragraphs/25/audio.wav"))).send().await.unwrap();
+    let audio =
+        server.client.get(server.url(&format!("/v1/documents/{id}/paragraphs/25/audio.wav"))).send().await.unwrap();
     assert_eq!(audio.headers()[header::ACCEPT_RANGES], "bytes");
     let audio = audio.bytes().await.unwrap();
     let seconds = (audio.len() - 44) as f64 / 2.0 / 22050.0;
     assert!((lines[2]["duration"].as_f64().unwrap() - seconds).abs() < 0.01);
     assert_eq!(completed(&server) - before, 2);
-    let missing = server.client.get(server.url(&format!("/v1/documents/{id}/paragraphs/40/timeline.ndjson"))).send().await.unwrap();
+    let missing = server
+        .client
+        .get(server.url(&format!("/v1/documents/{id}/paragraphs/40/timeline.ndjson")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     assert_eq!(missing.headers()[header::CONTENT_TYPE], "application/problem+json");
 }

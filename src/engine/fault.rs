@@ -12,8 +12,8 @@
 //!
 //! It honours [`Flow::Abort`] between chunks, as a real engine does.
 
-use super::{Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Mark, MarkKind, Outcome, SynthEvent};
 use super::SynthesisRequest;
+use super::{Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Mark, MarkKind, Outcome, SynthEvent};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -87,7 +87,8 @@ impl Engine for Fault {
         for word in request.text.split(' ') {
             let len = word.chars().count();
             if len > 0 {
-                let mark = Mark { kind: MarkKind::Word, text_offset: offset as u32, text_len: len as u32, sample: samples };
+                let mark =
+                    Mark { kind: MarkKind::Word, text_offset: offset as u32, text_len: len as u32, sample: samples };
                 let tone = tone(WORD_SAMPLES, samples);
                 if sink(SynthEvent::Mark(mark)) == Flow::Abort || sink(SynthEvent::Audio(&tone)) == Flow::Abort {
                     return Ok(Outcome { samples, aborted: true, truncated: false });

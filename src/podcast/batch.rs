@@ -186,7 +186,9 @@ pub async fn run(
                 summary.cached += made.cached;
                 summary.files_written += made.files_written;
             }
-            Err(failure) => summary.failed.push(SourceError { name: statement.name.clone(), reason: failure.to_string() }),
+            Err(failure) => {
+                summary.failed.push(SourceError { name: statement.name.clone(), reason: failure.to_string() })
+            }
         }
     }
     // The last sender goes with the context: the saver finishes its last save.
@@ -204,9 +206,9 @@ pub async fn run(
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, BatchError> + Send + 'static,
 ) -> Result<T, BatchError> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        Err(BatchError { path: PathBuf::from("."), error: std::io::Error::other(e.to_string()) })
-    })
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(BatchError { path: PathBuf::from("."), error: std::io::Error::other(e.to_string()) }))
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BatchError {
@@ -254,7 +256,9 @@ async fn save_changes(mut saved: watch::Receiver<Manifest>, out: PathBuf) {
         let (snapshot, out) = (saved.borrow_and_update().clone(), out.clone());
         match tokio::task::spawn_blocking(move || snapshot.save(&out)).await {
             Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "could not save the podcast manifest; retrying on the next episode"),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not save the podcast manifest; retrying on the next episode")
+            }
             Err(error) => tracing::warn!(%error, "the manifest writer failed"),
         }
     }

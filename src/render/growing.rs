@@ -36,7 +36,9 @@ pub enum RenderState {
     Running,
     /// Every byte is written. `skipped` sentences could not be spoken (such
     /// a render is served to its readers but never stored).
-    Complete { skipped: usize },
+    Complete {
+        skipped: usize,
+    },
     Failed(RenderFailure),
 }
 
@@ -124,9 +126,11 @@ impl Render {
     /// The timeline so far (complete once the render is).
     pub fn timeline(&self) -> Timeline {
         let sentences = self.sentences.lock().expect("timeline lock");
-        let duration = self.duration.lock().expect("timeline lock").unwrap_or_else(|| {
-            sentences.last().map_or(0.0, |s| s.sentence.end)
-        });
+        let duration = self
+            .duration
+            .lock()
+            .expect("timeline lock")
+            .unwrap_or_else(|| sentences.last().map_or(0.0, |s| s.sentence.end));
         Timeline::from_sentences(&sentences, duration)
     }
 }
@@ -148,10 +152,7 @@ impl RenderReader {
     /// samples with the format's header), or has ended.
     pub async fn started(&self) -> Progress {
         let mut progress = self.0.progress.subscribe();
-        let seen = progress
-            .wait_for(|p| p.bytes > 0 || p.state != RenderState::Running)
-            .await
-            .map(|p| p.clone());
+        let seen = progress.wait_for(|p| p.bytes > 0 || p.state != RenderState::Running).await.map(|p| p.clone());
         seen.unwrap_or_else(|_| self.0.progress())
     }
 

@@ -64,13 +64,15 @@ pub enum RenderedTimeline {
     Growing(RenderReader),
 }
 
+/// Renders being made, by (document, file name).
+type Active = HashMap<(String, String), Arc<Render>>;
+
 /// The renders of all documents: those stored, and those being made.
 pub struct Renders {
     store: RenderStore,
     speaker: Arc<Speaker>,
     paragraph_pause_ms: u32,
-    /// Renders being made, by (document, file name).
-    active: Arc<Mutex<HashMap<(String, String), Arc<Render>>>>,
+    active: Arc<Mutex<Active>>,
 }
 
 impl Renders {
@@ -133,10 +135,10 @@ impl Renders {
         let utterances = match part {
             Part::Whole => plan.utterances(),
             Part::Paragraph(n) => {
-                let paragraph = plan.paragraphs.get(n).ok_or_else(|| RenderError::NoParagraph {
-                    document: document.id.to_string(),
-                    paragraph: n,
-                })?;
+                let paragraph = plan
+                    .paragraphs
+                    .get(n)
+                    .ok_or_else(|| RenderError::NoParagraph { document: document.id.to_string(), paragraph: n })?;
                 plan.paragraph_utterances(paragraph)
             }
         };
@@ -149,7 +151,7 @@ impl Renders {
     /// Starts a render (the caller holds the lock on `active`).
     fn start(
         &self,
-        active: &mut HashMap<(String, String), Arc<Render>>,
+        active: &mut Active,
         document: &Arc<StoredDocument>,
         utterances: Vec<Utterance>,
         base: &str,

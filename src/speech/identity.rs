@@ -23,7 +23,9 @@ impl AudioIdentity {
     pub fn hash_with(&self, fields: &[&str]) -> blake3::Hash {
         let mut hasher = blake3::Hasher::new();
         let model = self.model.as_deref().unwrap_or("");
-        for field in [self.engine.as_str(), &self.engine_version, &self.voice, model].into_iter().chain(fields.iter().copied()) {
+        for field in
+            [self.engine.as_str(), &self.engine_version, &self.voice, model].into_iter().chain(fields.iter().copied())
+        {
             hasher.update(&(field.len() as u64).to_le_bytes());
             hasher.update(field.as_bytes());
         }

@@ -298,8 +298,7 @@ impl Speaker {
     async fn resolve(self: &Arc<Self>, mut source: Source, utterance: &Utterance) -> Source {
         while let Source::Waiting(notify) = source {
             let notified = notify.notified();
-            let still_inflight =
-                self.inflight.lock().expect("inflight lock").values().any(|n| Arc::ptr_eq(n, &notify));
+            let still_inflight = self.inflight.lock().expect("inflight lock").values().any(|n| Arc::ptr_eq(n, &notify));
             if still_inflight {
                 notified.await;
             }

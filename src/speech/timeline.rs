@@ -167,9 +167,9 @@ impl Timeline {
 
     /// The finished sentences, in order (the inverse of [`Timeline::from_sentences`]).
     pub fn sentences(&self) -> impl Iterator<Item = TimedSentence> + '_ {
-        self.paragraphs.iter().flat_map(|p| {
-            p.sentences.iter().map(move |s| TimedSentence { paragraph: p.index, sentence: s.clone() })
-        })
+        self.paragraphs
+            .iter()
+            .flat_map(|p| p.sentences.iter().map(move |s| TimedSentence { paragraph: p.index, sentence: s.clone() }))
     }
 
     /// WebVTT captions: one cue per sentence, with a timestamp before each word.

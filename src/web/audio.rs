@@ -40,7 +40,11 @@ pub fn file_format(segment: &str) -> Result<AudioFormat, AppError> {
 /// Streams encoded speech as a response body. Waits for the first audio so
 /// a request that cannot start (queue full, engine refused every sentence)
 /// gets a proper error instead of an empty 200.
-pub async fn stream(mut speech: EncodedSpeech, headers: HeaderMap, utterance_count: usize) -> Result<Response, AppError> {
+pub async fn stream(
+    mut speech: EncodedSpeech,
+    headers: HeaderMap,
+    utterance_count: usize,
+) -> Result<Response, AppError> {
     let first = first_audible_event(&mut speech, utterance_count).await?;
     let content_type = content_type(speech.format(), speech.output_rate());
     let rest = futures::stream::unfold(speech, |mut speech| async move { speech.next().await.map(|e| (e, speech)) });

@@ -97,7 +97,11 @@ fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
 /// Serves a batch file with `Range` and `ETag` (podcast apps seek). The
 /// ETag is the file's size and modification time: episode files are only
 /// ever replaced whole.
-async fn serve(path: std::path::PathBuf, content_type: &'static str, headers: &HeaderMap) -> Result<Response, AppError> {
+async fn serve(
+    path: std::path::PathBuf,
+    content_type: &'static str,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
     let metadata =
         tokio::fs::metadata(&path).await.map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
     let modified = metadata.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
