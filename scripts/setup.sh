@@ -60,4 +60,7 @@ if [ "${1:-}" = "--test" ]; then
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   "$VENV/bin/python" -c "import feedparser, pocketsphinx" 2>/dev/null ||
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "feedparser==6.0.14" "pocketsphinx==5.1.1"
+  # The OpenAI SDK, as a real client of the OpenAI-compatible speech route.
+  "$VENV/bin/python" -c "import openai" 2>/dev/null ||
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "openai==1.109.1"
 fi

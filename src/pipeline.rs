@@ -184,12 +184,28 @@ impl Pipeline {
         self.speaker.speak(utterances)
     }
 
-    /// Speaks a whole plan as encoded audio in `format`.
+    /// Speaks a whole plan as encoded audio in `format`, at the format's
+    /// natural rate.
     pub fn speak_as(&self, plan: &Plan, format: AudioFormat) -> Result<Speech, EncodeError> {
+        self.speak_as_at(plan, format, None)
+    }
+
+    /// Speaks a whole plan as encoded audio in `format`, resampled to
+    /// `output_rate` if given.
+    pub fn speak_as_at(
+        &self,
+        plan: &Plan,
+        format: AudioFormat,
+        output_rate: Option<u32>,
+    ) -> Result<Speech, EncodeError> {
         let utterances = plan.utterances();
         let cache = self.speaker.cache_status(&utterances);
         let count = utterances.len();
-        let audio = EncodedSpeech::new(self.speaker.speak(utterances), format, self.sample_rate())?;
+        let events = self.speaker.speak(utterances);
+        let audio = match output_rate {
+            Some(rate) => EncodedSpeech::at(events, format, self.sample_rate(), rate)?,
+            None => EncodedSpeech::new(events, format, self.sample_rate())?,
+        };
         Ok(Speech { audio, cache, utterances: count })
     }
 

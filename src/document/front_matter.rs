@@ -22,7 +22,8 @@ pub(super) fn split(raw: Vec<RawBlock>) -> Document {
         let block = rest.next().expect("peeked");
         meta.push(MetaLine { kind, text: trim_separators(&block.text).to_string() });
     }
-    let blocks = rest.map(|b| Block { kind: b.kind, text: b.text, lang: b.lang }).collect();
+    let blocks =
+        rest.map(|b| Block { kind: b.kind, text: b.text, lang: b.lang, speaking: Default::default() }).collect();
     Document { title, meta, blocks }
 }
 

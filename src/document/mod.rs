@@ -1,4 +1,4 @@
-//! Ingest: parses an input (plain text, Markdown, HTML) into a [`Document`].
+//! Ingest: parses an input (plain text, Markdown, HTML, SSML) into a [`Document`].
 //!
 //! Pure: no I/O, nothing about audio. Both parsers produce raw blocks; the
 //! shared [`front_matter`] step then lifts the title, byline, dates and
@@ -10,6 +10,7 @@ mod front_matter;
 mod html;
 mod markdown;
 mod plain;
+mod ssml;
 
 use crate::text::LangTag;
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,7 @@ pub enum InputFormat {
     Text,
     Markdown,
     Html,
+    Ssml,
 }
 
 impl InputFormat {
@@ -34,7 +36,24 @@ impl InputFormat {
             "text/plain" => Some(Self::Text),
             "text/markdown" | "text/x-markdown" => Some(Self::Markdown),
             "text/html" | "application/xhtml+xml" => Some(Self::Html),
+            "application/ssml+xml" => Some(Self::Ssml),
             _ => None,
+        }
+    }
+
+    /// Text, or SSML when the text is an SSML document (it starts with
+    /// `<speak`, or a DOCTYPE, after an optional XML declaration): for
+    /// front doors whose clients send either in one field. A DOCTYPE makes
+    /// it SSML so that it is refused as such, never read out as text.
+    pub fn text_or_ssml(text: &str) -> Self {
+        let mut start = text.trim_start();
+        if let Some(after) = start.strip_prefix("<?xml").and_then(|rest| rest.split_once("?>")) {
+            start = after.1.trim_start();
+        }
+        if start.starts_with("<speak") || start.starts_with("<!DOCTYPE") {
+            Self::Ssml
+        } else {
+            Self::Text
         }
     }
 
@@ -44,6 +63,7 @@ impl InputFormat {
             "txt" | "text" => Some(Self::Text),
             "md" | "markdown" => Some(Self::Markdown),
             "html" | "htm" | "xhtml" => Some(Self::Html),
+            "ssml" => Some(Self::Ssml),
             _ => None,
         }
     }
@@ -80,12 +100,39 @@ impl MetaKind {
 }
 
 /// One block of body text, already normalised to a single line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Block {
     pub kind: BlockKind,
     pub text: String,
     /// A language hint carried by the source (e.g. an HTML `lang` attribute).
     pub lang: Option<LangTag>,
+    /// How the source asks for the block to be spoken (SSML only).
+    #[serde(default, skip_serializing_if = "Speaking::is_default")]
+    pub speaking: Speaking,
+}
+
+/// How a block is to be spoken, as SSML asks: a voice by name, rate and
+/// pitch as factors of normal, a pause after it, and named marks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Speaking {
+    pub voice: Option<String>,
+    pub rate: Option<f32>,
+    pub pitch: Option<f32>,
+    pub pause_after_ms: Option<u32>,
+    pub marks: Vec<TextMark>,
+}
+
+impl Speaking {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A named point in a block's text (an SSML `mark`), at a char offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextMark {
+    pub name: String,
+    pub offset: usize,
 }
 
 /// The structural role of a block.
@@ -105,8 +152,10 @@ pub enum IngestError {
     Empty,
     #[error("the text is {0} bytes; the limit is {MAX_INPUT_BYTES} bytes")]
     TooLarge(usize),
-    #[error("the HTML is nested more than {0} elements deep")]
+    #[error("the markup is nested more than {0} elements deep")]
     TooDeep(usize),
+    #[error("the SSML is not usable: {0}")]
+    Ssml(String),
 }
 
 /// Parses `input` in the given format.
@@ -114,12 +163,13 @@ pub fn ingest(input: &str, format: InputFormat) -> Result<Document, IngestError>
     if input.len() > MAX_INPUT_BYTES {
         return Err(IngestError::TooLarge(input.len()));
     }
-    let blocks = match format {
-        InputFormat::Text => plain::parse(input),
-        InputFormat::Markdown => markdown::parse(input),
-        InputFormat::Html => html::parse(input)?,
+    let document = match format {
+        InputFormat::Text => front_matter::split(plain::parse(input)),
+        InputFormat::Markdown => front_matter::split(markdown::parse(input)),
+        InputFormat::Html => front_matter::split(html::parse(input)?),
+        // SSML says what is spoken and how: no head is lifted out of it.
+        InputFormat::Ssml => Document { title: None, meta: Vec::new(), blocks: ssml::parse(input)? },
     };
-    let document = front_matter::split(blocks);
     if document.title.is_none() && document.blocks.is_empty() && document.meta.is_empty() {
         return Err(IngestError::Empty);
     }

@@ -98,6 +98,7 @@ pub(crate) mod tests {
                     confidence: 1.0,
                     lang_source: LangSource::Detected,
                     voice: voice.clone(),
+                    delivery: Default::default(),
                     sentences: vec![PlannedSentence {
                         text: text.to_string(),
                         start: 0,
@@ -109,6 +110,7 @@ pub(crate) mod tests {
                 .collect(),
         };
         let timeline = Timeline {
+            marks: Vec::new(),
             duration: paragraphs.len() as f64,
             paragraphs: (0..paragraphs.len())
                 .map(|index| {

@@ -4,7 +4,7 @@
 //! once however many readers it has; when the last one leaves, it stops.
 
 use crate::audio::AudioFormat;
-use crate::speech::{SpeakError, TimedSentence, Timeline};
+use crate::speech::{MarkTiming, SpeakError, TimedSentence, Timeline};
 use bytes::Bytes;
 use futures::Stream;
 use std::os::unix::fs::FileExt;
@@ -59,7 +59,8 @@ pub struct Render {
     file: std::fs::File,
     progress: watch::Sender<Progress>,
     sentences: Mutex<Vec<TimedSentence>>,
-    duration: Mutex<Option<f64>>,
+    /// The whole timeline, once the render is complete.
+    complete: Mutex<Option<Timeline>>,
     readers: AtomicUsize,
     idle: Notify,
 }
@@ -73,7 +74,7 @@ impl Render {
             file,
             progress,
             sentences: Mutex::new(Vec::new()),
-            duration: Mutex::new(None),
+            complete: Mutex::new(None),
             readers: AtomicUsize::new(0),
             idle: Notify::new(),
         }
@@ -107,8 +108,8 @@ impl Render {
         self.progress.send_modify(|p| p.sentences = count);
     }
 
-    pub(super) fn finish(&self, state: RenderState, duration: Option<f64>) {
-        *self.duration.lock().expect("timeline lock") = duration;
+    pub(super) fn finish(&self, state: RenderState, timeline: Option<Timeline>) {
+        *self.complete.lock().expect("timeline lock") = timeline;
         self.progress.send_modify(|p| p.state = state);
     }
 
@@ -125,13 +126,11 @@ impl Render {
 
     /// The timeline so far (complete once the render is).
     pub fn timeline(&self) -> Timeline {
+        if let Some(complete) = &*self.complete.lock().expect("timeline lock") {
+            return complete.clone();
+        }
         let sentences = self.sentences.lock().expect("timeline lock");
-        let duration = self
-            .duration
-            .lock()
-            .expect("timeline lock")
-            .unwrap_or_else(|| sentences.last().map_or(0.0, |s| s.sentence.end));
-        Timeline::from_sentences(&sentences, duration)
+        Timeline::from_sentences(&sentences, sentences.last().map_or(0.0, |s| s.sentence.end))
     }
 }
 
@@ -201,7 +200,7 @@ impl RenderReader {
     }
 
     /// The timeline, a finished sentence at a time from the first, then
-    /// the end (`Ok(duration)`) or the failure.
+    /// the end or the failure.
     pub fn timeline(self) -> impl Stream<Item = TimelineEvent> + Send {
         let progress = self.0.progress.subscribe();
         futures::stream::unfold((self, progress, 0usize, false), |(reader, mut progress, sent, done)| async move {
@@ -216,8 +215,8 @@ impl RenderReader {
                 }
                 match now.state {
                     RenderState::Complete { .. } => {
-                        let duration = reader.0.timeline().duration;
-                        return Some((TimelineEvent::End { duration }, (reader, progress, sent, true)));
+                        let Timeline { duration, marks, .. } = reader.0.timeline();
+                        return Some((TimelineEvent::End { duration, marks }, (reader, progress, sent, true)));
                     }
                     RenderState::Failed(failure) => {
                         return Some((TimelineEvent::Failed(failure), (reader, progress, sent, true)))
@@ -245,6 +244,10 @@ impl Drop for RenderReader {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimelineEvent {
     Sentence(TimedSentence),
-    End { duration: f64 },
+    /// The render is complete: its length, and where its named marks are.
+    End {
+        duration: f64,
+        marks: Vec<MarkTiming>,
+    },
     Failed(RenderFailure),
 }

@@ -8,7 +8,9 @@
 use super::growing::{Render, RenderFailure, RenderState};
 use crate::cache::renders::RenderWriter;
 use crate::cache::RenderStore;
-use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError, SpeechEvent, StoredDocument, TimelineBuilder, Utterance};
+use crate::speech::{
+    EncodedEvent, EncodedSpeech, SpeakError, SpeechEvent, StoredDocument, Timeline, TimelineBuilder, Utterance,
+};
 use bytes::Bytes;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -36,7 +38,7 @@ pub(super) async fn produce(job: Job, done: impl FnOnce()) {
         () = render.unread() => Err(RenderFailure::Abandoned),
     };
     match ended {
-        Ok((state, duration)) => render.finish(state, Some(duration)),
+        Ok((state, timeline)) => render.finish(state, Some(timeline)),
         Err(failure) => {
             tracing::debug!(%failure, "render not completed");
             render.finish(RenderState::Failed(failure), None);
@@ -45,7 +47,7 @@ pub(super) async fn produce(job: Job, done: impl FnOnce()) {
     done();
 }
 
-async fn make(job: Job) -> Result<(RenderState, f64), RenderFailure> {
+async fn make(job: Job) -> Result<(RenderState, Timeline), RenderFailure> {
     let Job { render, document, utterances, mut events, forward, speech, sample_rate, writer, store, timeline_name } =
         job;
     let (bytes_tx, bytes_rx) = std::sync::mpsc::channel::<Bytes>();
@@ -93,7 +95,7 @@ async fn make(job: Job) -> Result<(RenderState, f64), RenderFailure> {
         .map_err(|e| RenderFailure::Store(e.to_string()))?
         .map_err(store_failure)?;
     }
-    Ok((RenderState::Complete { skipped: skipped.len() }, timeline.duration))
+    Ok((RenderState::Complete { skipped: skipped.len() }, timeline))
 }
 
 fn store_failure(error: std::io::Error) -> RenderFailure {

@@ -43,7 +43,24 @@ impl EncodedSpeech {
     /// Reads `events` (PCM at `input_rate`) as `format`, at the format's
     /// natural rate (see [`audio::encoder`]).
     pub fn new(events: mpsc::Receiver<SpeechEvent>, format: AudioFormat, input_rate: u32) -> Result<Self, EncodeError> {
-        let encoder = audio::encoder(format, input_rate)?;
+        Self::with_encoder(events, format, audio::encoder(format, input_rate)?)
+    }
+
+    /// Reads `events` (PCM at `input_rate`) as `format` at `output_rate`.
+    pub fn at(
+        events: mpsc::Receiver<SpeechEvent>,
+        format: AudioFormat,
+        input_rate: u32,
+        output_rate: u32,
+    ) -> Result<Self, EncodeError> {
+        Self::with_encoder(events, format, audio::encoder_at(format, input_rate, output_rate)?)
+    }
+
+    fn with_encoder(
+        events: mpsc::Receiver<SpeechEvent>,
+        format: AudioFormat,
+        encoder: Box<dyn Encoder>,
+    ) -> Result<Self, EncodeError> {
         let output_rate = encoder.output_rate();
         let offload = !matches!(format, AudioFormat::Wav | AudioFormat::Pcm);
         Ok(Self { events, encoder: Some(encoder), format, output_rate, offload, finished: None })

@@ -24,4 +24,4 @@ pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utter
 pub use rendered::{collect, Rendered};
 pub use speaker::{Speaker, SpeakerSettings};
 pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};
-pub use timeline::{TimedSentence, Timeline, TimelineBuilder};
+pub use timeline::{MarkTiming, TimedSentence, Timeline, TimelineBuilder};

@@ -5,7 +5,7 @@
 //! editorial notes stay in `meta` (shown on pages, not spoken).
 
 use super::options::{Pitch, Rate, SpeechOptions};
-use crate::document::{BlockKind, Document, MetaLine};
+use crate::document::{BlockKind, Document, MetaLine, Speaking, TextMark};
 use crate::text::{split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Sentence};
 use crate::voice::{Catalog, Quality, VoiceError, VoiceId};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,42 @@ pub struct Paragraph {
     pub lang_source: LangSource,
     pub voice: VoiceId,
     pub sentences: Vec<PlannedSentence>,
+    /// How the source asks for it to be spoken (SSML), if it does.
+    #[serde(default, skip_serializing_if = "Delivery::is_default")]
+    pub delivery: Delivery,
+}
+
+/// A paragraph's own rate, pitch, pause after it and named marks, where
+/// its source (SSML) sets them; otherwise the plan's apply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Rate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pitch: Option<Pitch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_after_ms: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<TextMark>,
+}
+
+impl Delivery {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The delivery a block asks for, on top of the request's options.
+    fn of(speaking: &Speaking, options: &SpeechOptions) -> Self {
+        let scale = |value: u32, factor: Option<f32>, (min, max): (u32, u32)| {
+            factor.map(|f| ((value as f32 * f).round() as u32).clamp(min, max))
+        };
+        Self {
+            rate: scale(options.rate.wpm(), speaking.rate, (Rate::MIN, Rate::MAX)).and_then(|r| Rate::new(r).ok()),
+            pitch: scale(options.pitch.value(), speaking.pitch, (0, 100)).and_then(|p| Pitch::new(p).ok()),
+            pause_after_ms: speaking.pause_after_ms,
+            marks: speaking.marks.clone(),
+        }
+    }
 }
 
 /// Everything needed to speak (and show) a document.
@@ -67,6 +103,9 @@ pub struct Utterance {
     pub voice: VoiceId,
     pub rate: Rate,
     pub pitch: Pitch,
+    /// Silence after it, where the source asks for one (an SSML `break`);
+    /// otherwise the pause between paragraphs applies.
+    pub pause_after_ms: Option<u32>,
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -84,28 +123,31 @@ pub struct Planner<'a> {
 impl Planner<'_> {
     pub fn plan(&self, document: &Document, options: &SpeechOptions) -> Result<Plan, PlanError> {
         let spoken = spoken_blocks(document);
-        let sentences: Vec<Vec<Sentence>> = spoken.iter().map(|(_, text, _)| split_sentences(text)).collect();
+        let sentences: Vec<Vec<Sentence>> = spoken.iter().map(|b| split_sentences(&b.text)).collect();
         let inputs: Vec<ParagraphInput<'_>> = spoken
             .iter()
             .zip(&sentences)
-            .map(|((_, text, hint), s)| ParagraphInput {
-                text,
+            .map(|(b, s)| ParagraphInput {
+                text: &b.text,
                 sentences: s.iter().map(|s| s.text.as_str()).collect(),
-                hint: hint.clone(),
+                hint: b.lang.clone(),
             })
             .collect();
         let languages = self.detector.assign(&inputs, options.lang.as_ref());
         let quality = options.quality.unwrap_or(Quality::Fast);
         let mut paragraphs = Vec::with_capacity(spoken.len());
-        for (index, (((role, text, _), sentences), language)) in
+        for (index, ((block, sentences), language)) in
             spoken.into_iter().zip(sentences).zip(languages.paragraphs).enumerate()
         {
             let Detection { lang, confidence, source } = language.detection;
-            let voice = self.catalog.select(&lang, options.voice.as_ref(), quality)?.id.clone();
+            // A voice the source names (SSML `voice`) is used where Herald has it.
+            let named = block.speaking.voice.as_deref().and_then(|v| VoiceId::parse(v).ok());
+            let explicit = named.filter(|v| self.catalog.get(v).is_some()).or_else(|| options.voice.clone());
+            let voice = self.catalog.select(&lang, explicit.as_ref(), quality)?.id.clone();
             let mut planned = Vec::with_capacity(sentences.len());
             for (i, s) in sentences.into_iter().enumerate() {
                 let sentence_lang = language.sentences.as_ref().map_or(&lang, |per| &per[i].lang);
-                let sentence_voice = self.catalog.select(sentence_lang, options.voice.as_ref(), quality)?.id.clone();
+                let sentence_voice = self.catalog.select(sentence_lang, explicit.as_ref(), quality)?.id.clone();
                 planned.push(PlannedSentence {
                     text: s.text,
                     start: s.start,
@@ -116,8 +158,9 @@ impl Planner<'_> {
             }
             paragraphs.push(Paragraph {
                 index,
-                role,
-                text,
+                role: block.role,
+                delivery: Delivery::of(block.speaking, options),
+                text: block.text,
                 lang,
                 confidence,
                 lang_source: source,
@@ -136,10 +179,22 @@ impl Planner<'_> {
     }
 }
 
+/// A block to speak, as the planner reads it.
+struct SpokenBlock<'a> {
+    role: Role,
+    text: String,
+    lang: Option<LangTag>,
+    speaking: &'a Speaking,
+}
+
+/// How blocks without a say of their own (title, bylines) are spoken.
+static PLAIN: Speaking = Speaking { voice: None, rate: None, pitch: None, pause_after_ms: None, marks: Vec::new() };
+
 /// The blocks that are spoken, in order: title, bylines, then the body.
-fn spoken_blocks(document: &Document) -> Vec<(Role, String, Option<LangTag>)> {
-    let title = document.title.iter().map(|t| (Role::Title, t.clone(), None));
-    let bylines = document.meta.iter().filter(|m| m.kind.is_spoken()).map(|m| (Role::Byline, m.text.clone(), None));
+fn spoken_blocks(document: &Document) -> Vec<SpokenBlock<'_>> {
+    let plain = |role, text: &String| SpokenBlock { role, text: text.clone(), lang: None, speaking: &PLAIN };
+    let title = document.title.iter().map(|t| plain(Role::Title, t));
+    let bylines = document.meta.iter().filter(|m| m.kind.is_spoken()).map(|m| plain(Role::Byline, &m.text));
     let body = document.blocks.iter().map(|b| {
         let role = match b.kind {
             BlockKind::Heading { .. } => Role::Heading,
@@ -147,7 +202,7 @@ fn spoken_blocks(document: &Document) -> Vec<(Role, String, Option<LangTag>)> {
             BlockKind::ListItem => Role::ListItem,
             BlockKind::Quote => Role::Quote,
         };
-        (role, b.text.clone(), b.lang.clone())
+        SpokenBlock { role, text: b.text.clone(), lang: b.lang.clone(), speaking: &b.speaking }
     });
     title.chain(bylines).chain(body).collect()
 }
@@ -160,6 +215,7 @@ impl Plan {
 
     /// The utterances of one paragraph.
     pub fn paragraph_utterances(&self, paragraph: &Paragraph) -> Vec<Utterance> {
+        let last = paragraph.sentences.len().saturating_sub(1);
         paragraph
             .sentences
             .iter()
@@ -169,8 +225,9 @@ impl Plan {
                 sentence: i,
                 text: s.text.clone(),
                 voice: s.voice.clone(),
-                rate: self.rate,
-                pitch: self.pitch,
+                rate: paragraph.delivery.rate.unwrap_or(self.rate),
+                pitch: paragraph.delivery.pitch.unwrap_or(self.pitch),
+                pause_after_ms: paragraph.delivery.pause_after_ms.filter(|_| i == last),
             })
             .collect()
     }

@@ -206,9 +206,16 @@ impl Speaker {
                 }
                 continue;
             }
-            if index > 0 && utterance.paragraph != utterances[index - 1].paragraph && !pause.is_empty() {
-                position += pause.len() as u64;
-                if tx.send(SpeechEvent::Audio(pause.clone())).await.is_err() {
+            // After a sentence, the pause its source asks for; between
+            // paragraphs, the paragraph pause.
+            let gap =
+                index.checked_sub(1).map(|before| &utterances[before]).and_then(|before| match before.pause_after_ms {
+                    Some(ms) => Some(crate::audio::silence(ms, sample_rate)),
+                    None => (before.paragraph != utterance.paragraph).then(|| pause.clone()),
+                });
+            if let Some(gap) = gap.filter(|g| !g.is_empty()) {
+                position += gap.len() as u64;
+                if tx.send(SpeechEvent::Audio(gap)).await.is_err() {
                     return;
                 }
             }

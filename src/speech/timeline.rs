@@ -13,6 +13,18 @@ use std::fmt::Write;
 pub struct Timeline {
     pub duration: f64,
     pub paragraphs: Vec<ParagraphTiming>,
+    /// Where the source's named marks (SSML `mark`) are heard.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<MarkTiming>,
+}
+
+/// A named mark and when it is heard: at the first word from its place in
+/// the text (or the end of its paragraph, when no word follows it there).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkTiming {
+    pub name: String,
+    pub paragraph: usize,
+    pub time: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,7 +152,9 @@ impl<'a> TimelineBuilder<'a> {
     }
 
     pub fn finish(self) -> Timeline {
-        Timeline { duration: self.seconds(self.samples), paragraphs: self.paragraphs }
+        let timeline =
+            Timeline { duration: self.seconds(self.samples), paragraphs: self.paragraphs, marks: Vec::new() };
+        timeline.with_marks(self.plan)
     }
 }
 
@@ -162,7 +176,29 @@ impl Timeline {
                 }),
             }
         }
-        Self { duration, paragraphs }
+        Self { duration, paragraphs, marks: Vec::new() }
+    }
+
+    /// This timeline with the plan's named marks placed on it.
+    pub fn with_marks(mut self, plan: &Plan) -> Self {
+        self.marks = self
+            .paragraphs
+            .iter()
+            .flat_map(|timing| {
+                plan.paragraphs[timing.index].delivery.marks.iter().map(move |mark| {
+                    let words = timing.sentences.iter().flat_map(|s| &s.words);
+                    let time = words
+                        .map(|w| (w.text_start, w.start))
+                        .chain(timing.sentences.iter().map(|s| (s.text_start, s.start)))
+                        .filter(|(at, _)| *at >= mark.offset)
+                        .map(|(_, time)| time)
+                        .reduce(f64::min)
+                        .unwrap_or(timing.end);
+                    MarkTiming { name: mark.name.clone(), paragraph: timing.index, time }
+                })
+            })
+            .collect();
+        self
     }
 
     /// The finished sentences, in order (the inverse of [`Timeline::from_sentences`]).
@@ -237,6 +273,7 @@ mod tests {
     #[test]
     fn a_timeline_is_its_sentences_in_order() {
         let timeline = Timeline {
+            marks: Vec::new(),
             duration: 9.0,
             paragraphs: vec![
                 ParagraphTiming { index: 0, start: 0.0, end: 2.0, sentences: vec![sentence(0, 0.0, 2.0)] },

@@ -71,6 +71,21 @@ pub async fn stream(
     Ok(response)
 }
 
+/// Answers encoded speech as one complete file, its sizes filled in, for
+/// clients that read whole files (MaryTTS, OpenTTS). Fails as [`stream`]
+/// does when nothing can be spoken.
+pub async fn whole(speech: EncodedSpeech, utterance_count: usize) -> Result<Response, AppError> {
+    let (format, rate) = (speech.format(), speech.output_rate());
+    let streamed = stream(speech, HeaderMap::new(), utterance_count).await?;
+    let mut bytes = axum::body::to_bytes(streamed.into_body(), usize::MAX).await.map_err(AppError::internal)?.to_vec();
+    if let Some(header) = format.final_header(rate, bytes.len() as u64) {
+        bytes[..header.len()].copy_from_slice(&header);
+    }
+    let mut response = Response::new(Body::from(bytes));
+    response.headers_mut().insert(header::CONTENT_TYPE, content_type(format, rate));
+    Ok(response)
+}
+
 /// Reads encoded speech until the first audio (or the end), returning what
 /// it read. A full queue, or a stream in which every utterance failed, is an
 /// error.

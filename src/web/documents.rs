@@ -43,7 +43,9 @@ pub(super) async fn create(
         }
         other => {
             let format = InputFormat::from_media_type(other).ok_or_else(|| {
-                AppError::UnsupportedMediaType(format!("send JSON, text/plain or text/markdown, not `{other}`"))
+                AppError::UnsupportedMediaType(format!(
+                    "send JSON, text/plain, text/markdown, text/html or application/ssml+xml, not `{other}`"
+                ))
             })?;
             let Query(options) = query.map_err(|e| AppError::unprocessable("invalid-field", e.body_text()))?;
             (body::utf8(&raw)?.to_string(), format, options)

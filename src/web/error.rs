@@ -143,6 +143,7 @@ impl From<crate::pipeline::PlanTextError> for AppError {
                 Self::TooLarge { limit: crate::document::MAX_INPUT_BYTES }
             }
             PlanTextError::Ingest(IngestError::TooDeep(_)) => Self::unprocessable("too-deep", error),
+            PlanTextError::Ingest(IngestError::Ssml(_)) => Self::bad_request("invalid-ssml", error),
             PlanTextError::Plan(PlanError::Voice(VoiceError::Unknown(_))) => Self::NotFound(error.to_string()),
             PlanTextError::Plan(PlanError::Voice(VoiceError::NoneForLanguage(_))) => {
                 Self::unprocessable("no-voice", error)

@@ -10,7 +10,10 @@ mod cors;
 mod documents;
 pub mod error;
 mod limits;
+mod marytts;
 mod metrics;
+mod openai;
+mod opentts;
 mod pages;
 mod renders;
 mod security;
@@ -70,6 +73,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/v1/voices", get(speech::voices))
         .route("/v1/speech", post(speech::speak))
+        .route("/v1/audio/speech", post(openai::speech).layer(middleware::from_fn(openai::errors)))
+        .route("/process", get(marytts::process).post(marytts::process))
+        .route("/voices", get(marytts::voices))
+        .route("/locales", get(marytts::locales))
+        .route("/version", get(marytts::version))
+        .route("/api/tts", get(opentts::tts).post(opentts::tts))
+        .route("/api/voices", get(opentts::voices))
+        .route("/api/languages", get(opentts::languages))
         .route("/v1/documents", post(documents::create))
         .route("/v1/documents/{id}", get(documents::show))
         // `{file}` is `audio.{wav,mp3,opus,flac}` (axum parameters cover whole segments);

@@ -40,7 +40,8 @@ pub(super) async fn speak(
     let format = audio::negotiate(request.format.as_deref(), &headers)?;
     let options = request.options;
     let pipeline = std::sync::Arc::clone(&state.pipeline);
-    let plan = tokio::task::spawn_blocking(move || pipeline.plan(&request.text, InputFormat::Text, &options))
+    let format_in = InputFormat::text_or_ssml(&request.text);
+    let plan = tokio::task::spawn_blocking(move || pipeline.plan(&request.text, format_in, &options))
         .await
         .map_err(AppError::internal)??;
     let mut voices: Vec<&str> = plan.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();
@@ -58,6 +59,23 @@ pub(super) async fn speak(
     );
     extra.insert(header::VARY, HeaderValue::from_static("accept"));
     audio::stream(speech.audio, extra, speech.utterances).await
+}
+
+/// Speaks `text` as one complete WAV file: the answer of the MaryTTS and
+/// OpenTTS routes, whose clients read whole files.
+pub(super) async fn wav_file(
+    state: &AppState,
+    text: String,
+    format: InputFormat,
+    options: SpeechOptions,
+) -> Result<Response, AppError> {
+    body::require_text(&text)?;
+    let pipeline = std::sync::Arc::clone(&state.pipeline);
+    let plan = tokio::task::spawn_blocking(move || pipeline.plan(&text, format, &options))
+        .await
+        .map_err(AppError::internal)??;
+    let speech = state.pipeline.speak_as(&plan, crate::audio::AudioFormat::Wav).map_err(AppError::internal)?;
+    audio::whole(speech.audio, speech.utterances).await
 }
 
 #[derive(Debug, Deserialize)]

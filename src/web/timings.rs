@@ -16,7 +16,7 @@ use super::error::AppError;
 use super::renders::failure_error;
 use super::AppState;
 use crate::render::{Part, RenderState, RenderedTimeline, TimelineEvent};
-use crate::speech::{StoredDocument, TimedSentence, Timeline};
+use crate::speech::{MarkTiming, StoredDocument, TimedSentence, Timeline};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
@@ -31,8 +31,15 @@ use std::sync::Arc;
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Line {
     Sentence(TimedSentence),
-    End { duration: f64 },
-    Error { status: u16, detail: String },
+    End {
+        duration: f64,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        marks: Vec<MarkTiming>,
+    },
+    Error {
+        status: u16,
+        detail: String,
+    },
 }
 
 impl Line {
@@ -65,14 +72,14 @@ async fn follow(state: &AppState, document: &Arc<StoredDocument>, part: Part) ->
         RenderedTimeline::Stored(path) => {
             let timeline = stored(&path).await?;
             let mut lines: Vec<Bytes> = timeline.sentences().map(|s| Line::Sentence(s).to_bytes()).collect();
-            lines.push(Line::End { duration: timeline.duration }.to_bytes());
+            lines.push(Line::End { duration: timeline.duration, marks: timeline.marks }.to_bytes());
             futures::stream::iter(lines).boxed()
         }
         RenderedTimeline::Growing(reader) => reader
             .timeline()
             .map(|event| match event {
                 TimelineEvent::Sentence(sentence) => Line::Sentence(sentence).to_bytes(),
-                TimelineEvent::End { duration } => Line::End { duration }.to_bytes(),
+                TimelineEvent::End { duration, marks } => Line::End { duration, marks }.to_bytes(),
                 TimelineEvent::Failed(failure) => {
                     let error = failure_error(failure);
                     Line::Error { status: error.status().as_u16(), detail: error.public_detail() }.to_bytes()

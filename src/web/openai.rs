@@ -1,0 +1,209 @@
+//! `POST /v1/audio/speech`, the OpenAI speech API, so the OpenAI SDKs and
+//! the tools built on them reach Herald unchanged. It translates the
+//! request into Herald's (text, voice, rate, format), calls the service,
+//! and answers in OpenAI's shapes: raw audio, or server-sent events
+//! (`speech.audio.delta` with base64 audio, then `speech.audio.done`), and
+//! errors as `{"error": {"message", "type", "param", "code"}}` (every
+//! problem on this route, including the middleware's, is rewritten so).
+
+use super::error::AppError;
+use super::{audio, body, AppState};
+use crate::audio::AudioFormat;
+use crate::document::InputFormat;
+use crate::speech::{Rate, SpeechOptions};
+use crate::voice::{Quality, VoiceId};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+/// OpenAI's voice names. Each maps to the best voice Herald has for the
+/// text's language; where that language has several voices of the best
+/// tier, the names are spread over them in this order.
+pub const VOICES: [&str; 13] =
+    ["alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar"];
+
+/// The longest input OpenAI accepts, in characters.
+pub const MAX_INPUT_CHARS: usize = 4096;
+/// OpenAI's `speed` range; 1.0 is Herald's normal rate.
+const SPEEDS: std::ops::RangeInclusive<f64> = 0.25..=4.0;
+/// OpenAI sends `pcm` as 24 kHz signed 16-bit little-endian mono.
+const PCM_RATE: u32 = 24_000;
+/// The formats Herald answers (OpenAI's, less `aac`: no maintained AAC
+/// encoder is packaged in the registries Herald builds from).
+const FORMATS: [&str; 5] = ["mp3", "opus", "flac", "wav", "pcm"];
+
+/// The request. `model` (any name: Herald has one pipeline) and
+/// `instructions` (Herald's voices take no style instructions) are
+/// accepted and not read, as are fields OpenAI may add.
+#[derive(Debug, Deserialize)]
+struct SpeechRequest {
+    input: String,
+    voice: String,
+    #[serde(default)]
+    response_format: Option<String>,
+    #[serde(default)]
+    speed: Option<f64>,
+    #[serde(default)]
+    stream_format: Option<String>,
+}
+
+pub(super) async fn speech(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
+    let request: SpeechRequest = body::json(&raw)?;
+    let length = request.input.chars().count();
+    if length > MAX_INPUT_CHARS {
+        return Err(AppError::bad_request(
+            "invalid-input",
+            format!("`input` is {length} characters long; the limit is {MAX_INPUT_CHARS}"),
+        ));
+    }
+    body::require_text(&request.input).map_err(|e| AppError::bad_request("invalid-input", e))?;
+    let (format, output_rate) = response_format(request.response_format.as_deref())?;
+    let sse = match request.stream_format.as_deref() {
+        None | Some("audio") => false,
+        Some("sse") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(
+                "invalid-stream-format",
+                format!("`stream_format` `{other}` is not one of: audio, sse"),
+            ))
+        }
+    };
+    let speed = request.speed.unwrap_or(1.0);
+    if !SPEEDS.contains(&speed) {
+        return Err(AppError::bad_request("invalid-speed", format!("`speed` {speed} is outside 0.25–4.0")));
+    }
+    // Herald's rates span 80–600 words per minute: the ends of OpenAI's range are as near as Herald goes.
+    let wpm = (f64::from(Rate::NORMAL) * speed).round().clamp(f64::from(Rate::MIN), f64::from(Rate::MAX)) as u32;
+    let rate = Rate::new(wpm).map_err(|e| AppError::bad_request("invalid-speed", e))?;
+    let options = SpeechOptions { rate, quality: Some(Quality::Natural), ..SpeechOptions::default() };
+    let pipeline = Arc::clone(&state.pipeline);
+    let voice = request.voice;
+    let input = request.input;
+    let plan = tokio::task::spawn_blocking(move || {
+        let format = InputFormat::text_or_ssml(&input);
+        let options = voice_options(&pipeline, &voice, &input, format, options)?;
+        Ok::<_, AppError>(pipeline.plan(&input, format, &options)?)
+    })
+    .await
+    .map_err(AppError::internal)??;
+    let speech = state.pipeline.speak_as_at(&plan, format, output_rate).map_err(AppError::internal)?;
+    if !sse {
+        return audio::stream(speech.audio, HeaderMap::new(), speech.utterances).await;
+    }
+    let words = plan.paragraphs.iter().map(|p| p.text.split_whitespace().count()).sum::<usize>();
+    let mut response = audio::stream(speech.audio, HeaderMap::new(), speech.utterances).await?;
+    let audio_body = std::mem::replace(response.body_mut(), Body::empty());
+    Ok(server_sent_events(audio_body, words))
+}
+
+/// The Herald format and output rate for OpenAI's `response_format`.
+fn response_format(name: Option<&str>) -> Result<(AudioFormat, Option<u32>), AppError> {
+    match name.unwrap_or("mp3") {
+        "pcm" => Ok((AudioFormat::Pcm, Some(PCM_RATE))),
+        name if FORMATS.contains(&name) => Ok((name.parse().map_err(AppError::internal)?, None)),
+        other => Err(AppError::bad_request(
+            "invalid-response-format",
+            format!("`response_format` `{other}` is not available; Herald answers {}", FORMATS.join(", ")),
+        )),
+    }
+}
+
+/// The speech options for the request's `voice`: a Herald voice id as it
+/// is, or an OpenAI name mapped onto the best voices for the text's
+/// language (for SSML, onto the voices its own languages choose).
+fn voice_options(
+    pipeline: &crate::pipeline::Pipeline,
+    voice: &str,
+    input: &str,
+    format: InputFormat,
+    options: SpeechOptions,
+) -> Result<SpeechOptions, AppError> {
+    if let Some(position) = VOICES.iter().position(|v| v.eq_ignore_ascii_case(voice)) {
+        // SSML names its own voices and languages, paragraph by paragraph.
+        if format == InputFormat::Ssml {
+            return Ok(options);
+        }
+        let lang = pipeline.plan(input, format, &options)?.lang;
+        let voices = pipeline.voices(Some(&lang));
+        let best: Vec<_> = voices.iter().filter(|v| Some(v.quality) == voices.first().map(|b| b.quality)).collect();
+        let chosen = best.get(position % best.len().max(1)).map(|v| v.id.clone());
+        return Ok(SpeechOptions { voice: chosen, ..options });
+    }
+    let id = VoiceId::parse(voice).map_err(|e| AppError::bad_request("invalid-voice", e))?;
+    if pipeline.voice(&id).is_none() {
+        return Err(AppError::bad_request(
+            "invalid-voice",
+            format!("`voice` `{voice}` is neither an OpenAI voice ({}) nor a Herald voice", VOICES.join(", ")),
+        ));
+    }
+    Ok(SpeechOptions { voice: Some(id), ..options })
+}
+
+/// The audio as OpenAI's server-sent events.
+fn server_sent_events(audio: Body, words: usize) -> Response {
+    let deltas = audio.into_data_stream();
+    let events = futures::stream::unfold((deltas, false), move |(mut deltas, done)| async move {
+        use futures::StreamExt;
+        if done {
+            return None;
+        }
+        let event = match deltas.next().await {
+            Some(Ok(chunk)) => {
+                let audio = base64::engine::general_purpose::STANDARD.encode(&chunk);
+                (json!({ "type": "speech.audio.delta", "audio": audio }), false)
+            }
+            Some(Err(error)) => return Some((Err(std::io::Error::other(error)), (deltas, true))),
+            None => {
+                let usage = json!({ "input_tokens": words, "output_tokens": 0, "total_tokens": words });
+                (json!({ "type": "speech.audio.done", "usage": usage }), true)
+            }
+        };
+        Some((Ok(Bytes::from(format!("data: {}\n\n", event.0))), (deltas, event.1)))
+    });
+    let mut response = Response::new(Body::from_stream(events));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Rewrites every RFC 9457 problem answered on the OpenAI routes into
+/// OpenAI's error shape, so SDKs raise their usual exceptions.
+pub(super) async fn errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let problem: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let code = problem["type"].as_str().and_then(|t| t.rsplit(':').next()).unwrap_or("error").to_string();
+    let param = code.strip_prefix("invalid-").map(|p| p.replace('-', "_"));
+    let kind = match parts.status.as_u16() {
+        401 => "authentication_error",
+        429 => "rate_limit_error",
+        500.. => "server_error",
+        _ => "invalid_request_error",
+    };
+    let message = problem["detail"].as_str().unwrap_or("the request failed").to_string();
+    let error =
+        json!({ "error": { "message": message, "type": kind, "param": param, "code": code.replace('-', "_") } });
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(error.to_string())).into_response()
+}
