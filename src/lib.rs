@@ -1,7 +1,7 @@
 //! Herald: multilingual text-to-speech and accessible reading.
 //!
 //! Data flows `document` → `text` → `voice` → `speech` (with `engine`,
-//! `cache` and `audio` underneath) → front doors (`cli`, `web`, `podcast`). See
+//! `cache` and `audio` underneath) → front doors (`cli`, `web`, `wyoming`, `podcast`). See
 //! `DESIGN.md` in the project's shared notes and the README.
 
 pub mod audio;
@@ -17,3 +17,4 @@ pub mod speech;
 pub mod text;
 pub mod voice;
 pub mod web;
+pub mod wyoming;

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 pub struct Settings {
     /// Address `herald serve` listens on.
     pub addr: SocketAddr,
+    /// Address of the Wyoming protocol server (Home Assistant and voice
+    /// satellites) that `herald serve` runs beside the HTTP service; unset: none.
+    pub wyoming_addr: Option<SocketAddr>,
     /// Segment cache and document store.
     pub cache_dir: PathBuf,
     /// Segment cache size cap in bytes (least recently used entries go first).
@@ -90,6 +93,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            wyoming_addr: None,
             cache_dir: PathBuf::from("audio-cache"),
             cache_max_bytes: 1 << 30,
             workers: 0,
@@ -170,6 +174,10 @@ mod tests {
             jail.set_env("HERALD_CORS_ORIGINS", "");
             let s = Settings::load(None, serde_json::json!({ "cors_origins": ["https://flag.example"] })).unwrap();
             assert_eq!(s.cors_origins, ["https://flag.example"]);
+            assert_eq!(s.wyoming_addr, None);
+            jail.set_env("HERALD_WYOMING_ADDR", "0.0.0.0:10200");
+            let s = Settings::load(None, serde_json::json!({})).unwrap();
+            assert_eq!(s.wyoming_addr, Some(SocketAddr::from(([0, 0, 0, 0], 10200))));
             Ok(())
         });
     }

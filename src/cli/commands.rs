@@ -6,7 +6,9 @@ use crate::settings::Settings;
 use crate::speech::{EncodedEvent, EncodedSpeech, Plan, SpeakError};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Runtime::new().map_err(Failure::runtime)
@@ -19,15 +21,43 @@ async fn start(settings: Settings) -> Result<Pipeline, Failure> {
 
 pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
     runtime()?.block_on(async {
-        let addr = settings.addr;
-        let pipeline = start(settings).await?;
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+        let (addr, wyoming_addr) = (settings.addr, settings.wyoming_addr);
+        let pipeline = Arc::new(start(settings).await?);
+        let listener = bind(addr).await?;
+        let wyoming = match wyoming_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        if let Some(wyoming) = &wyoming {
+            let local = wyoming.local_addr().map_err(Failure::runtime)?;
+            tracing::info!(%local, "Herald's Wyoming server is listening on tcp://{local}");
+        }
         let local = listener.local_addr().map_err(Failure::runtime)?;
         let voices = pipeline.voices(None).len();
         tracing::info!(%local, voices, workers = pipeline.settings().worker_count(), "Herald is listening on http://{local}/");
-        let state = crate::web::AppState::new(std::sync::Arc::new(pipeline));
-        crate::web::run(listener, state, crate::web::shutdown_signal()).await.map_err(Failure::runtime)
+        // One signal stops both servers.
+        let stop = CancellationToken::new();
+        tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                crate::web::shutdown_signal().await;
+                stop.cancel();
+            }
+        });
+        let state = crate::web::AppState::new(Arc::clone(&pipeline));
+        let web = crate::web::run(listener, state, stop.clone().cancelled_owned());
+        let wyoming = async {
+            match wyoming {
+                Some(listener) => crate::wyoming::run(listener, pipeline, stop.cancelled_owned()).await,
+                None => Ok(()),
+            }
+        };
+        tokio::try_join!(web, wyoming).map(|_| ()).map_err(Failure::runtime)
     })
+}
+
+async fn bind(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, Failure> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))
 }
 
 pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Failure> {

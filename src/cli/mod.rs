@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the HTTP service.
+    /// Run the HTTP service (and the Wyoming server, with `--wyoming-addr`).
     Serve(ServeArgs),
     /// Synthesize a statement to an audio file (WAV, MP3, Opus or FLAC).
     Synth(SynthArgs),
@@ -74,6 +74,9 @@ struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
     addr: Option<std::net::SocketAddr>,
+    /// Also serve the Wyoming protocol (Home Assistant) on this address, e.g. 0.0.0.0:10200.
+    #[arg(long)]
+    wyoming_addr: Option<std::net::SocketAddr>,
     /// Other sites' origins allowed to use the API from a browser, comma-separated.
     #[arg(long, value_delimiter = ',')]
     cors_origins: Option<Vec<String>>,
@@ -210,6 +213,9 @@ pub fn main() -> ExitCode {
         let mut overrides = serde_json::to_value(flags).expect("flags serialize");
         if let Some(addr) = serve.and_then(|s| s.addr) {
             overrides["addr"] = serde_json::Value::String(addr.to_string());
+        }
+        if let Some(addr) = serve.and_then(|s| s.wyoming_addr) {
+            overrides["wyoming_addr"] = serde_json::Value::String(addr.to_string());
         }
         if let Some(origins) = serve.and_then(|s| s.cors_origins.as_ref()) {
             overrides["cors_origins"] = serde_json::json!(origins);

@@ -161,7 +161,9 @@ pub async fn run(
 /// second on a 100 ms path, far above any audio rate.
 const SEND_BUFFER_BYTES: usize = 256 * 1024;
 
-fn tune_connection(stream: &mut tokio::net::TcpStream) {
+/// Bounds a connection's send buffer and sends small writes at once (the
+/// Wyoming server's connections too).
+pub(crate) fn tune_connection(stream: &mut tokio::net::TcpStream) {
     let _ = stream.set_nodelay(true);
     if let Err(error) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES) {
         tracing::debug!(%error, "could not bound the send buffer");

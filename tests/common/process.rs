@@ -10,6 +10,8 @@ pub struct HeraldProcess {
     pub child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// `127.0.0.1:PORT` of the Wyoming server, when one was asked for.
+    pub wyoming: Option<String>,
 }
 
 impl HeraldProcess {
@@ -21,24 +23,35 @@ impl HeraldProcess {
 
     /// As [`Self::start`], with settings given as `HERALD_*` variables.
     pub fn start_with_env(cache: &Path, workers: usize, settings: &[(&str, &str)]) -> Self {
+        Self::start_with(cache, workers, &[], settings)
+    }
+
+    /// As [`Self::start_with_env`], with more `herald serve` flags.
+    pub fn start_with(cache: &Path, workers: usize, flags: &[&str], settings: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", &workers.to_string(), "--cache-dir"])
             .arg(cache)
+            .args(flags)
             .env("HERALD_LOG", "herald=info")
             .envs(settings.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let token = |line: &str, at: usize| line[at..].split_whitespace().next().unwrap().to_string();
+        let mut wyoming = None;
         let base = loop {
             let line = lines.next().expect("herald exited before listening").unwrap();
+            if let Some(at) = line.find("tcp://") {
+                wyoming = Some(token(&line, at + "tcp://".len()));
+            }
             if let Some(at) = line.find("http://") {
-                break line[at..].split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+                break token(&line, at).trim_end_matches('/').to_string();
             }
         };
         // Keep draining its log so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, base }
+        Self { child, base, wyoming }
     }
 }
 

@@ -1,0 +1,206 @@
+//! One Wyoming connection: requests in, replies and audio out, in order.
+//!
+//! Every reply is queued behind the ones before it, so audio of one
+//! synthesis is never mixed with another's. A text stream
+//! (`synthesize-start`, `synthesize-chunk`…, `synthesize-stop`) gets one
+//! `audio-start`; each sentence is spoken as soon as it is whole, while the
+//! client is still sending text, and `synthesize-stopped` follows the last
+//! audio. The connection closing drops the speech being received, which
+//! cancels it.
+
+use super::protocol::{read_request, EventError, Reply, Request, VoiceRequest};
+use super::stream::TextStream;
+use super::voices;
+use crate::document::InputFormat;
+use crate::pipeline::Pipeline;
+use crate::speech::{SpeechEvent, SpeechOptions, Utterance};
+use futures::StreamExt;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Samples per `audio-chunk` (as the reference servers send).
+const SAMPLES_PER_CHUNK: usize = 1024;
+
+/// What the connection does next, in order.
+enum Step {
+    Send(Reply),
+    Speak(Vec<Utterance>),
+}
+
+/// A connection's state.
+struct Session {
+    pipeline: Arc<Pipeline>,
+    /// The open text stream, between `synthesize-start` and `synthesize-stop`.
+    stream: Option<TextStream>,
+    queue: VecDeque<Step>,
+    /// The speech being sent; dropping it cancels the synthesis.
+    speaking: Option<mpsc::Receiver<SpeechEvent>>,
+}
+
+/// Serves one connection until the client leaves, or until Herald stops
+/// and the connection has nothing left to send.
+pub(super) async fn serve(connection: TcpStream, pipeline: Arc<Pipeline>, stopping: CancellationToken) {
+    let (read, mut write) = connection.into_split();
+    // A stream keeps a partly read event across `select!` rounds.
+    let requests = futures::stream::unfold(BufReader::new(read), |mut reader| async move {
+        match read_request(&mut reader).await {
+            Ok(Some(request)) => Some((request, reader)),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::debug!(%error, "connection broken");
+                None
+            }
+        }
+    });
+    let mut requests = std::pin::pin!(requests);
+    let rate = pipeline.sample_rate();
+    let mut session = Session { pipeline, stream: None, queue: VecDeque::new(), speaking: None };
+    loop {
+        if session.speaking.is_none() {
+            match session.queue.pop_front() {
+                Some(Step::Send(reply)) => {
+                    if write_reply(&mut write, &reply).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Some(Step::Speak(utterances)) => session.speaking = Some(session.pipeline.speak(utterances)),
+                None if stopping.is_cancelled() && session.stream.is_none() => return,
+                None => {}
+            }
+        }
+        tokio::select! {
+            request = requests.next() => match request {
+                Some(request) => session.handle(request).await,
+                None => return,
+            },
+            event = next_speech(&mut session.speaking) => match event {
+                Some(SpeechEvent::Audio(samples)) => {
+                    for chunk in samples.chunks(SAMPLES_PER_CHUNK) {
+                        if write_reply(&mut write, &Reply::AudioChunk { rate, samples: chunk.to_vec() }).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Some(SpeechEvent::Skipped { index, error }) => tracing::warn!(index, %error, "sentence left out"),
+                Some(_) => {}
+                None => session.speaking = None,
+            },
+            () = stopping.cancelled(), if !stopping.is_cancelled() => {}
+        }
+    }
+}
+
+/// The next event of the speech being sent; never, when there is none.
+async fn next_speech(speaking: &mut Option<mpsc::Receiver<SpeechEvent>>) -> Option<SpeechEvent> {
+    match speaking {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn write_reply(write: &mut OwnedWriteHalf, reply: &Reply) -> std::io::Result<()> {
+    write.write_all(&reply.encode()).await.inspect_err(|error| tracing::debug!(%error, "client gone"))
+}
+
+impl Session {
+    async fn handle(&mut self, request: Result<Request, EventError>) {
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => return self.fail(error.code(), error),
+        };
+        tracing::debug!(?request, "request");
+        match request {
+            Request::Describe => self.send(Reply::Info(voices::info(&self.pipeline))),
+            Request::Ping { text } => self.send(Reply::Pong { text }),
+            Request::SelectProgram { name } if name == voices::PROGRAM => {}
+            Request::SelectProgram { name } => {
+                self.fail("unknown-program", format!("there is no program `{name}`; Herald is `{}`", voices::PROGRAM))
+            }
+            // The compatibility copy of the text being streamed.
+            Request::Synthesize(_) if self.stream.is_some() => {}
+            Request::Synthesize(synthesize) => {
+                let Some(options) = self.options(synthesize.voice.as_ref()) else { return };
+                if let Some(utterances) = self.plan(synthesize.text, &options).await {
+                    self.send(Reply::AudioStart { rate: self.pipeline.sample_rate() });
+                    self.queue.push_back(Step::Speak(utterances));
+                    self.send(Reply::AudioStop);
+                }
+            }
+            Request::SynthesizeStart { .. } if self.stream.is_some() => {
+                self.fail("already-streaming", "a text stream is already open: send `synthesize-stop` first")
+            }
+            Request::SynthesizeStart { voice } => {
+                let Some(options) = self.options(voice.as_ref()) else { return };
+                self.stream = Some(TextStream::new(options));
+                self.send(Reply::AudioStart { rate: self.pipeline.sample_rate() });
+            }
+            Request::SynthesizeChunk { text } => {
+                let Some(stream) = &mut self.stream else {
+                    return self.fail("not-streaming", "`synthesize-chunk` needs `synthesize-start` first");
+                };
+                match stream.push(&text) {
+                    Ok(Some(sentences)) => {
+                        let options = stream.options.clone();
+                        self.speak(sentences, &options).await;
+                    }
+                    Ok(None) => {}
+                    Err(error) => self.fail("too-large", error),
+                }
+            }
+            Request::SynthesizeStop => {
+                let Some(stream) = self.stream.take() else {
+                    return self.fail("not-streaming", "`synthesize-stop` needs `synthesize-start` first");
+                };
+                let options = stream.options.clone();
+                if let Some(rest) = stream.finish() {
+                    self.speak(rest, &options).await;
+                }
+                self.send(Reply::AudioStop);
+                self.send(Reply::SynthesizeStopped);
+            }
+        }
+    }
+
+    /// Queues speech for a text, or an error event when it cannot be planned.
+    async fn speak(&mut self, text: String, options: &SpeechOptions) {
+        if let Some(utterances) = self.plan(text, options).await {
+            self.queue.push_back(Step::Speak(utterances));
+        }
+    }
+
+    /// Plans a text off the async threads (language detection is CPU work).
+    async fn plan(&mut self, text: String, options: &SpeechOptions) -> Option<Vec<Utterance>> {
+        let (pipeline, options) = (Arc::clone(&self.pipeline), options.clone());
+        match tokio::task::spawn_blocking(move || pipeline.plan(&text, InputFormat::Text, &options)).await {
+            Ok(Ok(plan)) => Some(plan.utterances()),
+            Ok(Err(error)) => {
+                self.fail("cannot-speak", error);
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, "planning failed");
+                self.fail("internal", "Herald could not plan this text");
+                None
+            }
+        }
+    }
+
+    fn options(&mut self, voice: Option<&VoiceRequest>) -> Option<SpeechOptions> {
+        voices::options(&self.pipeline, voice).map_err(|error| self.fail("unknown-voice", error)).ok()
+    }
+
+    fn send(&mut self, reply: Reply) {
+        self.queue.push_back(Step::Send(reply));
+    }
+
+    fn fail(&mut self, code: &'static str, error: impl std::fmt::Display) {
+        tracing::debug!(code, %error, "refused");
+        self.send(Reply::Error { text: error.to_string(), code });
+    }
+}
