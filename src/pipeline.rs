@@ -2,12 +2,12 @@
 //! language detector, segment cache and speaker, started from [`Settings`].
 
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
-use crate::document::{ingest, IngestError, InputFormat};
+use crate::document::{IngestError, InputFormat};
 use crate::engine::espeak::Espeak;
 use crate::engine::piper::{discover, Piper};
 use crate::engine::pool::{Pool, PoolConfig, PoolError};
 use crate::settings::Settings;
-use crate::speech::{DocumentId, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechOptions, StoredDocument};
+use crate::speech::{DocumentId, Plan, PlanError, Speaker, SpeakerSettings, SpeechOptions, StoredDocument};
 use crate::text::LanguageDetector;
 use crate::voice::{Catalog, CatalogError, Quality};
 use std::path::PathBuf;
@@ -21,8 +21,8 @@ pub enum StartError {
     Pool(#[from] PoolError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    #[error("voice catalog {path}: {error}")]
-    CatalogFile { path: PathBuf, error: std::io::Error },
+    #[error(transparent)]
+    CatalogFile(#[from] crate::planning::PlanningError),
     #[error("cache directory {path}: {error}")]
     Cache { path: PathBuf, error: std::io::Error },
 }
@@ -89,12 +89,7 @@ impl Pipeline {
                 Err(reason)
             }
         };
-        let catalog_toml = match &settings.voice_catalog {
-            Some(path) => {
-                std::fs::read_to_string(path).map_err(|error| StartError::CatalogFile { path: path.clone(), error })?
-            }
-            None => crate::voice::catalog::EMBEDDED_CATALOG.to_string(),
-        };
+        let catalog_toml = crate::planning::catalog_toml(&settings)?;
         let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
         let catalog = Catalog::new(&catalog_toml, &hellos)?;
         let cache_error = |error| StartError::Cache { path: settings.cache_dir.clone(), error };
@@ -120,9 +115,7 @@ impl Pipeline {
 
     /// Ingests and plans a text.
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        let document = ingest(text, format)?;
-        let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector };
-        Ok(planner.plan(&document, options)?)
+        crate::planning::plan_with(self.speaker.catalog(), &self.detector, text, format, options)
     }
 
     /// Creates (or finds, since ids are content-addressed) a stored document.

@@ -1,10 +1,10 @@
 //! The subcommands. Each one is a thin front door over the pipeline.
 
-use super::{input, Failure, PlanArgs, SpeakArgs, SynthArgs, VoicesArgs};
-use crate::engine::piper::Piper;
+use super::{input, Failure, SpeakArgs, SynthArgs};
 use crate::pipeline::Pipeline;
+use crate::planning::Planning;
 use crate::settings::Settings;
-use crate::speech::{EncodedEvent, EncodedSpeech, Plan, SpeakError};
+use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
 use crate::voice::Quality;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
@@ -36,15 +36,15 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
     let (text, format) = input::read(&args.input)?;
     let audio_format = args.audio_format()?;
     let options = args.speech.options();
-    let neural_voice = options.voice.as_ref().is_some_and(|v| v.as_str().starts_with(&format!("{}:", Piper::ID)));
-    let natural = options.quality == Some(Quality::Natural) || neural_voice;
-    // Fast voices, the default here, never need the neural workers.
-    settings.neural &= natural;
+    // Neural workers start only when the plan speaks with a neural voice.
+    let planning = Planning::open(&settings).map_err(Failure::runtime)?;
+    let planned = planning.plan(&text, format, &options).map_err(Failure::input)?;
+    if let (Some(Quality::Natural), Err(reason)) = (options.quality, &planning.neural) {
+        tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
+    }
+    settings.neural &= planning.needs_neural(&planned);
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
-        if let (true, Err(reason)) = (natural, &pipeline.neural) {
-            tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
-        }
         let plan = pipeline.plan(&text, format, &options).map_err(Failure::input)?;
         let utterances = plan.utterances();
         let sample_rate = pipeline.speaker.sample_rate();
@@ -105,54 +105,6 @@ async fn write_audio(speech: &mut EncodedSpeech, path: &Path) -> Result<Written,
     }
     out.into_inner().map_err(|e| failed(e.error()))?.sync_all().map_err(|e| failed(&e))?;
     Ok(Written { samples, skipped })
-}
-
-pub(super) fn plan(settings: Settings, args: &PlanArgs) -> Result<(), Failure> {
-    let (text, format) = input::read(&args.input)?;
-    runtime()?.block_on(async {
-        let pipeline = start(settings).await?;
-        let plan = pipeline.plan(&text, format, &args.speech.options()).map_err(Failure::input)?;
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&plan).expect("plans serialize"));
-        } else {
-            print_outline(&plan);
-        }
-        Ok(())
-    })
-}
-
-fn print_outline(plan: &Plan) {
-    println!("title: {}", plan.title.as_deref().unwrap_or("(none)"));
-    println!("language: {}", plan.lang);
-    for meta in &plan.meta {
-        println!("meta ({:?}): {}", meta.kind, meta.text);
-    }
-    for p in &plan.paragraphs {
-        println!("\n[{}] {:?} {} ({:.2}, {:?}) {}", p.index, p.role, p.lang, p.confidence, p.lang_source, p.voice);
-        for s in &p.sentences {
-            println!("    {}..{} {} {}: {}", s.start, s.end, s.lang, s.voice, s.text);
-        }
-    }
-}
-
-pub(super) fn voices(settings: Settings, args: &VoicesArgs) -> Result<(), Failure> {
-    runtime()?.block_on(async {
-        let pipeline = start(Settings { workers: 1, ..settings }).await?;
-        let catalog = pipeline.speaker.catalog();
-        let voices: Vec<_> = match &args.lang {
-            Some(lang) => catalog.for_lang(lang),
-            None => catalog.voices().iter().collect(),
-        };
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&voices).expect("voices serialize"));
-        } else {
-            for v in voices {
-                let langs: Vec<&str> = v.languages.iter().map(|l| l.as_str()).collect();
-                println!("{:<28} {:<40} {}", v.id, v.name, langs.join(" "));
-            }
-        }
-        Ok(())
-    })
 }
 
 pub(super) fn speak(args: &SpeakArgs) -> Result<(), Failure> {

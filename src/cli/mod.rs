@@ -5,6 +5,7 @@
 
 mod commands;
 mod input;
+mod listing;
 mod podcast;
 
 use crate::audio::AudioFormat;
@@ -219,8 +220,8 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Serve(args) => load(&args.settings, Some(args)).map_err(fail).and_then(commands::serve),
         Command::Synth(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::synth(s, args)),
-        Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::plan(s, args)),
-        Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::voices(s, args)),
+        Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| listing::plan(s, args)),
+        Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| listing::voices(s, args)),
         Command::Speak(args) => commands::speak(args),
         Command::Podcast(args) => podcast::run(cli.config.as_deref(), args),
         Command::Worker { .. } => unreachable!("handled above"),
