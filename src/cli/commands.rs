@@ -1,6 +1,6 @@
 //! The subcommands. Each one is a thin front door over the pipeline.
 
-use super::{input, Failure, SpeakArgs, SynthArgs};
+use super::{input, Failure, SynthArgs};
 use crate::pipeline::Pipeline;
 use crate::planning::Planning;
 use crate::settings::Settings;
@@ -8,7 +8,6 @@ use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
 use crate::voice::Quality;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
-use std::time::Duration;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Runtime::new().map_err(Failure::runtime)
@@ -105,17 +104,6 @@ async fn write_audio(speech: &mut EncodedSpeech, path: &Path) -> Result<Written,
     }
     out.into_inner().map_err(|e| failed(e.error()))?.sync_all().map_err(|e| failed(&e))?;
     Ok(Written { samples, skipped })
-}
-
-pub(super) fn speak(args: &SpeakArgs) -> Result<(), Failure> {
-    let (text, format) = input::read(&args.input)?;
-    let document = crate::document::ingest(&text, format).map_err(Failure::input)?;
-    let spoken: Vec<&str> =
-        document.title.iter().map(String::as_str).chain(document.blocks.iter().map(|b| b.text.as_str())).collect();
-    let options = args.speech.options();
-    let lang = options.lang.as_ref().map(|l| l.primary().to_string());
-    crate::engine::platform::speak(&spoken.join("\n\n"), lang.as_deref(), options.rate.wpm(), Duration::from_secs(3600))
-        .map_err(Failure::runtime)
 }
 
 fn excerpt(text: &str) -> String {
