@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --test
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
 # Benchmarks are not run here (see BENCHMARKS.md), only kept compiling.
 cargo check --locked --benches
