@@ -83,7 +83,7 @@ fn home_page(action: &str, error: Option<&str>, text: &str) -> Markup {
             section aria-labelledby="embed-heading" {
                 h2 #embed-heading { "A Listen button for your site" }
                 p { "Add these two lines to a page, and allow its origin in Herald's " code { "cors_origins" } " setting. When Herald needs keys, give the page a publishable key bound to its origin (" code { "data-herald-key" } "), never a secret key:" }
-                pre { code { "<script src=\"https://YOUR-HERALD" (assets::embed_url()) "\" defer></script>\n<div data-herald-listen data-herald-target=\"article\" data-herald-key=\"pk_…\"></div>" } }
+                pre { code { "<script src=\"https://YOUR-HERALD" (assets::embed_url()) "\" defer></script>\n<div data-herald-listen data-herald-target=\"article\"\n     data-herald-key=\"pk_…\"></div>" } }
             }
         },
         &[],
