@@ -54,8 +54,13 @@ impl Dispatcher {
         assert!(status.success());
         let deadline = Instant::now() + Duration::from_secs(10);
         let pid = loop {
-            let pid = std::fs::read_to_string(&pid_file).ok().and_then(|p| p.trim().parse().ok());
-            if let (Some(pid), true) = (pid, socket.exists()) {
+            // The daemon's own pid: the file may first name the process that forked it.
+            let pid: Option<i32> = std::fs::read_to_string(&pid_file).ok().and_then(|p| p.trim().parse().ok());
+            let daemon = pid.filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"speech-dispatcher"))
+                    && Dispatcher::running(*pid)
+            });
+            if let (Some(pid), true) = (daemon, socket.exists()) {
                 break pid;
             }
             assert!(Instant::now() < deadline, "speech-dispatcher did not start");
@@ -80,6 +85,12 @@ impl Dispatcher {
         command
     }
 
+    /// Whether `pid` is a live process (not gone, not a zombie).
+    fn running(pid: i32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+    }
+
     fn audio_bytes(&self) -> u64 {
         std::fs::metadata(self.audio()).map_or(0, |m| m.len())
     }
@@ -90,9 +101,20 @@ impl Dispatcher {
 }
 
 impl Drop for Dispatcher {
+    /// Stops the daemon this test started (by its own pid): SIGTERM, and
+    /// SIGKILL if it is still running two seconds later.
     fn drop(&mut self) {
-        // SAFETY: signals the daemon this test started, by its own pid.
+        let running = || Dispatcher::running(self.pid);
+        // SAFETY: kill only sends a signal to the given pid.
         unsafe { libc::kill(self.pid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while running() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if running() {
+            // SAFETY: as above.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        }
     }
 }
 
