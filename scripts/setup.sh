@@ -14,6 +14,7 @@ PACKAGES=(
   pkg-config cmake                             # cmake builds the bundled libopus
   libespeak-ng-dev espeak-ng espeak-ng-data   # the engine (library + CLI baseline)
   libspeechd-dev speech-dispatcher libclang-dev # platform speech (`herald speak`, tts crate)
+  speech-dispatcher-espeak-ng                  # its voice module (only a Recommends of speech-dispatcher)
 )
 python3 -m pip --version >/dev/null 2>&1 || PACKAGES+=(python3 python3-pip) # installs the neural voice
 if [ "${1:-}" = "--test" ]; then

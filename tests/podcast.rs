@@ -361,3 +361,64 @@ fn a_show_is_read_by_the_neural_voice_by_default() {
     assert!(!speakers.is_empty());
     assert!(speakers.iter().all(|s| *s == "piper:en_us-joe-medium"), "{speakers:?}");
 }
+
+/// The feed's channel and first enclosure URL, as feedparser reads them.
+fn parsed_feed(out: &Path) -> Value {
+    let output =
+        Command::new(common::test_python()).arg("-c").arg(FEED_SCRIPT).arg(out.join("feed.xml")).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_bare_folder_of_statements_just_works() {
+    let root = tempfile::tempdir().unwrap();
+    let src = root.path().join("Déclarations du ministère");
+    std::fs::create_dir(&src).unwrap();
+    let french = "Le ministre a présenté aujourd'hui le plan de rénovation des écoles. \
+                  Les travaux commenceront au printemps et dureront deux ans.\n\n\
+                  Les familles seront informées de chaque étape par les mairies.";
+    std::fs::write(src.join("annonce.txt"), french).unwrap();
+    let (out, cache) = (root.path().join("out"), root.path().join("cache"));
+    let output = podcast_command(&src, &out, &cache, &[]).env("HERALD_NEURAL", "false").output().unwrap();
+    let log = stderr(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("title, author, description, language, category from defaults"), "{log}");
+    assert_eq!(log.matches("podcast apps need absolute URLs").count(), 1, "one warning: {log}");
+    assert!(log.contains("Apple Podcasts will refuse it"), "{log}");
+    let feed = parsed_feed(&out);
+    assert_eq!(feed["bozo"], false, "{feed}");
+    assert_eq!(feed["channel"]["title"], "Déclarations du ministère");
+    assert_eq!(feed["channel"]["language"], "fr", "detected: {feed}");
+    assert_eq!(feed["channel"]["explicit"], "false");
+    assert_eq!(feed["channel"]["image"], Value::Null);
+    assert_eq!(feed["items"][0]["enclosure"]["url"], "episodes/annonce.mp3", "relative: {feed}");
+    assert!(out.join("episodes/annonce.mp3").is_file());
+}
+
+#[test]
+fn init_writes_a_commented_show_and_errors_name_every_field() {
+    let root = tempfile::tempdir().unwrap();
+    let src = root.path().join("statements");
+    let init = Command::new(common::herald_binary()).args(["podcast", "init"]).arg(&src).output().unwrap();
+    assert!(init.status.success(), "{}", stderr(&init));
+    let written = std::fs::read_to_string(src.join("podcast.toml")).unwrap();
+    assert!(written.contains("title = \"statements\"") && written.contains("# base_url ="), "{written}");
+    let again = Command::new(common::herald_binary()).args(["podcast", "init"]).arg(&src).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "never overwrites: {}", stderr(&again));
+
+    std::fs::write(src.join("a.txt"), "A statement to read.").unwrap();
+    std::fs::write(
+        src.join("podcast.toml"),
+        "title = \"\"\nlanguage = \"not a tag!\"\nbase_url = \"podcasts/\"\nlink = \"example.org\"\n",
+    )
+    .unwrap();
+    let (out, cache) = (root.path().join("out"), root.path().join("cache"));
+    let output = podcast_command(&src, &out, &cache, &[]).env("HERALD_NEURAL", "false").output().unwrap();
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{log}");
+    for field in ["`language`", "`base_url`", "`link`"] {
+        assert!(log.contains(field), "{field} named: {log}");
+    }
+    assert_eq!(log.lines().count(), 1, "one message: {log}");
+}

@@ -1,13 +1,14 @@
 //! The subcommands. Each one is a thin front door over the pipeline.
 
-use super::{input, Failure, PlanArgs, SpeakArgs, SynthArgs, VoicesArgs};
+use super::{input, Failure, SynthArgs};
 use crate::pipeline::Pipeline;
+use crate::planning::Planning;
 use crate::settings::Settings;
-use crate::speech::{EncodedEvent, EncodedSpeech, Plan, SpeakError};
+use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
+use crate::voice::Quality;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -64,14 +65,15 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
     let (text, format) = input::read(&args.input)?;
     let audio_format = args.audio_format()?;
     let options = args.speech.options();
-    let natural = crate::pipeline::wants_natural(&options);
-    // Fast voices, the default here, never need the neural workers.
-    settings.neural &= natural;
+    // Neural workers start only when the plan speaks with a neural voice.
+    let planning = Planning::open(&settings).map_err(Failure::runtime)?;
+    let planned = planning.plan(&text, format, &options).map_err(Failure::input)?;
+    if let (Some(Quality::Natural), Err(reason)) = (options.quality, &planning.neural) {
+        tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
+    }
+    settings.neural &= planning.needs_neural(&planned);
     runtime()?.block_on(async {
         let pipeline = start(settings).await?;
-        if let (true, Some(reason)) = (natural, pipeline.natural_unavailable()) {
-            tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
-        }
         let plan = pipeline.plan(&text, format, &options).map_err(Failure::input)?;
         let utterances = plan.utterances();
         let sample_rate = pipeline.sample_rate();
@@ -131,61 +133,6 @@ async fn write_audio(speech: &mut EncodedSpeech, path: &Path) -> Result<Written,
     }
     out.into_inner().map_err(|e| failed(e.error()))?.sync_all().map_err(|e| failed(&e))?;
     Ok(Written { samples, skipped })
-}
-
-pub(super) fn plan(settings: Settings, args: &PlanArgs) -> Result<(), Failure> {
-    let (text, format) = input::read(&args.input)?;
-    runtime()?.block_on(async {
-        let pipeline = start(settings).await?;
-        let plan = pipeline.plan(&text, format, &args.speech.options()).map_err(Failure::input)?;
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&plan).expect("plans serialize"));
-        } else {
-            print_outline(&plan);
-        }
-        Ok(())
-    })
-}
-
-fn print_outline(plan: &Plan) {
-    println!("title: {}", plan.title.as_deref().unwrap_or("(none)"));
-    println!("language: {}", plan.lang);
-    for meta in &plan.meta {
-        println!("meta ({:?}): {}", meta.kind, meta.text);
-    }
-    for p in &plan.paragraphs {
-        println!("\n[{}] {:?} {} ({:.2}, {:?}) {}", p.index, p.role, p.lang, p.confidence, p.lang_source, p.voice);
-        for s in &p.sentences {
-            println!("    {}..{} {} {}: {}", s.start, s.end, s.lang, s.voice, s.text);
-        }
-    }
-}
-
-pub(super) fn voices(settings: Settings, args: &VoicesArgs) -> Result<(), Failure> {
-    runtime()?.block_on(async {
-        let pipeline = start(Settings { workers: 1, ..settings }).await?;
-        let voices = pipeline.voices(args.lang.as_ref());
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&voices).expect("voices serialize"));
-        } else {
-            for v in voices {
-                let langs: Vec<&str> = v.languages.iter().map(|l| l.as_str()).collect();
-                println!("{:<28} {:<40} {}", v.id, v.name, langs.join(" "));
-            }
-        }
-        Ok(())
-    })
-}
-
-pub(super) fn speak(args: &SpeakArgs) -> Result<(), Failure> {
-    let (text, format) = input::read(&args.input)?;
-    let document = crate::document::ingest(&text, format).map_err(Failure::input)?;
-    let spoken: Vec<&str> =
-        document.title.iter().map(String::as_str).chain(document.blocks.iter().map(|b| b.text.as_str())).collect();
-    let options = args.speech.options();
-    let lang = options.lang.as_ref().map(|l| l.primary().to_string());
-    crate::engine::platform::speak(&spoken.join("\n\n"), lang.as_deref(), options.rate.wpm(), Duration::from_secs(3600))
-        .map_err(Failure::runtime)
 }
 
 fn excerpt(text: &str) -> String {

@@ -5,7 +5,9 @@
 
 mod commands;
 mod input;
+mod listing;
 mod podcast;
+mod speak;
 
 use crate::audio::AudioFormat;
 use crate::settings::Settings;
@@ -198,6 +200,9 @@ struct SpeakArgs {
     input: InputArgs,
     #[command(flatten)]
     speech: SpeechArgs,
+    /// Print the platform's events, a line each: `voice N LANG NAME`, `begin N`, `end N`, `stopped N`.
+    #[arg(long)]
+    events: bool,
 }
 
 /// Parses the command line and runs it.
@@ -225,9 +230,11 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Serve(args) => load(&args.settings, Some(args)).map_err(fail).and_then(commands::serve),
         Command::Synth(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::synth(s, args)),
-        Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::plan(s, args)),
-        Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| commands::voices(s, args)),
-        Command::Speak(args) => commands::speak(args),
+        Command::Plan(args) => load(&args.settings, None).map_err(fail).and_then(|s| listing::plan(s, args)),
+        Command::Voices(args) => load(&args.settings, None).map_err(fail).and_then(|s| listing::voices(s, args)),
+        Command::Speak(args) => Settings::load(cli.config.as_deref(), serde_json::json!({}))
+            .map_err(fail)
+            .and_then(|s| speak::speak(s, args)),
         Command::Podcast(args) => podcast::run(cli.config.as_deref(), args),
         Command::Worker { .. } => unreachable!("handled above"),
     };

@@ -1,12 +1,18 @@
 //! `herald podcast SRC_DIR --out OUT_DIR`: the podcast batch from the
 //! command line, with a progress bar on a terminal (plain log lines
-//! otherwise) and a summary at the end.
+//! otherwise) and a summary at the end. A folder of statements alone is
+//! enough: what `podcast.toml` leaves out gets a default, and what podcast
+//! apps would object to is said once. `herald podcast init DIR` writes a
+//! commented `podcast.toml`.
 
 use super::{Failure, SettingsFlags};
-use crate::podcast::{self, Batch, Progress, Show, Summary};
+use crate::pipeline::Pipeline;
+use crate::podcast::source::Statement;
+use crate::podcast::{self, config, Batch, Progress, Show, Summary};
 use crate::settings::Settings;
+use crate::speech::SpeechOptions;
 use crate::voice::Quality;
-use clap::Args;
+use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -14,12 +20,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(super) struct PodcastArgs {
+    #[command(subcommand)]
+    command: Option<PodcastCommand>,
     /// Directory of statements (.txt, .md, .html).
-    src_dir: PathBuf,
+    #[arg(required = true)]
+    src_dir: Option<PathBuf>,
     /// Output directory: episodes/, feed.xml.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required = true)]
+    out: Option<PathBuf>,
     /// Episodes made at once (default: one per worker).
     #[arg(long)]
     jobs: Option<usize>,
@@ -30,31 +40,56 @@ pub(super) struct PodcastArgs {
     settings: SettingsFlags,
 }
 
-/// Runs the batch. `config` is the show's file (`--config`; default
-/// `SRC_DIR/podcast.toml`); Herald's own settings come from `herald.toml`,
-/// the environment and the flags.
+#[derive(Debug, Subcommand)]
+enum PodcastCommand {
+    /// Write a commented podcast.toml into DIR to start from.
+    Init {
+        /// Directory of statements.
+        dir: PathBuf,
+    },
+}
+
+/// Runs the batch, or `init`. `config` is the show's file (`--config`;
+/// default `SRC_DIR/podcast.toml`, optional); Herald's own settings come
+/// from `herald.toml`, the environment and the flags.
 pub(super) fn run(config: Option<&Path>, args: &PodcastArgs) -> Result<(), Failure> {
-    let from_env = std::env::var_os("HERALD_CONFIG");
-    let (show_file, settings_file) = match config {
-        Some(path) if from_env.as_deref() != Some(path.as_os_str()) => (path.to_path_buf(), None),
-        other => (args.src_dir.join("podcast.toml"), other),
+    let (src_dir, out) = match (&args.command, &args.src_dir, &args.out) {
+        (Some(PodcastCommand::Init { dir }), ..) => return init(dir),
+        (None, Some(src_dir), Some(out)) => (src_dir, out),
+        _ => unreachable!("clap requires SRC_DIR and --out without a subcommand"),
     };
-    let show = Show::load(&show_file).map_err(Failure::input)?;
+    let from_env = std::env::var_os("HERALD_CONFIG");
+    let (show_file, settings_file, named) = match config {
+        Some(path) if from_env.as_deref() != Some(path.as_os_str()) => (path.to_path_buf(), None, true),
+        other => (src_dir.join("podcast.toml"), other, false),
+    };
+    let show =
+        if named || show_file.exists() { Show::read(&show_file).map_err(Failure::input)? } else { Show::unnamed() };
     let overrides = serde_json::to_value(&args.settings).expect("flags serialize");
     let mut settings =
         Settings::load(settings_file, overrides).map_err(|e| Failure::input(format!("settings: {e}")))?;
     // A show read by fast voices never needs the neural workers.
     settings.neural &= show.quality != Quality::Fast;
-    let (statements, rejected) = podcast::source::read_dir(&args.src_dir)
-        .map_err(|e| Failure::input(format!("cannot read {}: {e}", args.src_dir.display())))?;
+    let (statements, rejected) = podcast::source::read_dir(src_dir)
+        .map_err(|e| Failure::input(format!("cannot read {}: {e}", src_dir.display())))?;
     if statements.is_empty() && rejected.is_empty() {
-        return Err(Failure::input(format!("{} holds no statements (.txt, .md, .html)", args.src_dir.display())));
+        return Err(Failure::input(format!("{} holds no statements (.txt, .md, .html)", src_dir.display())));
     }
     let jobs = args.jobs.unwrap_or_else(|| settings.worker_count()).max(1);
-    let batch = Batch { show, statements, rejected, out: args.out.clone(), jobs };
     let summary = tokio::runtime::Runtime::new().map_err(Failure::runtime)?.block_on(async {
         let program = std::env::current_exe().map_err(Failure::runtime)?;
-        let pipeline = crate::pipeline::Pipeline::start(settings, program).await.map_err(Failure::runtime)?;
+        let pipeline = Pipeline::start(settings, program).await.map_err(Failure::runtime)?;
+        let (show, filled) = show.with_defaults(&folder_title(src_dir), &main_language(&pipeline, &statements));
+        let show = show.checked().map_err(|e| Failure::input(format!("{}: {e}", show_file.display())))?;
+        if !filled.is_empty() {
+            eprintln!(
+                "herald: {} from defaults ({}); `herald podcast init {}` writes a podcast.toml to change them",
+                filled.join(", "),
+                describe_show(&show),
+                src_dir.display()
+            );
+        }
+        let batch = Batch { show, statements, rejected, out: out.clone(), jobs };
         if let (Quality::Natural, Some(reason)) = (batch.show.quality, pipeline.natural_unavailable()) {
             tracing::warn!(%reason, "neural voices unavailable: episodes are read by espeak-ng");
         }
@@ -63,19 +98,65 @@ pub(super) fn run(config: Option<&Path>, args: &PodcastArgs) -> Result<(), Failu
             let reporter = Arc::clone(&reporter);
             Arc::new(move |event| reporter.report(event))
         };
+        let warnings = batch.show.warnings();
         let summary = podcast::run(Arc::new(pipeline), batch, progress).await.map_err(Failure::runtime)?;
         reporter.finish();
-        Ok::<_, Failure>(summary)
+        Ok::<_, Failure>((summary, warnings))
     })?;
+    let (summary, warnings) = summary;
     if let Some(path) = &args.summary_json {
         let json = serde_json::to_vec_pretty(&summary).expect("summaries serialize");
         std::fs::write(path, json).map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
     }
-    eprintln!("herald: {}", describe(&summary, &args.out));
+    eprintln!("herald: {}", describe(&summary, out));
+    for warning in warnings {
+        eprintln!("herald: warning: {warning}");
+    }
     match summary.failed.len() {
         0 => Ok(()),
         n => Err(Failure::runtime(format!("{n} statement(s) failed and were skipped"))),
     }
+}
+
+/// `herald podcast init DIR`: a commented `podcast.toml`, never over an existing one.
+fn init(dir: &Path) -> Result<(), Failure> {
+    let path = dir.join("podcast.toml");
+    if path.exists() {
+        return Err(Failure::input(format!("{} exists already; edit it, or remove it first", path.display())));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", dir.display())))?;
+    let text = config::template(&folder_title(dir));
+    std::fs::write(&path, text).map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!("herald: wrote {}; every field is explained there", path.display());
+    Ok(())
+}
+
+/// The folder's name, as a title.
+fn folder_title(dir: &Path) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    dir.file_name().map_or_else(|| "Statements".to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The language with the most text among the statements, as detected
+/// (English when nothing can be read).
+fn main_language(pipeline: &Pipeline, statements: &[Statement]) -> String {
+    let mut letters: Vec<(String, usize)> = Vec::new();
+    for statement in statements {
+        let Ok(plan) = pipeline.plan(&statement.text, statement.format, &SpeechOptions::default()) else { continue };
+        for paragraph in &plan.paragraphs {
+            let lang = paragraph.lang.primary().to_string();
+            let count = paragraph.text.chars().filter(|c| c.is_alphabetic()).count();
+            match letters.iter_mut().find(|(l, _)| *l == lang) {
+                Some((_, total)) => *total += count,
+                None => letters.push((lang, count)),
+            }
+        }
+    }
+    letters.into_iter().filter(|(l, _)| l != "und").max_by_key(|(_, n)| *n).map_or_else(|| "en".into(), |(l, _)| l)
+}
+
+fn describe_show(show: &Show) -> String {
+    format!("title {:?}, language {}, category {}", show.title, show.language, show.category)
 }
 
 /// The summary in one line.

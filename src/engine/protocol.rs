@@ -32,6 +32,13 @@ pub struct Hello {
     pub voices: Vec<EngineVoice>,
 }
 
+impl Hello {
+    /// The greeting of a running engine.
+    pub fn of(engine: &dyn super::Engine) -> Self {
+        Self { info: engine.info().clone(), voices: engine.voices() }
+    }
+}
+
 /// Server → worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToWorker {

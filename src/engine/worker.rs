@@ -27,7 +27,7 @@ pub fn run(engine_id: &str, engine_config: &str, memory_limit_mb: u64) -> i32 {
             return 1;
         }
     };
-    let hello = Hello { info: engine.info().clone(), voices: engine.voices() };
+    let hello = Hello::of(engine.as_ref());
     if write_frame(&mut out, &FromWorker::Hello(Box::new(hello)).encode()).is_err() {
         return 1;
     }

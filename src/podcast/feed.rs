@@ -69,20 +69,26 @@ fn text(w: &mut Writer<Vec<u8>>, name: &str, content: &str) -> io::Result<()> {
 
 fn channel(w: &mut Writer<Vec<u8>>, show: &Show, items: &[FeedItem]) -> io::Result<()> {
     text(w, "title", &show.title)?;
-    text(w, "link", show.link())?;
+    if !show.link().is_empty() {
+        text(w, "link", show.link())?;
+    }
     text(w, "description", &show.description)?;
     text(w, "language", &show.language)?;
     text(w, "generator", concat!("Herald ", env!("CARGO_PKG_VERSION")))?;
     if let Some(newest) = items.iter().map(|i| i.published).max() {
         text(w, "lastBuildDate", &httpdate::fmt_http_date(newest))?;
     }
-    let self_url = show.url("feed.xml");
-    w.create_element("atom:link")
-        .with_attributes([("href", self_url.as_str()), ("rel", "self"), ("type", "application/rss+xml")])
-        .write_empty()?;
+    if !show.base_url.is_empty() {
+        let self_url = show.url("feed.xml");
+        w.create_element("atom:link")
+            .with_attributes([("href", self_url.as_str()), ("rel", "self"), ("type", "application/rss+xml")])
+            .write_empty()?;
+    }
     text(w, "itunes:author", &show.author)?;
     text(w, "itunes:summary", &show.description)?;
-    w.create_element("itunes:image").with_attribute(("href", show.url(&show.image).as_str())).write_empty()?;
+    if !show.image.is_empty() {
+        w.create_element("itunes:image").with_attribute(("href", show.url(&show.image).as_str())).write_empty()?;
+    }
     let category = w.create_element("itunes:category").with_attribute(("text", show.category.as_str()));
     match &show.subcategory {
         Some(sub) => {

@@ -1,5 +1,6 @@
 //! Cross-origin use of the API (the Listen button on other sites): CORS
-//! headers for the origins in `cors_origins`, and a guard that refuses a
+//! headers for the origins in `cors_origins` and those of the publishable
+//! keys, and a guard that refuses a
 //! browser request from any other site with a 403 problem — browsers send
 //! `Origin` on cross-site fetches, so the refusal does not rely on the
 //! calling page honouring CORS. Herald's own pages are always allowed.
@@ -18,7 +19,13 @@ pub(super) fn layer(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed))
         .allow_methods([Method::GET, Method::HEAD, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::RANGE, header::IF_NONE_MATCH])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::RANGE,
+            header::IF_NONE_MATCH,
+            header::AUTHORIZATION,
+        ])
         .expose_headers([
             header::CONTENT_RANGE,
             header::ACCEPT_RANGES,
@@ -32,7 +39,7 @@ pub(super) fn layer(origins: &[String]) -> CorsLayer {
 }
 
 /// True when `origin` is the server's own (same scheme-less host and port).
-fn same_origin(origin: &str, host: Option<&str>) -> bool {
+pub(super) fn same_origin(origin: &str, host: Option<&str>) -> bool {
     let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
     host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host))
 }
@@ -43,7 +50,7 @@ pub(super) async fn guard(State(state): State<AppState>, request: Request, next:
     if let Some(origin) = origin {
         let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
         let allowed = same_origin(origin, host)
-            || state.pipeline.settings().cors_origins.iter().any(|o| o.eq_ignore_ascii_case(origin));
+            || state.pipeline.settings().browser_origins().iter().any(|o| o.eq_ignore_ascii_case(origin));
         if !allowed {
             let shown: String = origin.chars().filter(|c| !c.is_control()).take(100).collect();
             return AppError::Forbidden(format!("requests from `{shown}` are not allowed; add it to cors_origins"))

@@ -23,6 +23,9 @@ pub enum AppError {
     Unauthorized,
     #[error("too many requests from this address; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// A publishable key over its rate or daily quota.
+    #[error("{detail}; retry in {retry_after_secs} s")]
+    KeyLimit { detail: String, retry_after_secs: u64 },
     #[error("the request took longer than {0:?} to start its answer")]
     Timeout(std::time::Duration),
     #[error("the request body is larger than the {limit}-byte limit")]
@@ -68,7 +71,7 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::KeyLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -85,6 +88,7 @@ impl AppError {
             Self::Forbidden(_) => "forbidden",
             Self::Unauthorized => "unauthorized",
             Self::TooManyRequests { .. } => "too-many-requests",
+            Self::KeyLimit { .. } => "key-limit",
             Self::Timeout(_) => "timeout",
             Self::TooLarge { .. } => "too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -121,7 +125,7 @@ impl IntoResponse for AppError {
         if matches!(self, Self::Busy) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
-        if let Self::TooManyRequests { retry_after_secs } = self {
+        if let Self::TooManyRequests { retry_after_secs } | Self::KeyLimit { retry_after_secs, .. } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if matches!(self, Self::Unauthorized) {

@@ -31,10 +31,12 @@ pub(super) struct Metrics {
 }
 
 impl Metrics {
-    pub(super) fn new(pipeline: &Arc<Pipeline>) -> Self {
+    pub(super) fn new(pipeline: &Arc<Pipeline>, keys: &super::keys::Keyring) -> Self {
         let mut registry = Registry::with_prefix("herald");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register("key_requests", "Requests carrying a key, by key name and outcome", keys.requests.clone());
+        registry.register("key_characters", "Characters sent to be spoken, by key name", keys.characters.clone());
         registry.register_collector(Box::new(PipelineCollector(Arc::clone(pipeline))));
         Self { registry, requests }
     }

@@ -1,5 +1,5 @@
-//! The HTTP service: the axum router, its handlers, errors, pages and
-//! metrics. Handlers parse and validate requests, then call the pipeline;
+//! The HTTP service: the axum router (its routes grouped by key rule in
+//! [`routes`]), its handlers, errors, pages and metrics. Handlers parse and validate requests, then call the pipeline;
 //! they never segment, choose voices or synthesize by themselves.
 
 mod assets;
@@ -9,6 +9,7 @@ mod body;
 mod cors;
 mod documents;
 pub mod error;
+mod keys;
 mod limits;
 mod marytts;
 mod metrics;
@@ -16,6 +17,7 @@ mod openai;
 mod opentts;
 mod pages;
 mod renders;
+mod routes;
 mod security;
 mod speech;
 mod timings;
@@ -24,7 +26,6 @@ use crate::pipeline::Pipeline;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use error::AppError;
@@ -46,63 +47,31 @@ pub struct AppState {
     hot_files: Arc<renders::HotFiles>,
     /// Podcast batches (`/v1/batches`).
     batches: Arc<crate::podcast::jobs::Jobs>,
+    /// API keys and their usage.
+    keys: Arc<keys::Keyring>,
 }
 
 impl AppState {
     pub fn new(pipeline: Arc<Pipeline>) -> Self {
-        let metrics = Arc::new(metrics::Metrics::new(&pipeline));
+        let keys = Arc::new(keys::Keyring::new(pipeline.settings()));
+        let metrics = Arc::new(metrics::Metrics::new(&pipeline, &keys));
         let s = pipeline.settings();
         let rate_limit =
             Arc::new(limits::RateLimit::new(s.rate_limit_per_minute, s.rate_limit_burst, s.rate_limit_loopback));
         let hot_files = Arc::new(renders::HotFiles::new(HOT_FILE_BYTES));
         let batches = Arc::new(crate::podcast::jobs::Jobs::open(Arc::clone(&pipeline)));
-        Self { pipeline, metrics, rate_limit, hot_files, batches }
+        Self { pipeline, metrics, rate_limit, hot_files, batches, keys }
     }
 }
 
 /// The whole service.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.pipeline.settings().max_body_bytes;
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/d", post(pages::create))
-        .route("/d/{id}", get(pages::document))
-        .route("/assets/{name}", get(assets::asset))
-        .route("/embed.js", get(assets::embed))
-        .route("/healthz", get(health))
-        .route("/metrics", get(metrics::render))
-        .route("/v1/voices", get(speech::voices))
-        .route("/v1/speech", post(speech::speak))
-        .route("/v1/audio/speech", post(openai::speech).layer(middleware::from_fn(openai::errors)))
-        .route("/process", get(marytts::process).post(marytts::process))
-        .route("/voices", get(marytts::voices))
-        .route("/locales", get(marytts::locales))
-        .route("/version", get(marytts::version))
-        .route("/api/tts", get(opentts::tts).post(opentts::tts))
-        .route("/api/voices", get(opentts::voices))
-        .route("/api/languages", get(opentts::languages))
-        .route("/v1/documents", post(documents::create))
-        .route("/v1/documents/{id}", get(documents::show))
-        // `{file}` is `audio.{wav,mp3,opus,flac}` (axum parameters cover whole segments);
-        // the fixed names below take precedence.
-        .route("/v1/documents/{id}/{file}", get(documents::audio))
-        .route("/v1/documents/{id}/paragraphs/{n}/{file}", get(documents::paragraph_audio))
-        .route("/v1/documents/{id}/progress", get(documents::progress))
-        .route("/v1/documents/{id}/timings.json", get(timings::document_json))
-        .route("/v1/documents/{id}/timeline.ndjson", get(timings::document_ndjson))
-        .route("/v1/documents/{id}/captions.vtt", get(timings::document_vtt))
-        .route("/v1/documents/{id}/paragraphs/{n}/timings.json", get(timings::paragraph_json))
-        .route("/v1/documents/{id}/paragraphs/{n}/captions.vtt", get(timings::paragraph_vtt))
-        .route("/v1/documents/{id}/paragraphs/{n}/timeline.ndjson", get(timings::paragraph_ndjson))
-        .route("/v1/batches", post(batches::create))
-        .route("/v1/batches/{id}", get(batches::show))
-        .route("/v1/batches/{id}/files/feed.xml", get(batches::feed))
-        .route("/v1/batches/{id}/files/episodes/{file}", get(batches::episode_file))
+    routes::all(&state)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), security::api_key))
         .layer(middleware::from_fn(security::headers))
-        .layer(cors::layer(&state.pipeline.settings().cors_origins))
+        .layer(cors::layer(&state.pipeline.settings().browser_origins()))
         // Outside the CORS layer, so a preflight from a refused origin is refused too.
         .layer(middleware::from_fn_with_state(state.clone(), cors::guard))
         .layer(middleware::from_fn_with_state(state.clone(), limits::deadline))

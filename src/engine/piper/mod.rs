@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod discover;
+pub mod listing;
 mod marks;
 
 use super::espeak::{Clause, Espeak};
@@ -74,11 +75,7 @@ impl Piper {
         let mut models = Vec::new();
         let mut voices = Vec::new();
         for path in &setup.models {
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let config_path = discover::config_path(path);
-            let config_json =
-                std::fs::read_to_string(&config_path).map_err(|e| init(&config_path.display().to_string(), &e))?;
-            let config = VoiceConfig::parse(&config_json).map_err(|e| init(&config_path.display().to_string(), &e))?;
+            let (name, config_json, config) = read_config(path)?;
             let bytes = std::fs::read(path).map_err(|e| init(&path.display().to_string(), &e))?;
             let session = Session::builder(&environment)
                 .and_then(|b| b.with_intra_threads(setup.threads.max(1)).map_err(Into::into))
@@ -90,24 +87,17 @@ impl Piper {
             let fingerprint = blake3::Hasher::new().update(&bytes).update(config_json.as_bytes()).finalize();
             let fingerprint = fingerprint.to_hex()[..16].to_string();
             let index = models.len();
-            voices.extend(listings(&name, &config, &fingerprint).into_iter().map(|(speaker, listing)| LoadedVoice {
-                model: index,
-                speaker,
-                listing,
-            }));
+            voices.extend(
+                listings(&name, &config, Some(&fingerprint)).into_iter().map(|(speaker, listing)| LoadedVoice {
+                    model: index,
+                    speaker,
+                    listing,
+                }),
+            );
             models.push(Model { session, config });
         }
         let phonemizer = Espeak::new()?;
-        let runtime = setup.runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
-        // Phonemes come from libespeak-ng, so its version shapes the audio too.
-        let version =
-            format!("onnxruntime {}; espeak-ng {}", runtime.map_or("", |(_, v)| v), phonemizer.info().version);
-        let info = EngineInfo {
-            id: Self::ID.into(),
-            version,
-            sample_rate: setup.sample_rate,
-            capabilities: Capabilities { rate_range: NATURAL_RATES },
-        };
+        let info = engine_info(setup, &phonemizer.info().version);
         Ok(Self { info, phonemizer, models, voices })
     }
 
@@ -143,8 +133,31 @@ impl Piper {
     }
 }
 
-/// The voices one model offers: itself, or one per speaker.
-fn listings(name: &str, config: &VoiceConfig, fingerprint: &str) -> Vec<(Option<i64>, EngineVoice)> {
+/// The engine's identity for a setup. Phonemes come from libespeak-ng, so
+/// its version shapes the audio too.
+fn engine_info(setup: &PiperSetup, espeak_version: &str) -> EngineInfo {
+    let runtime = setup.runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
+    EngineInfo {
+        id: Piper::ID.into(),
+        version: format!("onnxruntime {}; espeak-ng {espeak_version}", runtime.map_or("", |(_, v)| v)),
+        sample_rate: setup.sample_rate,
+        capabilities: Capabilities { rate_range: NATURAL_RATES },
+    }
+}
+
+/// A model's name (its file stem), and its config file's text and contents.
+fn read_config(model: &std::path::Path) -> Result<(String, String, VoiceConfig), EngineError> {
+    let name = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let config_path = discover::config_path(model);
+    let failed = |e: &dyn std::fmt::Display| EngineError::Init(format!("{}: {e}", config_path.display()));
+    let config_json = std::fs::read_to_string(&config_path).map_err(|e| failed(&e))?;
+    let config = VoiceConfig::parse(&config_json).map_err(|e| failed(&e))?;
+    Ok((name, config_json, config))
+}
+
+/// The voices one model offers: itself, or one per speaker. `fingerprint`
+/// identifies the loaded model (none when only its config was read).
+fn listings(name: &str, config: &VoiceConfig, fingerprint: Option<&str>) -> Vec<(Option<i64>, EngineVoice)> {
     let languages: Vec<(u8, String)> =
         config.languages().into_iter().enumerate().map(|(i, l)| (i as u8 + 1, l)).collect();
     let voice = |identifier: String, label: String| EngineVoice {
@@ -152,7 +165,7 @@ fn listings(name: &str, config: &VoiceConfig, fingerprint: &str) -> Vec<(Option<
         name: label,
         languages: languages.clone(),
         gender: None,
-        model: Some(fingerprint.to_string()),
+        model: fingerprint.map(str::to_string),
     };
     let title = config.dataset.clone().unwrap_or_else(|| name.to_string());
     if config.num_speakers <= 1 {

@@ -3,6 +3,11 @@
 //! with maud, which escapes every interpolated string, so user text can
 //! never become markup. Herald's own words on a page are English and marked
 //! `lang="en"`; the page's `lang` is the document's.
+//!
+//! When keys are set, the home form posts with the publishable key of
+//! Herald's own pages in its address (`/d?key=pk_…`): a form cannot send
+//! headers, and that key works only from Herald's own origin, within its
+//! own rate and quota.
 
 mod reader;
 
@@ -45,7 +50,12 @@ fn layout(lang: &str, title: &str, content: Markup, scripts: &[&str]) -> Markup 
     }
 }
 
-fn home_page(error: Option<&str>, text: &str) -> Markup {
+/// Where the home form posts: with the key of Herald's own pages, if any.
+fn form_action(state: &AppState) -> String {
+    state.keys.form_key().map_or_else(|| "/d".to_string(), |key| format!("/d?key={key}"))
+}
+
+fn home_page(action: &str, error: Option<&str>, text: &str) -> Markup {
     layout(
         "en",
         "Listen to a statement",
@@ -55,7 +65,7 @@ fn home_page(error: Option<&str>, text: &str) -> Markup {
             @if let Some(error) = error {
                 p.error role="alert" { (error) }
             }
-            form method="post" action="/d" {
+            form method="post" action=(action) {
                 label for="text" { "Statement text" }
                 textarea #text name="text" required aria-describedby="text-hint" { (text) }
                 p.hint #text-hint { "Plain text, Markdown or HTML. In plain text, paragraphs are separated by blank lines." }
@@ -72,16 +82,16 @@ fn home_page(error: Option<&str>, text: &str) -> Markup {
             }
             section aria-labelledby="embed-heading" {
                 h2 #embed-heading { "A Listen button for your site" }
-                p { "Add these two lines to a page, and allow its origin in Herald's " code { "cors_origins" } " setting:" }
-                pre { code { "<script src=\"https://YOUR-HERALD" (assets::embed_url()) "\" defer></script>\n<div data-herald-listen data-herald-target=\"article\"></div>" } }
+                p { "Add these two lines to a page, and allow its origin in Herald's " code { "cors_origins" } " setting. When Herald needs keys, give the page a publishable key bound to its origin (" code { "data-herald-key" } "), never a secret key:" }
+                pre { code { "<script src=\"https://YOUR-HERALD" (assets::embed_url()) "\" defer></script>\n<div data-herald-listen data-herald-target=\"article\"\n     data-herald-key=\"pk_…\"></div>" } }
             }
         },
         &[],
     )
 }
 
-pub(super) async fn home() -> Markup {
-    home_page(None, "")
+pub(super) async fn home(State(state): State<AppState>) -> Markup {
+    home_page(&form_action(&state), None, "")
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,18 +104,19 @@ pub(super) struct HomeForm {
 pub(super) async fn create(State(state): State<AppState>, form: Result<Form<HomeForm>, FormRejection>) -> Response {
     let form = match form {
         Ok(Form(form)) => form,
-        Err(rejection) => return form_error(rejection.status(), &rejection.body_text(), ""),
+        Err(rejection) => return form_error(&state, rejection.status(), &rejection.body_text(), ""),
     };
     let format = form.format.as_deref().and_then(InputFormat::from_extension).unwrap_or_default();
     let lang = match form.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => None,
         Some(raw) => match LangTag::parse(raw) {
             Ok(tag) => Some(tag),
-            Err(e) => return form_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string(), &form.text),
+            Err(e) => return form_error(&state, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string(), &form.text),
         },
     };
     if !form.text.chars().any(char::is_alphanumeric) {
         return form_error(
+            &state,
             StatusCode::BAD_REQUEST,
             "The statement is empty: paste some text to listen to.",
             &form.text,
@@ -114,10 +125,10 @@ pub(super) async fn create(State(state): State<AppState>, form: Result<Form<Home
     let options = SpeechOptions { lang, ..SpeechOptions::default() };
     match create_document(&state, form.text.clone(), format, options).await {
         Ok(document) => Redirect::to(&format!("/d/{}", document.id)).into_response(),
-        Err(error) => form_error(error.status(), &error.public_detail(), &form.text),
+        Err(error) => form_error(&state, error.status(), &error.public_detail(), &form.text),
     }
 }
 
-fn form_error(status: StatusCode, message: &str, text: &str) -> Response {
-    (status, home_page(Some(message), text)).into_response()
+fn form_error(state: &AppState, status: StatusCode, message: &str, text: &str) -> Response {
+    (status, home_page(&form_action(state), Some(message), text)).into_response()
 }

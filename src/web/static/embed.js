@@ -1,6 +1,9 @@
 // Herald Listen button. Add to a page:
 //   <script src="https://HERALD/embed.js" defer></script>
-//   <div data-herald-listen data-herald-target="article"></div>
+//   <div data-herald-listen data-herald-target="article" data-herald-key="pk_..."></div>
+// data-herald-key is a publishable key (bound to this site's origin, with its
+// own quota), needed when Herald is set up with keys. Never put a secret key
+// in a page.
 // It inserts a real <button> (labelled in the page's language), sends the
 // target's text with its lang attributes to Herald, plays the audio, shows
 // progress, highlights the paragraph being read, and announces its state.
@@ -57,6 +60,7 @@
       this.host = host;
       this.t = words(host);
       this.target = document.querySelector(host.dataset.heraldTarget || 'article') || document.body;
+      this.key = host.dataset.heraldKey || '';
       this.document = null;
       this.blocks = [];
       this.timeline = null;
@@ -176,7 +180,9 @@
       this.button.textContent = this.t.loading;
       this.say(this.t.loading);
       try {
-        const created = await fetch(`${base}/v1/documents`, { method: 'POST', headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: this.payload() });
+        const headers = { 'Content-Type': 'text/html; charset=utf-8' };
+        if (this.key) headers.Authorization = `Bearer ${this.key}`;
+        const created = await fetch(`${base}/v1/documents`, { method: 'POST', headers, body: this.payload() });
         if (!created.ok) throw new Error(`Herald answered ${created.status}`);
         this.document = await created.json();
         const timings = await fetch(`${base}/v1/documents/${this.document.id}/timings.json`);

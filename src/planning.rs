@@ -1,0 +1,127 @@
+//! Planning without workers, for the commands that only plan or list voices
+//! (`herald plan`, `herald voices`) and for `herald synth` to learn which
+//! engines its plan speaks with before it starts any. The voice catalog is
+//! built in this process from libespeak-ng's voice list (read through the
+//! FFI; nothing is synthesized, so none of the engine's crashes can happen)
+//! and from the neural voices' config files (no runtime, no model loaded).
+//! It plans exactly as the running pipeline does, since it is given the same
+//! voices.
+
+use crate::document::{ingest, InputFormat};
+use crate::engine::espeak::Espeak;
+use crate::engine::piper::{discover, listing, Piper};
+use crate::engine::protocol::Hello;
+use crate::engine::EngineError;
+use crate::pipeline::PlanTextError;
+use crate::settings::Settings;
+use crate::speech::{Plan, Planner, SpeechOptions};
+use crate::text::LanguageDetector;
+use crate::voice::{Catalog, CatalogError};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// Why the voice list could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanningError {
+    #[error("espeak-ng: {0}")]
+    Espeak(EngineError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("voice catalog {}: {error}", path.display())]
+    CatalogFile { path: PathBuf, error: std::io::Error },
+}
+
+/// libespeak-ng may be initialised once per process: its greeting is kept.
+static ESPEAK: OnceLock<Result<Hello, EngineError>> = OnceLock::new();
+
+fn espeak_hello() -> Result<Hello, PlanningError> {
+    ESPEAK.get_or_init(|| Espeak::new().map(|engine| Hello::of(&engine))).clone().map_err(PlanningError::Espeak)
+}
+
+/// The catalog file's text: `voice_catalog`, else the embedded catalog.
+pub fn catalog_toml(settings: &Settings) -> Result<String, PlanningError> {
+    match &settings.voice_catalog {
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|error| PlanningError::CatalogFile { path: path.clone(), error })
+        }
+        None => Ok(crate::voice::catalog::EMBEDDED_CATALOG.to_string()),
+    }
+}
+
+/// Ingests and plans a text with `catalog`'s voices.
+pub fn plan_with(
+    catalog: &Catalog,
+    detector: &LanguageDetector,
+    text: &str,
+    format: InputFormat,
+    options: &SpeechOptions,
+) -> Result<Plan, PlanTextError> {
+    let document = ingest(text, format)?;
+    Ok(Planner { catalog, detector }.plan(&document, options)?)
+}
+
+/// The voices and language detector, without any worker.
+pub struct Planning {
+    catalog: Catalog,
+    detector: LanguageDetector,
+    /// Whether neural voices were found, and if not, why.
+    pub neural: Result<(), discover::Unavailable>,
+}
+
+impl Planning {
+    pub fn open(settings: &Settings) -> Result<Self, PlanningError> {
+        let espeak = espeak_hello()?;
+        let neural = neural_hello(settings, &espeak);
+        let hellos: Vec<&Hello> = std::iter::once(&espeak).chain(neural.as_ref().ok()).collect();
+        let catalog = Catalog::new(&catalog_toml(settings)?, &hellos)?;
+        Ok(Self { catalog, detector: LanguageDetector::default(), neural: neural.map(|_| ()) })
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
+        plan_with(&self.catalog, &self.detector, text, format, options)
+    }
+
+    /// Whether any sentence of `plan` is spoken by a neural voice.
+    pub fn needs_neural(&self, plan: &Plan) -> bool {
+        plan.utterances().iter().any(|u| self.catalog.get(&u.voice).is_some_and(|v| v.engine == Piper::ID))
+    }
+}
+
+/// The neural voices the workers would offer, found as they would find them.
+fn neural_hello(settings: &Settings, espeak: &Hello) -> Result<Hello, discover::Unavailable> {
+    if !settings.neural {
+        return Err(discover::Unavailable::Disabled);
+    }
+    let setup = discover::find(
+        settings.onnxruntime.as_deref(),
+        &settings.neural_dirs,
+        settings.neural_threads,
+        espeak.info.sample_rate,
+    )?;
+    listing::hello(&setup, &espeak.info.version).map_err(|e| discover::Unavailable::Failed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_with_espeak_voices_read_in_process() {
+        let planning = Planning::open(&Settings { neural: false, ..Settings::default() }).unwrap();
+        assert!(planning.catalog().voices().len() > 50, "espeak-ng lists its 100+ voices");
+        let plan = planning
+            .plan(
+                "Le ministre a présenté aujourd'hui le plan de rénovation des écoles.",
+                InputFormat::Text,
+                &SpeechOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(plan.lang.as_str(), "fr");
+        assert!(!planning.needs_neural(&plan));
+        assert!(Planning::open(&Settings { neural: false, ..Settings::default() }).is_ok(), "twice in one process");
+    }
+}
