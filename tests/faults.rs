@@ -118,16 +118,8 @@ async fn refused_and_garbage_output_are_contained() {
     let garbage = speak_with_fault(&server, "garbage in").await;
     assert_eq!(garbage.status(), 200);
     assert_eq!(garbage.bytes().await.unwrap().len(), 44 + 2_205 * 2);
-    let doc: Value = server
-        .client
-        .post(server.url("/v1/documents"))
-        .json(&json!({ "text": "garbage in. Then words.", "voice": "fault:test" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc =
+        server.post_json("/v1/documents", &json!({ "text": "garbage in. Then words.", "voice": "fault:test" })).await;
     let timings = server
         .client
         .get(server.url(&format!("/v1/documents/{}/timings.json", doc["id"].as_str().unwrap())))

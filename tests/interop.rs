@@ -171,11 +171,10 @@ async fn opentts_requests_as_its_clients_send_them() {
     assert_eq!(ssml.status(), 200);
     let unknown = server.client.get(server.url("/api/tts?voice=larynx%3Anobody&text=hi")).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
-    let voices: Value = server.client.get(server.url("/api/voices")).send().await.unwrap().json().await.unwrap();
+    let voices = server.get_json("/api/voices").await;
     let french = &voices["espeak:fr"];
     assert_eq!((french["language"].as_str(), french["tts_name"].as_str()), (Some("fr"), Some("espeak")), "{french}");
-    let only_german: Value =
-        server.client.get(server.url("/api/voices?language=de")).send().await.unwrap().json().await.unwrap();
+    let only_german = server.get_json("/api/voices?language=de").await;
     assert!(only_german.as_object().unwrap().values().all(|v| v["language"] == "de"));
     let languages: Vec<String> =
         server.client.get(server.url("/api/languages")).send().await.unwrap().json().await.unwrap();
@@ -204,15 +203,7 @@ async fn ssml_documents_use_two_voices_breaks_and_marks() {
     assert_eq!(paragraphs.len(), 2, "{doc}");
     assert_eq!((paragraphs[0]["lang"].as_str(), paragraphs[1]["lang"].as_str()), (Some("en"), Some("fr")));
     assert_ne!(paragraphs[0]["voice"], paragraphs[1]["voice"], "two languages, two voices");
-    let timings: Value = server
-        .client
-        .get(server.url(&format!("/v1/documents/{}/timings.json", doc["id"].as_str().unwrap())))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let timings = server.get_json(&format!("/v1/documents/{}/timings.json", doc["id"].as_str().unwrap())).await;
     let mark = &timings["marks"][0];
     assert_eq!(mark["name"], "greeting-done", "{timings}");
     let second_sentence = timings["paragraphs"][0]["sentences"][1]["start"].as_f64().unwrap();

@@ -29,8 +29,7 @@ async fn create(server: &TestServer, text: &str) -> Value {
 }
 
 async fn progress(server: &TestServer, id: &str) -> Value {
-    let url = server.url(&format!("/v1/documents/{id}/progress"));
-    server.client.get(url).send().await.unwrap().json().await.unwrap()
+    server.get_json(&format!("/v1/documents/{id}/progress")).await
 }
 
 fn completed(server: &TestServer) -> u64 {
@@ -124,15 +123,7 @@ async fn readers_of_one_part_share_one_render_and_its_timeline() {
 
     // Stored now: timings come from the render, never from speaking again.
     let hits = server.pipeline.segment_cache().hits.load(Ordering::SeqCst);
-    let timings: Value = server
-        .client
-        .get(server.url(&format!("/v1/documents/{id}/timings.json")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let timings = server.get_json(&format!("/v1/documents/{id}/timings.json")).await;
     assert_eq!(timings["paragraphs"].as_array().unwrap().len(), 30);
     assert_eq!(timings["duration"], end["duration"]);
     let again = timeline_lines(&server, &timeline_path).await;

@@ -69,6 +69,16 @@ impl TestServer {
         }
     }
 
+    /// A GET answered with JSON, parsed.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.client.get(self.url(path)).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// A POST of a JSON body answered with JSON, parsed.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        self.client.post(self.url(path)).json(body).send().await.unwrap().json().await.unwrap()
+    }
+
     /// `POST /v1/speech` with just a text.
     pub async fn speak(&self, text: &str) -> reqwest::Response {
         self.client.post(self.url("/v1/speech")).json(&serde_json::json!({ "text": text })).send().await.unwrap()
