@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_INPUT_BYTES: usize = 2 * 1024 * 1024;
 
 /// The input formats Herald can ingest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InputFormat {
     #[default]

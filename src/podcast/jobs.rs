@@ -18,14 +18,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// What a client sends: the show and its statements.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobRequest {
     pub show: Show,
     pub documents: Vec<JobDocument>,
 }
 
 /// One statement of a job.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobDocument {
     /// A name for messages and the episode's slug (default `document-N`).

@@ -5,6 +5,7 @@
 //! [`crate::podcast::jobs`].
 
 use super::error::AppError;
+use super::openapi::Problems;
 use super::{body, renders, AppState};
 use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State as JobState};
 use crate::podcast::{episode::EXTENSIONS, feed::episode_path, source::is_slug};
@@ -16,6 +17,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+#[utoipa::path(
+    post,
+    path = "/v1/batches",
+    tag = "batches",
+    security((), ("key" = [])),
+    request_body(content = JobRequest, content_type = "application/json"),
+    responses((status = 202, description = "The batch, queued, at `Location`: its state and episodes", body = Value), Problems)
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -43,12 +52,26 @@ pub(super) async fn create(
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view(&status))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{id}",
+    tag = "batches",
+    params(("id" = String, Path, description = "The batch id")),
+    responses((status = 200, description = "The batch: its state, episodes and the addresses of finished files", body = Value), Problems)
+)]
 pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let status = find(&state, &id)?;
     Ok(Json(view(&status)).into_response())
 }
 
 /// `feed.xml` of a finished batch.
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{id}/files/feed.xml",
+    tag = "batches",
+    params(("id" = String, Path, description = "The batch id")),
+    responses((status = 200, description = "The podcast feed of a finished batch", body = String, content_type = "application/rss+xml"), Problems)
+)]
 pub(super) async fn feed(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -62,6 +85,20 @@ pub(super) async fn feed(
 }
 
 /// One file of an episode that is ready: `{slug}.{mp3,vtt,srt,chapters.json,transcript.json}`.
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{id}/files/episodes/{file}",
+    tag = "batches",
+    params(("id" = String, Path, description = "The batch id"), ("file" = String, Path, description = "`SLUG.mp3`, `.vtt`, `.srt`, `.chapters.json` or `.transcript.json`")),
+    responses(
+        (status = 200, description = "A file of a finished episode (with `Range` support)", content(
+            ("audio/mpeg"), ("text/vtt"), ("application/x-subrip"), ("application/json+chapters"), ("application/json"),
+        )),
+        (status = 206, description = "Part of the file"),
+        (status = 304, description = "Not modified"),
+        Problems,
+    )
+)]
 pub(super) async fn episode_file(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,

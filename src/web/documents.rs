@@ -2,6 +2,7 @@
 //! fetch its audio (whole, or per paragraph).
 
 use super::error::AppError;
+use super::openapi::Problems;
 use super::{audio, body, renders, AppState};
 use crate::document::InputFormat;
 use crate::render::Part;
@@ -17,9 +18,10 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// A JSON document request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DocumentRequest {
+    /// The statement.
     text: String,
     #[serde(default)]
     format: InputFormat,
@@ -28,6 +30,24 @@ struct DocumentRequest {
     options: SpeechOptions,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/documents",
+    tag = "documents",
+    security((), ("key" = [])),
+    params(
+        ("lang" = Option<String>, Query, description = "With a bare-text body: the language; skips detection"),
+        ("voice" = Option<String>, Query, description = "With a bare-text body: the voice, `ENGINE:NAME`"),
+        ("rate" = Option<u32>, Query, minimum = 80, maximum = 600, description = "With a bare-text body: words per minute"),
+        ("pitch" = Option<u32>, Query, maximum = 100, description = "With a bare-text body: base pitch"),
+        ("quality" = Option<crate::voice::Quality>, Query, description = "With a bare-text body: `fast` or `natural`"),
+    ),
+    request_body(description = "JSON with the text and options, or the bare text (options in the query)", content(
+        (DocumentRequest = "application/json"),
+        (String = "text/plain"), (String = "text/markdown"), (String = "text/html"), (String = "application/ssml+xml"),
+    )),
+    responses((status = 201, description = "The document, at `Location`", body = Value), Problems)
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -123,10 +143,29 @@ fn view(document: &StoredDocument) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id")),
+    responses((status = 200, description = "The document: its language, paragraphs, sentences and audio URLs", body = Value), Problems)
+)]
 pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     Ok(Json(view(&*load(&state, &id).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/{file}",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id"), ("file" = String, Path, description = "`audio.wav`, `audio.mp3`, `audio.opus` or `audio.flac`")),
+    responses(
+        (status = 200, description = "The document's audio (with `Range` support)", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 206, description = "Part of the audio", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 304, description = "Not modified"),
+        Problems,
+    )
+)]
 pub(super) async fn audio(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
@@ -138,6 +177,22 @@ pub(super) async fn audio(
     renders::serve(rendered, format, &headers, &state.hot_files).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/paragraphs/{n}/{file}",
+    tag = "documents",
+    params(
+        ("id" = String, Path, description = "The document id"),
+        ("n" = String, Path, description = "The paragraph index, from 0"),
+        ("file" = String, Path, description = "`audio.wav`, `audio.mp3`, `audio.opus` or `audio.flac`"),
+    ),
+    responses(
+        (status = 200, description = "The paragraph's audio (with `Range` support)", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 206, description = "Part of the audio", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 304, description = "Not modified"),
+        Problems,
+    )
+)]
 pub(super) async fn paragraph_audio(
     State(state): State<AppState>,
     Path((id, n, file)): Path<(String, String, String)>,
@@ -164,6 +219,13 @@ pub(super) fn paragraph(document: &StoredDocument, n: &str) -> Result<Part, AppE
 
 /// How much of the document is synthesized: a page view or a crawler
 /// never starts a render, and a listener's render shows here as it grows.
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/progress",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id")),
+    responses((status = 200, description = "Sentences synthesized so far", body = crate::pipeline::SynthesisProgress), Problems)
+)]
 pub(super) async fn progress(
     State(state): State<AppState>,
     Path(id): Path<String>,
