@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 #[utoipa::path(
     post,
@@ -23,7 +23,7 @@ use serde_json::{json, Value};
     tag = "batches",
     security((), ("key" = [])),
     request_body(content = JobRequest, content_type = "application/json"),
-    responses((status = 202, description = "The batch, queued, at `Location`: its state and episodes", body = Value), Problems)
+    responses((status = 202, description = "The batch, queued, at `Location`: its state and episodes", body = BatchView), Problems)
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
@@ -57,7 +57,7 @@ pub(super) async fn create(
     path = "/v1/batches/{id}",
     tag = "batches",
     params(("id" = String, Path, description = "The batch id")),
-    responses((status = 200, description = "The batch: its state, episodes and the addresses of finished files", body = Value), Problems)
+    responses((status = 200, description = "The batch: its state, episodes and the addresses of finished files", body = BatchView), Problems)
 )]
 pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let status = find(&state, &id)?;
@@ -146,37 +146,79 @@ async fn serve(
     renders::file(&path, HeaderValue::from_static(content_type), &etag, headers, None).await
 }
 
+/// A batch as JSON: its progress, with the addresses of what is ready.
+#[derive(Serialize, utoipa::ToSchema)]
+struct BatchView<'a> {
+    id: &'a str,
+    state: JobState,
+    done: usize,
+    failed: usize,
+    total: usize,
+    episodes: Vec<EpisodeView<'a>>,
+    url: String,
+    /// Why a failed batch stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    /// Once the batch is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_url: Option<String>,
+    /// Seconds of audio made, once the batch is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audio_seconds: Option<f64>,
+}
+
+/// An episode of a [`BatchView`].
+#[derive(Serialize, utoipa::ToSchema)]
+struct EpisodeView<'a> {
+    name: &'a str,
+    slug: &'a str,
+    status: EpisodeState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    /// Once the episode is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<EpisodeFiles>,
+}
+
+/// The addresses of a finished episode's files.
+#[derive(Serialize, utoipa::ToSchema)]
+struct EpisodeFiles {
+    mp3: String,
+    vtt: String,
+    srt: String,
+    chapters: String,
+    transcript: String,
+}
+
 /// The status with the addresses of what is ready.
-fn view(status: &JobStatus) -> Value {
+fn view(status: &JobStatus) -> BatchView<'_> {
     let base = format!("/v1/batches/{}", status.id);
-    let episodes: Vec<Value> = status
+    let episodes = status
         .episodes
         .iter()
         .map(|e| {
-            let mut view = json!({ "name": e.name, "slug": e.slug, "status": e.status });
-            if let Some(error) = &e.error {
-                view["error"] = json!(error);
-            }
-            if e.status == EpisodeState::Done {
-                let url = |extension: &str| format!("{base}/files/{}", episode_path(&e.slug, extension));
-                view["files"] = json!({
-                    "mp3": url("mp3"), "vtt": url("vtt"), "srt": url("srt"),
-                    "chapters": url("chapters.json"), "transcript": url("transcript.json"),
-                });
-            }
-            view
+            let url = |extension: &str| format!("{base}/files/{}", episode_path(&e.slug, extension));
+            let files = (e.status == EpisodeState::Done).then(|| EpisodeFiles {
+                mp3: url("mp3"),
+                vtt: url("vtt"),
+                srt: url("srt"),
+                chapters: url("chapters.json"),
+                transcript: url("transcript.json"),
+            });
+            EpisodeView { name: &e.name, slug: &e.slug, status: e.status, error: e.error.as_deref(), files }
         })
         .collect();
-    let mut view = json!({
-        "id": status.id, "state": status.state, "done": status.done, "failed": status.failed,
-        "total": status.total, "episodes": episodes, "url": base,
-    });
-    if let Some(error) = &status.error {
-        view["error"] = json!(error);
+    let done = status.state == JobState::Done;
+    BatchView {
+        id: &status.id,
+        state: status.state,
+        done: status.done,
+        failed: status.failed,
+        total: status.total,
+        episodes,
+        error: status.error.as_deref(),
+        feed_url: done.then(|| format!("{base}/files/feed.xml")),
+        audio_seconds: done.then_some(status.audio_seconds),
+        url: base,
     }
-    if status.state == JobState::Done {
-        view["feed_url"] = json!(format!("{base}/files/feed.xml"));
-        view["audio_seconds"] = json!(status.audio_seconds);
-    }
-    view
 }

@@ -5,16 +5,18 @@ use super::error::AppError;
 use super::openapi::Problems;
 use super::{audio, body, renders, AppState};
 use crate::document::InputFormat;
+use crate::document::MetaLine;
 use crate::render::Part;
-use crate::speech::{DocumentId, SpeechOptions, StoredDocument};
+use crate::speech::{DocumentId, Pitch, PlannedSentence, Rate, Role, SpeechOptions, StoredDocument};
+use crate::text::{LangSource, LangTag};
+use crate::voice::VoiceId;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A JSON document request.
@@ -46,7 +48,7 @@ struct DocumentRequest {
         (DocumentRequest = "application/json"),
         (String = "text/plain"), (String = "text/markdown"), (String = "text/html"), (String = "application/ssml+xml"),
     )),
-    responses((status = 201, description = "The document, at `Location`", body = Value), Problems)
+    responses((status = 201, description = "The document, at `Location`", body = DocumentView), Problems)
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
@@ -109,38 +111,73 @@ pub(super) fn paragraph_audio_url(id: &DocumentId, index: usize) -> String {
     format!("/v1/documents/{id}/paragraphs/{index}/audio.wav")
 }
 
+/// A document as JSON: its plan, with the addresses of its audio and page.
+#[derive(Serialize, utoipa::ToSchema)]
+struct DocumentView<'a> {
+    #[schema(value_type = String)]
+    id: &'a DocumentId,
+    title: Option<&'a str>,
+    meta: &'a [MetaLine],
+    /// The document's language.
+    #[schema(value_type = String)]
+    lang: &'a LangTag,
+    format: InputFormat,
+    #[schema(value_type = u32)]
+    rate: Rate,
+    #[schema(value_type = u32)]
+    pitch: Pitch,
+    paragraphs: Vec<ParagraphView<'a>>,
+    audio_url: String,
+    html_url: String,
+}
+
+/// A paragraph of a [`DocumentView`].
+#[derive(Serialize, utoipa::ToSchema)]
+struct ParagraphView<'a> {
+    index: usize,
+    role: Role,
+    #[schema(value_type = String)]
+    lang: &'a LangTag,
+    /// How sure the language detection was, 0–1.
+    confidence: f32,
+    lang_source: LangSource,
+    #[schema(value_type = String)]
+    voice: &'a VoiceId,
+    text: &'a str,
+    sentences: &'a [PlannedSentence],
+    audio_url: String,
+}
+
 /// The JSON representation of a document.
-fn view(document: &StoredDocument) -> Value {
+fn view(document: &StoredDocument) -> DocumentView<'_> {
     let plan = &document.plan;
-    let paragraphs: Vec<Value> = plan
+    let paragraphs = plan
         .paragraphs
         .iter()
-        .map(|p| {
-            json!({
-                "index": p.index,
-                "role": p.role,
-                "lang": p.lang,
-                "confidence": p.confidence,
-                "lang_source": p.lang_source,
-                "voice": p.voice,
-                "text": p.text,
-                "sentences": p.sentences,
-                "audio_url": paragraph_audio_url(&document.id, p.index),
-            })
+        .map(|p| ParagraphView {
+            index: p.index,
+            role: p.role,
+            lang: &p.lang,
+            confidence: p.confidence,
+            lang_source: p.lang_source,
+            voice: &p.voice,
+            text: &p.text,
+            sentences: &p.sentences,
+            audio_url: paragraph_audio_url(&document.id, p.index),
         })
         .collect();
-    json!({
-        "id": document.id,
-        "title": plan.title,
-        "meta": plan.meta,
-        "lang": plan.lang,
-        "format": document.format,
-        "rate": plan.rate,
-        "pitch": plan.pitch,
-        "paragraphs": paragraphs,
-        "audio_url": audio_url(&document.id),
-        "html_url": format!("/d/{}", document.id),
-    })
+    DocumentView {
+        id: &document.id,
+        title: plan.title.as_deref(),
+        meta: &plan.meta,
+        lang: &plan.lang,
+        format: document.format,
+        rate: plan.rate,
+        pitch: plan.pitch,
+        paragraphs,
+        audio_url: audio_url(&document.id),
+        html_url: format!("/d/{}", document.id),
+    }
 }
 
 #[utoipa::path(
@@ -148,10 +185,11 @@ fn view(document: &StoredDocument) -> Value {
     path = "/v1/documents/{id}",
     tag = "documents",
     params(("id" = String, Path, description = "The document id")),
-    responses((status = 200, description = "The document: its language, paragraphs, sentences and audio URLs", body = Value), Problems)
+    responses((status = 200, description = "The document: its language, paragraphs, sentences and audio URLs", body = DocumentView), Problems)
 )]
-pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    Ok(Json(view(&*load(&state, &id).await?)))
+pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let document = load(&state, &id).await?;
+    Ok(Json(view(&document)).into_response())
 }
 
 #[utoipa::path(
