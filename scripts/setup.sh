@@ -62,7 +62,7 @@ if [ "${1:-}" = "--test" ]; then
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   # Judges and real clients: a feed parser, an open recogniser, the Wyoming
   # client library (Home Assistant's protocol) and the OpenAI SDK.
-  TEST_PACKAGES=("feedparser==6.0.14" "pocketsphinx==5.1.1" "wyoming==1.10.2" "openai==1.109.1")
-  "$VENV/bin/python" -c "import feedparser, pocketsphinx, wyoming, openai" 2>/dev/null ||
+  TEST_PACKAGES=("feedparser==6.0.14" "pocketsphinx==5.1.1" "wyoming==1.10.2" "openai==1.109.1" "schemathesis==4.32.5")
+  "$VENV/bin/python" -c "import feedparser, pocketsphinx, wyoming, openai, schemathesis" 2>/dev/null ||
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${TEST_PACKAGES[@]}"
 fi

@@ -71,7 +71,7 @@ pub struct Speech {
 }
 
 /// An engine, running or not.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EngineStatus {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,7 +83,7 @@ pub struct EngineStatus {
 }
 
 /// How much of a document has been synthesized (is in the segment cache).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SynthesisProgress {
     pub sentences: usize,
     pub synthesized: usize,

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_INPUT_BYTES: usize = 2 * 1024 * 1024;
 
 /// The input formats Herald can ingest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InputFormat {
     #[default]
@@ -78,14 +78,14 @@ pub struct Document {
 }
 
 /// A line of metadata from the head of a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MetaLine {
     pub kind: MetaKind,
     pub text: String,
 }
 
 /// What a metadata line is. Only bylines are spoken by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MetaKind {
     Byline,

@@ -18,14 +18,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// What a client sends: the show and its statements.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobRequest {
     pub show: Show,
     pub documents: Vec<JobDocument>,
 }
 
 /// One statement of a job.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobDocument {
     /// A name for messages and the episode's slug (default `document-N`).
@@ -38,8 +38,9 @@ pub struct JobDocument {
 }
 
 /// Where a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = BatchState)]
 pub enum State {
     Queued,
     Running,
@@ -49,7 +50,7 @@ pub enum State {
 }
 
 /// Where one episode of a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EpisodeState {
     Pending,

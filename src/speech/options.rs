@@ -87,15 +87,21 @@ impl From<Pitch> for u32 {
 }
 
 /// What the caller asked for; everything optional has a sensible default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SpeechOptions {
-    /// Language of the whole text; skips detection.
+    /// Language of the whole text (a BCP-47 tag such as `fr`); skips detection.
+    #[schema(value_type = Option<String>, example = "fr")]
     pub lang: Option<LangTag>,
-    /// Voice for the whole text; skips voice selection.
+    /// Voice for the whole text (`ENGINE:NAME`); skips voice selection.
+    #[schema(value_type = Option<String>, example = "espeak:fr")]
     pub voice: Option<VoiceId>,
+    /// Speaking rate in words per minute.
     #[serde(default)]
+    #[schema(value_type = u32, minimum = 80, maximum = 600, default = 175)]
     pub rate: Rate,
+    /// Base pitch; 50 is the voice's own.
     #[serde(default)]
+    #[schema(value_type = u32, minimum = 0, maximum = 100, default = 50)]
     pub pitch: Pitch,
     /// The kind of voice wanted where no voice is named: `fast` (espeak-ng)
     /// or `natural` (neural, where installed). Each front door has a default.

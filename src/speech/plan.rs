@@ -11,7 +11,7 @@ use crate::voice::{Catalog, Quality, VoiceError, VoiceId};
 use serde::{Deserialize, Serialize};
 
 /// What a paragraph is in the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Title,
@@ -23,13 +23,15 @@ pub enum Role {
 }
 
 /// One sentence with its language and voice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlannedSentence {
     pub text: String,
     /// Char offsets into the paragraph text.
     pub start: usize,
     pub end: usize,
+    #[schema(value_type = String)]
     pub lang: LangTag,
+    #[schema(value_type = String)]
     pub voice: VoiceId,
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// Times of a whole stream, in seconds from its start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Timeline {
     pub duration: f64,
     pub paragraphs: Vec<ParagraphTiming>,
@@ -20,14 +20,14 @@ pub struct Timeline {
 
 /// A named mark and when it is heard: at the first word from its place in
 /// the text (or the end of its paragraph, when no word follows it there).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MarkTiming {
     pub name: String,
     pub paragraph: usize,
     pub time: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParagraphTiming {
     pub index: usize,
     pub start: f64,
@@ -36,7 +36,7 @@ pub struct ParagraphTiming {
 }
 
 /// Text offsets count chars (Unicode scalar values) in the paragraph text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SentenceTiming {
     pub index: usize,
     pub start: f64,
@@ -48,14 +48,14 @@ pub struct SentenceTiming {
 
 /// A finished sentence of a timeline that is still growing: its paragraph
 /// and its timing. A timeline is these, in order, plus the duration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimedSentence {
     pub paragraph: usize,
     #[serde(flatten)]
     pub sentence: SentenceTiming,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WordTiming {
     pub start: f64,
     pub end: f64,

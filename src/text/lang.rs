@@ -30,7 +30,7 @@ pub struct Detection {
 }
 
 /// Where a [`Detection`] came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LangSource {
     /// An explicit `lang` option or source attribute.

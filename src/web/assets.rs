@@ -10,6 +10,7 @@ use serde::Deserialize;
 use std::sync::LazyLock;
 
 use super::error::AppError;
+use super::openapi::Problems;
 
 struct Asset {
     name: &'static str,
@@ -43,8 +44,10 @@ pub fn embed_url() -> String {
     format!("/embed.js?v={version}")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct VersionQuery {
+    /// The content hash; with the current one, the asset may be cached for a year.
     v: Option<String>,
 }
 
@@ -60,10 +63,27 @@ fn respond(name: &str, requested: Option<&str>) -> Result<Response, AppError> {
     Ok(response)
 }
 
+#[utoipa::path(
+    get,
+    path = "/assets/{name}",
+    tag = "pages",
+    params(("name" = String, Path, description = "`herald.css`, `player.js` or `embed.js`"), VersionQuery),
+    responses(
+        (status = 200, description = "The asset", content((String = "text/css"), (String = "text/javascript"))),
+        Problems,
+    )
+)]
 pub(super) async fn asset(Path(name): Path<String>, Query(query): Query<VersionQuery>) -> Result<Response, AppError> {
     respond(&name, query.v.as_deref())
 }
 
+#[utoipa::path(
+    get,
+    path = "/embed.js",
+    tag = "pages",
+    params(VersionQuery),
+    responses((status = 200, description = "The Listen-button script", body = String, content_type = "text/javascript"))
+)]
 pub(super) async fn embed(Query(query): Query<VersionQuery>) -> Result<Response, AppError> {
     respond("embed.js", query.v.as_deref())
 }

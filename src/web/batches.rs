@@ -5,6 +5,7 @@
 //! [`crate::podcast::jobs`].
 
 use super::error::AppError;
+use super::openapi::Problems;
 use super::{body, renders, AppState};
 use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State as JobState};
 use crate::podcast::{episode::EXTENSIONS, feed::episode_path, source::is_slug};
@@ -14,8 +15,16 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 
+#[utoipa::path(
+    post,
+    path = "/v1/batches",
+    tag = "batches",
+    security((), ("key" = [])),
+    request_body(content = JobRequest, content_type = "application/json"),
+    responses((status = 202, description = "The batch, queued, at `Location`: its state and episodes", body = BatchView), Problems)
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -43,12 +52,26 @@ pub(super) async fn create(
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view(&status))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{id}",
+    tag = "batches",
+    params(("id" = String, Path, description = "The batch id")),
+    responses((status = 200, description = "The batch: its state, episodes and the addresses of finished files", body = BatchView), Problems)
+)]
 pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let status = find(&state, &id)?;
     Ok(Json(view(&status)).into_response())
 }
 
 /// `feed.xml` of a finished batch.
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{id}/files/feed.xml",
+    tag = "batches",
+    params(("id" = String, Path, description = "The batch id")),
+    responses((status = 200, description = "The podcast feed of a finished batch", body = String, content_type = "application/rss+xml"), Problems)
+)]
 pub(super) async fn feed(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -62,6 +85,20 @@ pub(super) async fn feed(
 }
 
 /// One file of an episode that is ready: `{slug}.{mp3,vtt,srt,chapters.json,transcript.json}`.
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{id}/files/episodes/{file}",
+    tag = "batches",
+    params(("id" = String, Path, description = "The batch id"), ("file" = String, Path, description = "`SLUG.mp3`, `.vtt`, `.srt`, `.chapters.json` or `.transcript.json`")),
+    responses(
+        (status = 200, description = "A file of a finished episode (with `Range` support)", content(
+            ("audio/mpeg"), ("text/vtt"), ("application/x-subrip"), ("application/json+chapters"), ("application/json"),
+        )),
+        (status = 206, description = "Part of the file"),
+        (status = 304, description = "Not modified"),
+        Problems,
+    )
+)]
 pub(super) async fn episode_file(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
@@ -109,37 +146,79 @@ async fn serve(
     renders::file(&path, HeaderValue::from_static(content_type), &etag, headers, None).await
 }
 
+/// A batch as JSON: its progress, with the addresses of what is ready.
+#[derive(Serialize, utoipa::ToSchema)]
+struct BatchView<'a> {
+    id: &'a str,
+    state: JobState,
+    done: usize,
+    failed: usize,
+    total: usize,
+    episodes: Vec<EpisodeView<'a>>,
+    url: String,
+    /// Why a failed batch stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    /// Once the batch is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_url: Option<String>,
+    /// Seconds of audio made, once the batch is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audio_seconds: Option<f64>,
+}
+
+/// An episode of a [`BatchView`].
+#[derive(Serialize, utoipa::ToSchema)]
+struct EpisodeView<'a> {
+    name: &'a str,
+    slug: &'a str,
+    status: EpisodeState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    /// Once the episode is done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<EpisodeFiles>,
+}
+
+/// The addresses of a finished episode's files.
+#[derive(Serialize, utoipa::ToSchema)]
+struct EpisodeFiles {
+    mp3: String,
+    vtt: String,
+    srt: String,
+    chapters: String,
+    transcript: String,
+}
+
 /// The status with the addresses of what is ready.
-fn view(status: &JobStatus) -> Value {
+fn view(status: &JobStatus) -> BatchView<'_> {
     let base = format!("/v1/batches/{}", status.id);
-    let episodes: Vec<Value> = status
+    let episodes = status
         .episodes
         .iter()
         .map(|e| {
-            let mut view = json!({ "name": e.name, "slug": e.slug, "status": e.status });
-            if let Some(error) = &e.error {
-                view["error"] = json!(error);
-            }
-            if e.status == EpisodeState::Done {
-                let url = |extension: &str| format!("{base}/files/{}", episode_path(&e.slug, extension));
-                view["files"] = json!({
-                    "mp3": url("mp3"), "vtt": url("vtt"), "srt": url("srt"),
-                    "chapters": url("chapters.json"), "transcript": url("transcript.json"),
-                });
-            }
-            view
+            let url = |extension: &str| format!("{base}/files/{}", episode_path(&e.slug, extension));
+            let files = (e.status == EpisodeState::Done).then(|| EpisodeFiles {
+                mp3: url("mp3"),
+                vtt: url("vtt"),
+                srt: url("srt"),
+                chapters: url("chapters.json"),
+                transcript: url("transcript.json"),
+            });
+            EpisodeView { name: &e.name, slug: &e.slug, status: e.status, error: e.error.as_deref(), files }
         })
         .collect();
-    let mut view = json!({
-        "id": status.id, "state": status.state, "done": status.done, "failed": status.failed,
-        "total": status.total, "episodes": episodes, "url": base,
-    });
-    if let Some(error) = &status.error {
-        view["error"] = json!(error);
+    let done = status.state == JobState::Done;
+    BatchView {
+        id: &status.id,
+        state: status.state,
+        done: status.done,
+        failed: status.failed,
+        total: status.total,
+        episodes,
+        error: status.error.as_deref(),
+        feed_url: done.then(|| format!("{base}/files/feed.xml")),
+        audio_seconds: done.then_some(status.audio_seconds),
+        url: base,
     }
-    if status.state == JobState::Done {
-        view["feed_url"] = json!(format!("{base}/files/feed.xml"));
-        view["audio_seconds"] = json!(status.audio_seconds);
-    }
-    view
 }

@@ -2,24 +2,28 @@
 //! fetch its audio (whole, or per paragraph).
 
 use super::error::AppError;
+use super::openapi::Problems;
 use super::{audio, body, renders, AppState};
 use crate::document::InputFormat;
+use crate::document::MetaLine;
 use crate::render::Part;
-use crate::speech::{DocumentId, SpeechOptions, StoredDocument};
+use crate::speech::{DocumentId, Pitch, PlannedSentence, Rate, Role, SpeechOptions, StoredDocument};
+use crate::text::{LangSource, LangTag};
+use crate::voice::VoiceId;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A JSON document request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DocumentRequest {
+    /// The statement.
     text: String,
     #[serde(default)]
     format: InputFormat,
@@ -28,6 +32,24 @@ struct DocumentRequest {
     options: SpeechOptions,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/documents",
+    tag = "documents",
+    security((), ("key" = [])),
+    params(
+        ("lang" = Option<String>, Query, description = "With a bare-text body: the language; skips detection"),
+        ("voice" = Option<String>, Query, description = "With a bare-text body: the voice, `ENGINE:NAME`"),
+        ("rate" = Option<u32>, Query, minimum = 80, maximum = 600, description = "With a bare-text body: words per minute"),
+        ("pitch" = Option<u32>, Query, maximum = 100, description = "With a bare-text body: base pitch"),
+        ("quality" = Option<crate::voice::Quality>, Query, description = "With a bare-text body: `fast` or `natural`"),
+    ),
+    request_body(description = "JSON with the text and options, or the bare text (options in the query)", content(
+        (DocumentRequest = "application/json"),
+        (String = "text/plain"), (String = "text/markdown"), (String = "text/html"), (String = "application/ssml+xml"),
+    )),
+    responses((status = 201, description = "The document, at `Location`", body = DocumentView), Problems)
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -89,44 +111,99 @@ pub(super) fn paragraph_audio_url(id: &DocumentId, index: usize) -> String {
     format!("/v1/documents/{id}/paragraphs/{index}/audio.wav")
 }
 
+/// A document as JSON: its plan, with the addresses of its audio and page.
+#[derive(Serialize, utoipa::ToSchema)]
+struct DocumentView<'a> {
+    #[schema(value_type = String)]
+    id: &'a DocumentId,
+    title: Option<&'a str>,
+    meta: &'a [MetaLine],
+    /// The document's language.
+    #[schema(value_type = String)]
+    lang: &'a LangTag,
+    format: InputFormat,
+    #[schema(value_type = u32)]
+    rate: Rate,
+    #[schema(value_type = u32)]
+    pitch: Pitch,
+    paragraphs: Vec<ParagraphView<'a>>,
+    audio_url: String,
+    html_url: String,
+}
+
+/// A paragraph of a [`DocumentView`].
+#[derive(Serialize, utoipa::ToSchema)]
+struct ParagraphView<'a> {
+    index: usize,
+    role: Role,
+    #[schema(value_type = String)]
+    lang: &'a LangTag,
+    /// How sure the language detection was, 0–1.
+    confidence: f32,
+    lang_source: LangSource,
+    #[schema(value_type = String)]
+    voice: &'a VoiceId,
+    text: &'a str,
+    sentences: &'a [PlannedSentence],
+    audio_url: String,
+}
+
 /// The JSON representation of a document.
-fn view(document: &StoredDocument) -> Value {
+fn view(document: &StoredDocument) -> DocumentView<'_> {
     let plan = &document.plan;
-    let paragraphs: Vec<Value> = plan
+    let paragraphs = plan
         .paragraphs
         .iter()
-        .map(|p| {
-            json!({
-                "index": p.index,
-                "role": p.role,
-                "lang": p.lang,
-                "confidence": p.confidence,
-                "lang_source": p.lang_source,
-                "voice": p.voice,
-                "text": p.text,
-                "sentences": p.sentences,
-                "audio_url": paragraph_audio_url(&document.id, p.index),
-            })
+        .map(|p| ParagraphView {
+            index: p.index,
+            role: p.role,
+            lang: &p.lang,
+            confidence: p.confidence,
+            lang_source: p.lang_source,
+            voice: &p.voice,
+            text: &p.text,
+            sentences: &p.sentences,
+            audio_url: paragraph_audio_url(&document.id, p.index),
         })
         .collect();
-    json!({
-        "id": document.id,
-        "title": plan.title,
-        "meta": plan.meta,
-        "lang": plan.lang,
-        "format": document.format,
-        "rate": plan.rate,
-        "pitch": plan.pitch,
-        "paragraphs": paragraphs,
-        "audio_url": audio_url(&document.id),
-        "html_url": format!("/d/{}", document.id),
-    })
+    DocumentView {
+        id: &document.id,
+        title: plan.title.as_deref(),
+        meta: &plan.meta,
+        lang: &plan.lang,
+        format: document.format,
+        rate: plan.rate,
+        pitch: plan.pitch,
+        paragraphs,
+        audio_url: audio_url(&document.id),
+        html_url: format!("/d/{}", document.id),
+    }
 }
 
-pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    Ok(Json(view(&*load(&state, &id).await?)))
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id")),
+    responses((status = 200, description = "The document: its language, paragraphs, sentences and audio URLs", body = DocumentView), Problems)
+)]
+pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let document = load(&state, &id).await?;
+    Ok(Json(view(&document)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/{file}",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id"), ("file" = String, Path, description = "`audio.wav`, `audio.mp3`, `audio.opus` or `audio.flac`")),
+    responses(
+        (status = 200, description = "The document's audio (with `Range` support)", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 206, description = "Part of the audio", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 304, description = "Not modified"),
+        Problems,
+    )
+)]
 pub(super) async fn audio(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
@@ -138,6 +215,22 @@ pub(super) async fn audio(
     renders::serve(rendered, format, &headers, &state.hot_files).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/paragraphs/{n}/{file}",
+    tag = "documents",
+    params(
+        ("id" = String, Path, description = "The document id"),
+        ("n" = String, Path, description = "The paragraph index, from 0"),
+        ("file" = String, Path, description = "`audio.wav`, `audio.mp3`, `audio.opus` or `audio.flac`"),
+    ),
+    responses(
+        (status = 200, description = "The paragraph's audio (with `Range` support)", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 206, description = "Part of the audio", content(("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"))),
+        (status = 304, description = "Not modified"),
+        Problems,
+    )
+)]
 pub(super) async fn paragraph_audio(
     State(state): State<AppState>,
     Path((id, n, file)): Path<(String, String, String)>,
@@ -164,6 +257,13 @@ pub(super) fn paragraph(document: &StoredDocument, n: &str) -> Result<Part, AppE
 
 /// How much of the document is synthesized: a page view or a crawler
 /// never starts a render, and a listener's render shows here as it grows.
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/progress",
+    tag = "documents",
+    params(("id" = String, Path, description = "The document id")),
+    responses((status = 200, description = "Sentences synthesized so far", body = crate::pipeline::SynthesisProgress), Problems)
+)]
 pub(super) async fn progress(
     State(state): State<AppState>,
     Path(id): Path<String>,

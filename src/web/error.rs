@@ -42,12 +42,16 @@ pub enum AppError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// The body of every error: an RFC 9457 problem.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `urn:herald:problem:KIND`, e.g. `urn:herald:problem:not-found`.
     #[serde(rename = "type")]
     kind: String,
-    title: &'a str,
+    /// The status's reason phrase.
+    title: &'static str,
     status: u16,
+    /// What went wrong, for people.
     detail: String,
 }
 

@@ -6,6 +6,7 @@
 //! MaryTTS effects.
 
 use super::error::AppError;
+use super::openapi::Problems;
 use super::speech::wav_file;
 use super::{body, AppState};
 use crate::document::InputFormat;
@@ -23,6 +24,22 @@ use std::collections::HashMap;
 const MARY_VERSION: &str = "5.2";
 
 /// `/process`: parameters from the query, then the body (a form).
+#[utoipa::path(
+    method(get, post),
+    path = "/process",
+    tag = "marytts",
+    security((), ("key" = [])),
+    params(
+        ("INPUT_TEXT" = Option<String>, Query, description = "The text (required, here or in the form body)"),
+        ("INPUT_TYPE" = Option<String>, Query, description = "`TEXT` (the default) or `SSML`"),
+        ("OUTPUT_TYPE" = Option<String>, Query, description = "`AUDIO`, the only output"),
+        ("AUDIO" = Option<String>, Query, description = "`WAVE_FILE` or `WAVE`"),
+        ("LOCALE" = Option<String>, Query, description = "The language, such as `en_US`"),
+        ("VOICE" = Option<String>, Query, description = "A Herald voice id; other names leave the choice to the locale"),
+    ),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "The same parameters as a form"),
+    responses((status = 200, description = "The speech as one WAV file", content(("audio/wav"))), Problems)
+)]
 pub(super) async fn process(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -65,6 +82,7 @@ pub(super) async fn process(
 }
 
 /// `/voices`: a line per voice, `name locale gender type`.
+#[utoipa::path(get, path = "/voices", tag = "marytts", responses((status = 200, description = "A line per voice", body = String, content_type = "text/plain")))]
 pub(super) async fn voices(State(state): State<AppState>) -> Response {
     let lines: Vec<String> = state
         .pipeline
@@ -81,6 +99,7 @@ pub(super) async fn voices(State(state): State<AppState>) -> Response {
 }
 
 /// `/locales`: a line per language Herald speaks.
+#[utoipa::path(get, path = "/locales", tag = "marytts", responses((status = 200, description = "A line per locale", body = String, content_type = "text/plain")))]
 pub(super) async fn locales(State(state): State<AppState>) -> Response {
     let mut locales: Vec<String> =
         state.pipeline.voices(None).iter().flat_map(|v| &v.languages).map(|l| l.as_str().replace('-', "_")).collect();
@@ -90,6 +109,7 @@ pub(super) async fn locales(State(state): State<AppState>) -> Response {
 }
 
 /// `/version`.
+#[utoipa::path(get, path = "/version", tag = "marytts", responses((status = 200, description = "The MaryTTS version Herald answers as", body = String, content_type = "text/plain")))]
 pub(super) async fn version() -> Response {
     plain(vec![format!("Mary TTS server {MARY_VERSION} (Herald {})", env!("CARGO_PKG_VERSION"))])
 }

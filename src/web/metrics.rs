@@ -51,6 +51,15 @@ pub(super) async fn track(State(state): State<AppState>, request: Request, next:
     response
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Prometheus metrics", body = String, content_type = "application/openmetrics-text"),
+        super::openapi::Problems,
+    )
+)]
 pub(super) async fn render(State(state): State<AppState>) -> Response {
     let mut text = String::new();
     if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &state.metrics.registry) {

@@ -14,6 +14,7 @@ mod limits;
 mod marytts;
 mod metrics;
 mod openai;
+mod openapi;
 mod opentts;
 mod pages;
 mod renders;
@@ -174,10 +175,28 @@ pub async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }
 
+/// The answer of `GET /healthz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    /// `ok`, or `no workers`.
+    status: &'static str,
+    /// Synthesis workers running now.
+    workers: usize,
+}
+
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Workers are running", body = Health),
+        (status = 503, description = "No worker is running", body = Health),
+    )
+)]
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let live = state.pipeline.live_workers();
     let status = if live > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, axum::Json(serde_json::json!({ "status": if live > 0 { "ok" } else { "no workers" }, "workers": live })))
+    (status, axum::Json(Health { status: if live > 0 { "ok" } else { "no workers" }, workers: live }))
 }
 
 async fn not_found() -> AppError {

@@ -19,7 +19,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -42,18 +42,58 @@ const FORMATS: [&str; 5] = ["mp3", "opus", "flac", "wav", "pcm"];
 /// The request. `model` (any name: Herald has one pipeline) and
 /// `instructions` (Herald's voices take no style instructions) are
 /// accepted and not read, as are fields OpenAI may add.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = OpenAiSpeechRequest)]
 struct SpeechRequest {
+    /// The text, up to 4,096 characters.
+    #[schema(max_length = 4096)]
     input: String,
+    /// An OpenAI voice name (`alloy`, `nova`…) or a Herald voice id.
+    #[schema(example = "alloy")]
     voice: String,
+    /// `mp3` (the default), `opus`, `flac`, `wav` or `pcm` (24 kHz s16le).
     #[serde(default)]
     response_format: Option<String>,
+    /// 0.25–4.0; 1.0 is the normal rate.
     #[serde(default)]
+    #[schema(minimum = 0.25, maximum = 4.0)]
     speed: Option<f64>,
+    /// `audio` (the default) or `sse`.
     #[serde(default)]
     stream_format: Option<String>,
 }
 
+/// OpenAI's error shape, in which every problem on this route is answered.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct OpenAiError {
+    error: OpenAiErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct OpenAiErrorDetail {
+    message: String,
+    /// `invalid_request_error`, `authentication_error`, `rate_limit_error` or `server_error`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The request field at fault, if one is.
+    param: Option<String>,
+    code: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/audio/speech",
+    tag = "openai",
+    security((), ("key" = [])),
+    request_body(content = SpeechRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The speech, streamed; or server-sent events with `stream_format: sse`", content(
+            ("audio/mpeg"), ("audio/ogg"), ("audio/flac"), ("audio/wav"), ("audio/pcm"), ("text/event-stream"),
+        )),
+        (status = "4XX", description = "The request cannot be answered", body = OpenAiError),
+        (status = "5XX", description = "Herald failed or is busy", body = OpenAiError),
+    )
+)]
 pub(super) async fn speech(
     State(state): State<AppState>,
     raw: Result<Bytes, BytesRejection>,
@@ -201,9 +241,9 @@ pub(super) async fn errors(request: Request, next: Next) -> Response {
         _ => "invalid_request_error",
     };
     let message = problem["detail"].as_str().unwrap_or("the request failed").to_string();
-    let error =
-        json!({ "error": { "message": message, "type": kind, "param": param, "code": code.replace('-', "_") } });
+    let error = OpenAiError { error: OpenAiErrorDetail { message, kind, param, code: code.replace('-', "_") } };
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(error.to_string())).into_response()
+    let body = serde_json::to_vec(&error).unwrap_or_default();
+    Response::from_parts(parts, Body::from(body)).into_response()
 }

@@ -4,6 +4,7 @@
 //! `/api/languages`. OpenTTS voice ids are `ENGINE:NAME`, as Herald's are.
 
 use super::error::AppError;
+use super::openapi::Problems;
 use super::speech::wav_file;
 use super::{body, AppState};
 use crate::document::InputFormat;
@@ -15,18 +16,31 @@ use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct TtsQuery {
+    /// A voice id, `ENGINE:NAME`.
     voice: Option<String>,
+    /// The text (for POST, the body is used unless it is empty).
     text: Option<String>,
+    /// `true` when the text is SSML.
     #[serde(default)]
     ssml: Option<String>,
 }
 
 /// `/api/tts`: the text from `text`, or (POST) the body.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/tts",
+    tag = "opentts",
+    security((), ("key" = [])),
+    params(TtsQuery),
+    request_body(content = String, content_type = "text/plain", description = "The text (POST)"),
+    responses((status = 200, description = "The speech as one WAV file", content(("audio/wav"))), Problems)
+)]
 pub(super) async fn tts(
     State(state): State<AppState>,
     method: Method,
@@ -55,15 +69,44 @@ pub(super) async fn tts(
     wav_file(&state, text, format, options).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct VoicesQuery {
+    /// Only voices of this language (`en`).
     language: Option<String>,
+    /// Only voices of this engine (`espeak`).
     tts_name: Option<String>,
 }
 
+/// A voice as OpenTTS describes it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct OpenTtsVoice {
+    /// The name within its engine.
+    id: String,
+    name: String,
+    /// `M` or `F`.
+    gender: Option<&'static str>,
+    language: String,
+    locale: String,
+    tts_name: String,
+    multispeaker: bool,
+    /// Always empty: Herald's voices have one speaker each.
+    speakers: BTreeMap<String, String>,
+}
+
 /// `/api/voices`: every voice by id, as OpenTTS lists them.
-pub(super) async fn voices(State(state): State<AppState>, Query(query): Query<VoicesQuery>) -> Json<Value> {
-    let mut voices = Map::new();
+#[utoipa::path(
+    get,
+    path = "/api/voices",
+    tag = "opentts",
+    params(VoicesQuery),
+    responses((status = 200, description = "The voices, by voice id", body = BTreeMap<String, OpenTtsVoice>))
+)]
+pub(super) async fn voices(
+    State(state): State<AppState>,
+    Query(query): Query<VoicesQuery>,
+) -> Json<BTreeMap<String, OpenTtsVoice>> {
+    let mut voices = BTreeMap::new();
     for voice in state.pipeline.voices(None) {
         let (engine, name) = voice.id.as_str().split_once(':').unwrap_or((voice.engine.as_str(), voice.id.as_str()));
         let Some(locale) = voice.languages.first() else { continue };
@@ -72,20 +115,24 @@ pub(super) async fn voices(State(state): State<AppState>, Query(query): Query<Vo
             && query.tts_name.as_deref().is_none_or(|t| t == engine);
         if wanted {
             let gender = voice.gender.map(|g| if g == crate::engine::Gender::Male { "M" } else { "F" });
-            voices.insert(
-                voice.id.to_string(),
-                json!({
-                    "id": name, "name": voice.name, "gender": gender, "language": language,
-                    "locale": locale.as_str().to_ascii_lowercase(), "tts_name": engine,
-                    "multispeaker": false, "speakers": {},
-                }),
-            );
+            let entry = OpenTtsVoice {
+                id: name.to_string(),
+                name: voice.name.clone(),
+                gender,
+                language: language.to_string(),
+                locale: locale.as_str().to_ascii_lowercase(),
+                tts_name: engine.to_string(),
+                multispeaker: false,
+                speakers: BTreeMap::new(),
+            };
+            voices.insert(voice.id.to_string(), entry);
         }
     }
-    Json(Value::Object(voices))
+    Json(voices)
 }
 
 /// `/api/languages`: the languages of every voice.
+#[utoipa::path(get, path = "/api/languages", tag = "opentts", responses((status = 200, description = "Language codes", body = Vec<String>)))]
 pub(super) async fn languages(State(state): State<AppState>) -> Json<Vec<String>> {
     let mut languages: Vec<String> =
         state.pipeline.voices(None).iter().flat_map(|v| &v.languages).map(|l| l.primary().to_string()).collect();

@@ -9,10 +9,11 @@
 //! - [`read_routes`]: stored documents, their audio, timings and pages, and
 //!   batch results; public unless `public_reads = false`;
 //! - [`open_routes`]: the home page, assets, health, metrics and the voice
-//!   list, always public.
+//!   list, and the OpenAPI description, always public.
 
 use super::{
-    assets, batches, documents, health, keys, marytts, metrics, openai, opentts, pages, speech, timings, AppState,
+    assets, batches, documents, health, keys, marytts, metrics, openai, openapi, opentts, pages, speech, timings,
+    AppState,
 };
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
@@ -82,4 +83,5 @@ fn open_routes() -> Router<AppState> {
         .route("/version", get(marytts::version))
         .route("/api/voices", get(opentts::voices))
         .route("/api/languages", get(opentts::languages))
+        .route("/openapi.json", get(openapi::document))
 }

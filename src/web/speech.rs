@@ -1,6 +1,7 @@
 //! `POST /v1/speech` (text in, streamed audio out) and `GET /v1/voices`.
 
 use super::error::AppError;
+use super::openapi::Problems;
 use super::{audio, body, AppState};
 use crate::document::InputFormat;
 use crate::speech::SpeechOptions;
@@ -13,16 +14,33 @@ use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// Text to speak, and how.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SpeechRequest {
+    /// Plain text, or SSML (a `<speak>` document).
     text: String,
     #[serde(flatten)]
     options: SpeechOptions,
+    /// `wav`, `mp3`, `opus`, `flac` or `pcm`; without it, the `Accept` header chooses (else WAV).
     #[serde(default)]
+    #[schema(example = "mp3")]
     format: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/speech",
+    tag = "speech",
+    security((), ("key" = [])),
+    request_body(content = SpeechRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The speech, streamed as it is made", content(
+            ("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"), ("audio/pcm"),
+        )),
+        Problems,
+    )
+)]
 pub(super) async fn speak(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -78,20 +96,38 @@ pub(super) async fn wav_file(
     audio::whole(speech.audio, speech.utterances).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct VoicesQuery {
+    /// Only the voices of this language (a BCP-47 tag).
     lang: Option<String>,
 }
 
+/// The answer of `GET /v1/voices`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct VoiceList {
+    /// The voices, best first.
+    #[schema(value_type = Vec<Object>)]
+    voices: Vec<crate::voice::Voice>,
+    engines: Vec<crate::pipeline::EngineStatus>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/voices",
+    tag = "speech",
+    params(VoicesQuery),
+    responses((status = 200, description = "The voices and engines", body = VoiceList), Problems)
+)]
 pub(super) async fn voices(
     State(state): State<AppState>,
     Query(query): Query<VoicesQuery>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<VoiceList>, AppError> {
     let lang = match query.lang.as_deref() {
         Some(raw) => Some(LangTag::parse(raw).map_err(|e| AppError::unprocessable("invalid-lang", e))?),
         None => None,
     };
-    let voices = state.pipeline.voices(lang.as_ref());
+    let voices = state.pipeline.voices(lang.as_ref()).into_iter().cloned().collect();
     let engines = state.pipeline.engines();
-    Ok(Json(serde_json::json!({ "voices": voices, "engines": engines })))
+    Ok(Json(VoiceList { voices, engines }))
 }

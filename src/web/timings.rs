@@ -13,6 +13,7 @@
 
 use super::documents::{load, paragraph};
 use super::error::AppError;
+use super::openapi::Problems;
 use super::renders::failure_error;
 use super::AppState;
 use crate::render::{Part, RenderState, RenderedTimeline, TimelineEvent};
@@ -27,7 +28,8 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// One line of `timeline.ndjson`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = TimelineLine)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Line {
     Sentence(TimedSentence),
@@ -98,6 +100,13 @@ fn vtt(document: &StoredDocument, timeline: &Timeline) -> Response {
     ([(header::CONTENT_TYPE, "text/vtt; charset=utf-8")], timeline.to_vtt(&document.plan)).into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/timings.json",
+    tag = "timings",
+    params(("id" = String, Path, description = "The document id")),
+    responses((status = 200, description = "The complete timeline (waits for the render)", body = Timeline), Problems)
+)]
 pub(super) async fn document_json(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -106,12 +115,26 @@ pub(super) async fn document_json(
     Ok(Json(complete(&state, &document, Part::Whole).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/captions.vtt",
+    tag = "timings",
+    params(("id" = String, Path, description = "The document id")),
+    responses((status = 200, description = "WebVTT captions, a cue per sentence", body = String, content_type = "text/vtt"), Problems)
+)]
 pub(super) async fn document_vtt(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let document = load(&state, &id).await?;
     let timeline = complete(&state, &document, Part::Whole).await?;
     Ok(vtt(&document, &timeline))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/timeline.ndjson",
+    tag = "timings",
+    params(("id" = String, Path, description = "The document id")),
+    responses((status = 200, description = "A `sentence` line per finished sentence as the render grows, then an `end` (or `error`) line", body = Line, content_type = "application/x-ndjson"), Problems)
+)]
 pub(super) async fn document_ndjson(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -120,6 +143,13 @@ pub(super) async fn document_ndjson(
     follow(&state, &document, Part::Whole).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/paragraphs/{n}/timings.json",
+    tag = "timings",
+    params(("id" = String, Path, description = "The document id"), ("n" = String, Path, description = "The paragraph index, from 0")),
+    responses((status = 200, description = "The complete timeline (waits for the render)", body = Timeline), Problems)
+)]
 pub(super) async fn paragraph_json(
     State(state): State<AppState>,
     Path((id, n)): Path<(String, String)>,
@@ -129,6 +159,13 @@ pub(super) async fn paragraph_json(
     Ok(Json(complete(&state, &document, part).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/paragraphs/{n}/captions.vtt",
+    tag = "timings",
+    params(("id" = String, Path, description = "The document id"), ("n" = String, Path, description = "The paragraph index, from 0")),
+    responses((status = 200, description = "WebVTT captions, a cue per sentence", body = String, content_type = "text/vtt"), Problems)
+)]
 pub(super) async fn paragraph_vtt(
     State(state): State<AppState>,
     Path((id, n)): Path<(String, String)>,
@@ -139,6 +176,13 @@ pub(super) async fn paragraph_vtt(
     Ok(vtt(&document, &timeline))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/documents/{id}/paragraphs/{n}/timeline.ndjson",
+    tag = "timings",
+    params(("id" = String, Path, description = "The document id"), ("n" = String, Path, description = "The paragraph index, from 0")),
+    responses((status = 200, description = "A `sentence` line per finished sentence as the render grows, then an `end` (or `error`) line", body = Line, content_type = "application/x-ndjson"), Problems)
+)]
 pub(super) async fn paragraph_ndjson(
     State(state): State<AppState>,
     Path((id, n)): Path<(String, String)>,

@@ -11,7 +11,7 @@
 
 mod reader;
 
-pub(super) use reader::document;
+pub(super) use reader::{__path_document, document};
 
 use super::assets;
 use super::documents::create_document;
@@ -90,17 +90,36 @@ fn home_page(action: &str, error: Option<&str>, text: &str) -> Markup {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "pages",
+    responses((status = 200, description = "The home page: a form to listen to a statement", body = String, content_type = "text/html"))
+)]
 pub(super) async fn home(State(state): State<AppState>) -> Markup {
     home_page(&form_action(&state), None, "")
 }
 
-#[derive(Debug, Deserialize)]
+/// The home page's form.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct HomeForm {
     text: String,
     format: Option<String>,
     lang: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/d",
+    tag = "pages",
+    security((), ("key" = [])),
+    request_body(content = HomeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "The document is made: its reading page is at `Location`"),
+        (status = "4XX", description = "The form again, saying what is wrong", body = String, content_type = "text/html"),
+        (status = "5XX", description = "The form again, saying that Herald failed", body = String, content_type = "text/html"),
+    )
+)]
 pub(super) async fn create(State(state): State<AppState>, form: Result<Form<HomeForm>, FormRejection>) -> Response {
     let form = match form {
         Ok(Form(form)) => form,

@@ -17,6 +17,16 @@ use axum::extract::{Path, State};
 use maud::{html, Markup};
 use unicode_segmentation::UnicodeSegmentation;
 
+#[utoipa::path(
+    get,
+    path = "/d/{id}",
+    tag = "pages",
+    params(("id" = String, Path, description = "The document id")),
+    responses(
+        (status = 200, description = "The reading page", body = String, content_type = "text/html"),
+        crate::web::openapi::Problems,
+    )
+)]
 pub(in crate::web) async fn document(
     State(state): State<AppState>,
     Path(id): Path<String>,
