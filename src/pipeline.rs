@@ -246,6 +246,15 @@ impl Pipeline {
         }
     }
 
+    /// The `variant`-th of the best-tier voices for `lang` (wrapping round),
+    /// for clients that name voices of their own (OpenAI's `alloy`…).
+    pub fn voice_variant(&self, lang: &LangTag, variant: usize) -> Option<VoiceId> {
+        let voices = self.voices(Some(lang));
+        let tier = voices.first()?.quality;
+        let best: Vec<&Voice> = voices.into_iter().filter(|v| v.quality == tier).collect();
+        Some(best[variant % best.len()].id.clone())
+    }
+
     /// A voice of the catalog.
     pub fn voice(&self, id: &VoiceId) -> Option<&Voice> {
         self.speaker.catalog().get(id)

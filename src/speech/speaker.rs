@@ -148,8 +148,9 @@ impl Speaker {
 
     /// The fingerprint of the voices `utterances` use (see [`identity::fingerprint`]).
     pub fn fingerprint(&self, utterances: &[Utterance]) -> String {
+        let voices: std::collections::BTreeSet<&crate::voice::VoiceId> = utterances.iter().map(|u| &u.voice).collect();
         let identities: Vec<AudioIdentity> =
-            utterances.iter().filter_map(|u| self.voice(u).ok()).map(|v| self.identity(v)).collect();
+            voices.into_iter().filter_map(|id| self.catalog.get(id)).map(|v| self.identity(v)).collect();
         identity::fingerprint(&identities)
     }
 

@@ -175,10 +175,7 @@ fn voice_options(
             return Ok(options);
         }
         let lang = pipeline.plan(input, format, &options)?.lang;
-        let voices = pipeline.voices(Some(&lang));
-        let best: Vec<_> = voices.iter().filter(|v| Some(v.quality) == voices.first().map(|b| b.quality)).collect();
-        let chosen = best.get(position % best.len().max(1)).map(|v| v.id.clone());
-        return Ok(SpeechOptions { voice: chosen, ..options });
+        return Ok(SpeechOptions { voice: pipeline.voice_variant(&lang, position), ..options });
     }
     let id = VoiceId::parse(voice).map_err(|e| AppError::bad_request("invalid-voice", e))?;
     if pipeline.voice(&id).is_none() {

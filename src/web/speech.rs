@@ -57,11 +57,8 @@ pub(super) async fn speak(
     body::require_text(&request.text)?;
     let format = audio::negotiate(request.format.as_deref(), &headers)?;
     let options = request.options;
-    let pipeline = std::sync::Arc::clone(&state.pipeline);
     let format_in = InputFormat::text_or_ssml(&request.text);
-    let plan = tokio::task::spawn_blocking(move || pipeline.plan(&request.text, format_in, &options))
-        .await
-        .map_err(AppError::internal)??;
+    let plan = plan(std::sync::Arc::clone(&state.pipeline), request.text, format_in, options).await?;
     let mut voices: Vec<&str> = plan.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();
     voices.dedup();
     let speech = state.pipeline.speak_as(&plan, format).map_err(AppError::internal)?;
@@ -79,6 +76,19 @@ pub(super) async fn speak(
     audio::stream(speech.audio, extra, speech.utterances).await
 }
 
+/// Plans a text off the async threads (detection is CPU work).
+async fn plan(
+    pipeline: std::sync::Arc<crate::pipeline::Pipeline>,
+    text: String,
+    format: InputFormat,
+    options: SpeechOptions,
+) -> Result<crate::speech::Plan, AppError> {
+    tokio::task::spawn_blocking(move || pipeline.plan(&text, format, &options))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(Into::into)
+}
+
 /// Speaks `text` as one complete WAV file: the answer of the MaryTTS and
 /// OpenTTS routes, whose clients read whole files.
 pub(super) async fn wav_file(
@@ -88,10 +98,7 @@ pub(super) async fn wav_file(
     options: SpeechOptions,
 ) -> Result<Response, AppError> {
     body::require_text(&text)?;
-    let pipeline = std::sync::Arc::clone(&state.pipeline);
-    let plan = tokio::task::spawn_blocking(move || pipeline.plan(&text, format, &options))
-        .await
-        .map_err(AppError::internal)??;
+    let plan = plan(std::sync::Arc::clone(&state.pipeline), text, format, options).await?;
     let speech = state.pipeline.speak_as(&plan, crate::audio::AudioFormat::Wav).map_err(AppError::internal)?;
     audio::whole(speech.audio, speech.utterances).await
 }
