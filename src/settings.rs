@@ -2,6 +2,7 @@
 //! `herald.toml` (or the file named by `--config`/`HERALD_CONFIG`), then
 //! `HERALD_*` environment variables, then command-line flags.
 
+use crate::cache::store::ObjectStoreSettings;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,24 @@ pub struct Settings {
     pub cache_dir: PathBuf,
     /// Segment cache size cap in bytes (least recently used entries go first).
     pub cache_max_bytes: u64,
+    /// Where segments, documents and renders are shared by several
+    /// replicas: `s3://BUCKET/PREFIX` in an S3-compatible object store.
+    /// Unset: all of them stay in `cache_dir`.
+    pub store: Option<String>,
+    /// The object store's S3 endpoint (`http://127.0.0.1:3900`); unset: AWS.
+    pub store_endpoint: Option<String>,
+    /// The object store's region (Garage's default is `garage`).
+    pub store_region: String,
+    /// The object store's access key; unset: `AWS_ACCESS_KEY_ID`.
+    pub store_access_key_id: Option<String>,
+    /// The object store's secret key; unset: `AWS_SECRET_ACCESS_KEY`.
+    pub store_secret_access_key: Option<String>,
+    /// Whether the endpoint may be plain HTTP (a store on loopback).
+    pub store_allow_http: bool,
+    /// PostgreSQL shared by the replicas (`postgres://USER@HOST:PORT/DB`),
+    /// so a segment is synthesized once in the whole cluster. Unset: each
+    /// replica coordinates only its own requests.
+    pub database_url: Option<String>,
     /// Worker processes; 0 means one per core.
     pub workers: usize,
     /// Utterances waiting for a worker, across all requests; beyond it, 503.
@@ -150,6 +169,13 @@ impl Default for Settings {
             wyoming_addr: None,
             cache_dir: PathBuf::from("audio-cache"),
             cache_max_bytes: 1 << 30,
+            store: None,
+            store_endpoint: None,
+            store_region: "us-east-1".into(),
+            store_access_key_id: None,
+            store_secret_access_key: None,
+            store_allow_http: false,
+            database_url: None,
             workers: 0,
             queue_capacity: 1024,
             utterance_deadline_secs: 30,
@@ -235,6 +261,18 @@ impl Settings {
         origins
     }
 
+    /// The object store to share state in, if one is set.
+    pub fn object_store(&self) -> Option<ObjectStoreSettings> {
+        self.store.as_ref().map(|url| ObjectStoreSettings {
+            url: url.clone(),
+            endpoint: self.store_endpoint.clone(),
+            region: self.store_region.clone(),
+            access_key_id: self.store_access_key_id.clone(),
+            secret_access_key: self.store_secret_access_key.clone(),
+            allow_http: self.store_allow_http,
+        })
+    }
+
     /// Worker count with 0 resolved to the number of cores.
     pub fn worker_count(&self) -> usize {
         match self.workers {
@@ -271,6 +309,15 @@ mod tests {
             jail.set_env("HERALD_WYOMING_ADDR", "0.0.0.0:10200");
             let s = Settings::load(None, serde_json::json!({})).unwrap();
             assert_eq!(s.wyoming_addr, Some(SocketAddr::from(([0, 0, 0, 0], 10200))));
+            assert_eq!(s.object_store(), None, "the local directory by default");
+            jail.set_env("HERALD_STORE", "s3://herald/one");
+            jail.set_env("HERALD_STORE_ENDPOINT", "http://127.0.0.1:3900");
+            jail.set_env("HERALD_STORE_ALLOW_HTTP", "true");
+            let store = Settings::load(None, serde_json::json!({})).unwrap().object_store().unwrap();
+            assert_eq!(
+                (store.url.as_str(), store.endpoint.as_deref(), store.allow_http),
+                ("s3://herald/one", Some("http://127.0.0.1:3900"), true)
+            );
             jail.create_file(
                 "herald.toml",
                 "[[publishable_keys]]\nname = \"news\"\nkey = \"pk_0123456789abcdef\"\norigins = [\"https://news.example/\"]\n",

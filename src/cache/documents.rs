@@ -1,39 +1,34 @@
-//! Stored documents: one JSON file per document id under `documents/`,
-//! written atomically and never evicted.
+//! Stored documents: one JSON object per document id under `documents/`,
+//! written whole and never evicted.
 
-use super::atomic::{self, Durability};
+use super::atomic::Durability;
+use super::store::Storage;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where documents are kept. Ids are validated by the caller's types
-/// (`speech::DocumentId`) before they reach a path.
+/// (`speech::DocumentId`) before they become keys.
 #[derive(Debug, Clone)]
 pub struct DocumentStore {
-    dir: PathBuf,
+    store: Arc<Storage>,
 }
 
 impl DocumentStore {
-    pub fn open(dir: &Path) -> io::Result<Self> {
-        let dir = dir.join("documents");
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self { dir })
+    pub fn new(store: Arc<Storage>) -> Self {
+        Self { store }
     }
 
-    fn path(&self, id: &str) -> PathBuf {
+    fn key(id: &str) -> String {
         debug_assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
-        self.dir.join(format!("{id}.json"))
+        format!("documents/{id}.json")
     }
 
     pub fn put(&self, id: &str, json: &[u8]) -> io::Result<()> {
-        atomic::write(&self.path(id), json, Durability::Synced)
+        self.store.put(&Self::key(id), json, Durability::Synced)
     }
 
     /// The stored bytes, or `None` if there is no such document.
     pub fn get(&self, id: &str) -> io::Result<Option<Vec<u8>>> {
-        match std::fs::read(self.path(id)) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.store.get(&Self::key(id))
     }
 }

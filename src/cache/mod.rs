@@ -1,8 +1,10 @@
-//! Content-addressed storage of synthesized segments and of documents.
+//! Content-addressed storage of synthesized segments, documents and
+//! renders, in a local directory or an S3-compatible object store
+//! ([`store`]).
 //!
 //! A segment's key is a hash of everything that changes its audio (engine id
-//! and version, voice, rate, pitch, normalised text). Segment files are
-//! written atomically (temp file + rename), carry a BLAKE3 checksum that is
+//! and version, voice, rate, pitch, normalised text). Segments are written
+//! whole (locally: temp file + rename), carry a BLAKE3 checksum that is
 //! verified on every read (a corrupt file is deleted and reported as a miss),
 //! and are evicted least-recently-used beyond a size cap. Documents live
 //! beside the segments and are never evicted. Nothing here interprets audio.
@@ -11,6 +13,7 @@ pub mod atomic;
 pub mod documents;
 pub mod renders;
 mod segment;
+pub mod store;
 
 pub use documents::DocumentStore;
 pub use renders::RenderStore;

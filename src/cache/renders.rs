@@ -1,33 +1,40 @@
 //! Rendered audio files (a whole document, or one paragraph, as a finished
-//! file in one audio format) kept beside the segments so they can be served
-//! with byte ranges. They are derived data: deleting them only costs a
-//! re-render.
+//! file in one audio format) and their timelines. A render grows in a local
+//! file; once complete it is stored under `renders/` in the store, and
+//! served from a local file (fetched from the store when another replica
+//! made it) so it can be read with byte ranges. They are derived data:
+//! deleting them only costs a re-render.
 
-use super::atomic::{self, Durability};
+use super::atomic::Durability;
+use super::store::Storage;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct RenderStore {
-    dir: PathBuf,
+    store: Arc<Storage>,
 }
 
 impl RenderStore {
-    pub fn open(dir: &Path) -> io::Result<Self> {
-        let dir = dir.join("renders");
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self { dir })
+    pub fn new(store: Arc<Storage>) -> Self {
+        Self { store }
     }
 
-    /// The file for render `name` of document `document`. Both are
-    /// validated identifiers (hex id; `[a-z0-9.-]` names) chosen by Herald.
-    pub fn path(&self, document: &str, name: &str) -> PathBuf {
+    /// The key of render `name` of document `document`. Both are validated
+    /// identifiers (hex id; `[a-z0-9.-]` names) chosen by Herald.
+    fn key(document: &str, name: &str) -> String {
         debug_assert!(document.bytes().all(|b| b.is_ascii_hexdigit()));
         debug_assert!(
             name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') && !name.starts_with('.')
         );
-        self.dir.join(document).join(name)
+        format!("renders/{document}/{name}")
+    }
+
+    /// The local file for render `name` of document `document`.
+    pub fn path(&self, document: &str, name: &str) -> PathBuf {
+        self.store.local_dir().join(Self::key(document, name))
     }
 
     /// Starts writing a render incrementally; it appears under its name
@@ -36,21 +43,28 @@ impl RenderStore {
         let target = self.path(document, name);
         let dir = target.parent().expect("renders live in a document directory");
         std::fs::create_dir_all(dir)?;
-        Ok(RenderWriter { temp: tempfile::NamedTempFile::new_in(dir)?, target })
+        Ok(RenderWriter {
+            temp: tempfile::NamedTempFile::new_in(dir)?,
+            target,
+            key: Self::key(document, name),
+            store: Arc::clone(&self.store),
+        })
     }
 
-    /// The path if the render exists.
+    /// The local file of a stored render, fetched from the store if it is
+    /// only there; `None` if the render is not stored (or the store does
+    /// not answer: the caller renders again).
     pub fn get(&self, document: &str, name: &str) -> Option<PathBuf> {
         let path = self.path(document, name);
-        path.is_file().then_some(path)
+        if path.is_file() {
+            return Some(path);
+        }
+        matches!(self.store.get_file(&Self::key(document, name), &path), Ok(true)).then_some(path)
     }
 
     /// Stores a small derived file (a render's timeline) whole.
-    pub fn put(&self, document: &str, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
-        let path = self.path(document, name);
-        std::fs::create_dir_all(path.parent().expect("renders live in a document directory"))?;
-        atomic::write(&path, bytes, Durability::Synced)?;
-        Ok(path)
+    pub fn put(&self, document: &str, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.store.put(&Self::key(document, name), bytes, Durability::Synced)
     }
 }
 
@@ -61,6 +75,8 @@ impl RenderStore {
 pub struct RenderWriter {
     temp: tempfile::NamedTempFile,
     target: PathBuf,
+    key: String,
+    store: Arc<Storage>,
 }
 
 impl RenderWriter {
@@ -80,11 +96,16 @@ impl RenderWriter {
         self.temp.as_file().try_clone()
     }
 
-    /// Replaces the start of the file with `header` and publishes it.
+    /// Replaces the start of the file with `header` and publishes it, in
+    /// the store and locally.
     pub fn commit(self, header: &[u8]) -> io::Result<PathBuf> {
         self.temp.as_file().write_all_at(header, 0)?;
         self.temp.as_file().sync_data()?;
         self.temp.persist(&self.target).map_err(|e| e.error)?;
+        if let Err(error) = self.store.put_file(&self.key, &self.target) {
+            let _ = std::fs::remove_file(&self.target);
+            return Err(error);
+        }
         Ok(self.target)
     }
 }
@@ -96,7 +117,7 @@ mod tests {
     #[test]
     fn renders_appear_only_when_committed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = RenderStore::open(dir.path()).unwrap();
+        let store = RenderStore::new(Arc::new(Storage::local(dir.path()).unwrap()));
         let mut writer = store.writer("abcd", "all.wav").unwrap();
         writer.write(b"HEADxxxxdata").unwrap();
         assert!(store.get("abcd", "all.wav").is_none());

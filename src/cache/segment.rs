@@ -1,11 +1,11 @@
 //! Segment entries: PCM plus marks, checksummed, LRU-evicted.
 
-use super::atomic::{self, Durability};
+use super::atomic::Durability;
+use super::store::Storage;
 use crate::engine::{Mark, MarkKind};
 use std::io;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::sync::Arc;
 
 const MAGIC: &[u8; 8] = b"HRLDSEG1";
 const MARK_BYTES: usize = 17;
@@ -20,6 +20,10 @@ pub struct SegmentKey([u8; 32]);
 impl SegmentKey {
     pub fn from_digest(digest: blake3::Hash) -> Self {
         Self(*digest.as_bytes())
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
     }
 
     pub fn hex(&self) -> String {
@@ -102,10 +106,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The on-disk segment cache.
+/// The segment cache, in whichever store the settings chose.
 #[derive(Debug)]
 pub struct SegmentCache {
-    dir: PathBuf,
+    store: Arc<Storage>,
     capacity_bytes: u64,
     used_bytes: AtomicU64,
     pub hits: AtomicU64,
@@ -113,51 +117,50 @@ pub struct SegmentCache {
     pub corrupt: AtomicU64,
 }
 
+const PREFIX: &str = "segments/";
+
 impl SegmentCache {
-    /// Opens (creating) the cache under `dir/segments`.
-    pub fn open(dir: &Path, capacity_bytes: u64) -> io::Result<Self> {
-        let dir = dir.join("segments");
-        std::fs::create_dir_all(&dir)?;
-        let used = entries(&dir)?.iter().map(|e| e.1).sum();
-        Ok(Self {
-            dir,
+    /// Opens the cache in `store`, counting what it holds (a store that
+    /// does not answer now counts as empty).
+    pub fn open(store: Arc<Storage>, capacity_bytes: u64) -> Self {
+        let used = store.list(PREFIX).map_or(0, |entries| entries.iter().map(|e| e.size).sum());
+        Self {
+            store,
             capacity_bytes,
             used_bytes: AtomicU64::new(used),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             corrupt: AtomicU64::new(0),
-        })
+        }
     }
 
-    fn path(&self, key: &SegmentKey) -> PathBuf {
+    fn key(key: &SegmentKey) -> String {
         let hex = key.hex();
-        self.dir.join(&hex[..2]).join(format!("{hex}.seg"))
+        format!("{PREFIX}{}/{hex}.seg", &hex[..2])
     }
 
     /// The segment for `key`, if cached and intact. Marks it recently used.
+    /// A store that does not answer is a miss.
     pub fn get(&self, key: &SegmentKey) -> Option<Segment> {
-        let path = self.path(key);
-        let Ok(bytes) = std::fs::read(&path) else {
+        let name = Self::key(key);
+        let Ok(Some(bytes)) = self.store.get(&name) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         };
         match Segment::decode(&bytes) {
             Some(segment) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                if let Ok(file) = std::fs::File::options().append(true).open(&path) {
-                    let _ = file.set_modified(SystemTime::now());
-                }
+                self.store.touch(&name);
                 Some(segment)
             }
             None => {
-                tracing::warn!(path = %path.display(), "corrupt cache entry discarded");
+                tracing::warn!(key = %name, "corrupt cache entry discarded");
                 self.corrupt.fetch_add(1, Ordering::Relaxed);
                 self.misses.fetch_add(1, Ordering::Relaxed);
-                if std::fs::remove_file(&path).is_ok() {
-                    self.used_bytes.fetch_sub(
-                        (bytes.len() as u64).min(self.used_bytes.load(Ordering::Relaxed)),
-                        Ordering::Relaxed,
-                    );
+                if self.store.delete(&name).is_ok() {
+                    let _ = self.used_bytes.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+                        Some(used.saturating_sub(bytes.len() as u64))
+                    });
                 }
                 None
             }
@@ -169,17 +172,18 @@ impl SegmentCache {
         self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// True if an entry exists for `key` (not verified).
+    /// True if an entry exists for `key` (not verified; false if the store
+    /// does not answer).
     pub fn contains(&self, key: &SegmentKey) -> bool {
-        self.path(key).exists()
+        matches!(self.store.size(&Self::key(key)), Ok(Some(_)))
     }
 
-    /// Stores a segment atomically, then evicts old entries beyond the cap.
+    /// Stores a segment whole, then evicts old entries beyond the cap.
     pub fn put(&self, key: &SegmentKey, segment: &Segment) -> io::Result<()> {
         let bytes = segment.encode();
-        let path = self.path(key);
-        let previous = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        atomic::write(&path, &bytes, Durability::Rebuildable)?;
+        let name = Self::key(key);
+        let previous = self.store.size(&name).ok().flatten().unwrap_or(0);
+        self.store.put(&name, &bytes, Durability::Rebuildable)?;
         self.used_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
         let _ = self
             .used_bytes
@@ -195,18 +199,19 @@ impl SegmentCache {
         self.used_bytes.load(Ordering::SeqCst)
     }
 
-    /// Deletes least-recently-used entries until the cache is within 90% of its cap.
+    /// Deletes least-recently-used entries (in an object store: the oldest
+    /// written) until the cache is within 90% of its cap.
     fn evict(&self) -> io::Result<()> {
-        let mut all = entries(&self.dir)?;
-        all.sort_by_key(|e| e.2);
-        let mut used: u64 = all.iter().map(|e| e.1).sum();
+        let mut all = self.store.list(PREFIX)?;
+        all.sort_by_key(|e| e.used);
+        let mut used: u64 = all.iter().map(|e| e.size).sum();
         let target = self.capacity_bytes / 10 * 9;
-        for (path, size, _) in all {
+        for entry in all {
             if used <= target {
                 break;
             }
-            if std::fs::remove_file(&path).is_ok() {
-                used -= size;
+            if self.store.delete(&entry.key).is_ok() {
+                used -= entry.size;
             }
         }
         self.used_bytes.store(used, Ordering::SeqCst);
@@ -214,28 +219,10 @@ impl SegmentCache {
     }
 }
 
-/// Every entry under `dir`: (path, size, last use).
-fn entries(dir: &Path) -> io::Result<Vec<(PathBuf, u64, SystemTime)>> {
-    let mut out = Vec::new();
-    for shard in std::fs::read_dir(dir)? {
-        let shard = shard?;
-        if !shard.file_type()?.is_dir() {
-            continue;
-        }
-        for entry in std::fs::read_dir(shard.path())? {
-            let entry = entry?;
-            let meta = entry.metadata()?;
-            if entry.path().extension().is_some_and(|e| e == "seg") {
-                out.push((entry.path(), meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)));
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
 
     fn segment(n: usize) -> Segment {
         Segment {
@@ -249,15 +236,23 @@ mod tests {
         SegmentKey::from_digest(blake3::hash(text.as_bytes()))
     }
 
+    fn open(dir: &std::path::Path, capacity: u64) -> SegmentCache {
+        SegmentCache::open(Arc::new(Storage::local(dir).unwrap()), capacity)
+    }
+
+    fn path(dir: &std::path::Path, key: &SegmentKey) -> std::path::PathBuf {
+        dir.join(SegmentCache::key(key))
+    }
+
     #[test]
     fn stores_and_verifies() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = SegmentCache::open(dir.path(), 1 << 30).unwrap();
+        let cache = open(dir.path(), 1 << 30);
         assert!(cache.get(&key("a")).is_none());
         cache.put(&key("a"), &segment(100)).unwrap();
         assert_eq!(cache.get(&key("a")), Some(segment(100)));
         // Corrupt one byte: the entry is discarded, not served.
-        let path = cache.path(&key("a"));
+        let path = path(dir.path(), &key("a"));
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[30] ^= 0xFF;
         std::fs::write(&path, bytes).unwrap();
@@ -278,11 +273,16 @@ mod tests {
     fn evicts_least_recently_used_beyond_the_cap() {
         let dir = tempfile::tempdir().unwrap();
         let entry_size = segment(1000).encode().len() as u64;
-        let cache = SegmentCache::open(dir.path(), entry_size * 3).unwrap();
+        let cache = open(dir.path(), entry_size * 3);
         for (i, name) in ["old", "mid", "new"].iter().enumerate() {
             cache.put(&key(name), &segment(1000)).unwrap();
             let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
-            std::fs::File::options().append(true).open(cache.path(&key(name))).unwrap().set_modified(when).unwrap();
+            std::fs::File::options()
+                .append(true)
+                .open(path(dir.path(), &key(name)))
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
         }
         cache.put(&key("newest"), &segment(1000)).unwrap();
         assert!(!cache.contains(&key("old")));

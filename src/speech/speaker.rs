@@ -12,6 +12,7 @@ use super::events::{CacheStatus, SpeakError, SpeechEvent};
 use super::identity::{self, AudioIdentity};
 use super::plan::Utterance;
 use crate::cache::{Segment, SegmentCache, SegmentKey};
+use crate::coordination::{self, Database, Flight};
 use crate::engine::pool::{JobError, JobEvent, Pool};
 use crate::engine::{Mark, SynthesisRequest};
 use crate::voice::{Catalog, Voice, VoiceError};
@@ -49,6 +50,8 @@ pub struct Speaker {
     catalog: Arc<Catalog>,
     settings: SpeakerSettings,
     inflight: Mutex<HashMap<SegmentKey, Arc<Notify>>>,
+    /// Other replicas sharing the cache, if any: single-flight across them.
+    cluster: Option<Arc<Database>>,
 }
 
 /// An utterance on its way: cached, being synthesized, or not started.
@@ -64,10 +67,12 @@ enum Source {
     Failed(SpeakError),
 }
 
-/// Ownership of an in-flight segment; releasing it wakes the waiters.
+/// Ownership of an in-flight segment; releasing it wakes the waiters (and
+/// releases the cluster's claim, if there is one).
 struct Claim {
     speaker: Arc<Speaker>,
     key: SegmentKey,
+    _cluster: Option<coordination::Claim>,
 }
 
 impl Drop for Claim {
@@ -88,9 +93,10 @@ impl Speaker {
         cache: Arc<SegmentCache>,
         catalog: Arc<Catalog>,
         settings: SpeakerSettings,
+        cluster: Option<Arc<Database>>,
     ) -> Self {
         assert!(!pools.is_empty(), "a speaker needs at least one engine");
-        Self { pools, cache, catalog, settings, inflight: Mutex::new(HashMap::new()) }
+        Self { pools, cache, catalog, settings, inflight: Mutex::new(HashMap::new()), cluster }
     }
 
     pub fn sample_rate(&self) -> u32 {
@@ -267,8 +273,7 @@ impl Speaker {
         let key = self.key(utterance, voice);
         // A miss costs one metadata lookup; only a hit goes to a blocking thread.
         if self.cache.contains(&key) {
-            let cache = Arc::clone(&self.cache);
-            if let Ok(Some(segment)) = tokio::task::spawn_blocking(move || cache.get(&key)).await {
+            if let Some(segment) = self.cached(key).await {
                 return Source::Cached(segment);
             }
         } else {
@@ -280,7 +285,11 @@ impl Speaker {
                 return Source::Waiting(Arc::clone(notify));
             }
             inflight.insert(key, Arc::new(Notify::new()));
-            Claim { speaker: Arc::clone(self), key }
+            Claim { speaker: Arc::clone(self), key, _cluster: None }
+        };
+        let claim = match self.claim_in_cluster(claim).await {
+            Ok(claim) => claim,
+            Err(segment) => return Source::Cached(segment),
         };
         let request = SynthesisRequest {
             text: utterance.text.clone(),
@@ -298,6 +307,30 @@ impl Speaker {
             Err(JobError::QueueFull) => Source::Failed(SpeakError::Busy),
             Err(error) => Source::Failed(SpeakError::Synthesis(error)),
         }
+    }
+
+    /// The cached segment for `key`, read on a blocking thread.
+    async fn cached(&self, key: SegmentKey) -> Option<Segment> {
+        let cache = Arc::clone(&self.cache);
+        tokio::task::spawn_blocking(move || cache.get(&key)).await.ok().flatten()
+    }
+
+    /// Adds the cluster's claim to this replica's, waiting while another
+    /// replica synthesizes the segment; `Err` with the segment if that
+    /// replica stored it meanwhile.
+    async fn claim_in_cluster(&self, mut claim: Claim) -> Result<Claim, Segment> {
+        let Some(cluster) = &self.cluster else { return Ok(claim) };
+        let key = claim.key;
+        match cluster.single_flight(key.as_bytes(), || self.cache.contains(&key)).await {
+            Flight::Claimed(held) => claim._cluster = Some(held),
+            Flight::Stored => {
+                if let Some(segment) = self.cached(key).await {
+                    return Err(segment);
+                }
+            }
+            Flight::Alone(error) => tracing::debug!(%error, "synthesizing without a cluster claim"),
+        }
+        Ok(claim)
     }
 
     /// Turns a waiting source into one that can stream now: once the other

@@ -37,6 +37,10 @@ pub enum AppError {
     /// The synthesis queue is full.
     #[error("Herald is busy; retry in a moment")]
     Busy,
+    /// The store (object store or cache directory) does not answer; the
+    /// cause is logged, not shown.
+    #[error("storage is unavailable; retry in a moment")]
+    StoreUnavailable(String),
     /// Anything else; logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -80,7 +84,7 @@ impl AppError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy | Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,6 +102,7 @@ impl AppError {
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Busy => "busy",
+            Self::StoreUnavailable(_) => "store-unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -114,8 +119,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let Self::Internal(cause) = &self {
-            tracing::error!(%cause, "request failed");
+        match &self {
+            Self::Internal(cause) => tracing::error!(%cause, "request failed"),
+            Self::StoreUnavailable(cause) => tracing::warn!(%cause, "storage unavailable"),
+            _ => {}
         }
         let problem = Problem {
             kind: format!("urn:herald:problem:{}", self.kind()),
@@ -126,7 +133,7 @@ impl IntoResponse for AppError {
         let mut response = (status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if matches!(self, Self::Busy) {
+        if matches!(self, Self::Busy | Self::StoreUnavailable(_)) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if let Self::TooManyRequests { retry_after_secs } | Self::KeyLimit { retry_after_secs, .. } = self {
@@ -164,6 +171,7 @@ impl From<crate::pipeline::DocumentError> for AppError {
     fn from(error: crate::pipeline::DocumentError) -> Self {
         match error {
             crate::pipeline::DocumentError::Plan(plan) => plan.into(),
+            crate::pipeline::DocumentError::Store(cause) => Self::StoreUnavailable(cause.to_string()),
             other => Self::internal(other),
         }
     }
@@ -173,6 +181,7 @@ impl From<crate::render::RenderError> for AppError {
     fn from(error: crate::render::RenderError) -> Self {
         match error {
             crate::render::RenderError::NoParagraph { .. } => Self::NotFound(error.to_string()),
+            crate::render::RenderError::Store(cause) => Self::StoreUnavailable(cause.to_string()),
             other => Self::internal(other),
         }
     }

@@ -83,6 +83,7 @@ impl Collector for PipelineCollector {
         let pipeline = &self.0;
         let total = |field: fn(&PoolStats) -> u64| pipeline.pools().map(|p| field(p.stats())).sum::<u64>();
         let cache = pipeline.segment_cache();
+        let store = &pipeline.storage().stats;
         let counters = [
             (
                 "synthesis_jobs_completed",
@@ -115,6 +116,14 @@ impl Collector for PipelineCollector {
                 "cache_corrupt",
                 "Cache entries discarded because their checksum failed",
                 cache.corrupt.load(Ordering::Relaxed),
+            ),
+            ("store_reads", "Reads from the store (segments, documents, renders)", store.reads.load(Ordering::Relaxed)),
+            ("store_writes", "Writes and deletes in the store", store.writes.load(Ordering::Relaxed)),
+            ("store_errors", "Store operations that failed", store.errors.load(Ordering::Relaxed)),
+            (
+                "database_errors",
+                "Statements to the shared database that failed",
+                pipeline.database().map_or(0, |d| d.errors.load(Ordering::Relaxed)),
             ),
             (
                 "synthesis_microseconds",

@@ -178,10 +178,29 @@ pub async fn shutdown_signal() {
 /// The answer of `GET /healthz`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 struct Health {
-    /// `ok`, or `no workers`.
+    /// `ok`, `degraded` (the database does not answer: replicas work
+    /// alone), `no workers` or `store unavailable`.
     status: &'static str,
     /// Synthesis workers running now.
     workers: usize,
+    store: StoreHealth,
+    /// The database shared with other replicas, if one is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<DatabaseHealth>,
+}
+
+/// Whether the shared database answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct DatabaseHealth {
+    ok: bool,
+}
+
+/// Whether the store answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct StoreHealth {
+    /// `local` or `s3`.
+    kind: &'static str,
+    ok: bool,
 }
 
 #[utoipa::path(
@@ -189,14 +208,26 @@ struct Health {
     path = "/healthz",
     tag = "meta",
     responses(
-        (status = 200, description = "Workers are running", body = Health),
-        (status = 503, description = "No worker is running", body = Health),
+        (status = 200, description = "Workers are running and the store answers", body = Health),
+        (status = 503, description = "No worker is running, or the store does not answer", body = Health),
     )
 )]
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let live = state.pipeline.live_workers();
-    let status = if live > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, axum::Json(Health { status: if live > 0 { "ok" } else { "no workers" }, workers: live }))
+    let pipeline = Arc::clone(&state.pipeline);
+    let store_ok = tokio::task::spawn_blocking(move || pipeline.storage().check().is_ok()).await.unwrap_or(false);
+    let database = match state.pipeline.database() {
+        Some(database) => Some(DatabaseHealth { ok: database.check().await.is_ok() }),
+        None => None,
+    };
+    let (status, text) = match (live > 0, store_ok, database.as_ref().is_none_or(|d| d.ok)) {
+        (false, _, _) => (StatusCode::SERVICE_UNAVAILABLE, "no workers"),
+        (true, false, _) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable"),
+        (true, true, false) => (StatusCode::OK, "degraded"),
+        (true, true, true) => (StatusCode::OK, "ok"),
+    };
+    let store = StoreHealth { kind: state.pipeline.storage().kind(), ok: store_ok };
+    (status, axum::Json(Health { status: text, workers: live, store, database }))
 }
 
 async fn not_found() -> AppError {

@@ -1,0 +1,145 @@
+//! Where Herald keeps its state: one [`Store`] trait over a flat namespace
+//! of keys (`segments/ab/ab…cd.seg`, `documents/ID.json`,
+//! `renders/ID/NAME`), with two backends — a local directory (the embedded
+//! default) and an S3-compatible object store shared by several replicas.
+//! [`Storage`] wraps the chosen backend and counts reads, writes and errors.
+//!
+//! The methods block: callers run them on blocking threads, or accept one
+//! short round trip (a metadata lookup) on an async one.
+
+mod local;
+mod object;
+
+pub use local::LocalStore;
+pub use object::{ObjectStoreSettings, S3Store};
+
+use super::atomic::Durability;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+/// An object's size and when it was last used (local) or written (remote).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: String,
+    pub size: u64,
+    pub used: SystemTime,
+}
+
+/// A backend. Keys are `/`-separated, chosen by Herald (never by a client).
+/// Every error is an outage or a local I/O failure: a missing object is
+/// `Ok(None)` / `Ok(false)`, never an error.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// The object's bytes, or `None` if there is no such object.
+    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>>;
+    /// Replaces the object whole: readers see the old bytes or the new ones.
+    fn put(&self, key: &str, bytes: &[u8], durability: Durability) -> io::Result<()>;
+    /// The object's size, or `None` if there is no such object.
+    fn size(&self, key: &str) -> io::Result<Option<u64>>;
+    fn delete(&self, key: &str) -> io::Result<()>;
+    /// Every object whose key starts with `prefix`.
+    fn list(&self, prefix: &str) -> io::Result<Vec<Entry>>;
+    /// Marks the object recently used, where the backend tracks use.
+    fn touch(&self, key: &str);
+    /// Stores a finished local file as the object `key`.
+    fn put_file(&self, key: &str, file: &Path) -> io::Result<()>;
+    /// Copies the object `key` into the local file `into`; false if there is
+    /// no such object.
+    fn get_file(&self, key: &str, into: &Path) -> io::Result<bool>;
+    /// Whether the backend answers now.
+    fn check(&self) -> io::Result<()>;
+    /// For logs and `/healthz`: `local` or `s3`.
+    fn kind(&self) -> &'static str;
+}
+
+/// Counters of a store's use, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct StoreStats {
+    pub reads: AtomicU64,
+    pub writes: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// The chosen backend, counted.
+#[derive(Debug)]
+pub struct Storage {
+    backend: Box<dyn Store>,
+    /// Where files that must be local live: renders being made, and
+    /// stored renders fetched to be served with byte ranges.
+    local_dir: PathBuf,
+    pub stats: StoreStats,
+}
+
+impl Storage {
+    /// Everything in the local directory `dir` (the embedded default).
+    pub fn local(dir: &Path) -> io::Result<Self> {
+        Ok(Self::new(Box::new(LocalStore::open(dir)?), dir))
+    }
+
+    /// Everything shared in an S3 bucket; `local_dir` keeps renders being
+    /// made and copies of stored ones being served.
+    pub fn s3(settings: &ObjectStoreSettings, local_dir: &Path) -> io::Result<Self> {
+        std::fs::create_dir_all(local_dir)?;
+        Ok(Self::new(Box::new(S3Store::open(settings)?), local_dir))
+    }
+
+    fn new(backend: Box<dyn Store>, local_dir: &Path) -> Self {
+        Self { backend, local_dir: local_dir.to_path_buf(), stats: StoreStats::default() }
+    }
+
+    /// The local directory, whatever the backend.
+    pub fn local_dir(&self) -> &Path {
+        &self.local_dir
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.backend.kind()
+    }
+
+    fn counted<T>(&self, counter: &AtomicU64, result: io::Result<T>) -> io::Result<T> {
+        counter.fetch_add(1, Ordering::Relaxed);
+        if let Err(error) = &result {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(%error, store = self.kind(), "store operation failed");
+        }
+        result
+    }
+
+    pub fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        self.counted(&self.stats.reads, self.backend.get(key))
+    }
+
+    pub fn put(&self, key: &str, bytes: &[u8], durability: Durability) -> io::Result<()> {
+        self.counted(&self.stats.writes, self.backend.put(key, bytes, durability))
+    }
+
+    pub fn size(&self, key: &str) -> io::Result<Option<u64>> {
+        self.counted(&self.stats.reads, self.backend.size(key))
+    }
+
+    pub fn delete(&self, key: &str) -> io::Result<()> {
+        self.counted(&self.stats.writes, self.backend.delete(key))
+    }
+
+    pub fn list(&self, prefix: &str) -> io::Result<Vec<Entry>> {
+        self.counted(&self.stats.reads, self.backend.list(prefix))
+    }
+
+    pub fn touch(&self, key: &str) {
+        self.backend.touch(key);
+    }
+
+    pub fn put_file(&self, key: &str, file: &Path) -> io::Result<()> {
+        self.counted(&self.stats.writes, self.backend.put_file(key, file))
+    }
+
+    pub fn get_file(&self, key: &str, into: &Path) -> io::Result<bool> {
+        self.counted(&self.stats.reads, self.backend.get_file(key, into))
+    }
+
+    /// Whether the backend answers now (not counted: health checks poll).
+    pub fn check(&self) -> io::Result<()> {
+        self.backend.check()
+    }
+}
