@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod cluster;
 pub mod process;
 pub mod server;
 pub mod variants;

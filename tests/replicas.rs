@@ -1,0 +1,139 @@
+//! Several replicas on real distributed parts: two Herald processes share
+//! one Garage object store and one PostgreSQL, started by
+//! `scripts/cluster.sh`. What one replica synthesized, the other serves
+//! without synthesizing; a sentence asked of both at once is synthesized
+//! once; a store outage is a clean 503, and the replicas recover by
+//! themselves when the store is back.
+
+mod common;
+
+use common::cluster::Cluster;
+use serde_json::{json, Value};
+
+const TEXT: &str = "Joint statement on shared storage.\n\n\
+    The ministers met in Brussels on Tuesday. They agreed to meet again in spring.\n\n\
+    A third paragraph closes the statement.";
+
+async fn create(cluster: &Cluster, replica: usize, text: &str) -> reqwest::Response {
+    let body = json!({ "text": text, "quality": "fast", "rate": 200 });
+    cluster.client.post(format!("{}/v1/documents", cluster.urls[replica])).json(&body).send().await.unwrap()
+}
+
+async fn get(cluster: &Cluster, replica: usize, path: &str) -> reqwest::Response {
+    cluster.client.get(format!("{}{path}", cluster.urls[replica])).send().await.unwrap()
+}
+
+/// Decodes audio with an independent decoder: speech, not silence.
+fn assert_speech(bytes: &[u8], extension: &str) {
+    let decoded = common::audio::decode_any(bytes, extension);
+    assert!(decoded.seconds() > 0.5, "{extension}: {} s of audio", decoded.seconds());
+    assert!(common::audio::rms(&decoded.samples) > 0.01, "{extension}: silent");
+}
+
+/// The whole body of a 200 answer.
+async fn audio(cluster: &Cluster, replica: usize, path: &str) -> Vec<u8> {
+    let response = get(cluster, replica, path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn a_document_made_on_one_replica_is_heard_from_another_without_synthesis() {
+    let cluster = Cluster::up(2).await;
+    let created = create(&cluster, 0, TEXT).await;
+    assert_eq!(created.status(), 201);
+    let document: Value = created.json().await.unwrap();
+    let id = document["id"].as_str().unwrap();
+    let whole = audio(&cluster, 0, &format!("/v1/documents/{id}/audio.wav")).await;
+    assert_speech(&whole, "wav");
+    assert!(cluster.counter(0, "synthesis_jobs_completed").await >= 4, "replica A synthesized the document");
+
+    let synthesized_on_b = cluster.counter(1, "synthesis_jobs_completed").await;
+    assert_eq!(synthesized_on_b, 0);
+    // B reads the document from the store, and renders a format A never made
+    // from the segments A stored.
+    let on_b: Value = get(&cluster, 1, &format!("/v1/documents/{id}")).await.json().await.unwrap();
+    assert_eq!(on_b["paragraphs"], document["paragraphs"]);
+    let mp3 = audio(&cluster, 1, &format!("/v1/documents/{id}/paragraphs/1/audio.mp3")).await;
+    assert_speech(&mp3, "mp3");
+    // The same sentences through the speech API: all from the shared cache.
+    let paragraph = &document["paragraphs"][1];
+    let speech = json!({ "text": paragraph["text"], "voice": paragraph["voice"], "rate": 200 });
+    let spoken = cluster.client.post(format!("{}/v1/speech", cluster.urls[1])).json(&speech).send().await.unwrap();
+    assert_eq!(spoken.status(), 200);
+    assert_eq!(spoken.headers()["x-herald-cache"], "hit");
+    assert_speech(&spoken.bytes().await.unwrap(), "wav");
+    // And the whole document's stored render, fetched from the store.
+    assert_eq!(audio(&cluster, 1, &format!("/v1/documents/{id}/audio.wav")).await, whole);
+    assert_eq!(cluster.counter(1, "synthesis_jobs_completed").await, synthesized_on_b, "B synthesized nothing");
+    assert!(cluster.counter(1, "cache_hits").await >= 2);
+    assert!(cluster.counter(1, "store_reads").await > 0);
+    assert_eq!(cluster.counter(1, "store_errors").await, 0);
+}
+
+#[tokio::test]
+async fn a_new_sentence_is_synthesized_once_in_the_whole_cluster() {
+    let cluster = Cluster::up(2).await;
+    let text = "Both replicas are asked at once. Each sentence is made once. Only one replica speaks it.";
+    let speech = json!({ "text": text, "voice": "espeak:en-us", "rate": 210 });
+    let ask = |replica: usize| {
+        let request = cluster.client.post(format!("{}/v1/speech", cluster.urls[replica])).json(&speech);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.bytes().await.unwrap()
+        }
+    };
+    let (on_a, on_b) = tokio::join!(ask(0), ask(1));
+    assert_eq!(on_a, on_b, "the same segments, from whichever replica made them");
+    let made =
+        cluster.counter(0, "synthesis_jobs_completed").await + cluster.counter(1, "synthesis_jobs_completed").await;
+    assert_eq!(made, 3, "three sentences, each synthesized by one replica");
+    assert_eq!(cluster.counter(0, "database_errors").await + cluster.counter(1, "database_errors").await, 0);
+}
+
+#[tokio::test]
+async fn a_store_outage_is_a_clean_503_and_the_service_recovers() {
+    let cluster = Cluster::up(2).await;
+    let statement = common::STATEMENT;
+    let created: Value = create(&cluster, 0, statement).await.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    // A long render is streaming when the store goes away.
+    let mut streaming = get(&cluster, 0, &format!("/v1/documents/{id}/audio.wav")).await;
+    assert_eq!(streaming.status(), 200);
+    assert!(!streaming.chunk().await.unwrap().unwrap().is_empty());
+    cluster.run("stop-store").await;
+    while let Ok(Some(_)) = streaming.chunk().await {}
+
+    let refused = create(&cluster, 0, "Written while the store is away.").await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    assert!(refused.headers().contains_key("retry-after"));
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:herald:problem:store-unavailable");
+    assert!(!problem["detail"].as_str().unwrap().contains("object store"), "no internals: {problem}");
+    let health = get(&cluster, 1, "/healthz").await;
+    assert_eq!(health.status(), 503);
+    assert_eq!(health.json::<Value>().await.unwrap()["store"], json!({ "kind": "s3", "ok": false }));
+    assert!(cluster.counter(0, "store_errors").await > 0);
+
+    cluster.run("start-store").await;
+    for replica in 0..2 {
+        let mut healthy = false;
+        for _ in 0..100 {
+            if get(&cluster, replica, "/healthz").await.status() == 200 {
+                healthy = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(healthy, "replica {replica} recovers once the store is back");
+    }
+    assert_eq!(create(&cluster, 0, "Written once the store is back.").await.status(), 201);
+    // No object is corrupt: B, which synthesized nothing, reads every
+    // segment that reached the store and checks each one's checksum.
+    let whole = audio(&cluster, 1, &format!("/v1/documents/{id}/audio.wav")).await;
+    assert_speech(&whole, "wav");
+    assert_eq!(cluster.counter(1, "cache_corrupt").await, 0);
+    assert!(cluster.counter(1, "cache_hits").await > 0);
+}
