@@ -98,16 +98,18 @@ TOML
   garage key import --yes -n herald "$key" "$secret" >/dev/null
   garage bucket allow --read --write --owner "$BUCKET" --key herald >/dev/null
 
-  # PostgreSQL: a fresh instance owned by its own user, on loopback only.
-  local pgbin pg
+  # PostgreSQL: a fresh instance on loopback only, in a directory of its
+  # own (its user must reach it, whatever the state directory's mode).
+  local pgbin pg pgdir
   pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
   pg="$(free_port)"
-  mkdir -p "$STATE/pg"
-  [ "$(id -u)" -eq 0 ] && chown postgres "$STATE/pg"
-  as_postgres "$pgbin/initdb" -D "$STATE/pg/data" -A trust -U herald >"$STATE/pg.log" 2>&1
-  as_postgres "$pgbin/pg_ctl" -D "$STATE/pg/data" -l "$STATE/pg/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $pg -k $STATE/pg" start >>"$STATE/pg.log" 2>&1
-  head -1 "$STATE/pg/data/postmaster.pid" >"$STATE/postgres.pid"
+  pgdir="$(mktemp -d "${TMPDIR:-/tmp}/herald-pg.XXXXXX")"
+  echo "$pgdir" >"$STATE/pg.dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$pgdir"
+  as_postgres "$pgbin/initdb" -D "$pgdir/data" -A trust -U herald >"$STATE/pg.log" 2>&1
+  as_postgres "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $pg -k $pgdir" start >>"$STATE/pg.log" 2>&1
+  head -1 "$pgdir/data/postmaster.pid" >"$STATE/postgres.pid"
 
   # The replicas.
   local urls=() pids=()
@@ -138,6 +140,7 @@ down() {
   for file in "$STATE"/replica-*.pid; do [ -e "$file" ] && stop_pid "$file"; done
   stop_pid "$STATE/postgres.pid" INT # PostgreSQL's fast shutdown
   stop_pid "$STATE/garage.pid"
+  [ -f "$STATE/pg.dir" ] && rm -rf "$(cat "$STATE/pg.dir")"
   rm -rf "$STATE"
 }
 
