@@ -365,11 +365,7 @@ async fn start_fault(settings: &Settings, program: PathBuf, sample_rate: u32) ->
 
 /// Starts the neural (Piper) workers, if enabled and installed.
 async fn start_neural(settings: &Settings, program: PathBuf, sample_rate: u32) -> Result<Pool, discover::Unavailable> {
-    if !settings.neural {
-        return Err(discover::Unavailable::Disabled);
-    }
-    let setup =
-        discover::find(settings.onnxruntime.as_deref(), &settings.neural_dirs, settings.neural_threads, sample_rate)?;
+    let setup = discover::configured(settings, sample_rate)?;
     Pool::start(PoolConfig {
         program,
         engine: Piper::ID.into(),

@@ -93,15 +93,7 @@ impl Planning {
 
 /// The neural voices the workers would offer, found as they would find them.
 fn neural_hello(settings: &Settings, espeak: &Hello) -> Result<Hello, discover::Unavailable> {
-    if !settings.neural {
-        return Err(discover::Unavailable::Disabled);
-    }
-    let setup = discover::find(
-        settings.onnxruntime.as_deref(),
-        &settings.neural_dirs,
-        settings.neural_threads,
-        espeak.info.sample_rate,
-    )?;
+    let setup = discover::configured(settings, espeak.info.sample_rate)?;
     listing::hello(&setup, &espeak.info.version).map_err(|e| discover::Unavailable::Failed(e.to_string()))
 }
 

@@ -74,6 +74,9 @@ pub struct Settings {
     pub neural_workers: usize,
     /// ONNX Runtime threads per neural worker.
     pub neural_threads: usize,
+    /// Whether neural voices infer a long sentence clause by clause (first
+    /// audio sooner, and a cancel waits for less work in flight).
+    pub neural_split_clauses: bool,
     /// Address-space limit of each neural worker process, in MiB (0: none).
     pub neural_worker_memory_mb: u64,
     /// Starts the test-only engine that misbehaves on command (its voice
@@ -172,6 +175,7 @@ impl Default for Settings {
             neural_dirs: vec![PathBuf::from(".neural"), PathBuf::from("voices")],
             neural_workers: 1,
             neural_threads: 2,
+            neural_split_clauses: true,
             neural_worker_memory_mb: 4096,
             #[cfg(feature = "fault-engine")]
             fault_engine: false,

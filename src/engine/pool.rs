@@ -1,13 +1,16 @@
 //! The supervised pool of worker processes.
 //!
 //! Jobs (one utterance each) go into one bounded queue shared by all
-//! requests; each worker slot has a supervisor task that takes the next job,
-//! streams the worker's frames back to the job's receiver, and restarts the
-//! worker when it dies or overruns the deadline. A crash fails only the job
-//! in progress. Dropping a job's receiver cancels it: queued jobs are skipped,
-//! a running one is aborted inside the engine callback.
+//! requests, which serves listeners who wait now before look-ahead work
+//! ([`queue`](super::queue)); each worker slot has a supervisor task that
+//! takes the next job, streams the worker's frames back to the job's
+//! receiver, and restarts the worker when it dies or overruns the deadline.
+//! A crash fails only the job in progress. Dropping a job's receiver
+//! cancels it: a queued job is skipped, a running one is cancelled inside
+//! the worker at once (mid-inference for neural engines).
 
 use super::protocol::{read_frame_async, FromWorker, Hello, ProtocolError, ToWorker};
+use super::queue::{JobQueue, Promotion, Refused, Urgency};
 use super::{EngineError, Mark, Outcome, SynthesisRequest};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -114,12 +117,26 @@ struct Job {
     events: mpsc::UnboundedSender<JobEvent>,
 }
 
-/// A running pool. Cheap to share behind an `Arc`.
+/// A queued utterance: its events (drop to cancel), and the handle that
+/// marks it urgent once its stream reaches it.
+pub struct Submitted {
+    pub events: mpsc::UnboundedReceiver<JobEvent>,
+    pub promotion: Promotion,
+}
+
+/// A running pool. Cheap to share behind an `Arc`; dropping it stops the
+/// workers once the queued jobs are done.
 pub struct Pool {
-    jobs: async_channel::Sender<Job>,
+    jobs: Arc<JobQueue<Job>>,
     hello: Hello,
     stats: Arc<PoolStats>,
     quarantine: Arc<Quarantine>,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.jobs.close();
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +176,7 @@ impl Pool {
             .await
             .map_err(|reason| PoolError::Start { program: config.program.display().to_string(), reason })?;
         let hello = first.hello.clone();
-        let (jobs, queue) = async_channel::bounded(config.queue_capacity.max(1));
+        let jobs = Arc::new(JobQueue::new(config.queue_capacity));
         let stats = Arc::new(PoolStats::default());
         let quarantine = Arc::new(Quarantine::default());
         let config = Arc::new(config);
@@ -168,7 +185,7 @@ impl Pool {
             let supervisor = Supervisor {
                 slot,
                 config: Arc::clone(&config),
-                queue: queue.clone(),
+                queue: Arc::clone(&jobs),
                 stats: Arc::clone(&stats),
                 quarantine: Arc::clone(&quarantine),
             };
@@ -192,28 +209,24 @@ impl Pool {
     }
 
     /// Queues one utterance, waiting for room in the queue for up to
-    /// `patience` (`None`: as long as it takes). Events arrive on the
-    /// returned receiver; drop it to cancel.
+    /// `patience` (`None`: as long as it takes; room now is never refused).
+    /// Events arrive on the returned receiver; drop it to cancel.
     pub async fn submit(
         &self,
         request: SynthesisRequest,
+        urgency: Urgency,
         patience: Option<Duration>,
-    ) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
+    ) -> Result<Submitted, JobError> {
         if self.quarantine.is_blocked(&request) {
             self.stats.jobs_quarantined.fetch_add(1, Ordering::Relaxed);
             return Err(JobError::Quarantined);
         }
         let (events, receiver) = mpsc::unbounded_channel();
-        let queued = self.jobs.send(Job { request, events });
-        match patience {
-            // The send is tried before the timer: room now is never refused.
-            Some(patience) => match tokio::time::timeout(patience, queued).await {
-                Ok(sent) => sent.map_err(|_| JobError::Closed)?,
-                Err(_) => return Err(JobError::QueueFull),
-            },
-            None => queued.await.map_err(|_| JobError::Closed)?,
+        match self.jobs.push(Job { request, events }, urgency, patience).await {
+            Ok(promotion) => Ok(Submitted { events: receiver, promotion }),
+            Err(Refused::Full) => Err(JobError::QueueFull),
+            Err(Refused::Closed) => Err(JobError::Closed),
         }
-        Ok(receiver)
     }
 }
 
@@ -221,7 +234,7 @@ impl Pool {
 struct Supervisor {
     slot: usize,
     config: Arc<PoolConfig>,
-    queue: async_channel::Receiver<Job>,
+    queue: Arc<JobQueue<Job>>,
     stats: Arc<PoolStats>,
     quarantine: Arc<Quarantine>,
 }
@@ -259,7 +272,7 @@ impl Supervisor {
 
     /// Runs jobs on `worker` until it dies (returns false) or the pool closes (true).
     async fn serve(&self, mut worker: WorkerProcess) -> bool {
-        while let Ok(job) = self.queue.recv().await {
+        while let Some(job) = self.queue.pop().await {
             if job.events.is_closed() {
                 self.stats.jobs_cancelled.fetch_add(1, Ordering::Relaxed);
                 continue;
@@ -334,7 +347,8 @@ impl WorkerProcess {
     }
 
     /// Runs one job. `Ok(true)`: finished (even with an engine error, which
-    /// was forwarded); `Ok(false)`: cancelled; `Err`: the worker is lost.
+    /// was forwarded); `Ok(false)`: cancelled, however it ended; `Err`: the
+    /// worker is lost.
     async fn run(&mut self, job: &Job, deadline: Duration) -> Result<bool, JobError> {
         let frame = ToWorker::Synthesize(job.request.clone()).encode();
         if self.stdin.write_all(&frame).await.is_err() || self.stdin.flush().await.is_err() {
@@ -357,7 +371,7 @@ impl WorkerProcess {
                     }
                     Some(Ok(FromWorker::Failed(error))) => {
                         let _ = job.events.send(JobEvent::Failed(error.into()));
-                        return Ok(true);
+                        return Ok(!cancelled);
                     }
                     Some(Ok(FromWorker::Hello(_))) => return Err(JobError::WorkerCrashed("protocol error: second greeting".into())),
                     Some(Err(error)) => return Err(JobError::WorkerCrashed(format!("protocol error: {error}"))),

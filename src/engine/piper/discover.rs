@@ -27,6 +27,16 @@ pub fn config_path(model: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The neural setup that `settings` ask for: what [`find`] finds under
+/// the configured directories, with the configured tuning.
+pub fn configured(settings: &crate::settings::Settings, sample_rate: u32) -> Result<PiperSetup, Unavailable> {
+    if !settings.neural {
+        return Err(Unavailable::Disabled);
+    }
+    let setup = find(settings.onnxruntime.as_deref(), &settings.neural_dirs, settings.neural_threads, sample_rate)?;
+    Ok(PiperSetup { split_clauses: settings.neural_split_clauses, ..setup })
+}
+
 /// Finds the runtime (`runtime` if given, else the first
 /// `libonnxruntime.so.<version>` under `dirs`) and every voice under `dirs`.
 pub fn find(
@@ -54,7 +64,7 @@ pub fn find(
     if models.is_empty() {
         return Err(Unavailable::NoVoices(searched()));
     }
-    Ok(PiperSetup { runtime, models, threads, sample_rate })
+    Ok(PiperSetup { runtime, models, threads, sample_rate, split_clauses: false })
 }
 
 fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) {

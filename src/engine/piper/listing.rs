@@ -33,6 +33,7 @@ mod tests {
             models: vec![model],
             threads: 1,
             sample_rate: 22050,
+            split_clauses: false,
         };
         let hello = hello(&setup, "1.51").unwrap();
         assert_eq!(hello.info.version, "onnxruntime 1.31.1; espeak-ng 1.51");

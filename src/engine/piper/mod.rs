@@ -4,22 +4,29 @@
 //! It lives in worker processes like espeak-ng, so a crash or runaway
 //! allocation in the runtime costs one worker, never the server. Text
 //! becomes IPA phonemes through libespeak-ng in the same worker, then model
-//! ids ([`config`]); each sentence is one inference, streamed as soon as it
-//! is ready. Models give no timing, so word marks are estimated ([`marks`]).
+//! ids ([`config`]). Each sentence, or each clause of a long sentence
+//! ([`units`]), is one inference, streamed as soon as it is ready; every
+//! inference has its own run options, so a cancel terminates it at once.
+//! Models give no timing, so word marks are estimated ([`marks`]).
 //! Every model is loaded once, when the worker starts.
 
 pub mod config;
 pub mod discover;
 pub mod listing;
 mod marks;
+mod units;
 
 use super::espeak::{Clause, Espeak};
-use super::{Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent, SynthesisRequest};
+use super::{
+    Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
+    SynthesisRequest,
+};
 use config::VoiceConfig;
-use ort::session::Session;
+use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What a Piper worker loads; sent by the server as the worker's engine config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +39,9 @@ pub struct PiperSetup {
     pub threads: usize,
     /// Rate the engine delivers, whatever the models' own rates.
     pub sample_rate: u32,
+    /// Long sentences are inferred clause by clause (see [`units`]).
+    #[serde(default)]
+    pub split_clauses: bool,
 }
 
 /// Speaking rates (words per minute) the models stay natural at; requests
@@ -59,6 +69,7 @@ pub struct Piper {
     phonemizer: Espeak,
     models: Vec<Model>,
     voices: Vec<LoadedVoice>,
+    split_clauses: bool,
 }
 
 impl Piper {
@@ -98,12 +109,18 @@ impl Piper {
         }
         let phonemizer = Espeak::new()?;
         let info = engine_info(setup, &phonemizer.info().version);
-        Ok(Self { info, phonemizer, models, voices })
+        Ok(Self { info, phonemizer, models, voices, split_clauses: setup.split_clauses })
     }
 
-    /// One sentence of phonemes through the model, as 16-bit audio at the
-    /// engine's rate, peak-normalised as Piper does.
-    fn infer(&mut self, voice: usize, clauses: &[Clause], rate: u32) -> Result<Vec<i16>, EngineError> {
+    /// Clauses of phonemes through the model: raw audio at the model's rate,
+    /// or `None` when `cancel` terminated the inference.
+    fn infer(
+        &mut self,
+        voice: usize,
+        clauses: &[Clause],
+        rate: u32,
+        cancel: &Cancellation,
+    ) -> Result<Option<Vec<f32>>, EngineError> {
         let failed = |e: ort::Error| EngineError::Synthesis(format!("ONNX Runtime: {e}"));
         let LoadedVoice { model, speaker, .. } = self.voices[voice];
         let model = &mut self.models[model];
@@ -120,16 +137,54 @@ impl Piper {
         if let Some(speaker) = speaker {
             inputs.push(("sid".into(), Tensor::from_array(([1usize], vec![speaker])).map_err(failed)?.into()));
         }
-        let outputs = model.session.run(inputs).map_err(failed)?;
-        let (_, audio) = outputs[0].try_extract_tensor::<f32>().map_err(failed)?;
-        let peak = audio.iter().fold(0.01f32, |m, s| m.max(s.abs()));
-        let pcm: Vec<i16> = audio.iter().map(|s| (s * 32767.0 / peak).clamp(-32767.0, 32767.0) as i16).collect();
-        let native = model.config.audio.sample_rate;
-        Ok(if native == self.info.sample_rate {
+        let run = Arc::new(RunOptions::new().map_err(failed)?);
+        let terminate = {
+            let run = Arc::clone(&run);
+            move || {
+                let _ = run.terminate();
+            }
+        };
+        let audio = cancel.while_running(terminate, || -> Result<Vec<f32>, ort::Error> {
+            let outputs = model.session.run_with_options(inputs, &*run)?;
+            let (_, audio) = outputs[0].try_extract_tensor::<f32>()?;
+            Ok(audio.to_vec())
+        });
+        match audio {
+            Ok(audio) => Ok(Some(audio)),
+            Err(_) if cancel.is_cancelled() => Ok(None),
+            Err(error) => Err(failed(error)),
+        }
+    }
+
+    /// Raw model audio as 16-bit samples at the engine's rate, scaled by
+    /// `gain`'s loudest peak so far: a sentence inferred in parts keeps one
+    /// level (no part louder than the one before it), and never clips.
+    fn to_pcm(&self, voice: usize, audio: &[f32], gain: &mut Gain) -> Vec<i16> {
+        let scale = gain.scale_for(audio);
+        let pcm: Vec<i16> = audio.iter().map(|s| (s * scale).clamp(-32767.0, 32767.0) as i16).collect();
+        let native = self.models[self.voices[voice].model].config.audio.sample_rate;
+        if native == self.info.sample_rate {
             pcm
         } else {
             crate::audio::resample(&pcm, native, self.info.sample_rate)
-        })
+        }
+    }
+}
+
+/// Peak normalisation across the parts of one sentence, as Piper
+/// normalises each utterance to full scale.
+struct Gain {
+    peak: f32,
+}
+
+impl Gain {
+    fn new() -> Self {
+        Self { peak: 0.01 }
+    }
+
+    fn scale_for(&mut self, audio: &[f32]) -> f32 {
+        self.peak = audio.iter().fold(self.peak, |m, s| m.max(s.abs()));
+        32767.0 / self.peak
     }
 }
 
@@ -139,7 +194,11 @@ fn engine_info(setup: &PiperSetup, espeak_version: &str) -> EngineInfo {
     let runtime = setup.runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
     EngineInfo {
         id: Piper::ID.into(),
-        version: format!("onnxruntime {}; espeak-ng {espeak_version}", runtime.map_or("", |(_, v)| v)),
+        version: format!(
+            "onnxruntime {}; espeak-ng {espeak_version}{}",
+            runtime.map_or("", |(_, v)| v),
+            if setup.split_clauses { "; clause units" } else { "" }
+        ),
         sample_rate: setup.sample_rate,
         capabilities: Capabilities { rate_range: NATURAL_RATES },
     }
@@ -194,6 +253,7 @@ impl Engine for Piper {
         &mut self,
         request: &SynthesisRequest,
         sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+        cancel: &Cancellation,
     ) -> Result<Outcome, EngineError> {
         let voice = self
             .voices
@@ -204,23 +264,30 @@ impl Engine for Piper {
         let clauses = self.phonemizer.phonemize(&espeak_voice, &request.text)?;
         let mut outcome = Outcome { samples: 0, aborted: false, truncated: false };
         for sentence in clauses.split_inclusive(Clause::ends_sentence) {
-            let audio = self.infer(voice, sentence, request.rate)?;
-            let remaining = request.max_samples.saturating_sub(outcome.samples) as usize;
-            let audio = &audio[..audio.len().min(remaining)];
-            let source = sentence[0].source.start..sentence[sentence.len() - 1].source.end;
-            let marks = marks::estimate(&request.text, source, outcome.samples, audio.len() as u64);
-            let events =
-                marks.into_iter().map(SynthEvent::Mark).chain(audio.chunks(CHUNK_SAMPLES).map(SynthEvent::Audio));
-            for event in events {
-                if sink(event) == Flow::Abort {
+            let mut gain = Gain::new();
+            for (part, unit) in units::split(sentence, self.split_clauses).into_iter().enumerate() {
+                let Some(raw) = self.infer(voice, unit, request.rate, cancel)? else {
                     outcome.aborted = true;
                     return Ok(outcome);
+                };
+                let audio = self.to_pcm(voice, &raw, &mut gain);
+                let remaining = request.max_samples.saturating_sub(outcome.samples) as usize;
+                let audio = &audio[..audio.len().min(remaining)];
+                let source = unit[0].source.start..unit[unit.len() - 1].source.end;
+                let marks = marks::estimate(&request.text, source, part == 0, outcome.samples, audio.len() as u64);
+                let events =
+                    marks.into_iter().map(SynthEvent::Mark).chain(audio.chunks(CHUNK_SAMPLES).map(SynthEvent::Audio));
+                for event in events {
+                    if sink(event) == Flow::Abort {
+                        outcome.aborted = true;
+                        return Ok(outcome);
+                    }
                 }
-            }
-            outcome.samples += audio.len() as u64;
-            if outcome.samples >= request.max_samples {
-                outcome.truncated = true;
-                break;
+                outcome.samples += audio.len() as u64;
+                if outcome.samples >= request.max_samples {
+                    outcome.truncated = true;
+                    return Ok(outcome);
+                }
             }
         }
         Ok(outcome)
