@@ -13,8 +13,8 @@ mod phonemes;
 pub use phonemes::Clause;
 
 use super::{
-    Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind, Outcome, SynthEvent,
-    SynthesisRequest,
+    Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind, Outcome,
+    SynthEvent, SynthesisRequest,
 };
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
