@@ -234,3 +234,40 @@ async fn documents_made_with_the_neural_voice_still_speak_when_it_is_gone() {
     assert!(audio.bytes().await.unwrap().len() > 50_000);
     assert_eq!(without.jobs_completed(), 2, "both sentences spoken by espeak-ng");
 }
+
+#[test]
+fn a_cancel_terminates_the_neural_inference_in_progress() {
+    use herald::engine::piper::{discover, Piper};
+    use herald::engine::{Cancellation, Engine, SynthEvent, SynthesisRequest};
+    use std::sync::Arc;
+    // One long clause, inferred whole: far longer than the cancel's delay.
+    let setup = discover::find(None, &[common::neural_dir()], 1, 22_050).expect("./scripts/setup.sh installs a voice");
+    let mut piper = Piper::new(&setup).expect("the neural engine starts");
+    let voice = piper.voices()[0].identifier.clone();
+    let text = "the quick brown fox jumps over the lazy dog and then runs all the way around the old stone \
+                barn and back across the wide green field before the farmer wakes up in the morning";
+    let request = SynthesisRequest { text: format!("{text} ").repeat(3), voice, rate: 175, pitch: 50, max_samples: u64::MAX };
+    let cancel = Arc::new(Cancellation::default());
+    let canceller = {
+        let cancel = Arc::clone(&cancel);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            cancel.cancel();
+        })
+    };
+    let mut events = 0;
+    let outcome = piper
+        .synthesize(
+            &request,
+            &mut |_: SynthEvent<'_>| {
+                events += 1;
+                herald::engine::Flow::Continue
+            },
+            &cancel,
+        )
+        .unwrap();
+    canceller.join().unwrap();
+    // Stopped inside the inference: no audio was ever produced.
+    assert!(outcome.aborted, "{outcome:?}");
+    assert_eq!((events, outcome.samples), (0, 0), "the inference ran to its end before stopping");
+}
