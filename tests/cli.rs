@@ -112,6 +112,28 @@ fn plan_json_describes_paragraphs_languages_and_voices() {
     assert_eq!(paragraph["sentences"][0]["start"], 0);
 }
 
+/// One line, alone in its document, in languages whatlang alone gets wrong
+/// or cannot name: each gets its own language and voice, never a default.
+#[test]
+fn a_lone_line_gets_its_own_language() {
+    for (text, lang) in [
+        ("Bonjour à tous, merci d'être venus.", "fr"),
+        ("El gobierno presentará el nuevo plan la próxima semana.", "es"),
+        ("Vi glæder os til at se jer alle igen næste år.", "da"),
+        ("Kerajaan akan mengumumkan keputusan itu secepat mungkin kerana rakyat sedang menunggu.", "ms"),
+        ("Serikali itawasilisha mpango mpya wiki ijayo.", "sw"),
+    ] {
+        let output = herald(&["plan", "-", "--json"], text.as_bytes());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let paragraph = &plan["paragraphs"][0];
+        assert_eq!((plan["lang"].as_str(), paragraph["lang"].as_str()), (Some(lang), Some(lang)), "{text}");
+        assert_eq!(paragraph["lang_source"], "detected", "{text}");
+        assert_eq!(paragraph["voice"], format!("espeak:{lang}"), "{text}");
+        assert!(paragraph["confidence"].as_f64().unwrap() > 0.0, "{text}");
+    }
+}
+
 #[test]
 fn voices_come_from_the_installed_library() {
     let output = herald(&["voices", "--json"], b"");

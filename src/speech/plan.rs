@@ -135,7 +135,7 @@ impl Planner<'_> {
                 hint: b.lang.clone(),
             })
             .collect();
-        let languages = self.detector.assign(&inputs, options.lang.as_ref());
+        let languages = self.detector.assign(&inputs, options.lang.as_ref(), &options.lang_priors);
         let quality = options.quality.unwrap_or(Quality::Fast);
         let mut paragraphs = Vec::with_capacity(spoken.len());
         for (index, ((block, sentences), language)) in

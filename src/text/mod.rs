@@ -10,6 +10,6 @@ pub mod normalize;
 pub mod segment;
 pub mod tag;
 
-pub use lang::{Assignment, Detection, LangSource, LanguageDetector, ParagraphInput};
+pub use lang::{known_languages, Assignment, Detection, LangSource, LanguageDetector, ParagraphInput, Strategy};
 pub use segment::{split_sentences, Sentence};
 pub use tag::{InvalidLangTag, LangTag};
