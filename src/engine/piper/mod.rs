@@ -5,21 +5,25 @@
 //! allocation in the runtime costs one worker, never the server. Text
 //! becomes IPA phonemes through libespeak-ng in the same worker, then model
 //! ids ([`config`]); each sentence is one inference, streamed as soon as it
-//! is ready. Models give no timing, so word marks are estimated ([`marks`]).
-//! Every model is loaded once, when the worker starts.
+//! is ready. Models give no timing, so word marks are estimated. Every
+//! model is loaded once, when the worker starts.
+//!
+//! A voice is any `NAME.onnx` with its `NAME.onnx.json` under the neural
+//! directories, wherever it lies (installed packages keep theirs in data
+//! folders); its config says which language it speaks.
 
 pub mod config;
-pub mod discover;
 pub mod listing;
-mod marks;
 
 use super::espeak::{Clause, Espeak};
+use super::neural::discover::{Found, Unavailable};
+use super::neural::{deliver, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
 use super::{Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent, SynthesisRequest};
 use config::VoiceConfig;
 use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What a Piper worker loads; sent by the server as the worker's engine config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,13 +38,28 @@ pub struct PiperSetup {
     pub sample_rate: u32,
 }
 
-/// Speaking rates (words per minute) the models stay natural at; requests
-/// outside are spoken at the nearest end of the range.
-pub const NATURAL_RATES: (u32, u32) = (120, 300);
-/// The rate a model speaks at with its own length scale.
-const MODEL_WPM: u32 = crate::speech::Rate::NORMAL;
-/// Audio handed to the sink per call, in samples.
-const CHUNK_SAMPLES: usize = 4096;
+impl PiperSetup {
+    /// Every voice among the files found: a `NAME.onnx` with its config beside it.
+    pub fn find(found: &Found, threads: usize, sample_rate: u32) -> Result<Self, Unavailable> {
+        let models: Vec<PathBuf> = found
+            .files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "onnx") && config_path(f).is_file())
+            .cloned()
+            .collect();
+        if models.is_empty() {
+            return Err(found.no_voices("Piper voice (NAME.onnx with NAME.onnx.json)"));
+        }
+        Ok(Self { runtime: found.runtime.clone(), models, threads, sample_rate })
+    }
+}
+
+/// The model's config file: `NAME.onnx.json` beside `NAME.onnx`.
+pub fn config_path(model: &Path) -> PathBuf {
+    let mut name = model.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
 
 struct Model {
     session: Session,
@@ -66,23 +85,14 @@ impl Piper {
 
     /// Loads ONNX Runtime and every model in `setup`.
     pub fn new(setup: &PiperSetup) -> Result<Self, EngineError> {
-        let init = |what: &str, error: &dyn std::fmt::Display| EngineError::Init(format!("{what}: {error}"));
-        let environment = ort::init_from(&setup.runtime)
-            .map_err(|e| init(&format!("ONNX Runtime at {}", setup.runtime.display()), &e))?
-            .with_name("herald")
-            .build()
-            .map_err(|e| init("ONNX Runtime environment", &e))?;
+        let environment = onnx::environment(&setup.runtime)?;
         let mut models = Vec::new();
         let mut voices = Vec::new();
         for path in &setup.models {
             let (name, config_json, config) = read_config(path)?;
-            let bytes = std::fs::read(path).map_err(|e| init(&path.display().to_string(), &e))?;
-            let session = Session::builder(&environment)
-                .and_then(|b| b.with_intra_threads(setup.threads.max(1)).map_err(Into::into))
-                .and_then(|b| b.with_inter_threads(1).map_err(Into::into))
-                .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
-                .and_then(|mut b| b.commit_from_memory(&bytes))
-                .map_err(|e| init(&path.display().to_string(), &e))?;
+            let what = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|e| onnx::init_error(&what, &e))?;
+            let session = onnx::session(&environment, &bytes, setup.threads, &what)?;
             // The model and its config (scales, phoneme map) shape the audio.
             let fingerprint = blake3::Hasher::new().update(&bytes).update(config_json.as_bytes()).finalize();
             let fingerprint = fingerprint.to_hex()[..16].to_string();
@@ -104,13 +114,12 @@ impl Piper {
     /// One sentence of phonemes through the model, as 16-bit audio at the
     /// engine's rate, peak-normalised as Piper does.
     fn infer(&mut self, voice: usize, clauses: &[Clause], rate: u32) -> Result<Vec<i16>, EngineError> {
-        let failed = |e: ort::Error| EngineError::Synthesis(format!("ONNX Runtime: {e}"));
+        let failed = onnx::failed;
         let LoadedVoice { model, speaker, .. } = self.voices[voice];
         let model = &mut self.models[model];
         let ids = model.config.phoneme_ids(clauses);
         let scales = model.config.inference;
-        let (slowest, fastest) = NATURAL_RATES;
-        let length_scale = scales.length_scale * MODEL_WPM as f32 / rate.clamp(slowest, fastest) as f32;
+        let length_scale = scales.length_scale / speed(rate);
         let count = ids.len();
         let mut inputs = ort::inputs![
             "input" => Tensor::from_array(([1usize, count], ids)).map_err(failed)?,
@@ -122,24 +131,16 @@ impl Piper {
         }
         let outputs = model.session.run(inputs).map_err(failed)?;
         let (_, audio) = outputs[0].try_extract_tensor::<f32>().map_err(failed)?;
-        let peak = audio.iter().fold(0.01f32, |m, s| m.max(s.abs()));
-        let pcm: Vec<i16> = audio.iter().map(|s| (s * 32767.0 / peak).clamp(-32767.0, 32767.0) as i16).collect();
-        let native = model.config.audio.sample_rate;
-        Ok(if native == self.info.sample_rate {
-            pcm
-        } else {
-            crate::audio::resample(&pcm, native, self.info.sample_rate)
-        })
+        Ok(to_pcm(audio, Some(1.0), model.config.audio.sample_rate, self.info.sample_rate))
     }
 }
 
 /// The engine's identity for a setup. Phonemes come from libespeak-ng, so
 /// its version shapes the audio too.
 fn engine_info(setup: &PiperSetup, espeak_version: &str) -> EngineInfo {
-    let runtime = setup.runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
     EngineInfo {
         id: Piper::ID.into(),
-        version: format!("onnxruntime {}; espeak-ng {espeak_version}", runtime.map_or("", |(_, v)| v)),
+        version: format!("onnxruntime {}; espeak-ng {espeak_version}", onnx::version(&setup.runtime)),
         sample_rate: setup.sample_rate,
         capabilities: Capabilities { rate_range: NATURAL_RATES },
     }
@@ -148,7 +149,7 @@ fn engine_info(setup: &PiperSetup, espeak_version: &str) -> EngineInfo {
 /// A model's name (its file stem), and its config file's text and contents.
 fn read_config(model: &std::path::Path) -> Result<(String, String, VoiceConfig), EngineError> {
     let name = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let config_path = discover::config_path(model);
+    let config_path = config_path(model);
     let failed = |e: &dyn std::fmt::Display| EngineError::Init(format!("{}: {e}", config_path.display()));
     let config_json = std::fs::read_to_string(&config_path).map_err(|e| failed(&e))?;
     let config = VoiceConfig::parse(&config_json).map_err(|e| failed(&e))?;
@@ -195,31 +196,14 @@ impl Engine for Piper {
         request: &SynthesisRequest,
         sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
     ) -> Result<Outcome, EngineError> {
-        let voice = self
-            .voices
-            .iter()
-            .position(|v| v.listing.identifier == request.voice)
-            .ok_or_else(|| EngineError::UnknownVoice(request.voice.clone()))?;
+        let voice = voice_index(self.voices.iter().map(|v| &v.listing), &request.voice)?;
         let espeak_voice = self.models[self.voices[voice].model].config.espeak.voice.clone();
         let clauses = self.phonemizer.phonemize(&espeak_voice, &request.text)?;
-        let mut outcome = Outcome { samples: 0, aborted: false, truncated: false };
+        let mut outcome = Outcome::default();
         for sentence in clauses.split_inclusive(Clause::ends_sentence) {
             let audio = self.infer(voice, sentence, request.rate)?;
-            let remaining = request.max_samples.saturating_sub(outcome.samples) as usize;
-            let audio = &audio[..audio.len().min(remaining)];
             let source = sentence[0].source.start..sentence[sentence.len() - 1].source.end;
-            let marks = marks::estimate(&request.text, source, outcome.samples, audio.len() as u64);
-            let events =
-                marks.into_iter().map(SynthEvent::Mark).chain(audio.chunks(CHUNK_SAMPLES).map(SynthEvent::Audio));
-            for event in events {
-                if sink(event) == Flow::Abort {
-                    outcome.aborted = true;
-                    return Ok(outcome);
-                }
-            }
-            outcome.samples += audio.len() as u64;
-            if outcome.samples >= request.max_samples {
-                outcome.truncated = true;
+            if !deliver(&request.text, source, &audio, request.max_samples, &mut outcome, sink) {
                 break;
             }
         }
