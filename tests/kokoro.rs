@@ -44,7 +44,7 @@ fn zero_crossing_rate(audio: &common::audio::Decoded) -> f64 {
 #[tokio::test]
 async fn natural_japanese_is_spoken_by_kokoro_from_kana() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_neural(dir.path().to_path_buf()).await;
+    let server = TestServer::start_kokoro(dir.path().to_path_buf()).await;
 
     let voices = server.get_json("/v1/voices?lang=ja").await;
     let first = &voices["voices"][0];
@@ -73,18 +73,14 @@ async fn natural_japanese_is_spoken_by_kokoro_from_kana() {
     let ratio = slow.seconds() / fast.seconds();
     eprintln!("120 wpm: {:.2} s, 300 wpm: {:.2} s", slow.seconds(), fast.seconds());
     assert!(ratio > 1.7, "120 wpm lasts {ratio:.2} times 300 wpm");
-}
 
-#[tokio::test]
-async fn japanese_documents_are_read_by_the_natural_voice_unless_asked_fast() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_neural(dir.path().to_path_buf()).await;
+    // Documents are for listening: read by the natural voice unless asked fast.
     let text = format!("{}\n\n{}", SHORT.0, LONG.0);
-    let natural = server.post_json("/v1/documents", &json!({ "text": text })).await;
-    assert_eq!(natural["paragraphs"][0]["voice"], VOICE, "{natural}");
-    let fast = server.post_json("/v1/documents", &json!({ "text": text, "quality": "fast" })).await;
-    assert_eq!(fast["paragraphs"][0]["voice"], "espeak:ja", "{fast}");
-    let id = natural["id"].as_str().unwrap();
+    let listening = server.post_json("/v1/documents", &json!({ "text": text })).await;
+    assert_eq!(listening["paragraphs"][0]["voice"], VOICE, "{listening}");
+    let quick = server.post_json("/v1/documents", &json!({ "text": text, "quality": "fast" })).await;
+    assert_eq!(quick["paragraphs"][0]["voice"], "espeak:ja", "{quick}");
+    let id = listening["id"].as_str().unwrap();
     let audio = server.client.get(server.url(&format!("/v1/documents/{id}/audio.wav"))).send().await.unwrap();
     assert_eq!(audio.status(), 200);
     let audio = decode(&audio.bytes().await.unwrap(), "wav");
