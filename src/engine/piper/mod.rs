@@ -210,3 +210,29 @@ impl Engine for Piper {
         Ok(outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::neural::discover;
+
+    #[test]
+    fn voices_are_found_at_any_depth_with_their_configs_only() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("site-packages/de_voice/data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(root.path().join("pkg/capi")).unwrap();
+        for file in
+            ["pkg/capi/libonnxruntime.so.1.2.3", "pkg/test.onnx", "site-packages/de_voice/data/de_DE-x-medium.onnx"]
+        {
+            std::fs::write(root.path().join(file), b"").unwrap();
+        }
+        std::fs::write(data.join("de_DE-x-medium.onnx.json"), b"{}").unwrap();
+        let found = discover::find(None, &[root.path().to_path_buf()]).unwrap();
+        let setup = PiperSetup::find(&found, 2, 22050).unwrap();
+        assert_eq!(setup.models, [data.join("de_DE-x-medium.onnx")]);
+        let runtime_only = discover::find(None, &[root.path().join("pkg")]).unwrap();
+        let error = PiperSetup::find(&runtime_only, 2, 22050).unwrap_err().to_string();
+        assert!(error.contains("no Piper voice"), "{error}");
+    }
+}
