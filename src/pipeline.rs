@@ -47,6 +47,11 @@ pub enum PlanTextError {
     Plan(#[from] PlanError),
 }
 
+/// How long a worker of an engine without models has to start.
+const ENGINE_START: Duration = Duration::from_secs(10);
+/// How long a neural worker has to load its models and start.
+const NEURAL_ENGINE_START: Duration = Duration::from_secs(60);
+
 /// Parsed documents kept in memory (each is a few kilobytes to a few megabytes).
 const RECENT_DOCUMENTS: usize = 256;
 
@@ -115,6 +120,7 @@ impl Pipeline {
             queue_capacity: settings.queue_capacity,
             deadline: Duration::from_secs(settings.utterance_deadline_secs),
             memory_limit_mb: settings.worker_memory_mb,
+            start_timeout: ENGINE_START,
         })
         .await?;
         let mut pools = vec![Arc::new(espeak)];
@@ -367,6 +373,7 @@ async fn start_fault(settings: &Settings, program: PathBuf, sample_rate: u32) ->
         queue_capacity: settings.queue_capacity,
         deadline: Duration::from_secs(settings.utterance_deadline_secs),
         memory_limit_mb: settings.worker_memory_mb,
+        start_timeout: ENGINE_START,
     })
     .await
 }
@@ -390,6 +397,7 @@ async fn start_neural(
             queue_capacity: settings.queue_capacity,
             deadline: Duration::from_secs(settings.utterance_deadline_secs),
             memory_limit_mb: settings.neural_worker_memory_mb,
+            start_timeout: NEURAL_ENGINE_START,
         })
         .await;
         (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: e.to_string() }))
