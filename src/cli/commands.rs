@@ -68,7 +68,7 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
     // Neural workers start only when the plan speaks with a neural voice.
     let planning = Planning::open(&settings).map_err(Failure::runtime)?;
     let planned = planning.plan(&text, format, &options).map_err(Failure::input)?;
-    if let (Some(Quality::Natural), Err(reason)) = (options.quality, &planning.neural) {
+    if let (Some(Quality::Natural), Some(reason)) = (options.quality, planning.natural_unavailable()) {
         tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
     }
     settings.neural &= planning.needs_neural(&planned);

@@ -11,6 +11,8 @@ pub mod cancel;
 pub mod espeak;
 #[cfg(feature = "fault-engine")]
 pub mod fault;
+pub mod kokoro;
+pub mod neural;
 pub mod piper;
 pub mod platform;
 pub mod pool;
@@ -111,7 +113,7 @@ pub enum Flow {
 }
 
 /// How a synthesis ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Outcome {
     pub samples: u64,
     /// The sink asked to stop.

@@ -36,6 +36,9 @@ pub struct PoolConfig {
     pub deadline: Duration,
     /// Address-space limit of each worker process, in MiB (0: none).
     pub memory_limit_mb: u64,
+    /// How long a new worker has to greet (its engine loads first: models
+    /// of hundreds of megabytes take seconds, more on a busy machine).
+    pub start_timeout: Duration,
 }
 
 /// Crashes (or hangs) a text may cause before it is refused outright.
@@ -165,9 +168,6 @@ pub enum SpawnError {
     #[error("no greeting within {0:?}")]
     Silent(Duration),
 }
-
-/// How long a new worker has to greet.
-const GREETING_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Pool {
     /// Starts the workers; fails if the first one cannot start and greet.
@@ -335,14 +335,14 @@ impl WorkerProcess {
                 }
             }
         });
-        let greeting = tokio::time::timeout(GREETING_TIMEOUT, frames.recv()).await;
+        let greeting = tokio::time::timeout(config.start_timeout, frames.recv()).await;
         match greeting {
             Ok(Some(Ok(FromWorker::Hello(hello)))) => Ok(Self { child, stdin, frames, hello: *hello }),
             Ok(Some(Ok(FromWorker::Failed(error)))) => Err(SpawnError::Engine(error)),
             Ok(Some(Ok(other))) => Err(SpawnError::UnexpectedFrame(format!("{other:?}"))),
             Ok(Some(Err(error))) => Err(SpawnError::Protocol(error)),
             Ok(None) => Err(SpawnError::Exited(exit_reason(&mut child).await)),
-            Err(_) => Err(SpawnError::Silent(GREETING_TIMEOUT)),
+            Err(_) => Err(SpawnError::Silent(config.start_timeout)),
         }
     }
 

@@ -5,28 +5,30 @@
 //! allocation in the runtime costs one worker, never the server. Text
 //! becomes IPA phonemes through libespeak-ng in the same worker, then model
 //! ids ([`config`]). Each sentence, or each clause of a long sentence
-//! ([`units`]), is one inference, streamed as soon as it is ready; every
-//! inference has its own run options, so a cancel terminates it at once.
-//! Models give no timing, so word marks are estimated ([`marks`]).
-//! Every model is loaded once, when the worker starts.
+//! ([`units`]), is one inference, streamed as soon as it is ready; a cancel
+//! terminates the inference in flight. Models give no timing, so word marks
+//! are estimated. Every model is loaded once, when the worker starts.
+//!
+//! A voice is any `NAME.onnx` with its `NAME.onnx.json` under the neural
+//! directories, wherever it lies (installed packages keep theirs in data
+//! folders); its config says which language it speaks.
 
 pub mod config;
-pub mod discover;
 pub mod listing;
-mod marks;
 mod units;
 
 use super::espeak::{Clause, Espeak};
+use super::neural::discover::{Found, Unavailable};
+use super::neural::{deliver, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
 use super::{
     Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
     SynthesisRequest,
 };
 use config::VoiceConfig;
-use ort::session::{RunOptions, Session};
+use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
 /// What a Piper worker loads; sent by the server as the worker's engine config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,13 +46,28 @@ pub struct PiperSetup {
     pub split_clauses: bool,
 }
 
-/// Speaking rates (words per minute) the models stay natural at; requests
-/// outside are spoken at the nearest end of the range.
-pub const NATURAL_RATES: (u32, u32) = (120, 300);
-/// The rate a model speaks at with its own length scale.
-const MODEL_WPM: u32 = crate::speech::Rate::NORMAL;
-/// Audio handed to the sink per call, in samples.
-const CHUNK_SAMPLES: usize = 4096;
+impl PiperSetup {
+    /// Every voice among the files found: a `NAME.onnx` with its config beside it.
+    pub fn find(found: &Found, threads: usize, sample_rate: u32) -> Result<Self, Unavailable> {
+        let models: Vec<PathBuf> = found
+            .files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "onnx") && config_path(f).is_file())
+            .cloned()
+            .collect();
+        if models.is_empty() {
+            return Err(found.no_voices("Piper voice (NAME.onnx with NAME.onnx.json)"));
+        }
+        Ok(Self { runtime: found.runtime.clone(), models, threads, sample_rate, split_clauses: false })
+    }
+}
+
+/// The model's config file: `NAME.onnx.json` beside `NAME.onnx`.
+pub fn config_path(model: &Path) -> PathBuf {
+    let mut name = model.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
 
 struct Model {
     session: Session,
@@ -77,23 +94,14 @@ impl Piper {
 
     /// Loads ONNX Runtime and every model in `setup`.
     pub fn new(setup: &PiperSetup) -> Result<Self, EngineError> {
-        let init = |what: &str, error: &dyn std::fmt::Display| EngineError::Init(format!("{what}: {error}"));
-        let environment = ort::init_from(&setup.runtime)
-            .map_err(|e| init(&format!("ONNX Runtime at {}", setup.runtime.display()), &e))?
-            .with_name("herald")
-            .build()
-            .map_err(|e| init("ONNX Runtime environment", &e))?;
+        let environment = onnx::environment(&setup.runtime)?;
         let mut models = Vec::new();
         let mut voices = Vec::new();
         for path in &setup.models {
             let (name, config_json, config) = read_config(path)?;
-            let bytes = std::fs::read(path).map_err(|e| init(&path.display().to_string(), &e))?;
-            let session = Session::builder(&environment)
-                .and_then(|b| b.with_intra_threads(setup.threads.max(1)).map_err(Into::into))
-                .and_then(|b| b.with_inter_threads(1).map_err(Into::into))
-                .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
-                .and_then(|mut b| b.commit_from_memory(&bytes))
-                .map_err(|e| init(&path.display().to_string(), &e))?;
+            let what = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|e| onnx::init_error(&what, &e))?;
+            let session = onnx::session(&environment, &bytes, setup.threads, &what)?;
             // The model and its config (scales, phoneme map) shape the audio.
             let fingerprint = blake3::Hasher::new().update(&bytes).update(config_json.as_bytes()).finalize();
             let fingerprint = fingerprint.to_hex()[..16].to_string();
@@ -112,22 +120,22 @@ impl Piper {
         Ok(Self { info, phonemizer, models, voices, split_clauses: setup.split_clauses })
     }
 
-    /// Clauses of phonemes through the model: raw audio at the model's rate,
-    /// or `None` when `cancel` terminated the inference.
+    /// Clauses of phonemes through the model: 16-bit audio at the engine's
+    /// rate, scaled by `gain`, or `None` when `cancel` terminated the inference.
     fn infer(
         &mut self,
         voice: usize,
         clauses: &[Clause],
         rate: u32,
+        gain: &mut Gain,
         cancel: &Cancellation,
-    ) -> Result<Option<Vec<f32>>, EngineError> {
-        let failed = |e: ort::Error| EngineError::Synthesis(format!("ONNX Runtime: {e}"));
+    ) -> Result<Option<Vec<i16>>, EngineError> {
+        let failed = onnx::failed;
         let LoadedVoice { model, speaker, .. } = self.voices[voice];
         let model = &mut self.models[model];
         let ids = model.config.phoneme_ids(clauses);
         let scales = model.config.inference;
-        let (slowest, fastest) = NATURAL_RATES;
-        let length_scale = scales.length_scale * MODEL_WPM as f32 / rate.clamp(slowest, fastest) as f32;
+        let length_scale = scales.length_scale / speed(rate);
         let count = ids.len();
         let mut inputs = ort::inputs![
             "input" => Tensor::from_array(([1usize, count], ids)).map_err(failed)?,
@@ -137,42 +145,15 @@ impl Piper {
         if let Some(speaker) = speaker {
             inputs.push(("sid".into(), Tensor::from_array(([1usize], vec![speaker])).map_err(failed)?.into()));
         }
-        let run = Arc::new(RunOptions::new().map_err(failed)?);
-        let terminate = {
-            let run = Arc::clone(&run);
-            move || {
-                let _ = run.terminate();
-            }
-        };
-        let audio = cancel.while_running(terminate, || -> Result<Vec<f32>, ort::Error> {
-            let outputs = model.session.run_with_options(inputs, &*run)?;
-            let (_, audio) = outputs[0].try_extract_tensor::<f32>()?;
-            Ok(audio.to_vec())
-        });
-        match audio {
-            Ok(audio) => Ok(Some(audio)),
-            Err(_) if cancel.is_cancelled() => Ok(None),
-            Err(error) => Err(failed(error)),
-        }
-    }
-
-    /// Raw model audio as 16-bit samples at the engine's rate, scaled by
-    /// `gain`'s loudest peak so far: a sentence inferred in parts keeps one
-    /// level (no part louder than the one before it), and never clips.
-    fn to_pcm(&self, voice: usize, audio: &[f32], gain: &mut Gain) -> Vec<i16> {
-        let scale = gain.scale_for(audio);
-        let pcm: Vec<i16> = audio.iter().map(|s| (s * scale).clamp(-32767.0, 32767.0) as i16).collect();
-        let native = self.models[self.voices[voice].model].config.audio.sample_rate;
-        if native == self.info.sample_rate {
-            pcm
-        } else {
-            crate::audio::resample(&pcm, native, self.info.sample_rate)
-        }
+        let Some(audio) = onnx::run_cancellable(&mut model.session, inputs, cancel)? else { return Ok(None) };
+        let gain = gain.for_part(&audio);
+        Ok(Some(to_pcm(&audio, gain, model.config.audio.sample_rate, self.info.sample_rate)))
     }
 }
 
-/// Peak normalisation across the parts of one sentence, as Piper
-/// normalises each utterance to full scale.
+/// Peak normalisation as Piper does it, across the parts of one sentence:
+/// each part is scaled by the loudest peak so far, so a sentence inferred
+/// in parts keeps one level and never clips.
 struct Gain {
     peak: f32,
 }
@@ -182,21 +163,20 @@ impl Gain {
         Self { peak: 0.01 }
     }
 
-    fn scale_for(&mut self, audio: &[f32]) -> f32 {
+    fn for_part(&mut self, audio: &[f32]) -> f32 {
         self.peak = audio.iter().fold(self.peak, |m, s| m.max(s.abs()));
-        32767.0 / self.peak
+        1.0 / self.peak
     }
 }
 
 /// The engine's identity for a setup. Phonemes come from libespeak-ng, so
 /// its version shapes the audio too.
 fn engine_info(setup: &PiperSetup, espeak_version: &str) -> EngineInfo {
-    let runtime = setup.runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
     EngineInfo {
         id: Piper::ID.into(),
         version: format!(
             "onnxruntime {}; espeak-ng {espeak_version}{}",
-            runtime.map_or("", |(_, v)| v),
+            onnx::version(&setup.runtime),
             if setup.split_clauses { "; clause units" } else { "" }
         ),
         sample_rate: setup.sample_rate,
@@ -207,7 +187,7 @@ fn engine_info(setup: &PiperSetup, espeak_version: &str) -> EngineInfo {
 /// A model's name (its file stem), and its config file's text and contents.
 fn read_config(model: &std::path::Path) -> Result<(String, String, VoiceConfig), EngineError> {
     let name = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let config_path = discover::config_path(model);
+    let config_path = config_path(model);
     let failed = |e: &dyn std::fmt::Display| EngineError::Init(format!("{}: {e}", config_path.display()));
     let config_json = std::fs::read_to_string(&config_path).map_err(|e| failed(&e))?;
     let config = VoiceConfig::parse(&config_json).map_err(|e| failed(&e))?;
@@ -255,41 +235,49 @@ impl Engine for Piper {
         sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
         cancel: &Cancellation,
     ) -> Result<Outcome, EngineError> {
-        let voice = self
-            .voices
-            .iter()
-            .position(|v| v.listing.identifier == request.voice)
-            .ok_or_else(|| EngineError::UnknownVoice(request.voice.clone()))?;
+        let voice = voice_index(self.voices.iter().map(|v| &v.listing), &request.voice)?;
         let espeak_voice = self.models[self.voices[voice].model].config.espeak.voice.clone();
         let clauses = self.phonemizer.phonemize(&espeak_voice, &request.text)?;
-        let mut outcome = Outcome { samples: 0, aborted: false, truncated: false };
+        let mut outcome = Outcome::default();
         for sentence in clauses.split_inclusive(Clause::ends_sentence) {
             let mut gain = Gain::new();
             for (part, unit) in units::split(sentence, self.split_clauses).into_iter().enumerate() {
-                let Some(raw) = self.infer(voice, unit, request.rate, cancel)? else {
+                let Some(audio) = self.infer(voice, unit, request.rate, &mut gain, cancel)? else {
                     outcome.aborted = true;
                     return Ok(outcome);
                 };
-                let audio = self.to_pcm(voice, &raw, &mut gain);
-                let remaining = request.max_samples.saturating_sub(outcome.samples) as usize;
-                let audio = &audio[..audio.len().min(remaining)];
                 let source = unit[0].source.start..unit[unit.len() - 1].source.end;
-                let marks = marks::estimate(&request.text, source, part == 0, outcome.samples, audio.len() as u64);
-                let events =
-                    marks.into_iter().map(SynthEvent::Mark).chain(audio.chunks(CHUNK_SAMPLES).map(SynthEvent::Audio));
-                for event in events {
-                    if sink(event) == Flow::Abort {
-                        outcome.aborted = true;
-                        return Ok(outcome);
-                    }
-                }
-                outcome.samples += audio.len() as u64;
-                if outcome.samples >= request.max_samples {
-                    outcome.truncated = true;
+                if !deliver(&request.text, source, part == 0, &audio, request.max_samples, &mut outcome, sink) {
                     return Ok(outcome);
                 }
             }
         }
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::neural::discover;
+
+    #[test]
+    fn voices_are_found_at_any_depth_with_their_configs_only() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("site-packages/de_voice/data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(root.path().join("pkg/capi")).unwrap();
+        for file in
+            ["pkg/capi/libonnxruntime.so.1.2.3", "pkg/test.onnx", "site-packages/de_voice/data/de_DE-x-medium.onnx"]
+        {
+            std::fs::write(root.path().join(file), b"").unwrap();
+        }
+        std::fs::write(data.join("de_DE-x-medium.onnx.json"), b"{}").unwrap();
+        let found = discover::find(None, &[root.path().to_path_buf()]).unwrap();
+        let setup = PiperSetup::find(&found, 2, 22050).unwrap();
+        assert_eq!(setup.models, [data.join("de_DE-x-medium.onnx")]);
+        let runtime_only = discover::find(None, &[root.path().join("pkg")]).unwrap();
+        let error = PiperSetup::find(&runtime_only, 2, 22050).unwrap_err().to_string();
+        assert!(error.contains("no Piper voice"), "{error}");
     }
 }
