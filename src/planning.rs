@@ -15,7 +15,7 @@ use crate::engine::EngineError;
 use crate::pipeline::PlanTextError;
 use crate::settings::Settings;
 use crate::speech::{Plan, Planner, SpeechOptions};
-use crate::text::LanguageDetector;
+use crate::text::{LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -48,22 +48,22 @@ pub fn catalog_toml(settings: &Settings) -> Result<String, PlanningError> {
     }
 }
 
-/// Ingests and plans a text with `catalog`'s voices.
+/// Ingests and plans a text with `planner`.
 pub fn plan_with(
-    catalog: &Catalog,
-    detector: &LanguageDetector,
+    planner: Planner<'_>,
     text: &str,
     format: InputFormat,
     options: &SpeechOptions,
 ) -> Result<Plan, PlanTextError> {
     let document = ingest(text, format)?;
-    Ok(Planner { catalog, detector }.plan(&document, options)?)
+    Ok(planner.plan(&document, options)?)
 }
 
 /// The voices and language detector, without any worker.
 pub struct Planning {
     catalog: Catalog,
     detector: LanguageDetector,
+    readers: Readers,
     /// Whether neural voices were found, and if not, why.
     pub neural: Result<(), discover::Unavailable>,
 }
@@ -74,7 +74,12 @@ impl Planning {
         let neural = neural_hello(settings, &espeak);
         let hellos: Vec<&Hello> = std::iter::once(&espeak).chain(neural.as_ref().ok()).collect();
         let catalog = Catalog::new(&catalog_toml(settings)?, &hellos)?;
-        Ok(Self { catalog, detector: LanguageDetector::default(), neural: neural.map(|_| ()) })
+        Ok(Self {
+            catalog,
+            detector: LanguageDetector::default(),
+            readers: Readers::new(settings.reading()),
+            neural: neural.map(|_| ()),
+        })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -82,7 +87,8 @@ impl Planning {
     }
 
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        plan_with(&self.catalog, &self.detector, text, format, options)
+        let planner = Planner { catalog: &self.catalog, detector: &self.detector, readers: &self.readers };
+        plan_with(planner, text, format, options)
     }
 
     /// Whether any sentence of `plan` is spoken by a neural voice.

@@ -76,6 +76,11 @@ pub struct Settings {
     pub neural_threads: usize,
     /// Address-space limit of each neural worker process, in MiB (0: none).
     pub neural_worker_memory_mb: u64,
+    /// MeCab IPADIC sources (Debian `mecab-ipadic`), read for Japanese.
+    pub japanese_dictionary: PathBuf,
+    /// Where compiled dictionaries are kept between runs; unset:
+    /// `$XDG_CACHE_HOME/herald`, else `~/.cache/herald`, else `cache_dir`.
+    pub reading_cache_dir: Option<PathBuf>,
     /// Starts the test-only engine that misbehaves on command (its voice
     /// is `fault:test`); only in builds with the `fault-engine` feature.
     #[cfg(feature = "fault-engine")]
@@ -173,6 +178,8 @@ impl Default for Settings {
             neural_workers: 1,
             neural_threads: 2,
             neural_worker_memory_mb: 4096,
+            japanese_dictionary: PathBuf::from("/usr/share/mecab/dic/ipadic"),
+            reading_cache_dir: None,
             #[cfg(feature = "fault-engine")]
             fault_engine: false,
         }
@@ -236,6 +243,19 @@ impl Settings {
     }
 
     /// Worker count with 0 resolved to the number of cores.
+    /// Where the reading front ends find and keep their dictionaries.
+    pub fn reading(&self) -> crate::text::ReadingSettings {
+        let user_cache = || {
+            let xdg = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from);
+            xdg.or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))
+                .map(|c| c.join("herald"))
+        };
+        crate::text::ReadingSettings {
+            japanese_dictionary: self.japanese_dictionary.clone(),
+            cache_dir: self.reading_cache_dir.clone().or_else(user_cache).unwrap_or_else(|| self.cache_dir.clone()),
+        }
+    }
+
     pub fn worker_count(&self) -> usize {
         match self.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
