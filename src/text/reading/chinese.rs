@@ -138,27 +138,40 @@ impl Chinese {
         }
     }
 
-    /// The syllables of one word of hanzi.
+    /// The syllables of one word of hanzi: the phrase table's reading of
+    /// the longest phrase at each place (the whole word where it has it, so
+    /// a compound such as 银行行长 reads as 银行 + 行长), else character by
+    /// character.
     fn word(&self, tag: &Word<'_>, prev: Option<&Word<'_>>, next: Option<&Word<'_>>, out: &mut Vec<Syllable>) {
-        if let Some(phrase) = self.phrases.get(tag.word) {
-            for (k, pinyin) in phrase.split(' ').enumerate() {
-                out.push(Syllable { at: tag.start + k, pinyin: pinyin.to_string(), sandhi: false });
+        let chars: Vec<char> = tag.word.chars().collect();
+        let mut k = 0;
+        while k < chars.len() {
+            let phrase = (2..=chars.len() - k).rev().find_map(|n| {
+                let piece: String = chars[k..k + n].iter().collect();
+                self.phrases.get(piece.as_str()).map(|reading| (n, *reading))
+            });
+            if let Some((n, reading)) = phrase {
+                for (i, pinyin) in reading.split(' ').take(n).enumerate() {
+                    out.push(Syllable { at: tag.start + k + i, pinyin: pinyin.to_string(), sandhi: false });
+                }
+                k += n;
+                continue;
             }
-            return;
-        }
-        let lone = tag.word.chars().count() == 1;
-        for (k, c) in tag.word.chars().enumerate() {
-            let at = tag.start + k;
-            let contextual = if lone { in_context(c, prev, next) } else { None };
+            let c = chars[k];
+            let contextual = if chars.len() == 1 { in_context(c, prev, next) } else { None };
             let pinyin = match contextual.or_else(|| c.to_pinyin().map(|p| p.with_tone_num_end())) {
                 Some(p) if p.ends_with(|d: char| d.is_ascii_digit()) => p.to_string(),
                 Some(p) => format!("{p}5"),
-                None => continue,
+                None => {
+                    k += 1;
+                    continue;
+                }
             };
             // 一 and 不 read by character change tone, but not in ordinals (第一).
-            let before = if k == 0 { prev.and_then(|p| p.word.chars().last()) } else { tag.word.chars().nth(k - 1) };
+            let before = if k == 0 { prev.and_then(|p| p.word.chars().last()) } else { Some(chars[k - 1]) };
             let sandhi = matches!(c, '一' | '不') && before != Some('第');
-            out.push(Syllable { at, pinyin, sandhi });
+            out.push(Syllable { at: tag.start + k, pinyin, sandhi });
+            k += 1;
         }
     }
 }

@@ -147,4 +147,15 @@ mod tests {
         assert_eq!(displayed(&r.spans, 5), Some((0, 2)));
         assert_eq!(displayed(&r.spans, 11), Some((2, 1)));
     }
+
+    #[test]
+    fn without_the_japanese_dictionary_japanese_is_handed_over_as_written() {
+        let missing = tempfile::tempdir().unwrap();
+        let readers = Readers::new(ReadingSettings {
+            japanese_dictionary: missing.path().join("ipadic"),
+            cache_dir: missing.path().to_path_buf(),
+        });
+        assert_eq!(readers.read("日本の平和", Script::Kana), None);
+        assert!(readers.read("银行", Script::Pinyin).is_some(), "Chinese needs no installed dictionary");
+    }
 }
