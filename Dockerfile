@@ -14,7 +14,7 @@ RUN apt-get update \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libespeak-ng1 espeak-ng-data libspeechd2 ca-certificates \
+ && apt-get install -y --no-install-recommends libespeak-ng1 espeak-ng-data libspeechd2 mecab-ipadic ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/herald herald
 COPY --from=build /src/target/release/herald /usr/local/bin/herald

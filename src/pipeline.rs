@@ -13,10 +13,10 @@ use crate::engine::pool::{Pool, PoolConfig, PoolError};
 use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
 use crate::speech::{
-    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Speaker, SpeakerSettings, SpeechEvent, SpeechOptions,
-    StoredDocument, Utterance,
+    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechEvent,
+    SpeechOptions, StoredDocument, Utterance,
 };
-use crate::text::{LangTag, LanguageDetector};
+use crate::text::{LangTag, LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality, Voice, VoiceId};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -104,6 +104,7 @@ pub struct Pipeline {
     documents: DocumentStore,
     renders: Renders,
     detector: LanguageDetector,
+    readers: Readers,
     settings: Settings,
     /// Each neural engine, and why it is not running if it is not.
     neural: Vec<(&'static str, Result<(), Unavailable>)>,
@@ -163,6 +164,7 @@ impl Pipeline {
             recent: quick_cache::sync::Cache::new(RECENT_DOCUMENTS),
             documents,
             detector: LanguageDetector::default(),
+            readers: Readers::new(settings.reading()),
             settings,
             neural,
         })
@@ -174,7 +176,8 @@ impl Pipeline {
 
     /// Ingests and plans a text.
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        crate::planning::plan_with(self.speaker.catalog(), &self.detector, text, format, options)
+        let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector, readers: &self.readers };
+        crate::planning::plan_with(planner, text, format, options)
     }
 
     /// Speaks a plan's utterances: audio and marks, in order (see

@@ -17,7 +17,7 @@ use crate::engine::EngineError;
 use crate::pipeline::PlanTextError;
 use crate::settings::Settings;
 use crate::speech::{Plan, Planner, SpeechOptions};
-use crate::text::LanguageDetector;
+use crate::text::{LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -50,22 +50,22 @@ pub fn catalog_toml(settings: &Settings) -> Result<String, PlanningError> {
     }
 }
 
-/// Ingests and plans a text with `catalog`'s voices.
+/// Ingests and plans a text with `planner`.
 pub fn plan_with(
-    catalog: &Catalog,
-    detector: &LanguageDetector,
+    planner: Planner<'_>,
     text: &str,
     format: InputFormat,
     options: &SpeechOptions,
 ) -> Result<Plan, PlanTextError> {
     let document = ingest(text, format)?;
-    Ok(Planner { catalog, detector }.plan(&document, options)?)
+    Ok(planner.plan(&document, options)?)
 }
 
 /// The voices and language detector, without any worker.
 pub struct Planning {
     catalog: Catalog,
     detector: LanguageDetector,
+    readers: Readers,
     /// Each neural engine, and why it cannot run if it cannot.
     neural: Vec<(&'static str, Result<(), Unavailable>)>,
 }
@@ -87,7 +87,7 @@ impl Planning {
             std::iter::once(&espeak).chain(neural.iter().filter_map(|(_, hello)| hello.as_ref().ok())).collect();
         let catalog = Catalog::new(&catalog_toml(settings)?, &hellos)?;
         let neural = neural.into_iter().map(|(engine, hello)| (engine, hello.map(|_| ()))).collect();
-        Ok(Self { catalog, detector: LanguageDetector::default(), neural })
+        Ok(Self { catalog, detector: LanguageDetector::default(), readers: Readers::new(settings.reading()), neural })
     }
 
     /// Why natural voices cannot be used, when no neural engine can run.
@@ -100,7 +100,8 @@ impl Planning {
     }
 
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        plan_with(&self.catalog, &self.detector, text, format, options)
+        let planner = Planner { catalog: &self.catalog, detector: &self.detector, readers: &self.readers };
+        plan_with(planner, text, format, options)
     }
 
     /// Whether any sentence of `plan` is spoken by a neural (natural) voice.

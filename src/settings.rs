@@ -74,11 +74,17 @@ pub struct Settings {
     pub neural_workers: usize,
     /// ONNX Runtime threads per neural worker.
     pub neural_threads: usize,
-    /// Whether neural voices infer a long sentence clause by clause (first
-    /// audio sooner, and a cancel waits for less work in flight).
+    /// Whether neural voices infer a long sentence clause by clause: first
+    /// audio sooner and less work in flight for a cancel, but a higher word
+    /// error rate in measurement (BENCHMARKS.md), so off by default.
     pub neural_split_clauses: bool,
     /// Address-space limit of each neural worker process, in MiB (0: none).
     pub neural_worker_memory_mb: u64,
+    /// MeCab IPADIC sources (Debian `mecab-ipadic`), read for Japanese.
+    pub japanese_dictionary: PathBuf,
+    /// Where compiled dictionaries are kept between runs; unset:
+    /// `$XDG_CACHE_HOME/herald`, else `~/.cache/herald`, else `cache_dir`.
+    pub reading_cache_dir: Option<PathBuf>,
     /// Starts the test-only engine that misbehaves on command (its voice
     /// is `fault:test`); only in builds with the `fault-engine` feature.
     #[cfg(feature = "fault-engine")]
@@ -175,8 +181,10 @@ impl Default for Settings {
             neural_dirs: vec![PathBuf::from(".neural"), PathBuf::from("voices")],
             neural_workers: 1,
             neural_threads: 2,
-            neural_split_clauses: true,
+            neural_split_clauses: false,
             neural_worker_memory_mb: 4096,
+            japanese_dictionary: PathBuf::from("/usr/share/mecab/dic/ipadic"),
+            reading_cache_dir: None,
             #[cfg(feature = "fault-engine")]
             fault_engine: false,
         }
@@ -240,6 +248,19 @@ impl Settings {
     }
 
     /// Worker count with 0 resolved to the number of cores.
+    /// Where the reading front ends find and keep their dictionaries.
+    pub fn reading(&self) -> crate::text::ReadingSettings {
+        let user_cache = || {
+            let xdg = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from);
+            xdg.or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))
+                .map(|c| c.join("herald"))
+        };
+        crate::text::ReadingSettings {
+            japanese_dictionary: self.japanese_dictionary.clone(),
+            cache_dir: self.reading_cache_dir.clone().or_else(user_cache).unwrap_or_else(|| self.cache_dir.clone()),
+        }
+    }
+
     pub fn worker_count(&self) -> usize {
         match self.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),

@@ -4,6 +4,7 @@
 
 pub mod audio;
 pub mod process;
+pub mod readings;
 pub mod server;
 pub mod variants;
 
