@@ -52,6 +52,10 @@ pub enum LangSource {
     Prior,
     /// No letters at all.
     NoLetters,
+    /// Too short or unsure, and nothing else names a language: the text's
+    /// best guess is too weak to stand on (a lone "Hello." reads as
+    /// Italian), so none is claimed and the default voice speaks it.
+    Undetermined,
 }
 
 /// The text of one paragraph to detect, with its sentences and any hint.
@@ -94,6 +98,8 @@ const SURE: f32 = 0.9;
 const PLAUSIBLE: f32 = 0.02;
 /// The most an inherited language may claim.
 const INHERITED_CEILING: f32 = 0.99;
+/// Below this probability an unsure text's best guess is no answer.
+const UNDETERMINED_BELOW: f32 = 0.5;
 /// Characters of a long document read for its language.
 const SAMPLE_CHARS: usize = 4096;
 
@@ -186,6 +192,9 @@ impl LanguageDetector {
                 return Detection { lang: lang.clone(), confidence: confidence.min(INHERITED_CEILING), source };
             }
         }
+        if p < UNDETERMINED_BELOW {
+            return Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::Undetermined };
+        }
         own
     }
 
@@ -266,6 +275,18 @@ mod tests {
 
     fn input(text: &str) -> ParagraphInput<'_> {
         ParagraphInput { text, sentences: vec![text], hint: None }
+    }
+
+    #[test]
+    fn a_lone_text_too_weak_to_guess_claims_no_language() {
+        let d = LanguageDetector::default();
+        for text in ["Hello.", "OK.", "Hi."] {
+            let assignment = d.assign(&[input(text)], None, &[]);
+            let detection = &assignment.paragraphs[0].detection;
+            assert_eq!((detection.lang.as_str(), detection.source), ("und", LangSource::Undetermined), "{text}");
+        }
+        let sure = d.assign(&[input("Bonjour à tous, merci d'être venus.")], None, &[]);
+        assert_eq!(sure.paragraphs[0].detection.lang.as_str(), "fr");
     }
 
     #[test]
