@@ -52,9 +52,10 @@ pub enum LangSource {
     Prior,
     /// No letters at all.
     NoLetters,
-    /// Too short or unsure, and nothing else names a language: the text's
-    /// best guess is too weak to stand on (a lone "Hello." reads as
-    /// Italian), so none is claimed and the default voice speaks it.
+    /// Too short or unsure, in Latin script, and nothing else names a
+    /// language: the text's best guess is too weak to stand on (a lone
+    /// "Hello." reads as Italian), so none is claimed and the default
+    /// voice speaks it.
     Undetermined,
 }
 
@@ -192,7 +193,9 @@ impl LanguageDetector {
                 return Detection { lang: lang.clone(), confidence: confidence.min(INHERITED_CEILING), source };
             }
         }
-        if p < UNDETERMINED_BELOW {
+        // In another script the guess at least names a language that reads
+        // it; in Latin script a weak guess is as likely wrong as right.
+        if p < UNDETERMINED_BELOW && ranking.script == whatlang::Script::Latin {
             return Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::Undetermined };
         }
         own
