@@ -16,10 +16,18 @@
 //! machine hits all alike; every request speaks at its own rate, so none
 //! is a cache hit. Ratios are against the quiet median of the same run.
 //!
+//! The floor under all three is the model itself: the same Piper engine in
+//! this process, no server and no worker, timed from the call to its first
+//! audio on the statement's first sentence (the unit the server speaks
+//! first), a second after the one before, taking turns with the rest.
+//!
 //! Run: `cargo bench --bench interrupt [-- RUNS]` (default 7).
 
 mod support;
 
+use herald::engine::neural::discover;
+use herald::engine::piper::{Piper, PiperSetup};
+use herald::engine::{Cancellation, Engine, Flow, SynthEvent, SynthesisRequest};
 use std::time::{Duration, Instant};
 use support::{ms, percentile, Server};
 
@@ -43,6 +51,44 @@ async fn first_audio(client: &reqwest::Client, base: &str, wpm: u32) -> (reqwest
     (response, started.elapsed())
 }
 
+/// The Piper engine in this process, as a neural worker loads it.
+struct ModelAlone {
+    piper: Piper,
+    voice: String,
+}
+
+impl ModelAlone {
+    fn load() -> Self {
+        let found = discover::find(None, &[concat!(env!("CARGO_MANIFEST_DIR"), "/.neural").into()]).unwrap();
+        let settings = herald::settings::Settings::default();
+        let setup = PiperSetup::find(&found, settings.neural_threads, 22_050).unwrap();
+        let piper = Piper::new(&setup).unwrap();
+        let voice = piper.voices()[0].identifier.clone();
+        Self { piper, voice }
+    }
+
+    /// Time from the call to the first audio of `text` at `wpm`.
+    fn first_audio(&mut self, text: &str, wpm: u32) -> Duration {
+        let request = SynthesisRequest {
+            text: text.into(),
+            voice: self.voice.clone(),
+            rate: wpm,
+            pitch: 50,
+            max_samples: u64::MAX,
+        };
+        let started = Instant::now();
+        let mut first = None;
+        let mut sink = |event: SynthEvent<'_>| {
+            if matches!(event, SynthEvent::Audio(_)) {
+                first.get_or_insert_with(|| started.elapsed());
+            }
+            Flow::Continue
+        };
+        self.piper.synthesize(&request, &mut sink, &Cancellation::default()).unwrap();
+        first.expect("audio")
+    }
+}
+
 /// Rates no request has used yet (the neural voice's natural range is 120–300).
 struct Rates(u32);
 
@@ -62,10 +108,16 @@ fn main() {
     let server = Server::start_with_env(1, &[]);
     let base = server.base.clone();
     let mut rates = Rates(150);
-    let (mut quiet, mut after_abandon, mut after_burst) = (Vec::new(), Vec::new(), Vec::new());
+    let mut model = ModelAlone::load();
+    let first_sentence = STATEMENT.lines().next().unwrap();
+    let (mut alone, mut quiet, mut after_abandon, mut after_burst) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     runtime.block_on(async {
         drop(first_audio(&client, &base, rates.next()).await); // warm-up
+        model.first_audio(first_sentence, rates.next());
         for _ in 0..runs {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            alone.push(model.first_audio(first_sentence, rates.next()));
+
             tokio::time::sleep(Duration::from_secs(1)).await;
             let (response, took) = first_audio(&client, &base, rates.next()).await;
             quiet.push(took);
@@ -94,9 +146,11 @@ fn main() {
     });
     let median = |samples: &mut Vec<Duration>| ms(percentile(samples, 0.5));
     let (quiet, abandon, burst) = (median(&mut quiet), median(&mut after_abandon), median(&mut after_burst));
+    let alone = median(&mut alone);
     println!("neural voice, reference statement, first {FIRST_AUDIO_BYTES} B of audio, medians of {runs} runs\n");
     println!("| situation | first audio | ÷ quiet | target |");
     println!("|---|---|---|---|");
+    println!("| the model alone, in process: {first_sentence:?} | {alone:.0} ms | {:.2} | |", alone / quiet);
     println!("| quiet server | {quiet:.0} ms | 1.00 | ≤ 60 ms |");
     let target =
         |factor: f64, extra: f64| format!("≤ {:.0} ms ({factor}× quiet + {extra:.0} ms)", factor * quiet + extra);

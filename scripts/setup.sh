@@ -63,6 +63,24 @@ if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1
     --target "$ROOT/.neural/pip" "${NEURAL[@]}"
 fi
 
+# Streaming Piper voices: each voice split once into its encoder and its
+# decoder (scripts/piper_split.py), so Herald plays a sentence's first
+# frames while the rest are decoded. The `onnx` package that splits them
+# is installed into a scratch directory and removed afterwards.
+STREAMING="$ROOT/.neural/streaming"
+VOICES=()
+while IFS= read -r model; do
+  decoder="$STREAMING/$(basename "$model" .onnx).decoder.onnx"
+  # Parts carry their model's SHA-256: split anew when the model changed.
+  if [ -f "$model.json" ] && ! grep -qs "$(sha256sum "$model" | cut -c1-64)" "$decoder"; then VOICES+=("$model"); fi
+done < <(find "$ROOT/.neural/pip" "$ROOT/voices" -name '*.onnx' 2>/dev/null)
+if [ ${#VOICES[@]} -gt 0 ]; then
+  TOOLS="$(mktemp -d)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$TOOLS" onnx==1.23.2
+  PYTHONPATH="$TOOLS" python3 "$ROOT/scripts/piper_split.py" "$STREAMING" "${VOICES[@]}"
+  rm -rf "$TOOLS"
+fi
+
 # Tests: Python judges in their own environment — an open speech recogniser
 # (PocketSphinx, with its English model) for the neural voice, a real
 # podcast feed parser for the feed, and the reference Wyoming client library

@@ -132,7 +132,8 @@ pub fn neural_setups(settings: &Settings, sample_rate: u32) -> Vec<(&'static str
     };
     let tuned = |setup: NeuralSetup| match setup {
         NeuralSetup::Piper(piper) => {
-            NeuralSetup::Piper(PiperSetup { split_clauses: settings.neural_split_clauses, ..piper })
+            let parts = if settings.neural_streaming { piper.parts } else { Vec::new() };
+            NeuralSetup::Piper(PiperSetup { split_clauses: settings.neural_split_clauses, parts, ..piper })
         }
         other => other,
     };

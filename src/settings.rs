@@ -78,6 +78,9 @@ pub struct Settings {
     /// audio sooner and less work in flight for a cancel, but a higher word
     /// error rate in measurement (BENCHMARKS.md), so off by default.
     pub neural_split_clauses: bool,
+    /// Whether Piper voices split into encoder and decoder (by the setup)
+    /// play a sentence's first frames while the rest are decoded.
+    pub neural_streaming: bool,
     /// Address-space limit of each neural worker process, in MiB (0: none).
     pub neural_worker_memory_mb: u64,
     /// MeCab IPADIC sources (Debian `mecab-ipadic`), read for Japanese.
@@ -182,6 +185,7 @@ impl Default for Settings {
             neural_workers: 1,
             neural_threads: 2,
             neural_split_clauses: false,
+            neural_streaming: true,
             neural_worker_memory_mb: 4096,
             japanese_dictionary: PathBuf::from("/usr/share/mecab/dic/ipadic"),
             reading_cache_dir: None,

@@ -162,7 +162,7 @@ impl Kokoro {
             "speed" => Tensor::from_array(([1usize], vec![speed(rate)])).map_err(failed)?,
         ];
         let session = &mut self.packs[*pack].session;
-        let Some(audio) = onnx::run_cancellable(session, inputs, cancel)? else { return Ok(None) };
+        let Some(audio) = onnx::audio_cancellable(session, inputs, cancel)? else { return Ok(None) };
         Ok(Some(to_pcm(&audio, 1.0, MODEL_RATE, self.info.sample_rate)))
     }
 }

@@ -109,12 +109,44 @@ pub fn deliver(
     outcome: &mut Outcome,
     sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
 ) -> bool {
+    deliver_marks(text, source, opens_sentence, audio.len() as u64, max_samples, outcome, sink)
+        && deliver_audio(audio, max_samples, outcome, sink)
+}
+
+/// Hands `sink` the marks of `text[source]`, estimated over the next
+/// `samples` of audio (as many as `max_samples` leaves). Returns whether
+/// synthesis goes on.
+pub fn deliver_marks(
+    text: &str,
+    source: std::ops::Range<usize>,
+    opens_sentence: bool,
+    samples: u64,
+    max_samples: u64,
+    outcome: &mut Outcome,
+    sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+) -> bool {
+    let samples = samples.min(max_samples.saturating_sub(outcome.samples));
+    for mark in marks::estimate(text, source, opens_sentence, outcome.samples, samples) {
+        if sink(SynthEvent::Mark(mark)) == Flow::Abort {
+            outcome.aborted = true;
+            return false;
+        }
+    }
+    true
+}
+
+/// Hands `sink` the next `audio` in chunks, counted in `outcome`, up to
+/// `max_samples` in all. Returns whether synthesis goes on.
+pub fn deliver_audio(
+    audio: &[i16],
+    max_samples: u64,
+    outcome: &mut Outcome,
+    sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+) -> bool {
     let remaining = max_samples.saturating_sub(outcome.samples) as usize;
     let audio = &audio[..audio.len().min(remaining)];
-    let marks = marks::estimate(text, source, opens_sentence, outcome.samples, audio.len() as u64);
-    let events = marks.into_iter().map(SynthEvent::Mark).chain(audio.chunks(CHUNK_SAMPLES).map(SynthEvent::Audio));
-    for event in events {
-        if sink(event) == Flow::Abort {
+    for chunk in audio.chunks(CHUNK_SAMPLES) {
+        if sink(SynthEvent::Audio(chunk)) == Flow::Abort {
             outcome.aborted = true;
             return false;
         }

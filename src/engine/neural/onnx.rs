@@ -44,14 +44,20 @@ pub fn failed(error: ort::Error) -> EngineError {
     EngineError::Synthesis(format!("ONNX Runtime: {error}"))
 }
 
-/// Runs `session` on `inputs` and returns its first output as f32 audio, or
-/// `None` when `cancel` terminated the run. Each run has its own run
-/// options, so a terminate never reaches the next one.
+/// One output of a run: its shape and its values.
+pub struct Output {
+    pub shape: Vec<i64>,
+    pub values: Vec<f32>,
+}
+
+/// Runs `session` on `inputs` and returns its outputs, in the model's
+/// order, or `None` when `cancel` terminated the run. Each run has its own
+/// run options, so a terminate never reaches the next one.
 pub fn run_cancellable<'i, 'v: 'i, const N: usize>(
     session: &mut Session,
     inputs: impl Into<SessionInputs<'i, 'v, N>>,
     cancel: &Cancellation,
-) -> Result<Option<Vec<f32>>, EngineError> {
+) -> Result<Option<Vec<Output>>, EngineError> {
     let run = Arc::new(RunOptions::new().map_err(failed)?);
     let terminate = {
         let run = Arc::clone(&run);
@@ -59,14 +65,28 @@ pub fn run_cancellable<'i, 'v: 'i, const N: usize>(
             let _ = run.terminate();
         }
     };
-    let audio = cancel.while_running(terminate, || -> Result<Vec<f32>, ort::Error> {
+    let outputs = cancel.while_running(terminate, || -> Result<Vec<Output>, ort::Error> {
         let outputs = session.run_with_options(inputs, &*run)?;
-        let (_, audio) = outputs[0].try_extract_tensor::<f32>()?;
-        Ok(audio.to_vec())
+        outputs
+            .iter()
+            .map(|(_, value)| {
+                let (shape, values) = value.try_extract_tensor::<f32>()?;
+                Ok(Output { shape: shape.to_vec(), values: values.to_vec() })
+            })
+            .collect()
     });
-    match audio {
-        Ok(audio) => Ok(Some(audio)),
+    match outputs {
+        Ok(outputs) => Ok(Some(outputs)),
         Err(_) if cancel.is_cancelled() => Ok(None),
         Err(error) => Err(failed(error)),
     }
+}
+
+/// As [`run_cancellable`], for a model whose first output is its audio.
+pub fn audio_cancellable<'i, 'v: 'i, const N: usize>(
+    session: &mut Session,
+    inputs: impl Into<SessionInputs<'i, 'v, N>>,
+    cancel: &Cancellation,
+) -> Result<Option<Vec<f32>>, EngineError> {
+    Ok(run_cancellable(session, inputs, cancel)?.map(|mut outputs| outputs.swap_remove(0).values))
 }

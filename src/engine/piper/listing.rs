@@ -14,7 +14,7 @@ pub fn hello(setup: &PiperSetup, espeak_version: &str) -> Result<Hello, EngineEr
         let (name, _, config) = read_config(model)?;
         voices.extend(listings(&name, &config, None).into_iter().map(|(_, voice)| voice));
     }
-    Ok(Hello { info: engine_info(setup, espeak_version), voices })
+    Ok(Hello { info: engine_info(setup, espeak_version, setup.streams()), voices })
 }
 
 #[cfg(test)]
@@ -34,6 +34,7 @@ mod tests {
             threads: 1,
             sample_rate: 22050,
             split_clauses: false,
+            parts: Vec::new(),
         };
         let hello = hello(&setup, "1.51").unwrap();
         assert_eq!(hello.info.version, "onnxruntime 1.31.1; espeak-ng 1.51");

@@ -5,7 +5,9 @@
 //! allocation in the runtime costs one worker, never the server. Text
 //! becomes IPA phonemes through libespeak-ng in the same worker, then model
 //! ids ([`config`]). Each sentence, or each clause of a long sentence
-//! ([`units`]), is one inference, streamed as soon as it is ready; a cancel
+//! ([`units`]), is one inference. A voice split into encoder and decoder
+//! ([`stream`]) plays a sentence's first frames while the rest are decoded;
+//! any other is handed over when its whole inference is done. A cancel
 //! terminates the inference in flight. Models give no timing, so word marks
 //! are estimated. Every model is loaded once, when the worker starts.
 //!
@@ -15,11 +17,12 @@
 
 pub mod config;
 pub mod listing;
+mod stream;
 mod units;
 
 use super::espeak::{Clause, Espeak};
 use super::neural::discover::{Found, Unavailable};
-use super::neural::{deliver, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
+use super::neural::{deliver, deliver_audio, deliver_marks, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
 use super::{
     Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
     SynthesisRequest,
@@ -29,6 +32,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use stream::{Inputs, Streamed};
 
 /// What a Piper worker loads; sent by the server as the worker's engine config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +48,10 @@ pub struct PiperSetup {
     /// Long sentences are inferred clause by clause (see [`units`]).
     #[serde(default)]
     pub split_clauses: bool,
+    /// Voices split for streaming: `NAME.encoder.onnx` and
+    /// `NAME.decoder.onnx` for the model `NAME.onnx` (see [`stream`]).
+    #[serde(default)]
+    pub parts: Vec<PathBuf>,
 }
 
 impl PiperSetup {
@@ -58,7 +66,28 @@ impl PiperSetup {
         if models.is_empty() {
             return Err(found.no_voices("Piper voice (NAME.onnx with NAME.onnx.json)"));
         }
-        Ok(Self { runtime: found.runtime.clone(), models, threads, sample_rate, split_clauses: false })
+        let parts = found
+            .files
+            .iter()
+            .filter(|f| f.to_str().is_some_and(|f| f.ends_with(".encoder.onnx") || f.ends_with(".decoder.onnx")))
+            .cloned()
+            .collect();
+        Ok(Self { runtime: found.runtime.clone(), models, threads, sample_rate, split_clauses: false, parts })
+    }
+
+    /// Whether any model has both parts found (they are checked on load).
+    fn streams(&self) -> bool {
+        self.models.iter().any(|m| self.parts_of(m).is_some())
+    }
+
+    /// The encoder and decoder of `model`, where both were found.
+    fn parts_of(&self, model: &Path) -> Option<(&Path, &Path)> {
+        let stem = model.file_stem()?.to_str()?;
+        let part = |kind: &str| {
+            let name = format!("{stem}.{kind}.onnx");
+            self.parts.iter().find(|p| p.file_name().is_some_and(|n| n.to_str() == Some(name.as_str())))
+        };
+        Some((part("encoder")?.as_path(), part("decoder")?.as_path()))
     }
 }
 
@@ -70,8 +99,19 @@ pub fn config_path(model: &Path) -> PathBuf {
 }
 
 struct Model {
-    session: Session,
+    inference: Inference,
     config: VoiceConfig,
+}
+
+/// How a model runs: one inference per unit, or streamed.
+enum Inference {
+    Whole(Session),
+    Streamed {
+        parts: Streamed,
+        /// The model's peak on a calibration phrase: a streamed unit's
+        /// level is set before its loudest frame is known.
+        typical_peak: f32,
+    },
 }
 
 /// A voice: a model, and a speaker for multi-speaker models.
@@ -95,13 +135,26 @@ impl Piper {
     /// Loads ONNX Runtime and every model in `setup`.
     pub fn new(setup: &PiperSetup) -> Result<Self, EngineError> {
         let environment = onnx::environment(&setup.runtime)?;
+        let mut phonemizer = Espeak::new()?;
         let mut models = Vec::new();
         let mut voices = Vec::new();
         for path in &setup.models {
             let (name, config_json, config) = read_config(path)?;
             let what = path.display().to_string();
             let bytes = std::fs::read(path).map_err(|e| onnx::init_error(&what, &e))?;
-            let session = onnx::session(&environment, &bytes, setup.threads, &what)?;
+            let streamed = setup.parts_of(path).and_then(|parts| {
+                let sha256 = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                Streamed::load(&environment, parts, &sha256, setup.threads)
+                    .inspect_err(|error| tracing::warn!(%error, "inferring the voice whole, unstreamed"))
+                    .ok()
+            });
+            let inference = match streamed {
+                Some(mut parts) => {
+                    let typical_peak = calibrate(&mut parts, &config, &mut phonemizer)?;
+                    Inference::Streamed { parts, typical_peak }
+                }
+                None => Inference::Whole(onnx::session(&environment, &bytes, setup.threads, &what)?),
+            };
             // The model and its config (scales, phoneme map) shape the audio.
             let fingerprint = blake3::Hasher::new().update(&bytes).update(config_json.as_bytes()).finalize();
             let fingerprint = fingerprint.to_hex()[..16].to_string();
@@ -113,41 +166,75 @@ impl Piper {
                     listing,
                 }),
             );
-            models.push(Model { session, config });
+            models.push(Model { inference, config });
         }
-        let phonemizer = Espeak::new()?;
-        let info = engine_info(setup, &phonemizer.info().version);
+        let streamed = models.iter().any(|m: &Model| matches!(m.inference, Inference::Streamed { .. }));
+        let info = engine_info(setup, &phonemizer.info().version, streamed);
         Ok(Self { info, phonemizer, models, voices, split_clauses: setup.split_clauses })
     }
 
-    /// Clauses of phonemes through the model: 16-bit audio at the engine's
-    /// rate, scaled by `gain`, or `None` when `cancel` terminated the inference.
-    fn infer(
+    /// Speaks one unit (a sentence, or a part of one that does not
+    /// `opens_sentence`) of `request` with `voice`: its marks and audio go
+    /// to `sink`, scaled by `gain`. Returns whether synthesis goes on; a
+    /// cancel ends it with `outcome.aborted`.
+    #[allow(clippy::too_many_arguments)]
+    fn speak_unit(
         &mut self,
+        request: &SynthesisRequest,
         voice: usize,
-        clauses: &[Clause],
-        rate: u32,
+        unit: &[Clause],
+        opens_sentence: bool,
         gain: &mut Gain,
+        outcome: &mut Outcome,
+        sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
         cancel: &Cancellation,
-    ) -> Result<Option<Vec<i16>>, EngineError> {
-        let failed = onnx::failed;
+    ) -> Result<bool, EngineError> {
         let LoadedVoice { model, speaker, .. } = self.voices[voice];
         let model = &mut self.models[model];
-        let ids = model.config.phoneme_ids(clauses);
-        let scales = model.config.inference;
-        let length_scale = scales.length_scale / speed(rate);
-        let count = ids.len();
-        let mut inputs = ort::inputs![
-            "input" => Tensor::from_array(([1usize, count], ids)).map_err(failed)?,
-            "input_lengths" => Tensor::from_array(([1usize], vec![count as i64])).map_err(failed)?,
-            "scales" => Tensor::from_array(([3usize], vec![scales.noise_scale, length_scale, scales.noise_w])).map_err(failed)?,
-        ];
-        if let Some(speaker) = speaker {
-            inputs.push(("sid".into(), Tensor::from_array(([1usize], vec![speaker])).map_err(failed)?.into()));
+        let source = unit[0].source.start..unit[unit.len() - 1].source.end;
+        let inputs = inputs(&model.config, unit, request.rate, speaker)?;
+        let (from, to) = (model.config.audio.sample_rate, self.info.sample_rate);
+        let (text, max_samples) = (&request.text, request.max_samples);
+        match &mut model.inference {
+            Inference::Whole(session) => {
+                let Some(audio) = onnx::audio_cancellable(session, inputs, cancel)? else {
+                    outcome.aborted = true;
+                    return Ok(false);
+                };
+                let audio = to_pcm(&audio, gain.for_part(&audio), from, to);
+                Ok(deliver(text, source, opens_sentence, &audio, max_samples, outcome, sink))
+            }
+            Inference::Streamed { parts, typical_peak } => {
+                let Some(latent) = parts.encode(inputs, cancel)? else {
+                    outcome.aborted = true;
+                    return Ok(false);
+                };
+                gain.expect_peak(*typical_peak);
+                // Resampling works on whole units: decode in one run then.
+                let frames = latent.frames();
+                let runs: Vec<_> = if from == to { stream::runs(frames) } else { std::iter::once(0..frames).collect() };
+                let mut marked = false;
+                for frames in runs {
+                    let Some(audio) = parts.decode(&latent, frames.clone(), cancel)? else {
+                        outcome.aborted = true;
+                        return Ok(false);
+                    };
+                    let audio = to_pcm(&audio, gain.for_part(&audio), from, to);
+                    if !marked {
+                        // The unit's length, known from its first run.
+                        let samples = (audio.len() * latent.frames() / frames.len().max(1)) as u64;
+                        if !deliver_marks(text, source.clone(), opens_sentence, samples, max_samples, outcome, sink) {
+                            return Ok(false);
+                        }
+                        marked = true;
+                    }
+                    if !deliver_audio(&audio, max_samples, outcome, sink) {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
         }
-        let Some(audio) = onnx::run_cancellable(&mut model.session, inputs, cancel)? else { return Ok(None) };
-        let gain = gain.for_part(&audio);
-        Ok(Some(to_pcm(&audio, gain, model.config.audio.sample_rate, self.info.sample_rate)))
     }
 }
 
@@ -163,21 +250,68 @@ impl Gain {
         Self { peak: 0.01 }
     }
 
+    /// Scales as if a part this loud had already been heard: a streamed
+    /// unit's first frames keep the level of the rest.
+    fn expect_peak(&mut self, peak: f32) {
+        self.peak = self.peak.max(peak);
+    }
+
     fn for_part(&mut self, audio: &[f32]) -> f32 {
         self.peak = audio.iter().fold(self.peak, |m, s| m.max(s.abs()));
         1.0 / self.peak
     }
 }
 
+/// The model's inputs for `clauses` at `rate` (wpm), as `speaker`.
+fn inputs(
+    config: &VoiceConfig,
+    clauses: &[Clause],
+    rate: u32,
+    speaker: Option<i64>,
+) -> Result<Inputs<'static>, EngineError> {
+    let failed = onnx::failed;
+    let ids = config.phoneme_ids(clauses);
+    let scales = config.inference;
+    let count = ids.len();
+    let mut inputs: Inputs<'static> = vec![
+        ("input".into(), Tensor::from_array(([1usize, count], ids)).map_err(failed)?.into()),
+        ("input_lengths".into(), Tensor::from_array(([1usize], vec![count as i64])).map_err(failed)?.into()),
+        (
+            "scales".into(),
+            Tensor::from_array(([3usize], vec![scales.noise_scale, scales.length_scale / speed(rate), scales.noise_w]))
+                .map_err(failed)?
+                .into(),
+        ),
+    ];
+    if let Some(speaker) = speaker {
+        inputs.push(("sid".into(), Tensor::from_array(([1usize], vec![speaker])).map_err(failed)?.into()));
+    }
+    Ok(inputs)
+}
+
+/// What a calibration phrase reaches at its loudest, streamed through the
+/// model: the level a streamed unit starts at.
+fn calibrate(parts: &mut Streamed, config: &VoiceConfig, phonemizer: &mut Espeak) -> Result<f32, EngineError> {
+    let clauses = phonemizer.phonemize(&config.espeak.voice, "1, 2, 3, 4, 5.")?;
+    let speaker = (config.num_speakers > 1).then_some(0);
+    let cancel = Cancellation::default();
+    let latent = parts
+        .encode(inputs(config, &clauses, crate::speech::Rate::NORMAL, speaker)?, &cancel)?
+        .expect("never cancelled");
+    let audio = parts.decode(&latent, 0..latent.frames(), &cancel)?.expect("never cancelled");
+    Ok(audio.iter().fold(0.01, |peak: f32, s| peak.max(s.abs())))
+}
+
 /// The engine's identity for a setup. Phonemes come from libespeak-ng, so
 /// its version shapes the audio too.
-fn engine_info(setup: &PiperSetup, espeak_version: &str) -> EngineInfo {
+fn engine_info(setup: &PiperSetup, espeak_version: &str, streamed: bool) -> EngineInfo {
     EngineInfo {
         id: Piper::ID.into(),
         version: format!(
-            "onnxruntime {}; espeak-ng {espeak_version}{}",
+            "onnxruntime {}; espeak-ng {espeak_version}{}{}",
             onnx::version(&setup.runtime),
-            if setup.split_clauses { "; clause units" } else { "" }
+            if setup.split_clauses { "; clause units" } else { "" },
+            if streamed { "; streamed" } else { "" },
         ),
         sample_rate: setup.sample_rate,
         capabilities: Capabilities { rate_range: NATURAL_RATES },
@@ -242,12 +376,7 @@ impl Engine for Piper {
         for sentence in clauses.split_inclusive(Clause::ends_sentence) {
             let mut gain = Gain::new();
             for (part, unit) in units::split(sentence, self.split_clauses).into_iter().enumerate() {
-                let Some(audio) = self.infer(voice, unit, request.rate, &mut gain, cancel)? else {
-                    outcome.aborted = true;
-                    return Ok(outcome);
-                };
-                let source = unit[0].source.start..unit[unit.len() - 1].source.end;
-                if !deliver(&request.text, source, part == 0, &audio, request.max_samples, &mut outcome, sink) {
+                if !self.speak_unit(request, voice, unit, part == 0, &mut gain, &mut outcome, sink, cancel)? {
                     return Ok(outcome);
                 }
             }
