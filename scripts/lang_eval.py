@@ -84,7 +84,7 @@ def load(path):
 class Scorer:
     """A model as matrices: scores of many texts at once."""
 
-    def __init__(self, floors, table, priors=None):
+    def __init__(self, floors, table):
         self.langs = sorted(floors)
         index = {lang: i for i, lang in enumerate(self.langs)}
         self.orders = sorted({n for f in floors.values() for n in f})
@@ -97,7 +97,6 @@ class Scorer:
                 cols.append(index[lang])
                 values.append(p - floors[lang][len(g)])
         self.delta = sp.csr_matrix((values, (rows, cols)), shape=(len(self.vocab), len(self.langs)))
-        self.prior = np.array([(priors or {}).get(lang, 0.0) for lang in self.langs])
 
     def scores(self, texts, exponent=LENGTH_EXPONENT):
         """Scaled scores (texts x languages), as model_ranking's before whatlang's vote."""
@@ -112,7 +111,7 @@ class Scorer:
         x = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(self.vocab)))
         ll = np.asarray((x @ self.delta).todense()) + per_order @ self.floor.T
         scale = np.maximum(per_order.sum(axis=1), 1) ** exponent
-        s = ll / scale[:, None] + self.prior[None, :]
+        s = ll / scale[:, None]
         for t, text in enumerate(texts):  # identify.rs, script_letters
             chars = set(text)
             only = ({"sr"} if chars & SERBIAN_ONLY else {"mk"} if chars & MACEDONIAN_ONLY
