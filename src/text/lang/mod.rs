@@ -101,6 +101,9 @@ const PLAUSIBLE: f32 = 0.02;
 const INHERITED_CEILING: f32 = 0.99;
 /// Below this probability an unsure text's best guess is no answer.
 const UNDETERMINED_BELOW: f32 = 0.5;
+/// With fewer letters than this, a Latin-script text's guess is no answer
+/// however sure the model is: "Hello" is in Italian catalogues too.
+const UNDETERMINED_LETTERS: usize = 8;
 /// Characters of a long document read for its language.
 const SAMPLE_CHARS: usize = 4096;
 
@@ -194,8 +197,10 @@ impl LanguageDetector {
             }
         }
         // In another script the guess at least names a language that reads
-        // it; in Latin script a weak guess is as likely wrong as right.
-        if p < UNDETERMINED_BELOW && ranking.script == whatlang::Script::Latin {
+        // it; in Latin script a weak guess, or one from a word or two, is as
+        // likely wrong as right.
+        let weak = p < UNDETERMINED_BELOW || ranking.letters < UNDETERMINED_LETTERS;
+        if weak && ranking.script == whatlang::Script::Latin {
             return Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::Undetermined };
         }
         own
@@ -283,7 +288,7 @@ mod tests {
     #[test]
     fn a_lone_text_too_weak_to_guess_claims_no_language() {
         let d = LanguageDetector::default();
-        for text in ["Hello.", "OK.", "Hi."] {
+        for text in ["Hello.", "OK.", "Hi.", "Yes."] {
             let assignment = d.assign(&[input(text)], None, &[]);
             let detection = &assignment.paragraphs[0].detection;
             assert_eq!((detection.lang.as_str(), detection.source), ("und", LangSource::Undetermined), "{text}");

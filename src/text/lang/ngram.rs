@@ -12,21 +12,27 @@
 
 use crate::text::LangTag;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 /// Highest n-gram order in the model.
-const ORDERS: usize = 3;
+const ORDERS: usize = 5;
 
 /// The model, parsed from the embedded file on first use.
 pub(super) static MODEL: LazyLock<NgramModel> =
     LazyLock::new(|| NgramModel::parse(include_str!("ngrams.tsv")).expect("the embedded n-gram model parses"));
 
-/// Log-probabilities of character n-grams per language.
+/// Log-probabilities of character n-grams per language. N-grams borrow
+/// their text from the embedded file, and all their entries share one
+/// table, so the model costs little beyond its file.
 pub(super) struct NgramModel {
     langs: Vec<LangTag>,
     /// Per language, the log-probability of an n-gram it never showed, per order.
     floors: Vec<[f32; ORDERS]>,
-    grams: HashMap<Box<str>, Vec<(u16, f32)>>,
+    /// Each n-gram's entries in `entries`.
+    grams: HashMap<&'static str, Range<u32>>,
+    /// (language, log-probability) of every n-gram, n-gram after n-gram.
+    entries: Vec<(u16, f32)>,
 }
 
 /// Why the model file cannot be read.
@@ -38,8 +44,8 @@ pub(super) struct ModelError {
 }
 
 impl NgramModel {
-    fn parse(text: &str) -> Result<Self, ModelError> {
-        let mut model = Self { langs: Vec::new(), floors: Vec::new(), grams: HashMap::new() };
+    fn parse(text: &'static str) -> Result<Self, ModelError> {
+        let mut model = Self { langs: Vec::new(), floors: Vec::new(), grams: HashMap::new(), entries: Vec::new() };
         for (number, line) in text.lines().enumerate() {
             let error = |what| ModelError { line: number + 1, what };
             if line.starts_with('#') || line.is_empty() {
@@ -59,13 +65,13 @@ impl NgramModel {
                 continue;
             }
             let (gram, entries) = line.split_once('\t').ok_or(error("no tab"))?;
-            let mut parsed = Vec::new();
+            let start = model.entries.len() as u32;
             for entry in entries.split(' ') {
                 let (lang, value) = entry.split_once(':').ok_or(error("bad entry"))?;
                 let index = model.index(lang).ok_or(error("language without floors"))?;
-                parsed.push((index as u16, value.parse().map_err(|_| error("bad log-probability"))?));
+                model.entries.push((index as u16, value.parse().map_err(|_| error("bad log-probability"))?));
             }
-            model.grams.insert(gram.into(), parsed);
+            model.grams.insert(gram, start..model.entries.len() as u32);
         }
         if model.floors.iter().any(|f| f.contains(&f32::MIN)) {
             return Err(ModelError { line: 0, what: "a language lacks a floor" });
@@ -103,7 +109,8 @@ impl NgramModel {
                     continue;
                 }
                 per_order[n - 1] += 1;
-                for &(lang, p) in self.grams.get(gram).map_or(&[][..], Vec::as_slice) {
+                let entries = self.grams.get(gram).map_or(&[][..], |r| &self.entries[r.start as usize..r.end as usize]);
+                for &(lang, p) in entries {
                     if let Some(i) = slot[lang as usize] {
                         scores[i] += f64::from(p - self.floors[lang as usize][n - 1]);
                     }
@@ -164,6 +171,6 @@ mod tests {
     #[test]
     fn refuses_a_broken_model() {
         assert!(NgramModel::parse("ab\tfr:-1.0\n").is_err(), "a gram before its language's floors");
-        assert!(NgramModel::parse("@\tfr\t1\t-9\n").is_err(), "floors missing for orders 2 and 3");
+        assert!(NgramModel::parse("@\tfr\t1\t-9\n").is_err(), "floors missing for orders 2 to 5");
     }
 }
