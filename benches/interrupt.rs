@@ -16,10 +16,16 @@
 //! machine hits all alike; every request speaks at its own rate, so none
 //! is a cache hit. Ratios are against the quiet median of the same run.
 //!
+//! Streaming inside a sentence (the voice split into encoder and decoder)
+//! is measured against the same voice inferred whole
+//! (`neural_streaming = false`, a second server), quiet, on the statement
+//! and on its first long sentence alone.
+//!
 //! The floor under all three is the model itself: the same Piper engine in
 //! this process, no server and no worker, timed from the call to its first
 //! audio on the statement's first sentence (the unit the server speaks
-//! first), a second after the one before, taking turns with the rest.
+//! first), a second after the one before and again right after it, taking
+//! turns with the rest.
 //!
 //! Run: `cargo bench --bench interrupt [-- RUNS]` (default 7).
 
@@ -37,10 +43,19 @@ const STATEMENT: &str =
 const FIRST_AUDIO_BYTES: usize = 2048;
 const WAV_HEADER_BYTES: usize = 44;
 
+/// A long sentence of the statement (40 words).
+const LONG_SENTENCE: &str = "We met not so many weeks ago in Tokyo, and it’s a great pleasure and honour to welcome you \
+                             here at NATO Headquarters, because no other partner is closer and more capable than Japan.";
+
 /// Starts speaking the statement at `wpm`; returns the response once its
 /// first audio has arrived, and how long that took.
 async fn first_audio(client: &reqwest::Client, base: &str, wpm: u32) -> (reqwest::Response, Duration) {
-    let body = serde_json::json!({ "text": STATEMENT, "quality": "natural", "rate": wpm });
+    first_audio_of(client, base, STATEMENT, wpm).await
+}
+
+/// As [`first_audio`], for `text`.
+async fn first_audio_of(client: &reqwest::Client, base: &str, text: &str, wpm: u32) -> (reqwest::Response, Duration) {
+    let body = serde_json::json!({ "text": text, "quality": "natural", "rate": wpm });
     let started = Instant::now();
     let mut response = client.post(format!("{base}/v1/speech")).json(&body).send().await.unwrap();
     assert!(response.status().is_success(), "{}", response.status());
@@ -95,7 +110,7 @@ struct Rates(u32);
 impl Rates {
     fn next(&mut self) -> u32 {
         self.0 += 1;
-        assert!(self.0 <= 300, "out of distinct rates: use fewer runs");
+        assert!(self.0 <= 300, "out of distinct rates: use fewer runs (at most 7)");
         self.0
     }
 }
@@ -107,16 +122,29 @@ fn main() {
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     let server = Server::start_with_env(1, &[]);
     let base = server.base.clone();
+    let whole = Server::start_with_env(1, &[("HERALD_NEURAL_STREAMING", "false")]);
     let mut rates = Rates(150);
     let mut model = ModelAlone::load();
     let first_sentence = STATEMENT.lines().next().unwrap();
-    let (mut alone, mut quiet, mut after_abandon, mut after_burst) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut alone, mut alone_warm) = (Vec::new(), Vec::new());
+    let (mut quiet, mut after_abandon, mut after_burst) = (Vec::new(), Vec::new(), Vec::new());
+    // Quiet first audio, [statement, long sentence] × [streamed, whole].
+    let mut streaming: [[Vec<Duration>; 2]; 2] = Default::default();
     runtime.block_on(async {
         drop(first_audio(&client, &base, rates.next()).await); // warm-up
+        drop(first_audio(&client, &whole.base, rates.next()).await);
         model.first_audio(first_sentence, rates.next());
         for _ in 0..runs {
+            for (text, samples) in [STATEMENT, LONG_SENTENCE].into_iter().zip(&mut streaming) {
+                for (server_base, samples) in [&base, &whole.base].into_iter().zip(samples.iter_mut()) {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    samples.push(first_audio_of(&client, server_base, text, rates.next()).await.1);
+                }
+            }
+
             tokio::time::sleep(Duration::from_secs(1)).await;
             alone.push(model.first_audio(first_sentence, rates.next()));
+            alone_warm.push(model.first_audio(first_sentence, rates.next()));
 
             tokio::time::sleep(Duration::from_secs(1)).await;
             let (response, took) = first_audio(&client, &base, rates.next()).await;
@@ -146,14 +174,22 @@ fn main() {
     });
     let median = |samples: &mut Vec<Duration>| ms(percentile(samples, 0.5));
     let (quiet, abandon, burst) = (median(&mut quiet), median(&mut after_abandon), median(&mut after_burst));
-    let alone = median(&mut alone);
+    let (alone, alone_warm) = (median(&mut alone), median(&mut alone_warm));
     println!("neural voice, reference statement, first {FIRST_AUDIO_BYTES} B of audio, medians of {runs} runs\n");
     println!("| situation | first audio | ÷ quiet | target |");
     println!("|---|---|---|---|");
     println!("| the model alone, in process: {first_sentence:?} | {alone:.0} ms | {:.2} | |", alone / quiet);
+    println!("| the same, right after another | {alone_warm:.0} ms | {:.2} | |", alone_warm / quiet);
     println!("| quiet server | {quiet:.0} ms | 1.00 | ≤ 60 ms |");
     let target =
         |factor: f64, extra: f64| format!("≤ {:.0} ms ({factor}× quiet + {extra:.0} ms)", factor * quiet + extra);
     println!("| right after an abandoned stream | {abandon:.0} ms | {:.2} | {} |", abandon / quiet, target(1.5, 20.0));
     println!("| after a burst of 10, 200 ms apart | {burst:.0} ms | {:.2} | {} |", burst / quiet, target(2.0, 50.0));
+    println!("\nquiet first audio, the voice streamed against the same voice inferred whole\n");
+    println!("| text | streamed | whole | streamed ÷ whole |");
+    println!("|---|---|---|---|");
+    for (name, [streamed, whole]) in ["the statement", "its first long sentence alone"].iter().zip(&mut streaming) {
+        let (streamed, whole) = (median(streamed), median(whole));
+        println!("| {name} | {streamed:.0} ms | {whole:.0} ms | {:.2} |", streamed / whole);
+    }
 }

@@ -56,6 +56,7 @@ def source_of(part):
 
 
 def split(model_path, out_dir):
+    """Writes the encoder and decoder of one model, unless current ones exist."""
     name = os.path.basename(model_path)[: -len(".onnx")]
     encoder = os.path.join(out_dir, f"{name}.encoder.onnx")
     decoder = os.path.join(out_dir, f"{name}.decoder.onnx")

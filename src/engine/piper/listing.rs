@@ -9,12 +9,13 @@ use crate::engine::EngineError;
 
 /// What a Piper worker on `setup` would greet with, minus model fingerprints.
 pub fn hello(setup: &PiperSetup, espeak_version: &str) -> Result<Hello, EngineError> {
-    let mut voices = Vec::new();
+    let (mut voices, mut streamed) = (Vec::new(), false);
     for model in &setup.models {
         let (name, _, config) = read_config(model)?;
+        streamed |= setup.parts_of(model, &config).is_some();
         voices.extend(listings(&name, &config, None).into_iter().map(|(_, voice)| voice));
     }
-    Ok(Hello { info: engine_info(setup, espeak_version, setup.streams()), voices })
+    Ok(Hello { info: engine_info(setup, espeak_version, streamed), voices })
 }
 
 #[cfg(test)]

@@ -75,13 +75,13 @@ impl PiperSetup {
         Ok(Self { runtime: found.runtime.clone(), models, threads, sample_rate, split_clauses: false, parts })
     }
 
-    /// Whether any model has both parts found (they are checked on load).
-    fn streams(&self) -> bool {
-        self.models.iter().any(|m| self.parts_of(m).is_some())
-    }
-
-    /// The encoder and decoder of `model`, where both were found.
-    fn parts_of(&self, model: &Path) -> Option<(&Path, &Path)> {
+    /// The encoder and decoder of `model`, where both were found and the
+    /// model speaks at the output rate (resampling works on whole units).
+    /// Workers check on load that the parts came from the model.
+    fn parts_of(&self, model: &Path, config: &VoiceConfig) -> Option<(&Path, &Path)> {
+        if config.audio.sample_rate != self.sample_rate {
+            return None;
+        }
         let stem = model.file_stem()?.to_str()?;
         let part = |kind: &str| {
             let name = format!("{stem}.{kind}.onnx");
@@ -108,9 +108,9 @@ enum Inference {
     Whole(Session),
     Streamed {
         parts: Streamed,
-        /// The model's peak on a calibration phrase: a streamed unit's
-        /// level is set before its loudest frame is known.
-        typical_peak: f32,
+        /// The peak a streamed unit is scaled for from its first frames,
+        /// before its loudest frame is known (see [`calibrate`]).
+        level: f32,
     },
 }
 
@@ -142,17 +142,16 @@ impl Piper {
             let (name, config_json, config) = read_config(path)?;
             let what = path.display().to_string();
             let bytes = std::fs::read(path).map_err(|e| onnx::init_error(&what, &e))?;
-            let streamed = setup.parts_of(path).and_then(|parts| {
+            // Streamed where the parts load and calibrate; whole otherwise.
+            let streamed = setup.parts_of(path, &config).and_then(|parts| {
                 let sha256 = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
                 Streamed::load(&environment, parts, &sha256, setup.threads)
+                    .and_then(|mut parts| Ok((calibrate(&mut parts, &config, &mut phonemizer)?, parts)))
                     .inspect_err(|error| tracing::warn!(%error, "inferring the voice whole, unstreamed"))
                     .ok()
             });
             let inference = match streamed {
-                Some(mut parts) => {
-                    let typical_peak = calibrate(&mut parts, &config, &mut phonemizer)?;
-                    Inference::Streamed { parts, typical_peak }
-                }
+                Some((level, parts)) => Inference::Streamed { parts, level },
                 None => Inference::Whole(onnx::session(&environment, &bytes, setup.threads, &what)?),
             };
             // The model and its config (scales, phoneme map) shape the audio.
@@ -177,7 +176,7 @@ impl Piper {
     /// `opens_sentence`) of `request` with `voice`: its marks and audio go
     /// to `sink`, scaled by `gain`. Returns whether synthesis goes on; a
     /// cancel ends it with `outcome.aborted`.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // one unit's request, place in it, and output
     fn speak_unit(
         &mut self,
         request: &SynthesisRequest,
@@ -193,7 +192,7 @@ impl Piper {
         let model = &mut self.models[model];
         let source = unit[0].source.start..unit[unit.len() - 1].source.end;
         let inputs = inputs(&model.config, unit, request.rate, speaker)?;
-        let (from, to) = (model.config.audio.sample_rate, self.info.sample_rate);
+        let (model_rate, output_rate) = (model.config.audio.sample_rate, self.info.sample_rate);
         let (text, max_samples) = (&request.text, request.max_samples);
         match &mut model.inference {
             Inference::Whole(session) => {
@@ -201,25 +200,23 @@ impl Piper {
                     outcome.aborted = true;
                     return Ok(false);
                 };
-                let audio = to_pcm(&audio, gain.for_part(&audio), from, to);
+                let audio = to_pcm(&audio, gain.for_part(&audio), model_rate, output_rate);
                 Ok(deliver(text, source, opens_sentence, &audio, max_samples, outcome, sink))
             }
-            Inference::Streamed { parts, typical_peak } => {
+            Inference::Streamed { parts, level } => {
                 let Some(latent) = parts.encode(inputs, cancel)? else {
                     outcome.aborted = true;
                     return Ok(false);
                 };
-                gain.expect_peak(*typical_peak);
-                // Resampling works on whole units: decode in one run then.
-                let frames = latent.frames();
-                let runs: Vec<_> = if from == to { stream::runs(frames) } else { std::iter::once(0..frames).collect() };
+                gain.expect_peak(*level);
                 let mut marked = false;
-                for frames in runs {
+                // Streamed voices speak at the output rate (see `parts_of`).
+                for frames in stream::runs(latent.frames()) {
                     let Some(audio) = parts.decode(&latent, frames.clone(), cancel)? else {
                         outcome.aborted = true;
                         return Ok(false);
                     };
-                    let audio = to_pcm(&audio, gain.for_part(&audio), from, to);
+                    let audio = to_pcm(&audio, gain.for_part(&audio), model_rate, output_rate);
                     if !marked {
                         // The unit's length, known from its first run.
                         let samples = (audio.len() * latent.frames() / frames.len().max(1)) as u64;
@@ -251,7 +248,8 @@ impl Gain {
     }
 
     /// Scales as if a part this loud had already been heard: a streamed
-    /// unit's first frames keep the level of the rest.
+    /// unit's first frames get the level of the rest unless a later run is
+    /// louder still.
     fn expect_peak(&mut self, peak: f32) {
         self.peak = self.peak.max(peak);
     }
@@ -289,8 +287,13 @@ fn inputs(
     Ok(inputs)
 }
 
-/// What a calibration phrase reaches at its loudest, streamed through the
-/// model: the level a streamed unit starts at.
+/// How far above a calibration phrase's peak a streamed unit's level is
+/// set, so that a louder sentence rarely lowers its gain midway.
+const LEVEL_HEADROOM: f32 = 1.5;
+
+/// The peak a streamed unit is scaled for: what a calibration phrase
+/// reaches at its loudest through the model, with [`LEVEL_HEADROOM`]. A
+/// run louder still lowers the gain from there on, so nothing clips.
 fn calibrate(parts: &mut Streamed, config: &VoiceConfig, phonemizer: &mut Espeak) -> Result<f32, EngineError> {
     let clauses = phonemizer.phonemize(&config.espeak.voice, "1, 2, 3, 4, 5.")?;
     let speaker = (config.num_speakers > 1).then_some(0);
@@ -299,7 +302,7 @@ fn calibrate(parts: &mut Streamed, config: &VoiceConfig, phonemizer: &mut Espeak
         .encode(inputs(config, &clauses, crate::speech::Rate::NORMAL, speaker)?, &cancel)?
         .expect("never cancelled");
     let audio = parts.decode(&latent, 0..latent.frames(), &cancel)?.expect("never cancelled");
-    Ok(audio.iter().fold(0.01, |peak: f32, s| peak.max(s.abs())))
+    Ok(LEVEL_HEADROOM * audio.iter().fold(0.01, |peak: f32, s| peak.max(s.abs())))
 }
 
 /// The engine's identity for a setup. Phonemes come from libespeak-ng, so

@@ -14,7 +14,7 @@ use crate::engine::neural::onnx::{self, Output};
 use crate::engine::{Cancellation, EngineError};
 use ort::environment::Environment;
 use ort::session::{Session, SessionInputValue};
-use ort::value::Tensor;
+use ort::value::{Tensor, TensorElementType};
 use std::borrow::Cow;
 use std::ops::Range;
 use std::path::Path;
@@ -27,7 +27,7 @@ const MAX_FRAMES: usize = 256;
 /// Frames of context decoded on either side of a run and then dropped.
 /// With 10, chunked audio matches the whole decoder's to within float
 /// rounding (SNR above 120 dB); with 5 it does not (37 dB).
-pub const CONTEXT_FRAMES: usize = 10;
+const CONTEXT_FRAMES: usize = 10;
 
 /// The parts' metadata naming the SHA-256 of the model they came from.
 const SOURCE_KEY: &str = "source_sha256";
@@ -49,7 +49,7 @@ pub struct Latent {
     channels: usize,
     frames: usize,
     values: Vec<f32>,
-    beside: Vec<Output>,
+    passed_through: Vec<Output>,
 }
 
 impl Latent {
@@ -81,8 +81,10 @@ impl Streamed {
         let (encoder_session, decoder_session) = (session(encoder)?, session(decoder)?);
         let produced: Vec<&str> = encoder_session.outputs().iter().map(|o| o.name()).collect();
         let decoder_inputs: Vec<String> = decoder_session.inputs().iter().map(|i| i.name().to_string()).collect();
-        if decoder_inputs.is_empty() || decoder_inputs.iter().any(|name| !produced.contains(&name.as_str())) {
-            let error = format!("reads {decoder_inputs:?}, the encoder gives {produced:?}");
+        let float =
+            decoder_session.inputs().iter().all(|i| i.dtype().tensor_type() == Some(TensorElementType::Float32));
+        if !float || decoder_inputs.is_empty() || decoder_inputs.iter().any(|name| !produced.contains(&name.as_str())) {
+            let error = format!("reads {decoder_inputs:?} (float tensors expected), the encoder gives {produced:?}");
             return Err(onnx::init_error(&decoder.display().to_string(), &error));
         }
         Ok(Self { encoder: encoder_session, decoder: decoder_session, decoder_inputs })
@@ -98,11 +100,11 @@ impl Streamed {
             by_name.swap_remove(at).1
         };
         let latent = take(&self.decoder_inputs[0]);
-        let beside = self.decoder_inputs[1..].iter().map(|name| take(name)).collect();
+        let passed_through = self.decoder_inputs[1..].iter().map(|name| take(name)).collect();
         let [1, channels, frames] = latent.shape[..] else {
             return Err(EngineError::Synthesis(format!("latent frames of shape {:?}", latent.shape)));
         };
-        Ok(Some(Latent { channels: channels as usize, frames: frames as usize, values: latent.values, beside }))
+        Ok(Some(Latent { channels: channels as usize, frames: frames as usize, values: latent.values, passed_through }))
     }
 
     /// The audio of `frames` of `latent`; `None` when `cancel` stopped it.
@@ -124,7 +126,7 @@ impl Streamed {
             self.decoder_inputs[0].clone().into(),
             Tensor::from_array(([1, latent.channels, width], window)).map_err(failed)?.into(),
         )];
-        for (name, tensor) in self.decoder_inputs[1..].iter().zip(&latent.beside) {
+        for (name, tensor) in self.decoder_inputs[1..].iter().zip(&latent.passed_through) {
             let value = Tensor::from_array((tensor.shape.clone(), tensor.values.clone())).map_err(failed)?;
             inputs.push((name.clone().into(), value.into()));
         }
