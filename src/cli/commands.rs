@@ -24,6 +24,7 @@ pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let (addr, wyoming_addr) = (settings.addr, settings.wyoming_addr);
         let pipeline = Arc::new(start(settings).await?);
+        tokio::task::spawn_blocking(crate::text::lang::preload);
         let listener = bind(addr).await?;
         let wyoming = match wyoming_addr {
             Some(addr) => Some(bind(addr).await?),

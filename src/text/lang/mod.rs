@@ -258,6 +258,12 @@ impl LanguageDetector {
     }
 }
 
+/// Loads the n-gram model now, where it would load on first use: a
+/// server calls this at start, so its first request does not wait for it.
+pub fn preload() {
+    std::sync::LazyLock::force(&ngram::MODEL);
+}
+
 /// Every language Herald can name (whatlang's and the n-gram model's), by primary subtag.
 pub fn known_languages() -> Vec<LangTag> {
     let mut all: Vec<LangTag> = whatlang::Lang::all().iter().map(|&l| LangTag::from_whatlang(l)).collect();
