@@ -116,13 +116,13 @@ fn explicit_hint_wins_over_detection() {
 }
 
 /// Creates a document through `POST /v1/documents` and returns its first
-/// paragraph's language and where it came from.
-async fn first_paragraph(
+/// paragraph.
+async fn first_paragraph_json(
     server: &TestServer,
     media_type: &str,
     headers: &[(&str, &str)],
     body: &str,
-) -> (String, String) {
+) -> serde_json::Value {
     let mut request =
         server.client.post(server.url("/v1/documents")).header("content-type", media_type).body(body.to_string());
     for (name, value) in headers {
@@ -130,8 +130,18 @@ async fn first_paragraph(
     }
     let response = request.send().await.unwrap();
     assert_eq!(response.status(), 201);
-    let document: serde_json::Value = response.json().await.unwrap();
-    let paragraph = &document["paragraphs"][0];
+    let mut document: serde_json::Value = response.json().await.unwrap();
+    document["paragraphs"][0].take()
+}
+
+/// As [`first_paragraph_json`]: the paragraph's language and where it came from.
+async fn first_paragraph(
+    server: &TestServer,
+    media_type: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (String, String) {
+    let paragraph = first_paragraph_json(server, media_type, headers, body).await;
     (paragraph["lang"].as_str().unwrap().to_string(), paragraph["lang_source"].as_str().unwrap().to_string())
 }
 
@@ -142,10 +152,7 @@ async fn http_doors_take_every_language_hint() {
     // Danish and Norwegian Bokmål write this line the same way: the text
     // alone leaves it open, so a request's language decides.
     let open = "Vi ses i morgen.";
-    let request = server.client.post(server.url("/v1/documents")).header("content-type", "text/plain");
-    let response = request.body(open).send().await.unwrap();
-    let document: serde_json::Value = response.json().await.unwrap();
-    let alone = &document["paragraphs"][0];
+    let alone = first_paragraph_json(&server, "text/plain", &[], open).await;
     let open_guess = match alone["lang"].as_str().unwrap() {
         "und" => true,
         "da" | "nb" => alone["confidence"].as_f64().unwrap() < 0.8,

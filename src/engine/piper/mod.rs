@@ -33,6 +33,7 @@ use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use stream::{Inputs, Streamed};
+use units::Gain;
 
 /// What a Piper worker loads; sent by the server as the worker's engine config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,31 +236,6 @@ impl Piper {
     }
 }
 
-/// Peak normalisation as Piper does it, across the parts of one sentence:
-/// each part is scaled by the loudest peak so far, so a sentence inferred
-/// in parts keeps one level and never clips.
-struct Gain {
-    peak: f32,
-}
-
-impl Gain {
-    fn new() -> Self {
-        Self { peak: 0.01 }
-    }
-
-    /// Scales as if a part this loud had already been heard: a streamed
-    /// unit's first frames get the level of the rest unless a later run is
-    /// louder still.
-    fn expect_peak(&mut self, peak: f32) {
-        self.peak = self.peak.max(peak);
-    }
-
-    fn for_part(&mut self, audio: &[f32]) -> f32 {
-        self.peak = audio.iter().fold(self.peak, |m, s| m.max(s.abs()));
-        1.0 / self.peak
-    }
-}
-
 /// The model's inputs for `clauses` at `rate` (wpm), as `speaker`.
 fn inputs(
     config: &VoiceConfig,
@@ -287,22 +263,12 @@ fn inputs(
     Ok(inputs)
 }
 
-/// How far above a calibration phrase's peak a streamed unit's level is
-/// set, so that a louder sentence rarely lowers its gain midway.
-const LEVEL_HEADROOM: f32 = 1.5;
-
-/// The peak a streamed unit is scaled for: what a calibration phrase
-/// reaches at its loudest through the model, with [`LEVEL_HEADROOM`]. A
-/// run louder still lowers the gain from there on, so nothing clips.
+/// The level a streamed voice starts each unit at (see
+/// [`Streamed::calibrate`]), from a phrase in its own language.
 fn calibrate(parts: &mut Streamed, config: &VoiceConfig, phonemizer: &mut Espeak) -> Result<f32, EngineError> {
     let clauses = phonemizer.phonemize(&config.espeak.voice, "1, 2, 3, 4, 5.")?;
     let speaker = (config.num_speakers > 1).then_some(0);
-    let cancel = Cancellation::default();
-    let latent = parts
-        .encode(inputs(config, &clauses, crate::speech::Rate::NORMAL, speaker)?, &cancel)?
-        .expect("never cancelled");
-    let audio = parts.decode(&latent, 0..latent.frames(), &cancel)?.expect("never cancelled");
-    Ok(LEVEL_HEADROOM * audio.iter().fold(0.01, |peak: f32, s| peak.max(s.abs())))
+    parts.calibrate(inputs(config, &clauses, crate::speech::Rate::NORMAL, speaker)?)
 }
 
 /// The engine's identity for a setup. Phonemes come from libespeak-ng, so

@@ -10,6 +10,7 @@
 //! the decoder keeps ahead of playback with few runs, and a cancel stops the
 //! run in flight.
 
+use super::units::peak;
 use crate::engine::neural::onnx::{self, Output};
 use crate::engine::{Cancellation, EngineError};
 use ort::environment::Environment;
@@ -29,6 +30,10 @@ const MAX_FRAMES: usize = 256;
 /// rounding (SNR above 120 dB); with 5 it does not (37 dB).
 const CONTEXT_FRAMES: usize = 10;
 
+/// How far above a calibration phrase's peak a streamed unit's level is
+/// set, so that a louder sentence rarely lowers its gain midway.
+const LEVEL_HEADROOM: f32 = 1.5;
+
 /// The parts' metadata naming the SHA-256 of the model they came from.
 const SOURCE_KEY: &str = "source_sha256";
 
@@ -39,6 +44,8 @@ pub type Inputs<'v> = Vec<(Cow<'static, str>, SessionInputValue<'v>)>;
 pub struct Streamed {
     encoder: Session,
     decoder: Session,
+    /// The encoder's outputs, in its order.
+    encoder_outputs: Vec<String>,
     /// The decoder's inputs, latent frames first.
     decoder_inputs: Vec<String>,
 }
@@ -79,24 +86,24 @@ impl Streamed {
             Ok(session)
         };
         let (encoder_session, decoder_session) = (session(encoder)?, session(decoder)?);
-        let produced: Vec<&str> = encoder_session.outputs().iter().map(|o| o.name()).collect();
+        let encoder_outputs: Vec<String> = encoder_session.outputs().iter().map(|o| o.name().to_string()).collect();
         let decoder_inputs: Vec<String> = decoder_session.inputs().iter().map(|i| i.name().to_string()).collect();
         let float =
             decoder_session.inputs().iter().all(|i| i.dtype().tensor_type() == Some(TensorElementType::Float32));
-        if !float || decoder_inputs.is_empty() || decoder_inputs.iter().any(|name| !produced.contains(&name.as_str())) {
-            let error = format!("reads {decoder_inputs:?} (float tensors expected), the encoder gives {produced:?}");
+        if !float || decoder_inputs.is_empty() || decoder_inputs.iter().any(|name| !encoder_outputs.contains(name)) {
+            let error =
+                format!("reads {decoder_inputs:?} (float tensors expected), the encoder gives {encoder_outputs:?}");
             return Err(onnx::init_error(&decoder.display().to_string(), &error));
         }
-        Ok(Self { encoder: encoder_session, decoder: decoder_session, decoder_inputs })
+        Ok(Self { encoder: encoder_session, decoder: decoder_session, encoder_outputs, decoder_inputs })
     }
 
     /// Runs the encoder; `None` when `cancel` stopped it.
     pub fn encode(&mut self, inputs: Inputs<'_>, cancel: &Cancellation) -> Result<Option<Latent>, EngineError> {
-        let names: Vec<String> = self.encoder.outputs().iter().map(|o| o.name().to_string()).collect();
         let Some(outputs) = onnx::run_cancellable(&mut self.encoder, inputs, cancel)? else { return Ok(None) };
-        let mut by_name: Vec<(String, Output)> = names.into_iter().zip(outputs).collect();
+        let mut by_name: Vec<(&String, Output)> = self.encoder_outputs.iter().zip(outputs).collect();
         let mut take = |wanted: &str| {
-            let at = by_name.iter().position(|(name, _)| name == wanted).expect("checked at load");
+            let at = by_name.iter().position(|(name, _)| *name == wanted).expect("checked at load");
             by_name.swap_remove(at).1
         };
         let latent = take(&self.decoder_inputs[0]);
@@ -133,6 +140,16 @@ impl Streamed {
         let Some(audio) = onnx::audio_cancellable(&mut self.decoder, inputs, cancel)? else { return Ok(None) };
         let per_frame = audio.len() / width.max(1);
         Ok(Some(audio[(frames.start - from) * per_frame..(frames.end - from) * per_frame].to_vec()))
+    }
+
+    /// The peak a streamed unit is scaled for: what the calibration phrase
+    /// of `inputs` reaches at its loudest, with [`LEVEL_HEADROOM`]. A run
+    /// louder still lowers the gain from there on, so nothing clips.
+    pub fn calibrate(&mut self, inputs: Inputs<'_>) -> Result<f32, EngineError> {
+        let cancel = Cancellation::default();
+        let latent = self.encode(inputs, &cancel)?.expect("never cancelled");
+        let audio = self.decode(&latent, 0..latent.frames(), &cancel)?.expect("never cancelled");
+        Ok(LEVEL_HEADROOM * peak(&audio).max(0.01))
     }
 }
 

@@ -6,7 +6,8 @@
 //! audio forward and bounds the work in flight. Each part keeps its
 //! punctuation, so the model speaks the clause ending (and its pause) as it
 //! would inside the sentence. Short clauses stay with their neighbours:
-//! a part is never shorter than [`MIN_PART_PHONEMES`].
+//! a part is never shorter than [`MIN_PART_PHONEMES`]. A [`Gain`] keeps
+//! one level across the parts of a sentence.
 
 use crate::engine::espeak::Clause;
 
@@ -34,6 +35,36 @@ pub fn split(sentence: &[Clause], split: bool) -> Vec<&[Clause]> {
     }
     parts.push(&sentence[start..]);
     parts
+}
+
+/// Peak normalisation as Piper does it, across the parts of one sentence:
+/// each part is scaled by the loudest peak so far, so a sentence inferred
+/// in parts keeps one level and never clips.
+pub struct Gain {
+    peak: f32,
+}
+
+impl Gain {
+    pub fn new() -> Self {
+        Self { peak: 0.01 }
+    }
+
+    /// Scales as if a part this loud had already been heard: a streamed
+    /// unit's first frames get the level of the rest unless a later run is
+    /// louder still.
+    pub fn expect_peak(&mut self, peak: f32) {
+        self.peak = self.peak.max(peak);
+    }
+
+    pub fn for_part(&mut self, audio: &[f32]) -> f32 {
+        self.peak = self.peak.max(peak(audio));
+        1.0 / self.peak
+    }
+}
+
+/// The loudest sample of `audio`, in magnitude.
+pub fn peak(audio: &[f32]) -> f32 {
+    audio.iter().fold(0.0, |m, s| m.max(s.abs()))
 }
 
 #[cfg(test)]
