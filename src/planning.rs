@@ -9,14 +9,16 @@
 
 use crate::document::{ingest, InputFormat};
 use crate::engine::espeak::Espeak;
-use crate::engine::piper::{discover, listing, Piper};
+use crate::engine::neural::discover::Unavailable;
+use crate::engine::neural::{NeuralSetup, Search};
+use crate::engine::piper::PiperSetup;
 use crate::engine::protocol::Hello;
 use crate::engine::EngineError;
 use crate::pipeline::PlanTextError;
 use crate::settings::Settings;
 use crate::speech::{Plan, Planner, SpeechOptions};
-use crate::text::LanguageDetector;
-use crate::voice::{Catalog, CatalogError};
+use crate::text::{LanguageDetector, Readers};
+use crate::voice::{Catalog, CatalogError, Quality};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -48,33 +50,49 @@ pub fn catalog_toml(settings: &Settings) -> Result<String, PlanningError> {
     }
 }
 
-/// Ingests and plans a text with `catalog`'s voices.
+/// Ingests and plans a text with `planner`.
 pub fn plan_with(
-    catalog: &Catalog,
-    detector: &LanguageDetector,
+    planner: Planner<'_>,
     text: &str,
     format: InputFormat,
     options: &SpeechOptions,
 ) -> Result<Plan, PlanTextError> {
     let document = ingest(text, format)?;
-    Ok(Planner { catalog, detector }.plan(&document, options)?)
+    Ok(planner.plan(&document, options)?)
 }
 
 /// The voices and language detector, without any worker.
 pub struct Planning {
     catalog: Catalog,
     detector: LanguageDetector,
-    /// Whether neural voices were found, and if not, why.
-    pub neural: Result<(), discover::Unavailable>,
+    readers: Readers,
+    /// Each neural engine, and why it cannot run if it cannot.
+    neural: Vec<(&'static str, Result<(), Unavailable>)>,
 }
 
 impl Planning {
     pub fn open(settings: &Settings) -> Result<Self, PlanningError> {
         let espeak = espeak_hello()?;
-        let neural = neural_hello(settings, &espeak);
-        let hellos: Vec<&Hello> = std::iter::once(&espeak).chain(neural.as_ref().ok()).collect();
+        let neural: Vec<(&'static str, Result<Hello, Unavailable>)> = neural_setups(settings, espeak.info.sample_rate)
+            .into_iter()
+            .map(|(engine, setup)| {
+                let hello = setup.and_then(|s| {
+                    s.hello(&espeak.info.version)
+                        .map_err(|e| Unavailable::Failed { engine: s.engine(), reason: e.to_string() })
+                });
+                (engine, hello)
+            })
+            .collect();
+        let hellos: Vec<&Hello> =
+            std::iter::once(&espeak).chain(neural.iter().filter_map(|(_, hello)| hello.as_ref().ok())).collect();
         let catalog = Catalog::new(&catalog_toml(settings)?, &hellos)?;
-        Ok(Self { catalog, detector: LanguageDetector::default(), neural: neural.map(|_| ()) })
+        let neural = neural.into_iter().map(|(engine, hello)| (engine, hello.map(|_| ()))).collect();
+        Ok(Self { catalog, detector: LanguageDetector::default(), readers: Readers::new(settings.reading()), neural })
+    }
+
+    /// Why natural voices cannot be used, when no neural engine can run.
+    pub fn natural_unavailable(&self) -> Option<&Unavailable> {
+        natural_unavailable(&self.neural)
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -82,27 +100,44 @@ impl Planning {
     }
 
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        plan_with(&self.catalog, &self.detector, text, format, options)
+        let planner = Planner { catalog: &self.catalog, detector: &self.detector, readers: &self.readers };
+        plan_with(planner, text, format, options)
     }
 
-    /// Whether any sentence of `plan` is spoken by a neural voice.
+    /// Whether any sentence of `plan` is spoken by a neural (natural) voice.
     pub fn needs_neural(&self, plan: &Plan) -> bool {
-        plan.utterances().iter().any(|u| self.catalog.get(&u.voice).is_some_and(|v| v.engine == Piper::ID))
+        plan.utterances().iter().any(|u| self.catalog.get(&u.voice).is_some_and(|v| v.quality == Quality::Natural))
     }
 }
 
-/// The neural voices the workers would offer, found as they would find them.
-fn neural_hello(settings: &Settings, espeak: &Hello) -> Result<Hello, discover::Unavailable> {
-    if !settings.neural {
-        return Err(discover::Unavailable::Disabled);
+/// The first reason, when no neural engine can run.
+pub fn natural_unavailable<'a, T>(engines: &'a [(&str, Result<T, Unavailable>)]) -> Option<&'a Unavailable> {
+    if engines.iter().any(|(_, status)| status.is_ok()) {
+        return None;
     }
-    let setup = discover::find(
-        settings.onnxruntime.as_deref(),
-        &settings.neural_dirs,
-        settings.neural_threads,
-        espeak.info.sample_rate,
-    )?;
-    listing::hello(&setup, &espeak.info.version).map_err(|e| discover::Unavailable::Failed(e.to_string()))
+    engines.iter().find_map(|(_, status)| status.as_ref().err())
+}
+
+/// What every neural engine would load with `settings`, found as its
+/// workers would find it, or why it cannot run.
+pub fn neural_setups(settings: &Settings, sample_rate: u32) -> Vec<(&'static str, Result<NeuralSetup, Unavailable>)> {
+    if !settings.neural {
+        return NeuralSetup::ENGINES.iter().map(|engine| (*engine, Err(Unavailable::Disabled))).collect();
+    }
+    let search = Search {
+        runtime: settings.onnxruntime.as_deref(),
+        dirs: &settings.neural_dirs,
+        threads: settings.neural_threads,
+        sample_rate,
+    };
+    let tuned = |setup: NeuralSetup| match setup {
+        NeuralSetup::Piper(piper) => {
+            let parts = if settings.neural_streaming { piper.parts } else { Vec::new() };
+            NeuralSetup::Piper(PiperSetup { split_clauses: settings.neural_split_clauses, parts, ..piper })
+        }
+        other => other,
+    };
+    NeuralSetup::find_all(&search).into_iter().map(|(engine, setup)| (engine, setup.map(tuned))).collect()
 }
 
 #[cfg(test)]

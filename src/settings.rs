@@ -81,20 +81,32 @@ pub struct Settings {
     /// Whether stored documents, their audio and pages can be read without a
     /// key when keys are set.
     pub public_reads: bool,
-    /// Whether neural (Piper) voices start when ONNX Runtime and a voice are found.
+    /// Whether neural voices (Piper, Kokoro) start when ONNX Runtime and a voice are found.
     pub neural: bool,
     /// ONNX Runtime's shared library; unset: the first `libonnxruntime.so.*`
     /// under `neural_dirs`.
     pub onnxruntime: Option<PathBuf>,
-    /// Where ONNX Runtime and Piper voices (`NAME.onnx` + `NAME.onnx.json`)
-    /// are looked for, recursively.
+    /// Where ONNX Runtime, Piper voices (`NAME.onnx` + `NAME.onnx.json`)
+    /// and Kokoro voice packs are looked for, recursively.
     pub neural_dirs: Vec<PathBuf>,
-    /// Neural worker processes (each loads every neural model).
+    /// Worker processes per neural engine (each loads that engine's models).
     pub neural_workers: usize,
     /// ONNX Runtime threads per neural worker.
     pub neural_threads: usize,
+    /// Whether neural voices infer a long sentence clause by clause: first
+    /// audio sooner and less work in flight for a cancel, but a higher word
+    /// error rate in measurement (BENCHMARKS.md), so off by default.
+    pub neural_split_clauses: bool,
+    /// Whether Piper voices split into encoder and decoder (by the setup)
+    /// play a sentence's first frames while the rest are decoded.
+    pub neural_streaming: bool,
     /// Address-space limit of each neural worker process, in MiB (0: none).
     pub neural_worker_memory_mb: u64,
+    /// MeCab IPADIC sources (Debian `mecab-ipadic`), read for Japanese.
+    pub japanese_dictionary: PathBuf,
+    /// Where compiled dictionaries are kept between runs; unset:
+    /// `$XDG_CACHE_HOME/herald`, else `~/.cache/herald`, else `cache_dir`.
+    pub reading_cache_dir: Option<PathBuf>,
     /// Starts the test-only engine that misbehaves on command (its voice
     /// is `fault:test`); only in builds with the `fault-engine` feature.
     #[cfg(feature = "fault-engine")]
@@ -198,7 +210,11 @@ impl Default for Settings {
             neural_dirs: vec![PathBuf::from(".neural"), PathBuf::from("voices")],
             neural_workers: 1,
             neural_threads: 2,
+            neural_split_clauses: false,
+            neural_streaming: true,
             neural_worker_memory_mb: 4096,
+            japanese_dictionary: PathBuf::from("/usr/share/mecab/dic/ipadic"),
+            reading_cache_dir: None,
             #[cfg(feature = "fault-engine")]
             fault_engine: false,
         }
@@ -274,6 +290,19 @@ impl Settings {
     }
 
     /// Worker count with 0 resolved to the number of cores.
+    /// Where the reading front ends find and keep their dictionaries.
+    pub fn reading(&self) -> crate::text::ReadingSettings {
+        let user_cache = || {
+            let xdg = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from);
+            xdg.or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))
+                .map(|c| c.join("herald"))
+        };
+        crate::text::ReadingSettings {
+            japanese_dictionary: self.japanese_dictionary.clone(),
+            cache_dir: self.reading_cache_dir.clone().or_else(user_cache).unwrap_or_else(|| self.cache_dir.clone()),
+        }
+    }
+
     pub fn worker_count(&self) -> usize {
         match self.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),

@@ -112,6 +112,31 @@ fn plan_json_describes_paragraphs_languages_and_voices() {
     assert_eq!(paragraph["sentences"][0]["start"], 0);
 }
 
+/// One line, alone in its document, in languages whatlang alone gets wrong
+/// or cannot name: each gets its own language and voice, never a default.
+/// The lines are the first sentence of Article 1 of the Universal
+/// Declaration of Human Rights in each language's published translation,
+/// taken as they are, not picked for passing.
+#[test]
+fn a_lone_line_gets_its_own_language() {
+    for (text, lang) in [
+        ("Tous les êtres humains naissent libres et égaux en dignité et en droits.", "fr"),
+        ("Todos los seres humanos nacen libres e iguales en dignidad y derechos y, dotados como están de razón y conciencia, deben comportarse fraternalmente los unos con los otros.", "es"),
+        ("Alle mennesker er født frie og lige i værdighed og rettigheder.", "da"),
+        ("Semua manusia dilahirkan bebas dan samarata dari segi kemuliaan dan hak-hak.", "ms"),
+        ("Watu wote wamezaliwa huru, hadhi na haki zao ni sawa.", "sw"),
+    ] {
+        let output = herald(&["plan", "-", "--json"], text.as_bytes());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let paragraph = &plan["paragraphs"][0];
+        assert_eq!((plan["lang"].as_str(), paragraph["lang"].as_str()), (Some(lang), Some(lang)), "{text}");
+        assert_eq!(paragraph["lang_source"], "detected", "{text}");
+        assert_eq!(paragraph["voice"], format!("espeak:{lang}"), "{text}");
+        assert!(paragraph["confidence"].as_f64().unwrap() > 0.0, "{text}");
+    }
+}
+
 #[test]
 fn voices_come_from_the_installed_library() {
     let output = herald(&["voices", "--json"], b"");

@@ -12,6 +12,7 @@ use herald::engine::pool::Pool;
 use herald::settings::Settings;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A server whose test-only engine misbehaves on command (voice `fault:test`).
@@ -133,35 +134,129 @@ async fn refused_and_garbage_output_are_contained() {
     assert_eq!(fault_pool(&server).stats().worker_restarts.load(Ordering::SeqCst), 0);
 }
 
+/// Waits (up to 10 s) until no worker is busy, nothing is queued and at
+/// least `cancelled` jobs were cancelled.
+async fn settle(pool: &Pool, cancelled: u64) {
+    let stats = pool.stats();
+    for _ in 0..1000 {
+        let idle = stats.busy_workers.load(Ordering::SeqCst) == 0 && pool.queue_depth() == 0;
+        if idle && stats.jobs_cancelled.load(Ordering::SeqCst) >= cancelled {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Reads a WAV response until audio past the header has arrived.
+async fn first_audio(response: &mut reqwest::Response) {
+    let mut bytes = 0;
+    while bytes <= 44 {
+        bytes += response.chunk().await.unwrap().expect("audio before the end").len();
+    }
+}
+
 #[tokio::test]
 async fn an_abandoned_stream_stops_its_queued_and_running_work() {
     let dir = tempfile::tempdir().unwrap();
     let server = fault_server(dir.path(), 1, 10).await;
     let pool = fault_pool(&server);
     let sentences: Vec<String> = (0..12).map(|i| format!("slow 200 sentence number {i} here.")).collect();
-    let mut response = server
-        .client
-        .post(server.url("/v1/speech"))
-        .json(&json!({ "text": sentences.join(" "), "voice": "fault:test" }))
-        .send()
-        .await
-        .unwrap();
+    let mut response = speak_with_fault(&server, &sentences.join("\n\n")).await;
     assert_eq!(response.status(), 200);
-    response.chunk().await.unwrap().expect("first audio");
+    first_audio(&mut response).await;
     drop(response);
     // Counters, not time: the work in flight and queued is cancelled.
+    settle(pool, 1).await;
     let stats = pool.stats();
-    for _ in 0..500 {
-        let idle = stats.busy_workers.load(Ordering::SeqCst) == 0 && pool.queue_depth() == 0;
-        if idle && stats.jobs_cancelled.load(Ordering::SeqCst) > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
     let (completed, cancelled) =
         (stats.jobs_completed.load(Ordering::SeqCst), stats.jobs_cancelled.load(Ordering::SeqCst));
     assert!(cancelled > 0, "nothing was cancelled ({completed} completed)");
     assert!(completed < 12 / 2, "{completed} of 12 sentences were completed for nobody");
+}
+
+#[tokio::test]
+async fn a_cancel_stops_the_synthesis_in_progress_inside_the_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    // A deadline far beyond the test: only a cancel can free the worker.
+    let server = fault_server(dir.path(), 1, 120).await;
+    let pool = fault_pool(&server);
+    let pids = worker_pids(pool, 1).await;
+    // The second sentence synthesizes nothing until cancelled, like a long
+    // inference; the first one's audio has started the response.
+    let mut response = speak_with_fault(&server, "first sentence.\n\nblock until the listener leaves.").await;
+    assert_eq!(response.status(), 200);
+    first_audio(&mut response).await;
+    let stats = pool.stats();
+    while stats.jobs_completed.load(Ordering::SeqCst) < 1 || stats.busy_workers.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(response);
+    settle(pool, 1).await;
+    let counters = |s: &herald::engine::pool::PoolStats| {
+        [&s.jobs_cancelled, &s.jobs_completed, &s.jobs_failed, &s.worker_restarts].map(|c| c.load(Ordering::SeqCst))
+    };
+    assert_eq!(counters(stats), [1, 1, 0, 0], "cancelled, completed, failed, restarts");
+    assert_eq!(stats.busy_workers.load(Ordering::SeqCst), 0, "the worker is still blocked");
+    // The same worker process speaks the next text.
+    let next = speak_with_fault(&server, "next text please.").await;
+    assert_eq!(next.status(), 200);
+    assert!(next.bytes().await.unwrap().len() > 44);
+    assert_eq!(worker_pids(pool, 1).await, pids);
+}
+
+#[tokio::test]
+async fn a_new_request_goes_ahead_of_queued_look_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = fault_server(dir.path(), 1, 30).await;
+    let pool = fault_pool(&server);
+    // A long text (a paragraph per sentence, ~0.75 s each) whose look-ahead
+    // fills the queue.
+    let sentences: Vec<String> = (0..10).map(|i| format!("slow 150 sentence {i} here.")).collect();
+    let mut long = speak_with_fault(&server, &sentences.join("\n\n")).await;
+    first_audio(&mut long).await;
+    for _ in 0..500 {
+        if pool.queue_depth() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(pool.queue_depth() >= 2, "no look-ahead queued ({} queued)", pool.queue_depth());
+    let mut next = speak_with_fault(&server, "the next text.").await;
+    first_audio(&mut next).await;
+    // The new request waited for the sentence in progress and at most the
+    // one its stream was waiting for, not for the queued look-ahead.
+    let completed = pool.stats().jobs_completed.load(Ordering::SeqCst);
+    assert!(completed <= 2, "{completed} look-ahead sentences were synthesized first");
+    drop(long);
+}
+
+#[tokio::test]
+async fn a_wyoming_client_that_disconnects_cancels_its_synthesis() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let server = fault_server(dir.path(), 1, 30).await;
+    let pool = fault_pool(&server);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let wyoming = tokio::spawn(herald::wyoming::run(listener, Arc::clone(&server.pipeline), std::future::pending()));
+    let sentences: Vec<String> = (0..8).map(|i| format!("slow 200 sentence {i} here.")).collect();
+    let data = json!({ "text": sentences.join("\n\n"), "voice": { "name": "fault:test" } }).to_string();
+    let mut connection = tokio::net::TcpStream::connect(address).await.unwrap();
+    let event = format!("{{\"type\":\"synthesize\",\"data_length\":{}}}\n{data}", data.len());
+    connection.write_all(event.as_bytes()).await.unwrap();
+    let mut reader = tokio::io::BufReader::new(connection);
+    let mut line = String::new();
+    while !line.contains("audio-chunk") {
+        line.clear();
+        assert!(reader.read_line(&mut line).await.unwrap() > 0, "the connection ended before audio");
+    }
+    drop(reader);
+    settle(pool, 1).await;
+    let stats = pool.stats();
+    let (completed, cancelled) =
+        (stats.jobs_completed.load(Ordering::SeqCst), stats.jobs_cancelled.load(Ordering::SeqCst));
+    assert!(cancelled > 0 && completed < 8 / 2, "{completed} completed, {cancelled} cancelled");
+    wyoming.abort();
 }
 
 #[tokio::test]

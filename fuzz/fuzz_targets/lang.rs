@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         .zip(&sentences)
         .map(|(p, s)| ParagraphInput { text: p, sentences: s.iter().map(|s| s.text.as_str()).collect(), hint: None })
         .collect();
-    let assignment = LanguageDetector::default().assign(&inputs, None);
+    let assignment = LanguageDetector::default().assign(&inputs, None, &[]);
     assert_eq!(assignment.paragraphs.len(), inputs.len());
     for (p, input) in assignment.paragraphs.iter().zip(&inputs) {
         assert!(LangTag::parse(p.detection.lang.as_str()).is_ok());

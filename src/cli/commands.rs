@@ -24,6 +24,7 @@ pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let (addr, wyoming_addr) = (settings.addr, settings.wyoming_addr);
         let pipeline = Arc::new(start(settings).await?);
+        tokio::task::spawn_blocking(crate::text::lang::preload);
         let listener = bind(addr).await?;
         let wyoming = match wyoming_addr {
             Some(addr) => Some(bind(addr).await?),
@@ -68,7 +69,7 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
     // Neural workers start only when the plan speaks with a neural voice.
     let planning = Planning::open(&settings).map_err(Failure::runtime)?;
     let planned = planning.plan(&text, format, &options).map_err(Failure::input)?;
-    if let (Some(Quality::Natural), Err(reason)) = (options.quality, &planning.neural) {
+    if let (Some(Quality::Natural), Some(reason)) = (options.quality, planning.natural_unavailable()) {
         tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
     }
     settings.neural &= planning.needs_neural(&planned);

@@ -39,6 +39,9 @@ fn outline(plan: &Plan) -> String {
         );
         for s in &p.sentences {
             let _ = writeln!(out, "    {}..{} {} {}: {}", s.start, s.end, s.lang, s.voice, s.text);
+            if let Some(reading) = &s.reading {
+                let _ = writeln!(out, "        read as: {reading}");
+            }
         }
     }
     out

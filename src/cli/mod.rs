@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 failure while working, 2 bad input or usage.
 
 mod commands;
+mod eval_lang;
 mod input;
 mod listing;
 mod podcast;
@@ -44,6 +45,9 @@ enum Command {
     /// Make a podcast: an episode per statement in a directory, and its feed.
     /// `--config` names the show's file (default: SRC_DIR/podcast.toml).
     Podcast(podcast::PodcastArgs),
+    /// Measure language identification on a corpus (see the README).
+    #[command(hide = true, name = "eval-lang")]
+    EvalLang(eval_lang::EvalLangArgs),
     /// Host a speech engine for the worker pool (internal).
     #[command(hide = true)]
     Worker {
@@ -123,6 +127,7 @@ impl SpeechArgs {
             rate: Rate::new(self.rate).expect("validated by clap"),
             pitch: Pitch::new(self.pitch).expect("validated by clap"),
             quality: self.quality,
+            lang_priors: Vec::new(),
         }
     }
 }
@@ -236,6 +241,7 @@ pub fn main() -> ExitCode {
             .map_err(fail)
             .and_then(|s| speak::speak(s, args)),
         Command::Podcast(args) => podcast::run(cli.config.as_deref(), args),
+        Command::EvalLang(args) => eval_lang::run(args),
         Command::Worker { .. } => unreachable!("handled above"),
     };
     match result {

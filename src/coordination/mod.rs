@@ -1,11 +1,13 @@
 //! Coordination between replicas, in PostgreSQL: claims on segments being
 //! synthesized, so that a segment is synthesized once in the whole cluster
-//! ([`claims`]). The connection is made on first use and made again after
+//! ([`claims`]), and the durable queue of batch episodes that every replica
+//! works ([`queue`]). The connection is made on first use and made again after
 //! an outage; while the database does not answer, each replica works alone
 //! (it may then synthesize what another one is synthesizing: the same bytes
 //! are stored twice, nothing is lost).
 
 pub mod claims;
+pub mod queue;
 
 pub use claims::{Claim, Flight};
 
@@ -18,11 +20,8 @@ use tokio_postgres::{Client, NoTls};
 /// counts as away.
 const PATIENCE: Duration = Duration::from_secs(3);
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS herald_segment_claims (
-    key bytea PRIMARY KEY,
-    owner text NOT NULL,
-    expires timestamptz NOT NULL
-)";
+/// The tables, created when missing on every new connection.
+const SCHEMA: &str = include_str!("schema.sql");
 
 /// The database did not answer, or refused.
 #[derive(Debug, Clone, thiserror::Error)]

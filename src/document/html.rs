@@ -47,7 +47,7 @@ pub(super) fn parse(input: &str) -> Result<Vec<RawBlock>, IngestError> {
     let mut walker = Walker::default();
     // Language inherited from outside the content root.
     let inherited =
-        root.ancestors().filter_map(|n| n.value().as_element()).find_map(|e| e.attr("lang")).and_then(parse_lang);
+        root.ancestors().filter_map(|n| n.value().as_element()).find_map(lang_attribute).and_then(parse_lang);
     walker.langs.push(inherited);
     let mut skipping = 0usize;
     for edge in root.traverse() {
@@ -59,7 +59,7 @@ pub(super) fn parse(input: &str) -> Result<Vec<RawBlock>, IngestError> {
                         skipping += 1;
                         continue;
                     }
-                    let lang = element.attr("lang").map_or_else(|| walker.lang(), parse_lang);
+                    let lang = lang_attribute(element).map_or_else(|| walker.lang(), parse_lang);
                     walker.langs.push(lang);
                     match (name, block_kind(name)) {
                         ("br", _) => walker.text.push(' '),
@@ -141,6 +141,11 @@ fn nesting_depth(input: &str) -> usize {
     deepest
 }
 
+/// An element's language: `lang`, else the XHTML `xml:lang`.
+fn lang_attribute(element: &scraper::node::Element) -> Option<&str> {
+    element.attr("lang").or_else(|| element.attr("xml:lang"))
+}
+
 fn parse_lang(raw: &str) -> Option<LangTag> {
     LangTag::parse(raw).ok()
 }
@@ -219,6 +224,15 @@ mod tests {
                 (BlockKind::Paragraph, "Clicked link.".into(), en.clone()),
             ]
         );
+    }
+
+    #[test]
+    fn reads_xhtml_xml_lang() {
+        let got = blocks(
+            r#"<html xml:lang="da"><body><p>Velkommen.</p><p xml:lang="sv" lang="nb">Velkommen.</p></body></html>"#,
+        );
+        assert_eq!(got[0].2.as_deref(), Some("da"));
+        assert_eq!(got[1].2.as_deref(), Some("nb"), "lang wins over xml:lang");
     }
 
     #[test]

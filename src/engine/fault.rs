@@ -5,14 +5,16 @@
 //! marks the words, unless the text starts with a command:
 //!
 //! - `crash`: aborts the worker process;
-//! - `hang`: never answers;
+//! - `hang`: never answers, not even to a cancel;
+//! - `block`: never answers until cancelled, like a model inference that
+//!   only its runtime's terminate flag ends;
 //! - `slow MS`: speaks each word as its own chunk, `MS` milliseconds apart;
 //! - `fail`: refuses the text with an engine error;
 //! - `garbage`: marks far outside the text and the audio, and noise.
 //!
 //! It honours [`Flow::Abort`] between chunks, as a real engine does.
 
-use super::SynthesisRequest;
+use super::{Cancellation, SynthesisRequest};
 use super::{Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Mark, MarkKind, Outcome, SynthEvent};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -66,6 +68,7 @@ impl Engine for Fault {
         &mut self,
         request: &SynthesisRequest,
         sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+        cancel: &Cancellation,
     ) -> Result<Outcome, EngineError> {
         let mut words = request.text.split_whitespace();
         let pause = match words.clone().next() {
@@ -73,6 +76,7 @@ impl Engine for Fault {
             Some("hang") => loop {
                 std::thread::sleep(Duration::from_secs(3600));
             },
+            Some("block") => return Ok(block_until_cancelled(cancel)),
             Some("fail") => return Err(EngineError::Synthesis("refused on command".into())),
             Some("garbage") => return Ok(garbage(sink)),
             Some("slow") => {
@@ -100,6 +104,19 @@ impl Engine for Fault {
         }
         Ok(Outcome { samples, aborted: false, truncated: false })
     }
+}
+
+fn block_until_cancelled(cancel: &Cancellation) -> Outcome {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    cancel.while_running(
+        move || {
+            let _ = stop.send(());
+        },
+        || {
+            let _ = stopped.recv();
+        },
+    );
+    Outcome { samples: 0, aborted: true, truncated: false }
 }
 
 fn tone(len: usize, start: u64) -> Vec<i16> {

@@ -7,16 +7,21 @@
 //! server. The platform speech engine ([`platform`]) is the exception: it only
 //! plays audio on the host and is used by `herald speak`.
 
+pub mod cancel;
 pub mod espeak;
 #[cfg(feature = "fault-engine")]
 pub mod fault;
+pub mod kokoro;
+pub mod neural;
 pub mod piper;
 pub mod platform;
 pub mod pool;
 pub mod protocol;
+pub mod queue;
 pub mod registry;
 pub mod worker;
 
+pub use cancel::Cancellation;
 use serde::{Deserialize, Serialize};
 
 /// What an engine can do beyond what every engine does (stream audio in
@@ -108,7 +113,7 @@ pub enum Flow {
 }
 
 /// How a synthesis ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Outcome {
     pub samples: u64,
     /// The sink asked to stop.
@@ -137,10 +142,13 @@ pub trait Engine {
     fn voices(&self) -> Vec<EngineVoice>;
     /// Synthesizes `request`, handing audio chunks and marks to `sink` in
     /// order as they are produced. Returns when done, when `sink` returns
-    /// [`Flow::Abort`], or at `max_samples`.
+    /// [`Flow::Abort`], at `max_samples`, or, with [`Outcome::aborted`], when
+    /// `cancel` fires: an engine that spends long stretches without calling
+    /// `sink` stops those through [`Cancellation::while_running`].
     fn synthesize(
         &mut self,
         request: &SynthesisRequest,
         sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+        cancel: &Cancellation,
     ) -> Result<Outcome, EngineError>;
 }

@@ -6,9 +6,8 @@
 //! The worker dies with its parent (`PR_SET_PDEATHSIG`).
 
 use super::protocol::{encode_audio, read_frame, write_frame, FromWorker, Hello, ToWorker};
-use super::{registry, EngineError, Flow, SynthEvent};
+use super::{registry, Cancellation, EngineError, Flow, SynthEvent};
 use std::io::{self, BufWriter, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
 /// Runs the worker loop until stdin closes. `engine_config` is the engine's
@@ -31,10 +30,9 @@ pub fn run(engine_id: &str, engine_config: &str, memory_limit_mb: u64) -> i32 {
     if write_frame(&mut out, &FromWorker::Hello(Box::new(hello)).encode()).is_err() {
         return 1;
     }
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = Arc::new(Cancellation::default());
     let requests = spawn_reader(Arc::clone(&cancel));
     for request in requests {
-        cancel.store(false, Ordering::SeqCst);
         let mut broken = false;
         let mut sink = |event: SynthEvent<'_>| {
             let written = match event {
@@ -42,13 +40,13 @@ pub fn run(engine_id: &str, engine_config: &str, memory_limit_mb: u64) -> i32 {
                 SynthEvent::Mark(mark) => out.write_all(&FromWorker::Mark(mark).encode()),
             };
             broken |= written.is_err();
-            if broken || cancel.load(Ordering::SeqCst) {
+            if broken || cancel.is_cancelled() {
                 Flow::Abort
             } else {
                 Flow::Continue
             }
         };
-        let reply = match engine.synthesize(&request, &mut sink) {
+        let reply = match engine.synthesize(&request, &mut sink, &cancel) {
             Ok(outcome) => FromWorker::Done(outcome),
             Err(error) => FromWorker::Failed(error),
         };
@@ -59,9 +57,9 @@ pub fn run(engine_id: &str, engine_config: &str, memory_limit_mb: u64) -> i32 {
     0
 }
 
-/// Reads requests from stdin on a thread; `Cancel` and end-of-input set the
-/// cancel flag immediately, even while the engine is busy.
-fn spawn_reader(cancel: Arc<AtomicBool>) -> mpsc::Receiver<super::SynthesisRequest> {
+/// Reads requests from stdin on a thread; `Cancel` and end-of-input cancel
+/// the synthesis in progress immediately, even while the engine is busy.
+fn spawn_reader(cancel: Arc<Cancellation>) -> mpsc::Receiver<super::SynthesisRequest> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut stdin = io::stdin().lock();
@@ -73,18 +71,21 @@ fn spawn_reader(cancel: Arc<AtomicBool>) -> mpsc::Receiver<super::SynthesisReque
             };
             match message {
                 Ok(ToWorker::Synthesize(request)) => {
+                    // Reset here, in frame order, so that a `Cancel` right
+                    // behind the request is never lost.
+                    cancel.reset();
                     if tx.send(request).is_err() {
                         break;
                     }
                 }
-                Ok(ToWorker::Cancel) => cancel.store(true, Ordering::SeqCst),
+                Ok(ToWorker::Cancel) => cancel.cancel(),
                 Err(error) => {
                     eprintln!("herald worker: {}", EngineError::Synthesis(format!("bad request frame: {error}")));
                     break;
                 }
             }
         }
-        cancel.store(true, Ordering::SeqCst);
+        cancel.cancel();
     });
     rx
 }

@@ -249,6 +249,14 @@ async fn plan_all(
     .expect("planning does not panic")
 }
 
+/// Plans one statement for `show` (CPU work, on a blocking thread).
+pub(super) async fn plan(pipeline: &Arc<Pipeline>, show: &Show, statement: &Statement) -> Result<Plan, EpisodeFailure> {
+    let (pipeline, text, format, options) =
+        (Arc::clone(pipeline), statement.text.clone(), statement.format, episode::speech_options(show));
+    let planned = tokio::task::spawn_blocking(move || pipeline.plan(&text, format, &options)).await;
+    Ok(planned.map_err(|e| EpisodeFailure::Task(e.to_string()))??)
+}
+
 /// Saves the manifest each time an episode is recorded, off the episodes'
 /// path: recording never waits for a sync.
 async fn save_changes(mut saved: watch::Receiver<Manifest>, out: PathBuf) {

@@ -105,6 +105,8 @@ pub(crate) mod tests {
                         end: text.chars().count(),
                         lang: lang.clone(),
                         voice: voice.clone(),
+                        reading: None,
+                        reading_spans: Vec::new(),
                     }],
                 })
                 .collect(),

@@ -7,6 +7,8 @@
 
 use super::batch::{self, Batch, Progress};
 use super::config::{Show, ShowError};
+use super::feed::episode_path;
+use super::shared::SharedJobs;
 use super::source::{dedupe_slugs, SourceError, Statement};
 use crate::cache::atomic::{self, Durability};
 use crate::document::InputFormat;
@@ -98,6 +100,9 @@ pub enum JobError {
     Show(#[from] ShowError),
     #[error("cannot store the batch: {0}")]
     Store(#[from] std::io::Error),
+    /// The database or store shared by the replicas does not answer.
+    #[error("the batch queue is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Documents one job may hold.
@@ -110,6 +115,8 @@ const STATUS: &str = "status.json";
 pub struct Jobs {
     dir: PathBuf,
     pipeline: Arc<Pipeline>,
+    /// With a database configured: the batches of the whole cluster.
+    shared: Option<Arc<SharedJobs>>,
     jobs: Mutex<HashMap<String, Arc<Mutex<JobStatus>>>>,
     queue: mpsc::UnboundedSender<String>,
     queued: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
@@ -117,11 +124,19 @@ pub struct Jobs {
 
 impl Jobs {
     /// Opens the jobs under `CACHE_DIR/batches`; unfinished ones are queued
-    /// again and run once [`Jobs::start`] is called.
+    /// again and run once [`Jobs::start`] is called. With a database
+    /// configured, the jobs are the cluster's, queued in the database
+    /// ([`SharedJobs`]).
     pub fn open(pipeline: Arc<Pipeline>) -> Self {
         let dir = pipeline.settings().cache_dir.join("batches");
         let (queue, queued) = mpsc::unbounded_channel();
-        let jobs = Self { dir, pipeline, jobs: Mutex::new(HashMap::new()), queue, queued: Mutex::new(Some(queued)) };
+        let shared =
+            pipeline.database().map(|database| Arc::new(SharedJobs::new(Arc::clone(&pipeline), Arc::clone(database))));
+        let jobs =
+            Self { dir, pipeline, shared, jobs: Mutex::new(HashMap::new()), queue, queued: Mutex::new(Some(queued)) };
+        if jobs.shared.is_some() {
+            return jobs;
+        }
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&jobs.dir)
             .into_iter()
             .flatten()
@@ -161,6 +176,9 @@ impl Jobs {
     /// aborting it) when Herald stops. Only the first call starts it.
     pub fn start(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
         let mut queued = self.queued.lock().expect("queue lock").take()?;
+        if let Some(shared) = &self.shared {
+            return Some(tokio::spawn(Arc::clone(shared).work(self.pipeline.settings().worker_count())));
+        }
         let jobs = Arc::clone(self);
         Some(tokio::spawn(async move {
             while let Some(id) = queued.recv().await {
@@ -175,7 +193,11 @@ impl Jobs {
 
     /// Stores and queues a new job; returns its id. A show without a base
     /// URL gets `base_url(id)`.
-    pub fn submit(&self, mut request: JobRequest, base_url: impl FnOnce(&str) -> String) -> Result<String, JobError> {
+    pub async fn submit(
+        self: &Arc<Self>,
+        mut request: JobRequest,
+        base_url: impl FnOnce(&str) -> String,
+    ) -> Result<String, JobError> {
         if request.documents.is_empty() {
             return Err(JobError::NoDocuments);
         }
@@ -188,23 +210,54 @@ impl Jobs {
             request.show.base_url = base_url(&id);
         }
         request.show = request.show.checked()?;
-        let json = serde_json::to_vec(&request).expect("requests serialize");
+        if let Some(shared) = &self.shared {
+            shared.submit(&id, &request).await?;
+            return Ok(id);
+        }
+        let jobs = Arc::clone(self);
+        tokio::task::spawn_blocking(move || jobs.store(id, &request, &statements))
+            .await
+            .map_err(|e| JobError::Store(std::io::Error::other(e)))?
+    }
+
+    /// Stores and queues a new local job.
+    fn store(&self, id: String, request: &JobRequest, statements: &[Statement]) -> Result<String, JobError> {
+        let json = serde_json::to_vec(request).expect("requests serialize");
         atomic::write(&self.dir.join(&id).join(REQUEST), &json, Durability::Synced)?;
-        let status = initial_status(&id, &statements);
+        let status = initial_status(&id, statements);
         self.jobs.lock().expect("jobs lock").insert(id.clone(), Arc::new(Mutex::new(status)));
         let _ = self.queue.send(id.clone());
         Ok(id)
     }
 
     /// A job's status, if it exists.
-    pub fn status(&self, id: &str) -> Option<JobStatus> {
-        let job = self.jobs.lock().expect("jobs lock").get(id).cloned()?;
+    pub async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
+        if let Some(shared) = &self.shared {
+            return shared.status(id).await;
+        }
+        let Some(job) = self.jobs.lock().expect("jobs lock").get(id).cloned() else { return Ok(None) };
         let status = job.lock().expect("job lock").clone();
-        Some(status)
+        Ok(Some(status))
     }
 
-    /// Where a job's batch writes (`feed.xml`, `episodes/`).
-    pub fn output_dir(&self, id: &str) -> PathBuf {
+    /// The local file of a finished job's feed.
+    pub async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
+        match &self.shared {
+            Some(shared) => shared.feed_file(id).await,
+            None => Ok(self.output_dir(id).join("feed.xml")),
+        }
+    }
+
+    /// The local file of a finished episode's file `SLUG.EXTENSION`.
+    pub async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError> {
+        match &self.shared {
+            Some(shared) => shared.file(id, &format!("{slug}.{extension}")).await,
+            None => Ok(self.output_dir(id).join(episode_path(slug, extension))),
+        }
+    }
+
+    /// Where a local job's batch writes (`feed.xml`, `episodes/`).
+    fn output_dir(&self, id: &str) -> PathBuf {
         self.dir.join(id).join("out")
     }
 
@@ -263,7 +316,7 @@ impl Jobs {
 }
 
 /// The statements of a job's documents, checked, with unique slugs.
-fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, SourceError> {
+pub(super) fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, SourceError> {
     let mut out = Vec::with_capacity(documents.len());
     for (i, document) in documents.iter().enumerate() {
         let name = document.name.clone().unwrap_or_else(|| format!("document-{}", i + 1));
@@ -277,7 +330,7 @@ fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, SourceError> 
     Ok(out)
 }
 
-fn initial_status(id: &str, statements: &[Statement]) -> JobStatus {
+pub(super) fn initial_status(id: &str, statements: &[Statement]) -> JobStatus {
     let episodes = statements
         .iter()
         .map(|s| EpisodeStatus {

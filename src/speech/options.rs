@@ -107,6 +107,11 @@ pub struct SpeechOptions {
     /// or `natural` (neural, where installed). Each front door has a default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<Quality>,
+    /// Languages the request prefers, strongest first (HTTP doors fill it
+    /// from `Content-Language` and `Accept-Language`). They decide only what
+    /// the text leaves open; `lang` overrides them. Never read from a body.
+    #[serde(skip_deserializing, default, skip_serializing_if = "Vec::is_empty")]
+    pub lang_priors: Vec<LangTag>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@
 
 use super::options::{Pitch, Rate, SpeechOptions};
 use crate::document::{BlockKind, Document, MetaLine, Speaking, TextMark};
-use crate::text::{split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Sentence};
+use crate::text::reading::displayed;
+use crate::text::{
+    split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Readers, ReadingSpan, Sentence,
+};
 use crate::voice::{Catalog, Quality, VoiceError, VoiceId};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +36,25 @@ pub struct PlannedSentence {
     pub lang: LangTag,
     #[schema(value_type = String)]
     pub voice: VoiceId,
+    /// The text handed to the engine, where it differs from `text`: kana
+    /// for Japanese, numbered pinyin for Mandarin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+    /// Where each piece of `reading` comes from in `text`, so that word
+    /// timings the engine reports in the reading land on displayed words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reading_spans: Vec<ReadingSpan>,
+}
+
+impl PlannedSentence {
+    /// The displayed word (char offset and length in `text`) of the word
+    /// the engine reported at `offset` for `len` chars in what it was handed.
+    pub fn displayed_word(&self, offset: usize, len: usize) -> (usize, usize) {
+        match displayed(&self.reading_spans, offset as u32) {
+            Some((at, len)) if self.reading.is_some() => (at as usize, len as usize),
+            _ => (offset, len),
+        }
+    }
 }
 
 /// One spoken paragraph.
@@ -116,10 +138,12 @@ pub enum PlanError {
     Voice(#[from] VoiceError),
 }
 
-/// Makes plans. Holds the catalog and detector; cheap to build per request.
+/// Makes plans. Holds the catalog, detector and reading front ends; cheap
+/// to build per request.
 pub struct Planner<'a> {
     pub catalog: &'a Catalog,
     pub detector: &'a LanguageDetector,
+    pub readers: &'a Readers,
 }
 
 impl Planner<'_> {
@@ -135,7 +159,7 @@ impl Planner<'_> {
                 hint: b.lang.clone(),
             })
             .collect();
-        let languages = self.detector.assign(&inputs, options.lang.as_ref());
+        let languages = self.detector.assign(&inputs, options.lang.as_ref(), &options.lang_priors);
         let quality = options.quality.unwrap_or(Quality::Fast);
         let mut paragraphs = Vec::with_capacity(spoken.len());
         for (index, ((block, sentences), language)) in
@@ -149,13 +173,16 @@ impl Planner<'_> {
             let mut planned = Vec::with_capacity(sentences.len());
             for (i, s) in sentences.into_iter().enumerate() {
                 let sentence_lang = language.sentences.as_ref().map_or(&lang, |per| &per[i].lang);
-                let sentence_voice = self.catalog.select(sentence_lang, explicit.as_ref(), quality)?.id.clone();
+                let sentence_voice = self.catalog.select(sentence_lang, explicit.as_ref(), quality)?;
+                let reading = sentence_voice.reads.and_then(|script| self.readers.read(&s.text, script));
                 planned.push(PlannedSentence {
-                    text: s.text,
                     start: s.start,
                     end: s.end,
                     lang: sentence_lang.clone(),
-                    voice: sentence_voice,
+                    voice: sentence_voice.id.clone(),
+                    reading_spans: reading.as_ref().map(|r| r.spans.clone()).unwrap_or_default(),
+                    reading: reading.map(|r| r.text),
+                    text: s.text,
                 });
             }
             paragraphs.push(Paragraph {
@@ -225,7 +252,7 @@ impl Plan {
             .map(|(i, s)| Utterance {
                 paragraph: paragraph.index,
                 sentence: i,
-                text: s.text.clone(),
+                text: s.reading.clone().unwrap_or_else(|| s.text.clone()),
                 voice: s.voice.clone(),
                 rate: paragraph.delivery.rate.unwrap_or(self.rate),
                 pitch: paragraph.delivery.pitch.unwrap_or(self.pitch),

@@ -5,15 +5,19 @@
 //! (single-flight), or submits it to the worker pool. While utterance *k*
 //! streams, up to `lookahead` later ones are already being prepared, so the
 //! pool works ahead while memory per request stays bounded. Audio chunks are
-//! forwarded as the worker produces them. Dropping the receiver stops
-//! everything: queued jobs are skipped and the running one is aborted.
+//! forwarded as the worker produces them. The first utterance is queued as
+//! urgent, look-ahead as not, and each becomes urgent when the stream
+//! reaches it. Dropping the receiver stops everything at once, even while
+//! the stream waits for a worker: queued jobs are skipped and the running
+//! one is cancelled inside its worker.
 
 use super::events::{CacheStatus, SpeakError, SpeechEvent};
 use super::identity::{self, AudioIdentity};
 use super::plan::Utterance;
 use crate::cache::{Segment, SegmentCache, SegmentKey};
 use crate::coordination::{self, Database, Flight};
-use crate::engine::pool::{JobError, JobEvent, Pool};
+use crate::engine::pool::{JobError, JobEvent, Pool, Submitted};
+use crate::engine::queue::{Promotion, Urgency};
 use crate::engine::{Mark, SynthesisRequest};
 use crate::voice::{Catalog, Voice, VoiceError};
 use std::collections::HashMap;
@@ -59,6 +63,7 @@ enum Source {
     Cached(Segment),
     Live {
         events: mpsc::UnboundedReceiver<JobEvent>,
+        promotion: Promotion,
         key: SegmentKey,
         claim: Claim,
     },
@@ -179,7 +184,15 @@ impl Speaker {
     pub fn speak(self: &Arc<Self>, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let speaker = Arc::clone(self);
-        tokio::spawn(async move { speaker.drive(utterances, tx).await });
+        tokio::spawn(async move {
+            // A reader who leaves stops the stream at once, not at its next
+            // event: what it had queued and in flight is dropped now.
+            let reader_left = tx.clone();
+            tokio::select! {
+                () = speaker.drive(utterances, tx) => {}
+                () = reader_left.closed() => {}
+            }
+        });
         rx
     }
 
@@ -191,21 +204,32 @@ impl Speaker {
         // ahead of the one streaming; the first is dispatched at once.
         let (prepared, mut ready) = mpsc::channel(self.settings.lookahead.max(1));
         if let Some(first) = utterances.first() {
-            let _ = prepared.send(self.prepare(first, Some(ADMISSION_PATIENCE)).await).await;
+            let _ = prepared.send(self.prepare(first, Urgency::Now, Some(ADMISSION_PATIENCE)).await).await;
         }
         let scheduler = Arc::clone(&self);
         let plan = Arc::clone(&utterances);
         tokio::spawn(async move {
-            for utterance in plan.iter().skip(1) {
-                if prepared.send(scheduler.prepare(utterance, None).await).await.is_err() {
-                    return;
+            let stream_ended = prepared.clone();
+            let schedule = async {
+                for utterance in plan.iter().skip(1) {
+                    let source = scheduler.prepare(utterance, Urgency::Ahead, None).await;
+                    if prepared.send(source).await.is_err() {
+                        return;
+                    }
                 }
+            };
+            tokio::select! {
+                () = schedule => {}
+                () = stream_ended.closed() => {}
             }
         });
         let mut position = 0u64;
         let mut stores = Vec::new();
         for (index, utterance) in utterances.iter().enumerate() {
             let Some(source) = ready.recv().await else { return };
+            if let Source::Live { promotion, .. } = &source {
+                promotion.now();
+            }
             let source = self.resolve(source, utterance).await;
             if let Source::Failed(error) = source {
                 if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
@@ -260,12 +284,12 @@ impl Speaker {
     }
 
     /// Looks an utterance up in the cache and, if absent, claims and submits
-    /// it, waiting for room in the queue for up to `patience` (`None`: as
-    /// long as it takes). The first utterance of a request is its
-    /// admission: if the queue stays full for [`ADMISSION_PATIENCE`], the
-    /// request is refused as busy. Later utterances belong to an admitted
-    /// request and wait as long as it takes.
-    async fn prepare(self: &Arc<Self>, utterance: &Utterance, patience: Option<Duration>) -> Source {
+    /// it with `urgency`, waiting for room in the queue for up to `patience`
+    /// (`None`: as long as it takes). The first utterance of a request is
+    /// its admission: if the queue stays full for [`ADMISSION_PATIENCE`],
+    /// the request is refused as busy. Later utterances belong to an
+    /// admitted request and wait as long as it takes.
+    async fn prepare(self: &Arc<Self>, utterance: &Utterance, urgency: Urgency, patience: Option<Duration>) -> Source {
         let voice = match self.voice(utterance) {
             Ok(voice) => voice,
             Err(error) => return Source::Failed(error),
@@ -302,8 +326,8 @@ impl Speaker {
             Ok(pool) => pool,
             Err(error) => return Source::Failed(error),
         };
-        match pool.submit(request, patience).await {
-            Ok(events) => Source::Live { events, key, claim },
+        match pool.submit(request, urgency, patience).await {
+            Ok(Submitted { events, promotion }) => Source::Live { events, promotion, key, claim },
             Err(JobError::QueueFull) => Source::Failed(SpeakError::Busy),
             Err(error) => Source::Failed(SpeakError::Synthesis(error)),
         }
@@ -343,7 +367,7 @@ impl Speaker {
             if still_inflight {
                 notified.await;
             }
-            source = self.prepare(utterance, None).await;
+            source = self.prepare(utterance, Urgency::Now, None).await;
         }
         source
     }
@@ -366,7 +390,7 @@ impl Speaker {
                 *position += segment.samples.len() as u64;
                 send(tx, SpeechEvent::Audio(segment.samples)).await
             }
-            Source::Live { mut events, key, claim } => {
+            Source::Live { mut events, key, claim, .. } => {
                 let mut fresh = Segment { sample_rate: self.sample_rate(), samples: Vec::new(), marks: Vec::new() };
                 loop {
                     match events.recv().await {

@@ -110,13 +110,15 @@ impl<'a> TimelineBuilder<'a> {
             SpeechEvent::Mark { index, mark } if mark.kind == MarkKind::Word => {
                 let at = self.seconds(mark.sample);
                 let utterance = &self.utterances[*index];
+                let planned = &self.plan.paragraphs[utterance.paragraph].sentences[utterance.sentence];
+                let (word, len) = planned.displayed_word(mark.text_offset as usize, mark.text_len as usize);
                 if let Some(sentence) = self.open_sentence(utterance) {
-                    let offset = sentence.text_start + mark.text_offset as usize;
+                    let offset = sentence.text_start + word;
                     sentence.words.push(WordTiming {
                         start: at,
                         end: at,
                         text_start: offset,
-                        text_end: (offset + mark.text_len as usize).min(sentence.text_end),
+                        text_end: (offset + len).min(sentence.text_end),
                     });
                 }
             }

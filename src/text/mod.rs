@@ -1,4 +1,5 @@
-//! Text processing: normalisation, sentence segmentation and language detection.
+//! Text processing: normalisation, sentence segmentation, language detection
+//! and readings (what an engine is handed for scripts it cannot read).
 //!
 //! Everything here is pure and engine-agnostic. The pipeline calls
 //! [`normalize::clean`] on every piece of text before it is segmented, so no
@@ -7,9 +8,11 @@
 
 pub mod lang;
 pub mod normalize;
+pub mod reading;
 pub mod segment;
 pub mod tag;
 
-pub use lang::{Assignment, Detection, LangSource, LanguageDetector, ParagraphInput};
+pub use lang::{known_languages, Assignment, Detection, LangSource, LanguageDetector, ParagraphInput, Strategy};
+pub use reading::{Readers, Reading, ReadingSettings, ReadingSpan, Script};
 pub use segment::{split_sentences, Sentence};
 pub use tag::{InvalidLangTag, LangTag};

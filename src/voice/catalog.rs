@@ -4,7 +4,7 @@
 use super::VoiceError;
 use crate::engine::protocol::Hello;
 use crate::engine::Gender;
-use crate::text::LangTag;
+use crate::text::{LangTag, Script};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -88,6 +88,10 @@ pub struct Voice {
     /// Identity of the model file, for engines that load models.
     #[serde(skip)]
     pub model: Option<String>,
+    /// What the voice reads instead of its languages' own script, if
+    /// anything (kana for Japanese, numbered pinyin for Mandarin).
+    #[serde(skip)]
+    pub reads: Option<Script>,
     /// `languages` with the engine's preference for each (lower first).
     #[serde(skip)]
     ranked: Vec<(u8, LangTag)>,
@@ -108,6 +112,16 @@ struct CatalogFile {
     engines: BTreeMap<String, EngineSettings>,
     #[serde(default)]
     prefer: Vec<Preference>,
+    #[serde(default)]
+    reading: Vec<ReadingRule>,
+}
+
+/// A voice that is handed a reading rather than the displayed text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadingRule {
+    voice: VoiceId,
+    script: Script,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,11 +182,17 @@ impl Catalog {
                     sample_rate: hello.info.sample_rate,
                     quality,
                     model: v.model.clone(),
+                    reads: None,
                 });
             }
         }
         voices.sort_by(|a, b| a.id.cmp(&b.id));
         voices.dedup_by(|a, b| a.id == b.id);
+        for rule in &file.reading {
+            if let Some(voice) = voices.iter_mut().find(|v| v.id == rule.voice) {
+                voice.reads = Some(rule.script);
+            }
+        }
         let catalog = Self { voices, prefer: file.prefer, default_lang: file.default_lang };
         for p in &catalog.prefer {
             if catalog.get(&p.voice).is_none() {

@@ -38,16 +38,15 @@ pub(super) async fn create(
     // Without a base URL, the feed points at this service's own downloads.
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
     let base_url = move |id: &str| format!("http://{host}/v1/batches/{id}/files/");
-    let jobs = std::sync::Arc::clone(&state.batches);
-    let id = tokio::task::spawn_blocking(move || jobs.submit(request, base_url)).await.map_err(AppError::internal)?;
-    let id = id.map_err(|error| match error {
+    let id = state.batches.submit(request, base_url).await.map_err(|error| match error {
         JobError::Document(_) => AppError::bad_request("empty-text", error),
-        JobError::Store(_) => AppError::internal(error),
         JobError::NoDocuments | JobError::TooMany(_) | JobError::Show(_) => {
             AppError::unprocessable("invalid-batch", error)
         }
+        error => unavailable(error),
     })?;
-    let status = state.batches.status(&id).ok_or_else(|| AppError::internal("a new batch vanished"))?;
+    let status = state.batches.status(&id).await.map_err(unavailable)?;
+    let status = status.ok_or_else(|| AppError::internal("a new batch vanished"))?;
     let location = HeaderValue::from_str(&format!("/v1/batches/{id}")).map_err(AppError::internal)?;
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view(&status))).into_response())
 }
@@ -60,7 +59,7 @@ pub(super) async fn create(
     responses((status = 200, description = "The batch: its state, episodes and the addresses of finished files", body = BatchView), Problems)
 )]
 pub(super) async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
-    let status = find(&state, &id)?;
+    let status = find(&state, &id).await?;
     Ok(Json(view(&status)).into_response())
 }
 
@@ -77,11 +76,12 @@ pub(super) async fn feed(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let status = find(&state, &id)?;
+    let status = find(&state, &id).await?;
     if status.state != JobState::Done {
         return Err(AppError::NotFound("the feed is written when the batch is done".into()));
     }
-    serve(state.batches.output_dir(&id).join("feed.xml"), "application/rss+xml; charset=utf-8", &headers).await
+    let path = state.batches.feed_file(&id).await.map_err(unavailable)?;
+    serve(path, "application/rss+xml; charset=utf-8", &headers).await
 }
 
 /// One file of an episode that is ready: `{slug}.{mp3,vtt,srt,chapters.json,transcript.json}`.
@@ -104,7 +104,7 @@ pub(super) async fn episode_file(
     Path((id, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let status = find(&state, &id)?;
+    let status = find(&state, &id).await?;
     let missing =
         || AppError::NotFound(format!("batch {id} has no file `{}`", file.chars().take(80).collect::<String>()));
     let (slug, extension) = file.split_once('.').ok_or_else(missing)?;
@@ -120,15 +120,25 @@ pub(super) async fn episode_file(
         "chapters.json" => "application/json+chapters",
         _ => "application/json",
     };
-    serve(state.batches.output_dir(&id).join(episode_path(slug, extension)), content_type, &headers).await
+    let path = state.batches.episode_file(&id, slug, extension).await.map_err(unavailable)?;
+    serve(path, content_type, &headers).await
 }
 
-fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
+async fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
     let missing = || AppError::NotFound(format!("there is no batch `{}`", id.chars().take(40).collect::<String>()));
     if !is_job_id(id) {
         return Err(missing());
     }
-    state.batches.status(id).ok_or_else(missing)
+    state.batches.status(id).await.map_err(unavailable)?.ok_or_else(missing)
+}
+
+/// The batch queue or its files could not be reached: a 503 while the
+/// database or store is away; a local failure is the server's own.
+fn unavailable(error: JobError) -> AppError {
+    match error {
+        JobError::Unavailable(cause) => AppError::StoreUnavailable(cause),
+        error => AppError::internal(error),
+    }
 }
 
 /// Serves a batch file with `Range` and `ETag` (podcast apps seek). The

@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::openapi::Problems;
-use super::{audio, body, renders, AppState};
+use super::{audio, body, language, renders, AppState};
 use crate::document::InputFormat;
 use crate::document::MetaLine;
 use crate::render::Part;
@@ -43,6 +43,8 @@ struct DocumentRequest {
         ("rate" = Option<u32>, Query, minimum = 80, maximum = 600, description = "With a bare-text body: words per minute"),
         ("pitch" = Option<u32>, Query, maximum = 100, description = "With a bare-text body: base pitch"),
         ("quality" = Option<crate::voice::Quality>, Query, description = "With a bare-text body: `fast` or `natural`"),
+        ("Content-Language" = Option<String>, Header, description = "The text's language, as a prior: it decides only what the text leaves open"),
+        ("Accept-Language" = Option<String>, Header, description = "Languages the reader prefers, as weaker priors"),
     ),
     request_body(description = "JSON with the text and options, or the bare text (options in the query)", content(
         (DocumentRequest = "application/json"),
@@ -74,6 +76,7 @@ pub(super) async fn create(
         }
     };
     body::require_text(&text)?;
+    let options = SpeechOptions { lang_priors: language::priors(&headers), ..options };
     let document = create_document(&state, text, format, options).await?;
     let location = HeaderValue::from_str(&format!("/v1/documents/{}", document.id)).map_err(AppError::internal)?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(view(&document))).into_response())

@@ -10,6 +10,7 @@ mod cors;
 mod documents;
 pub mod error;
 mod keys;
+mod language;
 mod limits;
 mod marytts;
 mod metrics;

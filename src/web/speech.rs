@@ -2,7 +2,7 @@
 
 use super::error::AppError;
 use super::openapi::Problems;
-use super::{audio, body, AppState};
+use super::{audio, body, language, AppState};
 use crate::document::InputFormat;
 use crate::speech::SpeechOptions;
 use crate::text::LangTag;
@@ -33,6 +33,10 @@ struct SpeechRequest {
     path = "/v1/speech",
     tag = "speech",
     security((), ("key" = [])),
+    params(
+        ("Content-Language" = Option<String>, Header, description = "The text's language, as a prior: it decides only what the text leaves open"),
+        ("Accept-Language" = Option<String>, Header, description = "Languages the reader prefers, as weaker priors"),
+    ),
     request_body(content = SpeechRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The speech, streamed as it is made", content(
@@ -56,7 +60,7 @@ pub(super) async fn speak(
     let request: SpeechRequest = body::json(&raw)?;
     body::require_text(&request.text)?;
     let format = audio::negotiate(request.format.as_deref(), &headers)?;
-    let options = request.options;
+    let options = SpeechOptions { lang_priors: language::priors(&headers), ..request.options };
     let format_in = InputFormat::text_or_ssml(&request.text);
     let plan = plan(std::sync::Arc::clone(&state.pipeline), request.text, format_in, options).await?;
     let mut voices: Vec<&str> = plan.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();

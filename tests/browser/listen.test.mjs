@@ -1,13 +1,13 @@
 // The Listen button (GET /embed.js) on host pages served from other origins,
 // in headless Chromium: its name in the page's language, accessibility,
-// playback with highlighting of the host's elements, stopping, loading the
-// script twice, leaving the host's styles alone, and the CORS allow-list
-// (`herald serve --cors-origins`).
+// playback with highlighting of the host's elements, stopping (which ends
+// Herald's render at once), loading the script twice, leaving the host's
+// styles alone, and the CORS allow-list (`herald serve --cors-origins`).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assertNoViolations, startHerald, startBrowser, startStaticServer, runAxe,
+  assertNoViolations, repoFile, startHerald, startBrowser, startStaticServer, runAxe,
 } from './helpers.mjs';
 
 let herald;
@@ -250,6 +250,41 @@ test('Escape (focus in the Listen widget) stops playback and clears the highligh
     await widget(page).getByRole('button', { name: 'Pause', exact: true }).focus();
     await page.keyboard.press('Escape');
   });
+});
+
+test('Stop ends the render at once: Herald stops synthesizing what nobody will hear', async () => {
+  const text = await repoFile('tests/fixtures/nato-japan-joint-statement-2023-04-04.txt');
+  const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  // Ten readings of the statement, each sentence marked with its reading so
+  // that none comes from the cache: espeak-ng can synthesize the statement
+  // once in less time than the page takes to start playing.
+  const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  const readings = Array.from({ length: 10 }, (_, k) => paragraphs.map((p) => p.replace(/([.!?])(\s|$)/g, ` in reading ${k + 1}$1$2`)));
+  allowed.vars.STATEMENT = readings.flat().map((p) => `<p>${escape(p)}</p>`).join('\n');
+  const { page } = await openHost(allowed, 'host-statement.html');
+  try {
+    const state = await clickListenAndPlay(page, 0.1);
+    const id = state.media.src.match(/\/v1\/documents\/([0-9a-f]+)\//)[1];
+    const progress = async () => (await fetch(`${herald.url}/v1/documents/${id}/progress`)).json();
+    await widget(page).getByRole('button', { name: 'Stop', exact: true }).click();
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    let stopped = await progress();
+    for (let i = 0; i < 100 && stopped.renders_in_progress > 0; i++) {
+      await sleep(50);
+      stopped = await progress();
+    }
+    assert.equal(stopped.renders_in_progress, 0, `the render went on after Stop: ${JSON.stringify(stopped)}`);
+    assert.ok(stopped.synthesized < stopped.sentences, `the whole statement was synthesized before Stop: ${JSON.stringify(stopped)}`);
+    // Sentences finished just before the stop are still being stored; after
+    // that, nothing more is synthesized.
+    await sleep(300);
+    const settled = await progress();
+    await sleep(1_000);
+    const later = await progress();
+    assert.equal(later.synthesized, settled.synthesized, `synthesis went on after Stop: ${JSON.stringify({ settled, later })}`);
+  } finally {
+    await page.close();
+  }
 });
 
 test('activating Listen from the keyboard keeps focus on the widget', async () => {

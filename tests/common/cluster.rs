@@ -18,6 +18,11 @@ fn script() -> PathBuf {
 impl Cluster {
     /// Starts `replicas` replicas with one espeak-ng worker each.
     pub async fn up(replicas: usize) -> Self {
+        Self::up_with(replicas, 1).await
+    }
+
+    /// Starts `replicas` replicas with `workers` espeak-ng workers each.
+    pub async fn up_with(replicas: usize, workers: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("cluster");
         let output = tokio::process::Command::new(script())
@@ -25,7 +30,7 @@ impl Cluster {
             .env("HERALD_BIN", super::herald_binary())
             .env("HERALD_CLUSTER_DIR", &state)
             .env("HERALD_REPLICAS", replicas.to_string())
-            .env("HERALD_WORKERS", "1")
+            .env("HERALD_WORKERS", workers.to_string())
             .env("HERALD_NEURAL", "false")
             .output()
             .await
@@ -52,6 +57,12 @@ impl Cluster {
             .await
             .unwrap();
         assert!(status.success(), "cluster {command} failed");
+    }
+
+    /// Kills replica `n` with SIGKILL, as a crash would.
+    pub fn kill(&self, n: usize) {
+        let status = std::process::Command::new("kill").args(["-KILL", &self.pids[n].to_string()]).status().unwrap();
+        assert!(status.success(), "kill -9 of replica {n}");
     }
 
     /// A counter of replica `n`'s `/metrics`.

@@ -5,6 +5,7 @@
 pub mod audio;
 pub mod cluster;
 pub mod process;
+pub mod readings;
 pub mod server;
 pub mod variants;
 

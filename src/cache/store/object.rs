@@ -68,9 +68,12 @@ impl S3Store {
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .with_region(&settings.region)
-            .with_allow_http(settings.allow_http)
+            // Client options replace the builder's: plain HTTP is allowed in them.
             .with_client_options(
-                ClientOptions::new().with_timeout(REQUEST_TIMEOUT).with_connect_timeout(REQUEST_TIMEOUT),
+                ClientOptions::new()
+                    .with_timeout(REQUEST_TIMEOUT)
+                    .with_connect_timeout(REQUEST_TIMEOUT)
+                    .with_allow_http(settings.allow_http),
             )
             .with_retry(RetryConfig {
                 max_retries: 2,

@@ -13,8 +13,8 @@ mod phonemes;
 pub use phonemes::Clause;
 
 use super::{
-    Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind, Outcome, SynthEvent,
-    SynthesisRequest,
+    Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind, Outcome,
+    SynthEvent, SynthesisRequest,
 };
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
@@ -120,7 +120,10 @@ impl Engine for Espeak {
         &mut self,
         request: &SynthesisRequest,
         sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+        _cancel: &Cancellation,
     ) -> Result<Outcome, EngineError> {
+        // espeak-ng calls the sink every few milliseconds of audio; the
+        // sink's Abort is its cancel.
         self.set_voice(&request.voice)?;
         let (min, max) = self.info.capabilities.rate_range;
         // SAFETY: plain parameter setters on an initialised engine.

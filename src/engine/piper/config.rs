@@ -142,4 +142,16 @@ mod tests {
         assert_eq!(config().languages(), ["en-US", "en"]);
         assert_eq!(config().inference.noise_w, 0.8);
     }
+
+    #[test]
+    fn without_a_language_code_the_espeak_voice_names_the_language() {
+        let config = |voice: &str| {
+            let json = format!(
+                r#"{{"audio": {{"sample_rate": 22050}}, "espeak": {{"voice": "{voice}"}}, "phoneme_id_map": {{}}}}"#
+            );
+            VoiceConfig::parse(&json).unwrap()
+        };
+        assert_eq!(config("de").languages(), ["de"]);
+        assert_eq!(config("pt-br").languages(), ["pt-br", "pt"]);
+    }
 }

@@ -9,12 +9,13 @@ use crate::engine::EngineError;
 
 /// What a Piper worker on `setup` would greet with, minus model fingerprints.
 pub fn hello(setup: &PiperSetup, espeak_version: &str) -> Result<Hello, EngineError> {
-    let mut voices = Vec::new();
+    let (mut voices, mut streamed) = (Vec::new(), false);
     for model in &setup.models {
         let (name, _, config) = read_config(model)?;
+        streamed |= setup.parts_of(model, &config).is_some();
         voices.extend(listings(&name, &config, None).into_iter().map(|(_, voice)| voice));
     }
-    Ok(Hello { info: engine_info(setup, espeak_version), voices })
+    Ok(Hello { info: engine_info(setup, espeak_version, streamed), voices })
 }
 
 #[cfg(test)]
@@ -33,6 +34,8 @@ mod tests {
             models: vec![model],
             threads: 1,
             sample_rate: 22050,
+            split_clauses: false,
+            parts: Vec::new(),
         };
         let hello = hello(&setup, "1.51").unwrap();
         assert_eq!(hello.info.version, "onnxruntime 1.31.1; espeak-ng 1.51");

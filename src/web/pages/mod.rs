@@ -15,13 +15,13 @@ pub(super) use reader::{__path_document, document};
 
 use super::assets;
 use super::documents::create_document;
-use super::AppState;
+use super::{language, AppState};
 use crate::document::InputFormat;
 use crate::speech::SpeechOptions;
 use crate::text::LangTag;
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup, DOCTYPE};
@@ -120,7 +120,11 @@ pub(super) struct HomeForm {
         (status = "5XX", description = "The form again, saying that Herald failed", body = String, content_type = "text/html"),
     )
 )]
-pub(super) async fn create(State(state): State<AppState>, form: Result<Form<HomeForm>, FormRejection>) -> Response {
+pub(super) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<HomeForm>, FormRejection>,
+) -> Response {
     let form = match form {
         Ok(Form(form)) => form,
         Err(rejection) => return form_error(&state, rejection.status(), &rejection.body_text(), ""),
@@ -141,7 +145,7 @@ pub(super) async fn create(State(state): State<AppState>, form: Result<Form<Home
             &form.text,
         );
     }
-    let options = SpeechOptions { lang, ..SpeechOptions::default() };
+    let options = SpeechOptions { lang, lang_priors: language::priors(&headers), ..SpeechOptions::default() };
     match create_document(&state, form.text.clone(), format, options).await {
         Ok(document) => Redirect::to(&format!("/d/{}", document.id)).into_response(),
         Err(error) => form_error(&state, error.status(), &error.public_detail(), &form.text),

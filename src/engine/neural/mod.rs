@@ -1,0 +1,170 @@
+//! What the neural engines (Piper, Kokoro) share: finding ONNX Runtime and
+//! voices on disk ([`discover`]), loading the runtime and models
+//! ([`onnx`]), the rates they speak naturally, estimated word marks
+//! ([`marks`]) and handing a sentence's audio to the worker.
+//!
+//! Every neural engine runs in its own pool of worker processes, so a crash
+//! or runaway allocation in the runtime costs one worker, never the server.
+
+pub mod discover;
+pub(crate) mod marks;
+pub mod onnx;
+
+use super::kokoro::{Kokoro, KokoroSetup};
+use super::piper::{listing, Piper, PiperSetup};
+use super::protocol::Hello;
+use super::{EngineError, EngineVoice, Flow, Outcome, SynthEvent};
+use discover::Unavailable;
+use std::path::{Path, PathBuf};
+
+/// Slowest and fastest rate (wpm) neural voices stay natural at; requests
+/// outside are spoken at the nearest end of the range.
+pub const NATURAL_RATES: (u32, u32) = (120, 300);
+/// The rate a model speaks at its own pace.
+const MODEL_WPM: u32 = crate::speech::Rate::NORMAL;
+/// Audio handed to the sink per call, in samples.
+const CHUNK_SAMPLES: usize = 4096;
+
+/// How much faster than its own pace a model speaks for `rate` (wpm).
+pub fn speed(rate: u32) -> f32 {
+    let (slowest, fastest) = NATURAL_RATES;
+    rate.clamp(slowest, fastest) as f32 / MODEL_WPM as f32
+}
+
+/// What one neural engine's workers load, found without loading anything.
+#[derive(Debug, Clone)]
+pub enum NeuralSetup {
+    Piper(PiperSetup),
+    Kokoro(KokoroSetup),
+}
+
+/// Where neural engines look, and how their workers run.
+pub struct Search<'a> {
+    /// ONNX Runtime's library; none: found under `dirs`.
+    pub runtime: Option<&'a Path>,
+    pub dirs: &'a [PathBuf],
+    pub threads: usize,
+    /// The rate every engine delivers.
+    pub sample_rate: u32,
+}
+
+impl NeuralSetup {
+    /// The neural engines, in the order [`NeuralSetup::find_all`] gives them.
+    pub const ENGINES: [&'static str; 2] = [Piper::ID, Kokoro::ID];
+
+    /// Every neural engine: its setup, or why it cannot run.
+    pub fn find_all(search: &Search<'_>) -> Vec<(&'static str, Result<Self, Unavailable>)> {
+        let found = discover::find(search.runtime, search.dirs);
+        let piper =
+            found.clone().and_then(|f| PiperSetup::find(&f, search.threads, search.sample_rate).map(Self::Piper));
+        let kokoro = found.and_then(|f| KokoroSetup::find(&f, search.threads, search.sample_rate).map(Self::Kokoro));
+        vec![(Piper::ID, piper), (Kokoro::ID, kokoro)]
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Piper(_) => Piper::ID,
+            Self::Kokoro(_) => Kokoro::ID,
+        }
+    }
+
+    /// The JSON a worker hosting this engine is started with.
+    pub fn worker_config(&self) -> String {
+        match self {
+            Self::Piper(setup) => serde_json::to_string(setup),
+            Self::Kokoro(setup) => serde_json::to_string(setup),
+        }
+        .expect("setups serialize")
+    }
+
+    /// What the engine's workers would greet with, read from the voices'
+    /// files alone (no runtime, no model): for planning without workers.
+    /// The voices carry no model fingerprint, so they must not name cached audio.
+    pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
+        match self {
+            Self::Piper(setup) => listing::hello(setup, espeak_version),
+            Self::Kokoro(setup) => setup.hello(),
+        }
+    }
+}
+
+/// Where the voice `identifier` is among an engine's loaded voices.
+pub fn voice_index<'a>(
+    mut voices: impl Iterator<Item = &'a EngineVoice>,
+    identifier: &str,
+) -> Result<usize, EngineError> {
+    voices.position(|v| v.identifier == identifier).ok_or_else(|| EngineError::UnknownVoice(identifier.to_string()))
+}
+
+/// Hands one sentence's audio (or a part of it that does not
+/// `open_sentence`) to `sink`: marks estimated over `text[source]`, then the
+/// audio in chunks, counted in `outcome`. Returns whether synthesis goes on
+/// (not aborted, not at `max_samples`).
+pub fn deliver(
+    text: &str,
+    source: std::ops::Range<usize>,
+    opens_sentence: bool,
+    audio: &[i16],
+    max_samples: u64,
+    outcome: &mut Outcome,
+    sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+) -> bool {
+    deliver_marks(text, source, opens_sentence, audio.len() as u64, max_samples, outcome, sink)
+        && deliver_audio(audio, max_samples, outcome, sink)
+}
+
+/// Hands `sink` the marks of `text[source]`, estimated over the next
+/// `samples` of audio (as many as `max_samples` leaves). Returns whether
+/// synthesis goes on.
+pub fn deliver_marks(
+    text: &str,
+    source: std::ops::Range<usize>,
+    opens_sentence: bool,
+    samples: u64,
+    max_samples: u64,
+    outcome: &mut Outcome,
+    sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+) -> bool {
+    let samples = samples.min(max_samples.saturating_sub(outcome.samples));
+    for mark in marks::estimate(text, source, opens_sentence, outcome.samples, samples) {
+        if sink(SynthEvent::Mark(mark)) == Flow::Abort {
+            outcome.aborted = true;
+            return false;
+        }
+    }
+    true
+}
+
+/// Hands `sink` the next `audio` in chunks, counted in `outcome`, up to
+/// `max_samples` in all. Returns whether synthesis goes on.
+pub fn deliver_audio(
+    audio: &[i16],
+    max_samples: u64,
+    outcome: &mut Outcome,
+    sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+) -> bool {
+    let remaining = max_samples.saturating_sub(outcome.samples) as usize;
+    let audio = &audio[..audio.len().min(remaining)];
+    for chunk in audio.chunks(CHUNK_SAMPLES) {
+        if sink(SynthEvent::Audio(chunk)) == Flow::Abort {
+            outcome.aborted = true;
+            return false;
+        }
+    }
+    outcome.samples += audio.len() as u64;
+    if outcome.samples >= max_samples {
+        outcome.truncated = true;
+        return false;
+    }
+    true
+}
+
+/// Model output (-1..1) times `gain` as 16-bit samples at `to` Hz.
+pub fn to_pcm(audio: &[f32], gain: f32, from: u32, to: u32) -> Vec<i16> {
+    let pcm: Vec<i16> = audio.iter().map(|s| (s * gain * 32767.0).clamp(-32767.0, 32767.0) as i16).collect();
+    if from == to {
+        pcm
+    } else {
+        crate::audio::resample(&pcm, from, to)
+    }
+}

@@ -1,0 +1,279 @@
+//! Batches shared by several replicas: with a database configured, a batch
+//! posted to any replica is queued in PostgreSQL
+//! ([`crate::coordination::queue`]) and its episodes are made by whichever
+//! replicas are free, each episode by one replica at a time. An episode's
+//! files go to the store (`batch-episodes/{id}/`), its record (title,
+//! duration, file sizes) to the queue, and any replica serves the batch's
+//! status, files and feed from those two. A replica killed mid-episode
+//! loses its lease, and another makes the episode again.
+
+use super::batch::{self as local, EpisodeFailure};
+use super::episode::{self, Episode};
+use super::feed::{self, FeedItem};
+use super::jobs::{self, EpisodeState, EpisodeStatus, JobError, JobRequest, JobStatus, State};
+use super::manifest;
+use super::source::Statement;
+use crate::cache::atomic::Durability;
+use crate::coordination::queue::{Outcome, Stage, Taken, LEASE};
+use crate::coordination::Database;
+use crate::pipeline::Pipeline;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where episode files are stored: `{PREFIX}/{id}/{slug}.{extension}`.
+const PREFIX: &str = "batch-episodes";
+/// How often an idle replica looks for open episodes.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+/// An episode taken this many times without being recorded (each time its
+/// replica died making it) fails, rather than take down one more replica.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// What the replica that made an episode records of it in the queue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Record {
+    title: String,
+    summary: String,
+    duration: f64,
+    /// Seconds since the Unix epoch.
+    published: u64,
+    /// Bytes of each file, by extension.
+    files: BTreeMap<String, u64>,
+}
+
+/// A batch's request, read once per replica.
+struct Batch {
+    request: JobRequest,
+    statements: Vec<Statement>,
+}
+
+/// The batches of the cluster, as one replica sees and works them.
+pub struct SharedJobs {
+    pipeline: Arc<Pipeline>,
+    database: Arc<Database>,
+    batches: Mutex<HashMap<String, Arc<Batch>>>,
+}
+
+impl SharedJobs {
+    pub fn new(pipeline: Arc<Pipeline>, database: Arc<Database>) -> Self {
+        Self { pipeline, database, batches: Mutex::new(HashMap::new()) }
+    }
+
+    /// Queues a checked request as batch `id`.
+    pub async fn submit(&self, id: &str, request: &JobRequest) -> Result<(), JobError> {
+        let json = serde_json::to_string(request).expect("requests serialize");
+        self.database.submit_batch(id, &json, request.documents.len()).await.map_err(unavailable)
+    }
+
+    /// Batch `id` as clients see it; `Ok(None)` if there is no such batch.
+    pub async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
+        let Some(batch) = self.batch(id).await? else { return Ok(None) };
+        let stages = self.database.batch_episodes(id).await.map_err(unavailable)?;
+        let mut status = jobs::initial_status(id, &batch.statements);
+        for (episode, stage) in status.episodes.iter_mut().zip(&stages) {
+            (episode.status, episode.error) = match stage {
+                Stage::Pending => (EpisodeState::Pending, None),
+                Stage::Making => (EpisodeState::Making, None),
+                Stage::Done(record) => {
+                    status.audio_seconds += parse(record).map_or(0.0, |r| r.duration);
+                    (EpisodeState::Done, None)
+                }
+                Stage::Failed(error) => (EpisodeState::Failed, Some(error.clone())),
+            };
+        }
+        let count = |state| status.episodes.iter().filter(|e: &&EpisodeStatus| e.status == state).count();
+        (status.done, status.failed) = (count(EpisodeState::Done), count(EpisodeState::Failed));
+        status.state = if status.done + status.failed == status.total {
+            State::Done
+        } else if stages.iter().any(|s| *s != Stage::Pending) {
+            State::Running
+        } else {
+            State::Queued
+        };
+        Ok(Some(status))
+    }
+
+    /// A local file of the feed of batch `id`: its finished episodes,
+    /// newest first, from their records in the queue.
+    pub async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
+        let batch = self.batch(id).await?.ok_or_else(|| unavailable("the batch vanished"))?;
+        let stages = self.database.batch_episodes(id).await.map_err(unavailable)?;
+        let records: Vec<(&Statement, Record)> = batch
+            .statements
+            .iter()
+            .zip(&stages)
+            .filter_map(|(statement, stage)| match stage {
+                Stage::Done(record) => Some((statement, parse(record)?)),
+                _ => None,
+            })
+            .collect();
+        let mut items: Vec<FeedItem> = records
+            .iter()
+            .map(|(statement, record)| FeedItem {
+                slug: &statement.slug,
+                title: &record.title,
+                summary: &record.summary,
+                published: UNIX_EPOCH + Duration::from_secs(record.published),
+                duration: record.duration,
+                length: record.files.get("mp3").copied().unwrap_or(0),
+            })
+            .collect();
+        items.sort_by(|a, b| b.published.cmp(&a.published).then(a.slug.cmp(b.slug)));
+        let feed = feed::feed(&batch.request.show, &items);
+        let path = self.pipeline.storage().local_dir().join(format!("{PREFIX}/{id}/feed.xml"));
+        let written = path.clone();
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(written.parent().expect("feeds live in a batch directory"))?;
+            manifest::write_if_changed(&written, &feed, Durability::Rebuildable)
+        })
+        .await
+        .map_err(unavailable)?
+        .map_err(JobError::Store)?;
+        Ok(path)
+    }
+
+    /// A local copy of file `name` (`SLUG.EXT`) of batch `id`, fetched from
+    /// the store when this replica has none.
+    pub async fn file(&self, id: &str, name: &str) -> Result<PathBuf, JobError> {
+        let key = format!("{PREFIX}/{id}/{name}");
+        let pipeline = Arc::clone(&self.pipeline);
+        tokio::task::spawn_blocking(move || {
+            let path = pipeline.storage().local_dir().join(&key);
+            if path.is_file() || pipeline.storage().get_file(&key, &path).map_err(unavailable)? {
+                Ok(path)
+            } else {
+                Err(unavailable(format!("{key} is missing from the store")))
+            }
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Works the queue with `jobs` episodes at once until aborted.
+    pub async fn work(self: Arc<Self>, jobs: usize) {
+        let workers: Vec<_> = (0..jobs.max(1)).map(|_| tokio::spawn(Arc::clone(&self).worker())).collect();
+        for worker in workers {
+            let _ = worker.await;
+        }
+    }
+
+    async fn worker(self: Arc<Self>) {
+        loop {
+            match self.database.take_episode().await {
+                Ok(Some(taken)) => self.make(taken).await,
+                Ok(None) => tokio::time::sleep(IDLE_POLL).await,
+                // Logged by the database; the queue waits for it to return.
+                Err(_) => tokio::time::sleep(IDLE_POLL * 4).await,
+            }
+        }
+    }
+
+    /// Makes a taken episode while renewing its lease, and records it.
+    async fn make(&self, taken: Taken) {
+        let outcome = if taken.attempts > MAX_ATTEMPTS {
+            Outcome::Failed(format!("tried {MAX_ATTEMPTS} times; the server log says why"))
+        } else {
+            tokio::select! {
+                outcome = self.produce(&taken) => outcome,
+                () = self.hold(&taken) => {
+                    tracing::warn!(batch = %taken.batch, episode = taken.position, "lost the lease on an episode; another replica makes it");
+                    return;
+                }
+            }
+        };
+        match self.database.record(&taken, outcome).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(batch = %taken.batch, episode = taken.position, "an episode was taken over before it was recorded")
+            }
+            // The lease runs out and the episode is made again.
+            Err(_) => {}
+        }
+    }
+
+    /// Renews the lease on `taken` until it is lost (never returns while
+    /// it holds; a database outage longer than the lease loses it).
+    async fn hold(&self, taken: &Taken) {
+        let mut renewed = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(LEASE / 4).await;
+            match self.database.renew(taken).await {
+                Ok(true) => renewed = tokio::time::Instant::now(),
+                Ok(false) => return,
+                Err(_) if renewed.elapsed() >= LEASE => return,
+                Err(_) => {}
+            }
+        }
+    }
+
+    async fn produce(&self, taken: &Taken) -> Outcome {
+        let made = async {
+            let batch = self.batch(&taken.batch).await.map_err(|e| EpisodeFailure::Task(e.to_string()))?;
+            let batch = batch.ok_or_else(|| EpisodeFailure::Task("the batch vanished".into()))?;
+            let statement =
+                batch.statements.get(taken.position).ok_or_else(|| EpisodeFailure::Task("no such episode".into()))?;
+            let plan = local::plan(&self.pipeline, &batch.request.show, statement).await?;
+            let published = SystemTime::now();
+            let episode = episode::produce(&self.pipeline, &batch.request.show, statement, plan, published).await?;
+            if episode.skipped > 0 {
+                return Err(EpisodeFailure::Unspoken(episode.skipped));
+            }
+            self.store(&taken.batch, statement, episode, published).await
+        };
+        match made.await {
+            Ok(record) => Outcome::Done(serde_json::to_string(&record).expect("records serialize")),
+            Err(failure) => {
+                tracing::warn!(batch = %taken.batch, episode = taken.position, %failure, "an episode failed");
+                Outcome::Failed(failure.to_string())
+            }
+        }
+    }
+
+    /// Puts an episode's files in the store; returns its record.
+    async fn store(
+        &self,
+        id: &str,
+        statement: &Statement,
+        episode: Episode,
+        published: SystemTime,
+    ) -> Result<Record, EpisodeFailure> {
+        let Episode { title, summary, duration, files, .. } = episode;
+        let (pipeline, prefix, slug) = (Arc::clone(&self.pipeline), format!("{PREFIX}/{id}"), statement.slug.clone());
+        let files = tokio::task::spawn_blocking(move || {
+            let mut sizes = BTreeMap::new();
+            for (extension, bytes) in &files {
+                pipeline.storage().put(&format!("{prefix}/{slug}.{extension}"), bytes, Durability::Synced)?;
+                sizes.insert(extension.to_string(), bytes.len() as u64);
+            }
+            Ok::<_, std::io::Error>(sizes)
+        })
+        .await
+        .map_err(|e| EpisodeFailure::Task(e.to_string()))?
+        .map_err(EpisodeFailure::Write)?;
+        let published = published.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Ok(Record { title, summary, duration, published, files })
+    }
+
+    /// Batch `id`'s request, from memory or the database.
+    async fn batch(&self, id: &str) -> Result<Option<Arc<Batch>>, JobError> {
+        if let Some(batch) = self.batches.lock().expect("batches lock").get(id) {
+            return Ok(Some(Arc::clone(batch)));
+        }
+        let Some(json) = self.database.batch_request(id).await.map_err(unavailable)? else { return Ok(None) };
+        let request: JobRequest = serde_json::from_str(&json).map_err(|e| JobError::Store(std::io::Error::other(e)))?;
+        let statements = jobs::statements(&request.documents).map_err(JobError::Document)?;
+        let batch = Arc::new(Batch { request, statements });
+        self.batches.lock().expect("batches lock").insert(id.to_string(), Arc::clone(&batch));
+        Ok(Some(batch))
+    }
+}
+
+fn parse(record: &str) -> Option<Record> {
+    serde_json::from_str(record).ok()
+}
+
+fn unavailable(error: impl std::fmt::Display) -> JobError {
+    JobError::Unavailable(error.to_string())
+}

@@ -1,0 +1,160 @@
+//! The language of one piece of text, on its own evidence: a ranking of
+//! languages with probabilities.
+//!
+//! whatlang reads every script. For the Latin, Cyrillic, Arabic and
+//! Devanagari scripts, where close languages share most letters, Herald's n-gram model
+//! ([`super::ngram`]) ranks all the languages it knows, and whatlang's own
+//! answer counts as one more piece of evidence. Letters that only some
+//! languages write decide first: ђ ћ are Serbian, ѓ ќ ѕ Macedonian, љ њ џ ј
+//! one of the two — never Russian.
+
+use super::ngram::MODEL;
+use crate::text::LangTag;
+use whatlang::Script;
+
+/// How a text's language is found. Herald uses [`Strategy::Combined`]; the
+/// others exist to be measured against it (`herald eval-lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// whatlang alone.
+    Whatlang,
+    /// The n-gram model alone in the scripts it covers, whatlang elsewhere.
+    Ngram,
+    /// The n-gram model with whatlang's answer as evidence.
+    #[default]
+    Combined,
+}
+
+/// Languages ranked by probability, best first, for one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// (language, probability); the probabilities sum to at most 1.
+    pub ranked: Vec<(LangTag, f32)>,
+    pub script: Script,
+    /// Letters in the text: how much evidence there was.
+    pub letters: usize,
+}
+
+impl Ranking {
+    pub fn best(&self) -> (&LangTag, f32) {
+        let (lang, p) = &self.ranked[0];
+        (lang, *p)
+    }
+
+    /// The probability of `lang` (its primary subtag), 0 when unranked.
+    pub fn probability(&self, lang: &LangTag) -> f32 {
+        self.ranked.iter().find(|(l, _)| l.primary() == lang.primary()).map_or(0.0, |(_, p)| *p)
+    }
+}
+
+/// Weight of whatlang's answer, in the n-gram model's scaled log-odds, at
+/// whatlang confidence 1 (tuned on the tuning part of the corpus).
+const WHATLANG_WEIGHT: f64 = 1.0;
+/// Log-likelihoods are divided by the square root of the number of n-grams:
+/// n-grams overlap, so they are far from independent evidence, and this keeps
+/// probabilities honest on both short and long text (tuned likewise).
+const LENGTH_EXPONENT: f64 = 0.5;
+/// Languages below this probability are left out of a ranking.
+const NEGLIGIBLE: f32 = 0.001;
+
+/// Ranks the languages of `text`; `None` when it has no letters or is in a
+/// script no detector reads.
+pub fn rank(text: &str, strategy: Strategy) -> Option<Ranking> {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if letters == 0 {
+        return None;
+    }
+    let info = whatlang::detect(text)?;
+    let script = info.script();
+    let whatlang = (LangTag::from_whatlang(info.lang()), info.confidence() as f32);
+    let uses_model = matches!(script, Script::Latin | Script::Cyrillic | Script::Arabic | Script::Devanagari)
+        && strategy != Strategy::Whatlang;
+    if !uses_model {
+        return Some(Ranking { ranked: vec![whatlang], script, letters });
+    }
+    let weight = if strategy == Strategy::Combined { WHATLANG_WEIGHT * f64::from(whatlang.1) } else { 0.0 };
+    let ranked = model_ranking(text, script, &whatlang.0, weight);
+    Some(Ranking { ranked, script, letters })
+}
+
+/// The n-gram model's ranking, whatlang's language raised by `weight`.
+fn model_ranking(text: &str, script: Script, whatlang: &LangTag, weight: f64) -> Vec<(LangTag, f32)> {
+    let candidates: Vec<usize> = match script_letters(text, script) {
+        Some(only) => only.iter().filter_map(|l| MODEL.index(l)).collect(),
+        None => (0..MODEL.languages().len()).collect(),
+    };
+    let (log_likelihoods, grams) = MODEL.log_likelihoods(text, &candidates);
+    let scale = (grams.max(1) as f64).powf(LENGTH_EXPONENT);
+    let scores: Vec<f64> = candidates
+        .iter()
+        .zip(&log_likelihoods)
+        .map(|(&lang, ll)| ll / scale + if MODEL.languages()[lang] == *whatlang { weight } else { 0.0 })
+        .collect();
+    let top = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = scores.iter().map(|s| (s - top).exp()).sum();
+    let mut ranked: Vec<(LangTag, f32)> = candidates
+        .iter()
+        .zip(&scores)
+        .map(|(&lang, s)| (MODEL.languages()[lang].clone(), ((s - top).exp() / total) as f32))
+        .filter(|(_, p)| *p >= NEGLIGIBLE)
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    ranked
+}
+
+/// The only languages that write some letter of `text`, where it has one.
+fn script_letters(text: &str, script: Script) -> Option<&'static [&'static str]> {
+    if script != Script::Cyrillic {
+        return None;
+    }
+    if text.chars().any(|c| matches!(c, 'ђ' | 'ћ' | 'Ђ' | 'Ћ')) {
+        Some(&["sr"])
+    } else if text.chars().any(|c| matches!(c, 'ѓ' | 'ќ' | 'ѕ' | 'Ѓ' | 'Ќ' | 'Ѕ')) {
+        Some(&["mk"])
+    } else if text.chars().any(|c| matches!(c, 'љ' | 'њ' | 'џ' | 'ј' | 'Љ' | 'Њ' | 'Џ' | 'Ј')) {
+        Some(&["sr", "mk"])
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn best(text: &str) -> String {
+        rank(text, Strategy::Combined).unwrap().best().0.to_string()
+    }
+
+    #[test]
+    fn south_slavic_cyrillic_is_not_russian() {
+        assert_eq!(best("Добро јутро, како сте данас?"), "sr");
+        assert_eq!(best("Ѕвездите светат над градот."), "mk");
+        assert_eq!(best("Ћерка чита књигу."), "sr");
+    }
+
+    #[test]
+    fn short_sentences_in_languages_whatlang_lacks() {
+        assert_eq!(best("Bonjour à tous, merci d'être venus."), "fr");
+        assert_eq!(best("Serikali itawasilisha mpango mpya wiki ijayo."), "sw");
+        assert_eq!(
+            best("Kerajaan akan mengumumkan keputusan itu secepat mungkin kerana rakyat sedang menunggu."),
+            "ms"
+        );
+    }
+
+    #[test]
+    fn other_scripts_stay_with_whatlang() {
+        let ranking = rank("こんにちは、お元気ですか。", Strategy::Combined).unwrap();
+        assert_eq!(ranking.best().0.as_str(), "ja");
+        assert!(rank("12:30 — 2023", Strategy::Combined).is_none());
+    }
+
+    #[test]
+    fn probabilities_are_a_distribution() {
+        let ranking = rank("Velkommen til mødet i dag.", Strategy::Combined).unwrap();
+        let sum: f32 = ranking.ranked.iter().map(|(_, p)| p).sum();
+        assert!(sum <= 1.0001 && ranking.best().1 < 1.0, "{ranking:?}");
+        assert!(ranking.ranked.windows(2).all(|w| w[0].1 >= w[1].1));
+    }
+}
