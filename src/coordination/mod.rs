@@ -2,9 +2,9 @@
 //! synthesized, so that a segment is synthesized once in the whole cluster
 //! ([`claims`]), and the durable queue of batch episodes that every replica
 //! works ([`queue`]). The connection is made on first use and made again after
-//! an outage; while the database does not answer, each replica works alone
-//! (it may then synthesize what another one is synthesizing: the same bytes
-//! are stored twice, nothing is lost).
+//! an outage; while the database does not answer, each replica synthesizes
+//! alone (it may then synthesize what another one is synthesizing: the same
+//! bytes are stored twice, nothing is lost) and batches wait.
 
 pub mod claims;
 pub mod queue;

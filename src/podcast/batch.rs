@@ -347,7 +347,7 @@ fn write_files(
 }
 
 /// The feed of the statements that have an episode, newest first.
-fn feed_bytes(show: &Show, statements: &[Statement], manifest: &Manifest) -> Vec<u8> {
+pub(super) fn feed_bytes(show: &Show, statements: &[Statement], manifest: &Manifest) -> Vec<u8> {
     let mut items: Vec<FeedItem> = statements
         .iter()
         .filter_map(|s| {
@@ -370,7 +370,7 @@ fn feed_bytes(show: &Show, statements: &[Statement], manifest: &Manifest) -> Vec
 /// the voices its plan uses (their engines, versions and models), the
 /// show's options, the pause and the audio settings. A voice installed for
 /// another language changes nothing here.
-fn settings_hash(pipeline: &Pipeline, show: &Show, plan: &Plan) -> String {
+pub(super) fn settings_hash(pipeline: &Pipeline, show: &Show, plan: &Plan) -> String {
     let key = serde_json::json!({
         "herald": env!("CARGO_PKG_VERSION"),
         "voices": pipeline.audio_fingerprint(plan),

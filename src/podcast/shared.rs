@@ -2,22 +2,20 @@
 //! posted to any replica is queued in PostgreSQL
 //! ([`crate::coordination::queue`]) and its episodes are made by whichever
 //! replicas are free, each episode by one replica at a time. An episode's
-//! files go to the store (`batch-episodes/{id}/`), its record (title,
+//! files go to the store (`batch-episodes/{id}/`), its manifest entry (title,
 //! duration, file sizes) to the queue, and any replica serves the batch's
 //! status, files and feed from those two. A replica killed mid-episode
 //! loses its lease, and another makes the episode again.
 
 use super::batch::{self as local, EpisodeFailure};
 use super::episode::{self, Episode};
-use super::feed::{self, FeedItem};
 use super::jobs::{self, EpisodeState, EpisodeStatus, JobError, JobRequest, JobStatus, State};
-use super::manifest;
+use super::manifest::{self, Entry, Manifest};
 use super::source::Statement;
 use crate::cache::atomic::Durability;
 use crate::coordination::queue::{Outcome, Stage, Taken, LEASE};
 use crate::coordination::Database;
 use crate::pipeline::Pipeline;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -30,18 +28,6 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 /// An episode taken this many times without being recorded (each time its
 /// replica died making it) fails, rather than take down one more replica.
 const MAX_ATTEMPTS: u32 = 3;
-
-/// What the replica that made an episode records of it in the queue.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Record {
-    title: String,
-    summary: String,
-    duration: f64,
-    /// Seconds since the Unix epoch.
-    published: u64,
-    /// Bytes of each file, by extension.
-    files: BTreeMap<String, u64>,
-}
 
 /// A batch's request, read once per replica.
 struct Batch {
@@ -100,28 +86,13 @@ impl SharedJobs {
     pub async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
         let batch = self.batch(id).await?.ok_or_else(|| unavailable("the batch vanished"))?;
         let stages = self.database.batch_episodes(id).await.map_err(unavailable)?;
-        let records: Vec<(&Statement, Record)> = batch
-            .statements
-            .iter()
-            .zip(&stages)
-            .filter_map(|(statement, stage)| match stage {
-                Stage::Done(record) => Some((statement, parse(record)?)),
-                _ => None,
-            })
-            .collect();
-        let mut items: Vec<FeedItem> = records
-            .iter()
-            .map(|(statement, record)| FeedItem {
-                slug: &statement.slug,
-                title: &record.title,
-                summary: &record.summary,
-                published: UNIX_EPOCH + Duration::from_secs(record.published),
-                duration: record.duration,
-                length: record.files.get("mp3").copied().unwrap_or(0),
-            })
-            .collect();
-        items.sort_by(|a, b| b.published.cmp(&a.published).then(a.slug.cmp(b.slug)));
-        let feed = feed::feed(&batch.request.show, &items);
+        let mut made = Manifest::default();
+        for (statement, stage) in batch.statements.iter().zip(&stages) {
+            if let Stage::Done(record) = stage {
+                made.episodes.extend(parse(record).map(|entry| (statement.slug.clone(), entry)));
+            }
+        }
+        let feed = local::feed_bytes(&batch.request.show, &batch.statements, &made);
         let path = self.pipeline.storage().local_dir().join(format!("{PREFIX}/{id}/feed.xml"));
         let written = path.clone();
         tokio::task::spawn_blocking(move || {
@@ -215,12 +186,13 @@ impl SharedJobs {
             let statement =
                 batch.statements.get(taken.position).ok_or_else(|| EpisodeFailure::Task("no such episode".into()))?;
             let plan = local::plan(&self.pipeline, &batch.request.show, statement).await?;
+            let settings = local::settings_hash(&self.pipeline, &batch.request.show, &plan);
             let published = SystemTime::now();
             let episode = episode::produce(&self.pipeline, &batch.request.show, statement, plan, published).await?;
             if episode.skipped > 0 {
                 return Err(EpisodeFailure::Unspoken(episode.skipped));
             }
-            self.store(&taken.batch, statement, episode, published).await
+            self.store(&taken.batch, statement, episode, settings, published).await
         };
         match made.await {
             Ok(record) => Outcome::Done(serde_json::to_string(&record).expect("records serialize")),
@@ -237,8 +209,9 @@ impl SharedJobs {
         id: &str,
         statement: &Statement,
         episode: Episode,
+        settings_hash: String,
         published: SystemTime,
-    ) -> Result<Record, EpisodeFailure> {
+    ) -> Result<Entry, EpisodeFailure> {
         let Episode { title, summary, duration, files, .. } = episode;
         let (pipeline, prefix, slug) = (Arc::clone(&self.pipeline), format!("{PREFIX}/{id}"), statement.slug.clone());
         let files = tokio::task::spawn_blocking(move || {
@@ -253,7 +226,8 @@ impl SharedJobs {
         .map_err(|e| EpisodeFailure::Task(e.to_string()))?
         .map_err(EpisodeFailure::Write)?;
         let published = published.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        Ok(Record { title, summary, duration, published, files })
+        let (name, source_hash) = (statement.name.clone(), statement.hash.clone());
+        Ok(Entry { name, source_hash, settings_hash, title, summary, duration, published, files })
     }
 
     /// Batch `id`'s request, from memory or the database.
@@ -270,7 +244,7 @@ impl SharedJobs {
     }
 }
 
-fn parse(record: &str) -> Option<Record> {
+fn parse(record: &str) -> Option<Entry> {
     serde_json::from_str(record).ok()
 }
 
