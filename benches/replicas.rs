@@ -2,11 +2,12 @@
 //! PostgreSQL and release replicas on loopback), fresh for every
 //! measurement:
 //!
-//! 1. A podcast batch of 8 episodes (the reference statement's prose
-//!    paragraphs of more than ten words) posted to one replica, in episodes
-//!    per minute from the post to the batch's `done`: 2 replicas with one
-//!    worker each against 1 replica with one worker; and 1 replica with two
-//!    workers, the same cores in one process.
+//! 1. A podcast batch of 8 episodes posted to one replica, each the
+//!    reference statement with its sentences marked by episode (so that no
+//!    sentence is a cache hit), in episodes per minute from the post to the
+//!    batch's `done`: 2 replicas with one worker each against 1 replica
+//!    with one worker; and 1 replica with two workers, the same cores in
+//!    one process.
 //! 2. Cached paragraph requests per second: a paragraph of the statement
 //!    through `/v1/speech` once (synthesized), then 100 times from 4
 //!    clients, every sentence a cache hit, against a replica whose segments
@@ -43,13 +44,24 @@ fn paragraphs() -> Vec<&'static str> {
     STATEMENT.split("\n\n").filter(|p| p.split_whitespace().count() > 10 && !p.contains('•')).collect()
 }
 
+/// The statement with every sentence marked as reading `n`, so that no
+/// sentence of one episode is a cache hit for another.
+fn reading(n: usize) -> String {
+    let mut marked = String::with_capacity(STATEMENT.len() * 2);
+    let mut chars = STATEMENT.chars().peekable();
+    while let Some(c) = chars.next() {
+        if matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|next| next.is_whitespace()) {
+            marked.push_str(&format!(" in reading {n}"));
+        }
+        marked.push(c);
+    }
+    marked
+}
+
 /// Episodes per minute of a batch posted to the cluster's first replica.
 async fn batch_rate(cluster: &Cluster) -> f64 {
-    let documents: Vec<Value> = paragraphs()[..EPISODES]
-        .iter()
-        .enumerate()
-        .map(|(i, text)| json!({ "name": format!("part-{}.txt", i + 1), "text": text }))
-        .collect();
+    let documents: Vec<Value> =
+        (1..=EPISODES).map(|n| json!({ "name": format!("reading-{n}.txt"), "text": reading(n) })).collect();
     let show = json!({
         "title": "Bench", "author": "Herald", "description": "Benchmark", "language": "en",
         "image": "https://cdn.example/cover.jpg", "category": "News", "explicit": false

@@ -3,9 +3,10 @@
 use super::atomic::Durability;
 use super::store::Storage;
 use crate::engine::{Mark, MarkKind};
+use std::collections::HashSet;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 const MAGIC: &[u8; 8] = b"HRLDSEG1";
 const MARK_BYTES: usize = 17;
@@ -115,9 +116,17 @@ pub struct SegmentCache {
     pub hits: AtomicU64,
     pub misses: AtomicU64,
     pub corrupt: AtomicU64,
+    /// Segments known to be stored (seen, read or written here), so that a
+    /// hit costs one read of the store, not a lookup and a read. Segments
+    /// are never changed, only evicted: a stale entry is found out by the
+    /// read, which then misses.
+    known: Mutex<HashSet<SegmentKey>>,
 }
 
 const PREFIX: &str = "segments/";
+/// Keys remembered in [`SegmentCache::known`] at most (about 12 MB); past
+/// that the memory starts again empty.
+const KNOWN_MAX: usize = 1 << 18;
 
 impl SegmentCache {
     /// Opens the cache in `store`, counting what it holds (a store that
@@ -131,7 +140,20 @@ impl SegmentCache {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             corrupt: AtomicU64::new(0),
+            known: Mutex::new(HashSet::new()),
         }
+    }
+
+    fn remember(&self, key: &SegmentKey, stored: bool) {
+        let mut known = self.known.lock().expect("known segments lock");
+        if !stored {
+            known.remove(key);
+            return;
+        }
+        if known.len() >= KNOWN_MAX {
+            known.clear();
+        }
+        known.insert(*key);
     }
 
     fn key(key: &SegmentKey) -> String {
@@ -145,9 +167,12 @@ impl SegmentCache {
         let name = Self::key(key);
         let Ok(Some(bytes)) = self.store.get(&name) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
+            self.remember(key, false);
             return None;
         };
-        match Segment::decode(&bytes) {
+        let segment = Segment::decode(&bytes);
+        self.remember(key, segment.is_some());
+        match segment {
             Some(segment) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 self.store.touch(&name);
@@ -175,7 +200,14 @@ impl SegmentCache {
     /// True if an entry exists for `key` (not verified; false if the store
     /// does not answer).
     pub fn contains(&self, key: &SegmentKey) -> bool {
-        matches!(self.store.size(&Self::key(key)), Ok(Some(_)))
+        if self.known.lock().expect("known segments lock").contains(key) {
+            return true;
+        }
+        let stored = matches!(self.store.size(&Self::key(key)), Ok(Some(_)));
+        if stored {
+            self.remember(key, true);
+        }
+        stored
     }
 
     /// Stores a segment whole, then evicts old entries beyond the cap.
@@ -184,6 +216,7 @@ impl SegmentCache {
         let name = Self::key(key);
         let previous = self.store.size(&name).ok().flatten().unwrap_or(0);
         self.store.put(&name, &bytes, Durability::Rebuildable)?;
+        self.remember(key, true);
         self.used_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
         let _ = self
             .used_bytes
@@ -215,6 +248,7 @@ impl SegmentCache {
             }
         }
         self.used_bytes.store(used, Ordering::SeqCst);
+        self.known.lock().expect("known segments lock").clear();
         Ok(())
     }
 }

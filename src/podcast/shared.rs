@@ -23,7 +23,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Where episode files are stored: `{PREFIX}/{id}/{slug}.{extension}`.
 const PREFIX: &str = "batch-episodes";
-/// How often an idle replica looks for open episodes.
+/// How often an idle replica looks for open episodes (at once when a
+/// batch is posted to it).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// An episode taken this many times without being recorded (each time its
 /// replica died making it) fails, rather than take down one more replica.
@@ -40,17 +41,21 @@ pub struct SharedJobs {
     pipeline: Arc<Pipeline>,
     database: Arc<Database>,
     batches: Mutex<HashMap<String, Arc<Batch>>>,
+    /// Wakes this replica's idle workers when a batch is posted to it.
+    posted: tokio::sync::Notify,
 }
 
 impl SharedJobs {
     pub fn new(pipeline: Arc<Pipeline>, database: Arc<Database>) -> Self {
-        Self { pipeline, database, batches: Mutex::new(HashMap::new()) }
+        Self { pipeline, database, batches: Mutex::new(HashMap::new()), posted: tokio::sync::Notify::new() }
     }
 
     /// Queues a checked request as batch `id`.
     pub async fn submit(&self, id: &str, request: &JobRequest) -> Result<(), JobError> {
         let json = serde_json::to_string(request).expect("requests serialize");
-        self.database.submit_batch(id, &json, request.documents.len()).await.map_err(unavailable)
+        self.database.submit_batch(id, &json, request.documents.len()).await.map_err(unavailable)?;
+        self.posted.notify_waiters();
+        Ok(())
     }
 
     /// Batch `id` as clients see it; `Ok(None)` if there is no such batch.
@@ -134,7 +139,9 @@ impl SharedJobs {
         loop {
             match self.database.take_episode().await {
                 Ok(Some(taken)) => self.make(taken).await,
-                Ok(None) => tokio::time::sleep(IDLE_POLL).await,
+                Ok(None) => {
+                    let _ = tokio::time::timeout(IDLE_POLL, self.posted.notified()).await;
+                }
                 // Logged by the database; the queue waits for it to return.
                 Err(_) => tokio::time::sleep(IDLE_POLL * 4).await,
             }
