@@ -6,6 +6,7 @@
 #   scripts/cluster.sh down        stops everything `up` started, by process id
 #   scripts/cluster.sh stop-store  stops Garage only (an outage)
 #   scripts/cluster.sh start-store starts Garage again on the same data
+#   scripts/cluster.sh stop-database / start-database  the same for PostgreSQL
 #
 # Environment: HERALD_BIN (the herald binary; default the debug build),
 # HERALD_REPLICAS (default 2), HERALD_CLUSTER_DIR (state, default
@@ -42,6 +43,16 @@ start_garage() {
   nohup "$(cat "$STATE/garage.bin")" -c "$STATE/garage/garage.toml" server >>"$STATE/garage/log" 2>&1 &
   echo $! >"$STATE/garage.pid"
   wait_for "garage status" 60
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
+
+start_database() {
+  local pgdir
+  pgdir="$(cat "$STATE/pg.dir")"
+  as_postgres "$(pg_bin)/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $(cat "$STATE/pg.port") -k $pgdir" start >>"$STATE/pg.log" 2>&1
+  head -1 "$pgdir/data/postmaster.pid" >"$STATE/postgres.pid"
 }
 
 stop_pid() {
@@ -100,16 +111,14 @@ TOML
 
   # PostgreSQL: a fresh instance on loopback only, in a directory of its
   # own (its user must reach it, whatever the state directory's mode).
-  local pgbin pg pgdir
-  pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  local pg pgdir
   pg="$(free_port)"
   pgdir="$(mktemp -d "${TMPDIR:-/tmp}/herald-pg.XXXXXX")"
   echo "$pgdir" >"$STATE/pg.dir"
+  echo "$pg" >"$STATE/pg.port"
   [ "$(id -u)" -eq 0 ] && chown postgres "$pgdir"
-  as_postgres "$pgbin/initdb" -D "$pgdir/data" -A trust -U herald >"$STATE/pg.log" 2>&1
-  as_postgres "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $pg -k $pgdir" start >>"$STATE/pg.log" 2>&1
-  head -1 "$pgdir/data/postmaster.pid" >"$STATE/postgres.pid"
+  as_postgres "$(pg_bin)/initdb" -D "$pgdir/data" -A trust -U herald >"$STATE/pg.log" 2>&1
+  start_database
 
   # The replicas.
   local urls=() pids=()
@@ -149,5 +158,7 @@ case "${1:-}" in
   down) down ;;
   stop-store) stop_pid "$STATE/garage.pid" ;;
   start-store) start_garage ;;
-  *) echo "usage: $0 up|down|stop-store|start-store" >&2; exit 2 ;;
+  stop-database) stop_pid "$STATE/postgres.pid" INT ;;
+  start-database) start_database ;;
+  *) echo "usage: $0 up|down|stop-store|start-store|stop-database|start-database" >&2; exit 2 ;;
 esac

@@ -4,7 +4,9 @@
 //! without synthesizing; a sentence asked of both at once is synthesized
 //! once; a store outage is a clean 503, and the replicas recover by
 //! themselves when the store is back; a batch whose replica is killed
-//! mid-episode is finished by another, each episode once.
+//! mid-episode is finished by another, each episode once; while the
+//! database is away speech goes on and batches are refused with a 503,
+//! until it is back.
 
 mod common;
 
@@ -142,6 +144,16 @@ async fn a_store_outage_is_a_clean_503_and_the_service_recovers() {
     assert!(cluster.counter(1, "cache_hits").await > 0);
 }
 
+/// Posts a batch of `documents` to replica `replica`.
+async fn post_batch(cluster: &Cluster, replica: usize, documents: Vec<Value>) -> reqwest::Response {
+    let show = json!({
+        "title": "Statements from a cluster", "author": "Press Office", "description": "Made by several replicas.",
+        "language": "en", "image": "https://cdn.example/cover.jpg", "category": "News", "explicit": false
+    });
+    let url = format!("{}/v1/batches", cluster.urls[replica]);
+    cluster.client.post(url).json(&json!({ "show": show, "documents": documents })).send().await.unwrap()
+}
+
 async fn batch_status(cluster: &Cluster, replica: usize, location: &str) -> Value {
     let response = get(cluster, replica, location).await;
     assert_eq!(response.status(), 200, "{location}");
@@ -159,12 +171,7 @@ async fn a_batch_finishes_on_another_replica_after_kill_9_with_each_episode_once
         .enumerate()
         .map(|(i, text)| json!({ "name": format!("part-{}.txt", i + 1), "text": text }))
         .collect();
-    let show = json!({
-        "title": "Statements from a cluster", "author": "Press Office", "description": "Made by several replicas.",
-        "language": "en", "image": "https://cdn.example/cover.jpg", "category": "News", "explicit": false
-    });
-    let url = format!("{}/v1/batches", cluster.urls[0]);
-    let posted = cluster.client.post(url).json(&json!({ "show": show, "documents": documents })).send().await.unwrap();
+    let posted = post_batch(&cluster, 0, documents).await;
     assert_eq!(posted.status(), 202);
     let location = posted.headers()["location"].to_str().unwrap().to_string();
 
@@ -204,4 +211,54 @@ async fn a_batch_finishes_on_another_replica_after_kill_9_with_each_episode_once
         assert_eq!(feed.matches(&format!("{path}\"")).count(), 1, "{path} listed once in {feed}");
         assert!(feed.contains(&format!("{path}\" length=\"{}\"", mp3.len())), "{path}'s length in {feed}");
     }
+}
+
+#[tokio::test]
+async fn a_database_outage_keeps_speech_going_refuses_batches_with_503_and_recovers() {
+    let cluster = Cluster::up(2).await;
+    cluster.run("stop-database").await;
+
+    // Speech goes on: each replica synthesizes alone.
+    let speech = json!({ "text": "Spoken while the database is away.", "voice": "espeak:en-us", "rate": 190 });
+    let spoken = cluster.client.post(format!("{}/v1/speech", cluster.urls[0])).json(&speech).send().await.unwrap();
+    assert_eq!(spoken.status(), 200);
+    assert_speech(&spoken.bytes().await.unwrap(), "wav");
+    let health = get(&cluster, 1, "/healthz").await;
+    assert_eq!(health.status(), 200);
+    let health: Value = health.json().await.unwrap();
+    assert_eq!((&health["status"], &health["database"]), (&json!("degraded"), &json!({ "ok": false })), "{health}");
+
+    // Batches need the queue: a clean 503 problem, nothing accepted.
+    let documents = || vec![json!({ "name": "after.txt", "text": "Posted while the database is away, then again." })];
+    let refused = post_batch(&cluster, 0, documents()).await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    assert!(refused.headers().contains_key("retry-after"));
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:herald:problem:store-unavailable");
+    assert!(cluster.counter(0, "database_errors").await > 0);
+
+    // Back: the replicas reconnect by themselves, and the batch is made.
+    cluster.run("start-database").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let posted = loop {
+        let posted = post_batch(&cluster, 0, documents()).await;
+        if posted.status() == 202 || std::time::Instant::now() > deadline {
+            break posted;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(posted.status(), 202, "the database is back");
+    let location = posted.headers()["location"].to_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let status = batch_status(&cluster, 1, &location).await;
+        if status["state"] == "done" {
+            assert_eq!((status["done"].as_u64(), status["failed"].as_u64()), (Some(1), Some(0)), "{status}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the batch was not made: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(get(&cluster, 1, "/healthz").await.json::<Value>().await.unwrap()["status"], "ok");
 }

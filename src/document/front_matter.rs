@@ -45,7 +45,8 @@ fn meta_kind(block: &RawBlock) -> Option<MetaKind> {
         return None;
     }
     let lower = text.to_lowercase();
-    if lower.starts_with("by ") {
+    // "By the time we met, …" is a sentence, not a byline.
+    if lower.starts_with("by ") && !text.ends_with(['.', '!', '?']) {
         Some(MetaKind::Byline)
     } else if is_note(text) {
         Some(MetaKind::Note)
@@ -63,14 +64,16 @@ fn is_note(text: &str) -> bool {
 }
 
 /// A short line with a year in it ("04 Apr. 2023", "Last updated 05 Apr.
-/// 2023 10:30", "2023-04-05"), or one that announces a date.
+/// 2023 10:30", "2023-04-05"), or one that announces a date and has a
+/// number in it ("Posted 5 April"; "Posted while we met." is a sentence).
 fn is_date_line(lower: &str) -> bool {
     const ANNOUNCERS: &[&str] = &["updated", "last updated", "published", "posted", "date:"];
     let words = lower.split_whitespace().count();
     let has_year = lower
         .split(|c: char| !c.is_ascii_digit())
         .any(|run| run.len() == 4 && (run.starts_with("19") || run.starts_with("20")));
-    words <= 10 && (has_year || ANNOUNCERS.iter().any(|a| lower.starts_with(a)))
+    let announced = ANNOUNCERS.iter().any(|a| lower.starts_with(a)) && lower.contains(|c: char| c.is_ascii_digit());
+    words <= 10 && (has_year || announced)
 }
 
 /// Removes the separators page templates put around metadata ("04 Apr. 2023 -").
@@ -84,6 +87,20 @@ mod tests {
 
     fn raw(kind: BlockKind, text: &str, single_line: bool) -> RawBlock {
         RawBlock { kind, text: text.into(), single_line, lang: None }
+    }
+
+    #[test]
+    fn sentences_that_start_like_metadata_stay_in_the_body() {
+        for line in ["Posted while the database is away, then again.", "By the time we met, the war had begun."] {
+            let doc = split(vec![raw(BlockKind::Paragraph, line, true)]);
+            assert!(doc.meta.is_empty(), "{line}: {:?}", doc.meta);
+        }
+        let doc = split(vec![
+            raw(BlockKind::Paragraph, "Joint statement", true),
+            raw(BlockKind::Paragraph, "Posted 5 April", true),
+            raw(BlockKind::Paragraph, "We met.", true),
+        ]);
+        assert_eq!(doc.meta.iter().map(|m| m.kind).collect::<Vec<_>>(), [MetaKind::Date]);
     }
 
     #[test]
