@@ -9,9 +9,8 @@ use crate::cache::store::Storage;
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
 use crate::coordination::Database;
 use crate::document::{IngestError, InputFormat};
-use crate::engine::espeak::Espeak;
 use crate::engine::neural::discover::Unavailable;
-use crate::engine::pool::{Pool, PoolConfig, PoolError};
+use crate::engine::pool::{Pool, PoolError};
 use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
 use crate::speech::{
@@ -24,8 +23,9 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::mpsc;
+
+mod engines;
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -50,11 +50,6 @@ pub enum PlanTextError {
     #[error(transparent)]
     Plan(#[from] PlanError),
 }
-
-/// How long a worker of an engine without models has to start.
-const ENGINE_START: Duration = Duration::from_secs(10);
-/// How long a neural worker has to load its models and start.
-const NEURAL_ENGINE_START: Duration = Duration::from_secs(60);
 
 /// Parsed documents kept in memory (each is a few kilobytes to a few megabytes).
 const RECENT_DOCUMENTS: usize = 256;
@@ -114,47 +109,13 @@ pub struct Pipeline {
     readers: Readers,
     settings: Settings,
     /// Each neural engine, and why it is not running if it is not.
-    neural: Vec<(&'static str, Result<(), Unavailable>)>,
+    neural: engines::NeuralStatus,
 }
 
 impl Pipeline {
     /// Starts workers with `worker_program` (the Herald binary) and opens the cache.
     pub async fn start(settings: Settings, worker_program: PathBuf) -> Result<Self, StartError> {
-        let espeak = Pool::start(PoolConfig {
-            program: worker_program.clone(),
-            engine: Espeak::ID.into(),
-            engine_config: String::new(),
-            workers: settings.worker_count(),
-            queue_capacity: settings.queue_capacity,
-            deadline: Duration::from_secs(settings.utterance_deadline_secs),
-            memory_limit_mb: settings.worker_memory_mb,
-            start_timeout: ENGINE_START,
-        })
-        .await?;
-        let mut pools = vec![Arc::new(espeak)];
-        let mut neural = Vec::new();
-        for (engine, started) in start_neural(&settings, &worker_program, pools[0].hello().info.sample_rate).await {
-            match started {
-                Ok(pool) => {
-                    let voices: Vec<&str> = pool.hello().voices.iter().map(|v| v.identifier.as_str()).collect();
-                    let runtime = &pool.hello().info.version;
-                    tracing::info!(engine, voices = %voices.join(", "), %runtime, "neural voices ready");
-                    pools.push(Arc::new(pool));
-                    neural.push((engine, Ok(())));
-                }
-                Err(reason) => {
-                    tracing::info!(engine, %reason, "neural engine unavailable");
-                    neural.push((engine, Err(reason)));
-                }
-            }
-        }
-        if let Some(reason) = crate::planning::natural_unavailable(&neural) {
-            tracing::info!(%reason, "neural voices unavailable; speaking with espeak-ng only");
-        }
-        #[cfg(feature = "fault-engine")]
-        if settings.fault_engine {
-            pools.push(Arc::new(start_fault(&settings, worker_program, pools[0].hello().info.sample_rate).await?));
-        }
+        let (pools, neural) = engines::start(&settings, &worker_program).await?;
         let catalog_toml = crate::planning::catalog_toml(&settings)?;
         let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
         let catalog = Catalog::new(&catalog_toml, &hellos)?;
@@ -395,48 +356,4 @@ fn open_storage(settings: &Settings) -> Result<Storage, StartError> {
         None => Storage::local(&settings.cache_dir)
             .map_err(|error| StartError::Cache { path: settings.cache_dir.clone(), error }),
     }
-}
-
-/// Starts the test-only engine's workers.
-#[cfg(feature = "fault-engine")]
-async fn start_fault(settings: &Settings, program: PathBuf, sample_rate: u32) -> Result<Pool, PoolError> {
-    let setup = crate::engine::fault::FaultSetup { sample_rate };
-    Pool::start(PoolConfig {
-        program,
-        engine: crate::engine::fault::Fault::ID.into(),
-        engine_config: serde_json::to_string(&setup).expect("setup serializes"),
-        workers: settings.worker_count(),
-        queue_capacity: settings.queue_capacity,
-        deadline: Duration::from_secs(settings.utterance_deadline_secs),
-        memory_limit_mb: settings.worker_memory_mb,
-        start_timeout: ENGINE_START,
-    })
-    .await
-}
-
-/// Starts each neural engine's workers, where enabled and installed.
-async fn start_neural(
-    settings: &Settings,
-    program: &std::path::Path,
-    sample_rate: u32,
-) -> Vec<(&'static str, Result<Pool, Unavailable>)> {
-    let starts = crate::planning::neural_setups(settings, sample_rate).into_iter().map(|(engine, setup)| async move {
-        let setup = match setup {
-            Ok(setup) => setup,
-            Err(reason) => return (engine, Err(reason)),
-        };
-        let pool = Pool::start(PoolConfig {
-            program: program.to_path_buf(),
-            engine: engine.into(),
-            engine_config: setup.worker_config(),
-            workers: settings.neural_workers.max(1),
-            queue_capacity: settings.queue_capacity,
-            deadline: Duration::from_secs(settings.utterance_deadline_secs),
-            memory_limit_mb: settings.neural_worker_memory_mb,
-            start_timeout: NEURAL_ENGINE_START,
-        })
-        .await;
-        (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: e.to_string() }))
-    });
-    futures::future::join_all(starts).await
 }

@@ -15,7 +15,7 @@ use super::events::{CacheStatus, SpeakError, SpeechEvent};
 use super::identity::{self, AudioIdentity};
 use super::plan::Utterance;
 use crate::cache::{Segment, SegmentCache, SegmentKey};
-use crate::coordination::{self, Database, Flight};
+use crate::coordination::Database;
 use crate::engine::pool::{JobError, JobEvent, Pool, Submitted};
 use crate::engine::queue::{Promotion, Urgency};
 use crate::engine::{Mark, SynthesisRequest};
@@ -24,6 +24,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
+
+mod flight;
+
+use flight::Claim;
 
 /// Speech events buffered per stream between the speaker and its reader.
 const STREAM_BUFFER: usize = 64;
@@ -70,23 +74,6 @@ enum Source {
     /// Another request is synthesizing the same segment.
     Waiting(Arc<Notify>),
     Failed(SpeakError),
-}
-
-/// Ownership of an in-flight segment; releasing it wakes the waiters (and
-/// releases the cluster's claim, if there is one).
-struct Claim {
-    speaker: Arc<Speaker>,
-    key: SegmentKey,
-    _cluster: Option<coordination::Claim>,
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        let mut inflight = self.speaker.inflight.lock().expect("inflight lock");
-        if let Some(notify) = inflight.remove(&self.key) {
-            notify.notify_waiters();
-        }
-    }
 }
 
 impl Speaker {
@@ -309,7 +296,7 @@ impl Speaker {
                 return Source::Waiting(Arc::clone(notify));
             }
             inflight.insert(key, Arc::new(Notify::new()));
-            Claim { speaker: Arc::clone(self), key, _cluster: None }
+            Claim { speaker: Arc::clone(self), key, cluster: None }
         };
         let claim = match self.claim_in_cluster(claim).await {
             Ok(claim) => claim,
@@ -331,45 +318,6 @@ impl Speaker {
             Err(JobError::QueueFull) => Source::Failed(SpeakError::Busy),
             Err(error) => Source::Failed(SpeakError::Synthesis(error)),
         }
-    }
-
-    /// The cached segment for `key`, read on a blocking thread.
-    async fn cached(&self, key: SegmentKey) -> Option<Segment> {
-        let cache = Arc::clone(&self.cache);
-        tokio::task::spawn_blocking(move || cache.get(&key)).await.ok().flatten()
-    }
-
-    /// Adds the cluster's claim to this replica's, waiting while another
-    /// replica synthesizes the segment; `Err` with the segment if that
-    /// replica stored it meanwhile.
-    async fn claim_in_cluster(&self, mut claim: Claim) -> Result<Claim, Segment> {
-        let Some(cluster) = &self.cluster else { return Ok(claim) };
-        let key = claim.key;
-        match cluster.single_flight(key.as_bytes(), || self.cache.contains(&key)).await {
-            Flight::Claimed(held) => claim._cluster = Some(held),
-            Flight::Stored => {
-                if let Some(segment) = self.cached(key).await {
-                    return Err(segment);
-                }
-            }
-            Flight::Alone(error) => tracing::debug!(%error, "synthesizing without a cluster claim"),
-        }
-        Ok(claim)
-    }
-
-    /// Turns a waiting source into one that can stream now: once the other
-    /// request's synthesis ends, the segment is in the cache (or, if that
-    /// synthesis failed, this request submits it itself).
-    async fn resolve(self: &Arc<Self>, mut source: Source, utterance: &Utterance) -> Source {
-        while let Source::Waiting(notify) = source {
-            let notified = notify.notified();
-            let still_inflight = self.inflight.lock().expect("inflight lock").values().any(|n| Arc::ptr_eq(n, &notify));
-            if still_inflight {
-                notified.await;
-            }
-            source = self.prepare(utterance, Urgency::Now, None).await;
-        }
-        source
     }
 
     /// Streams one resolved source, caching fresh audio when it completes.
