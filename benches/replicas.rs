@@ -10,9 +10,10 @@
 //!    one process.
 //! 2. Cached paragraph requests per second: a paragraph of the statement
 //!    through `/v1/speech` once (synthesized), then 100 times from 4
-//!    clients, every sentence a cache hit, against a replica whose segments
-//!    are in the object store and against a server with the local directory
-//!    (the embedded default), same binary and settings.
+//!    clients, every sentence a cache hit, against a server with the local
+//!    directory (the embedded default) and against a replica whose segments
+//!    are in the object store: with hot segments in memory (the default
+//!    `store_memory_mb`), and with none (every hit a GET from Garage).
 //!
 //! Configurations take turns within each run; ratios are of medians.
 //!
@@ -114,33 +115,39 @@ fn median(mut samples: Vec<f64>) -> f64 {
 #[tokio::main]
 async fn main() {
     let runs: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
-    let (mut one, mut two, mut one_two_workers, mut store, mut local) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut one, mut two, mut one_two_workers) = (vec![], vec![], vec![]);
+    let (mut local, mut memory, mut store) = (vec![], vec![], vec![]);
     for run in 1..=runs {
         one.push(batch_rate(&Cluster::up_with(1, 1).await).await);
         two.push(batch_rate(&Cluster::up_with(2, 1).await).await);
         one_two_workers.push(batch_rate(&Cluster::up_with(1, 2).await).await);
         let cluster = Cluster::up_with(1, 1).await;
+        memory.push(cached_rate(&cluster.client, &cluster.urls[0]).await);
+        drop(cluster);
+        let cluster = Cluster::up_with_env(1, 1, &[("HERALD_STORE_MEMORY_MB", "0")]).await;
         store.push(cached_rate(&cluster.client, &cluster.urls[0]).await);
         drop(cluster);
         let server = support::Server::start(1);
         local.push(cached_rate(&reqwest::Client::new(), &server.base).await);
         eprintln!(
             "run {run}: batch {:.1} / {:.1} / {:.1} episodes/min (1 replica, 2 replicas, 1 replica × 2 workers); \
-             cached {:.0} / {:.0} requests/s (object store, local disk)",
+             cached {:.0} / {:.0} / {:.0} requests/s (local disk, object store + memory, object store alone)",
             one[run - 1],
             two[run - 1],
             one_two_workers[run - 1],
-            store[run - 1],
-            local[run - 1]
+            local[run - 1],
+            memory[run - 1],
+            store[run - 1]
         );
     }
-    let (one, two, one_two_workers, store, local) =
-        (median(one), median(two), median(one_two_workers), median(store), median(local));
+    let (one, two, one_two_workers) = (median(one), median(two), median(one_two_workers));
+    let (local, memory, store) = (median(local), median(memory), median(store));
     println!("batch of {EPISODES} episodes, medians of {runs} runs:");
     println!("  1 replica, 1 worker        {one:6.1} episodes/min  1.00");
     println!("  2 replicas, 1 worker each  {two:6.1} episodes/min  {:.2}", two / one);
     println!("  1 replica, 2 workers       {one_two_workers:6.1} episodes/min  {:.2}", one_two_workers / one);
     println!("cached paragraph requests ({CLIENTS} clients), medians of {runs} runs:");
     println!("  local disk                 {local:6.0} requests/s  1.00");
-    println!("  object store (Garage)      {store:6.0} requests/s  {:.2}", store / local);
+    println!("  object store + memory      {memory:6.0} requests/s  {:.2}", memory / local);
+    println!("  object store alone         {store:6.0} requests/s  {:.2}", store / local);
 }

@@ -121,7 +121,7 @@ impl Pipeline {
         let catalog = Catalog::new(&catalog_toml, &hellos)?;
         let storage = Arc::new(open_storage(&settings)?);
         tracing::info!(store = storage.kind(), "storage ready");
-        let cache = SegmentCache::open(Arc::clone(&storage), settings.cache_max_bytes);
+        let cache = SegmentCache::open(Arc::clone(&storage), settings.cache_max_bytes, settings.store_memory_mb << 20);
         let documents = DocumentStore::new(Arc::clone(&storage));
         let renders = RenderStore::new(Arc::clone(&storage));
         let speaker_settings =

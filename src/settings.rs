@@ -35,6 +35,9 @@ pub struct Settings {
     pub store_secret_access_key: Option<String>,
     /// Whether the endpoint may be plain HTTP (a store on loopback).
     pub store_allow_http: bool,
+    /// With an object store: megabytes of the most recently used segments
+    /// kept in memory, so a hot sentence costs no round trip (0: none).
+    pub store_memory_mb: u64,
     /// PostgreSQL shared by the replicas (`postgres://USER@HOST:PORT/DB`),
     /// so a segment is synthesized once in the whole cluster. Unset: each
     /// replica coordinates only its own requests.
@@ -187,6 +190,7 @@ impl Default for Settings {
             store_access_key_id: None,
             store_secret_access_key: None,
             store_allow_http: false,
+            store_memory_mb: 64,
             database_url: None,
             workers: 0,
             queue_capacity: 1024,

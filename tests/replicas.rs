@@ -65,7 +65,14 @@ async fn a_document_made_on_one_replica_is_heard_from_another_without_synthesis(
     let spoken = cluster.client.post(format!("{}/v1/speech", cluster.urls[1])).json(&speech).send().await.unwrap();
     assert_eq!(spoken.status(), 200);
     assert_eq!(spoken.headers()["x-herald-cache"], "hit");
-    assert_speech(&spoken.bytes().await.unwrap(), "wav");
+    let spoken = spoken.bytes().await.unwrap();
+    assert_speech(&spoken, "wav");
+    // B now holds those segments in memory: asked again, it reads nothing.
+    let reads = cluster.counter(1, "store_reads").await;
+    let again = cluster.client.post(format!("{}/v1/speech", cluster.urls[1])).json(&speech).send().await.unwrap();
+    assert_eq!(again.headers()["x-herald-cache"], "hit");
+    assert_eq!(again.bytes().await.unwrap(), spoken);
+    assert_eq!(cluster.counter(1, "store_reads").await, reads, "hot segments are read from memory");
     // And the whole document's stored render, fetched from the store.
     // (A streamed it while rendering, with the WAV header's sizes unknown;
     // the stored render has them: the samples are the same.)

@@ -121,6 +121,20 @@ pub struct SegmentCache {
     /// are never changed, only evicted: a stale entry is found out by the
     /// read, which then misses.
     known: Mutex<HashSet<SegmentKey>>,
+    /// With a remote store: the segments read or written most recently, in
+    /// memory, so that a hot sentence (a Listen button's page read by many)
+    /// costs no round trip (`store_memory_mb`). The local directory has the
+    /// page cache instead, and every read of it is checked.
+    hot: Option<quick_cache::sync::Cache<SegmentKey, Arc<Segment>, SegmentWeight>>,
+}
+
+#[derive(Debug, Clone)]
+struct SegmentWeight;
+
+impl quick_cache::Weighter<SegmentKey, Arc<Segment>> for SegmentWeight {
+    fn weight(&self, _key: &SegmentKey, segment: &Arc<Segment>) -> u64 {
+        segment.samples.len() as u64 * 2 + 64
+    }
 }
 
 const PREFIX: &str = "segments/";
@@ -131,8 +145,12 @@ const KNOWN_MAX: usize = 1 << 18;
 impl SegmentCache {
     /// Opens the cache in `store`, counting what it holds (a store that
     /// does not answer now counts as empty).
-    pub fn open(store: Arc<Storage>, capacity_bytes: u64) -> Self {
+    /// With a remote store, up to `memory_bytes` of segments are also kept
+    /// in memory.
+    pub fn open(store: Arc<Storage>, capacity_bytes: u64, memory_bytes: u64) -> Self {
         let used = store.list(PREFIX).map_or(0, |entries| entries.iter().map(|e| e.size).sum());
+        let hot = (store.kind() != "local" && memory_bytes > 0)
+            .then(|| quick_cache::sync::Cache::with_weighter(1024, memory_bytes, SegmentWeight));
         Self {
             store,
             capacity_bytes,
@@ -141,6 +159,7 @@ impl SegmentCache {
             misses: AtomicU64::new(0),
             corrupt: AtomicU64::new(0),
             known: Mutex::new(HashSet::new()),
+            hot,
         }
     }
 
@@ -156,6 +175,12 @@ impl SegmentCache {
         known.insert(*key);
     }
 
+    fn keep_hot(&self, key: &SegmentKey, segment: &Segment) {
+        if let Some(hot) = &self.hot {
+            hot.insert(*key, Arc::new(segment.clone()));
+        }
+    }
+
     fn key(key: &SegmentKey) -> String {
         let hex = key.hex();
         format!("{PREFIX}{}/{hex}.seg", &hex[..2])
@@ -164,6 +189,10 @@ impl SegmentCache {
     /// The segment for `key`, if cached and intact. Marks it recently used.
     /// A store that does not answer is a miss.
     pub fn get(&self, key: &SegmentKey) -> Option<Segment> {
+        if let Some(segment) = self.hot.as_ref().and_then(|hot| hot.get(key)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Some(Segment::clone(&segment));
+        }
         let name = Self::key(key);
         let Ok(Some(bytes)) = self.store.get(&name) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
@@ -176,6 +205,7 @@ impl SegmentCache {
             Some(segment) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 self.store.touch(&name);
+                self.keep_hot(key, &segment);
                 Some(segment)
             }
             None => {
@@ -217,6 +247,7 @@ impl SegmentCache {
         let previous = self.store.size(&name).ok().flatten().unwrap_or(0);
         self.store.put(&name, &bytes, Durability::Rebuildable)?;
         self.remember(key, true);
+        self.keep_hot(key, segment);
         self.used_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
         let _ = self
             .used_bytes
@@ -271,7 +302,7 @@ mod tests {
     }
 
     fn open(dir: &std::path::Path, capacity: u64) -> SegmentCache {
-        SegmentCache::open(Arc::new(Storage::local(dir).unwrap()), capacity)
+        SegmentCache::open(Arc::new(Storage::local(dir).unwrap()), capacity, 0)
     }
 
     fn path(dir: &std::path::Path, key: &SegmentKey) -> std::path::PathBuf {

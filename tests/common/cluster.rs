@@ -23,6 +23,11 @@ impl Cluster {
 
     /// Starts `replicas` replicas with `workers` espeak-ng workers each.
     pub async fn up_with(replicas: usize, workers: usize) -> Self {
+        Self::up_with_env(replicas, workers, &[]).await
+    }
+
+    /// As [`Cluster::up_with`], with more settings as `HERALD_*` variables.
+    pub async fn up_with_env(replicas: usize, workers: usize, settings: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("cluster");
         let output = tokio::process::Command::new(script())
@@ -32,6 +37,7 @@ impl Cluster {
             .env("HERALD_REPLICAS", replicas.to_string())
             .env("HERALD_WORKERS", workers.to_string())
             .env("HERALD_NEURAL", "false")
+            .envs(settings.iter().copied())
             .output()
             .await
             .unwrap();
