@@ -5,7 +5,7 @@
 //! Herald stopped is resumed when it starts again (finished episodes are
 //! kept, thanks to the batch's manifest). Nothing here speaks HTTP.
 
-use super::batch::{self, Batch, Progress};
+use super::batch::{self, Batch};
 use super::config::{Show, ShowError};
 use super::feed::episode_path;
 use super::shared::SharedJobs;
@@ -18,6 +18,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
+
+mod status;
+
+pub(super) use status::initial_status;
+use status::update;
+pub use status::{EpisodeState, EpisodeStatus, JobStatus, State};
 
 /// What a client sends: the show and its statements.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -37,54 +43,6 @@ pub struct JobDocument {
     /// text, markdown or html (default: from the name's extension, else text).
     #[serde(default)]
     pub format: Option<InputFormat>,
-}
-
-/// Where a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[schema(as = BatchState)]
-pub enum State {
-    Queued,
-    Running,
-    Done,
-    /// Stopped for good by an error outside any one episode (see `error`).
-    Failed,
-}
-
-/// Where one episode of a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EpisodeState {
-    Pending,
-    Making,
-    Done,
-    Failed,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EpisodeStatus {
-    pub name: String,
-    pub slug: String,
-    pub status: EpisodeState,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// A job's progress, as clients see it (and as stored once finished).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JobStatus {
-    pub id: String,
-    pub state: State,
-    pub total: usize,
-    pub done: usize,
-    pub failed: usize,
-    pub episodes: Vec<EpisodeStatus>,
-    /// Seconds of audio made, once finished.
-    #[serde(default)]
-    pub audio_seconds: f64,
-    /// Why a failed job stopped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
 }
 
 /// Why a job could not be accepted.
@@ -330,49 +288,6 @@ pub(super) fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, So
     Ok(out)
 }
 
-pub(super) fn initial_status(id: &str, statements: &[Statement]) -> JobStatus {
-    let episodes = statements
-        .iter()
-        .map(|s| EpisodeStatus {
-            name: s.name.clone(),
-            slug: s.slug.clone(),
-            status: EpisodeState::Pending,
-            error: None,
-        })
-        .collect();
-    JobStatus {
-        id: id.to_string(),
-        state: State::Queued,
-        total: statements.len(),
-        done: 0,
-        failed: 0,
-        episodes,
-        audio_seconds: 0.0,
-        error: None,
-    }
-}
-
-fn update(status: &mut JobStatus, event: Progress) {
-    let (slug, state, error) = match event {
-        Progress::Started { .. } => return,
-        Progress::Making { slug } => (slug, EpisodeState::Making, None),
-        Progress::Ready { slug, .. } => (slug, EpisodeState::Done, None),
-        Progress::Failed { name, error } => {
-            let Some(episode) = status.episodes.iter().find(|e| e.name == name && e.status != EpisodeState::Failed)
-            else {
-                return;
-            };
-            (episode.slug.clone(), EpisodeState::Failed, Some(error))
-        }
-    };
-    if let Some(episode) = status.episodes.iter_mut().find(|e| e.slug == slug) {
-        episode.status = state;
-        episode.error = error;
-    }
-    status.done = status.episodes.iter().filter(|e| e.status == EpisodeState::Done).count();
-    status.failed = status.episodes.iter().filter(|e| e.status == EpisodeState::Failed).count();
-}
-
 /// A job id: 32 lower-case hex digits.
 pub fn is_job_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -390,6 +305,7 @@ fn new_id(request: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::podcast::batch::Progress;
 
     #[test]
     fn progress_updates_episodes_and_counts() {

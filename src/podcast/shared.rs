@@ -9,7 +9,7 @@
 
 use super::batch::{self as local, EpisodeFailure};
 use super::episode::{self, Episode};
-use super::jobs::{self, EpisodeState, EpisodeStatus, JobError, JobRequest, JobStatus, State};
+use super::jobs::{self, EpisodeState, JobError, JobRequest, JobStatus, State};
 use super::manifest::{self, Entry, Manifest};
 use super::source::Statement;
 use crate::cache::atomic::Durability;
@@ -74,8 +74,7 @@ impl SharedJobs {
                 Stage::Failed(error) => (EpisodeState::Failed, Some(error.clone())),
             };
         }
-        let count = |state| status.episodes.iter().filter(|e: &&EpisodeStatus| e.status == state).count();
-        (status.done, status.failed) = (count(EpisodeState::Done), count(EpisodeState::Failed));
+        status.recount();
         status.state = if status.done + status.failed == status.total {
             State::Done
         } else if stages.iter().any(|s| *s != Stage::Pending) {

@@ -1,0 +1,105 @@
+//! Where a job and its episodes stand, as clients see it: made from the
+//! job's statements, moved on by the batch's progress (or, for batches
+//! shared by replicas, by the queue's records).
+
+use crate::podcast::batch::Progress;
+use crate::podcast::source::Statement;
+use serde::{Deserialize, Serialize};
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = BatchState)]
+pub enum State {
+    Queued,
+    Running,
+    Done,
+    /// Stopped for good by an error outside any one episode (see `error`).
+    Failed,
+}
+
+/// Where one episode of a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EpisodeState {
+    Pending,
+    Making,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpisodeStatus {
+    pub name: String,
+    pub slug: String,
+    pub status: EpisodeState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A job's progress, as clients see it (and as stored once finished).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobStatus {
+    pub id: String,
+    pub state: State,
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub episodes: Vec<EpisodeStatus>,
+    /// Seconds of audio made, once finished.
+    #[serde(default)]
+    pub audio_seconds: f64,
+    /// Why a failed job stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl JobStatus {
+    /// Counts the episodes done and failed.
+    pub(in crate::podcast) fn recount(&mut self) {
+        let count = |state| self.episodes.iter().filter(|e| e.status == state).count();
+        (self.done, self.failed) = (count(EpisodeState::Done), count(EpisodeState::Failed));
+    }
+}
+
+pub(in crate::podcast) fn initial_status(id: &str, statements: &[Statement]) -> JobStatus {
+    let episodes = statements
+        .iter()
+        .map(|s| EpisodeStatus {
+            name: s.name.clone(),
+            slug: s.slug.clone(),
+            status: EpisodeState::Pending,
+            error: None,
+        })
+        .collect();
+    JobStatus {
+        id: id.to_string(),
+        state: State::Queued,
+        total: statements.len(),
+        done: 0,
+        failed: 0,
+        episodes,
+        audio_seconds: 0.0,
+        error: None,
+    }
+}
+
+pub(super) fn update(status: &mut JobStatus, event: Progress) {
+    let (slug, state, error) = match event {
+        Progress::Started { .. } => return,
+        Progress::Making { slug } => (slug, EpisodeState::Making, None),
+        Progress::Ready { slug, .. } => (slug, EpisodeState::Done, None),
+        Progress::Failed { name, error } => {
+            let Some(episode) = status.episodes.iter().find(|e| e.name == name && e.status != EpisodeState::Failed)
+            else {
+                return;
+            };
+            (episode.slug.clone(), EpisodeState::Failed, Some(error))
+        }
+    };
+    if let Some(episode) = status.episodes.iter_mut().find(|e| e.slug == slug) {
+        episode.status = state;
+        episode.error = error;
+    }
+    status.recount();
+}
