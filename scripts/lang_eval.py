@@ -14,8 +14,10 @@ src/text/lang/identify.rs, `model_ranking`) with the n-gram model alone,
 whatlang's vote left out: the text is normalised as `lang_model.normalise`
 does, every n-gram of every order (the lone space excepted) adds the
 language's log-probability or else its floor for that order, the sum is
-divided by (number of n-grams) ** LENGTH_EXPONENT, and, in Cyrillic, letters
-only Serbian or Macedonian write restrict the candidates. The best score wins.
+divided by (number of n-grams) ** LENGTH_EXPONENT. Only the letters of the
+text's main script are read (`lang_model.focus`), only languages written in
+that script are candidates, and, in Cyrillic, letters only Serbian or
+Macedonian write restrict them further. The best score wins.
 (With no prior or whatlang vote added, the exponent cannot change the winner.)
 
 The model's choices (orders, n-grams kept, floors) were made on a dev split
@@ -44,6 +46,7 @@ import lang_model  # noqa: E402
 
 SHORT = 60
 LENGTH_EXPONENT = 0.5
+SCRIPT_SHARE = 0.1  # ngram.rs: a language is written in each script holding this share of its letters
 SERBIAN_ONLY, MACEDONIAN_ONLY, SOUTH_SLAVIC = set("ђћЂЋ"), set("ѓќѕЃЌЅ"), set("љњџјЉЊЏЈ")
 
 
@@ -97,6 +100,17 @@ class Scorer:
                 cols.append(index[lang])
                 values.append(p - floors[lang][len(g)])
         self.delta = sp.csr_matrix((values, (rows, cols)), shape=(len(self.vocab), len(self.langs)))
+        self.scripts = {lang: self.written_in(lang, table) for lang in self.langs}
+
+    @staticmethod
+    def written_in(lang, table):
+        """ngram.rs, `scripts_of`: the scripts holding SCRIPT_SHARE of the language's letters."""
+        mass = collections.Counter()
+        for g, entries in table.items():
+            if len(g) == 1 and g != " " and lang in entries:
+                mass[lang_model.script_of(g)] += np.exp(entries[lang])
+        total = sum(mass.values())
+        return {s for s, m in mass.items() if s and m >= SCRIPT_SHARE * total}
 
     def scores(self, texts, exponent=LENGTH_EXPONENT):
         """Scaled scores (texts x languages), as model_ranking's before whatlang's vote."""
@@ -112,12 +126,12 @@ class Scorer:
         ll = np.asarray((x @ self.delta).todense()) + per_order @ self.floor.T
         scale = np.maximum(per_order.sum(axis=1), 1) ** exponent
         s = ll / scale[:, None]
-        for t, text in enumerate(texts):  # identify.rs, script_letters
-            chars = set(text)
+        for t, text in enumerate(texts):  # identify.rs, script_letters and written_in
+            main, chars = lang_model.focus(text)[0], set(text)
             only = ({"sr"} if chars & SERBIAN_ONLY else {"mk"} if chars & MACEDONIAN_ONLY
                     else {"sr", "mk"} if chars & SOUTH_SLAVIC else None)
-            if only:
-                s[t, [i for i, lang in enumerate(self.langs) if lang not in only]] = -np.inf
+            s[t, [i for i, lang in enumerate(self.langs)
+                  if (only and lang not in only) or main not in self.scripts[lang]]] = -np.inf
         return s
 
     def predict(self, texts, exponent=LENGTH_EXPONENT):

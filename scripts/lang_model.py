@@ -8,8 +8,10 @@ scripts/lang-corpus.sh) and writes, for every language it learns written mostly
 in the Latin, Cyrillic, Arabic or Devanagari script, the log-probabilities of
 its most frequent character n-grams (orders 1 to 5) and the floor used for
 n-grams it never showed (or that were not kept). Herald
-(src/text/lang/ngram.rs) reads the file and must normalise text exactly as
-`normalise` does here: a letter is what Rust's `char::is_alphabetic` calls one
+(src/text/lang/ngram.rs) reads the file and must read text as it is read here:
+only the letters of the text's main script (`focus`, src/text/lang/script.rs:
+a Latin product name in a Khmer string is not Khmer), normalised exactly as
+`normalise` does: a letter is what Rust's `char::is_alphabetic` calls one
 (Unicode's Alphabetic property), lower-cased, every run of other characters one
 space, a space at each end.
 
@@ -53,6 +55,29 @@ LANGUAGES = set("""af az be bg bs ca cs cy da de en eo es et eu fi fr ga gd gl h
 lt lv mi mk ms mt nb nl nn pl pt ro ru sk sl sq sr sv sw tk tl tr tt uk uz vi zu ar fa ur hi mr ne""".split())
 
 NOT_LETTERS = regex.compile(r"\P{Alphabetic}+")
+# src/text/lang/script.rs: a Latin letter counts for this much against a
+# letter of another script when a text's main script is chosen.
+LATIN_WEIGHT = 0.34
+
+
+def script_of(c):
+    """The script of a letter, roughly as whatlang classes it: the first word
+    of its Unicode name (LATIN, CYRILLIC, ARABIC, DEVANAGARI...)."""
+    return unicodedata.name(c, "").split(" ")[0] or None if c.isalpha() else None
+
+
+def focus(text):
+    """(main script, text with the letters of every other script blanked), as
+    src/text/lang/script.rs `focus` reads a text before the n-gram model."""
+    scripts = [script_of(c) for c in text]
+    weights = collections.Counter()
+    for s in scripts:
+        if s:
+            weights[s] += LATIN_WEIGHT if s == "LATIN" else 1.0
+    main = weights.most_common(1)[0][0] if weights else None
+    if len(weights) < 2:
+        return main, text
+    return main, "".join(" " if s and s != main else c for c, s in zip(text, scripts))
 
 
 def normalise(text):
@@ -63,8 +88,8 @@ def normalise(text):
 
 
 def grams(text, orders=ORDERS):
-    """(order, n-gram) for every n-gram of the normalised text but the lone space."""
-    padded = normalise(text)
+    """(order, n-gram) for every n-gram of the normalised, focused text but the lone space."""
+    padded = normalise(focus(text)[1])
     for n in orders:
         for i in range(len(padded) - n + 1):
             g = padded[i:i + n]
@@ -73,12 +98,8 @@ def grams(text, orders=ORDERS):
 
 
 def script(texts):
-    counts = collections.Counter()
-    for text in texts:
-        for c in text:
-            if c.isalpha():
-                name = unicodedata.name(c, "")
-                counts[name.split(" ")[0]] += 1
+    """The script most of a language's letters are in."""
+    counts = collections.Counter(s for text in texts for s in map(script_of, text) if s)
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -100,7 +121,7 @@ def count(texts, orders=ORDERS):
             continue
         per_order = {n: collections.Counter() for n in orders}
         for text in texts[lang]:
-            padded = normalise(text)
+            padded = normalise(focus(text)[1])
             for n in orders:
                 per_order[n].update(padded[i:i + n] for i in range(len(padded) - n + 1))
         del per_order[1][" "]

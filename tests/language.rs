@@ -68,6 +68,21 @@ fn detects_paragraphs_and_sentences_across_scripts() {
     assert!(sentence_accuracy >= 0.80, "sentence accuracy {sentence_accuracy:.3}; misses: {misses:#?}");
 }
 
+#[test]
+fn latin_names_do_not_decide_another_script() {
+    for (text, lang) in [
+        ("Inkscape をインストールしました。", "ja"),
+        ("Twitter の投稿画像", "ja"),
+        ("PostScript ডকুমেন্ট", "bn"),
+        ("Bridge ក្នុង", "km"),
+        ("Windows ನಲ್ಲಿ ಬೆಂಬಲಿತವಾಗಿಲ್ಲ", "kn"),
+        ("Откройте файл в Inkscape", "ru"),
+        ("In Japanese, thank you is ありがとう, said the teacher today.", "en"),
+    ] {
+        assert_eq!(detect_alone(text), lang, "{text}");
+    }
+}
+
 fn document_langs(path: &str) -> Vec<(String, Option<Vec<String>>)> {
     let text = std::fs::read_to_string(format!("{}/tests/fixtures/lang/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let doc = ingest(&text, InputFormat::Text).unwrap();

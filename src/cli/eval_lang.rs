@@ -29,6 +29,9 @@ pub(super) struct EvalLangArgs {
     /// Also list each language's accuracy.
     #[arg(long)]
     per_language: bool,
+    /// Also list every miss: `LANG<TAB>GOT<TAB>TEXT`.
+    #[arg(long)]
+    misses: bool,
 }
 
 /// Right and total counts.
@@ -65,6 +68,7 @@ pub(super) fn run(args: &EvalLangArgs) -> Result<(), Failure> {
     let mut by_lang: BTreeMap<&str, [Score; 2]> = BTreeMap::new();
     let mut unknown: BTreeMap<&str, usize> = BTreeMap::new();
     let mut times: Vec<Duration> = Vec::new();
+    let mut misses = String::new();
     for (number, line) in corpus.lines().enumerate() {
         let (lang, text) = line
             .split_once('\t')
@@ -80,8 +84,11 @@ pub(super) fn run(args: &EvalLangArgs) -> Result<(), Failure> {
         times.push(started.elapsed());
         let got = assignment.paragraphs[0].detection.lang.primary().to_string();
         by_lang.entry(lang).or_default()[usize::from(text.chars().count() > SHORT_CHARS)].add(got == lang);
+        if args.misses && got != lang {
+            let _ = writeln!(misses, "{lang}\t{got}\t{text}");
+        }
     }
-    print!("{}", report(args, &by_lang, &unknown, &mut times));
+    print!("{}{misses}", report(args, &by_lang, &unknown, &mut times));
     Ok(())
 }
 

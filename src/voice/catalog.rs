@@ -116,12 +116,32 @@ struct CatalogFile {
     reading: Vec<ReadingRule>,
 }
 
-/// A voice that is handed a reading rather than the displayed text.
+/// Voices handed a reading rather than the displayed text: one `voice`, or
+/// every voice of an `engine` for a `lang`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReadingRule {
-    voice: VoiceId,
+    voice: Option<VoiceId>,
+    engine: Option<String>,
+    lang: Option<LangTag>,
     script: Script,
+}
+
+impl ReadingRule {
+    /// Whether the rule names voices in one of the two ways it may.
+    fn is_well_formed(&self) -> bool {
+        matches!((&self.voice, &self.engine, &self.lang), (Some(_), None, None) | (None, Some(_), Some(_)))
+    }
+
+    fn applies_to(&self, voice: &Voice) -> bool {
+        match (&self.voice, &self.engine, &self.lang) {
+            (Some(id), None, None) => voice.id == *id,
+            (None, Some(engine), Some(lang)) => {
+                voice.engine == *engine && voice.languages.iter().any(|l| l.primary() == lang.primary())
+            }
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +163,8 @@ struct Preference {
 pub enum CatalogError {
     #[error("voice catalog: {0}")]
     Parse(#[from] toml::de::Error),
+    #[error("voice catalog: a [[reading]] entry names either a `voice`, or an `engine` and a `lang`")]
+    Reading,
     #[error("voice catalog prefers `{voice}` for `{lang}`, but no such voice is installed")]
     MissingPreferred { lang: String, voice: String },
 }
@@ -159,6 +181,9 @@ impl Catalog {
     /// Builds the catalog from a catalog file and the engines' greetings.
     pub fn new(catalog_toml: &str, engines: &[&Hello]) -> Result<Self, CatalogError> {
         let file: CatalogFile = toml::from_str(catalog_toml)?;
+        if !file.reading.iter().all(ReadingRule::is_well_formed) {
+            return Err(CatalogError::Reading);
+        }
         let mut voices = Vec::new();
         for hello in engines {
             let quality = file.engines.get(&hello.info.id).map(|e| e.quality).unwrap_or_default();
@@ -188,10 +213,8 @@ impl Catalog {
         }
         voices.sort_by(|a, b| a.id.cmp(&b.id));
         voices.dedup_by(|a, b| a.id == b.id);
-        for rule in &file.reading {
-            if let Some(voice) = voices.iter_mut().find(|v| v.id == rule.voice) {
-                voice.reads = Some(rule.script);
-            }
+        for voice in &mut voices {
+            voice.reads = file.reading.iter().find(|rule| rule.applies_to(voice)).map(|rule| rule.script);
         }
         let catalog = Self { voices, prefer: file.prefer, default_lang: file.default_lang };
         for p in &catalog.prefer {
@@ -359,5 +382,30 @@ mod tests {
         let c = catalog();
         let ids: Vec<String> = c.for_lang(&LangTag::parse("fr").unwrap()).iter().map(|v| v.id.to_string()).collect();
         assert_eq!(ids, ["espeak:fr", "espeak:fr-be"]);
+    }
+
+    #[test]
+    fn reading_rules_name_a_voice_or_an_engine_and_language() {
+        let mut kokoro = hello();
+        kokoro.info.id = "kokoro".into();
+        kokoro.voices = ["jf_alpha", "jm_kumo", "af_heart"]
+            .iter()
+            .map(|name| EngineVoice {
+                identifier: (*name).into(),
+                name: (*name).into(),
+                languages: vec![(1, if name.starts_with('j') { "ja" } else { "en-US" }.into())],
+                gender: None,
+                model: None,
+            })
+            .collect();
+        let c = Catalog::new(EMBEDDED_CATALOG, &[&hello(), &kokoro]).unwrap();
+        let reads = |id: &str| c.get(&VoiceId::parse(id).unwrap()).unwrap().reads;
+        assert_eq!(reads("kokoro:jf_alpha"), Some(Script::Kana));
+        assert_eq!(reads("kokoro:jm_kumo"), Some(Script::Kana));
+        assert_eq!(reads("kokoro:af_heart"), None, "an English voice of the engine reads its text");
+        assert_eq!(reads("espeak:cmn-latn-pinyin"), Some(Script::Pinyin));
+        assert_eq!(reads("espeak:fr"), None);
+        let half = "default_lang = \"en\"\n[[reading]]\nengine = \"kokoro\"\nscript = \"kana\"\n";
+        assert!(matches!(Catalog::new(half, &[&hello()]), Err(CatalogError::Reading)));
     }
 }

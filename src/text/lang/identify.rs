@@ -9,6 +9,7 @@
 //! one of the two — never Russian.
 
 use super::ngram::MODEL;
+use super::script::focus;
 use crate::text::LangTag;
 use whatlang::Script;
 
@@ -58,14 +59,15 @@ const LENGTH_EXPONENT: f64 = 0.5;
 const NEGLIGIBLE: f32 = 0.001;
 
 /// Ranks the languages of `text`; `None` when it has no letters or is in a
-/// script no detector reads.
+/// script no detector reads. Only the letters of the text's main script
+/// ([`focus`]) are read.
 pub fn rank(text: &str, strategy: Strategy) -> Option<Ranking> {
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     if letters == 0 {
         return None;
     }
-    let info = whatlang::detect(text)?;
-    let script = info.script();
+    let (script, text) = focus(text)?;
+    let info = whatlang::detect(&text)?;
     let whatlang = (LangTag::from_whatlang(info.lang()), info.confidence() as f32);
     let uses_model = matches!(script, Script::Latin | Script::Cyrillic | Script::Arabic | Script::Devanagari)
         && strategy != Strategy::Whatlang;
@@ -73,15 +75,17 @@ pub fn rank(text: &str, strategy: Strategy) -> Option<Ranking> {
         return Some(Ranking { ranked: vec![whatlang], script, letters });
     }
     let weight = if strategy == Strategy::Combined { WHATLANG_WEIGHT * f64::from(whatlang.1) } else { 0.0 };
-    let ranked = model_ranking(text, script, &whatlang.0, weight);
+    let ranked = model_ranking(&text, script, &whatlang.0, weight);
+    let ranked = if ranked.is_empty() { vec![whatlang] } else { ranked };
     Some(Ranking { ranked, script, letters })
 }
 
-/// The n-gram model's ranking, whatlang's language raised by `weight`.
+/// The n-gram model's ranking of the languages written in `script`,
+/// whatlang's language raised by `weight`.
 fn model_ranking(text: &str, script: Script, whatlang: &LangTag, weight: f64) -> Vec<(LangTag, f32)> {
     let candidates: Vec<usize> = match script_letters(text, script) {
         Some(only) => only.iter().filter_map(|l| MODEL.index(l)).collect(),
-        None => (0..MODEL.languages().len()).collect(),
+        None => MODEL.written_in(script),
     };
     let (log_likelihoods, grams) = MODEL.log_likelihoods(text, &candidates);
     let scale = (grams.max(1) as f64).powf(LENGTH_EXPONENT);

@@ -20,6 +20,7 @@
 
 mod identify;
 mod ngram;
+mod script;
 
 pub use identify::{rank, Ranking, Strategy};
 
@@ -100,7 +101,7 @@ const PLAUSIBLE: f32 = 0.02;
 /// The most an inherited language may claim.
 const INHERITED_CEILING: f32 = 0.99;
 /// Below this probability an unsure text's best guess is no answer.
-const UNDETERMINED_BELOW: f32 = 0.5;
+const UNDETERMINED_BELOW: f32 = 0.3;
 /// With fewer letters than this, a Latin-script text's guess is no answer
 /// however sure the model is: "Hello" is in Italian catalogues too.
 const UNDETERMINED_LETTERS: usize = 8;

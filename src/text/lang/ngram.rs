@@ -14,6 +14,10 @@ use crate::text::LangTag;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
+use whatlang::Script;
+
+/// A language is written in every script that holds this share of its letters.
+const SCRIPT_SHARE: f32 = 0.1;
 
 /// Highest n-gram order in the model.
 const ORDERS: usize = 5;
@@ -27,6 +31,8 @@ pub(super) static MODEL: LazyLock<NgramModel> =
 /// table, so the model costs little beyond its file.
 pub(super) struct NgramModel {
     langs: Vec<LangTag>,
+    /// Per language, the scripts it is written in.
+    scripts: Vec<Vec<Script>>,
     /// Per language, the log-probability of an n-gram it never showed, per order.
     floors: Vec<[f32; ORDERS]>,
     /// Each n-gram's entries in `entries`.
@@ -45,7 +51,13 @@ pub(super) struct ModelError {
 
 impl NgramModel {
     fn parse(text: &'static str) -> Result<Self, ModelError> {
-        let mut model = Self { langs: Vec::new(), floors: Vec::new(), grams: HashMap::new(), entries: Vec::new() };
+        let mut model = Self {
+            langs: Vec::new(),
+            scripts: Vec::new(),
+            floors: Vec::new(),
+            grams: HashMap::new(),
+            entries: Vec::new(),
+        };
         for (number, line) in text.lines().enumerate() {
             let error = |what| ModelError { line: number + 1, what };
             if line.starts_with('#') || line.is_empty() {
@@ -76,12 +88,39 @@ impl NgramModel {
         if model.floors.iter().any(|f| f.contains(&f32::MIN)) {
             return Err(ModelError { line: 0, what: "a language lacks a floor" });
         }
+        model.scripts = (0..model.langs.len()).map(|lang| model.scripts_of(lang)).collect();
         Ok(model)
+    }
+
+    /// The scripts `lang` writes a [`SCRIPT_SHARE`] of its letters in.
+    fn scripts_of(&self, lang: usize) -> Vec<Script> {
+        let mut mass: Vec<(Script, f32)> = Vec::new();
+        for (gram, range) in &self.grams {
+            let mut chars = gram.chars();
+            let (Some(letter), None) = (chars.next(), chars.next()) else { continue };
+            let entries = &self.entries[range.start as usize..range.end as usize];
+            let (Some(script), Some((_, p))) =
+                (super::script::script_of(letter), entries.iter().find(|(l, _)| usize::from(*l) == lang))
+            else {
+                continue;
+            };
+            match mass.iter_mut().find(|(s, _)| *s == script) {
+                Some((_, m)) => *m += p.exp(),
+                None => mass.push((script, p.exp())),
+            }
+        }
+        let total: f32 = mass.iter().map(|(_, m)| m).sum();
+        mass.into_iter().filter(|(_, m)| *m >= SCRIPT_SHARE * total).map(|(s, _)| s).collect()
     }
 
     /// The languages the model knows.
     pub(super) fn languages(&self) -> &[LangTag] {
         &self.langs
+    }
+
+    /// The languages written in `script`, as indices into [`Self::languages`].
+    pub(super) fn written_in(&self, script: Script) -> Vec<usize> {
+        (0..self.langs.len()).filter(|&lang| self.scripts[lang].contains(&script)).collect()
     }
 
     pub(super) fn index(&self, primary: &str) -> Option<usize> {
@@ -158,6 +197,19 @@ mod tests {
         for lang in ["ms", "sw", "gl", "bs", "nn", "da", "nb", "sr", "mk"] {
             assert!(MODEL.index(lang).is_some(), "{lang} missing");
         }
+    }
+
+    #[test]
+    fn knows_the_script_of_each_language() {
+        let names =
+            |script| -> Vec<&str> { MODEL.written_in(script).iter().map(|&l| MODEL.langs[l].as_str()).collect() };
+        for (script, lang) in
+            [(Script::Latin, "hr"), (Script::Cyrillic, "sr"), (Script::Arabic, "fa"), (Script::Devanagari, "ne")]
+        {
+            assert!(names(script).contains(&lang), "{lang} not in {script:?}: {:?}", names(script));
+        }
+        assert!(!names(Script::Latin).contains(&"hi"));
+        assert!(names(Script::Latin).contains(&"tt") && names(Script::Cyrillic).contains(&"tt"), "Tatar has both");
     }
 
     #[test]
