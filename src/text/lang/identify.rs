@@ -6,7 +6,8 @@
 //! ([`super::ngram`]) ranks all the languages it knows, and whatlang's own
 //! answer counts as one more piece of evidence. Letters that only some
 //! languages write decide first: ђ ћ are Serbian, ѓ ќ ѕ Macedonian, љ њ џ ј
-//! one of the two — never Russian.
+//! one of the two — never Russian. A text in kanji alone is Japanese where
+//! it writes a kanji in a form only Japanese writes (転, 図, 広…).
 
 use super::ngram::MODEL;
 use super::script::focus;
@@ -68,7 +69,12 @@ pub fn rank(text: &str, strategy: Strategy) -> Option<Ranking> {
     }
     let (script, text) = focus(text)?;
     let info = whatlang::detect(&text)?;
-    let whatlang = (LangTag::from_whatlang(info.lang()), info.confidence() as f32);
+    let lang = if script == Script::Mandarin && writes_japanese_kanji(&text) {
+        LangTag::parse("ja").expect("a valid tag")
+    } else {
+        LangTag::from_whatlang(info.lang())
+    };
+    let whatlang = (lang, info.confidence() as f32);
     let uses_model = matches!(script, Script::Latin | Script::Cyrillic | Script::Arabic | Script::Devanagari)
         && strategy != Strategy::Whatlang;
     if !uses_model {
@@ -104,6 +110,15 @@ fn model_ranking(text: &str, script: Script, whatlang: &LangTag, weight: f64) ->
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     ranked
+}
+
+/// Kanji in forms only Japanese writes (`scripts/ja-kanji.sh`).
+const JAPANESE_KANJI: &str = include_str!("japanese_kanji.txt");
+
+/// Whether a text in kanji alone writes one the way only Japanese does
+/// (転 for 转/轉): whatlang takes any text without kana for Chinese.
+fn writes_japanese_kanji(text: &str) -> bool {
+    text.chars().any(|c| !c.is_ascii() && JAPANESE_KANJI.contains(c))
 }
 
 /// The only languages that write some letter of `text`, where it has one.
@@ -145,6 +160,14 @@ mod tests {
             best("Kerajaan akan mengumumkan keputusan itu secepat mungkin kerana rakyat sedang menunggu."),
             "ms"
         );
+    }
+
+    #[test]
+    fn kanji_only_japanese_forms_are_japanese() {
+        assert_eq!(best("垂直方向反転"), "ja");
+        assert_eq!(best("設定を変更"), "ja");
+        assert_eq!(best("银行行长"), "zh");
+        assert_eq!(best("國際關係與安全"), "zh");
     }
 
     #[test]
