@@ -71,7 +71,7 @@ impl LangTag {
     }
 
     /// The whatlang language for this tag, if whatlang knows it.
-    pub(super) fn to_whatlang(&self) -> Option<Lang> {
+    pub(crate) fn to_whatlang(&self) -> Option<Lang> {
         let primary = self.primary();
         let code = match primary {
             "zh" => "cmn",

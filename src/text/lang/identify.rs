@@ -98,7 +98,7 @@ fn model_ranking(text: &str, script: Script, whatlang: &LangTag, weight: f64) ->
     let scores: Vec<f64> = candidates
         .iter()
         .zip(&log_likelihoods)
-        .map(|(&lang, ll)| ll / scale + if MODEL.languages()[lang] == *whatlang { weight } else { 0.0 })
+        .map(|(&lang, ll)| ll / scale + if whatlang_allows(&MODEL.languages()[lang], whatlang) { weight } else { 0.0 })
         .collect();
     let top = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let total: f64 = scores.iter().map(|s| (s - top).exp()).sum();
@@ -110,6 +110,14 @@ fn model_ranking(text: &str, script: Script, whatlang: &LangTag, weight: f64) ->
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     ranked
+}
+
+/// Whether whatlang's answer `whatlang` leaves `lang` possible: it is that
+/// language, or one whatlang cannot name (Bosnian, Malay…), which it
+/// answers as a neighbour (Croatian, Indonesian…). whatlang's answer is
+/// evidence among the languages it knows only.
+fn whatlang_allows(lang: &LangTag, whatlang: &LangTag) -> bool {
+    lang == whatlang || lang.to_whatlang().is_none()
 }
 
 /// Kanji in forms only Japanese writes (`scripts/ja-kanji.sh`).
@@ -160,6 +168,15 @@ mod tests {
             best("Kerajaan akan mengumumkan keputusan itu secepat mungkin kerana rakyat sedang menunggu."),
             "ms"
         );
+    }
+
+    #[test]
+    fn whatlang_speaks_only_for_the_languages_it_knows() {
+        let tag = |t| LangTag::parse(t).unwrap();
+        assert!(whatlang_allows(&tag("id"), &tag("id")));
+        assert!(whatlang_allows(&tag("ms"), &tag("id")), "whatlang has no Malay: its Indonesian may be Malay");
+        assert!(whatlang_allows(&tag("bs"), &tag("hr")));
+        assert!(!whatlang_allows(&tag("es"), &tag("pt")));
     }
 
     #[test]
