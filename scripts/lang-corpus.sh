@@ -4,6 +4,8 @@
 # (nothing else is fetched), unpacks their .mo files, turns them back into
 # .po text with msgunfmt, and hands them to scripts/lang_corpus.py, which
 # cleans the strings and splits them into a tuning and a held-out part.
+# Its prose part comes from Debian's translated manual pages, rendered as
+# text with groff and cleaned into sentences by scripts/lang_prose.py.
 # Usage: scripts/lang-corpus.sh [OUT_DIR]   (default: corpus/lang)
 set -euo pipefail
 
@@ -20,9 +22,16 @@ PACKAGES=(
   gedit-common gimp-data inkscape vlc-l10n tuxpaint-data
 )
 
-command -v msgunfmt >/dev/null || {
+# Translated manual pages: sentences, where catalogues hold terse strings.
+MANPAGES=(
+  manpages-cs manpages-da manpages-de manpages-el manpages-es manpages-fi manpages-fr manpages-hu
+  manpages-id manpages-it manpages-mk manpages-nb manpages-nl manpages-pl manpages-pt-br manpages-ro
+  manpages-ru manpages-sr manpages-sv manpages-tr manpages-uk manpages-vi
+)
+
+command -v msgunfmt >/dev/null && command -v groff >/dev/null || {
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gettext
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gettext groff-base
 }
 
 WORK="$(mktemp -d)"
@@ -42,3 +51,23 @@ find "$WORK/root" -path '*/locale/*/LC_MESSAGES/*.mo' | sort | while read -r mo;
 done
 
 python3 "$ROOT/scripts/lang_corpus.py" "$WORK/po" "$OUT" "$WORK/packages.txt"
+
+# man/<LOCALE>/manN/<page>.gz -> text/<LOCALE>/manN/<page>.txt, one long line per paragraph.
+mkdir -p "$WORK/man" "$WORK/mandebs"
+(cd "$WORK/mandebs" && apt-get download "${MANPAGES[@]}" >/dev/null)
+for deb in "$WORK"/mandebs/*.deb; do
+  dpkg-deb -x "$deb" "$WORK/man"
+  echo "  $(basename "$deb")" >>"$WORK/manpages.txt"
+done
+find "$WORK/man/usr/share/man" -name '*.gz' | sort | while read -r page; do
+  relative="${page#"$WORK/man/usr/share/man/"}"
+  mkdir -p "$WORK/text/$(dirname "$relative")"
+  zcat "$page" | preconv -e utf-8 2>/dev/null | groff -man -Tutf8 -P-cbou -rLL=2000n -rHY=0 -dAD=l 2>/dev/null \
+    >"$WORK/text/${relative%.gz}.txt" || true
+done
+python3 "$ROOT/scripts/lang_prose.py" "$WORK/text" "$OUT"
+{
+  echo
+  echo "The prose part (prose-tune.tsv, prose-heldout.tsv) comes from the manual pages of these packages:"
+  cat "$WORK/manpages.txt"
+} >>"$OUT/SOURCES"

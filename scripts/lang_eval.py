@@ -23,7 +23,7 @@ Macedonian write restrict them further. The best score wins.
 The model's choices (orders, n-grams kept, floors) were made on a dev split
 of the tuning part, never on the held-out part:
 
-    scripts/lang_eval.py --dev corpus/lang/tune.tsv --per-language
+    scripts/lang_eval.py --dev corpus/lang/tune.tsv [--prose corpus/lang/prose-tune.tsv] --per-language
 
 trains lang_model's configuration on the tuning texts whose hash puts them in
 train (`dev_part`) and scores up to 300 short and 300 longer dev texts per
@@ -166,17 +166,18 @@ def main():
     parser.add_argument("model", help="ngrams.tsv, or with --dev the tuning TSV to split")
     parser.add_argument("corpus", nargs="?", help="LANG<TAB>TEXT lines to score")
     parser.add_argument("--dev", action="store_true", help="train on the train split of MODEL (tune.tsv), score its dev split")
+    parser.add_argument("--prose", help="with --dev, also train on the train split of this prose-tune.tsv and score its dev split")
     parser.add_argument("--per-language", action="store_true")
     parser.add_argument("--exponent", type=float, default=LENGTH_EXPONENT)
     args = parser.parse_args()
     if args.dev:
-        pairs = read_pairs(args.model)
+        parts = [read_pairs(path) for path in [args.model, args.prose] if path]
         train = collections.defaultdict(list)
-        for lang, text in pairs:
+        for lang, text in (pair for part in parts for pair in part):
             if not dev_part(text):
                 train[lang].append(text)
         scorer = Scorer(*lang_model.train(lang_model.count(train)))
-        pairs = dev_pairs(pairs)
+        pairs = [pair for part in parts for pair in dev_pairs(part)]
     else:
         scorer = Scorer(*load(args.model))
         pairs = read_pairs(args.corpus)

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Trains Herald's character n-gram language model from the tuning part.
 
-Usage: lang_model.py TUNE_TSV OUT_MODEL
+Usage: lang_model.py TUNE_TSV [TUNE_TSV...] OUT_MODEL
 
-Reads `LANG<TAB>TEXT` lines (corpus/lang/tune.tsv, written by
-scripts/lang-corpus.sh) and writes, for every language it learns written mostly
+Reads `LANG<TAB>TEXT` lines (corpus/lang/tune.tsv and prose-tune.tsv, written
+by scripts/lang-corpus.sh) and writes, for every language it learns written mostly
 in the Latin, Cyrillic, Arabic or Devanagari script, the log-probabilities of
 its most frequent character n-grams (orders 1 to 5) and the floor used for
 n-grams it never showed (or that were not kept). Herald
@@ -103,13 +103,14 @@ def script(texts):
     return counts.most_common(1)[0][0] if counts else None
 
 
-def read(tsv):
-    """Texts per language of a `LANG<TAB>TEXT` file."""
+def read(tsvs):
+    """Texts per language of `LANG<TAB>TEXT` files."""
     texts = collections.defaultdict(list)
-    with open(tsv, encoding="utf-8") as lines:
-        for line in lines:
-            lang, text = line.rstrip("\n").split("\t", 1)
-            texts[lang].append(text)
+    for tsv in tsvs:
+        with open(tsv, encoding="utf-8") as lines:
+            for line in lines:
+                lang, text = line.rstrip("\n").split("\t", 1)
+                texts[lang].append(text)
     return texts
 
 
@@ -147,7 +148,7 @@ def train(counts, orders=ORDERS, keep=KEEP, floor_share=FLOOR_SHARE):
 def write(floors, table, out_model, orders=ORDERS):
     with open(out_model, "w", encoding="utf-8") as out:
         out.write("# Character n-gram log-probabilities per language, trained by scripts/lang_model.py\n")
-        out.write(f"# on the tuning part of corpus/lang, orders 1 to {max(orders)}. `@ LANG ORDER FLOOR` lines, then\n")
+        out.write(f"# on the tuning parts of corpus/lang, orders 1 to {max(orders)}. `@ LANG ORDER FLOOR` lines, then\n")
         out.write("# `GRAM<TAB>LANG:LOGP ...`.\n")
         for lang in sorted(floors):
             for n in orders:
@@ -156,10 +157,10 @@ def write(floors, table, out_model, orders=ORDERS):
             out.write(g + "\t" + " ".join(f"{lang}:{p:.2f}" for lang, p in sorted(table[g].items())) + "\n")
 
 
-def main(tune_tsv, out_model):
-    floors, table = train(count(read(tune_tsv)))
+def main(tune_tsvs, out_model):
+    floors, table = train(count(read(tune_tsvs)))
     write(floors, table, out_model)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(sys.argv[1:-1], sys.argv[-1])
