@@ -36,12 +36,21 @@ command -v msgunfmt >/dev/null && command -v groff >/dev/null || {
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$WORK/debs" "$WORK/root" "$WORK/po"
-(cd "$WORK/debs" && apt-get download "${PACKAGES[@]}" >/dev/null)
-for deb in "$WORK"/debs/*.deb; do
-  dpkg-deb -x "$deb" "$WORK/root"
-  echo "$(basename "$deb")" >>"$WORK/packages.txt"
-done
+
+# unpack NAME PACKAGE...: downloads the packages into $WORK/NAME-debs, unpacks
+# them into $WORK/NAME and lists their files in $WORK/NAME.txt.
+unpack() {
+  local name="$1"
+  shift
+  mkdir -p "$WORK/$name-debs" "$WORK/$name"
+  (cd "$WORK/$name-debs" && apt-get download "$@" >/dev/null)
+  for deb in "$WORK/$name-debs"/*.deb; do
+    dpkg-deb -x "$deb" "$WORK/$name"
+    basename "$deb" >>"$WORK/$name.txt"
+  done
+}
+
+unpack root "${PACKAGES[@]}"
 
 # locale/<LOCALE>/LC_MESSAGES/<domain>.mo -> po/<LOCALE>/<domain>.po
 find "$WORK/root" -path '*/locale/*/LC_MESSAGES/*.mo' | sort | while read -r mo; do
@@ -50,15 +59,10 @@ find "$WORK/root" -path '*/locale/*/LC_MESSAGES/*.mo' | sort | while read -r mo;
   msgunfmt --no-wrap "$mo" -o "$WORK/po/$locale/$(basename "$mo" .mo).po" 2>/dev/null || true
 done
 
-python3 "$ROOT/scripts/lang_corpus.py" "$WORK/po" "$OUT" "$WORK/packages.txt"
+python3 "$ROOT/scripts/lang_corpus.py" "$WORK/po" "$OUT" "$WORK/root.txt"
 
 # man/<LOCALE>/manN/<page>.gz -> text/<LOCALE>/manN/<page>.txt, one long line per paragraph.
-mkdir -p "$WORK/man" "$WORK/mandebs"
-(cd "$WORK/mandebs" && apt-get download "${MANPAGES[@]}" >/dev/null)
-for deb in "$WORK"/mandebs/*.deb; do
-  dpkg-deb -x "$deb" "$WORK/man"
-  echo "  $(basename "$deb")" >>"$WORK/manpages.txt"
-done
+unpack man "${MANPAGES[@]}"
 find "$WORK/man/usr/share/man" -name '*.gz' | sort | while read -r page; do
   relative="${page#"$WORK/man/usr/share/man/"}"
   mkdir -p "$WORK/text/$(dirname "$relative")"
@@ -69,5 +73,5 @@ python3 "$ROOT/scripts/lang_prose.py" "$WORK/text" "$OUT"
 {
   echo
   echo "The prose part (prose-tune.tsv, prose-heldout.tsv) comes from the manual pages of these packages:"
-  cat "$WORK/manpages.txt"
+  sed 's/^/  /' "$WORK/man.txt"
 } >>"$OUT/SOURCES"
