@@ -4,8 +4,9 @@
 //!
 //! It prints accuracy for short texts (at most 60 characters: the single
 //! sentences screen-reader users send) and for longer ones, per language,
-//! and the median (p50) and p90 time per text. Languages Herald cannot name
-//! are counted apart, never in the totals. The corpus is built by
+//! and the median (p50) and p90 time per text, and on request every miss.
+//! Languages Herald cannot name are counted apart, never in the totals.
+//! The corpora (`heldout.tsv`, `prose-heldout.tsv`) are built by
 //! `scripts/lang-corpus.sh`; see the README, "Language detection".
 
 use super::Failure;
