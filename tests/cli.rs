@@ -255,3 +255,26 @@ fn plan_and_voices_start_no_worker() {
         .unwrap();
     assert!(!synth.status.success(), "synth does start workers, so the limit shows");
 }
+
+#[test]
+fn eval_lang_scores_a_corpus_and_lists_its_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.tsv");
+    let lines = [
+        "fr\tBonjour à tous, merci d'être venus ce matin pour cette réunion.",
+        "sw\tSerikali itawasilisha mpango mpya wiki ijayo.",
+        // Labelled Spanish, written in German: a miss.
+        "es\tDie Regierung wird nächste Woche einen neuen Plan vorlegen.",
+        "xx\tA language Herald cannot name is counted apart.",
+    ];
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
+    let output = herald(&["eval-lang", corpus.to_str().unwrap(), "--per-language", "--misses"], b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("short texts (<= 60 chars): 50.00 % (1/2)"), "{stdout}");
+    assert!(stdout.contains("longer texts (> 60 chars): 100.00 % (1/1)"), "{stdout}");
+    assert!(stdout.contains("not scored, languages Herald cannot name: xx (1)"), "{stdout}");
+    assert!(stdout.contains("es\tde\tDie Regierung"), "{stdout}");
+    let misses = stdout.lines().filter(|l| l.split('\t').count() == 3 && !l.contains('%') && !l.starts_with("lang\t"));
+    assert_eq!(misses.count(), 1, "{stdout}");
+}
