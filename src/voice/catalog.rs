@@ -1,10 +1,13 @@
 //! The voice catalog: engine voices (read from the workers' greeting) merged
 //! with the preferences from the catalog file.
 
+mod reading;
+
 use super::VoiceError;
 use crate::engine::protocol::Hello;
 use crate::engine::Gender;
 use crate::text::{LangTag, Script};
+use reading::ReadingRule;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -114,34 +117,6 @@ struct CatalogFile {
     prefer: Vec<Preference>,
     #[serde(default)]
     reading: Vec<ReadingRule>,
-}
-
-/// Voices handed a reading rather than the displayed text: one `voice`, or
-/// every voice of an `engine` for a `lang`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReadingRule {
-    voice: Option<VoiceId>,
-    engine: Option<String>,
-    lang: Option<LangTag>,
-    script: Script,
-}
-
-impl ReadingRule {
-    /// Whether the rule names voices in one of the two ways it may.
-    fn is_well_formed(&self) -> bool {
-        matches!((&self.voice, &self.engine, &self.lang), (Some(_), None, None) | (None, Some(_), Some(_)))
-    }
-
-    fn applies_to(&self, voice: &Voice) -> bool {
-        match (&self.voice, &self.engine, &self.lang) {
-            (Some(id), None, None) => voice.id == *id,
-            (None, Some(engine), Some(lang)) => {
-                voice.engine == *engine && voice.languages.iter().any(|l| l.primary() == lang.primary())
-            }
-            _ => false,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -229,7 +229,7 @@ impl LanguageDetector {
         }
         // A paragraph that is surely in one language, in one script, is not
         // mixed: skip the per-sentence detection (it is most of the planning time).
-        let scripts: Vec<Option<Script>> = sentences.iter().map(|s| whatlang::detect_script(s)).collect();
+        let scripts: Vec<Option<Script>> = sentences.iter().map(|s| script::main_script(s)).collect();
         let one_script = scripts.windows(2).all(|w| w[0] == w[1]);
         if one_script && detection.source == LangSource::Detected && detection.confidence >= SURE {
             return None;

@@ -88,29 +88,32 @@ impl NgramModel {
         if model.floors.iter().any(|f| f.contains(&f32::MIN)) {
             return Err(ModelError { line: 0, what: "a language lacks a floor" });
         }
-        model.scripts = (0..model.langs.len()).map(|lang| model.scripts_of(lang)).collect();
+        model.scripts = model.scripts_of_languages();
         Ok(model)
     }
 
-    /// The scripts `lang` writes a [`SCRIPT_SHARE`] of its letters in.
-    fn scripts_of(&self, lang: usize) -> Vec<Script> {
-        let mut mass: Vec<(Script, f32)> = Vec::new();
+    /// Per language, the scripts that hold a [`SCRIPT_SHARE`] of its
+    /// letters' probability: one pass over the single letters.
+    fn scripts_of_languages(&self) -> Vec<Vec<Script>> {
+        let mut mass: Vec<Vec<(Script, f32)>> = vec![Vec::new(); self.langs.len()];
         for (gram, range) in &self.grams {
             let mut chars = gram.chars();
             let (Some(letter), None) = (chars.next(), chars.next()) else { continue };
-            let entries = &self.entries[range.start as usize..range.end as usize];
-            let (Some(script), Some((_, p))) =
-                (super::script::script_of(letter), entries.iter().find(|(l, _)| usize::from(*l) == lang))
-            else {
-                continue;
-            };
-            match mass.iter_mut().find(|(s, _)| *s == script) {
-                Some((_, m)) => *m += p.exp(),
-                None => mass.push((script, p.exp())),
+            let Some(script) = super::script::script_of(letter) else { continue };
+            for &(lang, p) in &self.entries[range.start as usize..range.end as usize] {
+                let scripts = &mut mass[usize::from(lang)];
+                match scripts.iter_mut().find(|(s, _)| *s == script) {
+                    Some((_, m)) => *m += p.exp(),
+                    None => scripts.push((script, p.exp())),
+                }
             }
         }
-        let total: f32 = mass.iter().map(|(_, m)| m).sum();
-        mass.into_iter().filter(|(_, m)| *m >= SCRIPT_SHARE * total).map(|(s, _)| s).collect()
+        mass.into_iter()
+            .map(|scripts| {
+                let total: f32 = scripts.iter().map(|(_, m)| m).sum();
+                scripts.into_iter().filter(|(_, m)| *m >= SCRIPT_SHARE * total).map(|(s, _)| s).collect()
+            })
+            .collect()
     }
 
     /// The languages the model knows.

@@ -34,10 +34,10 @@ fn group(script: Script, japanese: bool) -> Script {
     }
 }
 
-/// The script `text` is read in, and the text with the letters of every
-/// other script blanked; `None` when no letter belongs to a script whatlang
-/// reads.
-pub(super) fn focus(text: &str) -> Option<(Script, Cow<'_, str>)> {
+/// Each character's script, whether the text has kana, and the script the
+/// text is read in (`None` when no letter belongs to a script whatlang
+/// reads).
+fn classify(text: &str) -> (Vec<Option<Script>>, bool, Option<Script>) {
     let scripts: Vec<Option<Script>> = text.chars().map(script_of).collect();
     let japanese = scripts.iter().any(|s| matches!(s, Some(Script::Hiragana | Script::Katakana)));
     let mut counts: Vec<(Script, f32)> = Vec::new();
@@ -49,18 +49,26 @@ pub(super) fn focus(text: &str) -> Option<(Script, Cow<'_, str>)> {
             None => counts.push((script, weight)),
         }
     }
-    let main = counts.iter().max_by(|a, b| a.1.total_cmp(&b.1))?.0;
-    if counts.len() == 1 {
+    let main = counts.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|(s, _)| *s);
+    (scripts, japanese, main)
+}
+
+/// The script `text` is read in.
+pub(super) fn main_script(text: &str) -> Option<Script> {
+    classify(text).2
+}
+
+/// The script `text` is read in, and the text with the letters of every
+/// other script blanked; `None` when no letter belongs to a script whatlang
+/// reads.
+pub(super) fn focus(text: &str) -> Option<(Script, Cow<'_, str>)> {
+    let (scripts, japanese, main) = classify(text);
+    let main = main?;
+    let foreign = |script: &Option<Script>| script.is_some_and(|s| group(s, japanese) != main);
+    if !scripts.iter().any(foreign) {
         return Some((main, Cow::Borrowed(text)));
     }
-    let kept = text
-        .chars()
-        .zip(&scripts)
-        .map(|(c, script)| match script {
-            Some(s) if group(*s, japanese) != main => ' ',
-            _ => c,
-        })
-        .collect();
+    let kept = text.chars().zip(&scripts).map(|(c, script)| if foreign(script) { ' ' } else { c }).collect();
     Some((main, Cow::Owned(kept)))
 }
 
