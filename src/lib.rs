@@ -1,7 +1,7 @@
 //! Herald: multilingual text-to-speech and accessible reading.
 //!
 //! Data flows `document` → `text` → `voice` → `speech` (with `engine`,
-//! `cache` and `audio` underneath, `coordination` between replicas) → front doors (`cli`, `web`, `wyoming`, `podcast`). See
+//! `cache` and `audio` underneath, `coordination` between replicas) → front doors (`cli`, `web`, `wyoming`, `speechd`, `podcast`). See
 //! `DESIGN.md` in the project's shared notes and the README.
 
 pub mod audio;
@@ -16,6 +16,7 @@ pub mod podcast;
 pub mod render;
 pub mod settings;
 pub mod speech;
+pub mod speechd;
 pub mod text;
 pub mod voice;
 pub mod web;

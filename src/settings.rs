@@ -3,6 +3,7 @@
 //! `HERALD_*` environment variables, then command-line flags.
 
 use crate::cache::store::ObjectStoreSettings;
+use crate::voice::Quality;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -110,10 +111,32 @@ pub struct Settings {
     /// Where compiled dictionaries are kept between runs; unset:
     /// `$XDG_CACHE_HOME/herald`, else `~/.cache/herald`, else `cache_dir`.
     pub reading_cache_dir: Option<PathBuf>,
+    /// The Speech Dispatcher module (`[speechd]`).
+    pub speechd: SpeechdSettings,
     /// Starts the test-only engine that misbehaves on command (its voice
     /// is `fault:test`); only in builds with the `fault-engine` feature.
     #[cfg(feature = "fault-engine")]
     pub fault_engine: bool,
+}
+
+/// How the Speech Dispatcher module speaks (`herald speechd install`
+/// writes them into the module's settings file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpeechdSettings {
+    /// The voices used where the client chooses none: `natural` (neural,
+    /// where installed) or `fast` (espeak-ng). Keys and characters are
+    /// always spoken by the fast voices.
+    pub quality: Quality,
+    /// Whether a sentence clearly in another language than the client's
+    /// is spoken by a voice of its own language.
+    pub language_switching: bool,
+}
+
+impl Default for SpeechdSettings {
+    fn default() -> Self {
+        Self { quality: Quality::Natural, language_switching: true }
+    }
 }
 
 /// A key a web page may carry. It can be copied by anyone who reads the
@@ -219,6 +242,7 @@ impl Default for Settings {
             neural_worker_memory_mb: 4096,
             japanese_dictionary: PathBuf::from("/usr/share/mecab/dic/ipadic"),
             reading_cache_dir: None,
+            speechd: SpeechdSettings::default(),
             #[cfg(feature = "fault-engine")]
             fault_engine: false,
         }

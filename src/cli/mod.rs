@@ -1,4 +1,4 @@
-//! The command line: `herald serve | synth | plan | voices | speak | podcast`, plus the
+//! The command line: `herald serve | synth | plan | voices | speak | podcast | speechd`, plus the
 //! hidden `herald worker` that hosts an engine for the pool.
 //!
 //! Exit codes: 0 success, 1 failure while working, 2 bad input or usage.
@@ -9,6 +9,7 @@ mod input;
 mod listing;
 mod podcast;
 mod speak;
+mod speechd;
 
 use crate::audio::AudioFormat;
 use crate::settings::Settings;
@@ -45,6 +46,8 @@ enum Command {
     /// Make a podcast: an episode per statement in a directory, and its feed.
     /// `--config` names the show's file (default: SRC_DIR/podcast.toml).
     Podcast(podcast::PodcastArgs),
+    /// Speech Dispatcher (Orca, browsers): install Herald's module, or run it.
+    Speechd(speechd::SpeechdArgs),
     /// Measure language identification on a corpus (see the README).
     #[command(hide = true, name = "eval-lang")]
     EvalLang(eval_lang::EvalLangArgs),
@@ -127,7 +130,7 @@ impl SpeechArgs {
             rate: Rate::new(self.rate).expect("validated by clap"),
             pitch: Pitch::new(self.pitch).expect("validated by clap"),
             quality: self.quality,
-            lang_priors: Vec::new(),
+            ..SpeechOptions::default()
         }
     }
 }
@@ -212,7 +215,16 @@ struct SpeakArgs {
 
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
+    if let Some(code) = speechd::as_module() {
+        return code;
+    }
     let cli = Cli::parse();
+    if let Some(config) = match &cli.command {
+        Command::Speechd(args) => speechd::module_config(args),
+        _ => None,
+    } {
+        return crate::speechd::run(config);
+    }
     if let Command::Worker { engine, memory_limit_mb, engine_config } = &cli.command {
         return ExitCode::from(crate::engine::worker::run(engine, engine_config, *memory_limit_mb) as u8);
     }
@@ -241,6 +253,7 @@ pub fn main() -> ExitCode {
             .map_err(fail)
             .and_then(|s| speak::speak(s, args)),
         Command::Podcast(args) => podcast::run(cli.config.as_deref(), args),
+        Command::Speechd(args) => speechd::run(cli.config.as_deref(), args),
         Command::EvalLang(args) => eval_lang::run(args),
         Command::Worker { .. } => unreachable!("handled above"),
     };

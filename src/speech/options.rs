@@ -112,6 +112,21 @@ pub struct SpeechOptions {
     /// the text leaves open; `lang` overrides them. Never read from a body.
     #[serde(skip_deserializing, default, skip_serializing_if = "Vec::is_empty")]
     pub lang_priors: Vec<LangTag>,
+    /// Where `voice` applies. Never read from a body.
+    #[serde(skip)]
+    pub voice_scope: VoiceScope,
+}
+
+/// Where a named voice speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum VoiceScope {
+    /// Every sentence, whatever its language.
+    #[default]
+    Everywhere,
+    /// The sentences in one of its languages; the others get a voice of
+    /// their own language, of the same quality tier (the Speech Dispatcher
+    /// module, which switches languages inside a message).
+    ItsLanguages,
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! By default the title and byline are spoken before the body; dates and
 //! editorial notes stay in `meta` (shown on pages, not spoken).
 
-use super::options::{Pitch, Rate, SpeechOptions};
+use super::options::{Pitch, Rate, SpeechOptions, VoiceScope};
 use crate::document::{BlockKind, Document, MetaLine, Speaking, TextMark};
 use crate::text::reading::displayed;
 use crate::text::{
@@ -169,11 +169,11 @@ impl Planner<'_> {
             // A voice the source names (SSML `voice`) is used where Herald has it.
             let named = block.speaking.voice.as_deref().and_then(|v| VoiceId::parse(v).ok());
             let explicit = named.filter(|v| self.catalog.get(v).is_some()).or_else(|| options.voice.clone());
-            let voice = self.catalog.select(&lang, explicit.as_ref(), quality)?.id.clone();
+            let voice = self.voice(&lang, explicit.as_ref(), options.voice_scope, quality)?.id.clone();
             let mut planned = Vec::with_capacity(sentences.len());
             for (i, s) in sentences.into_iter().enumerate() {
                 let sentence_lang = language.sentences.as_ref().map_or(&lang, |per| &per[i].lang);
-                let sentence_voice = self.catalog.select(sentence_lang, explicit.as_ref(), quality)?;
+                let sentence_voice = self.voice(sentence_lang, explicit.as_ref(), options.voice_scope, quality)?;
                 let reading = sentence_voice.reads.and_then(|script| self.readers.read(&s.text, script));
                 planned.push(PlannedSentence {
                     start: s.start,
@@ -205,6 +205,29 @@ impl Planner<'_> {
             pitch: options.pitch,
             paragraphs,
         })
+    }
+}
+
+impl Planner<'_> {
+    /// The voice for text in `lang`: the `explicit` one where its scope
+    /// covers `lang`, else the best of `quality` (of the explicit voice's
+    /// tier, if one was named).
+    fn voice(
+        &self,
+        lang: &LangTag,
+        explicit: Option<&VoiceId>,
+        scope: VoiceScope,
+        quality: Quality,
+    ) -> Result<&crate::voice::Voice, VoiceError> {
+        let named = explicit.and_then(|id| self.catalog.get(id));
+        match (named, scope) {
+            (Some(voice), VoiceScope::ItsLanguages)
+                if !lang.is_und() && !voice.languages.iter().any(|l| l.primary() == lang.primary()) =>
+            {
+                self.catalog.select(lang, None, voice.quality)
+            }
+            _ => self.catalog.select(lang, explicit, quality),
+        }
     }
 }
 

@@ -1,0 +1,77 @@
+//! The module's service, started so that Speech Dispatcher never waits:
+//! the fast voices (espeak-ng workers, started in milliseconds) before
+//! `INIT` is answered, then the natural voices in the background. Until
+//! they are up, messages are spoken with the fast voices; from then on the
+//! service with every engine replaces the first one (a message already
+//! speaking finishes on the service it started on).
+//!
+//! The voice list is read without starting any engine (as `herald voices`
+//! does), so `LIST VOICES` names every voice at once, natural ones too.
+
+use super::voices::{listing, ListedVoice};
+use crate::document::InputFormat;
+use crate::pipeline::{Pipeline, StartError};
+use crate::planning::Planning;
+use crate::settings::Settings;
+use crate::speech::SpeechOptions;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use tokio::sync::OnceCell;
+
+/// A text planned once at start-up, so that the language model is loaded
+/// before the first message rather than while a user waits for it.
+const WARM_UP: &str = "Herald is ready. Herald est prêt.";
+
+pub struct Engines {
+    current: RwLock<Arc<Pipeline>>,
+    voices: OnceCell<Vec<ListedVoice>>,
+    settings: Settings,
+}
+
+impl Engines {
+    /// Starts the fast voices; the natural ones follow in the background.
+    pub async fn start(settings: Settings, program: PathBuf) -> Result<Arc<Self>, StartError> {
+        let fast = Arc::new(Pipeline::start(Settings { neural: false, ..settings.clone() }, program.clone()).await?);
+        let engines = Arc::new(Self { current: RwLock::new(Arc::clone(&fast)), voices: OnceCell::new(), settings });
+        tokio::task::spawn_blocking(move || {
+            let _ = fast.plan(WARM_UP, InputFormat::Text, &SpeechOptions::default());
+        });
+        if engines.settings.neural {
+            let starting = Arc::clone(&engines);
+            tokio::spawn(async move {
+                match Pipeline::start(starting.settings.clone(), program).await {
+                    Ok(full) => {
+                        *starting.current.write().expect("never poisoned") = Arc::new(full);
+                        tracing::info!("natural voices ready");
+                    }
+                    Err(error) => tracing::warn!(%error, "natural voices did not start; speaking with espeak-ng"),
+                }
+            });
+        }
+        Ok(engines)
+    }
+
+    /// The service to speak the next message with.
+    pub fn pipeline(&self) -> Arc<Pipeline> {
+        Arc::clone(&self.current.read().expect("never poisoned"))
+    }
+
+    /// Every voice Herald has, natural ones included even before they are up.
+    pub async fn voices(&self) -> &[ListedVoice] {
+        self.voices
+            .get_or_init(|| async {
+                let settings = self.settings.clone();
+                let all = tokio::task::spawn_blocking(move || {
+                    Planning::open(&settings).map(|p| listing(p.catalog().voices()))
+                });
+                match all.await {
+                    Ok(Ok(voices)) => voices,
+                    failed => {
+                        tracing::warn!(?failed, "cannot read every voice; listing the running ones");
+                        listing(self.pipeline().voices(None))
+                    }
+                }
+            })
+            .await
+    }
+}
