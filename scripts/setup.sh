@@ -27,6 +27,7 @@ if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(opus-tools)                         # independent Opus decoder for encoder tests
   PACKAGES+=(python3 python3-venv)               # Python judges: recogniser, feed parser
   PACKAGES+=(postgresql curl)                    # the replica tests' local cluster (scripts/cluster.sh)
+  PACKAGES+=(python3-speechd)                    # Speech Dispatcher's Python client (the module's tests)
   command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 fi
 

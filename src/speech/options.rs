@@ -1,7 +1,7 @@
 //! Speech options, parsed at the boundary: a [`Rate`] or [`Pitch`] that
 //! exists is within range.
 
-use crate::text::LangTag;
+use crate::text::{LangTag, MixedSentences};
 use crate::voice::{Quality, VoiceId};
 use serde::{Deserialize, Serialize};
 
@@ -115,6 +115,10 @@ pub struct SpeechOptions {
     /// Where `voice` applies. Never read from a body.
     #[serde(skip)]
     pub voice_scope: VoiceScope,
+    /// When a sentence gets a language (and a voice) other than its
+    /// paragraph's. Never read from a body.
+    #[serde(skip)]
+    pub mixed_sentences: MixedSentences,
 }
 
 /// Where a named voice speaks.

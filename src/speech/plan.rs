@@ -159,7 +159,8 @@ impl Planner<'_> {
                 hint: b.lang.clone(),
             })
             .collect();
-        let languages = self.detector.assign(&inputs, options.lang.as_ref(), &options.lang_priors);
+        let detector = LanguageDetector { mixed: options.mixed_sentences, ..self.detector.clone() };
+        let languages = detector.assign(&inputs, options.lang.as_ref(), &options.lang_priors);
         let quality = options.quality.unwrap_or(Quality::Fast);
         let mut paragraphs = Vec::with_capacity(spoken.len());
         for (index, ((block, sentences), language)) in

@@ -2,13 +2,15 @@
 //! error (which the server sends to the module's log file) or, after
 //! `DEBUG ON FILE`, to that file; `LOGLEVEL` (Speech Dispatcher's 0–5)
 //! sets how much is written: warnings up to 3, everything Herald logs
-//! from 4, as `HERALD_LOG` would (`herald=debug`).
+//! from 4 (`herald=debug`). `HERALD_LOG` in the server's environment
+//! (`herald::speechd=debug`) sets what is written below that.
 
 use std::fs::File;
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use tracing::{Level, Metadata};
+use tracing_subscriber::filter::Targets;
 
 /// From this Speech Dispatcher level up, debug messages are written.
 const DEBUG_LEVEL: u8 = 4;
@@ -25,9 +27,12 @@ impl Logging {
     pub fn install() -> Self {
         let logging = Self { file: Arc::new(Mutex::new(None)), level: Arc::new(AtomicU8::new(3)) };
         let level = Arc::clone(&logging.level);
+        let base: Option<Targets> = std::env::var("HERALD_LOG").ok().and_then(|filter| filter.parse().ok());
         let wanted = move |meta: &Metadata<'_>| {
             let herald = meta.target().starts_with("herald");
-            *meta.level() <= Level::WARN || (herald && level.load(Ordering::Relaxed) >= DEBUG_LEVEL)
+            let base =
+                base.as_ref().map_or(*meta.level() <= Level::WARN, |t| t.would_enable(meta.target(), meta.level()));
+            base || (herald && level.load(Ordering::Relaxed) >= DEBUG_LEVEL)
         };
         use tracing_subscriber::layer::SubscriberExt;
         use tracing_subscriber::util::SubscriberInitExt;

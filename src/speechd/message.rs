@@ -18,6 +18,7 @@ use super::voices::{self, ListedVoice};
 use crate::document::{ingest, InputFormat};
 use crate::settings::SpeechdSettings;
 use crate::speech::{SpeechOptions, VoiceScope};
+use crate::text::MixedSentences;
 use crate::voice::{Quality, VoiceId};
 
 /// A message ready to plan.
@@ -83,6 +84,7 @@ impl Context<'_> {
                         lang_priors: language.into_iter().collect(),
                         voice: usable.map(|v| v.id.clone()),
                         voice_scope: VoiceScope::ItsLanguages,
+                        mixed_sentences: MixedSentences::Any,
                         quality: Some(quality),
                         ..base
                     }

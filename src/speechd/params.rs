@@ -79,9 +79,9 @@ impl Params {
                     one_of(VOICE_TYPES)?;
                 }
             }
-            "language" => {
-                self.language = if unset { None } else { Some(LangTag::parse(value).map_err(|_| invalid())?) }
-            }
+            // The server sends its locale's language, `c` under the POSIX
+            // locale: what is not a language tag leaves the language unset.
+            "language" => self.language = if unset { None } else { LangTag::parse(value).ok() },
             "synthesis_voice" => self.synthesis_voice = (!unset).then(|| value.to_string()),
             _ => tracing::debug!(name, value, "parameter not used by Herald"),
         }
@@ -148,7 +148,6 @@ mod tests {
             ("rate", "fast"),
             ("punctuation_mode", "loud"),
             ("spelling_mode", "maybe"),
-            ("language", "not a tag!"),
             ("voice", "robot"),
         ] {
             assert!(params.set(name, value).is_err(), "{name}={value}");
@@ -162,6 +161,9 @@ mod tests {
         params.set("language", "fr-CA").unwrap();
         params.set("synthesis_voice", "Joe").unwrap();
         assert_eq!(params.language.as_ref().map(LangTag::primary), Some("fr"));
+        params.set("language", "c").unwrap();
+        assert_eq!(params.language, None, "the POSIX locale's language is no language");
+        params.set("language", "fr").unwrap();
         params.set("language", "NULL").unwrap();
         params.set("synthesis_voice", "NULL").unwrap();
         assert_eq!((params.language, params.synthesis_voice), (None, None));

@@ -12,7 +12,9 @@ pub mod reading;
 pub mod segment;
 pub mod tag;
 
-pub use lang::{known_languages, Assignment, Detection, LangSource, LanguageDetector, ParagraphInput, Strategy};
+pub use lang::{
+    known_languages, Assignment, Detection, LangSource, LanguageDetector, MixedSentences, ParagraphInput, Strategy,
+};
 pub use reading::{Readers, Reading, ReadingSettings, ReadingSpan, Script};
 pub use segment::{split_sentences, Sentence};
 pub use tag::{InvalidLangTag, LangTag};

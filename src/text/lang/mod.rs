@@ -116,11 +116,25 @@ pub struct LanguageDetector {
     /// Below this probability a paragraph is not trusted alone.
     pub min_confidence: f32,
     pub strategy: Strategy,
+    pub mixed: MixedSentences,
+}
+
+/// When the sentences of a paragraph get languages of their own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum MixedSentences {
+    /// Where scripts mix, or where two or more sentences are each surely in
+    /// another language: in a document, one stray sentence (a quotation, a
+    /// name) keeps the paragraph's voice.
+    #[default]
+    Several,
+    /// Wherever a sentence is surely in another language: a screen
+    /// reader's line of a few sentences.
+    Any,
 }
 
 impl Default for LanguageDetector {
     fn default() -> Self {
-        Self { min_letters: 30, min_confidence: 0.8, strategy: Strategy::default() }
+        Self { min_letters: 30, min_confidence: 0.8, strategy: Strategy::default(), mixed: MixedSentences::default() }
     }
 }
 
@@ -213,9 +227,9 @@ impl LanguageDetector {
         rank(&joined, self.strategy)
     }
 
-    /// Per-sentence languages when a paragraph mixes scripts, or when two or
-    /// more sentences are each surely in a language other than the
-    /// paragraph's.
+    /// Per-sentence languages when a paragraph mixes scripts, or when
+    /// sentences (as many as [`MixedSentences`] asks) are each surely in a
+    /// language other than the paragraph's.
     fn split_mixed(
         &self,
         paragraph: &ParagraphInput<'_>,
@@ -231,7 +245,8 @@ impl LanguageDetector {
         // mixed: skip the per-sentence detection (it is most of the planning time).
         let scripts: Vec<Option<Script>> = sentences.iter().map(|s| script::main_script(s)).collect();
         let one_script = scripts.windows(2).all(|w| w[0] == w[1]);
-        if one_script && detection.source == LangSource::Detected && detection.confidence >= SURE {
+        let sure = detection.source == LangSource::Detected && detection.confidence >= SURE;
+        if one_script && sure && self.mixed == MixedSentences::Several {
             return None;
         }
         let rankings: Vec<Option<Ranking>> = sentences.iter().map(|s| rank(s, self.strategy)).collect();
@@ -242,7 +257,11 @@ impl LanguageDetector {
             .flatten()
             .filter(|r| self.is_sure(r) && r.best().0.primary() != detection.lang.primary())
             .count();
-        if !mixed_scripts && differing < 2 {
+        let enough = match self.mixed {
+            MixedSentences::Several => 2,
+            MixedSentences::Any => 1,
+        };
+        if !mixed_scripts && differing < enough {
             return None;
         }
         let script = ranking.as_ref().map(|r| r.script);
