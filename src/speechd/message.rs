@@ -102,9 +102,10 @@ impl Context<'_> {
     }
 }
 
-/// SSML when the server wrapped the text in `<speak>`, else plain text.
+/// SSML when the text is markup (the server wraps every message in
+/// `<speak>`), else plain text.
 fn text_format(text: &str) -> InputFormat {
-    if text.trim_start().starts_with("<speak") {
+    if text.trim_start().starts_with('<') {
         InputFormat::Ssml
     } else {
         InputFormat::Text

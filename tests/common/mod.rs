@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod process;
 pub mod readings;
 pub mod server;
+pub mod speechd;
 pub mod variants;
 
 use herald::pipeline::Pipeline;
