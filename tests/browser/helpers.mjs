@@ -130,17 +130,19 @@ export async function createDocument(heraldUrl, body) {
 }
 
 /**
- * Starts Debian's Chromium headless with a throwaway profile. Returns
+ * Starts Debian's Chromium headless with a throwaway profile, with extra
+ * command-line `args` and environment `env` if given. Returns
  * `{ context, newPage(), close() }`.
  */
-export async function startBrowser() {
+export async function startBrowser({ args = [], env } = {}) {
   const profile = await mkdtemp(path.join(tmpdir(), 'herald-chromium-'));
   let context;
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_BIN,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required', ...args],
+      ...(env ? { env } : {}),
     });
   } catch (error) {
     await rm(profile, { recursive: true, force: true });
