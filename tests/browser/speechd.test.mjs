@@ -21,7 +21,7 @@ async function startDispatcher() {
   const [home, conf, logs] = ['home', 'conf', 'logs'].map((d) => path.join(dir, d));
   for (const d of [home, conf, logs]) await mkdir(d, { recursive: true });
   const tap = path.join(dir, 'audio.raw');
-  await writeFile(path.join(home, '.asoundrc'), `pcm.!default { type file; slave.pcm "null"; file "${tap}"; format "raw" }\n`);
+  await writeFile(path.join(home, '.asoundrc'), `pcm.!default { type file; slave.pcm "null"; file "|exec cat >> ${tap}"; format "raw" }\n`);
   await writeFile(path.join(conf, 'speechd.conf'), 'AudioOutputMethod "alsa"\nAddModule "espeak-ng" "sd_espeak-ng" "espeak-ng.conf"\n');
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_'))), HOME: home };
   const install = spawnSync(HERALD_BIN, ['speechd', 'install', '--config-dir', conf, '--cache-dir', path.join(dir, 'cache')], { cwd: REPO_ROOT, env });

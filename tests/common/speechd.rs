@@ -2,7 +2,8 @@
 //! private socket and config directory, with a temporary HOME whose ALSA
 //! default device writes the audio to a file tap over the `null` sink (so
 //! the amount of audio can be measured; the tap is not paced, it grows as
-//! fast as audio arrives). Stopped when dropped.
+//! fast as audio arrives, and every program that opens the device appends
+//! to it). Stopped when dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -68,7 +69,10 @@ impl Dispatcher {
         let audio = dir.path().join("audio.raw");
         std::fs::write(
             home.join(".asoundrc"),
-            format!("pcm.!default {{ type file; slave.pcm \"null\"; file \"{}\"; format \"raw\" }}\n", audio.display()),
+            format!(
+                "pcm.!default {{ type file; slave.pcm \"null\"; file \"|exec cat >> {}\"; format \"raw\" }}\n",
+                audio.display()
+            ),
         )
         .unwrap();
         std::fs::write(

@@ -324,6 +324,22 @@ mod tests {
     }
 
     #[test]
+    fn one_sentence_in_another_language_keeps_a_document_paragraph_and_splits_a_line() {
+        let (english, french) = (
+            "Hello everyone, and welcome to this morning's meeting.",
+            "Bonjour à tous, et bienvenue à la réunion de ce matin.",
+        );
+        let text = format!("{english} {french}");
+        let line = ParagraphInput { text: &text, sentences: vec![english, french], hint: None };
+        let document = LanguageDetector::default().assign(std::slice::from_ref(&line), None, &[tag("en")]);
+        assert!(document.paragraphs[0].sentences.is_none(), "a document paragraph keeps one language");
+        let screen_reader = LanguageDetector { mixed: MixedSentences::Any, ..LanguageDetector::default() };
+        let split = screen_reader.assign(&[line], None, &[tag("en")]).paragraphs.remove(0).sentences.unwrap();
+        let langs: Vec<&str> = split.iter().map(|d| d.lang.primary()).collect();
+        assert_eq!(langs, ["en", "fr"]);
+    }
+
+    #[test]
     fn short_paragraphs_inherit_and_hints_win() {
         let d = LanguageDetector::default();
         let paragraphs = [
