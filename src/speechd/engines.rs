@@ -33,25 +33,26 @@ impl Engines {
     pub async fn start(settings: Settings, program: PathBuf) -> Result<Arc<Self>, StartError> {
         let fast = Arc::new(Pipeline::start(Settings { neural: false, ..settings.clone() }, program.clone()).await?);
         let engines = Arc::new(Self { current: RwLock::new(Arc::clone(&fast)), voices: OnceCell::new(), settings });
-        tokio::task::spawn_blocking(move || {
-            let _ = fast.plan(WARM_UP, InputFormat::Text, &SpeechOptions::default());
-        });
-        let listing = Arc::clone(&engines);
+        // In the background, one after the other so that each has the
+        // machine to itself: the language model, the voice list, then the
+        // natural voices.
+        let starting = Arc::clone(&engines);
         tokio::spawn(async move {
-            listing.voices().await;
-        });
-        if engines.settings.neural {
-            let starting = Arc::clone(&engines);
-            tokio::spawn(async move {
-                match Pipeline::start(starting.settings.clone(), program).await {
-                    Ok(full) => {
-                        *starting.current.write().expect("never poisoned") = Arc::new(full);
-                        tracing::info!("natural voices ready");
-                    }
-                    Err(error) => tracing::warn!(%error, "natural voices did not start; speaking with espeak-ng"),
+            let _ =
+                tokio::task::spawn_blocking(move || fast.plan(WARM_UP, InputFormat::Text, &SpeechOptions::default()))
+                    .await;
+            starting.voices().await;
+            if !starting.settings.neural {
+                return;
+            }
+            match Pipeline::start(starting.settings.clone(), program).await {
+                Ok(full) => {
+                    *starting.current.write().expect("never poisoned") = Arc::new(full);
+                    tracing::info!("natural voices ready");
                 }
-            });
-        }
+                Err(error) => tracing::warn!(%error, "natural voices did not start; speaking with espeak-ng"),
+            }
+        });
         Ok(engines)
     }
 
