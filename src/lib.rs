@@ -10,6 +10,7 @@ pub mod cli;
 pub mod coordination;
 pub mod document;
 pub mod engine;
+pub mod lines;
 pub mod pipeline;
 pub mod planning;
 pub mod podcast;

@@ -19,7 +19,8 @@
 //! Lines and messages are capped: an overlong one is read past, so the
 //! module stays in step with the server, and refused.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
+use crate::lines::{read_bounded_line, BoundedLine};
+use tokio::io::AsyncBufRead;
 
 /// Longest command or text line read; longer ones are read past and refused.
 pub const MAX_LINE_BYTES: usize = crate::document::MAX_INPUT_BYTES;
@@ -135,41 +136,15 @@ pub enum Line {
 /// Reads one line; `None` at the end of input. Bytes that are not UTF-8
 /// are replaced, never fatal.
 pub async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<Option<Line>> {
-    let mut bytes = Vec::new();
-    let read = (&mut *reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut bytes).await?;
-    if read == 0 {
-        return Ok(None);
-    }
-    if bytes.last() == Some(&b'\n') {
-        bytes.pop();
-    } else if bytes.len() > MAX_LINE_BYTES {
-        skip_line(reader).await?;
-        return Ok(Some(Line::TooLong));
-    }
-    if bytes.last() == Some(&b'\r') {
-        bytes.pop();
-    }
-    Ok(Some(Line::Text(String::from_utf8_lossy(&bytes).into_owned())))
-}
-
-/// Reads past the rest of an overlong line.
-async fn skip_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<()> {
-    loop {
-        let buffer = reader.fill_buf().await?;
-        if buffer.is_empty() {
-            return Ok(());
-        }
-        match buffer.iter().position(|&b| b == b'\n') {
-            Some(end) => {
-                reader.consume(end + 1);
-                return Ok(());
+    Ok(read_bounded_line(reader, MAX_LINE_BYTES).await?.map(|line| match line {
+        BoundedLine::TooLong => Line::TooLong,
+        BoundedLine::Line(mut bytes) => {
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
             }
-            None => {
-                let all = buffer.len();
-                reader.consume(all);
-            }
+            Line::Text(String::from_utf8_lossy(&bytes).into_owned())
         }
-    }
+    }))
 }
 
 /// Why a message or a block of settings was refused (it has been read

@@ -8,9 +8,10 @@
 //! Sizes are capped: an oversized part is read past (so the connection stays
 //! in step) and reported as an error event.
 
+use crate::lines::{read_bounded_line, BoundedLine};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncReadExt};
 
 /// Longest header line.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -199,21 +200,14 @@ struct Header {
 pub async fn read_request<R: AsyncBufRead + Unpin>(
     reader: &mut R,
 ) -> std::io::Result<Option<Result<Request, EventError>>> {
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = (&mut *reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut line).await?;
-        if read == 0 {
-            return Ok(None);
+    let line = loop {
+        match read_bounded_line(reader, MAX_LINE_BYTES).await? {
+            None => return Ok(None),
+            Some(BoundedLine::TooLong) => return Ok(Some(Err(EventError::LineTooLong))),
+            Some(BoundedLine::Line(line)) if !line.trim_ascii().is_empty() => break line,
+            Some(BoundedLine::Line(_)) => {}
         }
-        if line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n') {
-            skip_line(reader).await?;
-            return Ok(Some(Err(EventError::LineTooLong)));
-        }
-        if !line.trim_ascii().is_empty() {
-            break;
-        }
-    }
+    };
     let header: Header = match serde_json::from_slice(&line) {
         Ok(header) => header,
         Err(error) => return Ok(Some(Err(EventError::Header(error)))),
@@ -248,26 +242,6 @@ async fn read_part<R: AsyncRead + Unpin>(
     let mut bytes = vec![0; size as usize];
     reader.read_exact(&mut bytes).await?;
     Ok(Ok(bytes))
-}
-
-/// Reads past the rest of an overlong line.
-async fn skip_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<()> {
-    loop {
-        let buffer = reader.fill_buf().await?;
-        if buffer.is_empty() {
-            return Ok(());
-        }
-        match buffer.iter().position(|&b| b == b'\n') {
-            Some(end) => {
-                reader.consume(end + 1);
-                return Ok(());
-            }
-            None => {
-                let all = buffer.len();
-                reader.consume(all);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
