@@ -19,6 +19,7 @@ the machine hits them alike), each after a quiet second:
   after_stop  right after that cancel, first audio of another fresh sentence.
 """
 
+import bisect
 import json
 import os
 import sys
@@ -70,33 +71,59 @@ class Client:
             raise SystemExit("the message never ended")
 
 
-def device_writes(probe):
-    """When audio was handed to the device, on the monotonic clock."""
-    try:
-        with open(probe) as f:
-            return [float(line.split()[0]) for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
+class Probe:
+    """Writes to the sound device, as alsa_probe.c notes them."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.times = []
+
+    def writes(self):
+        """Every write so far, on the monotonic clock."""
+        try:
+            with open(self.path) as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return self.times
+        complete = chunk[: chunk.rfind("\n") + 1]
+        self.offset += len(complete.encode())
+        self.times.extend(float(line.split()[0]) for line in complete.splitlines() if line.strip())
+        return self.times
+
+    def first_after(self, t):
+        """The first write at or after `t`, if there is one yet."""
+        times = self.writes()
+        at = bisect.bisect_left(times, t)
+        return times[at] if at < len(times) else None
 
 
-def first_audio(client, tap, probe, text):
-    """Seconds from speak() to the tap growing, and to the first write to the device."""
+def first_audio(client, tap, probe, text, wait_for_tap=True):
+    """Seconds from speak() to the first write to the device, and (unless
+    not waited for) to the tap growing."""
     before = tap_size(tap)
     start = time.monotonic()
     client.speak(text)
-    while tap_size(tap) <= before:
-        if time.monotonic() - start > TIMEOUT_S:
-            raise SystemExit("no audio reached the tap")
+    at_device = at_tap = None
+    while at_device is None or (wait_for_tap and at_tap is None):
+        now = time.monotonic()
+        if now - start > TIMEOUT_S:
+            raise SystemExit(f"{client.module}: no audio within {TIMEOUT_S} s ({text[:60]!r})")
+        if at_tap is None and tap_size(tap) > before:
+            at_tap = now - start
+        if at_device is None:
+            first = probe.first_after(start)
+            if first is not None:
+                at_device = first - start
         time.sleep(POLL_S)
-    at_tap = time.monotonic() - start
-    at_device = min(t for t in device_writes(probe) if t >= start) - start
     return at_tap, at_device
 
 
 def still_after_cancel(client, tap, probe, text):
     """Seconds from cancel() to the tap's last growth, and to the last
     write to the device (0: none after it)."""
-    first_audio(client, tap, probe, text)
+    first_audio(client, tap, probe, text, wait_for_tap=False)
     time.sleep(0.3)
     size = tap_size(tap)
     cancelled = time.monotonic()
@@ -108,12 +135,13 @@ def still_after_cancel(client, tap, probe, text):
             size, last = now, time.monotonic()
         time.sleep(POLL_S)
     client.wait()
-    last_write = max([t for t in device_writes(probe) if t >= cancelled], default=cancelled)
+    writes = probe.writes()
+    last_write = writes[-1] if writes and writes[-1] >= cancelled else cancelled
     return last - cancelled, last_write - cancelled
 
 
 def main():
-    tap, probe, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    tap, probe, runs = sys.argv[1], Probe(sys.argv[2]), int(sys.argv[3])
     configs = []
     for arg in sys.argv[4:]:
         label, target = arg.split("=", 1)
