@@ -280,40 +280,26 @@ fn after_stop_no_audio_is_written_and_the_next_message_speaks() {
     assert!(module.quit().success());
 }
 
-/// The pid of this daemon's Herald module.
-fn module_pid(speechd: &Dispatcher) -> i32 {
-    let program = speechd.dir.path().join("conf/modules/sd_herald");
-    let program = program.to_string_lossy();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let found = std::fs::read_dir("/proc")
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-            .find(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(program.as_bytes())));
-        if let Some(pid) = found.filter(|pid| common::speechd::running(*pid)) {
-            return pid;
-        }
-        assert!(Instant::now() < deadline, "the module is not running");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
-fn when_the_module_dies_its_messages_fall_back_to_the_default_module() {
-    let speechd = Dispatcher::with_herald("");
-    client(&speechd, &["speak", "Spoken by Herald."]);
-    assert_eq!(spoken_voices(&speechd).len(), 1);
-    // SAFETY: kills the module of this test's own daemon.
-    unsafe { libc::kill(module_pid(&speechd), libc::SIGKILL) };
-    // The message that finds the module dead is lost (the server then
-    // marks it broken); the next ones go to the default module.
-    let lost = speechd.client("spd-say").args(["-o", "herald", "Lost."]).status().unwrap();
-    assert!(lost.success());
-    let before = speechd.settled_audio_bytes();
-    let attempts: Vec<Vec<String>> =
-        (0..3).map(|i| kinds(&client(&speechd, &["speak", &format!("Spoken by the default module, {i}.")]))).collect();
-    // While the server notices, a message may be cancelled; then speech goes on.
-    assert_eq!(attempts.last().unwrap(), &["begin", "end"], "{attempts:?}");
-    assert!(speechd.settled_audio_bytes() > before, "the user still hears speech");
-    assert_eq!(spoken_voices(&speechd).len(), 1, "not by Herald: {}", speechd.module_log());
+fn pause_stops_at_the_next_server_mark_where_the_server_resumes() {
+    let mut module = ModuleSession::start();
+    module.send(b"INIT\n");
+    module.until("299 OK LOADED SUCCESSFULLY");
+    // As the server marks a text: `__spd_N` after every sentence.
+    let text: Vec<String> =
+        (0..300).map(|i| format!("Sentence {i} of a statement that goes on.<mark name=\"__spd_{i}\"/>")).collect();
+    module.send(format!("SPEAK\n<speak>{}</speak>\n.\n", text.join(" ")).as_bytes());
+    module.until("701 BEGIN");
+    module.send(b"PAUSE\n");
+    let lines = module.until_with_audio("704 PAUSE");
+    // The message ends on one of the server's marks, with no audio after it.
+    let tail: Vec<&str> = lines[lines.len() - 3..].iter().map(String::as_str).collect();
+    assert!(tail[0].starts_with("700-__spd_"), "{tail:?}");
+    assert_eq!(tail[1..], ["700 INDEX MARK", "704 PAUSE"]);
+    let marks = lines.iter().filter(|l| l.starts_with("700-")).count();
+    assert!(marks < 300, "the message paused before its end");
+    // The module serves the next message (the server's resumption sends the rest).
+    module.send(b"SPEAK\n<speak>Resumed.</speak>\n.\n");
+    assert_eq!(module.until("702 END"), ["202 OK RECEIVING MESSAGE", "200 OK SPEAKING", "701 BEGIN", "702 END"]);
+    assert!(module.quit().success());
 }

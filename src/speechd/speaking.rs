@@ -195,9 +195,12 @@ impl Stream<'_> {
             Ending::Paused => true,
             Ending::Stopped => false,
         };
-        if paused || matches!(ending, Ending::Stopped) {
+        if matches!(ending, Ending::Stopped) {
             self.output.silence(self.id);
-            self.output.send(if paused { event::PAUSE } else { event::STOP });
+            self.output.send(event::STOP);
+        } else if paused {
+            // Everything up to the mark is written: the server resumes there.
+            self.output.send(event::PAUSE);
         } else {
             self.begin();
             self.output.send(event::END);

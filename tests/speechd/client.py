@@ -7,7 +7,7 @@ callback as a JSON line, with the time since `speak()` in seconds.
     client.py voices                       the module's voices, a JSON line each
 
 The socket comes from SPEECHD_ADDRESS. Exits 1 when the message neither
-ends nor is cancelled within 60 s.
+ends nor is cancelled within --timeout seconds (60 by default).
 """
 
 import argparse
@@ -72,10 +72,10 @@ def speak(args, after_marks=None):
         speechd.CallbackType.INDEX_MARK,
     ]
     c.speak(args.text, callback=callback, event_types=events)
-    if after_marks is not None and stop.wait(TIMEOUT_S):
+    if after_marks is not None and stop.wait(args.timeout):
         emit(event="cancel-sent", t=time.monotonic() - start)
         c.cancel()
-    ended = done.wait(TIMEOUT_S)
+    ended = done.wait(args.timeout)
     c.close()
     return 0 if ended else 1
 
@@ -99,6 +99,7 @@ def main():
         p.add_argument("--rate", type=int)
         p.add_argument("--language")
         p.add_argument("--voice")
+        p.add_argument("--timeout", type=float, default=TIMEOUT_S)
         if name == "stop":
             p.add_argument("--after-marks", type=int, required=True)
     sub.add_parser("voices")
