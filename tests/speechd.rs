@@ -142,7 +142,7 @@ fn french_is_spoken_by_a_french_voice_and_a_mixed_line_by_two() {
 }
 
 /// The module on its own, as Speech Dispatcher starts it, without neural
-/// voices: commands in, its lines out.
+/// voices, past `INIT`: commands in, its lines out.
 struct ModuleSession {
     child: std::process::Child,
     stdin: std::process::ChildStdin,
@@ -175,7 +175,10 @@ impl ModuleSession {
                 }
             }
         });
-        Self { child, stdin, lines, _dir: dir }
+        let mut module = Self { child, stdin, lines, _dir: dir };
+        module.send(b"INIT\n");
+        module.until("299 OK LOADED SUCCESSFULLY");
+        module
     }
 
     fn send(&mut self, input: &[u8]) {
@@ -228,8 +231,6 @@ impl Drop for ModuleSession {
 #[test]
 fn malformed_protocol_input_gets_error_codes_and_the_module_keeps_serving() {
     let mut module = ModuleSession::start();
-    module.send(b"INIT\n");
-    module.until("299 OK LOADED SUCCESSFULLY");
     let cases: [(&[u8], &[&str]); 11] = [
         (b"AUDIO\naudio_output_method=server\n.\n", &["207 OK RECEIVING AUDIO SETTINGS", "203 OK AUDIO INITIALIZED"]),
         (b"TELEPORT\n", &["300 ERR UNKNOWN COMMAND"]),
@@ -264,8 +265,6 @@ fn malformed_protocol_input_gets_error_codes_and_the_module_keeps_serving() {
 #[test]
 fn after_stop_no_audio_is_written_and_the_next_message_speaks() {
     let mut module = ModuleSession::start();
-    module.send(b"INIT\n");
-    module.until("299 OK LOADED SUCCESSFULLY");
     // Long enough that its synthesis is still running when STOP arrives.
     let text: Vec<String> = (0..300).map(|i| format!("Sentence {i} of a statement that goes on.")).collect();
     module.send(format!("SPEAK\n<speak>{}</speak>\n.\n", text.join(" ")).as_bytes());
@@ -283,8 +282,6 @@ fn after_stop_no_audio_is_written_and_the_next_message_speaks() {
 #[test]
 fn pause_stops_at_the_next_server_mark_where_the_server_resumes() {
     let mut module = ModuleSession::start();
-    module.send(b"INIT\n");
-    module.until("299 OK LOADED SUCCESSFULLY");
     // As the server marks a text: `__spd_N` after every sentence.
     let text: Vec<String> =
         (0..300).map(|i| format!("Sentence {i} of a statement that goes on.<mark name=\"__spd_{i}\"/>")).collect();

@@ -261,6 +261,15 @@ fn spoken_blocks(document: &Document) -> Vec<SpokenBlock<'_>> {
 }
 
 impl Plan {
+    /// The voices that speak it, in speaking order (a voice again only
+    /// after another one).
+    pub fn voices(&self) -> Vec<&str> {
+        let mut voices: Vec<&str> =
+            self.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();
+        voices.dedup();
+        voices
+    }
+
     /// The utterances of the whole document, in speaking order.
     pub fn utterances(&self) -> Vec<Utterance> {
         self.paragraphs.iter().flat_map(|p| self.paragraph_utterances(p)).collect()

@@ -2,14 +2,14 @@
 //! options that the current parameters and the module's settings give.
 //!
 //! - Text (`SPEAK`) is SSML as the server sends it (plain text when it is
-//!   not wrapped in `<speak>`). With language switching on, the client's
-//!   language is only a prior: a sentence clearly in another language gets
-//!   that language's voice, as in documents. Off, the language is imposed.
+//!   not SSML, as [`InputFormat::text_or_ssml`] tells). With language
+//!   switching on, the client's language is only a prior: a sentence
+//!   clearly in another language gets that language's voice, as in
+//!   documents. Off, the language is imposed.
 //! - A chosen voice speaks its own languages; with switching on, other
 //!   sentences get a voice of their language in the same tier.
 //! - `CHAR` and `KEY` are spelled or named (`space`, `shift_a`, `kp-enter`),
-//!   always in the fast voice of the
-//!   current language: key echo cannot wait.
+//!   always in the fast voice of the current language: key echo cannot wait.
 //! - `spelling_mode` spells a text out, letter by letter.
 
 use super::params::Params;
@@ -20,6 +20,7 @@ use crate::settings::SpeechdSettings;
 use crate::speech::{SpeechOptions, VoiceScope};
 use crate::text::MixedSentences;
 use crate::voice::{Quality, VoiceId};
+use quick_xml::escape::partial_escape;
 
 /// A message ready to plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +63,7 @@ impl Context<'_> {
                 Request { text: spelled, format: InputFormat::Ssml, options }
             }
             MessageKind::Text => {
-                let (mut text, mut format) = (text.to_string(), text_format(text));
+                let (mut text, mut format) = (text.to_string(), InputFormat::text_or_ssml(text));
                 if self.params.spelling {
                     text = spelled_ssml(&plain(&text, format));
                     format = InputFormat::Ssml;
@@ -102,16 +103,6 @@ impl Context<'_> {
     }
 }
 
-/// SSML when the text is markup (the server wraps every message in
-/// `<speak>`), else plain text.
-fn text_format(text: &str) -> InputFormat {
-    if text.trim_start().starts_with('<') {
-        InputFormat::Ssml
-    } else {
-        InputFormat::Text
-    }
-}
-
 /// A message's words without its markup.
 fn plain(text: &str, format: InputFormat) -> String {
     match ingest(text, format) {
@@ -122,7 +113,7 @@ fn plain(text: &str, format: InputFormat) -> String {
 
 /// `text` spelled out, character by character.
 fn spelled_ssml(text: &str) -> String {
-    format!("<speak><say-as interpret-as=\"characters\">{}</say-as></speak>", escape(text))
+    format!("<speak><say-as interpret-as=\"characters\">{}</say-as></speak>", partial_escape(text))
 }
 
 /// A key name (`a`, `shift_a`, `kp-enter`, `double-quote`) as words: each
@@ -132,15 +123,11 @@ fn key_ssml(key: &str) -> String {
         .split('_')
         .filter(|part| !part.is_empty())
         .map(|part| match part.chars().count() {
-            1 => format!("<say-as interpret-as=\"characters\">{}</say-as>", escape(part)),
-            _ => escape(&part.replace('-', " ").replace("kp ", "keypad ")),
+            1 => format!("<say-as interpret-as=\"characters\">{}</say-as>", partial_escape(part)),
+            _ => partial_escape(part.replace('-', " ").replace("kp ", "keypad ")).into_owned(),
         })
         .collect();
     format!("<speak>{}</speak>", parts.join(" "))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -217,10 +217,7 @@ impl Session {
                 return self.output.send(reply::CANT_SPEAK);
             }
         };
-        let mut voices: Vec<&str> =
-            plan.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();
-        voices.dedup();
-        tracing::debug!(message = id, voices = %voices.join(" "), "speaking");
+        tracing::debug!(message = id, voices = %plan.voices().join(" "), "speaking");
         self.output.send(reply::SPEAKING);
         self.output.allow(id);
         let control = Arc::new(Control::default());

@@ -185,25 +185,24 @@ impl Stream<'_> {
     /// The message's last event (and its last marks, when it finished),
     /// always written: the server waits for it.
     fn end(mut self, ending: Ending) {
-        let paused = match ending {
+        match ending {
+            Ending::Stopped => {
+                self.output.silence(self.id);
+                self.output.send(event::STOP);
+            }
+            // Everything up to the mark is written: the server resumes there.
+            Ending::Paused => self.output.send(event::PAUSE),
             Ending::Finished => {
                 for name in self.marks.rest() {
                     self.due.push_back((self.sent, name));
                 }
-                self.send_due() || self.control.pause.load(Ordering::SeqCst)
+                if self.send_due() || self.control.pause.load(Ordering::SeqCst) {
+                    self.output.send(event::PAUSE);
+                } else {
+                    self.begin();
+                    self.output.send(event::END);
+                }
             }
-            Ending::Paused => true,
-            Ending::Stopped => false,
-        };
-        if matches!(ending, Ending::Stopped) {
-            self.output.silence(self.id);
-            self.output.send(event::STOP);
-        } else if paused {
-            // Everything up to the mark is written: the server resumes there.
-            self.output.send(event::PAUSE);
-        } else {
-            self.begin();
-            self.output.send(event::END);
         }
     }
 }

@@ -63,8 +63,7 @@ pub(super) async fn speak(
     let options = SpeechOptions { lang_priors: language::priors(&headers), ..request.options };
     let format_in = InputFormat::text_or_ssml(&request.text);
     let plan = plan(std::sync::Arc::clone(&state.pipeline), request.text, format_in, options).await?;
-    let mut voices: Vec<&str> = plan.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();
-    voices.dedup();
+    let voices = plan.voices();
     let speech = state.pipeline.speak_as(&plan, format).map_err(AppError::internal)?;
     let mut extra = HeaderMap::new();
     extra.insert(HeaderName::from_static("x-herald-cache"), HeaderValue::from_static(speech.cache.as_str()));
