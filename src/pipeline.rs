@@ -4,7 +4,7 @@
 //! operations — plan, speak, documents, renders with their timelines,
 //! voices and engines — never its parts. Front doors only translate I/O.
 
-use crate::audio::{AudioFormat, EncodeError};
+use crate::audio::AudioFormat;
 use crate::cache::store::Storage;
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
 use crate::coordination::Database;
@@ -14,8 +14,8 @@ use crate::engine::pool::{Pool, PoolError};
 use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
 use crate::speech::{
-    CacheStatus, DocumentId, EncodedSpeech, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechEvent,
-    SpeechOptions, StoredDocument, Utterance,
+    DocumentId, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechEvent, SpeechOptions, StoredDocument,
+    Utterance,
 };
 use crate::text::{LangTag, LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality, Voice, VoiceId};
@@ -26,6 +26,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 mod engines;
+mod speech;
+
+pub use speech::{Opening, Outline, PlannedSpeech, Speech, SpeechError, SpeechRequest, SpeechStream};
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -65,15 +68,6 @@ pub enum DocumentError {
     Corrupt(DocumentId, serde_json::Error),
 }
 
-/// Speech on its way to a client: encoded audio, and what it is.
-pub struct Speech {
-    pub audio: EncodedSpeech,
-    /// Whether all, some or none of it comes from the segment cache.
-    pub cache: CacheStatus,
-    /// The sentences to speak.
-    pub utterances: usize,
-}
-
 /// An engine, running or not.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EngineStatus {
@@ -105,8 +99,7 @@ pub struct Pipeline {
     /// Shared with the other replicas, if configured.
     database: Option<Arc<Database>>,
     renders: Renders,
-    detector: LanguageDetector,
-    readers: Readers,
+    planner: Planner,
     settings: Settings,
     /// Each neural engine, and why it is not running if it is not.
     neural: engines::NeuralStatus,
@@ -118,7 +111,7 @@ impl Pipeline {
         let (pools, neural) = engines::start(&settings, &worker_program).await?;
         let catalog_toml = crate::planning::catalog_toml(&settings)?;
         let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
-        let catalog = Catalog::new(&catalog_toml, &hellos)?;
+        let catalog = Arc::new(Catalog::new(&catalog_toml, &hellos)?);
         let storage = Arc::new(open_storage(&settings)?);
         tracing::info!(store = storage.kind(), "storage ready");
         let cache = SegmentCache::open(Arc::clone(&storage), settings.cache_max_bytes, settings.store_memory_mb << 20);
@@ -127,8 +120,12 @@ impl Pipeline {
         let speaker_settings =
             SpeakerSettings { lookahead: settings.lookahead.max(1), paragraph_pause_ms: settings.paragraph_pause_ms };
         let database = settings.database_url.as_deref().map(|url| Arc::new(Database::new(url)));
-        let speaker =
-            Arc::new(Speaker::new(pools, Arc::new(cache), Arc::new(catalog), speaker_settings, database.clone()));
+        let planner = Planner {
+            catalog: Arc::clone(&catalog),
+            detector: LanguageDetector::default(),
+            readers: Arc::new(Readers::new(settings.reading())),
+        };
+        let speaker = Arc::new(Speaker::new(pools, Arc::new(cache), catalog, speaker_settings, database.clone()));
         Ok(Self {
             renders: Renders::new(renders, Arc::clone(&speaker), settings.paragraph_pause_ms),
             speaker,
@@ -136,8 +133,7 @@ impl Pipeline {
             documents,
             storage,
             database,
-            detector: LanguageDetector::default(),
-            readers: Readers::new(settings.reading()),
+            planner,
             settings,
             neural,
         })
@@ -149,39 +145,13 @@ impl Pipeline {
 
     /// Ingests and plans a text.
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        let planner = Planner { catalog: self.speaker.catalog(), detector: &self.detector, readers: &self.readers };
-        crate::planning::plan_with(planner, text, format, options)
+        crate::planning::plan_with(&self.planner, text, format, options)
     }
 
     /// Speaks a plan's utterances: audio and marks, in order (see
     /// [`Speaker::speak`]); dropping the receiver cancels.
     pub fn speak(&self, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
         self.speaker.speak(utterances)
-    }
-
-    /// Speaks a whole plan as encoded audio in `format`, at the format's
-    /// natural rate.
-    pub fn speak_as(&self, plan: &Plan, format: AudioFormat) -> Result<Speech, EncodeError> {
-        self.speak_as_at(plan, format, None)
-    }
-
-    /// Speaks a whole plan as encoded audio in `format`, resampled to
-    /// `output_rate` if given.
-    pub fn speak_as_at(
-        &self,
-        plan: &Plan,
-        format: AudioFormat,
-        output_rate: Option<u32>,
-    ) -> Result<Speech, EncodeError> {
-        let utterances = plan.utterances();
-        let cache = self.speaker.cache_status(&utterances);
-        let count = utterances.len();
-        let events = self.speaker.speak(utterances);
-        let audio = match output_rate {
-            Some(rate) => EncodedSpeech::at(events, format, self.sample_rate(), rate)?,
-            None => EncodedSpeech::new(events, format, self.sample_rate())?,
-        };
-        Ok(Speech { audio, cache, utterances: count })
     }
 
     /// The rate of the PCM that [`Pipeline::speak`] delivers.

@@ -20,7 +20,7 @@ use crate::speech::{Plan, Planner, SpeechOptions};
 use crate::text::{LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality};
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Why the voice list could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -52,20 +52,17 @@ pub fn catalog_toml(settings: &Settings) -> Result<String, PlanningError> {
 
 /// Ingests and plans a text with `planner`.
 pub fn plan_with(
-    planner: Planner<'_>,
+    planner: &Planner,
     text: &str,
     format: InputFormat,
     options: &SpeechOptions,
 ) -> Result<Plan, PlanTextError> {
-    let document = ingest(text, format)?;
-    Ok(planner.plan(&document, options)?)
+    Ok(planner.plan(ingest(text, format)?, options)?)
 }
 
 /// The voices and language detector, without any worker.
 pub struct Planning {
-    catalog: Catalog,
-    detector: LanguageDetector,
-    readers: Readers,
+    planner: Planner,
     /// Each neural engine, and why it cannot run if it cannot.
     neural: Vec<(&'static str, Result<(), Unavailable>)>,
 }
@@ -87,7 +84,12 @@ impl Planning {
             std::iter::once(&espeak).chain(neural.iter().filter_map(|(_, hello)| hello.as_ref().ok())).collect();
         let catalog = Catalog::new(&catalog_toml(settings)?, &hellos)?;
         let neural = neural.into_iter().map(|(engine, hello)| (engine, hello.map(|_| ()))).collect();
-        Ok(Self { catalog, detector: LanguageDetector::default(), readers: Readers::new(settings.reading()), neural })
+        let planner = Planner {
+            catalog: Arc::new(catalog),
+            detector: LanguageDetector::default(),
+            readers: Arc::new(Readers::new(settings.reading())),
+        };
+        Ok(Self { planner, neural })
     }
 
     /// Why natural voices cannot be used, when no neural engine can run.
@@ -96,17 +98,16 @@ impl Planning {
     }
 
     pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+        &self.planner.catalog
     }
 
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        let planner = Planner { catalog: &self.catalog, detector: &self.detector, readers: &self.readers };
-        plan_with(planner, text, format, options)
+        plan_with(&self.planner, text, format, options)
     }
 
     /// Whether any sentence of `plan` is spoken by a neural (natural) voice.
     pub fn needs_neural(&self, plan: &Plan) -> bool {
-        plan.utterances().iter().any(|u| self.catalog.get(&u.voice).is_some_and(|v| v.quality == Quality::Natural))
+        plan.utterances().iter().any(|u| self.catalog().get(&u.voice).is_some_and(|v| v.quality == Quality::Natural))
     }
 }
 

@@ -595,3 +595,78 @@ async fn paths_cannot_reach_outside_their_stores() {
         assert!(!body.contains("root:") && !body.contains("[package]"), "{path} leaked a file");
     }
 }
+
+#[tokio::test]
+async fn ssml_is_spoken_when_sent_as_its_own_media_type() {
+    let (server, _dir) = server().await;
+    let post = |query: &str, body: &'static str| {
+        let url = server.url(&format!("/v1/speech{query}"));
+        server.client.post(url).header(header::CONTENT_TYPE, "application/ssml+xml").body(body).send()
+    };
+    let ssml = r#"<speak xml:lang="fr">Bonjour à tous, et bienvenue à la réunion.</speak>"#;
+    let spoken = post("?format=pcm&rate=200", ssml).await.unwrap();
+    assert_eq!(spoken.status(), 200);
+    assert!(spoken.headers()["content-type"].to_str().unwrap().starts_with("audio/L16"));
+    assert_eq!(spoken.headers()["x-herald-voice"], "espeak:fr");
+    assert!(spoken.bytes().await.unwrap().len() > 20_000);
+    for (query, body, status, kind) in [
+        ("?rate=5000", ssml, 400, "invalid-query"),
+        ("?colour=blue", ssml, 400, "invalid-query"),
+        ("", r#"<!DOCTYPE speak [<!ENTITY x "y">]><speak>&x;</speak>"#, 400, "invalid-ssml"),
+    ] {
+        let refused = post(query, body).await.unwrap();
+        assert_eq!(refused.status(), status, "{query} {body}");
+        assert_eq!(refused.headers()["content-type"], "application/problem+json");
+        let problem: Value = refused.json().await.unwrap();
+        assert!(problem["type"].as_str().unwrap().ends_with(kind), "{problem}");
+    }
+}
+
+/// A chunked HTTP/1.1 response read off the socket: head, body, trailers.
+async fn raw_response(server: &TestServer, request: String) -> (String, Vec<u8>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut raw)).await.unwrap().unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let (mut rest, mut body) = (&raw[split..], Vec::new());
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap().trim(), 16).unwrap();
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return (head, body, String::from_utf8_lossy(rest).to_string());
+        }
+        body.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+}
+
+#[tokio::test]
+async fn headers_tell_the_opening_and_trailers_the_whole_text() {
+    let (server, _dir) = server().await;
+    let english = "The ministers met in Brussels on Tuesday to discuss the security of the Euro-Atlantic area.";
+    let french =
+        "Les ministres se sont réunis à Bruxelles mardi pour parler de la sécurité de la zone euro-atlantique.";
+    let body = json!({ "text": format!("{english}\n\n{french}"), "format": "pcm" }).to_string();
+    let request = |te: &str| {
+        format!(
+            "POST /v1/speech HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\n{te}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (head, audio, trailers) = raw_response(&server, request("TE: trailers\r\n")).await;
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("x-herald-voice: espeak:en-us\r\n"), "the first sentence's voice: {head}");
+    assert!(head.contains("trailer: x-herald-voices, x-herald-langs\r\n"), "{head}");
+    assert!(audio.len() > 100_000, "{} bytes", audio.len());
+    let trailers = trailers.to_ascii_lowercase();
+    assert!(trailers.contains("x-herald-voices: espeak:en-us, espeak:fr\r\n"), "{trailers}");
+    assert!(trailers.contains("x-herald-langs: en, fr\r\n"), "{trailers}");
+    // A client that does not ask for trailers gets none, and the same audio.
+    let (_, same, none) = raw_response(&server, request("")).await;
+    assert_eq!((same.len(), none.as_str()), (audio.len(), "\r\n"));
+}

@@ -5,6 +5,7 @@ mod common;
 use common::{pipeline, speak_all, STATEMENT};
 use herald::document::InputFormat;
 use herald::engine::MarkKind;
+use herald::pipeline::SpeechRequest;
 use herald::speech::{Role, SpeechEvent, SpeechOptions};
 use std::sync::atomic::Ordering;
 
@@ -151,4 +152,56 @@ async fn a_crashing_input_fails_alone_and_the_pool_recovers() {
     let out = speak_all(&pipeline, fine.utterances()).await;
     assert!(out.skipped().count() == 0 && out.samples.len() > 10_000);
     assert_eq!(stats.live_workers.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn first_audio_of_a_long_text_comes_before_the_text_is_all_planned() {
+    let (pipeline, _cache) = pipeline(1).await;
+    let pipeline = std::sync::Arc::new(pipeline);
+    let text = [STATEMENT; 20].join("\n\n");
+    let total = pipeline.plan(&text, InputFormat::Text, &SpeechOptions::default()).unwrap().utterances().len();
+    let request = SpeechRequest { text, format: InputFormat::Text, options: SpeechOptions::default() };
+    let mut stream = pipeline.speech(request).await.unwrap();
+    assert_eq!(stream.opening.voice.as_ref().map(|v| v.as_str()), Some("espeak:en-us"));
+    loop {
+        match stream.events.recv().await.expect("speech") {
+            SpeechEvent::Audio(samples) if !samples.is_empty() => break,
+            SpeechEvent::Skipped { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    // Planning runs only a bounded way ahead of a stream that is not read:
+    // the first audio is here while most of the text is still unplanned.
+    let planned = stream.planned();
+    assert!(planned < total / 2, "{planned} of {total} sentences planned before the first audio was read");
+    // Read on: every sentence is planned and spoken, and the outline tells the whole.
+    let mut spoken = 0;
+    while let Some(event) = stream.events.recv().await {
+        match event {
+            SpeechEvent::UtteranceEnd { .. } => spoken += 1,
+            SpeechEvent::Skipped { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    assert_eq!((spoken, stream.planned()), (total, total));
+    let outline = stream.outline.await.expect("the outline, once all is planned");
+    assert_eq!((outline.sentences, outline.lang.as_str()), (total, "en"));
+    assert_eq!(outline.voices.iter().map(|v| v.as_str()).collect::<Vec<_>>(), ["espeak:en-us"]);
+}
+
+#[tokio::test]
+async fn a_text_that_cannot_be_planned_is_refused_before_any_audio() {
+    let (pipeline, _cache) = pipeline(1).await;
+    let pipeline = std::sync::Arc::new(pipeline);
+    let unknown = SpeechOptions {
+        voice: Some(herald::voice::VoiceId::parse("espeak:nonexistent").unwrap()),
+        ..SpeechOptions::default()
+    };
+    for (text, format, options) in [
+        (r#"<!DOCTYPE speak [<!ENTITY x "y">]><speak>&x;</speak>"#, InputFormat::Ssml, SpeechOptions::default()),
+        ("A voice nobody has.", InputFormat::Text, unknown),
+    ] {
+        let request = SpeechRequest { text: text.into(), format, options };
+        assert!(pipeline.speech(request).await.is_err(), "{text}");
+    }
 }

@@ -1,7 +1,7 @@
 //! The subcommands. Each one is a thin front door over the pipeline.
 
 use super::{input, Failure, SynthArgs};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, SpeechRequest};
 use crate::planning::Planning;
 use crate::settings::Settings;
 use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
@@ -74,11 +74,11 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
     }
     settings.neural &= planning.needs_neural(&planned);
     runtime()?.block_on(async {
-        let pipeline = start(settings).await?;
-        let plan = pipeline.plan(&text, format, &options).map_err(Failure::input)?;
-        let utterances = plan.utterances();
+        let pipeline = Arc::new(start(settings).await?);
+        let utterances = planned.utterances();
         let sample_rate = pipeline.sample_rate();
-        let mut speech = pipeline.speak_as(&plan, audio_format).map_err(Failure::runtime)?.audio;
+        let request = SpeechRequest { text, format, options };
+        let mut speech = pipeline.synthesize(request, audio_format, None).await.map_err(Failure::input)?.audio;
         let written = write_audio(&mut speech, &args.output).await?;
         let skipped: Vec<String> = written
             .skipped
@@ -89,7 +89,7 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
             "herald: wrote {} ({audio_format}, {:.1} s, {} paragraphs, {} sentences)",
             args.output.display(),
             crate::audio::seconds(written.samples, sample_rate),
-            plan.paragraphs.len(),
+            planned.paragraphs.len(),
             utterances.len()
         );
         match skipped.len() {

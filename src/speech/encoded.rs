@@ -37,6 +37,8 @@ pub struct EncodedSpeech {
     offload: bool,
     /// `Finished`, held back while the encoder's last bytes go out.
     finished: Option<u64>,
+    /// Whether any speech has reached the encoder.
+    spoken: bool,
 }
 
 impl EncodedSpeech {
@@ -63,7 +65,7 @@ impl EncodedSpeech {
     ) -> Result<Self, EncodeError> {
         let output_rate = encoder.output_rate();
         let offload = !matches!(format, AudioFormat::Wav | AudioFormat::Pcm);
-        Ok(Self { events, encoder: Some(encoder), format, output_rate, offload, finished: None })
+        Ok(Self { events, encoder: Some(encoder), format, output_rate, offload, finished: None, spoken: false })
     }
 
     pub fn format(&self) -> AudioFormat {
@@ -73,6 +75,12 @@ impl EncodedSpeech {
     /// The sample rate of the encoded audio.
     pub fn output_rate(&self) -> u32 {
         self.output_rate
+    }
+
+    /// Whether any speech has been read so far: audio delivered before it
+    /// is only the format's header.
+    pub fn spoken(&self) -> bool {
+        self.spoken
     }
 
     /// The next event; `None` once the stream is over. A stream that ends
@@ -87,7 +95,10 @@ impl EncodedSpeech {
             }
             self.encoder.as_ref()?;
             let bytes = match self.events.recv().await? {
-                SpeechEvent::Audio(samples) => self.run(move |encoder| encoder.encode(&samples)).await?,
+                SpeechEvent::Audio(samples) => {
+                    self.spoken |= !samples.is_empty();
+                    self.run(move |encoder| encoder.encode(&samples)).await?
+                }
                 SpeechEvent::Skipped { index, error } => return Some(Ok(EncodedEvent::Skipped { index, error })),
                 SpeechEvent::Finished { samples } => {
                     let last = self.finish().await?;

@@ -20,7 +20,7 @@ pub use encoded::{EncodedEvent, EncodedSpeech};
 pub use events::{CacheStatus, SpeakError, SpeechEvent};
 pub use identity::AudioIdentity;
 pub use options::{Pitch, Rate, SpeechOptions, VoiceScope};
-pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Planner, Role, Utterance};
+pub use plan::{Paragraph, Plan, PlanCursor, PlanError, PlannedSentence, Planner, Role, Utterance};
 pub use rendered::{collect, Rendered};
 pub use speaker::{Speaker, SpeakerSettings};
 pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};

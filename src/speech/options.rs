@@ -119,6 +119,11 @@ pub struct SpeechOptions {
     /// paragraph's. Never read from a body.
     #[serde(skip)]
     pub mixed_sentences: MixedSentences,
+    /// Where no voice is named: which of the best voices of each
+    /// language speaks (wrapping round), for clients that name voices of
+    /// their own (OpenAI's `alloy`…). Never read from a body.
+    #[serde(skip)]
+    pub variant: Option<usize>,
 }
 
 /// Where a named voice speaks.

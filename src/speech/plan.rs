@@ -8,10 +8,12 @@ use super::options::{Pitch, Rate, SpeechOptions, VoiceScope};
 use crate::document::{BlockKind, Document, MetaLine, Speaking, TextMark};
 use crate::text::reading::displayed;
 use crate::text::{
-    split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Readers, ReadingSpan, Sentence,
+    split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Progressive, Readers,
+    ReadingSpan,
 };
 use crate::voice::{Catalog, Quality, VoiceError, VoiceId};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// What a paragraph is in the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -139,113 +141,176 @@ pub enum PlanError {
 }
 
 /// Makes plans. Holds the catalog, detector and reading front ends; cheap
-/// to build per request.
-pub struct Planner<'a> {
-    pub catalog: &'a Catalog,
-    pub detector: &'a LanguageDetector,
-    pub readers: &'a Readers,
+/// to clone.
+#[derive(Clone)]
+pub struct Planner {
+    pub catalog: Arc<Catalog>,
+    pub detector: LanguageDetector,
+    pub readers: Arc<Readers>,
 }
 
-impl Planner<'_> {
-    pub fn plan(&self, document: &Document, options: &SpeechOptions) -> Result<Plan, PlanError> {
-        let spoken = spoken_blocks(document);
-        let sentences: Vec<Vec<Sentence>> = spoken.iter().map(|b| split_sentences(&b.text)).collect();
-        let inputs: Vec<ParagraphInput<'_>> = spoken
-            .iter()
-            .zip(&sentences)
-            .map(|(b, s)| ParagraphInput {
-                text: &b.text,
-                sentences: s.iter().map(|s| s.text.as_str()).collect(),
-                hint: b.lang.clone(),
-            })
-            .collect();
-        let detector = LanguageDetector { mixed: options.mixed_sentences, ..self.detector.clone() };
-        let languages = detector.assign(&inputs, options.lang.as_ref(), &options.lang_priors);
-        let quality = options.quality.unwrap_or(Quality::Fast);
-        let mut paragraphs = Vec::with_capacity(spoken.len());
-        for (index, ((block, sentences), language)) in
-            spoken.into_iter().zip(sentences).zip(languages.paragraphs).enumerate()
-        {
-            let Detection { lang, confidence, source } = language.detection;
-            // A voice the source names (SSML `voice`) is used where Herald has it.
-            let named = block.speaking.voice.as_deref().and_then(|v| VoiceId::parse(v).ok());
-            let explicit = named.filter(|v| self.catalog.get(v).is_some()).or_else(|| options.voice.clone());
-            let voice = self.voice(&lang, explicit.as_ref(), options.voice_scope, quality)?.id.clone();
-            let mut planned = Vec::with_capacity(sentences.len());
-            for (i, s) in sentences.into_iter().enumerate() {
-                let sentence_lang = language.sentences.as_ref().map_or(&lang, |per| &per[i].lang);
-                let sentence_voice = self.voice(sentence_lang, explicit.as_ref(), options.voice_scope, quality)?;
-                let reading = sentence_voice.reads.and_then(|script| self.readers.read(&s.text, script));
-                planned.push(PlannedSentence {
-                    start: s.start,
-                    end: s.end,
-                    lang: sentence_lang.clone(),
-                    voice: sentence_voice.id.clone(),
-                    reading_spans: reading.as_ref().map(|r| r.spans.clone()).unwrap_or_default(),
-                    reading: reading.map(|r| r.text),
-                    text: s.text,
-                });
-            }
-            paragraphs.push(Paragraph {
-                index,
-                role: block.role,
-                delivery: Delivery::of(block.speaking, options),
-                text: block.text,
-                lang,
-                confidence,
-                lang_source: source,
-                voice,
-                sentences: planned,
-            });
+impl Planner {
+    /// The whole plan of a document.
+    pub fn plan(&self, document: Document, options: &SpeechOptions) -> Result<Plan, PlanError> {
+        let mut cursor = self.cursor(document, options);
+        let mut paragraphs = Vec::new();
+        while let Some(paragraph) = cursor.next_paragraph() {
+            paragraphs.push(paragraph?);
         }
-        Ok(Plan {
-            title: document.title.clone(),
-            meta: document.meta.clone(),
-            lang: languages.document,
-            rate: options.rate,
-            pitch: options.pitch,
-            paragraphs,
-        })
+        Ok(cursor.into_plan(paragraphs))
     }
-}
 
-impl Planner<'_> {
+    /// Plans `document` paragraph by paragraph, in speaking order.
+    pub fn cursor(&self, document: Document, options: &SpeechOptions) -> PlanCursor {
+        let blocks = spoken_blocks(&document);
+        let detector = LanguageDetector { mixed: options.mixed_sentences, ..self.detector.clone() };
+        let languages = detector.progressive(
+            blocks.iter().map(|b| b.text.as_str()),
+            blocks.len(),
+            options.lang.clone(),
+            options.lang_priors.clone(),
+        );
+        PlanCursor {
+            planner: self.clone(),
+            options: options.clone(),
+            blocks: blocks.into_iter().enumerate(),
+            languages,
+            title: document.title,
+            meta: document.meta,
+        }
+    }
+
     /// The voice for text in `lang`: the `explicit` one where its scope
     /// covers `lang`, else the best of `quality` (of the explicit voice's
-    /// tier, if one was named).
+    /// tier, if one was named), or the `variant`-th of the best where no
+    /// voice is named and a variant is.
     fn voice(
         &self,
         lang: &LangTag,
         explicit: Option<&VoiceId>,
         scope: VoiceScope,
+        variant: Option<usize>,
         quality: Quality,
     ) -> Result<&crate::voice::Voice, VoiceError> {
         let named = explicit.and_then(|id| self.catalog.get(id));
-        match (named, scope) {
-            (Some(voice), VoiceScope::ItsLanguages)
+        match (named, scope, variant) {
+            (Some(voice), VoiceScope::ItsLanguages, _)
                 if !lang.is_und() && !voice.languages.iter().any(|l| l.primary() == lang.primary()) =>
             {
                 self.catalog.select(lang, None, voice.quality)
+            }
+            (None, _, Some(variant)) if explicit.is_none() => {
+                self.catalog.variant(lang, variant).ok_or_else(|| VoiceError::NoneForLanguage(lang.to_string()))
             }
             _ => self.catalog.select(lang, explicit, quality),
         }
     }
 }
 
+/// A document being planned, a paragraph at a time: the opening of a long
+/// text is planned (its language detected, its voices chosen) and can be
+/// spoken before the rest is read. Paragraphs come out exactly as the
+/// whole [`Plan`] has them.
+pub struct PlanCursor {
+    planner: Planner,
+    options: SpeechOptions,
+    blocks: std::iter::Enumerate<std::vec::IntoIter<SpokenBlock>>,
+    languages: Progressive,
+    title: Option<String>,
+    meta: Vec<MetaLine>,
+}
+
+impl PlanCursor {
+    /// The next paragraph, or `None` once all are planned.
+    pub fn next_paragraph(&mut self) -> Option<Result<Paragraph, PlanError>> {
+        let (index, block) = self.blocks.next()?;
+        Some(self.paragraph(index, block))
+    }
+
+    /// The paragraphs still to plan.
+    pub fn remaining(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// The document's language as guessed from what is planned so far.
+    pub fn document_lang(&self) -> LangTag {
+        self.languages.document()
+    }
+
+    /// The rate and pitch the plan speaks at, where a paragraph sets none.
+    pub fn delivery(&self) -> (Rate, Pitch) {
+        (self.options.rate, self.options.pitch)
+    }
+
+    /// The plan of `paragraphs`, all this cursor planned.
+    pub fn into_plan(self, paragraphs: Vec<Paragraph>) -> Plan {
+        Plan {
+            lang: self.languages.document(),
+            title: self.title,
+            meta: self.meta,
+            rate: self.options.rate,
+            pitch: self.options.pitch,
+            paragraphs,
+        }
+    }
+
+    fn paragraph(&mut self, index: usize, block: SpokenBlock) -> Result<Paragraph, PlanError> {
+        let sentences = split_sentences(&block.text);
+        let input = ParagraphInput {
+            text: &block.text,
+            sentences: sentences.iter().map(|s| s.text.as_str()).collect(),
+            hint: block.lang.clone(),
+        };
+        let language = self.languages.next(&input);
+        let (options, planner) = (&self.options, &self.planner);
+        let quality = options.quality.unwrap_or(Quality::Fast);
+        let Detection { lang, confidence, source } = language.detection;
+        // A voice the source names (SSML `voice`) is used where Herald has it.
+        let named = block.speaking.voice.as_deref().and_then(|v| VoiceId::parse(v).ok());
+        let explicit = named.filter(|v| planner.catalog.get(v).is_some()).or_else(|| options.voice.clone());
+        let voice = planner.voice(&lang, explicit.as_ref(), options.voice_scope, options.variant, quality)?.id.clone();
+        let mut planned = Vec::with_capacity(sentences.len());
+        for (i, s) in sentences.into_iter().enumerate() {
+            let sentence_lang = language.sentences.as_ref().map_or(&lang, |per| &per[i].lang);
+            let sentence_voice =
+                planner.voice(sentence_lang, explicit.as_ref(), options.voice_scope, options.variant, quality)?;
+            let reading = sentence_voice.reads.and_then(|script| planner.readers.read(&s.text, script));
+            planned.push(PlannedSentence {
+                start: s.start,
+                end: s.end,
+                lang: sentence_lang.clone(),
+                voice: sentence_voice.id.clone(),
+                reading_spans: reading.as_ref().map(|r| r.spans.clone()).unwrap_or_default(),
+                reading: reading.map(|r| r.text),
+                text: s.text,
+            });
+        }
+        Ok(Paragraph {
+            index,
+            role: block.role,
+            delivery: Delivery::of(&block.speaking, options),
+            text: block.text,
+            lang,
+            confidence,
+            lang_source: source,
+            voice,
+            sentences: planned,
+        })
+    }
+}
+
 /// A block to speak, as the planner reads it.
-struct SpokenBlock<'a> {
+struct SpokenBlock {
     role: Role,
     text: String,
     lang: Option<LangTag>,
-    speaking: &'a Speaking,
+    speaking: Speaking,
 }
 
-/// How blocks without a say of their own (title, bylines) are spoken.
-static PLAIN: Speaking = Speaking { voice: None, rate: None, pitch: None, pause_after_ms: None, marks: Vec::new() };
-
 /// The blocks that are spoken, in order: title, bylines, then the body.
-fn spoken_blocks(document: &Document) -> Vec<SpokenBlock<'_>> {
-    let plain = |role, text: &String| SpokenBlock { role, text: text.clone(), lang: None, speaking: &PLAIN };
+fn spoken_blocks(document: &Document) -> Vec<SpokenBlock> {
+    let plain =
+        |role, text: &String| SpokenBlock { role, text: text.clone(), lang: None, speaking: Speaking::default() };
     let title = document.title.iter().map(|t| plain(Role::Title, t));
     let bylines = document.meta.iter().filter(|m| m.kind.is_spoken()).map(|m| plain(Role::Byline, &m.text));
     let body = document.blocks.iter().map(|b| {
@@ -255,7 +320,7 @@ fn spoken_blocks(document: &Document) -> Vec<SpokenBlock<'_>> {
             BlockKind::ListItem => Role::ListItem,
             BlockKind::Quote => Role::Quote,
         };
-        SpokenBlock { role, text: b.text.clone(), lang: b.lang.clone(), speaking: &b.speaking }
+        SpokenBlock { role, text: b.text.clone(), lang: b.lang.clone(), speaking: b.speaking.clone() }
     });
     title.chain(bylines).chain(body).collect()
 }
@@ -277,25 +342,31 @@ impl Plan {
 
     /// The utterances of one paragraph.
     pub fn paragraph_utterances(&self, paragraph: &Paragraph) -> Vec<Utterance> {
-        let last = paragraph.sentences.len().saturating_sub(1);
-        paragraph
-            .sentences
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Utterance {
-                paragraph: paragraph.index,
-                sentence: i,
-                text: s.reading.clone().unwrap_or_else(|| s.text.clone()),
-                voice: s.voice.clone(),
-                rate: paragraph.delivery.rate.unwrap_or(self.rate),
-                pitch: paragraph.delivery.pitch.unwrap_or(self.pitch),
-                pause_after_ms: paragraph.delivery.pause_after_ms.filter(|_| i == last),
-            })
-            .collect()
+        paragraph_utterances(paragraph, self.rate, self.pitch)
     }
 
     /// Body paragraphs only (not title, byline or headings).
     pub fn body(&self) -> impl Iterator<Item = &Paragraph> {
         self.paragraphs.iter().filter(|p| p.role == Role::Body)
     }
+}
+
+/// The utterances of one paragraph of a plan spoken at `rate` and `pitch`
+/// (where the paragraph sets none).
+pub fn paragraph_utterances(paragraph: &Paragraph, rate: Rate, pitch: Pitch) -> Vec<Utterance> {
+    let last = paragraph.sentences.len().saturating_sub(1);
+    paragraph
+        .sentences
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Utterance {
+            paragraph: paragraph.index,
+            sentence: i,
+            text: s.reading.clone().unwrap_or_else(|| s.text.clone()),
+            voice: s.voice.clone(),
+            rate: paragraph.delivery.rate.unwrap_or(rate),
+            pitch: paragraph.delivery.pitch.unwrap_or(pitch),
+            pause_after_ms: paragraph.delivery.pause_after_ms.filter(|_| i == last),
+        })
+        .collect()
 }

@@ -169,6 +169,19 @@ impl Speaker {
     /// Starts streaming `utterances`. Events arrive in order; the last one is
     /// `Finished` unless the receiver is dropped first (which cancels).
     pub fn speak(self: &Arc<Self>, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
+        let (tx, rx) = mpsc::channel(utterances.len().max(1));
+        for utterance in utterances {
+            tx.try_send(utterance).expect("the channel holds every utterance");
+        }
+        self.speak_as_planned(rx)
+    }
+
+    /// Starts streaming utterances as they are planned: the first is
+    /// dispatched as soon as it arrives, each later one as the look-ahead
+    /// allows, and the stream is `Finished` once `utterances` is closed and
+    /// all of it spoken. Planning is held back with the stream: a reader
+    /// that does not read stops the planning too.
+    pub fn speak_as_planned(self: &Arc<Self>, utterances: mpsc::Receiver<Utterance>) -> mpsc::Receiver<SpeechEvent> {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let speaker = Arc::clone(self);
         tokio::spawn(async move {
@@ -183,24 +196,23 @@ impl Speaker {
         rx
     }
 
-    async fn drive(self: Arc<Self>, utterances: Vec<Utterance>, tx: mpsc::Sender<SpeechEvent>) {
-        let utterances = Arc::new(utterances);
+    async fn drive(self: Arc<Self>, mut utterances: mpsc::Receiver<Utterance>, tx: mpsc::Sender<SpeechEvent>) {
         let sample_rate = self.sample_rate();
         let pause = crate::audio::silence(self.settings.paragraph_pause_ms, sample_rate);
         // The scheduler prepares utterances in order, at most `lookahead`
         // ahead of the one streaming; the first is dispatched at once.
         let (prepared, mut ready) = mpsc::channel(self.settings.lookahead.max(1));
-        if let Some(first) = utterances.first() {
-            let _ = prepared.send(self.prepare(first, Urgency::Now, Some(ADMISSION_PATIENCE)).await).await;
+        if let Some(first) = utterances.recv().await {
+            let source = self.prepare(&first, Urgency::Now, Some(ADMISSION_PATIENCE)).await;
+            let _ = prepared.send((first, source)).await;
         }
         let scheduler = Arc::clone(&self);
-        let plan = Arc::clone(&utterances);
         tokio::spawn(async move {
             let stream_ended = prepared.clone();
             let schedule = async {
-                for utterance in plan.iter().skip(1) {
-                    let source = scheduler.prepare(utterance, Urgency::Ahead, None).await;
-                    if prepared.send(source).await.is_err() {
+                while let Some(utterance) = utterances.recv().await {
+                    let source = scheduler.prepare(&utterance, Urgency::Ahead, None).await;
+                    if prepared.send((utterance, source)).await.is_err() {
                         return;
                     }
                 }
@@ -212,25 +224,28 @@ impl Speaker {
         });
         let mut position = 0u64;
         let mut stores = Vec::new();
-        for (index, utterance) in utterances.iter().enumerate() {
-            let Some(source) = ready.recv().await else { return };
+        let mut before: Option<Utterance> = None;
+        let mut index = 0;
+        while let Some((utterance, source)) = ready.recv().await {
+            let this = index;
+            index += 1;
+            let previous = before.replace(utterance.clone());
             if let Source::Live { promotion, .. } = &source {
                 promotion.now();
             }
-            let source = self.resolve(source, utterance).await;
+            let source = self.resolve(source, &utterance).await;
             if let Source::Failed(error) = source {
-                if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
+                if tx.send(SpeechEvent::Skipped { index: this, error }).await.is_err() {
                     return;
                 }
                 continue;
             }
             // After a sentence, the pause its source asks for; between
             // paragraphs, the paragraph pause.
-            let gap =
-                index.checked_sub(1).map(|before| &utterances[before]).and_then(|before| match before.pause_after_ms {
-                    Some(ms) => Some(crate::audio::silence(ms, sample_rate)),
-                    None => (before.paragraph != utterance.paragraph).then(|| pause.clone()),
-                });
+            let gap = previous.and_then(|before| match before.pause_after_ms {
+                Some(ms) => Some(crate::audio::silence(ms, sample_rate)),
+                None => (before.paragraph != utterance.paragraph).then(|| pause.clone()),
+            });
             if let Some(gap) = gap.filter(|g| !g.is_empty()) {
                 position += gap.len() as u64;
                 if tx.send(SpeechEvent::Audio(gap)).await.is_err() {
@@ -239,7 +254,7 @@ impl Speaker {
             }
             let cached = matches!(source, Source::Cached(_));
             let start = SpeechEvent::Utterance {
-                index,
+                index: this,
                 paragraph: utterance.paragraph,
                 sentence: utterance.sentence,
                 start_sample: position,
@@ -248,14 +263,14 @@ impl Speaker {
             if tx.send(start).await.is_err() {
                 return;
             }
-            match self.stream(source, index, &mut position, &tx, &mut stores).await {
+            match self.stream(source, this, &mut position, &tx, &mut stores).await {
                 Ok(()) => {
-                    if tx.send(SpeechEvent::UtteranceEnd { index, end_sample: position }).await.is_err() {
+                    if tx.send(SpeechEvent::UtteranceEnd { index: this, end_sample: position }).await.is_err() {
                         return;
                     }
                 }
                 Err(Stop::Skipped(error)) => {
-                    if tx.send(SpeechEvent::Skipped { index, error }).await.is_err() {
+                    if tx.send(SpeechEvent::Skipped { index: this, error }).await.is_err() {
                         return;
                     }
                 }

@@ -16,19 +16,12 @@ use super::params::Params;
 use super::protocol::MessageKind;
 use super::voices::{self, ListedVoice};
 use crate::document::{ingest, InputFormat};
+use crate::pipeline::SpeechRequest;
 use crate::settings::SpeechdSettings;
 use crate::speech::{SpeechOptions, VoiceScope};
 use crate::text::MixedSentences;
 use crate::voice::{Quality, VoiceId};
 use quick_xml::escape::partial_escape;
-
-/// A message ready to plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    pub text: String,
-    pub format: InputFormat,
-    pub options: SpeechOptions,
-}
 
 /// What the session knows when a message arrives.
 pub struct Context<'a> {
@@ -42,7 +35,7 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// The request for a message of `kind` with `text` (not a sound icon).
-    pub fn request(&self, kind: MessageKind, text: &str) -> Request {
+    pub fn request(&self, kind: MessageKind, text: &str) -> SpeechRequest {
         let chosen = self.params.synthesis_voice.as_deref().and_then(|name| voices::find(self.voices, name));
         let base = SpeechOptions { rate: self.params.rate(), pitch: self.params.pitch(), ..SpeechOptions::default() };
         match kind {
@@ -60,7 +53,7 @@ impl Context<'_> {
                     quality: Some(Quality::Fast),
                     ..base
                 };
-                Request { text: spelled, format: InputFormat::Ssml, options }
+                SpeechRequest { text: spelled, format: InputFormat::Ssml, options }
             }
             MessageKind::Text => {
                 let (mut text, mut format) = (text.to_string(), InputFormat::text_or_ssml(text));
@@ -97,7 +90,7 @@ impl Context<'_> {
                         ..base
                     }
                 };
-                Request { text, format, options }
+                SpeechRequest { text, format, options }
             }
         }
     }
@@ -148,7 +141,7 @@ mod tests {
         ]
     }
 
-    fn request(params: &Params, settings: &SpeechdSettings, kind: MessageKind, text: &str, up: bool) -> Request {
+    fn request(params: &Params, settings: &SpeechdSettings, kind: MessageKind, text: &str, up: bool) -> SpeechRequest {
         let voices = listed();
         let running = move |id: &VoiceId| up || id.as_str().starts_with("espeak");
         Context { params, settings, voices: &voices, running: &running }.request(kind, text)

@@ -198,30 +198,23 @@ impl Session {
         let running = |id: &crate::voice::VoiceId| pipeline.voice(id).is_some();
         let context = Context { params: &self.params, settings: &self.settings, voices, running: &running };
         let request = context.request(kind, &text);
-        let planner = Arc::clone(&pipeline);
-        let planned =
-            tokio::task::spawn_blocking(move || planner.plan(&request.text, request.format, &request.options)).await;
-        let plan = match planned {
-            Ok(Ok(plan)) => plan,
-            Ok(Err(PlanTextError::Ingest(IngestError::Empty))) => {
+        let speech = match pipeline.planned_speech(request).await {
+            Ok(speech) => speech,
+            Err(PlanTextError::Ingest(IngestError::Empty)) => {
                 self.output.send(reply::SPEAKING);
                 self.output.send(&format!("{}\n{}", event::BEGIN, event::END));
                 return;
             }
-            Ok(Err(error)) => {
+            Err(error) => {
                 tracing::warn!(%error, "cannot speak the message");
                 return self.output.send(reply::CANT_SPEAK);
             }
-            Err(error) => {
-                tracing::error!(%error, "planning failed");
-                return self.output.send(reply::CANT_SPEAK);
-            }
         };
-        tracing::debug!(message = id, voices = %plan.voices().join(" "), "speaking");
+        tracing::debug!(message = id, voices = %speech.plan.voices().join(" "), "speaking");
         self.output.send(reply::SPEAKING);
         self.output.allow(id);
         let control = Arc::new(Control::default());
-        let message = Message { id, plan, gain: self.params.gain() };
+        let message = Message { id, speech, gain: self.params.gain() };
         let task = tokio::spawn(speaking::speak(pipeline, message, Arc::clone(&control), self.output.clone()));
         self.speaking = Some(Speaking { id, control, task });
     }

@@ -14,7 +14,7 @@ use super::output::Output;
 use super::params::apply_gain;
 use super::protocol::{self, event, MAX_AUDIO_BYTES};
 use crate::engine::MarkKind;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, PlannedSpeech};
 use crate::speech::{Plan, SpeechEvent, Utterance};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,10 +31,10 @@ pub struct Control {
     pub pause: AtomicBool,
 }
 
-/// A planned message.
+/// A planned message, its speech on the way.
 pub struct Message {
     pub id: u64,
-    pub plan: Plan,
+    pub speech: PlannedSpeech,
     pub gain: f32,
 }
 
@@ -47,8 +47,7 @@ enum Ending {
 
 /// Speaks `message` with `pipeline`, reporting to `output`.
 pub async fn speak(pipeline: Arc<Pipeline>, message: Message, control: Arc<Control>, output: Output) {
-    let utterances = message.plan.utterances();
-    let mut events = pipeline.speak(utterances.clone());
+    let PlannedSpeech { plan, utterances, mut events } = message.speech;
     let mut stream = Stream {
         output,
         id: message.id,
@@ -57,8 +56,8 @@ pub async fn speak(pipeline: Arc<Pipeline>, message: Message, control: Arc<Contr
         began: false,
         sent: 0,
         due: VecDeque::new(),
-        marks: MarkSchedule::new(&message.plan),
-        plan: &message.plan,
+        marks: MarkSchedule::new(&plan),
+        plan: &plan,
         utterances: &utterances,
         control: &control,
     };

@@ -13,7 +13,8 @@ pub mod segment;
 pub mod tag;
 
 pub use lang::{
-    known_languages, Assignment, Detection, LangSource, LanguageDetector, MixedSentences, ParagraphInput, Strategy,
+    known_languages, Assignment, Detection, LangSource, LanguageDetector, MixedSentences, ParagraphInput, Progressive,
+    Strategy,
 };
 pub use reading::{Readers, Reading, ReadingSettings, ReadingSpan, Script};
 pub use segment::{split_sentences, Sentence};

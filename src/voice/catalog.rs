@@ -217,6 +217,15 @@ impl Catalog {
         found
     }
 
+    /// The `variant`-th of the best-tier voices for `lang` (wrapping round).
+    pub fn variant(&self, lang: &LangTag, variant: usize) -> Option<&Voice> {
+        let lang = if lang.is_und() { &self.default_lang } else { lang };
+        let voices = self.for_lang(lang);
+        let tier = voices.first()?.quality;
+        let best: Vec<&Voice> = voices.into_iter().filter(|v| v.quality == tier).collect();
+        Some(best[variant % best.len()])
+    }
+
     /// Chooses the voice for `lang`; an explicit voice id wins. A voice of
     /// the wanted `quality` is chosen where the language has one, else the
     /// best voice of any quality.

@@ -8,6 +8,9 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use futures::StreamExt;
+use http_body::Frame;
+use http_body_util::StreamBody;
+use std::future::Future;
 
 /// The response format of `POST /v1/speech`: the `format` field if there is
 /// one (415 if Herald does not produce it), else the first format the
@@ -37,21 +40,23 @@ pub fn file_format(segment: &str) -> Result<AudioFormat, AppError> {
     })
 }
 
-/// Streams encoded speech as a response body. Waits for the first audio so
-/// a request that cannot start (queue full, engine refused every sentence)
-/// gets a proper error instead of an empty 200.
+/// Streams encoded speech as a response body, with `trailers` after it
+/// where the client accepts them (`TE: trailers`) and `headers` announce
+/// them (`Trailer`). Waits for the first audio so a request that cannot
+/// start (queue full, engine refused every sentence) gets a proper error
+/// instead of an empty 200.
 pub async fn stream(
     mut speech: EncodedSpeech,
     headers: HeaderMap,
-    utterance_count: usize,
+    trailers: impl Future<Output = Option<HeaderMap>> + Send + 'static,
 ) -> Result<Response, AppError> {
-    let first = first_audible_event(&mut speech, utterance_count).await?;
+    let first = first_audible_event(&mut speech).await?;
     let content_type = content_type(speech.format(), speech.output_rate());
     let rest = futures::stream::unfold(speech, |mut speech| async move { speech.next().await.map(|e| (e, speech)) });
     let events = futures::stream::iter(first.into_iter().map(Ok)).chain(rest);
     let chunks = events.filter_map(move |event| {
         let out = match event {
-            Ok(EncodedEvent::Audio(bytes)) => Some(Ok(bytes)),
+            Ok(EncodedEvent::Audio(bytes)) => Some(Ok(Frame::data(bytes))),
             Ok(EncodedEvent::Skipped { index, error }) => {
                 tracing::warn!(index, %error, "sentence left out of the stream");
                 None
@@ -64,7 +69,9 @@ pub async fn stream(
         };
         std::future::ready(out)
     });
-    let mut response = Response::new(Body::from_stream(chunks));
+    let trailers =
+        futures::stream::once(trailers).filter_map(|t| std::future::ready(t.map(|t| Ok(Frame::trailers(t)))));
+    let mut response = Response::new(Body::new(StreamBody::new(chunks.chain(trailers))));
     response.headers_mut().insert(header::CONTENT_TYPE, content_type);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response.headers_mut().extend(headers);
@@ -74,9 +81,9 @@ pub async fn stream(
 /// Answers encoded speech as one complete file, its sizes filled in, for
 /// clients that read whole files (MaryTTS, OpenTTS). Fails as [`stream`]
 /// does when nothing can be spoken.
-pub async fn whole(speech: EncodedSpeech, utterance_count: usize) -> Result<Response, AppError> {
+pub async fn whole(speech: EncodedSpeech) -> Result<Response, AppError> {
     let (format, rate) = (speech.format(), speech.output_rate());
-    let streamed = stream(speech, HeaderMap::new(), utterance_count).await?;
+    let streamed = stream(speech, HeaderMap::new(), std::future::ready(None)).await?;
     let mut bytes = axum::body::to_bytes(streamed.into_body(), usize::MAX).await.map_err(AppError::internal)?.to_vec();
     if let Some(header) = format.final_header(rate, bytes.len() as u64) {
         bytes[..header.len()].copy_from_slice(&header);
@@ -86,24 +93,24 @@ pub async fn whole(speech: EncodedSpeech, utterance_count: usize) -> Result<Resp
     Ok(response)
 }
 
-/// Reads encoded speech until the first audio (or the end), returning what
-/// it read. A full queue, or a stream in which every utterance failed, is an
-/// error.
-async fn first_audible_event(
-    speech: &mut EncodedSpeech,
-    utterance_count: usize,
-) -> Result<Vec<EncodedEvent>, AppError> {
+/// Reads encoded speech until its first speech (or the end), returning
+/// what it read. A full queue, or a stream in which every sentence failed,
+/// is an error.
+async fn first_audible_event(speech: &mut EncodedSpeech) -> Result<Vec<EncodedEvent>, AppError> {
     let mut read = Vec::new();
-    let mut skipped = 0;
+    let mut failure = None;
     while let Some(event) = speech.next().await {
         match event.map_err(AppError::internal)? {
             EncodedEvent::Skipped { error: SpeakError::Busy, .. } => return Err(AppError::Busy),
             EncodedEvent::Skipped { index, error } => {
-                skipped += 1;
-                if skipped == utterance_count {
-                    return Err(AppError::unprocessable("synthesis-failed", error));
-                }
+                failure = Some(error.clone());
                 read.push(EncodedEvent::Skipped { index, error });
+            }
+            // Only a header so far: the speech is still to come, or none will.
+            EncodedEvent::Audio(bytes) if !speech.spoken() => read.push(EncodedEvent::Audio(bytes)),
+            EncodedEvent::Finished { .. } if !speech.spoken() && failure.is_some() => {
+                let error = failure.take().expect("checked");
+                return Err(AppError::unprocessable("synthesis-failed", error));
             }
             audible @ (EncodedEvent::Audio(_) | EncodedEvent::Finished { .. }) => {
                 read.push(audible);

@@ -167,6 +167,15 @@ impl From<crate::pipeline::PlanTextError> for AppError {
     }
 }
 
+impl From<crate::pipeline::SpeechError> for AppError {
+    fn from(error: crate::pipeline::SpeechError) -> Self {
+        match error {
+            crate::pipeline::SpeechError::Plan(plan) => plan.into(),
+            crate::pipeline::SpeechError::Encode(encode) => Self::internal(encode),
+        }
+    }
+}
+
 impl From<crate::pipeline::DocumentError> for AppError {
     fn from(error: crate::pipeline::DocumentError) -> Self {
         match error {

@@ -19,9 +19,10 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::sync::Arc;
+use std::future::Future;
 
 /// OpenAI's voice names. Each maps to the best voice Herald has for the
 /// text's language; where that language has several voices of the best
@@ -127,23 +128,16 @@ pub(super) async fn speech(
     let wpm = (f64::from(Rate::NORMAL) * speed).round().clamp(f64::from(Rate::MIN), f64::from(Rate::MAX)) as u32;
     let rate = Rate::new(wpm).map_err(|e| AppError::bad_request("invalid-speed", e))?;
     let options = SpeechOptions { rate, quality: Some(Quality::Natural), ..SpeechOptions::default() };
-    let pipeline = Arc::clone(&state.pipeline);
-    let voice = request.voice;
-    let input = request.input;
-    let plan = tokio::task::spawn_blocking(move || {
-        let format = InputFormat::text_or_ssml(&input);
-        let options = voice_options(&pipeline, &voice, &input, format, options)?;
-        Ok::<_, AppError>(pipeline.plan(&input, format, &options)?)
-    })
-    .await
-    .map_err(AppError::internal)??;
-    let speech = state.pipeline.speak_as_at(&plan, format, output_rate).map_err(AppError::internal)?;
+    let format_in = InputFormat::text_or_ssml(&request.input);
+    let options = voice_options(&state.pipeline, &request.voice, options)?;
+    let request = crate::pipeline::SpeechRequest { text: request.input, format: format_in, options };
+    let speech = state.pipeline.synthesize(request, format, output_rate).await?;
+    let response = audio::stream(speech.audio, HeaderMap::new(), std::future::ready(None)).await?;
     if !sse {
-        return audio::stream(speech.audio, HeaderMap::new(), speech.utterances).await;
+        return Ok(response);
     }
-    let words = plan.paragraphs.iter().map(|p| p.text.split_whitespace().count()).sum::<usize>();
-    let mut response = audio::stream(speech.audio, HeaderMap::new(), speech.utterances).await?;
-    let audio_body = std::mem::replace(response.body_mut(), Body::empty());
+    let words = speech.outline.map(|outline| outline.map_or(0, |o| o.words));
+    let audio_body = response.into_body();
     Ok(server_sent_events(audio_body, words))
 }
 
@@ -160,22 +154,15 @@ fn response_format(name: Option<&str>) -> Result<(AudioFormat, Option<u32>), App
 }
 
 /// The speech options for the request's `voice`: a Herald voice id as it
-/// is, or an OpenAI name mapped onto the best voices for the text's
-/// language (for SSML, onto the voices its own languages choose).
+/// is, or an OpenAI name mapped onto the best voices of each language the
+/// text speaks (for SSML, of the languages it names).
 fn voice_options(
     pipeline: &crate::pipeline::Pipeline,
     voice: &str,
-    input: &str,
-    format: InputFormat,
     options: SpeechOptions,
 ) -> Result<SpeechOptions, AppError> {
     if let Some(position) = VOICES.iter().position(|v| v.eq_ignore_ascii_case(voice)) {
-        // SSML names its own voices and languages, paragraph by paragraph.
-        if format == InputFormat::Ssml {
-            return Ok(options);
-        }
-        let lang = pipeline.plan(input, format, &options)?.lang;
-        return Ok(SpeechOptions { voice: pipeline.voice_variant(&lang, position), ..options });
+        return Ok(SpeechOptions { variant: Some(position), ..options });
     }
     let id = VoiceId::parse(voice).map_err(|e| AppError::bad_request("invalid-voice", e))?;
     if pipeline.voice(&id).is_none() {
@@ -188,31 +175,35 @@ fn voice_options(
 }
 
 /// The audio as OpenAI's server-sent events.
-fn server_sent_events(audio: Body, words: usize) -> Response {
+fn server_sent_events(audio: Body, words: impl Future<Output = usize> + Send + 'static) -> Response {
     let deltas = audio.into_data_stream();
-    let events = futures::stream::unfold((deltas, false), move |(mut deltas, done)| async move {
+    let state = (deltas, Some(words.boxed()));
+    let events = futures::stream::unfold(state, move |(mut deltas, words)| async move {
         use futures::StreamExt;
-        if done {
-            return None;
-        }
+        let words = words?;
         let event = match deltas.next().await {
             Some(Ok(chunk)) => {
                 let audio = base64::engine::general_purpose::STANDARD.encode(&chunk);
-                (json!({ "type": "speech.audio.delta", "audio": audio }), false)
+                json!({ "type": "speech.audio.delta", "audio": audio })
             }
-            Some(Err(error)) => return Some((Err(std::io::Error::other(error)), (deltas, true))),
+            Some(Err(error)) => return Some((Err(std::io::Error::other(error)), (deltas, None))),
             None => {
+                let words = words.await;
                 let usage = json!({ "input_tokens": words, "output_tokens": 0, "total_tokens": words });
-                (json!({ "type": "speech.audio.done", "usage": usage }), true)
+                return Some((Ok(sse_event(&json!({ "type": "speech.audio.done", "usage": usage }))), (deltas, None)));
             }
         };
-        Some((Ok(Bytes::from(format!("data: {}\n\n", event.0))), (deltas, event.1)))
+        Some((Ok(sse_event(&event)), (deltas, Some(words))))
     });
     let mut response = Response::new(Body::from_stream(events));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+fn sse_event(event: &serde_json::Value) -> Bytes {
+    Bytes::from(format!("data: {event}\n\n"))
 }
 
 /// Rewrites every RFC 9457 problem answered on the OpenAI routes into

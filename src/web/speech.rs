@@ -4,20 +4,23 @@ use super::error::AppError;
 use super::openapi::Problems;
 use super::{audio, body, language, AppState};
 use crate::document::InputFormat;
-use crate::speech::SpeechOptions;
+use crate::pipeline::{Outline, SpeechRequest};
+use crate::speech::{Pitch, Rate, SpeechOptions};
 use crate::text::LangTag;
+use crate::voice::{Quality, VoiceId};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
 use axum::response::Response;
 use axum::Json;
+use futures::FutureExt;
 use serde::Deserialize;
 
 /// Text to speak, and how.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SpeechRequest {
+struct SpeechBody {
     /// Plain text, or SSML (a `<speak>` document).
     text: String,
     #[serde(flatten)]
@@ -28,6 +31,35 @@ struct SpeechRequest {
     format: Option<String>,
 }
 
+/// How to speak an SSML body (`Content-Type: application/ssml+xml`): the
+/// fields of the JSON request, less `text`, as query parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct SsmlQuery {
+    /// Language of the whole text where the SSML names none.
+    #[param(value_type = Option<String>)]
+    lang: Option<LangTag>,
+    /// Voice for the whole text (`ENGINE:NAME`).
+    #[param(value_type = Option<String>)]
+    voice: Option<VoiceId>,
+    /// Speaking rate in words per minute, 80–600.
+    #[param(value_type = Option<u32>)]
+    rate: Option<Rate>,
+    /// Base pitch, 0–100.
+    #[param(value_type = Option<u32>)]
+    pitch: Option<Pitch>,
+    /// `fast` or `natural`.
+    #[param(value_type = Option<String>)]
+    quality: Option<Quality>,
+    /// `wav`, `mp3`, `opus`, `flac` or `pcm`.
+    format: Option<String>,
+}
+
+/// The trailers a speech response announces: what the whole text turned
+/// out to be, known only once all of it is planned.
+const TRAILERS: &str = "X-Herald-Voices, X-Herald-Langs";
+
 #[utoipa::path(
     post,
     path = "/v1/speech",
@@ -36,10 +68,18 @@ struct SpeechRequest {
     params(
         ("Content-Language" = Option<String>, Header, description = "The text's language, as a prior: it decides only what the text leaves open"),
         ("Accept-Language" = Option<String>, Header, description = "Languages the reader prefers, as weaker priors"),
+        SsmlQuery,
     ),
-    request_body(content = SpeechRequest, content_type = "application/json"),
+    request_body(content(
+        (SpeechBody = "application/json"),
+        (String = "application/ssml+xml", example = "<speak xml:lang=\"fr\">Bonjour.</speak>"),
+    )),
     responses(
-        (status = 200, description = "The speech, streamed as it is made", content(
+        (status = 200, description = "The speech, streamed as it is made. `X-Herald-Voice` and \
+            `X-Herald-Lang` name the first sentence's voice and the text's language as its opening \
+            shows it, and `X-Herald-Cache` whether the opening is cached; a client that sends \
+            `TE: trailers` gets every voice and sentence language in the trailers \
+            `X-Herald-Voices` and `X-Herald-Langs`.", content(
             ("audio/wav"), ("audio/mpeg"), ("audio/ogg"), ("audio/flac"), ("audio/pcm"),
         )),
         Problems,
@@ -48,48 +88,66 @@ struct SpeechRequest {
 pub(super) async fn speak(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: Uri,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
-    let media_type = body::media_type(&headers);
-    if media_type != "application/json" {
-        return Err(AppError::UnsupportedMediaType(format!(
-            "send JSON (`Content-Type: application/json`), not `{media_type}`"
-        )));
-    }
-    let request: SpeechRequest = body::json(&raw)?;
-    body::require_text(&request.text)?;
-    let format = audio::negotiate(request.format.as_deref(), &headers)?;
-    let options = SpeechOptions { lang_priors: language::priors(&headers), ..request.options };
-    let format_in = InputFormat::text_or_ssml(&request.text);
-    let plan = plan(std::sync::Arc::clone(&state.pipeline), request.text, format_in, options).await?;
-    let voices = plan.voices();
-    let speech = state.pipeline.speak_as(&plan, format).map_err(AppError::internal)?;
+    let (text, options, format, input_format) = match body::media_type(&headers).as_str() {
+        "application/json" => {
+            let request: SpeechBody = body::json(&raw)?;
+            let input_format = InputFormat::text_or_ssml(&request.text);
+            (request.text, request.options, request.format, input_format)
+        }
+        "application/ssml+xml" => {
+            let query: SsmlQuery = serde_urlencoded::from_str(uri.query().unwrap_or(""))
+                .map_err(|e| AppError::bad_request("invalid-query", e))?;
+            let options = SpeechOptions {
+                lang: query.lang,
+                voice: query.voice,
+                rate: query.rate.unwrap_or_default(),
+                pitch: query.pitch.unwrap_or_default(),
+                quality: query.quality,
+                ..SpeechOptions::default()
+            };
+            (body::utf8(&raw)?.to_string(), options, query.format, InputFormat::Ssml)
+        }
+        other => {
+            return Err(AppError::UnsupportedMediaType(format!(
+                "send JSON (`Content-Type: application/json`) or SSML (`application/ssml+xml`), not `{other}`"
+            )))
+        }
+    };
+    body::require_text(&text)?;
+    let format = audio::negotiate(format.as_deref(), &headers)?;
+    let options = SpeechOptions { lang_priors: language::priors(&headers), ..options };
+    let request = SpeechRequest { text, format: input_format, options };
+    let speech = state.pipeline.synthesize(request, format, None).await?;
+    let opening = &speech.opening;
     let mut extra = HeaderMap::new();
-    extra.insert(HeaderName::from_static("x-herald-cache"), HeaderValue::from_static(speech.cache.as_str()));
-    extra.insert(
-        HeaderName::from_static("x-herald-voice"),
-        HeaderValue::from_str(&voices.join(", ")).map_err(AppError::internal)?,
-    );
-    extra.insert(
-        HeaderName::from_static("x-herald-lang"),
-        HeaderValue::from_str(plan.lang.as_str()).map_err(AppError::internal)?,
-    );
+    extra.insert(HeaderName::from_static("x-herald-cache"), HeaderValue::from_static(opening.cache.as_str()));
+    if let Some(voice) = &opening.voice {
+        extra.insert(HeaderName::from_static("x-herald-voice"), header_value(voice.as_str())?);
+    }
+    extra.insert(HeaderName::from_static("x-herald-lang"), header_value(opening.lang.as_str())?);
+    extra.insert(header::TRAILER, HeaderValue::from_static(TRAILERS));
     extra.insert(header::VARY, HeaderValue::from_static("accept"));
-    audio::stream(speech.audio, extra, speech.utterances).await
+    let trailers = speech.outline.map(|outline| outline.ok().map(|outline| outline_trailers(&outline)));
+    audio::stream(speech.audio, extra, trailers).await
 }
 
-/// Plans a text off the async threads (detection is CPU work).
-async fn plan(
-    pipeline: std::sync::Arc<crate::pipeline::Pipeline>,
-    text: String,
-    format: InputFormat,
-    options: SpeechOptions,
-) -> Result<crate::speech::Plan, AppError> {
-    tokio::task::spawn_blocking(move || pipeline.plan(&text, format, &options))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(Into::into)
+fn header_value(value: &str) -> Result<HeaderValue, AppError> {
+    HeaderValue::from_str(value).map_err(AppError::internal)
+}
+
+/// The trailers of a speech response (see [`TRAILERS`]).
+fn outline_trailers(outline: &Outline) -> HeaderMap {
+    let list = |items: Vec<&str>| HeaderValue::from_str(&items.join(", ")).expect("voice ids and tags are ASCII");
+    let mut trailers = HeaderMap::new();
+    trailers
+        .insert(HeaderName::from_static("x-herald-voices"), list(outline.voices.iter().map(|v| v.as_str()).collect()));
+    trailers
+        .insert(HeaderName::from_static("x-herald-langs"), list(outline.langs.iter().map(|l| l.as_str()).collect()));
+    trailers
 }
 
 /// Speaks `text` as one complete WAV file: the answer of the MaryTTS and
@@ -101,9 +159,9 @@ pub(super) async fn wav_file(
     options: SpeechOptions,
 ) -> Result<Response, AppError> {
     body::require_text(&text)?;
-    let plan = plan(std::sync::Arc::clone(&state.pipeline), text, format, options).await?;
-    let speech = state.pipeline.speak_as(&plan, crate::audio::AudioFormat::Wav).map_err(AppError::internal)?;
-    audio::whole(speech.audio, speech.utterances).await
+    let request = SpeechRequest { text, format, options };
+    let speech = state.pipeline.synthesize(request, crate::audio::AudioFormat::Wav, None).await?;
+    audio::whole(speech.audio).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

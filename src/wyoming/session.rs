@@ -12,8 +12,8 @@ use super::protocol::{read_request, EventError, Reply, Request, VoiceRequest};
 use super::stream::TextStream;
 use super::voices;
 use crate::document::InputFormat;
-use crate::pipeline::Pipeline;
-use crate::speech::{SpeechEvent, SpeechOptions, Utterance};
+use crate::pipeline::{Pipeline, SpeechRequest};
+use crate::speech::{SpeechEvent, SpeechOptions};
 use futures::StreamExt;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -29,7 +29,18 @@ const SAMPLES_PER_CHUNK: usize = 1024;
 /// What the connection does next, in order.
 enum Step {
     Send(Reply),
-    Speak(Vec<Utterance>),
+    /// Speech; `framed` (a whole `synthesize`) puts it between
+    /// `audio-start` and `audio-stop`, or in their place an error.
+    Speak {
+        request: SpeechRequest,
+        framed: bool,
+    },
+}
+
+/// The speech being sent; dropping it cancels the synthesis.
+struct Speaking {
+    events: mpsc::Receiver<SpeechEvent>,
+    framed: bool,
 }
 
 /// A connection's state.
@@ -38,8 +49,7 @@ struct Session {
     /// The open text stream, between `synthesize-start` and `synthesize-stop`.
     stream: Option<TextStream>,
     queue: VecDeque<Step>,
-    /// The speech being sent; dropping it cancels the synthesis.
-    speaking: Option<mpsc::Receiver<SpeechEvent>>,
+    speaking: Option<Speaking>,
 }
 
 /// Serves one connection until the client leaves, or until Herald stops
@@ -69,14 +79,28 @@ pub(super) async fn serve(connection: TcpStream, pipeline: Arc<Pipeline>, stoppi
                     }
                     continue;
                 }
-                Some(Step::Speak(utterances)) => session.speaking = Some(session.pipeline.speak(utterances)),
+                Some(Step::Speak { request, framed }) => {
+                    let reply = match session.pipeline.speech(request).await {
+                        Ok(stream) => {
+                            session.speaking = Some(Speaking { events: stream.events, framed });
+                            framed.then_some(Reply::AudioStart { rate })
+                        }
+                        Err(error) => Some(Reply::Error { text: error.to_string(), code: "cannot-speak" }),
+                    };
+                    if let Some(reply) = reply {
+                        if write_reply(&mut write, &reply).await.is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 None if stopping.is_cancelled() && session.stream.is_none() => return,
                 None => {}
             }
         }
         tokio::select! {
             request = requests.next() => match request {
-                Some(request) => session.handle(request).await,
+                Some(request) => session.handle(request),
                 None => return,
             },
             event = next_speech(&mut session.speaking) => match event {
@@ -89,7 +113,12 @@ pub(super) async fn serve(connection: TcpStream, pipeline: Arc<Pipeline>, stoppi
                 }
                 Some(SpeechEvent::Skipped { index, error }) => tracing::warn!(index, %error, "sentence left out"),
                 Some(_) => {}
-                None => session.speaking = None,
+                None => {
+                    let ended = session.speaking.take().expect("speaking");
+                    if ended.framed && write_reply(&mut write, &Reply::AudioStop).await.is_err() {
+                        return;
+                    }
+                }
             },
             () = stopping.cancelled(), if !stopping.is_cancelled() => {}
         }
@@ -97,9 +126,9 @@ pub(super) async fn serve(connection: TcpStream, pipeline: Arc<Pipeline>, stoppi
 }
 
 /// The next event of the speech being sent; never, when there is none.
-async fn next_speech(speaking: &mut Option<mpsc::Receiver<SpeechEvent>>) -> Option<SpeechEvent> {
+async fn next_speech(speaking: &mut Option<Speaking>) -> Option<SpeechEvent> {
     match speaking {
-        Some(receiver) => receiver.recv().await,
+        Some(speaking) => speaking.events.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -109,7 +138,7 @@ async fn write_reply(write: &mut OwnedWriteHalf, reply: &Reply) -> std::io::Resu
 }
 
 impl Session {
-    async fn handle(&mut self, request: Result<Request, EventError>) {
+    fn handle(&mut self, request: Result<Request, EventError>) {
         let request = match request {
             Ok(request) => request,
             Err(error) => return self.fail(error.code(), error),
@@ -126,11 +155,8 @@ impl Session {
             Request::Synthesize(_) if self.stream.is_some() => {}
             Request::Synthesize(synthesize) => {
                 let Some(options) = self.options(synthesize.voice.as_ref()) else { return };
-                if let Some(utterances) = self.plan(synthesize.text, &options).await {
-                    self.send(Reply::AudioStart { rate: self.pipeline.sample_rate() });
-                    self.queue.push_back(Step::Speak(utterances));
-                    self.send(Reply::AudioStop);
-                }
+                let request = SpeechRequest { text: synthesize.text, format: InputFormat::Text, options };
+                self.queue.push_back(Step::Speak { request, framed: true });
             }
             Request::SynthesizeStart { .. } if self.stream.is_some() => {
                 self.fail("already-streaming", "a text stream is already open: send `synthesize-stop` first")
@@ -147,7 +173,7 @@ impl Session {
                 match stream.push(&text) {
                     Ok(Some(sentences)) => {
                         let options = stream.options.clone();
-                        self.speak(sentences, &options).await;
+                        self.speak(sentences, options);
                     }
                     Ok(None) => {}
                     Err(error) => self.fail("too-large", error),
@@ -159,7 +185,7 @@ impl Session {
                 };
                 let options = stream.options.clone();
                 if let Some(rest) = stream.finish() {
-                    self.speak(rest, &options).await;
+                    self.speak(rest, options);
                 }
                 self.send(Reply::AudioStop);
                 self.send(Reply::SynthesizeStopped);
@@ -167,28 +193,10 @@ impl Session {
         }
     }
 
-    /// Queues speech for a text, or an error event when it cannot be planned.
-    async fn speak(&mut self, text: String, options: &SpeechOptions) {
-        if let Some(utterances) = self.plan(text, options).await {
-            self.queue.push_back(Step::Speak(utterances));
-        }
-    }
-
-    /// Plans a text off the async threads (language detection is CPU work).
-    async fn plan(&mut self, text: String, options: &SpeechOptions) -> Option<Vec<Utterance>> {
-        let (pipeline, options) = (Arc::clone(&self.pipeline), options.clone());
-        match tokio::task::spawn_blocking(move || pipeline.plan(&text, InputFormat::Text, &options)).await {
-            Ok(Ok(plan)) => Some(plan.utterances()),
-            Ok(Err(error)) => {
-                self.fail("cannot-speak", error);
-                None
-            }
-            Err(error) => {
-                tracing::error!(%error, "planning failed");
-                self.fail("internal", "Herald could not plan this text");
-                None
-            }
-        }
+    /// Queues speech for a part of a text stream.
+    fn speak(&mut self, text: String, options: SpeechOptions) {
+        let request = SpeechRequest { text, format: InputFormat::Text, options };
+        self.queue.push_back(Step::Speak { request, framed: false });
     }
 
     fn options(&mut self, voice: Option<&VoiceRequest>) -> Option<SpeechOptions> {

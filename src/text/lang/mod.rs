@@ -149,39 +149,34 @@ impl LanguageDetector {
         document_hint: Option<&LangTag>,
         priors: &[LangTag],
     ) -> Assignment {
-        let rankings: Vec<Option<Ranking>> = paragraphs.iter().map(|p| rank(p.text, self.strategy)).collect();
-        let request: Vec<Context<'_>> =
-            priors.iter().map(|lang| Context { lang, source: LangSource::Prior, script: None }).collect();
-        let (document, document_script) = match document_hint {
-            Some(hint) => (Some(hint.clone()), None),
-            None if paragraphs.len() == 1 => (rankings[0].as_ref().map(|r| self.choose(r, &request).lang), None),
-            None => {
-                let whole = self.whole_text(paragraphs);
-                (whole.as_ref().map(|r| self.choose(r, &request).lang), whole.map(|r| r.script))
-            }
-        };
-        // A lone paragraph is the document: it inherits nothing from it.
-        let inherited = document.iter().filter(|_| paragraphs.len() > 1 || document_hint.is_some());
-        let mut context: Vec<Context<'_>> =
-            inherited.map(|lang| Context { lang, source: LangSource::Inherited, script: document_script }).collect();
-        context.extend(request.iter().copied());
-        let paragraphs = paragraphs
-            .iter()
-            .zip(&rankings)
-            .map(|(p, ranking)| {
-                let hint = p.hint.as_ref().or(document_hint);
-                let detection = match (ranking, hint) {
-                    (None, _) => Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters },
-                    (Some(_), Some(hint)) => {
-                        Detection { lang: hint.clone(), confidence: 1.0, source: LangSource::Hint }
-                    }
-                    (Some(ranking), None) => self.choose(ranking, &context),
-                };
-                let sentences = if hint.is_some() { None } else { self.split_mixed(p, ranking, &detection, &context) };
-                ParagraphLanguage { detection, sentences }
-            })
-            .collect();
-        Assignment { document: document.unwrap_or_else(LangTag::und), paragraphs }
+        let texts = paragraphs.iter().map(|p| p.text);
+        let mut progressive = self.progressive(texts, paragraphs.len(), document_hint.cloned(), priors.to_vec());
+        let paragraphs = paragraphs.iter().map(|p| progressive.next(p)).collect();
+        Assignment { document: progressive.document(), paragraphs }
+    }
+
+    /// Assigns languages paragraph by paragraph, in order (see
+    /// [`Progressive`]). `texts` are all the paragraphs' texts, `count` of
+    /// them: only the opening ones are read before the first is assigned.
+    pub fn progressive<'t>(
+        &self,
+        texts: impl Iterator<Item = &'t str>,
+        count: usize,
+        document_hint: Option<LangTag>,
+        priors: Vec<LangTag>,
+    ) -> Progressive {
+        let sample: String = texts.flat_map(|t| t.chars().chain([' '])).take(SAMPLE_CHARS).collect();
+        let document = document_hint.clone().map(|hint| (hint, None));
+        Progressive {
+            detector: self.clone(),
+            lone: count == 1 && document_hint.is_none(),
+            document_hint,
+            priors,
+            sample,
+            sampled: 0,
+            read: 0,
+            document,
+        }
     }
 
     fn is_sure(&self, ranking: &Ranking) -> bool {
@@ -219,12 +214,6 @@ impl LanguageDetector {
             return Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::Undetermined };
         }
         own
-    }
-
-    /// The ranking of all the text together (its first [`SAMPLE_CHARS`]).
-    fn whole_text(&self, paragraphs: &[ParagraphInput<'_>]) -> Option<Ranking> {
-        let joined: String = paragraphs.iter().flat_map(|p| p.text.chars().chain([' '])).take(SAMPLE_CHARS).collect();
-        rank(&joined, self.strategy)
     }
 
     /// Per-sentence languages when a paragraph mixes scripts, or when
@@ -275,6 +264,91 @@ impl LanguageDetector {
             })
             .collect();
         per_sentence.iter().any(|d| d.lang != detection.lang).then_some(per_sentence)
+    }
+}
+
+/// Languages assigned paragraph by paragraph, in order, so that the
+/// opening of a long text is assigned (and spoken) before the rest is read.
+///
+/// The document language is a guess over the text read so far, and at
+/// least its first [`OPENING_SAMPLE`] characters; the guess is refined each
+/// time the text read passes twice the sample, up to [`SAMPLE_CHARS`], so a
+/// long document costs a few rankings of its opening. Paragraphs already
+/// assigned keep their language. Once [`SAMPLE_CHARS`] are read the guess
+/// is the one [`LanguageDetector::assign`] makes over the whole text.
+pub struct Progressive {
+    detector: LanguageDetector,
+    document_hint: Option<LangTag>,
+    priors: Vec<LangTag>,
+    /// A text of one paragraph is its own document: it inherits nothing.
+    lone: bool,
+    /// The first [`SAMPLE_CHARS`] characters of the whole text.
+    sample: String,
+    /// Characters of `sample` the current guess was made from.
+    sampled: usize,
+    /// Characters of the text assigned so far.
+    read: usize,
+    /// The document language so far, with the script it was found in.
+    document: Option<(LangTag, Option<Script>)>,
+}
+
+/// The languages a request prefers, as contexts of detection.
+fn prior_contexts(priors: &[LangTag]) -> Vec<Context<'_>> {
+    priors.iter().map(|lang| Context { lang, source: LangSource::Prior, script: None }).collect()
+}
+
+/// Characters of a document read for its first language guess.
+const OPENING_SAMPLE: usize = 512;
+
+impl Progressive {
+    /// The language of the next paragraph.
+    pub fn next(&mut self, paragraph: &ParagraphInput<'_>) -> ParagraphLanguage {
+        self.read += paragraph.text.chars().count() + 1;
+        let ranking = rank(paragraph.text, self.detector.strategy);
+        if self.lone {
+            let request = prior_contexts(&self.priors);
+            self.document = ranking.as_ref().map(|r| (self.detector.choose(r, &request).lang, None));
+        } else {
+            self.refine_guess();
+        }
+        let request = prior_contexts(&self.priors);
+        let inherited = self.document.iter().filter(|_| !self.lone);
+        let mut context: Vec<Context<'_>> =
+            inherited.map(|(lang, script)| Context { lang, source: LangSource::Inherited, script: *script }).collect();
+        context.extend(request.iter().copied());
+        let hint = paragraph.hint.as_ref().or(self.document_hint.as_ref());
+        let detection = match (&ranking, hint) {
+            (None, _) => Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters },
+            (Some(_), Some(hint)) => Detection { lang: hint.clone(), confidence: 1.0, source: LangSource::Hint },
+            (Some(ranking), None) => self.detector.choose(ranking, &context),
+        };
+        let sentences =
+            if hint.is_some() { None } else { self.detector.split_mixed(paragraph, &ranking, &detection, &context) };
+        ParagraphLanguage { detection, sentences }
+    }
+
+    /// The document's language as guessed so far (`und` if nothing names one).
+    pub fn document(&self) -> LangTag {
+        self.document.as_ref().map_or_else(LangTag::und, |(lang, _)| lang.clone())
+    }
+
+    /// Guesses the document language again from a longer sample when the
+    /// text read has grown past the last one.
+    fn refine_guess(&mut self) {
+        if self.document_hint.is_some() {
+            return;
+        }
+        let available = self.sample.chars().count();
+        let wanted = self.read.max(OPENING_SAMPLE).next_power_of_two().min(SAMPLE_CHARS).min(available);
+        if wanted <= self.sampled {
+            return;
+        }
+        self.sampled = wanted;
+        let end = self.sample.char_indices().nth(wanted).map_or(self.sample.len(), |(at, _)| at);
+        if let Some(ranking) = rank(&self.sample[..end], self.detector.strategy) {
+            let lang = self.detector.choose(&ranking, &prior_contexts(&self.priors)).lang;
+            self.document = Some((lang, Some(ranking.script)));
+        }
     }
 }
 
@@ -357,6 +431,19 @@ mod tests {
         assert_eq!(got[2].detection.lang.as_str(), "und");
         assert_eq!((got[3].detection.lang.as_str(), got[3].detection.source), ("fr", LangSource::Hint));
         assert_eq!(got[3].detection.confidence, 1.0);
+    }
+
+    #[test]
+    fn a_short_opening_takes_the_language_of_the_text_after_it() {
+        let body = "Le ministre a présenté aujourd'hui le plan de rénovation des écoles de la ville, \
+                    qui sera financé par la région et par l'État.";
+        let mut paragraphs = vec![input("Merci.")];
+        paragraphs.extend(std::iter::repeat_with(|| input(body)).take(40));
+        assert!(paragraphs.iter().map(|p| p.text.len()).sum::<usize>() > SAMPLE_CHARS);
+        let assignment = LanguageDetector::default().assign(&paragraphs, None, &[]);
+        let opening = &assignment.paragraphs[0].detection;
+        assert_eq!((opening.lang.as_str(), opening.source), ("fr", LangSource::Inherited));
+        assert_eq!(assignment.document.as_str(), "fr");
     }
 
     #[test]

@@ -1,0 +1,253 @@
+//! Speaking a text as it is planned: the operation behind every live
+//! speech front door (`POST /v1/speech`, OpenAI, MaryTTS, OpenTTS,
+//! Wyoming, `herald synth`).
+//!
+//! The text is ingested, and its opening paragraph planned and handed to
+//! the speaker, before the rest of it is read: first audio does not grow
+//! with the length of the text. The rest is planned in batches on blocking
+//! threads, held back by the stream (a reader that stops reading stops the
+//! planning too), and what the whole text turned out to be (its voices and
+//! languages) is told once it is all planned.
+
+use super::{Pipeline, PlanTextError};
+use crate::audio::{AudioFormat, EncodeError};
+use crate::document::{ingest, InputFormat};
+use crate::speech::plan::paragraph_utterances;
+use crate::speech::{CacheStatus, EncodedSpeech, Paragraph, Plan, PlanCursor, SpeechEvent, SpeechOptions, Utterance};
+use crate::text::LangTag;
+use crate::voice::VoiceId;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// A text to speak, and how: what every speech front door asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpeechRequest {
+    pub text: String,
+    pub format: InputFormat,
+    pub options: SpeechOptions,
+}
+
+/// What is known of a text when its opening is planned: all a response's
+/// headers can say without waiting for the rest.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    /// The document's language as guessed from its opening.
+    pub lang: LangTag,
+    /// The voice and language of the first sentence.
+    pub voice: Option<VoiceId>,
+    pub sentence_lang: Option<LangTag>,
+    /// Whether the sentences planned so far are cached.
+    pub cache: CacheStatus,
+}
+
+/// What the whole text turned out to be, once all of it is planned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outline {
+    /// The document's language, guessed from the whole text.
+    pub lang: LangTag,
+    /// The voices that speak it, in speaking order (a voice again only after another).
+    pub voices: Vec<VoiceId>,
+    /// The sentences' languages, each once, in order of first use.
+    pub langs: Vec<LangTag>,
+    pub sentences: usize,
+    /// Words of the text spoken.
+    pub words: usize,
+}
+
+/// Speech on its way: events in order, what the opening is, and the outline to come.
+pub struct SpeechStream {
+    pub events: mpsc::Receiver<SpeechEvent>,
+    pub opening: Opening,
+    /// Sent once the whole text is planned; dropped if the stream is abandoned first.
+    pub outline: oneshot::Receiver<Outline>,
+    planned: Arc<AtomicUsize>,
+}
+
+impl SpeechStream {
+    /// Sentences planned and handed to the speaker so far.
+    pub fn planned(&self) -> usize {
+        self.planned.load(Ordering::SeqCst)
+    }
+}
+
+/// Speech on its way to a client as encoded audio.
+pub struct Speech {
+    pub audio: EncodedSpeech,
+    pub opening: Opening,
+    pub outline: oneshot::Receiver<Outline>,
+}
+
+/// A text planned whole, and its speech on the way: for a front door that
+/// places things by the whole plan (the Speech Dispatcher module's marks).
+pub struct PlannedSpeech {
+    pub plan: Plan,
+    /// The plan's utterances, in the order the events number them.
+    pub utterances: Vec<Utterance>,
+    pub events: mpsc::Receiver<SpeechEvent>,
+}
+
+/// Why a text could not be spoken.
+#[derive(Debug, thiserror::Error)]
+pub enum SpeechError {
+    #[error(transparent)]
+    Plan(#[from] PlanTextError),
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+}
+
+/// Utterances planned ahead of the speaker, at most: past this, planning
+/// waits for the stream.
+const PLANNED_AHEAD: usize = 64;
+/// Sentences planned per trip to a blocking thread, after the opening.
+const PLAN_BATCH: usize = 32;
+
+impl Pipeline {
+    /// Speaks a text as it is planned (see the module documentation).
+    /// Errors in the text or its opening (bad SSML, an unknown voice) come
+    /// back here, before any audio.
+    pub async fn speech(self: &Arc<Self>, request: SpeechRequest) -> Result<SpeechStream, PlanTextError> {
+        let planner = self.planner.clone();
+        let (cursor, opening) = tokio::task::spawn_blocking(move || {
+            let document = ingest(&request.text, request.format)?;
+            let mut cursor = planner.cursor(document, &request.options);
+            let opening = plan_batch(&mut cursor, 1)?;
+            Ok::<_, PlanTextError>((cursor, opening))
+        })
+        .await
+        .expect("planning does not panic")?;
+        let (rate, pitch) = cursor.delivery();
+        let utterances: Vec<Utterance> =
+            opening.iter().flat_map(|paragraph| paragraph_utterances(paragraph, rate, pitch)).collect();
+        let mut outline = OutlineBuilder::default();
+        outline.add(&opening);
+        let first = opening.iter().flat_map(|p| &p.sentences).next();
+        let opening_known = Opening {
+            lang: cursor.document_lang(),
+            voice: first.map(|s| s.voice.clone()),
+            sentence_lang: first.map(|s| s.lang.clone()),
+            cache: self.speaker.cache_status(&utterances),
+        };
+        let (to_speaker, planned_utterances) = mpsc::channel(PLANNED_AHEAD);
+        let events = self.speaker.speak_as_planned(planned_utterances);
+        let planned = Arc::new(AtomicUsize::new(0));
+        let (outline_tx, outline_rx) = oneshot::channel();
+        tokio::spawn(plan_rest(cursor, utterances, to_speaker, outline, outline_tx, Arc::clone(&planned)));
+        Ok(SpeechStream { events, opening: opening_known, outline: outline_rx, planned })
+    }
+
+    /// Plans a whole text, then speaks it. For short texts (a screen
+    /// reader's message); [`Pipeline::speech`] starts long ones sooner.
+    pub async fn planned_speech(self: &Arc<Self>, request: SpeechRequest) -> Result<PlannedSpeech, PlanTextError> {
+        let planner = self.planner.clone();
+        let plan = tokio::task::spawn_blocking(move || {
+            crate::planning::plan_with(&planner, &request.text, request.format, &request.options)
+        })
+        .await
+        .expect("planning does not panic")?;
+        let utterances = plan.utterances();
+        let events = self.speaker.speak(utterances.clone());
+        Ok(PlannedSpeech { plan, utterances, events })
+    }
+
+    /// Speaks a text as encoded audio in `format`, resampled to
+    /// `output_rate` if given (else at the format's natural rate).
+    pub async fn synthesize(
+        self: &Arc<Self>,
+        request: SpeechRequest,
+        format: AudioFormat,
+        output_rate: Option<u32>,
+    ) -> Result<Speech, SpeechError> {
+        let stream = self.speech(request).await?;
+        let audio = match output_rate {
+            Some(rate) => EncodedSpeech::at(stream.events, format, self.sample_rate(), rate)?,
+            None => EncodedSpeech::new(stream.events, format, self.sample_rate())?,
+        };
+        Ok(Speech { audio, opening: stream.opening, outline: stream.outline })
+    }
+}
+
+/// Plans paragraphs until at least `sentences` sentences are planned (or
+/// the text ends).
+fn plan_batch(cursor: &mut PlanCursor, sentences: usize) -> Result<Vec<Paragraph>, PlanTextError> {
+    let mut batch = Vec::new();
+    let mut planned = 0;
+    while planned < sentences {
+        let Some(paragraph) = cursor.next_paragraph() else { break };
+        let paragraph = paragraph?;
+        planned += paragraph.sentences.len();
+        batch.push(paragraph);
+    }
+    Ok(batch)
+}
+
+/// Hands the opening to the speaker, then plans and hands over the rest,
+/// a batch at a time on a blocking thread; tells the outline at the end.
+async fn plan_rest(
+    mut cursor: PlanCursor,
+    opening: Vec<Utterance>,
+    to_speaker: mpsc::Sender<Utterance>,
+    mut outline: OutlineBuilder,
+    outline_tx: oneshot::Sender<Outline>,
+    planned: Arc<AtomicUsize>,
+) {
+    let (rate, pitch) = cursor.delivery();
+    let mut batch = opening;
+    loop {
+        for utterance in batch {
+            if to_speaker.send(utterance).await.is_err() {
+                return;
+            }
+            planned.fetch_add(1, Ordering::SeqCst);
+        }
+        if cursor.remaining() == 0 {
+            break;
+        }
+        let planning = tokio::task::spawn_blocking(move || {
+            let batch = plan_batch(&mut cursor, PLAN_BATCH);
+            (cursor, batch)
+        });
+        let paragraphs;
+        (cursor, paragraphs) = planning.await.expect("planning does not panic");
+        match paragraphs {
+            Ok(paragraphs) => {
+                outline.add(&paragraphs);
+                batch = paragraphs.iter().flat_map(|p| paragraph_utterances(p, rate, pitch)).collect();
+            }
+            Err(error) => {
+                tracing::error!(%error, "the rest of the text could not be planned; speech ends here");
+                return;
+            }
+        }
+    }
+    drop(to_speaker);
+    let _ = outline_tx.send(outline.finish(cursor.document_lang()));
+}
+
+/// The outline, gathered as paragraphs are planned.
+#[derive(Default)]
+struct OutlineBuilder {
+    voices: Vec<VoiceId>,
+    langs: Vec<LangTag>,
+    sentences: usize,
+    words: usize,
+}
+
+impl OutlineBuilder {
+    fn add(&mut self, paragraphs: &[Paragraph]) {
+        self.words += paragraphs.iter().map(|p| p.text.split_whitespace().count()).sum::<usize>();
+        for sentence in paragraphs.iter().flat_map(|p| &p.sentences) {
+            self.sentences += 1;
+            if self.voices.last() != Some(&sentence.voice) {
+                self.voices.push(sentence.voice.clone());
+            }
+            if !self.langs.contains(&sentence.lang) {
+                self.langs.push(sentence.lang.clone());
+            }
+        }
+    }
+
+    fn finish(self, lang: LangTag) -> Outline {
+        Outline { lang, voices: self.voices, langs: self.langs, sentences: self.sentences, words: self.words }
+    }
+}
