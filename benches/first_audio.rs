@@ -4,14 +4,15 @@
 //! first stdout bytes of `espeak-ng --stdout` on the statement, measured in
 //! the same run.
 //!
-//! Run: `cargo bench --bench first_audio [-- RUNS]` on an idle machine
-//! (check `uptime`). Each request uses its own rate, so every sentence is a
-//! cache miss; the response is dropped after its first audio.
+//! Run: `cargo bench --bench first_audio -- [RUNS] [--baseline=HERALD]` on an
+//! idle machine (check `uptime`); `--baseline` names another build of
+//! Herald (one built from an older commit) measured beside this one,
+//! interleaved. Each request uses its own rate, so every sentence is a
+//! cache miss; the response is dropped after its first audio, and the next
+//! request waits 50 ms, so each meets a quiet server.
 
 mod support;
 
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{ms, percentile, Server};
 
@@ -19,20 +20,6 @@ const STATEMENT: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
 const GPL3: &str = "/usr/share/common-licenses/GPL-3";
 const SENTENCE: &str = "The ministers met in Brussels to discuss the security of the Euro-Atlantic area.";
-
-fn espeak_cli_first() -> Duration {
-    let start = Instant::now();
-    let mut child =
-        Command::new("espeak-ng").args(["--stdout", "-f", STATEMENT]).stdout(Stdio::piped()).spawn().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut buffer = vec![0u8; 1 << 16];
-    assert!(out.read(&mut buffer).unwrap() > 0, "espeak-ng wrote no audio");
-    let first = start.elapsed();
-    drop(out);
-    let _ = child.kill();
-    let _ = child.wait();
-    first
-}
 
 /// Time to the first PCM byte of `text` spoken at `rate` words per minute.
 async fn first_pcm(client: &reqwest::Client, base: &str, text: &str, rate: u32) -> Duration {
@@ -46,7 +33,9 @@ async fn first_pcm(client: &reqwest::Client, base: &str, text: &str, rate: u32) 
 }
 
 fn main() {
-    let runs: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(20);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runs: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(20);
+    let baseline = args.iter().find_map(|a| a.strip_prefix("--baseline=")).map(std::path::PathBuf::from);
     let statement = std::fs::read_to_string(STATEMENT).unwrap();
     let gpl = std::fs::read_to_string(GPL3).expect("Debian's base-files has /usr/share/common-licenses/GPL-3");
     let texts: [(&str, String); 5] = [
@@ -60,31 +49,49 @@ fn main() {
     let client = reqwest::Client::new();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     println!("machine: {cores} cores; herald {} (release); {runs} runs per figure\n", env!("CARGO_PKG_VERSION"));
-    let server = Server::start(cores);
-    runtime.block_on(first_pcm(&client, &server.base, "Warming up the workers.", 175));
-    let mut figures: Vec<(String, usize, Vec<Duration>)> =
-        texts.iter().map(|(name, text)| (name.to_string(), text.chars().count(), Vec::new())).collect();
+    let mut servers = vec![("this build", Server::start(cores))];
+    if let Some(program) = &baseline {
+        servers.push(("baseline", Server::start_program(program, cores)));
+    }
+    for (_, server) in &servers {
+        runtime.block_on(first_pcm(&client, &server.base, "Warming up the workers.", 175));
+    }
+    // samples[server][text]
+    let mut samples: Vec<Vec<Vec<Duration>>> = vec![vec![Vec::new(); texts.len()]; servers.len()];
     let mut cli = Vec::new();
-    // Interleaved, so a slow moment of the machine falls on every text alike.
+    // Interleaved, so a slow moment of the machine falls on every text and build alike.
     for run in 0..runs {
-        for ((_, text), (_, _, samples)) in texts.iter().zip(&mut figures) {
-            let rate = 120 + run as u32;
-            samples.push(runtime.block_on(first_pcm(&client, &server.base, text, rate)));
+        for (t, (_, text)) in texts.iter().enumerate() {
+            for (s, (_, server)) in servers.iter().enumerate() {
+                let rate = 120 + run as u32;
+                samples[s][t].push(runtime.block_on(first_pcm(&client, &server.base, text, rate)));
+                // Each request meets a quiet server, as an occasional listener does.
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
-        cli.push(espeak_cli_first());
+        cli.push(support::espeak_cli(STATEMENT).0);
     }
     let cli = percentile(&mut cli, 0.5);
-    let one = percentile(&mut figures[0].2, 0.5);
-    println!("{:<16} {:>8} {:>10} {:>10} {:>12} {:>12}", "text", "chars", "median", "p90", "÷ sentence", "÷ espeak-ng");
-    for (name, chars, samples) in &mut figures {
-        let (median, p90) = (percentile(samples, 0.5), percentile(samples, 0.9));
+    for (s, (name, _)) in servers.iter().enumerate() {
+        let one = percentile(&mut samples[s][0], 0.5);
+        println!("{name}: first PCM byte");
         println!(
-            "{name:<16} {chars:>8} {:>7.2} ms {:>7.2} ms {:>12.2} {:>12.3}",
-            ms(median),
-            ms(p90),
-            ms(median) / ms(one),
-            ms(median) / ms(cli)
+            "{:<16} {:>8} {:>10} {:>10} {:>12} {:>12}",
+            "text", "chars", "median", "p90", "÷ sentence", "÷ espeak-ng"
         );
+        for (t, (text_name, text)) in texts.iter().enumerate() {
+            let runs = &mut samples[s][t];
+            let (median, p90) = (percentile(runs, 0.5), percentile(runs, 0.9));
+            println!(
+                "{text_name:<16} {:>8} {:>7.2} ms {:>7.2} ms {:>12.2} {:>12.3}",
+                text.chars().count(),
+                ms(median),
+                ms(p90),
+                ms(median) / ms(one),
+                ms(median) / ms(cli)
+            );
+        }
+        println!();
     }
-    println!("{:<16} {:>8} {:>7.2} ms", "espeak-ng --stdout (statement), first stdout bytes", "", ms(cli));
+    println!("espeak-ng --stdout (statement), first stdout bytes: {:.2} ms", ms(cli));
 }

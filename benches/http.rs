@@ -12,7 +12,6 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,19 +20,6 @@ use support::{ms, percentile, timed_speech, PeakRss, Server};
 const STATEMENT: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
 const RUNS: usize = 20;
-
-fn espeak_cli() -> (Duration, Duration) {
-    let start = Instant::now();
-    let mut child =
-        Command::new("espeak-ng").args(["--stdout", "-f", STATEMENT]).stdout(Stdio::piped()).spawn().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut buffer = vec![0u8; 1 << 16];
-    assert!(out.read(&mut buffer).unwrap() > 0, "espeak-ng wrote no audio");
-    let first = start.elapsed();
-    while out.read(&mut buffer).unwrap() > 0 {}
-    child.wait().unwrap();
-    (first, start.elapsed())
-}
 
 fn wrk(url: &str) -> (f64, f64) {
     let out = Command::new("wrk")
@@ -102,7 +88,7 @@ fn main() {
     for _ in 0..RUNS {
         let server = Server::start(cores);
         runtime.block_on(timed_speech(&client, &server.base, "Warming up the workers."));
-        let (c_first, c_total) = espeak_cli();
+        let (c_first, c_total) = support::espeak_cli(STATEMENT);
         let (first, whole, _) = runtime.block_on(timed_speech(&client, &server.base, &text));
         ttfb.push(first);
         total.push(whole);

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod planning;
 pub mod podcast;
 pub mod render;
+pub mod report;
 pub mod settings;
 pub mod speech;
 pub mod speechd;

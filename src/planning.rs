@@ -15,6 +15,7 @@ use crate::engine::piper::PiperSetup;
 use crate::engine::protocol::Hello;
 use crate::engine::EngineError;
 use crate::pipeline::PlanTextError;
+use crate::report::Chain;
 use crate::settings::Settings;
 use crate::speech::{Plan, Planner, SpeechOptions};
 use crate::text::{LanguageDetector, Readers};
@@ -25,8 +26,8 @@ use std::sync::{Arc, OnceLock};
 /// Why the voice list could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanningError {
-    #[error("espeak-ng: {0}")]
-    Espeak(EngineError),
+    #[error("espeak-ng")]
+    Espeak(#[source] EngineError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error("voice catalog {}: {error}", path.display())]
@@ -75,7 +76,7 @@ impl Planning {
             .map(|(engine, setup)| {
                 let hello = setup.and_then(|s| {
                     s.hello(&espeak.info.version)
-                        .map_err(|e| Unavailable::Failed { engine: s.engine(), reason: e.to_string() })
+                        .map_err(|e| Unavailable::Failed { engine: s.engine(), reason: Chain(&e).to_string() })
                 });
                 (engine, hello)
             })

@@ -339,6 +339,7 @@ async fn sigterm_finishes_in_flight_streams_then_exits() {
     let mut response =
         client.post(format!("{}/v1/speech", server.base)).json(&json!({ "text": STATEMENT })).send().await.unwrap();
     let mut received = response.chunk().await.unwrap().unwrap().len();
+    // SAFETY: kill(2) takes plain integers; a stale pid only gets an error back.
     unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
     // The stream in flight still completes...
     while let Some(chunk) = response.chunk().await.unwrap() {

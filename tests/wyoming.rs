@@ -85,6 +85,7 @@ fn sigterm_finishes_the_synthesis_in_progress_then_exits() {
     let mut received = vec![0; 64 * 1024];
     let first = busy.read(&mut received).unwrap();
     received.truncate(first);
+    // SAFETY: kill(2) takes plain integers; a stale pid only gets an error back.
     unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
 
     // The synthesis in progress still completes...

@@ -28,6 +28,14 @@ impl Server {
         Self { process: process::HeraldProcess::start_with_env(cache.path(), workers, settings), _cache: cache }
     }
 
+    /// Another build of Herald (a baseline), espeak-ng voices only.
+    pub fn start_program(program: &std::path::Path, workers: usize) -> Self {
+        let cache = tempfile::tempdir().unwrap();
+        let settings = [("HERALD_NEURAL", "false")];
+        let process = process::HeraldProcess::start_program(program, cache.path(), workers, &[], &settings);
+        Self { process, _cache: cache }
+    }
+
     /// RSS of the server and its worker processes, in KiB.
     pub fn rss_kib(&self) -> u64 {
         tree_rss_kib(self.child.id())
@@ -114,4 +122,23 @@ pub async fn timed_wav(client: &reqwest::Client, url: &str, body: &serde_json::V
 /// [`timed_wav`] of `POST /v1/speech` with just a text.
 pub async fn timed_speech(client: &reqwest::Client, base: &str, text: &str) -> (Duration, Duration, usize) {
     timed_wav(client, &format!("{base}/v1/speech"), &serde_json::json!({ "text": text })).await
+}
+
+/// (first stdout bytes, whole run) of `espeak-ng --stdout -f FILE`: the
+/// baseline of first audio and of whole synthesis.
+pub fn espeak_cli(file: &str) -> (Duration, Duration) {
+    use std::io::Read;
+    let start = std::time::Instant::now();
+    let mut child = std::process::Command::new("espeak-ng")
+        .args(["--stdout", "-f", file])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut buffer = vec![0u8; 1 << 16];
+    assert!(out.read(&mut buffer).unwrap() > 0, "espeak-ng wrote no audio");
+    let first = start.elapsed();
+    while out.read(&mut buffer).unwrap() > 0 {}
+    child.wait().unwrap();
+    (first, start.elapsed())
 }

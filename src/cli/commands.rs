@@ -3,6 +3,7 @@
 use super::{input, Failure, SynthArgs};
 use crate::pipeline::{Pipeline, SpeechRequest};
 use crate::planning::Planning;
+use crate::report::Chain;
 use crate::settings::Settings;
 use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
 use crate::voice::Quality;
@@ -17,7 +18,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 async fn start(settings: Settings) -> Result<Pipeline, Failure> {
     let program = std::env::current_exe().map_err(Failure::runtime)?;
-    Pipeline::start(settings, program).await.map_err(Failure::runtime)
+    Pipeline::start(settings, program).await.map_err(|e| Failure::runtime(Chain(&e)))
 }
 
 pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
@@ -78,7 +79,8 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
         let utterances = planned.utterances();
         let sample_rate = pipeline.sample_rate();
         let request = SpeechRequest { text, format, options };
-        let mut speech = pipeline.synthesize(request, audio_format, None).await.map_err(Failure::input)?.audio;
+        let mut speech =
+            pipeline.synthesize(request, audio_format, None).await.map_err(|e| Failure::input(Chain(&e)))?.audio;
         let written = write_audio(&mut speech, &args.output).await?;
         let skipped: Vec<String> = written
             .skipped

@@ -15,7 +15,9 @@
 //! It honours [`Flow::Abort`] between chunks, as a real engine does.
 
 use super::{Cancellation, SynthesisRequest};
-use super::{Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Mark, MarkKind, Outcome, SynthEvent};
+use super::{
+    Capabilities, Cause, Engine, EngineError, EngineInfo, EngineVoice, Flow, Mark, MarkKind, Outcome, SynthEvent,
+};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -77,7 +79,7 @@ impl Engine for Fault {
                 std::thread::sleep(Duration::from_secs(3600));
             },
             Some("block") => return Ok(block_until_cancelled(cancel)),
-            Some("fail") => return Err(EngineError::Synthesis("refused on command".into())),
+            Some("fail") => return Err(EngineError::Synthesis(Cause::new("refused on command"))),
             Some("garbage") => return Ok(garbage(sink)),
             Some("slow") => {
                 words.next();

@@ -8,6 +8,7 @@
 //! plays audio on the host and is used by `herald speak`.
 
 pub mod cancel;
+mod error;
 pub mod espeak;
 #[cfg(feature = "fault-engine")]
 pub mod fault;
@@ -22,6 +23,7 @@ pub mod registry;
 pub mod worker;
 
 pub use cancel::Cancellation;
+pub use error::{Cause, EngineError};
 use serde::{Deserialize, Serialize};
 
 /// What an engine can do beyond what every engine does (stream audio in
@@ -120,20 +122,6 @@ pub struct Outcome {
     pub aborted: bool,
     /// Stopped at [`SynthesisRequest::max_samples`].
     pub truncated: bool,
-}
-
-/// Engine failures and what the caller should do about them.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EngineError {
-    /// The voice does not exist in this engine. Fatal for the request (4xx).
-    #[error("the engine has no voice `{0}`")]
-    UnknownVoice(String),
-    /// The engine refused this text. Fatal for this utterance; do not retry.
-    #[error("the engine failed on this text: {0}")]
-    Synthesis(String),
-    /// The engine could not start. Fatal for the worker; the pool reports it.
-    #[error("the engine could not start: {0}")]
-    Init(String),
 }
 
 /// A speech engine hosted in a worker process. One synthesis at a time.

@@ -2,7 +2,7 @@
 
 use super::kokoro::{Kokoro, KokoroSetup};
 use super::piper::{Piper, PiperSetup};
-use super::{espeak::Espeak, Engine, EngineError};
+use super::{espeak::Espeak, Cause, Engine, EngineError};
 use serde::de::DeserializeOwned;
 
 /// Ids of the engines a worker can host.
@@ -24,11 +24,13 @@ pub fn build(id: &str, config: &str) -> Result<Box<dyn Engine>, EngineError> {
         super::fault::Fault::ID => {
             Ok(Box::new(super::fault::Fault::new(&setup::<super::fault::FaultSetup>(id, config)?)))
         }
-        other => Err(EngineError::Init(format!("unknown engine `{other}`; known: {}", ENGINE_IDS.join(", ")))),
+        other => {
+            Err(EngineError::Init(Cause::new(format!("unknown engine `{other}`; known: {}", ENGINE_IDS.join(", ")))))
+        }
     }
 }
 
 /// An engine's setup from its JSON config.
 fn setup<T: DeserializeOwned>(id: &str, config: &str) -> Result<T, EngineError> {
-    serde_json::from_str(config).map_err(|e| EngineError::Init(format!("{id} engine config: {e}")))
+    serde_json::from_str(config).map_err(|e| EngineError::Init(Cause::of(format!("{id} engine config"), &e)))
 }

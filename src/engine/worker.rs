@@ -6,7 +6,8 @@
 //! The worker dies with its parent (`PR_SET_PDEATHSIG`).
 
 use super::protocol::{encode_audio, read_frame, write_frame, FromWorker, Hello, ToWorker};
-use super::{registry, Cancellation, EngineError, Flow, SynthEvent};
+use super::{registry, Cancellation, Flow, SynthEvent};
+use crate::report::Chain;
 use std::io::{self, BufWriter, Write};
 use std::sync::{mpsc, Arc};
 
@@ -80,7 +81,7 @@ fn spawn_reader(cancel: Arc<Cancellation>) -> mpsc::Receiver<super::SynthesisReq
                 }
                 Ok(ToWorker::Cancel) => cancel.cancel(),
                 Err(error) => {
-                    eprintln!("herald worker: {}", EngineError::Synthesis(format!("bad request frame: {error}")));
+                    eprintln!("herald worker: bad request frame: {}", Chain(&error));
                     break;
                 }
             }

@@ -108,7 +108,7 @@ async fn start_neural(
             start_timeout: NEURAL_ENGINE_START,
         };
         let pool = workers.start(settings, program).await;
-        (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: e.to_string() }))
+        (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: crate::report::Chain(&e).to_string() }))
     });
     futures::future::join_all(starts).await
 }

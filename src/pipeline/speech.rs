@@ -111,7 +111,7 @@ impl Pipeline {
         let (cursor, opening) = tokio::task::spawn_blocking(move || {
             let document = ingest(&request.text, request.format)?;
             let mut cursor = planner.cursor(document, &request.options);
-            let opening = plan_batch(&mut cursor, 1)?;
+            let opening = plan_batch(&mut cursor, 1, || true)?;
             Ok::<_, PlanTextError>((cursor, opening))
         })
         .await
@@ -129,10 +129,19 @@ impl Pipeline {
             cache: self.speaker.cache_status(&utterances),
         };
         let (to_speaker, planned_utterances) = mpsc::channel(PLANNED_AHEAD);
-        let events = self.speaker.speak_as_planned(planned_utterances);
+        let (begun_tx, begun) = oneshot::channel();
+        let events = self.speaker.speak_as_planned(planned_utterances, begun_tx);
         let planned = Arc::new(AtomicUsize::new(0));
         let (outline_tx, outline_rx) = oneshot::channel();
-        tokio::spawn(plan_rest(cursor, utterances, to_speaker, outline, outline_tx, Arc::clone(&planned)));
+        let rest = Rest { to_speaker, begun, outline, outline_tx, planned: Arc::clone(&planned) };
+        if cursor.remaining() == 0 {
+            tokio::spawn(rest.hand_over(cursor, utterances));
+        } else {
+            std::thread::Builder::new()
+                .name("herald-plan".into())
+                .spawn(move || rest.plan(cursor, utterances))
+                .expect("a planning thread starts");
+        }
         Ok(SpeechStream { events, opening: opening_known, outline: outline_rx, planned })
     }
 
@@ -167,12 +176,16 @@ impl Pipeline {
     }
 }
 
-/// Plans paragraphs until at least `sentences` sentences are planned (or
-/// the text ends).
-fn plan_batch(cursor: &mut PlanCursor, sentences: usize) -> Result<Vec<Paragraph>, PlanTextError> {
+/// Plans paragraphs until at least `sentences` sentences are planned, the
+/// text ends, or they are no longer `wanted`.
+fn plan_batch(
+    cursor: &mut PlanCursor,
+    sentences: usize,
+    wanted: impl Fn() -> bool,
+) -> Result<Vec<Paragraph>, PlanTextError> {
     let mut batch = Vec::new();
     let mut planned = 0;
-    while planned < sentences {
+    while planned < sentences && wanted() {
         let Some(paragraph) = cursor.next_paragraph() else { break };
         let paragraph = paragraph?;
         planned += paragraph.sentences.len();
@@ -181,47 +194,77 @@ fn plan_batch(cursor: &mut PlanCursor, sentences: usize) -> Result<Vec<Paragraph
     Ok(batch)
 }
 
-/// Hands the opening to the speaker, then plans and hands over the rest,
-/// a batch at a time on a blocking thread; tells the outline at the end.
-async fn plan_rest(
-    mut cursor: PlanCursor,
-    opening: Vec<Utterance>,
+/// What planning the rest of a text reports to.
+struct Rest {
     to_speaker: mpsc::Sender<Utterance>,
-    mut outline: OutlineBuilder,
+    /// Told when the first audio is on its way.
+    begun: oneshot::Receiver<()>,
+    outline: OutlineBuilder,
     outline_tx: oneshot::Sender<Outline>,
     planned: Arc<AtomicUsize>,
-) {
-    let (rate, pitch) = cursor.delivery();
-    let mut batch = opening;
-    loop {
-        for utterance in batch {
-            if to_speaker.send(utterance).await.is_err() {
+}
+
+impl Rest {
+    /// Hands a text planned whole (its opening is all of it) to the speaker.
+    async fn hand_over(self, cursor: PlanCursor, utterances: Vec<Utterance>) {
+        for utterance in utterances {
+            if self.to_speaker.send(utterance).await.is_err() {
                 return;
             }
-            planned.fetch_add(1, Ordering::SeqCst);
+            self.planned.fetch_add(1, Ordering::SeqCst);
         }
-        if cursor.remaining() == 0 {
-            break;
-        }
-        let planning = tokio::task::spawn_blocking(move || {
-            let batch = plan_batch(&mut cursor, PLAN_BATCH);
-            (cursor, batch)
-        });
-        let paragraphs;
-        (cursor, paragraphs) = planning.await.expect("planning does not panic");
-        match paragraphs {
-            Ok(paragraphs) => {
-                outline.add(&paragraphs);
-                batch = paragraphs.iter().flat_map(|p| paragraph_utterances(p, rate, pitch)).collect();
-            }
-            Err(error) => {
-                tracing::error!(%error, "the rest of the text could not be planned; speech ends here");
-                return;
-            }
-        }
+        let _ = self.outline_tx.send(self.outline.finish(cursor.document_lang()));
     }
-    drop(to_speaker);
-    let _ = outline_tx.send(outline.finish(cursor.document_lang()));
+
+    /// Hands the opening to the speaker, then plans and hands over the
+    /// rest, a batch at a time; tells the outline at the end. Runs on a
+    /// thread of its own at a lower priority, and plans the rest only once
+    /// the first audio is on its way: on a small machine, planning beside
+    /// the first synthesis and its delivery delays them.
+    fn plan(mut self, mut cursor: PlanCursor, opening: Vec<Utterance>) {
+        let (rate, pitch) = cursor.delivery();
+        let mut batch = opening;
+        let mut begun = Some(self.begun);
+        loop {
+            for utterance in batch {
+                if self.to_speaker.blocking_send(utterance).is_err() {
+                    return;
+                }
+                self.planned.fetch_add(1, Ordering::SeqCst);
+            }
+            if cursor.remaining() == 0 {
+                break;
+            }
+            if let Some(begun) = begun.take() {
+                // Told, or the stream ended: either way, go on.
+                let _ = begun.blocking_recv();
+                lower_priority();
+            }
+            match plan_batch(&mut cursor, PLAN_BATCH, || !self.to_speaker.is_closed()) {
+                Ok(paragraphs) => {
+                    self.outline.add(&paragraphs);
+                    batch = paragraphs.iter().flat_map(|p| paragraph_utterances(p, rate, pitch)).collect();
+                }
+                Err(error) => {
+                    tracing::error!(%error, "the rest of the text could not be planned; speech ends here");
+                    return;
+                }
+            }
+        }
+        drop(self.to_speaker);
+        let _ = self.outline_tx.send(self.outline.finish(cursor.document_lang()));
+    }
+}
+
+/// Lowers this thread's scheduling priority (nice 10): it yields the CPU
+/// to synthesis and delivery whenever they want it.
+fn lower_priority() {
+    // SAFETY: gettid has no preconditions; setpriority on this thread's own
+    // id changes only this thread, and its failure leaves it as it was.
+    unsafe {
+        let thread = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, 10);
+    }
 }
 
 /// The outline, gathered as paragraphs are planned.

@@ -75,11 +75,15 @@ pub struct Summary {
 
 /// Why a batch could not run at all (single episodes fail on their own).
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {error}")]
-pub struct BatchError {
-    pub path: PathBuf,
-    #[source]
-    pub error: std::io::Error,
+pub enum BatchError {
+    #[error("{}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        error: std::io::Error,
+    },
+    #[error("a file task did not finish")]
+    Task(#[source] tokio::task::JoinError),
 }
 
 /// Why one episode was not published; the batch goes on without it.
@@ -206,14 +210,12 @@ pub async fn run(
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, BatchError> + Send + 'static,
 ) -> Result<T, BatchError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|e| Err(BatchError { path: PathBuf::from("."), error: std::io::Error::other(e.to_string()) }))
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| Err(BatchError::Task(e)))
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BatchError {
     let path = path.to_path_buf();
-    move |error| BatchError { path, error }
+    move |error| BatchError::File { path, error }
 }
 
 /// Makes the output folders, removes what a killed run left half-written,

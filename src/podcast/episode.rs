@@ -38,12 +38,12 @@ pub struct Episode {
 pub enum EpisodeError {
     #[error("no sentence could be spoken ({0} tried)")]
     Silent(usize),
-    #[error("encoding failed: {0}")]
+    #[error("encoding failed")]
     Encode(#[from] audio::EncodeError),
     #[error("the speech stream ended early")]
     Cut,
-    #[error("{0}")]
-    Task(String),
+    #[error("the encoding task did not finish")]
+    Task(#[source] tokio::task::JoinError),
 }
 
 /// The speech options of the show's episodes. Voices are left to the
@@ -98,9 +98,7 @@ pub async fn produce(
         comment: &summary,
         chapters: &chapters,
     });
-    let mp3 = tokio::task::spawn_blocking(move || encode(&samples, rate))
-        .await
-        .map_err(|e| EpisodeError::Task(e.to_string()))??;
+    let mp3 = tokio::task::spawn_blocking(move || encode(&samples, rate)).await.map_err(EpisodeError::Task)??;
     let files = vec![
         ("mp3", [tag, mp3].concat()),
         ("vtt", timeline.to_vtt(&plan).into_bytes()),

@@ -259,7 +259,7 @@ impl Jobs {
             let job = Arc::clone(&job);
             Arc::new(move |event| update(&mut job.lock().expect("job lock"), event))
         };
-        let summary = batch::run(Arc::clone(&self.pipeline), batch, progress).await.map_err(|e| e.error)?;
+        let summary = batch::run(Arc::clone(&self.pipeline), batch, progress).await.map_err(std::io::Error::other)?;
         let status = {
             let mut status = job.lock().expect("job lock");
             status.state = State::Done;

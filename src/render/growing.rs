@@ -3,7 +3,7 @@
 //! from the start while the producer works ahead of them. A render is made
 //! once however many readers it has; when the last one leaves, it stops.
 
-use crate::audio::AudioFormat;
+use crate::audio::{AudioFormat, EncodeError};
 use crate::speech::{MarkTiming, SpeakError, TimedSentence, Timeline};
 use bytes::Bytes;
 use futures::Stream;
@@ -16,22 +16,24 @@ use tokio::sync::{watch, Notify};
 const FOLLOW_CHUNK_BYTES: usize = 256 * 1024;
 
 /// Why a render did not complete.
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RenderFailure {
     #[error("Herald is busy: the synthesis queue is full")]
     Busy,
-    #[error("no sentence could be spoken: {0}")]
-    Silent(SpeakError),
-    #[error("encoding failed: {0}")]
-    Encode(String),
-    #[error("the render could not be stored: {0}")]
-    Store(String),
+    #[error("no sentence could be spoken")]
+    Silent(#[source] SpeakError),
+    #[error("encoding failed")]
+    Encode(#[source] Arc<EncodeError>),
+    #[error("the speech stream ended early")]
+    Cut,
+    #[error("the render could not be stored")]
+    Store(#[source] Arc<std::io::Error>),
     #[error("the render was given up: nobody was reading it")]
     Abandoned,
 }
 
 /// Where a render is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum RenderState {
     Running,
     /// Every byte is written. `skipped` sentences could not be spoken (such
@@ -43,7 +45,7 @@ pub enum RenderState {
 }
 
 /// What readers wait on: bytes written so far, sentences timed so far, state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Progress {
     pub bytes: u64,
     pub sentences: usize,
@@ -151,14 +153,15 @@ impl RenderReader {
     /// samples with the format's header), or has ended.
     pub async fn started(&self) -> Progress {
         let mut progress = self.0.progress.subscribe();
-        let seen = progress.wait_for(|p| p.bytes > 0 || p.state != RenderState::Running).await.map(|p| p.clone());
+        let seen =
+            progress.wait_for(|p| p.bytes > 0 || !matches!(p.state, RenderState::Running)).await.map(|p| p.clone());
         seen.unwrap_or_else(|_| self.0.progress())
     }
 
     /// Waits for the render to end.
     pub async fn ended(&self) -> Progress {
         let mut progress = self.0.progress.subscribe();
-        let seen = progress.wait_for(|p| p.state != RenderState::Running).await.map(|p| p.clone());
+        let seen = progress.wait_for(|p| !matches!(p.state, RenderState::Running)).await.map(|p| p.clone());
         seen.unwrap_or_else(|_| self.0.progress())
     }
 
@@ -241,7 +244,7 @@ impl Drop for RenderReader {
 }
 
 /// What a timeline stream delivers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum TimelineEvent {
     Sentence(TimedSentence),
     /// The render is complete: its length, and where its named marks are.

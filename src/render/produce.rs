@@ -8,6 +8,7 @@
 use super::growing::{Render, RenderFailure, RenderState};
 use crate::cache::renders::RenderWriter;
 use crate::cache::RenderStore;
+use crate::report::Chain;
 use crate::speech::{
     EncodedEvent, EncodedSpeech, SpeakError, SpeechEvent, StoredDocument, Timeline, TimelineBuilder, Utterance,
 };
@@ -40,7 +41,7 @@ pub(super) async fn produce(job: Job, done: impl FnOnce()) {
     match ended {
         Ok((state, timeline)) => render.finish(state, Some(timeline)),
         Err(failure) => {
-            tracing::debug!(%failure, "render not completed");
+            tracing::debug!(failure = %Chain(&failure), "render not completed");
             render.finish(RenderState::Failed(failure), None);
         }
     }
@@ -75,7 +76,7 @@ async fn make(job: Job) -> Result<(RenderState, Timeline), RenderFailure> {
     };
     let encoded = encode(speech, bytes_tx);
     let ((timeline, skipped), encoded) = tokio::join!(timeline, encoded);
-    let writer = written.await.map_err(|e| RenderFailure::Store(e.to_string()))?.map_err(store_failure)?;
+    let writer = written.await.map_err(task_failure)?.map_err(store_failure)?;
     encoded?;
     if !utterances.is_empty() && skipped.len() == utterances.len() {
         return Err(RenderFailure::Silent(skipped[0].clone()));
@@ -92,7 +93,7 @@ async fn make(job: Job) -> Result<(RenderState, Timeline), RenderFailure> {
             writer.commit(&header).map(drop)
         })
         .await
-        .map_err(|e| RenderFailure::Store(e.to_string()))?
+        .map_err(task_failure)?
         .map_err(store_failure)?;
     }
     Ok((RenderState::Complete { skipped: skipped.len() }, timeline))
@@ -100,17 +101,23 @@ async fn make(job: Job) -> Result<(RenderState, Timeline), RenderFailure> {
 
 fn store_failure(error: std::io::Error) -> RenderFailure {
     tracing::warn!(%error, "could not write a render");
-    RenderFailure::Store(error.to_string())
+    RenderFailure::Store(Arc::new(error))
+}
+
+/// A file task that did not finish (it panicked, or the runtime is stopping).
+fn task_failure(error: tokio::task::JoinError) -> RenderFailure {
+    store_failure(std::io::Error::other(error))
 }
 
 /// Reads the encoded stream into the writer's channel. A full queue at
 /// the start fails the render as busy; so does an encoder error.
 async fn encode(mut speech: EncodedSpeech, bytes: std::sync::mpsc::Sender<Bytes>) -> Result<(), RenderFailure> {
     while let Some(event) = speech.next().await {
-        match event.map_err(|e| RenderFailure::Encode(e.to_string()))? {
+        match event.map_err(|e| RenderFailure::Encode(Arc::new(e)))? {
             EncodedEvent::Audio(chunk) => {
                 if bytes.send(chunk).is_err() {
-                    return Err(RenderFailure::Store("the render file was closed".into()));
+                    let closed = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the render file was closed");
+                    return Err(store_failure(closed));
                 }
             }
             EncodedEvent::Skipped { error: SpeakError::Busy, .. } => return Err(RenderFailure::Busy),
@@ -118,7 +125,7 @@ async fn encode(mut speech: EncodedSpeech, bytes: std::sync::mpsc::Sender<Bytes>
             EncodedEvent::Finished { .. } => return Ok(()),
         }
     }
-    Err(RenderFailure::Encode("the speech stream ended early".into()))
+    Err(RenderFailure::Cut)
 }
 
 /// Appends every chunk to the file, publishing progress after each write.

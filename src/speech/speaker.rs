@@ -23,7 +23,7 @@ use crate::voice::{Catalog, Voice, VoiceError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 mod flight;
 
@@ -173,15 +173,21 @@ impl Speaker {
         for utterance in utterances {
             tx.try_send(utterance).expect("the channel holds every utterance");
         }
-        self.speak_as_planned(rx)
+        self.speak_as_planned(rx, oneshot::channel().0)
     }
 
     /// Starts streaming utterances as they are planned: the first is
     /// dispatched as soon as it arrives, each later one as the look-ahead
     /// allows, and the stream is `Finished` once `utterances` is closed and
     /// all of it spoken. Planning is held back with the stream: a reader
-    /// that does not read stops the planning too.
-    pub fn speak_as_planned(self: &Arc<Self>, utterances: mpsc::Receiver<Utterance>) -> mpsc::Receiver<SpeechEvent> {
+    /// that does not read stops the planning too. `begun` is told when the
+    /// first audio is on its way (or the first utterance failed): work that
+    /// would compete with it for the CPU waits for that.
+    pub fn speak_as_planned(
+        self: &Arc<Self>,
+        utterances: mpsc::Receiver<Utterance>,
+        begun: oneshot::Sender<()>,
+    ) -> mpsc::Receiver<SpeechEvent> {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let speaker = Arc::clone(self);
         tokio::spawn(async move {
@@ -189,14 +195,20 @@ impl Speaker {
             // event: what it had queued and in flight is dropped now.
             let reader_left = tx.clone();
             tokio::select! {
-                () = speaker.drive(utterances, tx) => {}
+                () = speaker.drive(utterances, tx, begun) => {}
                 () = reader_left.closed() => {}
             }
         });
         rx
     }
 
-    async fn drive(self: Arc<Self>, mut utterances: mpsc::Receiver<Utterance>, tx: mpsc::Sender<SpeechEvent>) {
+    async fn drive(
+        self: Arc<Self>,
+        mut utterances: mpsc::Receiver<Utterance>,
+        tx: mpsc::Sender<SpeechEvent>,
+        begun: oneshot::Sender<()>,
+    ) {
+        let mut begun = Some(begun);
         let sample_rate = self.sample_rate();
         let pause = crate::audio::silence(self.settings.paragraph_pause_ms, sample_rate);
         // The scheduler prepares utterances in order, at most `lookahead`
@@ -235,6 +247,7 @@ impl Speaker {
             }
             let source = self.resolve(source, &utterance).await;
             if let Source::Failed(error) = source {
+                tell(&mut begun);
                 if tx.send(SpeechEvent::Skipped { index: this, error }).await.is_err() {
                     return;
                 }
@@ -263,7 +276,8 @@ impl Speaker {
             if tx.send(start).await.is_err() {
                 return;
             }
-            match self.stream(source, this, &mut position, &tx, &mut stores).await {
+            let streamed = self.stream(source, this, &mut position, &tx, &mut stores, &mut begun).await;
+            match streamed {
                 Ok(()) => {
                     if tx.send(SpeechEvent::UtteranceEnd { index: this, end_sample: position }).await.is_err() {
                         return;
@@ -343,6 +357,7 @@ impl Speaker {
         position: &mut u64,
         tx: &mpsc::Sender<SpeechEvent>,
         stores: &mut Vec<tokio::task::JoinHandle<()>>,
+        begun: &mut Option<oneshot::Sender<()>>,
     ) -> Result<(), Stop> {
         let start = *position;
         match source {
@@ -351,7 +366,9 @@ impl Speaker {
                     send(tx, SpeechEvent::Mark { index, mark: Mark { sample: mark.sample + start, ..mark } }).await?;
                 }
                 *position += segment.samples.len() as u64;
-                send(tx, SpeechEvent::Audio(segment.samples)).await
+                let sent = send(tx, SpeechEvent::Audio(segment.samples)).await;
+                tell(begun);
+                sent
             }
             Source::Live { mut events, key, claim, .. } => {
                 let mut fresh = Segment { sample_rate: self.sample_rate(), samples: Vec::new(), marks: Vec::new() };
@@ -361,6 +378,7 @@ impl Speaker {
                             fresh.samples.extend_from_slice(&samples);
                             *position += samples.len() as u64;
                             send(tx, SpeechEvent::Audio(samples)).await?;
+                            tell(begun);
                         }
                         Some(JobEvent::Mark(mark)) => {
                             fresh.marks.push(mark);
@@ -381,7 +399,10 @@ impl Speaker {
                             }
                             return Ok(());
                         }
-                        Some(JobEvent::Failed(error)) => return Err(Stop::Skipped(SpeakError::Synthesis(error))),
+                        Some(JobEvent::Failed(error)) => {
+                            tell(begun);
+                            return Err(Stop::Skipped(SpeakError::Synthesis(error)));
+                        }
                         None => return Err(Stop::Skipped(SpeakError::Synthesis(JobError::Closed))),
                     }
                 }
@@ -396,6 +417,13 @@ impl Speaker {
 enum Stop {
     Skipped(SpeakError),
     Disconnected,
+}
+
+/// Tells whoever waits for the first audio (once).
+fn tell(begun: &mut Option<oneshot::Sender<()>>) {
+    if let Some(begun) = begun.take() {
+        let _ = begun.send(());
+    }
 }
 
 async fn send(tx: &mpsc::Sender<SpeechEvent>, event: SpeechEvent) -> Result<(), Stop> {

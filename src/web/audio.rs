@@ -3,6 +3,7 @@
 
 use super::error::AppError;
 use crate::audio::AudioFormat;
+use crate::report::Chain;
 use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -110,7 +111,7 @@ async fn first_audible_event(speech: &mut EncodedSpeech) -> Result<Vec<EncodedEv
             EncodedEvent::Audio(bytes) if !speech.spoken() => read.push(EncodedEvent::Audio(bytes)),
             EncodedEvent::Finished { .. } if !speech.spoken() && failure.is_some() => {
                 let error = failure.take().expect("checked");
-                return Err(AppError::unprocessable("synthesis-failed", error));
+                return Err(AppError::unprocessable("synthesis-failed", Chain(&error)));
             }
             audible @ (EncodedEvent::Audio(_) | EncodedEvent::Finished { .. }) => {
                 read.push(audible);

@@ -8,6 +8,7 @@ use super::audio::content_type;
 use super::error::AppError;
 use crate::audio::AudioFormat;
 use crate::render::{RenderFailure, RenderReader, RenderState, RenderedAudio};
+use crate::report::Chain;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -54,8 +55,8 @@ async fn growing(reader: RenderReader) -> Result<Response, AppError> {
 pub fn failure_error(failure: RenderFailure) -> AppError {
     match failure {
         RenderFailure::Busy => AppError::Busy,
-        RenderFailure::Silent(error) => AppError::unprocessable("synthesis-failed", error),
-        other => AppError::internal(other),
+        RenderFailure::Silent(error) => AppError::unprocessable("synthesis-failed", Chain(&error)),
+        other => AppError::internal(Chain(&other)),
     }
 }
 

@@ -28,7 +28,18 @@ impl HeraldProcess {
 
     /// As [`Self::start_with_env`], with more `herald serve` flags.
     pub fn start_with(cache: &Path, workers: usize, flags: &[&str], settings: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        Self::start_program(Path::new(env!("CARGO_BIN_EXE_herald")), cache, workers, flags, settings)
+    }
+
+    /// As [`Self::start_with`], running `program` (another build of Herald).
+    pub fn start_program(
+        program: &Path,
+        cache: &Path,
+        workers: usize,
+        flags: &[&str],
+        settings: &[(&str, &str)],
+    ) -> Self {
+        let mut child = Command::new(program)
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", &workers.to_string(), "--cache-dir"])
             .arg(cache)
             .args(flags)

@@ -13,8 +13,8 @@ mod phonemes;
 pub use phonemes::Clause;
 
 use super::{
-    Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind, Outcome,
-    SynthEvent, SynthesisRequest,
+    Cancellation, Capabilities, Cause, Engine, EngineError, EngineInfo, EngineVoice, Flow, Gender, Mark, MarkKind,
+    Outcome, SynthEvent, SynthesisRequest,
 };
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
@@ -50,14 +50,14 @@ impl Espeak {
 
     pub fn new() -> Result<Self, EngineError> {
         if INITIALIZED.swap(true, Ordering::SeqCst) {
-            return Err(EngineError::Init("libespeak-ng is already initialised in this process".into()));
+            return Err(EngineError::Init(Cause::new("libespeak-ng is already initialised in this process")));
         }
         // SAFETY: first and only initialisation in this process (checked above).
         let sample_rate = unsafe {
             ffi::espeak_Initialize(ffi::AUDIO_OUTPUT_SYNCHRONOUS, CHUNK_MS, std::ptr::null(), ffi::INITIALIZE_DONT_EXIT)
         };
         if sample_rate <= 0 {
-            return Err(EngineError::Init("espeak_Initialize failed (is espeak-ng-data installed?)".into()));
+            return Err(EngineError::Init(Cause::new("espeak_Initialize failed (is espeak-ng-data installed?)")));
         }
         // SAFETY: `synth_callback` matches the C signature and only touches
         // the context passed as user data by `synthesize`.
@@ -96,6 +96,7 @@ impl Engine for Espeak {
         let mut voices = Vec::new();
         // SAFETY: returns a NULL-terminated array of pointers to static voice records.
         let mut list = unsafe { ffi::espeak_ListVoices(std::ptr::null_mut()) };
+        // SAFETY: `list` is non-null and points into the NULL-terminated array.
         while !list.is_null() && unsafe { !(*list).is_null() } {
             // SAFETY: non-null entry of the list above.
             let voice = unsafe { &**list };
@@ -111,6 +112,7 @@ impl Engine for Espeak {
                     _ => None,
                 },
             });
+            // SAFETY: this entry was not the terminator, so the next one exists.
             list = unsafe { list.add(1) };
         }
         voices
@@ -157,7 +159,7 @@ impl Engine for Espeak {
             status
         };
         if status != ffi::EE_OK && !context.aborted && !context.truncated {
-            return Err(EngineError::Synthesis(format!("espeak_Synth returned {status}")));
+            return Err(EngineError::Synthesis(Cause::new(format!("espeak_Synth returned {status}"))));
         }
         Ok(Outcome { samples: context.samples, aborted: context.aborted, truncated: context.truncated })
     }
@@ -176,6 +178,7 @@ unsafe extern "C" fn synth_callback(wav: *mut c_short, count: c_int, events: *mu
     let mut event = events;
     // SAFETY: the event list is terminated by EVENT_LIST_TERMINATED.
     while unsafe { (*event).kind } != ffi::EVENT_LIST_TERMINATED {
+        // SAFETY: `event` is a live entry before the terminator.
         let e = unsafe { &*event };
         let kind = match e.kind {
             ffi::EVENT_WORD => Some(MarkKind::Word),
@@ -196,6 +199,7 @@ unsafe extern "C" fn synth_callback(wav: *mut c_short, count: c_int, events: *mu
                 return 1;
             }
         }
+        // SAFETY: this entry was not the terminator, so the next one exists.
         event = unsafe { event.add(1) };
     }
     if !wav.is_null() && count > 0 {
@@ -232,13 +236,15 @@ unsafe fn languages(mut ptr: *const std::os::raw::c_char) -> Vec<(u8, String)> {
         return out;
     }
     loop {
-        // SAFETY (caller): layout as documented in speak_lib.h.
+        // SAFETY: (the caller) the layout is as speak_lib.h documents; `ptr` is at a priority byte.
         let priority = unsafe { *ptr } as u8;
         if priority == 0 {
             break;
         }
+        // SAFETY: a non-zero priority byte is followed by a NUL-terminated name.
         let name = unsafe { CStr::from_ptr(ptr.add(1)) };
         out.push((priority, name.to_string_lossy().into_owned()));
+        // SAFETY: past the name's NUL comes the next priority byte (maybe the final zero).
         ptr = unsafe { ptr.add(2 + name.to_bytes().len()) };
     }
     out

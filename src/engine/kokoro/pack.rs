@@ -7,7 +7,7 @@
 //! package, joined in order when a worker loads it.
 
 use super::super::neural::discover::{Found, Unavailable};
-use crate::engine::{EngineError, Gender};
+use crate::engine::{Cause, EngineError, Gender};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -105,8 +105,8 @@ impl VoicePack {
         zip::ZipArchive::new(file).map_err(|e| self.error(&self.voices, &e))
     }
 
-    fn error(&self, path: &Path, error: &dyn std::fmt::Display) -> EngineError {
-        EngineError::Init(format!("{}: {error}", path.display()))
+    fn error(&self, path: &Path, error: &dyn std::error::Error) -> EngineError {
+        EngineError::Init(Cause::of(path.display().to_string(), error))
     }
 
     /// The style table of voice `name`: rows of [`STYLE_WIDTH`] floats.
@@ -115,7 +115,7 @@ impl VoicePack {
         let mut entry = archive.by_name(&format!("{name}.npy")).map_err(|e| self.error(&self.voices, &e))?;
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).map_err(|e| self.error(&self.voices, &e))?;
-        npy_f32(&bytes).map_err(|e| self.error(&self.voices, &format!("{name}: {e}")))
+        npy_f32(&bytes).map_err(|e| EngineError::Init(Cause::new(format!("{}: {name}: {e}", self.voices.display()))))
     }
 
     /// Phoneme symbol → token id.
@@ -143,7 +143,7 @@ impl VoicePack {
         if actual != expected {
             let parts = self.model_parts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
             let error = format!("the model joined from {parts} has sha256 {actual}, not {expected}");
-            return Err(self.error(&self.checksum, &error));
+            return Err(EngineError::Init(Cause::new(format!("{}: {error}", self.checksum.display()))));
         }
         Ok((bytes, actual))
     }
@@ -237,7 +237,7 @@ mod tests {
         assert_eq!((styles.len(), styles[257]), (512, 257.0));
         assert_eq!(pack.vocab().unwrap()[&'ɕ'], 77);
         let joined: String = Sha256::digest(b"model").iter().map(|b| format!("{b:02x}")).collect();
-        let error = pack.model().unwrap_err().to_string();
+        let error = crate::report::Chain(&pack.model().unwrap_err()).to_string();
         assert!(error.contains(&joined) && error.contains("not 0123456789abcdef"), "{error}");
     }
 

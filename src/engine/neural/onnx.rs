@@ -2,15 +2,15 @@
 //! time, one session per model, the runtime's version for identities, and
 //! inferences that a cancel terminates mid-run.
 
-use crate::engine::{Cancellation, EngineError};
+use crate::engine::{Cancellation, Cause, EngineError};
 use ort::environment::Environment;
 use ort::session::{RunOptions, Session, SessionInputs};
 use std::path::Path;
 use std::sync::Arc;
 
 /// A start-up failure of what `what` names.
-pub fn init_error(what: &str, error: &dyn std::fmt::Display) -> EngineError {
-    EngineError::Init(format!("{what}: {error}"))
+pub fn init_error(what: &str, error: &dyn std::error::Error) -> EngineError {
+    EngineError::Init(Cause::of(what, error))
 }
 
 /// Loads ONNX Runtime from `runtime` (`libonnxruntime.so.<version>`).
@@ -41,7 +41,7 @@ pub fn version(runtime: &Path) -> &str {
 
 /// A synthesis failure inside the runtime.
 pub fn failed(error: ort::Error) -> EngineError {
-    EngineError::Synthesis(format!("ONNX Runtime: {error}"))
+    EngineError::Synthesis(Cause::of("ONNX Runtime", &error))
 }
 
 /// One output of a run: its shape and its values.

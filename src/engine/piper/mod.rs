@@ -24,7 +24,7 @@ use super::espeak::{Clause, Espeak};
 use super::neural::discover::{Found, Unavailable};
 use super::neural::{deliver, deliver_audio, deliver_marks, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
 use super::{
-    Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
+    Cancellation, Capabilities, Cause, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
     SynthesisRequest,
 };
 use config::VoiceConfig;
@@ -291,7 +291,7 @@ fn engine_info(setup: &PiperSetup, espeak_version: &str, streamed: bool) -> Engi
 fn read_config(model: &std::path::Path) -> Result<(String, String, VoiceConfig), EngineError> {
     let name = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let config_path = config_path(model);
-    let failed = |e: &dyn std::fmt::Display| EngineError::Init(format!("{}: {e}", config_path.display()));
+    let failed = |e: &dyn std::error::Error| EngineError::Init(Cause::of(config_path.display().to_string(), e));
     let config_json = std::fs::read_to_string(&config_path).map_err(|e| failed(&e))?;
     let config = VoiceConfig::parse(&config_json).map_err(|e| failed(&e))?;
     Ok((name, config_json, config))

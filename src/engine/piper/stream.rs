@@ -12,7 +12,7 @@
 
 use super::units::peak;
 use crate::engine::neural::onnx::{self, Output};
-use crate::engine::{Cancellation, EngineError};
+use crate::engine::{Cancellation, Cause, EngineError};
 use ort::environment::Environment;
 use ort::session::{Session, SessionInputValue};
 use ort::value::{Tensor, TensorElementType};
@@ -81,7 +81,8 @@ impl Streamed {
             let session = onnx::session(environment, &bytes, threads, &what)?;
             let source = session.metadata().ok().and_then(|m| m.custom(SOURCE_KEY));
             if source.as_deref() != Some(model_sha256) {
-                return Err(onnx::init_error(&what, &"split from another model: run scripts/piper_split.py"));
+                let cause = Cause::new(format!("{what}: split from another model: run scripts/piper_split.py"));
+                return Err(EngineError::Init(cause));
             }
             Ok(session)
         };
@@ -93,7 +94,7 @@ impl Streamed {
         if !float || decoder_inputs.is_empty() || decoder_inputs.iter().any(|name| !encoder_outputs.contains(name)) {
             let error =
                 format!("reads {decoder_inputs:?} (float tensors expected), the encoder gives {encoder_outputs:?}");
-            return Err(onnx::init_error(&decoder.display().to_string(), &error));
+            return Err(EngineError::Init(Cause::new(format!("{}: {error}", decoder.display()))));
         }
         Ok(Self { encoder: encoder_session, decoder: decoder_session, encoder_outputs, decoder_inputs })
     }
@@ -109,7 +110,7 @@ impl Streamed {
         let latent = take(&self.decoder_inputs[0]);
         let passed_through = self.decoder_inputs[1..].iter().map(|name| take(name)).collect();
         let [1, channels, frames] = latent.shape[..] else {
-            return Err(EngineError::Synthesis(format!("latent frames of shape {:?}", latent.shape)));
+            return Err(EngineError::Synthesis(Cause::new(format!("latent frames of shape {:?}", latent.shape))));
         };
         Ok(Some(Latent { channels: channels as usize, frames: frames as usize, values: latent.values, passed_through }))
     }
@@ -193,7 +194,7 @@ mod tests {
         let sha256 = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&model));
         let mut parts = Streamed::load(&environment, (&encoder, &decoder), &sha256, 1).unwrap();
         let other = Streamed::load(&environment, (&encoder, &decoder), &"0".repeat(64), 1);
-        assert!(other.err().is_some_and(|e| e.to_string().contains("another model")));
+        assert!(other.err().is_some_and(|e| crate::report::Chain(&e).to_string().contains("another model")));
         let config = std::fs::read_to_string(installed("en_US-joe-medium.onnx.json")).unwrap();
         let config = VoiceConfig::parse(&config).unwrap();
         // Phonemes as libespeak-ng gives them (which this process may not

@@ -144,7 +144,7 @@ impl Drop for Pool {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
-    #[error("could not start a worker `{program} worker`: {reason}")]
+    #[error("could not start a worker `{program} worker`")]
     Start {
         program: String,
         #[source]
@@ -157,7 +157,7 @@ pub enum PoolError {
 pub enum SpawnError {
     #[error("cannot run the program")]
     Exec(#[source] std::io::Error),
-    #[error("the engine refused to start: {0}")]
+    #[error("the engine refused to start")]
     Engine(#[source] EngineError),
     #[error("unexpected first frame {0}")]
     UnexpectedFrame(String),
