@@ -9,7 +9,9 @@
 //! Herald (one built from an older commit) measured beside this one,
 //! interleaved. Each request uses its own rate, so every sentence is a
 //! cache miss; the response is dropped after its first audio, and the next
-//! request waits 50 ms, so each meets a quiet server.
+//! request waits until the servers have used no CPU for 30 ms, so each
+//! meets quiet servers (the whole-text planning of an older build goes on
+//! after its client leaves).
 
 mod support;
 
@@ -65,8 +67,11 @@ fn main() {
             for (s, (_, server)) in servers.iter().enumerate() {
                 let rate = 120 + run as u32;
                 samples[s][t].push(runtime.block_on(first_pcm(&client, &server.base, text, rate)));
-                // Each request meets a quiet server, as an occasional listener does.
-                std::thread::sleep(Duration::from_millis(50));
+                // Each request meets quiet servers, as an occasional
+                // listener does: what the last one left running ends first.
+                for (_, server) in &servers {
+                    support::wait_until_idle(server.child.id(), Duration::from_millis(30));
+                }
             }
         }
         cli.push(support::espeak_cli(STATEMENT).0);

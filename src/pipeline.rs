@@ -8,14 +8,13 @@ use crate::audio::AudioFormat;
 use crate::cache::store::Storage;
 use crate::cache::{DocumentStore, RenderStore, SegmentCache};
 use crate::coordination::Database;
-use crate::document::{IngestError, InputFormat};
+use crate::document::InputFormat;
 use crate::engine::neural::discover::Unavailable;
 use crate::engine::pool::{Pool, PoolError};
 use crate::render::{Part, RenderError, RenderedAudio, RenderedTimeline, Renders};
 use crate::settings::Settings;
 use crate::speech::{
-    DocumentId, Plan, PlanError, Planner, Speaker, SpeakerSettings, SpeechEvent, SpeechOptions, StoredDocument,
-    Utterance,
+    DocumentId, Plan, Planner, Speaker, SpeakerSettings, SpeechEvent, SpeechOptions, StoredDocument, Utterance,
 };
 use crate::text::{LangTag, LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality, Voice, VoiceId};
@@ -26,9 +25,13 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 mod engines;
+pub mod planning;
 mod speech;
+mod stats;
 
+pub use planning::{PlanTextError, Planning, PlanningError};
 pub use speech::{Opening, Outline, PlannedSpeech, Speech, SpeechError, SpeechRequest, SpeechStream};
+pub use stats::Stats;
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -38,20 +41,11 @@ pub enum StartError {
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error(transparent)]
-    CatalogFile(#[from] crate::planning::PlanningError),
+    CatalogFile(#[from] PlanningError),
     #[error("cache directory {path}: {error}")]
     Cache { path: PathBuf, error: std::io::Error },
     #[error("store {url}: {error}")]
     Store { url: String, error: std::io::Error },
-}
-
-/// Why a text could not be planned.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum PlanTextError {
-    #[error(transparent)]
-    Ingest(#[from] IngestError),
-    #[error(transparent)]
-    Plan(#[from] PlanError),
 }
 
 /// Parsed documents kept in memory (each is a few kilobytes to a few megabytes).
@@ -100,6 +94,8 @@ pub struct Pipeline {
     database: Option<Arc<Database>>,
     renders: Renders,
     planner: Planner,
+    /// Texts whose planning goes on while they are spoken.
+    being_planned: Arc<std::sync::atomic::AtomicUsize>,
     settings: Settings,
     /// Each neural engine, and why it is not running if it is not.
     neural: engines::NeuralStatus,
@@ -109,7 +105,7 @@ impl Pipeline {
     /// Starts workers with `worker_program` (the Herald binary) and opens the cache.
     pub async fn start(settings: Settings, worker_program: PathBuf) -> Result<Self, StartError> {
         let (pools, neural) = engines::start(&settings, &worker_program).await?;
-        let catalog_toml = crate::planning::catalog_toml(&settings)?;
+        let catalog_toml = planning::catalog_toml(&settings)?;
         let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
         let catalog = Arc::new(Catalog::new(&catalog_toml, &hellos)?);
         let storage = Arc::new(open_storage(&settings)?);
@@ -134,6 +130,7 @@ impl Pipeline {
             storage,
             database,
             planner,
+            being_planned: Arc::default(),
             settings,
             neural,
         })
@@ -145,7 +142,7 @@ impl Pipeline {
 
     /// Ingests and plans a text.
     pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
-        crate::planning::plan_with(&self.planner, text, format, options)
+        planning::plan_with(&self.planner, text, format, options)
     }
 
     /// Speaks a plan's utterances: audio and marks, in order (see
@@ -237,7 +234,7 @@ impl Pipeline {
 
     /// Why natural voices are not running, when no neural engine runs.
     pub fn natural_unavailable(&self) -> Option<&Unavailable> {
-        crate::planning::natural_unavailable(&self.neural)
+        planning::natural_unavailable(&self.neural)
     }
 
     /// Live workers of the primary engine (0: the service cannot speak).

@@ -205,3 +205,21 @@ async fn a_text_that_cannot_be_planned_is_refused_before_any_audio() {
         assert!(pipeline.speech(request).await.is_err(), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_listener_who_leaves_stops_the_planning_of_the_rest() {
+    let (pipeline, _cache) = pipeline(1).await;
+    let pipeline = std::sync::Arc::new(pipeline);
+    let text = [STATEMENT; 50].join("\n\n");
+    let request = SpeechRequest { text, format: InputFormat::Text, options: SpeechOptions::default() };
+    let mut stream = pipeline.speech(request).await.unwrap();
+    while !matches!(stream.events.recv().await, Some(SpeechEvent::Audio(_))) {}
+    assert_eq!(pipeline.stats().texts_being_planned, 1);
+    drop(stream);
+    // Planning ends with the stream: it neither spins nor runs to the end of the text.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while pipeline.stats().texts_being_planned > 0 {
+        assert!(std::time::Instant::now() < deadline, "planning went on after the listener left");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -142,3 +142,33 @@ pub fn espeak_cli(file: &str) -> (Duration, Duration) {
     child.wait().unwrap();
     (first, start.elapsed())
 }
+
+/// CPU time (user + system, in clock ticks) of a process and its children.
+pub fn tree_cpu_ticks(pid: u32) -> u64 {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    std::iter::once(pid.to_string()).chain(children.split_whitespace().map(str::to_string)).map(|p| cpu_of(&p)).sum()
+}
+
+fn cpu_of(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let field = |n: usize| fields.get(n).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12)
+}
+
+/// Waits until a process tree has used no CPU for `quiet` (at most 10 s),
+/// so the next measurement does not share the machine with the last one's
+/// leftover work.
+pub fn wait_until_idle(pid: u32, quiet: Duration) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = tree_cpu_ticks(pid);
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(quiet);
+        let now = tree_cpu_ticks(pid);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}

@@ -11,9 +11,9 @@ use flacenc::config;
 use flacenc::error::{Verified, Verify};
 use flacenc::source::{Fill, FrameBuf};
 
-use super::encode::{EncodeError, Encoder};
+use super::encoder::{EncodeError, Encoder};
+use super::format::AudioFormat;
 use super::resample::StreamResampler;
-use super::AudioFormat;
 
 /// Samples per frame: the reference encoder's default.
 const BLOCK: usize = 4096;

@@ -4,6 +4,7 @@
 //! resampling; EBU R128 loudness. It knows nothing of text.
 
 mod encode;
+mod encoder;
 mod flac;
 mod format;
 mod loudness;
@@ -14,7 +15,8 @@ mod resample;
 mod testing;
 pub mod wav;
 
-pub use encode::{encode_all, encoder, encoder_at, EncodeError, Encoder};
+pub use encode::{encode_all, encoder, encoder_at};
+pub use encoder::{EncodeError, Encoder};
 pub use format::{AudioFormat, UnknownFormat};
 pub use loudness::{loudness, normalize, Loudness};
 pub use resample::{resample, ResampleError, StreamResampler};

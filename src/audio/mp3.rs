@@ -11,9 +11,9 @@ use std::num::NonZeroU32;
 
 use mp3lame_encoder::{Bitrate, BuildError, Builder, FlushGap, Mode, MonoPcm, Quality, VbrMode};
 
-use super::encode::{EncodeError, Encoder};
+use super::encoder::{EncodeError, Encoder};
+use super::format::AudioFormat;
 use super::resample::StreamResampler;
-use super::AudioFormat;
 
 /// Sample rates MPEG audio can carry (MPEG-2.5, MPEG-2, MPEG-1).
 const MPEG_RATES: [u32; 9] = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];

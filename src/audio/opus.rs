@@ -11,9 +11,9 @@
 use ::opus::{Application, Bitrate, Channels, Signal};
 use ogg::writing::{PacketWriteEndInfo, PacketWriter};
 
-use super::encode::{EncodeError, Encoder};
+use super::encoder::{EncodeError, Encoder};
+use super::format::AudioFormat;
 use super::resample::StreamResampler;
-use super::AudioFormat;
 
 /// The only rate Herald encodes Opus at (and the rate Ogg Opus granule
 /// positions always count in).

@@ -1,8 +1,8 @@
 //! The subcommands. Each one is a thin front door over the pipeline.
 
 use super::{input, Failure, SynthArgs};
+use crate::pipeline::planning::Planning;
 use crate::pipeline::{Pipeline, SpeechRequest};
-use crate::planning::Planning;
 use crate::report::Chain;
 use crate::settings::Settings;
 use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};

@@ -4,7 +4,7 @@
 //! (`herald voices | head -1`) ends the command quietly.
 
 use super::{Failure, PlanArgs, VoicesArgs};
-use crate::planning::Planning;
+use crate::pipeline::planning::Planning;
 use crate::settings::Settings;
 use crate::speech::Plan;
 use std::fmt::Write as _;

@@ -6,7 +6,7 @@
 
 use super::{Failure, SpeakArgs};
 use crate::engine::platform::{self, Paragraph, PlatformError};
-use crate::planning::Planning;
+use crate::pipeline::planning::Planning;
 use crate::settings::Settings;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,7 +7,7 @@
 //! its language when the platform has one, so the platform reports when each
 //! paragraph begins and ends ([`PlatformEvent`]).
 
-use crate::speech::Rate;
+use crate::prosody::Rate;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;

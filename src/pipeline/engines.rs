@@ -71,7 +71,7 @@ pub(super) async fn start(settings: &Settings, program: &Path) -> Result<(Vec<Ar
             }
         }
     }
-    if let Some(reason) = crate::planning::natural_unavailable(&neural) {
+    if let Some(reason) = crate::pipeline::planning::natural_unavailable(&neural) {
         tracing::info!(%reason, "neural voices unavailable; speaking with espeak-ng only");
     }
     #[cfg(feature = "fault-engine")]
@@ -95,20 +95,21 @@ async fn start_neural(
     program: &Path,
     sample_rate: u32,
 ) -> Vec<(&'static str, Result<Pool, Unavailable>)> {
-    let starts = crate::planning::neural_setups(settings, sample_rate).into_iter().map(|(engine, setup)| async move {
-        let setup = match setup {
-            Ok(setup) => setup,
-            Err(reason) => return (engine, Err(reason)),
-        };
-        let workers = Workers {
-            engine,
-            engine_config: setup.worker_config(),
-            count: settings.neural_workers.max(1),
-            memory_limit_mb: settings.neural_worker_memory_mb,
-            start_timeout: NEURAL_ENGINE_START,
-        };
-        let pool = workers.start(settings, program).await;
-        (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: crate::report::Chain(&e).to_string() }))
-    });
+    let starts =
+        crate::pipeline::planning::neural_setups(settings, sample_rate).into_iter().map(|(engine, setup)| async move {
+            let setup = match setup {
+                Ok(setup) => setup,
+                Err(reason) => return (engine, Err(reason)),
+            };
+            let workers = Workers {
+                engine,
+                engine_config: setup.worker_config(),
+                count: settings.neural_workers.max(1),
+                memory_limit_mb: settings.neural_worker_memory_mb,
+                start_timeout: NEURAL_ENGINE_START,
+            };
+            let pool = workers.start(settings, program).await;
+            (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: crate::report::Chain(&e).to_string() }))
+        });
     futures::future::join_all(starts).await
 }

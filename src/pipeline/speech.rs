@@ -9,6 +9,7 @@
 //! planning too), and what the whole text turned out to be (its voices and
 //! languages) is told once it is all planned.
 
+use super::stats::BeingPlanned;
 use super::{Pipeline, PlanTextError};
 use crate::audio::{AudioFormat, EncodeError};
 use crate::document::{ingest, InputFormat};
@@ -111,7 +112,7 @@ impl Pipeline {
         let (cursor, opening) = tokio::task::spawn_blocking(move || {
             let document = ingest(&request.text, request.format)?;
             let mut cursor = planner.cursor(document, &request.options);
-            let opening = plan_batch(&mut cursor, 1, || true)?;
+            let opening = plan_batch(&mut cursor, 1, || true).expect("always wanted")?;
             Ok::<_, PlanTextError>((cursor, opening))
         })
         .await
@@ -133,7 +134,15 @@ impl Pipeline {
         let events = self.speaker.speak_as_planned(planned_utterances, begun_tx);
         let planned = Arc::new(AtomicUsize::new(0));
         let (outline_tx, outline_rx) = oneshot::channel();
-        let rest = Rest { to_speaker, begun, outline, outline_tx, planned: Arc::clone(&planned) };
+        let being_planned = BeingPlanned::begin(&self.being_planned);
+        let rest = Rest {
+            to_speaker,
+            begun,
+            outline,
+            outline_tx,
+            planned: Arc::clone(&planned),
+            _being_planned: being_planned,
+        };
         if cursor.remaining() == 0 {
             tokio::spawn(rest.hand_over(cursor, utterances));
         } else {
@@ -150,7 +159,7 @@ impl Pipeline {
     pub async fn planned_speech(self: &Arc<Self>, request: SpeechRequest) -> Result<PlannedSpeech, PlanTextError> {
         let planner = self.planner.clone();
         let plan = tokio::task::spawn_blocking(move || {
-            crate::planning::plan_with(&planner, &request.text, request.format, &request.options)
+            crate::pipeline::planning::plan_with(&planner, &request.text, request.format, &request.options)
         })
         .await
         .expect("planning does not panic")?;
@@ -176,22 +185,29 @@ impl Pipeline {
     }
 }
 
-/// Plans paragraphs until at least `sentences` sentences are planned, the
-/// text ends, or they are no longer `wanted`.
+/// Plans paragraphs until at least `sentences` sentences are planned or
+/// the text ends; `None` as soon as they are no longer `wanted`.
 fn plan_batch(
     cursor: &mut PlanCursor,
     sentences: usize,
     wanted: impl Fn() -> bool,
-) -> Result<Vec<Paragraph>, PlanTextError> {
+) -> Option<Result<Vec<Paragraph>, PlanTextError>> {
     let mut batch = Vec::new();
     let mut planned = 0;
-    while planned < sentences && wanted() {
+    while planned < sentences {
+        if !wanted() {
+            return None;
+        }
         let Some(paragraph) = cursor.next_paragraph() else { break };
-        let paragraph = paragraph?;
-        planned += paragraph.sentences.len();
-        batch.push(paragraph);
+        match paragraph {
+            Ok(paragraph) => {
+                planned += paragraph.sentences.len();
+                batch.push(paragraph);
+            }
+            Err(error) => return Some(Err(error.into())),
+        }
     }
-    Ok(batch)
+    Some(Ok(batch))
 }
 
 /// What planning the rest of a text reports to.
@@ -202,6 +218,8 @@ struct Rest {
     outline: OutlineBuilder,
     outline_tx: oneshot::Sender<Outline>,
     planned: Arc<AtomicUsize>,
+    /// Counted in [`Pipeline::stats`] until planning ends.
+    _being_planned: BeingPlanned,
 }
 
 impl Rest {
@@ -240,7 +258,9 @@ impl Rest {
                 let _ = begun.blocking_recv();
                 lower_priority();
             }
-            match plan_batch(&mut cursor, PLAN_BATCH, || !self.to_speaker.is_closed()) {
+            // The listener left: nothing more to plan.
+            let Some(planned) = plan_batch(&mut cursor, PLAN_BATCH, || !self.to_speaker.is_closed()) else { return };
+            match planned {
                 Ok(paragraphs) => {
                     self.outline.add(&paragraphs);
                     batch = paragraphs.iter().flat_map(|p| paragraph_utterances(p, rate, pitch)).collect();

@@ -1,100 +1,110 @@
-//! Batches run for HTTP clients: each job is a show and its statements,
-//! kept under `CACHE_DIR/batches/{id}/` (the request, the batch's output and,
-//! once finished, its final status). Jobs run one after another through the
-//! same [`super::batch`] as the command line; a job that was unfinished when
-//! Herald stopped is resumed when it starts again (finished episodes are
-//! kept, thanks to the batch's manifest). Nothing here speaks HTTP.
+//! Batches run for HTTP clients. [`Jobs`] checks a job, names it and hands
+//! it to the [`BatchQueue`] of this Herald: the replicas' shared queue when
+//! a database is configured ([`SharedJobs`]), else [`LocalJobs`], which
+//! keeps each job under `CACHE_DIR/batches/{id}/` (the request, the batch's
+//! output and, once finished, its final status) and runs jobs one after
+//! another through the same [`super::batch`] as the command line; a job
+//! that was unfinished when Herald stopped is resumed when it starts again
+//! (finished episodes are kept, thanks to the batch's manifest). Nothing
+//! here speaks HTTP.
 
 use super::batch::{self, Batch};
-use super::config::{Show, ShowError};
 use super::feed::episode_path;
+use super::queue::{initial_status, statements, update, BatchQueue, MAX_DOCUMENTS};
+pub use super::queue::{is_job_id, EpisodeState, EpisodeStatus, JobDocument, JobError, JobRequest, JobStatus, State};
 use super::shared::SharedJobs;
-use super::source::{dedupe_slugs, SourceError, Statement};
+use super::source::Statement;
 use crate::cache::atomic::{self, Durability};
-use crate::document::InputFormat;
 use crate::pipeline::Pipeline;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-mod status;
-
-pub(super) use status::initial_status;
-use status::update;
-pub use status::{EpisodeState, EpisodeStatus, JobStatus, State};
-
-/// What a client sends: the show and its statements.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct JobRequest {
-    pub show: Show,
-    pub documents: Vec<JobDocument>,
+/// The jobs of this Herald: checked here, queued and run by its queue.
+pub struct Jobs {
+    queue: Arc<dyn BatchQueue>,
+    /// Taken by the first [`Jobs::start`].
+    unstarted: Mutex<bool>,
 }
 
-/// One statement of a job.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct JobDocument {
-    /// A name for messages and the episode's slug (default `document-N`).
-    #[serde(default)]
-    pub name: Option<String>,
-    pub text: String,
-    /// text, markdown or html (default: from the name's extension, else text).
-    #[serde(default)]
-    pub format: Option<InputFormat>,
-}
+impl Jobs {
+    /// The jobs of the cluster when a database is configured, else those
+    /// under `CACHE_DIR/batches` (unfinished ones are queued again and run
+    /// once [`Jobs::start`] is called).
+    pub fn open(pipeline: Arc<Pipeline>) -> Self {
+        let queue: Arc<dyn BatchQueue> = match pipeline.database() {
+            Some(database) => Arc::new(SharedJobs::new(Arc::clone(&pipeline), Arc::clone(database))),
+            None => Arc::new(LocalJobs::open(pipeline)),
+        };
+        Self { queue, unstarted: Mutex::new(true) }
+    }
 
-/// Why a job could not be accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    #[error("a batch needs at least one document")]
-    NoDocuments,
-    #[error("a batch holds at most {MAX_DOCUMENTS} documents, not {0}")]
-    TooMany(usize),
-    #[error("document {0}")]
-    Document(SourceError),
-    #[error("show: {0}")]
-    Show(#[from] ShowError),
-    #[error("cannot store the batch: {0}")]
-    Store(#[from] std::io::Error),
-    /// The database or store shared by the replicas does not answer.
-    #[error("the batch queue is unavailable: {0}")]
-    Unavailable(String),
-}
+    /// Works the queue on a task the caller stops (by aborting it) when
+    /// Herald stops. Only the first call starts it.
+    pub fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let first = std::mem::replace(&mut *self.unstarted.lock().expect("start lock"), false);
+        first.then(|| tokio::spawn(Arc::clone(&self.queue).work()))
+    }
 
-/// Documents one job may hold.
-pub const MAX_DOCUMENTS: usize = 500;
+    /// Checks, stores and queues a new job; returns its id. A show without
+    /// a base URL gets `base_url(id)`.
+    pub async fn submit(
+        &self,
+        mut request: JobRequest,
+        base_url: impl FnOnce(&str) -> String,
+    ) -> Result<String, JobError> {
+        if request.documents.is_empty() {
+            return Err(JobError::NoDocuments);
+        }
+        if request.documents.len() > MAX_DOCUMENTS {
+            return Err(JobError::TooMany(request.documents.len()));
+        }
+        let statements = statements(&request.documents).map_err(JobError::Document)?;
+        let id = new_id(&serde_json::to_vec(&request).expect("requests serialize"));
+        if request.show.base_url.trim().is_empty() {
+            request.show.base_url = base_url(&id);
+        }
+        request.show = request.show.checked()?;
+        self.queue.enqueue(&id, &request, statements).await?;
+        Ok(id)
+    }
+
+    /// A job's status, if it exists.
+    pub async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
+        self.queue.status(id).await
+    }
+
+    /// The local file of a finished job's feed.
+    pub async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
+        self.queue.feed_file(id).await
+    }
+
+    /// The local file of a finished episode's file `SLUG.EXTENSION`.
+    pub async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError> {
+        self.queue.episode_file(id, slug, extension).await
+    }
+}
 
 const REQUEST: &str = "request.json";
 const STATUS: &str = "status.json";
 
-/// The jobs of this Herald, in memory and on disk.
-pub struct Jobs {
+/// The jobs of this replica alone, in memory and on disk.
+pub struct LocalJobs {
     dir: PathBuf,
     pipeline: Arc<Pipeline>,
-    /// With a database configured: the batches of the whole cluster.
-    shared: Option<Arc<SharedJobs>>,
-    jobs: Mutex<HashMap<String, Arc<Mutex<JobStatus>>>>,
+    jobs: Arc<Mutex<HashMap<String, Arc<Mutex<JobStatus>>>>>,
     queue: mpsc::UnboundedSender<String>,
     queued: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
 }
 
-impl Jobs {
+impl LocalJobs {
     /// Opens the jobs under `CACHE_DIR/batches`; unfinished ones are queued
-    /// again and run once [`Jobs::start`] is called. With a database
-    /// configured, the jobs are the cluster's, queued in the database
-    /// ([`SharedJobs`]).
+    /// again and run once the queue is worked.
     pub fn open(pipeline: Arc<Pipeline>) -> Self {
         let dir = pipeline.settings().cache_dir.join("batches");
         let (queue, queued) = mpsc::unbounded_channel();
-        let shared =
-            pipeline.database().map(|database| Arc::new(SharedJobs::new(Arc::clone(&pipeline), Arc::clone(database))));
-        let jobs =
-            Self { dir, pipeline, shared, jobs: Mutex::new(HashMap::new()), queue, queued: Mutex::new(Some(queued)) };
-        if jobs.shared.is_some() {
-            return jobs;
-        }
+        let jobs = Self { dir, pipeline, jobs: Arc::default(), queue, queued: Mutex::new(Some(queued)) };
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&jobs.dir)
             .into_iter()
             .flatten()
@@ -128,90 +138,6 @@ impl Jobs {
         };
         self.jobs.lock().expect("jobs lock").insert(id.to_string(), Arc::new(Mutex::new(status)));
         Ok(())
-    }
-
-    /// Runs queued jobs, one at a time, on a task the caller stops (by
-    /// aborting it) when Herald stops. Only the first call starts it.
-    pub fn start(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
-        let mut queued = self.queued.lock().expect("queue lock").take()?;
-        if let Some(shared) = &self.shared {
-            return Some(tokio::spawn(Arc::clone(shared).work(self.pipeline.settings().worker_count())));
-        }
-        let jobs = Arc::clone(self);
-        Some(tokio::spawn(async move {
-            while let Some(id) = queued.recv().await {
-                if let Err(error) = jobs.run(&id).await {
-                    tracing::error!(%id, %error, "batch failed");
-                    let jobs = Arc::clone(&jobs);
-                    let _ = tokio::task::spawn_blocking(move || jobs.fail(&id)).await;
-                }
-            }
-        }))
-    }
-
-    /// Stores and queues a new job; returns its id. A show without a base
-    /// URL gets `base_url(id)`.
-    pub async fn submit(
-        self: &Arc<Self>,
-        mut request: JobRequest,
-        base_url: impl FnOnce(&str) -> String,
-    ) -> Result<String, JobError> {
-        if request.documents.is_empty() {
-            return Err(JobError::NoDocuments);
-        }
-        if request.documents.len() > MAX_DOCUMENTS {
-            return Err(JobError::TooMany(request.documents.len()));
-        }
-        let statements = statements(&request.documents).map_err(JobError::Document)?;
-        let id = new_id(&serde_json::to_vec(&request).expect("requests serialize"));
-        if request.show.base_url.trim().is_empty() {
-            request.show.base_url = base_url(&id);
-        }
-        request.show = request.show.checked()?;
-        if let Some(shared) = &self.shared {
-            shared.submit(&id, &request).await?;
-            return Ok(id);
-        }
-        let jobs = Arc::clone(self);
-        tokio::task::spawn_blocking(move || jobs.store(id, &request, &statements))
-            .await
-            .map_err(|e| JobError::Store(std::io::Error::other(e)))?
-    }
-
-    /// Stores and queues a new local job.
-    fn store(&self, id: String, request: &JobRequest, statements: &[Statement]) -> Result<String, JobError> {
-        let json = serde_json::to_vec(request).expect("requests serialize");
-        atomic::write(&self.dir.join(&id).join(REQUEST), &json, Durability::Synced)?;
-        let status = initial_status(&id, statements);
-        self.jobs.lock().expect("jobs lock").insert(id.clone(), Arc::new(Mutex::new(status)));
-        let _ = self.queue.send(id.clone());
-        Ok(id)
-    }
-
-    /// A job's status, if it exists.
-    pub async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
-        if let Some(shared) = &self.shared {
-            return shared.status(id).await;
-        }
-        let Some(job) = self.jobs.lock().expect("jobs lock").get(id).cloned() else { return Ok(None) };
-        let status = job.lock().expect("job lock").clone();
-        Ok(Some(status))
-    }
-
-    /// The local file of a finished job's feed.
-    pub async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
-        match &self.shared {
-            Some(shared) => shared.feed_file(id).await,
-            None => Ok(self.output_dir(id).join("feed.xml")),
-        }
-    }
-
-    /// The local file of a finished episode's file `SLUG.EXTENSION`.
-    pub async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError> {
-        match &self.shared {
-            Some(shared) => shared.file(id, &format!("{slug}.{extension}")).await,
-            None => Ok(self.output_dir(id).join(episode_path(slug, extension))),
-        }
     }
 
     /// Where a local job's batch writes (`feed.xml`, `episodes/`).
@@ -273,24 +199,43 @@ impl Jobs {
     }
 }
 
-/// The statements of a job's documents, checked, with unique slugs.
-pub(super) fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, SourceError> {
-    let mut out = Vec::with_capacity(documents.len());
-    for (i, document) in documents.iter().enumerate() {
-        let name = document.name.clone().unwrap_or_else(|| format!("document-{}", i + 1));
-        let mut statement = Statement::from_bytes(&name, document.text.as_bytes())?;
-        if let Some(format) = document.format {
-            statement.format = format;
-        }
-        out.push(statement);
+#[async_trait::async_trait]
+impl BatchQueue for LocalJobs {
+    async fn enqueue(&self, id: &str, request: &JobRequest, statements: Vec<Statement>) -> Result<(), JobError> {
+        let (path, json) = (self.dir.join(id).join(REQUEST), serde_json::to_vec(request).expect("requests serialize"));
+        tokio::task::spawn_blocking(move || atomic::write(&path, &json, Durability::Synced))
+            .await
+            .map_err(|e| JobError::Store(std::io::Error::other(e)))??;
+        let status = initial_status(id, &statements);
+        self.jobs.lock().expect("jobs lock").insert(id.to_string(), Arc::new(Mutex::new(status)));
+        let _ = self.queue.send(id.to_string());
+        Ok(())
     }
-    dedupe_slugs(&mut out);
-    Ok(out)
-}
 
-/// A job id: 32 lower-case hex digits.
-pub fn is_job_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
+        let Some(job) = self.jobs.lock().expect("jobs lock").get(id).cloned() else { return Ok(None) };
+        let status = job.lock().expect("job lock").clone();
+        Ok(Some(status))
+    }
+
+    async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
+        Ok(self.output_dir(id).join("feed.xml"))
+    }
+
+    async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError> {
+        Ok(self.output_dir(id).join(episode_path(slug, extension)))
+    }
+
+    async fn work(self: Arc<Self>) {
+        let Some(mut queued) = self.queued.lock().expect("queue lock").take() else { return };
+        while let Some(id) = queued.recv().await {
+            if let Err(error) = self.run(&id).await {
+                tracing::error!(%id, %error, "batch failed");
+                let jobs = Arc::clone(&self);
+                let _ = tokio::task::spawn_blocking(move || jobs.fail(&id)).await;
+            }
+        }
+    }
 }
 
 fn new_id(request: &[u8]) -> String {

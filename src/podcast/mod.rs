@@ -16,6 +16,7 @@ pub mod episode;
 pub mod feed;
 pub mod jobs;
 pub mod manifest;
+mod queue;
 mod shared;
 pub mod source;
 mod tags;

@@ -9,8 +9,8 @@
 
 use super::batch::{self as local, EpisodeFailure};
 use super::episode::{self, Episode};
-use super::jobs::{self, EpisodeState, JobError, JobRequest, JobStatus, State};
 use super::manifest::{self, Entry, Manifest};
+use super::queue::{self, BatchQueue, EpisodeState, JobError, JobRequest, JobStatus, State};
 use super::source::Statement;
 use crate::cache::atomic::Durability;
 use crate::coordination::queue::{Outcome, Stage, Taken, LEASE};
@@ -45,13 +45,9 @@ pub struct SharedJobs {
     posted: tokio::sync::Notify,
 }
 
-impl SharedJobs {
-    pub fn new(pipeline: Arc<Pipeline>, database: Arc<Database>) -> Self {
-        Self { pipeline, database, batches: Mutex::new(HashMap::new()), posted: tokio::sync::Notify::new() }
-    }
-
-    /// Queues a checked request as batch `id`.
-    pub async fn submit(&self, id: &str, request: &JobRequest) -> Result<(), JobError> {
+#[async_trait::async_trait]
+impl BatchQueue for SharedJobs {
+    async fn enqueue(&self, id: &str, request: &JobRequest, _statements: Vec<Statement>) -> Result<(), JobError> {
         let json = serde_json::to_string(request).expect("requests serialize");
         self.database.submit_batch(id, &json, request.documents.len()).await.map_err(unavailable)?;
         self.posted.notify_waiters();
@@ -59,10 +55,10 @@ impl SharedJobs {
     }
 
     /// Batch `id` as clients see it; `Ok(None)` if there is no such batch.
-    pub async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
+    async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
         let Some(batch) = self.batch(id).await? else { return Ok(None) };
         let stages = self.database.batch_episodes(id).await.map_err(unavailable)?;
-        let mut status = jobs::initial_status(id, &batch.statements);
+        let mut status = queue::initial_status(id, &batch.statements);
         for (episode, stage) in status.episodes.iter_mut().zip(&stages) {
             (episode.status, episode.error) = match stage {
                 Stage::Pending => (EpisodeState::Pending, None),
@@ -87,7 +83,7 @@ impl SharedJobs {
 
     /// A local file of the feed of batch `id`: its finished episodes,
     /// newest first, from their records in the queue.
-    pub async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
+    async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
         let batch = self.batch(id).await?.ok_or_else(|| unavailable("the batch vanished"))?;
         let stages = self.database.batch_episodes(id).await.map_err(unavailable)?;
         let mut made = Manifest::default();
@@ -109,9 +105,29 @@ impl SharedJobs {
         Ok(path)
     }
 
+    async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError> {
+        self.file(id, &format!("{slug}.{extension}")).await
+    }
+
+    /// Works the queue with as many episodes at once as the settings'
+    /// workers, until aborted.
+    async fn work(self: Arc<Self>) {
+        let jobs = self.pipeline.settings().worker_count();
+        let workers: Vec<_> = (0..jobs.max(1)).map(|_| tokio::spawn(Arc::clone(&self).worker())).collect();
+        for worker in workers {
+            let _ = worker.await;
+        }
+    }
+}
+
+impl SharedJobs {
+    pub fn new(pipeline: Arc<Pipeline>, database: Arc<Database>) -> Self {
+        Self { pipeline, database, batches: Mutex::new(HashMap::new()), posted: tokio::sync::Notify::new() }
+    }
+
     /// A local copy of file `name` (`SLUG.EXT`) of batch `id`, fetched from
     /// the store when this replica has none.
-    pub async fn file(&self, id: &str, name: &str) -> Result<PathBuf, JobError> {
+    async fn file(&self, id: &str, name: &str) -> Result<PathBuf, JobError> {
         let key = format!("{PREFIX}/{id}/{name}");
         let pipeline = Arc::clone(&self.pipeline);
         tokio::task::spawn_blocking(move || {
@@ -124,14 +140,6 @@ impl SharedJobs {
         })
         .await
         .map_err(unavailable)?
-    }
-
-    /// Works the queue with `jobs` episodes at once until aborted.
-    pub async fn work(self: Arc<Self>, jobs: usize) {
-        let workers: Vec<_> = (0..jobs.max(1)).map(|_| tokio::spawn(Arc::clone(&self).worker())).collect();
-        for worker in workers {
-            let _ = worker.await;
-        }
     }
 
     async fn worker(self: Arc<Self>) {
@@ -243,7 +251,7 @@ impl SharedJobs {
         }
         let Some(json) = self.database.batch_request(id).await.map_err(unavailable)? else { return Ok(None) };
         let request: JobRequest = serde_json::from_str(&json).map_err(|e| JobError::Store(std::io::Error::other(e)))?;
-        let statements = jobs::statements(&request.documents).map_err(JobError::Document)?;
+        let statements = queue::statements(&request.documents).map_err(JobError::Document)?;
         let batch = Arc::new(Batch { request, statements });
         self.batches.lock().expect("batches lock").insert(id.to_string(), Arc::clone(&batch));
         Ok(Some(batch))

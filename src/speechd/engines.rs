@@ -10,8 +10,8 @@
 
 use super::voices::{listing, ListedVoice};
 use crate::document::InputFormat;
+use crate::pipeline::planning::Planning;
 use crate::pipeline::{Pipeline, StartError};
-use crate::planning::Planning;
 use crate::settings::Settings;
 use crate::speech::SpeechOptions;
 use std::path::PathBuf;

@@ -51,7 +51,7 @@ impl MarkSchedule {
 mod tests {
     use super::*;
     use crate::document::InputFormat;
-    use crate::planning::Planning;
+    use crate::pipeline::planning::Planning;
     use crate::settings::Settings;
     use crate::speech::SpeechOptions;
 

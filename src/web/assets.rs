@@ -10,7 +10,7 @@ use serde::Deserialize;
 use std::sync::LazyLock;
 
 use super::error::AppError;
-use super::openapi::Problems;
+use super::error::Problems;
 
 struct Asset {
     name: &'static str,

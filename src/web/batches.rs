@@ -5,7 +5,7 @@
 //! [`crate::podcast::jobs`].
 
 use super::error::AppError;
-use super::openapi::Problems;
+use super::error::Problems;
 use super::{body, renders, AppState};
 use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State as JobState};
 use crate::podcast::{episode::EXTENSIONS, feed::episode_path, source::is_slug};

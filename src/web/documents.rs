@@ -2,7 +2,7 @@
 //! fetch its audio (whole, or per paragraph).
 
 use super::error::AppError;
-use super::openapi::Problems;
+use super::error::Problems;
 use super::{audio, body, language, renders, AppState};
 use crate::document::InputFormat;
 use crate::document::MetaLine;

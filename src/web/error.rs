@@ -5,6 +5,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -193,5 +195,23 @@ impl From<crate::render::RenderError> for AppError {
             crate::render::RenderError::Store(cause) => Self::StoreUnavailable(cause.to_string()),
             other => Self::internal(other),
         }
+    }
+}
+
+/// The errors of a route: any 4xx or 5xx answer is an RFC 9457 problem.
+pub(super) struct Problems;
+
+impl utoipa::IntoResponses for Problems {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<ApiResponse>> {
+        let problem = |description: &str| {
+            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+            RefOr::T(
+                ResponseBuilder::new().description(description).content("application/problem+json", content).build(),
+            )
+        };
+        std::collections::BTreeMap::from([
+            ("4XX".to_string(), problem("The request cannot be answered (the problem says why)")),
+            ("5XX".to_string(), problem("Herald failed or is busy; retry later")),
+        ])
     }
 }

@@ -6,7 +6,7 @@
 //! MaryTTS effects.
 
 use super::error::AppError;
-use super::openapi::Problems;
+use super::error::Problems;
 use super::speech::wav_file;
 use super::{body, AppState};
 use crate::document::InputFormat;

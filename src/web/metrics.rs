@@ -3,7 +3,6 @@
 //! queue, cache), read at scrape time.
 
 use super::AppState;
-use crate::engine::pool::PoolStats;
 use crate::pipeline::Pipeline;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
@@ -15,7 +14,6 @@ use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -57,7 +55,7 @@ pub(super) async fn track(State(state): State<AppState>, request: Request, next:
     tag = "meta",
     responses(
         (status = 200, description = "Prometheus metrics", body = String, content_type = "application/openmetrics-text"),
-        super::openapi::Problems,
+        super::error::Problems,
     )
 )]
 pub(super) async fn render(State(state): State<AppState>) -> Response {
@@ -68,8 +66,7 @@ pub(super) async fn render(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }
 
-/// Reads the pools' and cache's counters on each scrape; pool figures are
-/// summed over every engine's pool.
+/// Reads the service's [`Stats`](crate::pipeline::Stats) on each scrape.
 struct PipelineCollector(Arc<Pipeline>);
 
 impl std::fmt::Debug for PipelineCollector {
@@ -80,75 +77,41 @@ impl std::fmt::Debug for PipelineCollector {
 
 impl Collector for PipelineCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let pipeline = &self.0;
-        let total = |field: fn(&PoolStats) -> u64| pipeline.pools().map(|p| field(p.stats())).sum::<u64>();
-        let cache = pipeline.segment_cache();
-        let store = &pipeline.storage().stats;
+        let stats = self.0.stats();
         let counters = [
-            (
-                "synthesis_jobs_completed",
-                "Utterances synthesized by the workers",
-                total(|s| s.jobs_completed.load(Ordering::Relaxed)),
-            ),
-            (
-                "synthesis_jobs_failed",
-                "Utterances the engine could not synthesize",
-                total(|s| s.jobs_failed.load(Ordering::Relaxed)),
-            ),
+            ("synthesis_jobs_completed", "Utterances synthesized by the workers", stats.jobs_completed),
+            ("synthesis_jobs_failed", "Utterances the engine could not synthesize", stats.jobs_failed),
             (
                 "synthesis_jobs_cancelled",
                 "Utterances dropped or aborted because no one wanted them any more",
-                total(|s| s.jobs_cancelled.load(Ordering::Relaxed)),
+                stats.jobs_cancelled,
             ),
-            (
-                "worker_restarts",
-                "Worker processes replaced after dying or hanging",
-                total(|s| s.worker_restarts.load(Ordering::Relaxed)),
-            ),
+            ("worker_restarts", "Worker processes replaced after dying or hanging", stats.worker_restarts),
             (
                 "synthesis_jobs_quarantined",
                 "Utterances refused because they crashed workers before",
-                total(|s| s.jobs_quarantined.load(Ordering::Relaxed)),
+                stats.jobs_quarantined,
             ),
-            ("cache_hits", "Segments served from the cache", cache.hits.load(Ordering::Relaxed)),
-            ("cache_misses", "Segments not found in the cache", cache.misses.load(Ordering::Relaxed)),
-            (
-                "cache_corrupt",
-                "Cache entries discarded because their checksum failed",
-                cache.corrupt.load(Ordering::Relaxed),
-            ),
-            ("store_reads", "Reads from the store (segments, documents, renders)", store.reads.load(Ordering::Relaxed)),
-            ("store_writes", "Writes and deletes in the store", store.writes.load(Ordering::Relaxed)),
-            ("store_errors", "Store operations that failed", store.errors.load(Ordering::Relaxed)),
-            (
-                "database_errors",
-                "Statements to the shared database that failed",
-                pipeline.database().map_or(0, |d| d.errors.load(Ordering::Relaxed)),
-            ),
-            (
-                "synthesis_microseconds",
-                "Wall time workers spent synthesizing, in microseconds",
-                total(|s| s.synthesis_micros.load(Ordering::Relaxed)),
-            ),
+            ("cache_hits", "Segments served from the cache", stats.cache_hits),
+            ("cache_misses", "Segments not found in the cache", stats.cache_misses),
+            ("cache_corrupt", "Cache entries discarded because their checksum failed", stats.cache_corrupt),
+            ("store_reads", "Reads from the store (segments, documents, renders)", stats.store_reads),
+            ("store_writes", "Writes and deletes in the store", stats.store_writes),
+            ("store_errors", "Store operations that failed", stats.store_errors),
+            ("database_errors", "Statements to the shared database that failed", stats.database_errors),
+            ("synthesis_microseconds", "Wall time workers spent synthesizing, in microseconds", stats.synthesis_micros),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);
             counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
         }
-        let gauges: [(&str, &str, i64); 5] = [
-            (
-                "queue_depth",
-                "Utterances waiting for a worker",
-                pipeline.pools().map(|p| p.queue_depth()).sum::<usize>() as i64,
-            ),
-            ("workers_live", "Worker processes up", total(|s| s.live_workers.load(Ordering::Relaxed) as u64) as i64),
-            (
-                "workers_busy",
-                "Worker processes synthesizing now",
-                total(|s| s.busy_workers.load(Ordering::Relaxed) as u64) as i64,
-            ),
-            ("cache_bytes", "Bytes stored in the segment cache", cache.used_bytes() as i64),
-            ("renders_in_progress", "Document renders being made now", pipeline.renders_in_progress() as i64),
+        let gauges = [
+            ("queue_depth", "Utterances waiting for a worker", stats.queue_depth as i64),
+            ("workers_live", "Worker processes up", stats.workers_live as i64),
+            ("workers_busy", "Worker processes synthesizing now", stats.workers_busy as i64),
+            ("cache_bytes", "Bytes stored in the segment cache", stats.cache_bytes as i64),
+            ("renders_in_progress", "Document renders being made now", stats.renders_in_progress as i64),
+            ("texts_being_planned", "Texts being spoken whose planning goes on", stats.texts_being_planned as i64),
         ];
         for (name, help, value) in gauges {
             let gauge = ConstGauge::new(value);

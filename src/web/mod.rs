@@ -103,7 +103,7 @@ pub async fn run(
     };
     // Podcast batches (and those left unfinished by the last run) run until the server stops.
     let _batches = state.batches.start().map(AbortOnDrop);
-    let listener = listener.tap_io(tune_connection);
+    let listener = listener.tap_io(crate::net::tune_connection);
     let rate_limit = Arc::clone(&state.rate_limit);
     let housekeeping = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(10));
@@ -122,22 +122,6 @@ pub async fn run(
             tracing::warn!(?grace, "grace period over; closing remaining connections");
             Ok(())
         }
-    }
-}
-
-/// Kernel send buffer per connection. Audio is produced far faster than it
-/// plays, so an unbounded (auto-tuned, up to megabytes) buffer would let a
-/// client that stopped reading pin a whole document in kernel memory and keep
-/// the workers busy for nothing. 256 KiB still sustains many megabytes per
-/// second on a 100 ms path, far above any audio rate.
-const SEND_BUFFER_BYTES: usize = 256 * 1024;
-
-/// Bounds a connection's send buffer and sends small writes at once (the
-/// Wyoming server's connections too).
-pub(crate) fn tune_connection(stream: &mut tokio::net::TcpStream) {
-    let _ = stream.set_nodelay(true);
-    if let Err(error) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES) {
-        tracing::debug!(%error, "could not bound the send buffer");
     }
 }
 

@@ -5,10 +5,7 @@
 use super::error::Problem;
 use super::{assets, batches, documents, marytts, metrics, openai, opentts, pages, speech, timings};
 use axum::Json;
-use std::collections::BTreeMap;
-use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -78,23 +75,5 @@ impl Modify for KeyScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         let bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("A Herald API key")).build();
         components.add_security_scheme("key", SecurityScheme::Http(bearer));
-    }
-}
-
-/// The errors of a route: any 4xx or 5xx answer is an RFC 9457 problem.
-pub(super) struct Problems;
-
-impl utoipa::IntoResponses for Problems {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let problem = |description: &str| {
-            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
-            RefOr::T(
-                ResponseBuilder::new().description(description).content("application/problem+json", content).build(),
-            )
-        };
-        BTreeMap::from([
-            ("4XX".to_string(), problem("The request cannot be answered (the problem says why)")),
-            ("5XX".to_string(), problem("Herald failed or is busy; retry later")),
-        ])
     }
 }

@@ -4,7 +4,7 @@
 //! `/api/languages`. OpenTTS voice ids are `ENGINE:NAME`, as Herald's are.
 
 use super::error::AppError;
-use super::openapi::Problems;
+use super::error::Problems;
 use super::speech::wav_file;
 use super::{body, AppState};
 use crate::document::InputFormat;

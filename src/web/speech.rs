@@ -1,7 +1,7 @@
 //! `POST /v1/speech` (text in, streamed audio out) and `GET /v1/voices`.
 
 use super::error::AppError;
-use super::openapi::Problems;
+use super::error::Problems;
 use super::{audio, body, language, AppState};
 use crate::document::InputFormat;
 use crate::pipeline::{Outline, SpeechRequest};

@@ -13,7 +13,7 @@
 
 use super::documents::{load, paragraph};
 use super::error::AppError;
-use super::openapi::Problems;
+use super::error::Problems;
 use super::renders::failure_error;
 use super::AppState;
 use crate::render::{Part, RenderState, RenderedTimeline, TimelineEvent};

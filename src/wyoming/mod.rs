@@ -39,7 +39,7 @@ pub async fn run(
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((mut connection, peer)) => {
-                    crate::web::tune_connection(&mut connection);
+                    crate::net::tune_connection(&mut connection);
                     let session = session::serve(connection, Arc::clone(&pipeline), stopping.clone());
                     sessions.spawn(tracing::Instrument::instrument(session, tracing::info_span!("wyoming", %peer)));
                 }

@@ -10,18 +10,14 @@ pub mod discover;
 pub(crate) mod marks;
 pub mod onnx;
 
-use super::kokoro::{Kokoro, KokoroSetup};
-use super::piper::{listing, Piper, PiperSetup};
-use super::protocol::Hello;
 use super::{EngineError, EngineVoice, Flow, Outcome, SynthEvent};
-use discover::Unavailable;
 use std::path::{Path, PathBuf};
 
 /// Slowest and fastest rate (wpm) neural voices stay natural at; requests
 /// outside are spoken at the nearest end of the range.
 pub const NATURAL_RATES: (u32, u32) = (120, 300);
 /// The rate a model speaks at its own pace.
-const MODEL_WPM: u32 = crate::speech::Rate::NORMAL;
+const MODEL_WPM: u32 = crate::prosody::Rate::NORMAL;
 /// Audio handed to the sink per call, in samples.
 const CHUNK_SAMPLES: usize = 4096;
 
@@ -29,13 +25,6 @@ const CHUNK_SAMPLES: usize = 4096;
 pub fn speed(rate: u32) -> f32 {
     let (slowest, fastest) = NATURAL_RATES;
     rate.clamp(slowest, fastest) as f32 / MODEL_WPM as f32
-}
-
-/// What one neural engine's workers load, found without loading anything.
-#[derive(Debug, Clone)]
-pub enum NeuralSetup {
-    Piper(PiperSetup),
-    Kokoro(KokoroSetup),
 }
 
 /// Where neural engines look, and how their workers run.
@@ -46,46 +35,6 @@ pub struct Search<'a> {
     pub threads: usize,
     /// The rate every engine delivers.
     pub sample_rate: u32,
-}
-
-impl NeuralSetup {
-    /// The neural engines, in the order [`NeuralSetup::find_all`] gives them.
-    pub const ENGINES: [&'static str; 2] = [Piper::ID, Kokoro::ID];
-
-    /// Every neural engine: its setup, or why it cannot run.
-    pub fn find_all(search: &Search<'_>) -> Vec<(&'static str, Result<Self, Unavailable>)> {
-        let found = discover::find(search.runtime, search.dirs);
-        let piper =
-            found.clone().and_then(|f| PiperSetup::find(&f, search.threads, search.sample_rate).map(Self::Piper));
-        let kokoro = found.and_then(|f| KokoroSetup::find(&f, search.threads, search.sample_rate).map(Self::Kokoro));
-        vec![(Piper::ID, piper), (Kokoro::ID, kokoro)]
-    }
-
-    pub fn engine(&self) -> &'static str {
-        match self {
-            Self::Piper(_) => Piper::ID,
-            Self::Kokoro(_) => Kokoro::ID,
-        }
-    }
-
-    /// The JSON a worker hosting this engine is started with.
-    pub fn worker_config(&self) -> String {
-        match self {
-            Self::Piper(setup) => serde_json::to_string(setup),
-            Self::Kokoro(setup) => serde_json::to_string(setup),
-        }
-        .expect("setups serialize")
-    }
-
-    /// What the engine's workers would greet with, read from the voices'
-    /// files alone (no runtime, no model): for planning without workers.
-    /// The voices carry no model fingerprint, so they must not name cached audio.
-    pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
-        match self {
-            Self::Piper(setup) => listing::hello(setup, espeak_version),
-            Self::Kokoro(setup) => setup.hello(),
-        }
-    }
 }
 
 /// Where the voice `identifier` is among an engine's loaded voices.

@@ -268,7 +268,7 @@ fn inputs(
 fn calibrate(parts: &mut Streamed, config: &VoiceConfig, phonemizer: &mut Espeak) -> Result<f32, EngineError> {
     let clauses = phonemizer.phonemize(&config.espeak.voice, "1, 2, 3, 4, 5.")?;
     let speaker = (config.num_speakers > 1).then_some(0);
-    parts.calibrate(inputs(config, &clauses, crate::speech::Rate::NORMAL, speaker)?)
+    parts.calibrate(inputs(config, &clauses, crate::prosody::Rate::NORMAL, speaker)?)
 }
 
 /// The engine's identity for a setup. Phonemes come from libespeak-ng, so

@@ -24,7 +24,7 @@ use unicode_segmentation::UnicodeSegmentation;
     params(("id" = String, Path, description = "The document id")),
     responses(
         (status = 200, description = "The reading page", body = String, content_type = "text/html"),
-        crate::web::openapi::Problems,
+        crate::web::error::Problems,
     )
 )]
 pub(in crate::web) async fn document(

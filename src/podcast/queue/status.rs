@@ -84,7 +84,7 @@ pub(in crate::podcast) fn initial_status(id: &str, statements: &[Statement]) -> 
     }
 }
 
-pub(super) fn update(status: &mut JobStatus, event: Progress) {
+pub(in crate::podcast) fn update(status: &mut JobStatus, event: Progress) {
     let (slug, state, error) = match event {
         Progress::Started { .. } => return,
         Progress::Making { slug } => (slug, EpisodeState::Making, None),

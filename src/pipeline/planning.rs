@@ -7,21 +7,30 @@
 //! It plans exactly as the running pipeline does, since it is given the same
 //! voices.
 
-use crate::document::{ingest, InputFormat};
+use crate::document::{ingest, IngestError, InputFormat};
 use crate::engine::espeak::Espeak;
 use crate::engine::neural::discover::Unavailable;
-use crate::engine::neural::{NeuralSetup, Search};
+use crate::engine::neural::Search;
 use crate::engine::piper::PiperSetup;
 use crate::engine::protocol::Hello;
+use crate::engine::registry::NeuralSetup;
 use crate::engine::EngineError;
-use crate::pipeline::PlanTextError;
 use crate::report::Chain;
 use crate::settings::Settings;
-use crate::speech::{Plan, Planner, SpeechOptions};
+use crate::speech::{Plan, PlanError, Planner, SpeechOptions};
 use crate::text::{LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+
+/// Why a text could not be planned.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PlanTextError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
 
 /// Why the voice list could not be read.
 #[derive(Debug, thiserror::Error)]
