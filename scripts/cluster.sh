@@ -142,6 +142,8 @@ TOML
   trap - ERR
   echo "HERALD_URLS=${urls[*]}"
   echo "HERALD_PIDS=${pids[*]}"
+  # The store, for a test that reaches it another way (through a proxy).
+  echo "HERALD_STORE_S3=127.0.0.1:$s3 $BUCKET $key $secret"
 }
 
 down() {

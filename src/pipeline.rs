@@ -28,10 +28,12 @@ mod engines;
 pub mod planning;
 mod speech;
 mod stats;
+mod text_stream;
 
 pub use planning::{PlanTextError, Planning, PlanningError};
 pub use speech::{Opening, Outline, PlannedSpeech, Speech, SpeechError, SpeechRequest, SpeechStream};
 pub use stats::Stats;
+pub use text_stream::{TextStream, TooMuchText};
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -164,18 +166,18 @@ impl Pipeline {
 
     /// A part of a document as audio in `format`: stored, or being rendered
     /// (started now if needed) and followed from its start.
-    pub fn render(
+    pub async fn render(
         &self,
         document: &Arc<StoredDocument>,
         part: Part,
         format: AudioFormat,
     ) -> Result<RenderedAudio, RenderError> {
-        self.renders.audio(document, part, format)
+        self.renders.audio(document, part, format).await
     }
 
     /// The timeline of a part of a document, made by the same render as its audio.
-    pub fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
-        self.renders.timeline(document, part)
+    pub async fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
+        self.renders.timeline(document, part).await
     }
 
     /// How much of a document is synthesized.

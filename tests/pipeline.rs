@@ -7,7 +7,6 @@ use herald::document::InputFormat;
 use herald::engine::MarkKind;
 use herald::pipeline::SpeechRequest;
 use herald::speech::{Role, SpeechEvent, SpeechOptions};
-use std::sync::atomic::Ordering;
 
 #[tokio::test]
 async fn plans_the_reference_statement() {
@@ -134,24 +133,6 @@ async fn word_marks_are_monotonic_and_point_at_words() {
         .map(|(i, m)| utterances[*i].text.chars().skip(m.text_offset as usize).take(m.text_len as usize).collect())
         .collect();
     assert_eq!(first_words, ["Welcome", "to", "NATO", "Headquarters"]);
-}
-
-#[tokio::test]
-async fn a_crashing_input_fails_alone_and_the_pool_recovers() {
-    let (pipeline, _cache) = pipeline(1).await;
-    let stats = pipeline.pool().stats();
-    let crash = pipeline.plan(&"a.".repeat(100), InputFormat::Text, &SpeechOptions::default()).unwrap();
-    let out = speak_all(&pipeline, crash.utterances()).await;
-    let skipped: Vec<_> = out.skipped().collect();
-    assert_eq!(skipped.len(), 1);
-    let (_, error) = skipped[0];
-    assert!(error.to_string().contains("crashed"), "{error}");
-    assert_eq!(stats.worker_restarts.load(Ordering::SeqCst), 1);
-    // The next request is served by the replacement worker.
-    let fine = pipeline.plan("The next request is fine.", InputFormat::Text, &SpeechOptions::default()).unwrap();
-    let out = speak_all(&pipeline, fine.utterances()).await;
-    assert!(out.skipped().count() == 0 && out.samples.len() > 10_000);
-    assert_eq!(stats.live_workers.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

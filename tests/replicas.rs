@@ -11,7 +11,11 @@
 mod common;
 
 use common::cluster::Cluster;
+use common::server::TestServer;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const TEXT: &str = "Joint statement on shared storage.\n\n\
     The ministers met in Brussels on Tuesday. They agreed to meet again in spring.\n\n\
@@ -270,4 +274,106 @@ async fn a_database_outage_keeps_speech_going_refuses_batches_with_503_and_recov
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert_eq!(get(&cluster, 1, "/healthz").await.json::<Value>().await.unwrap()["status"], "ok");
+}
+
+/// Pieces of requests a [`delaying_proxy`] has held, and let go.
+#[derive(Default)]
+struct Held {
+    delayed: AtomicUsize,
+    released: AtomicUsize,
+}
+
+/// A TCP proxy to `target` that, while `slow` is set, holds every piece of
+/// a request for two seconds, counting them in `held`. It runs on a
+/// runtime of its own, so nothing the server does can stall it.
+fn delaying_proxy(target: String, slow: Arc<AtomicBool>, held: Arc<Held>) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&target).await else { continue };
+                let (slow, held) = (Arc::clone(&slow), Arc::clone(&held));
+                tokio::spawn(async move {
+                    let ((mut from_client, mut to_client), (mut from_server, mut to_server)) =
+                        (client.into_split(), server.into_split());
+                    let requests = async {
+                        let mut buffer = vec![0u8; 1 << 16];
+                        loop {
+                            let n = from_client.read(&mut buffer).await?;
+                            if n == 0 {
+                                return to_server.shutdown().await;
+                            }
+                            if slow.load(Ordering::SeqCst) {
+                                held.delayed.fetch_add(1, Ordering::SeqCst);
+                                tokio::time::sleep(Duration::from_secs(2)).await;
+                                held.released.fetch_add(1, Ordering::SeqCst);
+                            }
+                            to_server.write_all(&buffer[..n]).await?;
+                        }
+                    };
+                    let answers = tokio::io::copy(&mut from_server, &mut to_client);
+                    let _ = tokio::join!(requests, answers);
+                });
+            }
+        });
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_store_delays_only_the_requests_that_read_it() {
+    let cluster = Cluster::up(0).await;
+    let [s3, bucket, key, secret] = cluster.store.clone();
+    let (slow, held) = (Arc::new(AtomicBool::new(false)), Arc::new(Held::default()));
+    let proxy = delaying_proxy(s3, Arc::clone(&slow), Arc::clone(&held));
+    let cache = tempfile::tempdir().unwrap();
+    let settings = herald::settings::Settings {
+        workers: 1,
+        neural: false,
+        cache_dir: cache.path().to_path_buf(),
+        store: Some(format!("s3://{bucket}/slow")),
+        store_endpoint: Some(format!("http://{proxy}")),
+        store_region: "garage".into(),
+        store_access_key_id: Some(key),
+        store_secret_access_key: Some(secret),
+        store_allow_http: true,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(settings).await;
+    let document = server.post_json("/v1/documents", &json!({ "text": TEXT, "quality": "fast", "rate": 200 })).await;
+    let id = document["id"].as_str().unwrap().to_string();
+    let stored = server.url(&format!("/v1/documents/{id}/paragraphs/1/audio.wav"));
+    let heard = server.client.get(&stored).send().await.unwrap().bytes().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.pipeline.stats().renders_in_progress > 0 {
+        assert!(Instant::now() < deadline, "the render was never stored");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    slow.store(true, Ordering::SeqCst);
+    // A render never made: looking for it reads the store, slowly.
+    let client = server.client.clone();
+    let unmade = server.url(&format!("/v1/documents/{id}/paragraphs/2/audio.flac"));
+    let slow_read = tokio::spawn(async move { client.get(unmade).send().await.unwrap().bytes().await.unwrap() });
+    while held.delayed.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the store was never read");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Meanwhile, what this replica holds is served at once: a stored
+    // render from its local copy, the document from memory.
+    let again = server.client.get(&stored).send().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert!(again.headers().contains_key("etag"), "served from the stored file");
+    let again = again.bytes().await.unwrap();
+    // The same audio; the stored file's header has its sizes filled in.
+    assert!(again.len() == heard.len() && again[44..] == heard[44..], "other audio than was heard");
+    assert_eq!(server.get_json(&format!("/v1/documents/{id}")).await["id"], id.as_str());
+    assert_eq!(held.released.load(Ordering::SeqCst), 0, "the fast requests waited for the slow read");
+    slow.store(false, Ordering::SeqCst);
+    assert!(!slow_read.await.unwrap().is_empty());
 }

@@ -90,7 +90,7 @@ mod tests {
     }
 
     #[test]
-    fn sentences_that_start_like_metadata_stay_in_the_body() {
+    fn regression_a_date_line_ate_the_sentence_posted_while_the_database_is_away() {
         for line in ["Posted while the database is away, then again.", "By the time we met, the war had begun."] {
             let doc = split(vec![raw(BlockKind::Paragraph, line, true)]);
             assert!(doc.meta.is_empty(), "{line}: {:?}", doc.meta);

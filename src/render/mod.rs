@@ -73,16 +73,28 @@ pub struct Renders {
     speaker: Arc<Speaker>,
     paragraph_pause_ms: u32,
     active: Arc<Mutex<Active>>,
+    /// Renders (and timelines) this replica stored lately, by (document,
+    /// file name): found without reading the store.
+    finished: Arc<Finished>,
 }
+
+/// Local files of renders stored lately.
+type Finished = quick_cache::sync::Cache<(String, String), PathBuf>;
+
+/// Stored renders remembered in memory.
+const FINISHED_REMEMBERED: usize = 4096;
 
 impl Renders {
     pub fn new(store: RenderStore, speaker: Arc<Speaker>, paragraph_pause_ms: u32) -> Self {
-        Self { store, speaker, paragraph_pause_ms, active: Arc::default() }
+        let finished = Arc::new(Finished::new(FINISHED_REMEMBERED));
+        Self { store, speaker, paragraph_pause_ms, active: Arc::default(), finished }
     }
 
     /// The audio of `part` in `format`: the stored file, or the render in
-    /// progress (started now if there is none).
-    pub fn audio(
+    /// progress (started now if there is none). The store is read off the
+    /// lock and off the async threads: a slow store delays this request
+    /// only, never another's.
+    pub async fn audio(
         &self,
         document: &Arc<StoredDocument>,
         part: Part,
@@ -90,11 +102,17 @@ impl Renders {
     ) -> Result<RenderedAudio, RenderError> {
         let (utterances, base) = self.part(document, part)?;
         let name = format!("{base}.{}", format.extension());
-        // Under the lock, the store before the renders in progress: a render
-        // is stored before it leaves `active`, so one of the two has it.
+        let stored = |path| RenderedAudio::Stored { path, etag: format!("{}-{name}", document.id) };
+        if let Some(render) = self.following(document, &name) {
+            return Ok(RenderedAudio::Growing(render));
+        }
+        if let Some(path) = self.stored(document, &name).await {
+            return Ok(stored(path));
+        }
         let mut active = self.active.lock().expect("renders lock");
-        if let Some(path) = self.store.get(document.id.as_str(), &name) {
-            return Ok(RenderedAudio::Stored { path, etag: format!("{}-{name}", document.id) });
+        // Made (or started) by another request while the store was read.
+        if let Some(path) = self.finished.get(&(document.id.to_string(), name.clone())) {
+            return Ok(stored(path));
         }
         if let Some(render) = active.get(&(document.id.to_string(), name.clone())) {
             return Ok(RenderedAudio::Growing(RenderReader::new(Arc::clone(render))));
@@ -105,20 +123,44 @@ impl Renders {
 
     /// The timeline of `part`: stored, or followed from a render in progress
     /// in any format (a WAV render is started if there is none).
-    pub fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
+    pub async fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
         let (utterances, base) = self.part(document, part)?;
-        let mut active = self.active.lock().expect("renders lock");
-        if let Some(path) = self.store.get(document.id.as_str(), &timeline_name(&base)) {
+        let renders = AudioFormat::FILES.map(|format| format!("{base}.{}", format.extension()));
+        if let Some(render) = renders.iter().find_map(|name| self.following(document, name)) {
+            return Ok(RenderedTimeline::Growing(render));
+        }
+        if let Some(path) = self.stored(document, &timeline_name(&base)).await {
             return Ok(RenderedTimeline::Stored(path));
         }
-        for format in AudioFormat::FILES {
-            let name = format!("{base}.{}", format.extension());
+        let mut active = self.active.lock().expect("renders lock");
+        if let Some(path) = self.finished.get(&(document.id.to_string(), timeline_name(&base))) {
+            return Ok(RenderedTimeline::Stored(path));
+        }
+        for name in renders {
             if let Some(render) = active.get(&(document.id.to_string(), name)) {
                 return Ok(RenderedTimeline::Growing(RenderReader::new(Arc::clone(render))));
             }
         }
         let reader = self.start(&mut active, document, utterances, &base, AudioFormat::Wav)?;
         Ok(RenderedTimeline::Growing(reader))
+    }
+
+    /// The render of `name` in progress, if there is one (memory only).
+    fn following(&self, document: &StoredDocument, name: &str) -> Option<RenderReader> {
+        let active = self.active.lock().expect("renders lock");
+        active.get(&(document.id.to_string(), name.to_string())).map(|render| RenderReader::new(Arc::clone(render)))
+    }
+
+    /// The local file of stored render `name`, read on a blocking thread
+    /// (from the store, if this replica has no copy).
+    async fn stored(&self, document: &StoredDocument, name: &str) -> Option<PathBuf> {
+        let key = (document.id.to_string(), name.to_string());
+        if let Some(path) = self.finished.get(&key) {
+            return Some(path);
+        }
+        let store = self.store.clone();
+        let (id, name) = key;
+        tokio::task::spawn_blocking(move || store.get(&id, &name)).await.ok().flatten()
     }
 
     /// How many renders are being made now.
@@ -178,9 +220,15 @@ impl Renders {
             store: self.store.clone(),
             timeline_name: timeline_name(base),
         };
-        let registry = Arc::clone(&self.active);
-        tokio::spawn(produce::produce(job, move || {
-            registry.lock().expect("renders lock").remove(&key);
+        let (registry, finished) = (Arc::clone(&self.active), Arc::clone(&self.finished));
+        let (store, timeline) = (self.store.clone(), timeline_name(base));
+        tokio::spawn(produce::produce(job, move |stored| {
+            let mut active = registry.lock().expect("renders lock");
+            if stored {
+                finished.insert(key.clone(), store.path(&key.0, &key.1));
+                finished.insert((key.0.clone(), timeline.clone()), store.path(&key.0, &timeline));
+            }
+            active.remove(&key);
         }));
         Ok(reader)
     }

@@ -31,24 +31,29 @@ pub(super) struct Job {
     pub timeline_name: String,
 }
 
-/// Runs the render to its end, then calls `done`.
-pub(super) async fn produce(job: Job, done: impl FnOnce()) {
+/// Runs the render to its end, then calls `done` (with whether the render
+/// was stored).
+pub(super) async fn produce(job: Job, done: impl FnOnce(bool)) {
     let render = Arc::clone(&job.render);
     let ended = tokio::select! {
         ended = make(job) => ended,
         () = render.unread() => Err(RenderFailure::Abandoned),
     };
-    match ended {
-        Ok((state, timeline)) => render.finish(state, Some(timeline)),
+    let stored = match ended {
+        Ok((state, timeline, stored)) => {
+            render.finish(state, Some(timeline));
+            stored
+        }
         Err(failure) => {
             tracing::debug!(failure = %Chain(&failure), "render not completed");
             render.finish(RenderState::Failed(failure), None);
+            false
         }
-    }
-    done();
+    };
+    done(stored);
 }
 
-async fn make(job: Job) -> Result<(RenderState, Timeline), RenderFailure> {
+async fn make(job: Job) -> Result<(RenderState, Timeline, bool), RenderFailure> {
     let Job { render, document, utterances, mut events, forward, speech, sample_rate, writer, store, timeline_name } =
         job;
     let (bytes_tx, bytes_rx) = std::sync::mpsc::channel::<Bytes>();
@@ -81,22 +86,23 @@ async fn make(job: Job) -> Result<(RenderState, Timeline), RenderFailure> {
     if !utterances.is_empty() && skipped.len() == utterances.len() {
         return Err(RenderFailure::Silent(skipped[0].clone()));
     }
+    let mut stored = false;
     if skipped.is_empty() {
         let format = render.format();
         let rate = render.sample_rate();
         let document = document.id.to_string();
         let timeline_json = serde_json::to_vec(&timeline).expect("timelines serialize");
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        stored = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
             // A header too small for the length (a WAV over 4 GiB) is not stored.
-            let Some(header) = format.final_header(rate, writer.written_bytes()?) else { return Ok(()) };
+            let Some(header) = format.final_header(rate, writer.written_bytes()?) else { return Ok(false) };
             store.put(&document, &timeline_name, &timeline_json)?;
-            writer.commit(&header).map(drop)
+            writer.commit(&header).map(|_| true)
         })
         .await
         .map_err(task_failure)?
         .map_err(store_failure)?;
     }
-    Ok((RenderState::Complete { skipped: skipped.len() }, timeline))
+    Ok((RenderState::Complete { skipped: skipped.len() }, timeline, stored))
 }
 
 fn store_failure(error: std::io::Error) -> RenderFailure {

@@ -214,7 +214,7 @@ pub(super) async fn audio(
 ) -> Result<Response, AppError> {
     let format = audio::file_format(&file)?;
     let document = load(&state, &id).await?;
-    let rendered = state.pipeline.render(&document, Part::Whole, format)?;
+    let rendered = state.pipeline.render(&document, Part::Whole, format).await?;
     renders::serve(rendered, format, &headers, &state.hot_files).await
 }
 
@@ -242,7 +242,7 @@ pub(super) async fn paragraph_audio(
     let format = audio::file_format(&file)?;
     let document = load(&state, &id).await?;
     let part = paragraph(&document, &n)?;
-    let rendered = state.pipeline.render(&document, part, format)?;
+    let rendered = state.pipeline.render(&document, part, format).await?;
     renders::serve(rendered, format, &headers, &state.hot_files).await
 }
 

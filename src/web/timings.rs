@@ -59,7 +59,7 @@ async fn stored(path: &std::path::Path) -> Result<Timeline, AppError> {
 
 /// The complete timeline of a part (waiting for its render if needed).
 async fn complete(state: &AppState, document: &Arc<StoredDocument>, part: Part) -> Result<Timeline, AppError> {
-    match state.pipeline.timeline(document, part)? {
+    match state.pipeline.timeline(document, part).await? {
         RenderedTimeline::Stored(path) => stored(&path).await,
         RenderedTimeline::Growing(reader) => match reader.ended().await.state {
             RenderState::Failed(failure) => Err(failure_error(failure)),
@@ -70,7 +70,7 @@ async fn complete(state: &AppState, document: &Arc<StoredDocument>, part: Part) 
 
 /// The timeline of a part as NDJSON, following its render as it grows.
 async fn follow(state: &AppState, document: &Arc<StoredDocument>, part: Part) -> Result<Response, AppError> {
-    let lines = match state.pipeline.timeline(document, part)? {
+    let lines = match state.pipeline.timeline(document, part).await? {
         RenderedTimeline::Stored(path) => {
             let timeline = stored(&path).await?;
             let mut lines: Vec<Bytes> = timeline.sentences().map(|s| Line::Sentence(s).to_bytes()).collect();

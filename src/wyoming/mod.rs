@@ -9,7 +9,6 @@
 
 mod protocol;
 mod session;
-mod stream;
 mod voices;
 
 use crate::pipeline::Pipeline;

@@ -9,9 +9,9 @@
 //! cancels it.
 
 use super::protocol::{read_request, EventError, Reply, Request, VoiceRequest};
-use super::stream::TextStream;
 use super::voices;
 use crate::document::InputFormat;
+use crate::pipeline::TextStream;
 use crate::pipeline::{Pipeline, SpeechRequest};
 use crate::speech::{SpeechEvent, SpeechOptions};
 use futures::StreamExt;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 pub struct Cluster {
     pub urls: Vec<String>,
     pub pids: Vec<u32>,
+    /// Garage's S3 address, bucket, access key and secret.
+    pub store: [String; 4],
     pub client: reqwest::Client,
     state: PathBuf,
     _dir: tempfile::TempDir,
@@ -51,7 +53,8 @@ impl Cluster {
         let urls = line("HERALD_URLS");
         let pids = line("HERALD_PIDS").iter().map(|p| p.parse().unwrap()).collect();
         assert_eq!(urls.len(), replicas);
-        Self { urls, pids, client: reqwest::Client::new(), state, _dir: dir }
+        let store = line("HERALD_STORE_S3").try_into().expect("address, bucket, key, secret");
+        Self { urls, pids, store, client: reqwest::Client::new(), state, _dir: dir }
     }
 
     /// Runs another subcommand of the cluster script (`stop-store`…).

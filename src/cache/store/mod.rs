@@ -17,7 +17,7 @@ use super::atomic::Durability;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 /// An object's size and when it was last used (local) or written (remote).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub struct StoreStats {
     pub errors: AtomicU64,
 }
 
-/// The chosen backend, counted.
+/// The chosen backend, counted, with its recent misses remembered.
 #[derive(Debug)]
 pub struct Storage {
     backend: Box<dyn Store>,
@@ -69,7 +69,18 @@ pub struct Storage {
     /// stored renders fetched to be served with byte ranges.
     local_dir: PathBuf,
     pub stats: StoreStats,
+    /// Keys a remote store lately said it does not have, and when: asked
+    /// again within [`MISS_REMEMBERED`], the answer is the same without a
+    /// round trip. Writing a key forgets its miss.
+    misses: quick_cache::sync::Cache<String, Instant>,
 }
+
+/// How long a remote store's "no such object" is taken as still true.
+/// Another replica may store the object meanwhile; the cost is at most one
+/// synthesis or render made twice, which the cluster's claims mostly avoid.
+pub const MISS_REMEMBERED: Duration = Duration::from_secs(2);
+/// Misses remembered at most.
+const MISSES: usize = 16_384;
 
 impl Storage {
     /// Everything in the local directory `dir` (the embedded default).
@@ -85,7 +96,25 @@ impl Storage {
     }
 
     fn new(backend: Box<dyn Store>, local_dir: &Path) -> Self {
-        Self { backend, local_dir: local_dir.to_path_buf(), stats: StoreStats::default() }
+        let misses = quick_cache::sync::Cache::new(MISSES);
+        Self { backend, local_dir: local_dir.to_path_buf(), stats: StoreStats::default(), misses }
+    }
+
+    /// Whether `key` was missing from a remote store a moment ago.
+    fn missing_lately(&self, key: &str) -> bool {
+        self.kind() != "local" && self.misses.get(key).is_some_and(|at| at.elapsed() < MISS_REMEMBERED)
+    }
+
+    /// Remembers a remote store's answer for `key`: there, not there, or
+    /// (`None`) no answer.
+    fn remember(&self, key: &str, there: Option<bool>) {
+        match there {
+            Some(false) if self.kind() != "local" => self.misses.insert(key.to_string(), Instant::now()),
+            Some(true) => {
+                self.misses.remove(key);
+            }
+            _ => {}
+        }
     }
 
     /// The local directory, whatever the backend.
@@ -107,15 +136,26 @@ impl Storage {
     }
 
     pub fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        self.counted(&self.stats.reads, self.backend.get(key))
+        if self.missing_lately(key) {
+            return Ok(None);
+        }
+        let found = self.counted(&self.stats.reads, self.backend.get(key));
+        self.remember(key, found.as_ref().ok().map(Option::is_some));
+        found
     }
 
     pub fn put(&self, key: &str, bytes: &[u8], durability: Durability) -> io::Result<()> {
+        self.misses.remove(key);
         self.counted(&self.stats.writes, self.backend.put(key, bytes, durability))
     }
 
     pub fn size(&self, key: &str) -> io::Result<Option<u64>> {
-        self.counted(&self.stats.reads, self.backend.size(key))
+        if self.missing_lately(key) {
+            return Ok(None);
+        }
+        let found = self.counted(&self.stats.reads, self.backend.size(key));
+        self.remember(key, found.as_ref().ok().map(Option::is_some));
+        found
     }
 
     pub fn delete(&self, key: &str) -> io::Result<()> {
@@ -131,11 +171,17 @@ impl Storage {
     }
 
     pub fn put_file(&self, key: &str, file: &Path) -> io::Result<()> {
+        self.misses.remove(key);
         self.counted(&self.stats.writes, self.backend.put_file(key, file))
     }
 
     pub fn get_file(&self, key: &str, into: &Path) -> io::Result<bool> {
-        self.counted(&self.stats.reads, self.backend.get_file(key, into))
+        if self.missing_lately(key) {
+            return Ok(false);
+        }
+        let found = self.counted(&self.stats.reads, self.backend.get_file(key, into));
+        self.remember(key, found.as_ref().ok().copied());
+        found
     }
 
     /// Whether the backend answers now (not counted: health checks poll).

@@ -188,3 +188,47 @@ impl Store for S3Store {
         "s3"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(endpoint: String, allow_http: bool) -> ObjectStoreSettings {
+        ObjectStoreSettings {
+            url: "s3://herald".into(),
+            endpoint: Some(endpoint),
+            region: "garage".into(),
+            access_key_id: Some("GK0".into()),
+            secret_access_key: Some("0".into()),
+            allow_http,
+        }
+    }
+
+    /// Client options replace the builder's, so `allow_http` has to be set
+    /// in them: set on the builder only, it was lost and every request to a
+    /// plain-HTTP store was refused before it was sent.
+    #[test]
+    fn regression_the_plain_http_option_was_lost_in_the_client_options() {
+        for allow_http in [true, false] {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let endpoint = format!("http://{}", listener.local_addr().unwrap());
+            listener.set_nonblocking(true).unwrap();
+            let store = S3Store::open(&settings(endpoint, allow_http)).unwrap();
+            let asked = std::thread::spawn(move || store.size("health"));
+            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            let mut reached = false;
+            while std::time::Instant::now() < deadline && !asked.is_finished() {
+                if let Ok((connection, _)) = listener.accept() {
+                    reached = true;
+                    drop(connection);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert_eq!(reached, allow_http, "allow_http = {allow_http}");
+            drop(listener);
+            let answer = asked.join().unwrap();
+            assert!(answer.is_err(), "nothing real answered");
+        }
+    }
+}

@@ -1,4 +1,4 @@
-//! Text that arrives in pieces (`synthesize-chunk`): held until it holds
+//! Text that arrives in pieces (Wyoming's `synthesize-chunk`): held until it holds
 //! whole sentences, which are handed out at once so their audio can leave
 //! while the rest of the text is still being written.
 //!
