@@ -17,6 +17,7 @@ pub mod podcast;
 pub mod prosody;
 pub mod render;
 pub mod report;
+pub mod secret;
 pub mod settings;
 pub mod speech;
 pub mod speechd;

@@ -117,7 +117,7 @@ impl Pipeline {
         let renders = RenderStore::new(Arc::clone(&storage));
         let speaker_settings =
             SpeakerSettings { lookahead: settings.lookahead.max(1), paragraph_pause_ms: settings.paragraph_pause_ms };
-        let database = settings.database_url.as_deref().map(|url| Arc::new(Database::new(url)));
+        let database = settings.database_url.as_ref().map(|url| Arc::new(Database::new(url.expose())));
         let planner = Planner {
             catalog: Arc::clone(&catalog),
             detector: LanguageDetector::default(),

@@ -3,6 +3,7 @@
 //! `HERALD_*` environment variables, then command-line flags.
 
 use crate::cache::store::ObjectStoreSettings;
+use crate::secret::Secret;
 use crate::voice::Quality;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -33,7 +34,7 @@ pub struct Settings {
     /// The object store's access key; unset: `AWS_ACCESS_KEY_ID`.
     pub store_access_key_id: Option<String>,
     /// The object store's secret key; unset: `AWS_SECRET_ACCESS_KEY`.
-    pub store_secret_access_key: Option<String>,
+    pub store_secret_access_key: Option<Secret>,
     /// Whether the endpoint may be plain HTTP (a store on loopback).
     pub store_allow_http: bool,
     /// With an object store: megabytes of the most recently used segments
@@ -42,7 +43,7 @@ pub struct Settings {
     /// PostgreSQL shared by the replicas (`postgres://USER@HOST:PORT/DB`),
     /// so a segment is synthesized once in the whole cluster. Unset: each
     /// replica coordinates only its own requests.
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// Worker processes; 0 means one per core.
     pub workers: usize,
     /// Utterances waiting for a worker, across all requests; beyond it, 503.
@@ -78,7 +79,7 @@ pub struct Settings {
     /// that makes new audio needs `Authorization: Bearer KEY`. Secret keys
     /// are for servers and scripts; they never go into a web page.
     #[serde(deserialize_with = "list_or_commas")]
-    pub api_keys: Vec<String>,
+    pub api_keys: Vec<Secret>,
     /// Keys for browsers (the Listen button on other sites): each bound to
     /// its origins, with its own rate and daily quota.
     pub publishable_keys: Vec<PublishableKey>,
@@ -186,7 +187,7 @@ impl PublishableKey {
     }
 }
 
-fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+fn list_or_commas<'de, D: serde::Deserializer<'de>, T: From<String>>(deserializer: D) -> Result<Vec<T>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Origins {
@@ -197,7 +198,8 @@ fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<V
         Origins::List(list) => list,
         Origins::Commas(text) => text.split(',').map(str::to_string).collect(),
     };
-    Ok(items.into_iter().map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect())
+    let items = items.into_iter().map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty());
+    Ok(items.map(T::from).collect())
 }
 
 impl Default for Settings {
@@ -275,7 +277,7 @@ impl Settings {
         let mut values: Vec<&str> = self
             .api_keys
             .iter()
-            .map(String::as_str)
+            .map(Secret::expose)
             .chain(self.publishable_keys.iter().map(|k| k.key.as_str()))
             .collect();
         values.sort_unstable();
@@ -283,7 +285,7 @@ impl Settings {
         let secret_looks_public = self
             .api_keys
             .iter()
-            .any(|k| k.starts_with("pk_"))
+            .any(|k| k.expose().starts_with("pk_"))
             .then(|| "api_keys are secret: they cannot start with `pk_`".to_string());
         let problems: Vec<String> = problems.chain(repeated).chain(secret_looks_public).collect();
         if problems.is_empty() {

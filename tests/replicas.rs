@@ -340,7 +340,7 @@ async fn a_slow_store_delays_only_the_requests_that_read_it() {
         store_endpoint: Some(format!("http://{proxy}")),
         store_region: "garage".into(),
         store_access_key_id: Some(key),
-        store_secret_access_key: Some(secret),
+        store_secret_access_key: Some(secret.into()),
         store_allow_http: true,
         ..Default::default()
     };

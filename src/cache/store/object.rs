@@ -6,6 +6,7 @@
 
 use super::{Entry, Store};
 use crate::cache::atomic::{self, Durability};
+use crate::secret::Secret;
 use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
@@ -31,7 +32,7 @@ pub struct ObjectStoreSettings {
     pub region: String,
     /// Unset: the `AWS_*` environment, as AWS's own tools read it.
     pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
+    pub secret_access_key: Option<Secret>,
     /// Whether a plain-HTTP endpoint is allowed (a store on loopback).
     pub allow_http: bool,
 }
@@ -87,7 +88,7 @@ impl S3Store {
             builder = builder.with_access_key_id(key);
         }
         if let Some(secret) = &settings.secret_access_key {
-            builder = builder.with_secret_access_key(secret);
+            builder = builder.with_secret_access_key(secret.expose());
         }
         let s3 = builder.build().map_err(store_error)?;
         let prefix = prefix.trim_matches('/');

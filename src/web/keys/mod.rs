@@ -92,7 +92,7 @@ impl Keyring {
             .api_keys
             .iter()
             .enumerate()
-            .map(|(i, value)| Secret { name: format!("secret-{}", i + 1), value: value.clone() })
+            .map(|(i, value)| Secret { name: format!("secret-{}", i + 1), value: value.expose().to_string() })
             .collect();
         let mut publishable: Vec<Publishable> = settings
             .publishable_keys
