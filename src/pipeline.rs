@@ -31,7 +31,9 @@ mod stats;
 mod text_stream;
 
 pub use planning::{PlanTextError, Planning, PlanningError};
-pub use speech::{Opening, Outline, PlannedSpeech, Speech, SpeechError, SpeechRequest, SpeechStream};
+pub use speech::{
+    Opening, Outline, PlannedSpeech, Speech, SpeechCut, SpeechError, SpeechRequest, SpeechStream, SpokenPlan,
+};
 pub use stats::Stats;
 pub use text_stream::{TextStream, TooMuchText};
 

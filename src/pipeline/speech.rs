@@ -14,7 +14,10 @@ use super::{Pipeline, PlanTextError};
 use crate::audio::{AudioFormat, EncodeError};
 use crate::document::{ingest, InputFormat};
 use crate::speech::plan::paragraph_utterances;
-use crate::speech::{CacheStatus, EncodedSpeech, Paragraph, Plan, PlanCursor, SpeechEvent, SpeechOptions, Utterance};
+use crate::speech::{
+    CacheStatus, EncodedSpeech, Paragraph, Plan, PlanCursor, SpeechEvent, SpeechOptions, Timeline, TimelineBuilder,
+    Utterance,
+};
 use crate::text::LangTag;
 use crate::voice::VoiceId;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -87,6 +90,22 @@ pub struct PlannedSpeech {
     pub utterances: Vec<Utterance>,
     pub events: mpsc::Receiver<SpeechEvent>,
 }
+
+/// A plan spoken whole into memory, with its timeline: for batch work
+/// (podcast episodes), which needs all of the audio before it encodes.
+pub struct SpokenPlan {
+    pub samples: Vec<i16>,
+    pub timeline: Timeline,
+    /// Sentences synthesized now, served from the cache, and left out.
+    pub synthesized: u64,
+    pub cached: u64,
+    pub skipped: usize,
+}
+
+/// The speech stream of a plan ended before the plan was spoken.
+#[derive(Debug, thiserror::Error)]
+#[error("the speech stream ended early")]
+pub struct SpeechCut;
 
 /// Why a text could not be spoken.
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +185,39 @@ impl Pipeline {
         let utterances = plan.utterances();
         let events = self.speaker.speak(utterances.clone());
         Ok(PlannedSpeech { plan, utterances, events })
+    }
+
+    /// Plans a whole text (on a blocking thread: detection is CPU work).
+    pub async fn plan_text(&self, request: SpeechRequest) -> Result<Plan, PlanTextError> {
+        let planner = self.planner.clone();
+        tokio::task::spawn_blocking(move || {
+            super::planning::plan_with(&planner, &request.text, request.format, &request.options)
+        })
+        .await
+        .expect("planning does not panic")
+    }
+
+    /// Speaks a whole plan into memory with its timeline.
+    pub async fn speak_plan(&self, plan: &Plan) -> Result<SpokenPlan, SpeechCut> {
+        let utterances = plan.utterances();
+        let mut events = self.speaker.speak(utterances.clone());
+        let mut timeline = TimelineBuilder::new(plan, &utterances, self.sample_rate());
+        let (mut samples, mut synthesized, mut cached, mut skipped, mut finished) = (Vec::new(), 0, 0, 0, false);
+        while let Some(event) = events.recv().await {
+            timeline.push(&event);
+            match event {
+                SpeechEvent::Audio(chunk) => samples.extend_from_slice(&chunk),
+                SpeechEvent::Utterance { cached: true, .. } => cached += 1,
+                SpeechEvent::Utterance { cached: false, .. } => synthesized += 1,
+                SpeechEvent::Skipped { .. } => skipped += 1,
+                SpeechEvent::Finished { .. } => finished = true,
+                SpeechEvent::UtteranceEnd { .. } | SpeechEvent::Mark { .. } => {}
+            }
+        }
+        if !finished {
+            return Err(SpeechCut);
+        }
+        Ok(SpokenPlan { samples, timeline: timeline.finish(), synthesized, cached, skipped })
     }
 
     /// Speaks a text as encoded audio in `format`, resampled to

@@ -10,7 +10,8 @@ use super::manifest::{self, Entry, Manifest};
 use super::source::{SourceError, Statement};
 use super::{LOUDNESS_LUFS, MP3_RATE, TRUE_PEAK_DBTP};
 use crate::cache::atomic::Durability;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, SpeechRequest};
+use crate::report::Chain;
 use crate::speech::Plan;
 use futures::StreamExt;
 use serde::Serialize;
@@ -98,8 +99,11 @@ pub enum EpisodeFailure {
     Unspoken(usize),
     #[error("cannot write the episode")]
     Write(#[source] std::io::Error),
-    #[error("the episode's task failed: {0}")]
-    Task(String),
+    #[error("the episode's file task did not finish")]
+    Task(#[source] tokio::task::JoinError),
+    /// The shared queue does not answer, or no longer holds the episode.
+    #[error("the batch queue")]
+    Queue(#[source] super::queue::JobError),
 }
 
 /// An episode that failed, and which one.
@@ -142,7 +146,9 @@ pub async fn run(
             }
             Err(failure) => {
                 let failed = EpisodeFailed { name: statement.name.clone(), failure: failure.into() };
-                summary.failed.push(SourceError { name: failed.name.clone(), reason: failed.failure.to_string() });
+                summary
+                    .failed
+                    .push(SourceError { name: failed.name.clone(), reason: Chain(&failed.failure).to_string() });
             }
         }
     }
@@ -172,7 +178,7 @@ pub async fn run(
                         made: true,
                     }),
                     Err(failure) => {
-                        progress(Progress::Failed { name: statement.name.clone(), error: failure.to_string() })
+                        progress(Progress::Failed { name: statement.name.clone(), error: Chain(&failure).to_string() })
                     }
                 }
                 (statement, result)
@@ -191,7 +197,7 @@ pub async fn run(
                 summary.files_written += made.files_written;
             }
             Err(failure) => {
-                summary.failed.push(SourceError { name: statement.name.clone(), reason: failure.to_string() })
+                summary.failed.push(SourceError { name: statement.name.clone(), reason: Chain(&failure).to_string() })
             }
         }
     }
@@ -253,10 +259,12 @@ async fn plan_all(
 
 /// Plans one statement for `show` (CPU work, on a blocking thread).
 pub(super) async fn plan(pipeline: &Arc<Pipeline>, show: &Show, statement: &Statement) -> Result<Plan, EpisodeFailure> {
-    let (pipeline, text, format, options) =
-        (Arc::clone(pipeline), statement.text.clone(), statement.format, episode::speech_options(show));
-    let planned = tokio::task::spawn_blocking(move || pipeline.plan(&text, format, &options)).await;
-    Ok(planned.map_err(|e| EpisodeFailure::Task(e.to_string()))??)
+    let request = SpeechRequest {
+        text: statement.text.clone(),
+        format: statement.format,
+        options: episode::speech_options(show),
+    };
+    Ok(pipeline.plan_text(request).await?)
 }
 
 /// Saves the manifest each time an episode is recorded, off the episodes'
@@ -315,7 +323,7 @@ impl Context {
         let (out, slug) = (self.out.clone(), statement.slug.clone());
         let sizes = tokio::task::spawn_blocking(move || write_files(&out, &slug, &files))
             .await
-            .map_err(|e| EpisodeFailure::Task(e.to_string()))?
+            .map_err(EpisodeFailure::Task)?
             .map_err(EpisodeFailure::Write)?;
         let entry = Entry {
             name: statement.name.clone(),

@@ -9,8 +9,8 @@ use super::source::Statement;
 use super::tags::{self, EpisodeTags};
 use super::{captions, LOUDNESS_LUFS, MP3_RATE, TRUE_PEAK_DBTP};
 use crate::audio::{self, AudioFormat};
-use crate::pipeline::Pipeline;
-use crate::speech::{Plan, Role, SpeechEvent, SpeechOptions, TimelineBuilder};
+use crate::pipeline::{Pipeline, SpeechCut, SpokenPlan};
+use crate::speech::{Plan, Role, SpeechOptions};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -40,8 +40,8 @@ pub enum EpisodeError {
     Silent(usize),
     #[error("encoding failed")]
     Encode(#[from] audio::EncodeError),
-    #[error("the speech stream ended early")]
-    Cut,
+    #[error(transparent)]
+    Cut(#[from] SpeechCut),
     #[error("the encoding task did not finish")]
     Task(#[source] tokio::task::JoinError),
 }
@@ -62,29 +62,13 @@ pub async fn produce(
     plan: Plan,
     published: SystemTime,
 ) -> Result<Episode, EpisodeError> {
-    let utterances = plan.utterances();
     let rate = pipeline.sample_rate();
-    let mut events = pipeline.speak(utterances.clone());
-    let mut timeline = TimelineBuilder::new(&plan, &utterances, rate);
-    let (mut samples, mut synthesized, mut cached, mut skipped, mut finished) = (Vec::new(), 0, 0, 0, false);
-    while let Some(event) = events.recv().await {
-        timeline.push(&event);
-        match event {
-            SpeechEvent::Audio(chunk) => samples.extend_from_slice(&chunk),
-            SpeechEvent::Utterance { cached: true, .. } => cached += 1,
-            SpeechEvent::Utterance { cached: false, .. } => synthesized += 1,
-            SpeechEvent::Skipped { .. } => skipped += 1,
-            SpeechEvent::Finished { .. } => finished = true,
-            SpeechEvent::UtteranceEnd { .. } | SpeechEvent::Mark { .. } => {}
-        }
+    let spoken = pipeline.speak_plan(&plan).await?;
+    let utterances = (spoken.synthesized + spoken.cached) as usize + spoken.skipped;
+    if spoken.skipped == utterances {
+        return Err(EpisodeError::Silent(spoken.skipped));
     }
-    if !finished {
-        return Err(EpisodeError::Cut);
-    }
-    if skipped == utterances.len() {
-        return Err(EpisodeError::Silent(skipped));
-    }
-    let timeline = timeline.finish();
+    let SpokenPlan { samples, timeline, synthesized, cached, skipped } = spoken;
     let chapters = chapters::chapters(&plan, &timeline);
     let title = plan.title.clone().unwrap_or_else(|| {
         chapters.first().map_or_else(|| statement.slug.clone(), |c| c.title.trim_end_matches('…').to_string())

@@ -8,9 +8,9 @@
 //! (finished episodes are kept, thanks to the batch's manifest). Nothing
 //! here speaks HTTP.
 
-use super::batch::{self, Batch};
+use super::batch::{self, Batch, Progress};
 use super::feed::episode_path;
-use super::queue::{initial_status, statements, update, BatchQueue, MAX_DOCUMENTS};
+use super::queue::{initial_status, statements, BatchQueue, MAX_DOCUMENTS};
 pub use super::queue::{is_job_id, EpisodeState, EpisodeStatus, JobDocument, JobError, JobRequest, JobStatus, State};
 use super::shared::SharedJobs;
 use super::source::Statement;
@@ -236,6 +236,27 @@ impl BatchQueue for LocalJobs {
             }
         }
     }
+}
+
+/// Moves a local job's status on with its batch's progress.
+fn update(status: &mut JobStatus, event: Progress) {
+    let (slug, state, error) = match event {
+        Progress::Started { .. } => return,
+        Progress::Making { slug } => (slug, EpisodeState::Making, None),
+        Progress::Ready { slug, .. } => (slug, EpisodeState::Done, None),
+        Progress::Failed { name, error } => {
+            let Some(episode) = status.episodes.iter().find(|e| e.name == name && e.status != EpisodeState::Failed)
+            else {
+                return;
+            };
+            (episode.slug.clone(), EpisodeState::Failed, Some(error))
+        }
+    };
+    if let Some(episode) = status.episodes.iter_mut().find(|e| e.slug == slug) {
+        episode.status = state;
+        episode.error = error;
+    }
+    status.recount();
 }
 
 fn new_id(request: &[u8]) -> String {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 mod status;
 
-pub(super) use status::{initial_status, update};
+pub(super) use status::initial_status;
 pub use status::{EpisodeState, EpisodeStatus, JobStatus, State};
 
 /// Where checked jobs wait, run, and leave their files.

@@ -16,6 +16,7 @@ use crate::cache::atomic::Durability;
 use crate::coordination::queue::{Outcome, Stage, Taken, LEASE};
 use crate::coordination::Database;
 use crate::pipeline::Pipeline;
+use crate::report::Chain;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -195,10 +196,12 @@ impl SharedJobs {
 
     async fn produce(&self, taken: &Taken) -> Outcome {
         let made = async {
-            let batch = self.batch(&taken.batch).await.map_err(|e| EpisodeFailure::Task(e.to_string()))?;
-            let batch = batch.ok_or_else(|| EpisodeFailure::Task("the batch vanished".into()))?;
-            let statement =
-                batch.statements.get(taken.position).ok_or_else(|| EpisodeFailure::Task("no such episode".into()))?;
+            let vanished = || EpisodeFailure::Queue(unavailable("the batch vanished"));
+            let batch = self.batch(&taken.batch).await.map_err(EpisodeFailure::Queue)?.ok_or_else(vanished)?;
+            let statement = batch
+                .statements
+                .get(taken.position)
+                .ok_or_else(|| EpisodeFailure::Queue(unavailable("no such episode")))?;
             let plan = local::plan(&self.pipeline, &batch.request.show, statement).await?;
             let settings = local::settings_hash(&self.pipeline, &batch.request.show, &plan);
             let published = SystemTime::now();
@@ -211,8 +214,8 @@ impl SharedJobs {
         match made.await {
             Ok(record) => Outcome::Done(serde_json::to_string(&record).expect("records serialize")),
             Err(failure) => {
-                tracing::warn!(batch = %taken.batch, episode = taken.position, %failure, "an episode failed");
-                Outcome::Failed(failure.to_string())
+                tracing::warn!(batch = %taken.batch, episode = taken.position, failure = %Chain(&failure), "an episode failed");
+                Outcome::Failed(Chain(&failure).to_string())
             }
         }
     }
@@ -237,7 +240,7 @@ impl SharedJobs {
             Ok::<_, std::io::Error>(sizes)
         })
         .await
-        .map_err(|e| EpisodeFailure::Task(e.to_string()))?
+        .map_err(EpisodeFailure::Task)?
         .map_err(EpisodeFailure::Write)?;
         let published = published.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let (name, source_hash) = (statement.name.clone(), statement.hash.clone());

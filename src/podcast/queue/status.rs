@@ -2,7 +2,6 @@
 //! job's statements, moved on by the batch's progress (or, for batches
 //! shared by replicas, by the queue's records).
 
-use crate::podcast::batch::Progress;
 use crate::podcast::source::Statement;
 use serde::{Deserialize, Serialize};
 
@@ -82,24 +81,4 @@ pub(in crate::podcast) fn initial_status(id: &str, statements: &[Statement]) -> 
         audio_seconds: 0.0,
         error: None,
     }
-}
-
-pub(in crate::podcast) fn update(status: &mut JobStatus, event: Progress) {
-    let (slug, state, error) = match event {
-        Progress::Started { .. } => return,
-        Progress::Making { slug } => (slug, EpisodeState::Making, None),
-        Progress::Ready { slug, .. } => (slug, EpisodeState::Done, None),
-        Progress::Failed { name, error } => {
-            let Some(episode) = status.episodes.iter().find(|e| e.name == name && e.status != EpisodeState::Failed)
-            else {
-                return;
-            };
-            (episode.slug.clone(), EpisodeState::Failed, Some(error))
-        }
-    };
-    if let Some(episode) = status.episodes.iter_mut().find(|e| e.slug == slug) {
-        episode.status = state;
-        episode.error = error;
-    }
-    status.recount();
 }
