@@ -33,13 +33,11 @@ async fn speech_streams_before_synthesis_is_done() {
     let head = String::from_utf8_lossy(&received);
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.to_ascii_lowercase().contains("transfer-encoding: chunked"));
-    // The first audio is here. While this client does not read on, the
-    // server fills only bounded buffers (socket, stream, look-ahead), so the
-    // rest of the statement stays pending: the audio left before synthesis
-    // of the statement was done.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The first audio is here before synthesis of the statement is done.
+    // (That a client who stops reading holds the rest back is pinned by a
+    // counter in tests/pipeline.rs: planning runs a bounded way ahead.)
     let done = server.jobs_completed();
-    assert!(done < utterances, "all {utterances} sentences synthesized while the client paused");
+    assert!(done < utterances, "all {utterances} sentences were synthesized before the first audio left");
     let total = received.len() + TestServer::read_to_end(&mut stream).await;
     assert_eq!(server.jobs_completed(), utterances);
     let seconds = total as f64 / 2.0 / 22050.0;
