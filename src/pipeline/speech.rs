@@ -119,7 +119,8 @@ pub enum SpeechError {
 /// Utterances planned ahead of the speaker, at most: past this, planning
 /// waits for the stream.
 const PLANNED_AHEAD: usize = 64;
-/// Sentences planned per trip to a blocking thread, after the opening.
+/// Sentences planned at a time after the opening, between checks that the
+/// listener is still there.
 const PLAN_BATCH: usize = 32;
 
 impl Pipeline {
@@ -176,12 +177,7 @@ impl Pipeline {
     /// Plans a whole text, then speaks it. For short texts (a screen
     /// reader's message); [`Pipeline::speech`] starts long ones sooner.
     pub async fn planned_speech(self: &Arc<Self>, request: SpeechRequest) -> Result<PlannedSpeech, PlanTextError> {
-        let planner = self.planner.clone();
-        let plan = tokio::task::spawn_blocking(move || {
-            crate::pipeline::planning::plan_with(&planner, &request.text, request.format, &request.options)
-        })
-        .await
-        .expect("planning does not panic")?;
+        let plan = self.plan_text(request).await?;
         let utterances = plan.utterances();
         let events = self.speaker.speak(utterances.clone());
         Ok(PlannedSpeech { plan, utterances, events })

@@ -20,9 +20,11 @@
 
 mod identify;
 mod ngram;
+mod progressive;
 mod script;
 
 pub use identify::{rank, Ranking, Strategy};
+pub use progressive::Progressive;
 
 use super::tag::LangTag;
 use serde::{Deserialize, Serialize};
@@ -165,18 +167,7 @@ impl LanguageDetector {
         document_hint: Option<LangTag>,
         priors: Vec<LangTag>,
     ) -> Progressive {
-        let sample: String = texts.flat_map(|t| t.chars().chain([' '])).take(SAMPLE_CHARS).collect();
-        let document = document_hint.clone().map(|hint| (hint, None));
-        Progressive {
-            detector: self.clone(),
-            lone: count == 1 && document_hint.is_none(),
-            document_hint,
-            priors,
-            sample,
-            sampled: 0,
-            read: 0,
-            document,
-        }
+        Progressive::new(self.clone(), texts, count, document_hint, priors)
     }
 
     fn is_sure(&self, ranking: &Ranking) -> bool {
@@ -264,91 +255,6 @@ impl LanguageDetector {
             })
             .collect();
         per_sentence.iter().any(|d| d.lang != detection.lang).then_some(per_sentence)
-    }
-}
-
-/// Languages assigned paragraph by paragraph, in order, so that the
-/// opening of a long text is assigned (and spoken) before the rest is read.
-///
-/// The document language is a guess over the text read so far, and at
-/// least its first [`OPENING_SAMPLE`] characters; the guess is refined each
-/// time the text read passes twice the sample, up to [`SAMPLE_CHARS`], so a
-/// long document costs a few rankings of its opening. Paragraphs already
-/// assigned keep their language. Once [`SAMPLE_CHARS`] are read the guess
-/// is the one [`LanguageDetector::assign`] makes over the whole text.
-pub struct Progressive {
-    detector: LanguageDetector,
-    document_hint: Option<LangTag>,
-    priors: Vec<LangTag>,
-    /// A text of one paragraph is its own document: it inherits nothing.
-    lone: bool,
-    /// The first [`SAMPLE_CHARS`] characters of the whole text.
-    sample: String,
-    /// Characters of `sample` the current guess was made from.
-    sampled: usize,
-    /// Characters of the text assigned so far.
-    read: usize,
-    /// The document language so far, with the script it was found in.
-    document: Option<(LangTag, Option<Script>)>,
-}
-
-/// The languages a request prefers, as contexts of detection.
-fn prior_contexts(priors: &[LangTag]) -> Vec<Context<'_>> {
-    priors.iter().map(|lang| Context { lang, source: LangSource::Prior, script: None }).collect()
-}
-
-/// Characters of a document read for its first language guess.
-const OPENING_SAMPLE: usize = 512;
-
-impl Progressive {
-    /// The language of the next paragraph.
-    pub fn next(&mut self, paragraph: &ParagraphInput<'_>) -> ParagraphLanguage {
-        self.read += paragraph.text.chars().count() + 1;
-        let ranking = rank(paragraph.text, self.detector.strategy);
-        if self.lone {
-            let request = prior_contexts(&self.priors);
-            self.document = ranking.as_ref().map(|r| (self.detector.choose(r, &request).lang, None));
-        } else {
-            self.refine_guess();
-        }
-        let request = prior_contexts(&self.priors);
-        let inherited = self.document.iter().filter(|_| !self.lone);
-        let mut context: Vec<Context<'_>> =
-            inherited.map(|(lang, script)| Context { lang, source: LangSource::Inherited, script: *script }).collect();
-        context.extend(request.iter().copied());
-        let hint = paragraph.hint.as_ref().or(self.document_hint.as_ref());
-        let detection = match (&ranking, hint) {
-            (None, _) => Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters },
-            (Some(_), Some(hint)) => Detection { lang: hint.clone(), confidence: 1.0, source: LangSource::Hint },
-            (Some(ranking), None) => self.detector.choose(ranking, &context),
-        };
-        let sentences =
-            if hint.is_some() { None } else { self.detector.split_mixed(paragraph, &ranking, &detection, &context) };
-        ParagraphLanguage { detection, sentences }
-    }
-
-    /// The document's language as guessed so far (`und` if nothing names one).
-    pub fn document(&self) -> LangTag {
-        self.document.as_ref().map_or_else(LangTag::und, |(lang, _)| lang.clone())
-    }
-
-    /// Guesses the document language again from a longer sample when the
-    /// text read has grown past the last one.
-    fn refine_guess(&mut self) {
-        if self.document_hint.is_some() {
-            return;
-        }
-        let available = self.sample.chars().count();
-        let wanted = self.read.max(OPENING_SAMPLE).next_power_of_two().min(SAMPLE_CHARS).min(available);
-        if wanted <= self.sampled {
-            return;
-        }
-        self.sampled = wanted;
-        let end = self.sample.char_indices().nth(wanted).map_or(self.sample.len(), |(at, _)| at);
-        if let Some(ranking) = rank(&self.sample[..end], self.detector.strategy) {
-            let lang = self.detector.choose(&ranking, &prior_contexts(&self.priors)).lang;
-            self.document = Some((lang, Some(ranking.script)));
-        }
     }
 }
 
