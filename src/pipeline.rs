@@ -6,7 +6,7 @@
 
 use crate::audio::AudioFormat;
 use crate::cache::store::Storage;
-use crate::cache::{DocumentStore, RenderStore, SegmentCache};
+use crate::cache::{DocumentStore, EpisodeFiles, RenderStore, SegmentCache};
 use crate::coordination::Database;
 use crate::document::InputFormat;
 use crate::engine::neural::discover::Unavailable;
@@ -34,7 +34,7 @@ pub use planning::{PlanTextError, Planning, PlanningError};
 pub use speech::{
     Opening, Outline, PlannedSpeech, Speech, SpeechCut, SpeechError, SpeechRequest, SpeechStream, SpokenPlan,
 };
-pub use stats::Stats;
+pub use stats::{Health, Stats};
 pub use text_stream::{TextStream, TooMuchText};
 
 /// Why the pipeline could not start.
@@ -114,7 +114,8 @@ impl Pipeline {
         let catalog = Arc::new(Catalog::new(&catalog_toml, &hellos)?);
         let storage = Arc::new(open_storage(&settings)?);
         tracing::info!(store = storage.kind(), "storage ready");
-        let cache = SegmentCache::open(Arc::clone(&storage), settings.cache_max_bytes, settings.store_memory_mb << 20);
+        let cache =
+            SegmentCache::open(Arc::clone(&storage), settings.cache_max_bytes, settings.store_memory_mb << 20).await;
         let documents = DocumentStore::new(Arc::clone(&storage));
         let renders = RenderStore::new(Arc::clone(&storage));
         let speaker_settings =
@@ -183,11 +184,11 @@ impl Pipeline {
     }
 
     /// How much of a document is synthesized.
-    pub fn synthesis_progress(&self, document: &StoredDocument) -> SynthesisProgress {
+    pub async fn synthesis_progress(&self, document: &StoredDocument) -> SynthesisProgress {
         let utterances = document.plan.utterances();
         SynthesisProgress {
             sentences: utterances.len(),
-            synthesized: self.speaker.cached_count(&utterances),
+            synthesized: self.speaker.cached_count(&utterances).await,
             renders_in_progress: self.renders_in_progress(),
         }
     }
@@ -261,9 +262,9 @@ impl Pipeline {
         self.speaker.cache()
     }
 
-    /// Where state is kept, with its counters, for health and metrics.
-    pub fn storage(&self) -> &Storage {
-        &self.storage
+    /// Where shared podcast batches keep their episode files.
+    pub fn episode_files(&self) -> EpisodeFiles {
+        EpisodeFiles::new(Arc::clone(&self.storage))
     }
 
     /// The database shared with other replicas, if one is configured.
@@ -274,20 +275,20 @@ impl Pipeline {
     /// Creates (or finds, since ids are content-addressed) a stored document.
     /// Documents are for listening (pages, the Listen button, podcasts), so
     /// they are spoken by natural voices unless the options say otherwise.
-    pub fn create_document(
+    pub async fn create_document(
         &self,
-        text: &str,
+        text: String,
         format: InputFormat,
         options: &SpeechOptions,
     ) -> Result<Arc<StoredDocument>, DocumentError> {
-        let options = &SpeechOptions { quality: options.quality.or(Some(Quality::Natural)), ..options.clone() };
-        let id = DocumentId::for_content(text, format, options);
-        if let Some(existing) = self.document(&id)? {
+        let options = SpeechOptions { quality: options.quality.or(Some(Quality::Natural)), ..options.clone() };
+        let id = DocumentId::for_content(&text, format, &options);
+        if let Some(existing) = self.document(&id).await? {
             return Ok(existing);
         }
-        let plan = self.plan(text, format, options)?;
-        let stored = Arc::new(StoredDocument { id, format, options: options.clone(), text: text.to_string(), plan });
-        self.documents.put(stored.id.as_str(), &serde_json::to_vec(&*stored).expect("documents serialize"))?;
+        let plan = self.plan_text(SpeechRequest { text: text.clone(), format, options: options.clone() }).await?;
+        let stored = Arc::new(StoredDocument { id, format, options, text, plan });
+        self.documents.put(stored.id.as_str(), serde_json::to_vec(&*stored).expect("documents serialize")).await?;
         self.recent.insert(stored.id.clone(), Arc::clone(&stored));
         Ok(stored)
     }
@@ -298,11 +299,11 @@ impl Pipeline {
     }
 
     /// A stored document, if it exists.
-    pub fn document(&self, id: &DocumentId) -> Result<Option<Arc<StoredDocument>>, DocumentError> {
+    pub async fn document(&self, id: &DocumentId) -> Result<Option<Arc<StoredDocument>>, DocumentError> {
         if let Some(document) = self.recent_document(id) {
             return Ok(Some(document));
         }
-        let Some(bytes) = self.documents.get(id.as_str())? else { return Ok(None) };
+        let Some(bytes) = self.documents.get(id.as_str()).await? else { return Ok(None) };
         let mut document: StoredDocument =
             serde_json::from_slice(&bytes).map_err(|e| DocumentError::Corrupt(id.clone(), e))?;
         // Planned with a voice this run does not have (a neural engine that
@@ -310,7 +311,9 @@ impl Pipeline {
         // stored plan is kept for runs that have the voice.
         let catalog = self.speaker.catalog();
         if document.plan.paragraphs.iter().flat_map(|p| &p.sentences).any(|s| catalog.get(&s.voice).is_none()) {
-            document.plan = self.plan(&document.text, document.format, &document.options)?;
+            let request =
+                SpeechRequest { text: document.text.clone(), format: document.format, options: document.options.clone() };
+            document.plan = self.plan_text(request).await?;
         }
         let document = Arc::new(document);
         self.recent.insert(id.clone(), Arc::clone(&document));

@@ -3,6 +3,7 @@
 
 use super::atomic::Durability;
 use super::store::Storage;
+use bytes::Bytes;
 use std::io;
 use std::sync::Arc;
 
@@ -23,12 +24,12 @@ impl DocumentStore {
         format!("documents/{id}.json")
     }
 
-    pub fn put(&self, id: &str, json: &[u8]) -> io::Result<()> {
-        self.store.put(&Self::key(id), json, Durability::Synced)
+    pub async fn put(&self, id: &str, json: Vec<u8>) -> io::Result<()> {
+        self.store.put(&Self::key(id), json, Durability::Synced).await
     }
 
     /// The stored bytes, or `None` if there is no such document.
-    pub fn get(&self, id: &str) -> io::Result<Option<Vec<u8>>> {
-        self.store.get(&Self::key(id))
+    pub async fn get(&self, id: &str) -> io::Result<Option<Bytes>> {
+        self.store.get(&Self::key(id)).await
     }
 }

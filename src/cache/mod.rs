@@ -11,10 +11,12 @@
 
 pub mod atomic;
 pub mod documents;
+mod episodes;
 pub mod renders;
 mod segment;
 pub mod store;
 
 pub use documents::DocumentStore;
-pub use renders::RenderStore;
+pub use episodes::EpisodeFiles;
+pub use renders::{RemoteRender, RenderStore, StoredRender};
 pub use segment::{Segment, SegmentCache, SegmentKey};

@@ -147,8 +147,8 @@ impl SegmentCache {
     /// does not answer now counts as empty).
     /// With a remote store, up to `memory_bytes` of segments are also kept
     /// in memory.
-    pub fn open(store: Arc<Storage>, capacity_bytes: u64, memory_bytes: u64) -> Self {
-        let used = store.list(PREFIX).map_or(0, |entries| entries.iter().map(|e| e.size).sum());
+    pub async fn open(store: Arc<Storage>, capacity_bytes: u64, memory_bytes: u64) -> Self {
+        let used = store.list(PREFIX).await.map_or(0, |entries| entries.iter().map(|e| e.size).sum());
         let hot = (store.kind() != "local" && memory_bytes > 0)
             .then(|| quick_cache::sync::Cache::with_weighter(1024, memory_bytes, SegmentWeight));
         Self {
@@ -188,13 +188,13 @@ impl SegmentCache {
 
     /// The segment for `key`, if cached and intact. Marks it recently used.
     /// A store that does not answer is a miss.
-    pub fn get(&self, key: &SegmentKey) -> Option<Segment> {
+    pub async fn get(&self, key: &SegmentKey) -> Option<Segment> {
         if let Some(segment) = self.hot.as_ref().and_then(|hot| hot.get(key)) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Some(Segment::clone(&segment));
         }
         let name = Self::key(key);
-        let Ok(Some(bytes)) = self.store.get(&name) else {
+        let Ok(Some(bytes)) = self.store.get(&name).await else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             self.remember(key, false);
             return None;
@@ -204,7 +204,7 @@ impl SegmentCache {
         match segment {
             Some(segment) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                self.store.touch(&name);
+                self.store.touch(&name).await;
                 self.keep_hot(key, &segment);
                 Some(segment)
             }
@@ -212,7 +212,7 @@ impl SegmentCache {
                 tracing::warn!(key = %name, "corrupt cache entry discarded");
                 self.corrupt.fetch_add(1, Ordering::Relaxed);
                 self.misses.fetch_add(1, Ordering::Relaxed);
-                if self.store.delete(&name).is_ok() {
+                if self.store.delete(&name).await.is_ok() {
                     let _ = self.used_bytes.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
                         Some(used.saturating_sub(bytes.len() as u64))
                     });
@@ -229,11 +229,11 @@ impl SegmentCache {
 
     /// True if an entry exists for `key` (not verified; false if the store
     /// does not answer).
-    pub fn contains(&self, key: &SegmentKey) -> bool {
+    pub async fn contains(&self, key: &SegmentKey) -> bool {
         if self.known.lock().expect("known segments lock").contains(key) {
             return true;
         }
-        let stored = matches!(self.store.size(&Self::key(key)), Ok(Some(_)));
+        let stored = matches!(self.store.size(&Self::key(key)).await, Ok(Some(_)));
         if stored {
             self.remember(key, true);
         }
@@ -241,19 +241,19 @@ impl SegmentCache {
     }
 
     /// Stores a segment whole, then evicts old entries beyond the cap.
-    pub fn put(&self, key: &SegmentKey, segment: &Segment) -> io::Result<()> {
+    pub async fn put(&self, key: &SegmentKey, segment: &Segment) -> io::Result<()> {
         let bytes = segment.encode();
         let name = Self::key(key);
-        let previous = self.store.size(&name).ok().flatten().unwrap_or(0);
-        self.store.put(&name, &bytes, Durability::Rebuildable)?;
+        let (size, previous) = (bytes.len() as u64, self.store.size(&name).await.ok().flatten().unwrap_or(0));
+        self.store.put(&name, bytes, Durability::Rebuildable).await?;
         self.remember(key, true);
         self.keep_hot(key, segment);
-        self.used_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+        self.used_bytes.fetch_add(size, Ordering::SeqCst);
         let _ = self
             .used_bytes
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| Some(used.saturating_sub(previous)));
         if self.used_bytes() > self.capacity_bytes {
-            self.evict()?;
+            self.evict().await?;
         }
         Ok(())
     }
@@ -265,8 +265,8 @@ impl SegmentCache {
 
     /// Deletes least-recently-used entries (in an object store: the oldest
     /// written) until the cache is within 90% of its cap.
-    fn evict(&self) -> io::Result<()> {
-        let mut all = self.store.list(PREFIX)?;
+    async fn evict(&self) -> io::Result<()> {
+        let mut all = self.store.list(PREFIX).await?;
         all.sort_by_key(|e| e.used);
         let mut used: u64 = all.iter().map(|e| e.size).sum();
         let target = self.capacity_bytes / 10 * 9;
@@ -274,7 +274,7 @@ impl SegmentCache {
             if used <= target {
                 break;
             }
-            if self.store.delete(&entry.key).is_ok() {
+            if self.store.delete(&entry.key).await.is_ok() {
                 used -= entry.size;
             }
         }
@@ -301,27 +301,27 @@ mod tests {
         SegmentKey::from_digest(blake3::hash(text.as_bytes()))
     }
 
-    fn open(dir: &std::path::Path, capacity: u64) -> SegmentCache {
-        SegmentCache::open(Arc::new(Storage::local(dir).unwrap()), capacity, 0)
+    async fn open(dir: &std::path::Path, capacity: u64) -> SegmentCache {
+        SegmentCache::open(Arc::new(Storage::local(dir).unwrap()), capacity, 0).await
     }
 
     fn path(dir: &std::path::Path, key: &SegmentKey) -> std::path::PathBuf {
         dir.join(SegmentCache::key(key))
     }
 
-    #[test]
-    fn stores_and_verifies() {
+    #[tokio::test]
+    async fn stores_and_verifies() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = open(dir.path(), 1 << 30);
-        assert!(cache.get(&key("a")).is_none());
-        cache.put(&key("a"), &segment(100)).unwrap();
-        assert_eq!(cache.get(&key("a")), Some(segment(100)));
+        let cache = open(dir.path(), 1 << 30).await;
+        assert!(cache.get(&key("a")).await.is_none());
+        cache.put(&key("a"), &segment(100)).await.unwrap();
+        assert_eq!(cache.get(&key("a")).await, Some(segment(100)));
         // Corrupt one byte: the entry is discarded, not served.
         let path = path(dir.path(), &key("a"));
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[30] ^= 0xFF;
         std::fs::write(&path, bytes).unwrap();
-        assert!(cache.get(&key("a")).is_none());
+        assert!(cache.get(&key("a")).await.is_none());
         assert!(!path.exists());
         assert_eq!(cache.corrupt.load(Ordering::Relaxed), 1);
     }
@@ -334,13 +334,13 @@ mod tests {
         }
     }
 
-    #[test]
-    fn evicts_least_recently_used_beyond_the_cap() {
+    #[tokio::test]
+    async fn evicts_least_recently_used_beyond_the_cap() {
         let dir = tempfile::tempdir().unwrap();
         let entry_size = segment(1000).encode().len() as u64;
-        let cache = open(dir.path(), entry_size * 3);
+        let cache = open(dir.path(), entry_size * 3).await;
         for (i, name) in ["old", "mid", "new"].iter().enumerate() {
-            cache.put(&key(name), &segment(1000)).unwrap();
+            cache.put(&key(name), &segment(1000)).await.unwrap();
             let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
             std::fs::File::options()
                 .append(true)
@@ -349,9 +349,9 @@ mod tests {
                 .set_modified(when)
                 .unwrap();
         }
-        cache.put(&key("newest"), &segment(1000)).unwrap();
-        assert!(!cache.contains(&key("old")));
-        assert!(cache.contains(&key("newest")));
+        cache.put(&key("newest"), &segment(1000)).await.unwrap();
+        assert!(!cache.contains(&key("old")).await);
+        assert!(cache.contains(&key("newest")).await);
         assert!(cache.used_bytes() <= entry_size * 3);
     }
 }

@@ -6,6 +6,7 @@
 //! so a live owner never loses its claim.
 
 use super::{Database, DatabaseError};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,7 +54,11 @@ impl Drop for Claim {
 impl Database {
     /// Claims segment `key`, or waits while another replica holds it until
     /// `stored()` says it is stored.
-    pub async fn single_flight(self: &Arc<Self>, key: &[u8], stored: impl Fn() -> bool) -> Flight {
+    pub async fn single_flight<Stored: Future<Output = bool>>(
+        self: &Arc<Self>,
+        key: &[u8],
+        stored: impl Fn() -> Stored,
+    ) -> Flight {
         loop {
             let owner = self.owner.clone();
             let owned = key.to_vec();
@@ -71,7 +76,7 @@ impl Database {
             // Held by another replica: wait for its segment, or its lease.
             let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(LEASE_SECS));
             while tokio::time::Instant::now() < deadline {
-                if stored() {
+                if stored().await {
                     return Flight::Stored;
                 }
                 tokio::time::sleep(POLL).await;

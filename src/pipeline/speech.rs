@@ -147,7 +147,7 @@ impl Pipeline {
             lang: cursor.document_lang(),
             voice: first.map(|s| s.voice.clone()),
             sentence_lang: first.map(|s| s.lang.clone()),
-            cache: self.speaker.cache_status(&utterances),
+            cache: self.speaker.cache_status(&utterances).await,
         };
         let (to_speaker, planned_utterances) = mpsc::channel(PLANNED_AHEAD);
         let (begun_tx, begun) = oneshot::channel();

@@ -67,6 +67,37 @@ impl Pipeline {
     }
 }
 
+/// Whether the service's parts answer now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// Synthesis workers of the primary engine running now.
+    pub workers: usize,
+    /// `local` or `s3`, and whether it answers.
+    pub store_kind: &'static str,
+    pub store_ok: bool,
+    /// Whether the shared database answers, if one is configured.
+    pub database_ok: Option<bool>,
+}
+
+impl Pipeline {
+    /// Asks the store and the database (at once) whether they answer.
+    pub async fn health(&self) -> Health {
+        let database = async {
+            match &self.database {
+                Some(database) => Some(database.check().await.is_ok()),
+                None => None,
+            }
+        };
+        let (store, database_ok) = tokio::join!(self.storage.check(), database);
+        Health {
+            workers: self.live_workers(),
+            store_kind: self.storage.kind(),
+            store_ok: store.is_ok(),
+            database_ok,
+        }
+    }
+}
+
 /// Counts a text being planned while it is held.
 pub(super) struct BeingPlanned(Arc<AtomicUsize>);
 

@@ -22,8 +22,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Where episode files are stored: `{PREFIX}/{id}/{slug}.{extension}`.
-const PREFIX: &str = "batch-episodes";
 /// How often an idle replica looks for open episodes (at once when a
 /// batch is posted to it).
 const IDLE_POLL: Duration = Duration::from_millis(500);
@@ -94,7 +92,7 @@ impl BatchQueue for SharedJobs {
             }
         }
         let feed = local::feed_bytes(&batch.request.show, &batch.statements, &made);
-        let path = self.pipeline.storage().local_dir().join(format!("{PREFIX}/{id}/feed.xml"));
+        let path = self.pipeline.episode_files().local_path(id, "feed.xml");
         let written = path.clone();
         tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(written.parent().expect("feeds live in a batch directory"))?;
@@ -129,18 +127,8 @@ impl SharedJobs {
     /// A local copy of file `name` (`SLUG.EXT`) of batch `id`, fetched from
     /// the store when this replica has none.
     async fn file(&self, id: &str, name: &str) -> Result<PathBuf, JobError> {
-        let key = format!("{PREFIX}/{id}/{name}");
-        let pipeline = Arc::clone(&self.pipeline);
-        tokio::task::spawn_blocking(move || {
-            let path = pipeline.storage().local_dir().join(&key);
-            if path.is_file() || pipeline.storage().get_file(&key, &path).map_err(unavailable)? {
-                Ok(path)
-            } else {
-                Err(unavailable(format!("{key} is missing from the store")))
-            }
-        })
-        .await
-        .map_err(unavailable)?
+        let copy = self.pipeline.episode_files().local_copy(id, name).await.map_err(unavailable)?;
+        copy.ok_or_else(|| unavailable(format!("{name} of batch {id} is missing from the store")))
     }
 
     async fn worker(self: Arc<Self>) {
@@ -230,18 +218,13 @@ impl SharedJobs {
         published: SystemTime,
     ) -> Result<Entry, EpisodeFailure> {
         let Episode { title, summary, duration, files, .. } = episode;
-        let (pipeline, prefix, slug) = (Arc::clone(&self.pipeline), format!("{PREFIX}/{id}"), statement.slug.clone());
-        let files = tokio::task::spawn_blocking(move || {
-            let mut sizes = BTreeMap::new();
-            for (extension, bytes) in &files {
-                pipeline.storage().put(&format!("{prefix}/{slug}.{extension}"), bytes, Durability::Synced)?;
-                sizes.insert(extension.to_string(), bytes.len() as u64);
-            }
-            Ok::<_, std::io::Error>(sizes)
-        })
-        .await
-        .map_err(EpisodeFailure::Task)?
-        .map_err(EpisodeFailure::Write)?;
+        let mut sizes = BTreeMap::new();
+        for (extension, bytes) in files {
+            sizes.insert(extension.to_string(), bytes.len() as u64);
+            let name = format!("{}.{extension}", statement.slug);
+            self.pipeline.episode_files().put(id, &name, bytes).await.map_err(EpisodeFailure::Write)?;
+        }
+        let files = sizes;
         let published = published.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let (name, source_hash) = (statement.name.clone(), statement.hash.clone());
         Ok(Entry { name, source_hash, settings_hash, title, summary, duration, published, files })

@@ -12,10 +12,11 @@
 mod growing;
 mod produce;
 
+pub use crate::cache::RemoteRender;
 pub use growing::{Progress, Render, RenderFailure, RenderReader, RenderState, TimelineEvent};
 
 use crate::audio::{AudioFormat, EncodeError};
-use crate::cache::RenderStore;
+use crate::cache::{RenderStore, StoredRender};
 use crate::speech::{Speaker, StoredDocument, Utterance};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,9 +53,11 @@ pub enum RenderError {
     Encode(#[from] EncodeError),
 }
 
-/// A render's audio: stored, or being made (followed from its start).
+/// A render's audio: stored (here, or only in the shared store), or being
+/// made (followed from its start).
 pub enum RenderedAudio {
     Stored { path: PathBuf, etag: String },
+    Remote { render: RemoteRender, etag: String },
     Growing(RenderReader),
 }
 
@@ -90,10 +93,10 @@ impl Renders {
         Self { store, speaker, paragraph_pause_ms, active: Arc::default(), finished }
     }
 
-    /// The audio of `part` in `format`: the stored file, or the render in
-    /// progress (started now if there is none). The store is read off the
-    /// lock and off the async threads: a slow store delays this request
-    /// only, never another's.
+    /// The audio of `part` in `format`: the stored render, or the render in
+    /// progress (started now if there is none). The store is awaited, never
+    /// read under the lock: a slow store delays this request only, never
+    /// another's.
     pub async fn audio(
         &self,
         document: &Arc<StoredDocument>,
@@ -102,12 +105,15 @@ impl Renders {
     ) -> Result<RenderedAudio, RenderError> {
         let (utterances, base) = self.part(document, part)?;
         let name = format!("{base}.{}", format.extension());
-        let stored = |path| RenderedAudio::Stored { path, etag: format!("{}-{name}", document.id) };
+        let etag = format!("{}-{name}", document.id);
+        let stored = |path| RenderedAudio::Stored { path, etag: etag.clone() };
         if let Some(render) = self.following(document, &name) {
             return Ok(RenderedAudio::Growing(render));
         }
-        if let Some(path) = self.stored(document, &name).await {
-            return Ok(stored(path));
+        match self.stored(document, &name).await {
+            Some(StoredRender::Local(path)) => return Ok(stored(path)),
+            Some(StoredRender::Remote(render)) => return Ok(RenderedAudio::Remote { render, etag }),
+            None => {}
         }
         let mut active = self.active.lock().expect("renders lock");
         // Made (or started) by another request while the store was read.
@@ -129,7 +135,7 @@ impl Renders {
         if let Some(render) = renders.iter().find_map(|name| self.following(document, name)) {
             return Ok(RenderedTimeline::Growing(render));
         }
-        if let Some(path) = self.stored(document, &timeline_name(&base)).await {
+        if let Some(path) = self.stored_timeline(document, &timeline_name(&base)).await {
             return Ok(RenderedTimeline::Stored(path));
         }
         let mut active = self.active.lock().expect("renders lock");
@@ -151,16 +157,21 @@ impl Renders {
         active.get(&(document.id.to_string(), name.to_string())).map(|render| RenderReader::new(Arc::clone(render)))
     }
 
-    /// The local file of stored render `name`, read on a blocking thread
-    /// (from the store, if this replica has no copy).
-    async fn stored(&self, document: &StoredDocument, name: &str) -> Option<PathBuf> {
-        let key = (document.id.to_string(), name.to_string());
-        if let Some(path) = self.finished.get(&key) {
+    /// Stored render `name`: this replica's file, or the store's object.
+    async fn stored(&self, document: &StoredDocument, name: &str) -> Option<StoredRender> {
+        if let Some(path) = self.finished.get(&(document.id.to_string(), name.to_string())) {
+            return Some(StoredRender::Local(path));
+        }
+        self.store.find(document.id.as_str(), name).await
+    }
+
+    /// The local file of stored timeline `name` (fetched from the store, if
+    /// this replica has no copy).
+    async fn stored_timeline(&self, document: &StoredDocument, name: &str) -> Option<PathBuf> {
+        if let Some(path) = self.finished.get(&(document.id.to_string(), name.to_string())) {
             return Some(path);
         }
-        let store = self.store.clone();
-        let (id, name) = key;
-        tokio::task::spawn_blocking(move || store.get(&id, &name)).await.ok().flatten()
+        self.store.local_copy(document.id.as_str(), name).await
     }
 
     /// How many renders are being made now.

@@ -92,15 +92,13 @@ async fn make(job: Job) -> Result<(RenderState, Timeline, bool), RenderFailure> 
         let rate = render.sample_rate();
         let document = document.id.to_string();
         let timeline_json = serde_json::to_vec(&timeline).expect("timelines serialize");
-        stored = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
-            // A header too small for the length (a WAV over 4 GiB) is not stored.
-            let Some(header) = format.final_header(rate, writer.written_bytes()?) else { return Ok(false) };
-            store.put(&document, &timeline_name, &timeline_json)?;
-            writer.commit(&header).map(|_| true)
-        })
-        .await
-        .map_err(task_failure)?
-        .map_err(store_failure)?;
+        let written_bytes = writer.written_bytes().map_err(store_failure)?;
+        // A header too small for the length (a WAV over 4 GiB) is not stored.
+        if let Some(header) = format.final_header(rate, written_bytes) {
+            store.put(&document, &timeline_name, timeline_json).await.map_err(store_failure)?;
+            writer.commit(header).await.map_err(store_failure)?;
+            stored = true;
+        }
     }
     Ok((RenderState::Complete { skipped: skipped.len() }, timeline, stored))
 }

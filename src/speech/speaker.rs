@@ -20,6 +20,7 @@ use crate::engine::pool::{JobError, JobEvent, Pool, Submitted};
 use crate::engine::queue::{Promotion, Urgency};
 use crate::engine::SynthesisRequest;
 use crate::voice::{Catalog, Voice, VoiceError};
+use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,6 +33,8 @@ use flight::Claim;
 
 /// Speech events buffered per stream between the speaker and its reader.
 const STREAM_BUFFER: usize = 64;
+/// Cache lookups in flight at once when counting what is cached.
+const LOOKUPS_AT_ONCE: usize = 16;
 
 /// Tuning of the speaker (from [`Settings`](crate::settings::Settings),
 /// the one source of defaults).
@@ -154,13 +157,19 @@ impl Speaker {
     }
 
     /// How many of these utterances are cached.
-    pub fn cached_count(&self, utterances: &[Utterance]) -> usize {
-        utterances.iter().filter(|u| self.voice(u).is_ok_and(|v| self.cache.contains(&self.key(u, v)))).count()
+    pub async fn cached_count(&self, utterances: &[Utterance]) -> usize {
+        let keys: Vec<SegmentKey> = utterances.iter().filter_map(|u| Some(self.key(u, self.voice(u).ok()?))).collect();
+        futures::stream::iter(keys)
+            .map(|key| async move { self.cache.contains(&key).await })
+            .buffer_unordered(LOOKUPS_AT_ONCE)
+            .filter(|cached| std::future::ready(*cached))
+            .count()
+            .await
     }
 
     /// Whether all, some or none of these utterances are cached.
-    pub fn cache_status(&self, utterances: &[Utterance]) -> CacheStatus {
-        match self.cached_count(utterances) {
+    pub async fn cache_status(&self, utterances: &[Utterance]) -> CacheStatus {
+        match self.cached_count(utterances).await {
             0 => CacheStatus::Miss,
             n if n == utterances.len() => CacheStatus::Hit,
             _ => CacheStatus::Partial,
@@ -215,9 +224,9 @@ impl Speaker {
             Err(error) => return Source::Failed(error),
         };
         let key = self.key(utterance, voice);
-        // A miss costs one metadata lookup; only a hit goes to a blocking thread.
-        if self.cache.contains(&key) {
-            if let Some(segment) = self.cached(key).await {
+        // A miss costs one metadata lookup; only a hit reads the segment.
+        if self.cache.contains(&key).await {
+            if let Some(segment) = self.cache.get(&key).await {
                 return Source::Cached(segment);
             }
         } else {

@@ -82,28 +82,21 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(view(&document))).into_response())
 }
 
-/// Creates a document off the async threads (detection is CPU work).
+/// Creates (or finds) a document.
 pub(super) async fn create_document(
     state: &AppState,
     text: String,
     format: InputFormat,
     options: SpeechOptions,
 ) -> Result<Arc<StoredDocument>, AppError> {
-    let pipeline = Arc::clone(&state.pipeline);
-    Ok(tokio::task::spawn_blocking(move || pipeline.create_document(&text, format, &options))
-        .await
-        .map_err(AppError::internal)??)
+    Ok(state.pipeline.create_document(text, format, &options).await?)
 }
 
 /// The stored document for a path id; invalid ids are simply not found.
 pub(super) async fn load(state: &AppState, id: &str) -> Result<Arc<StoredDocument>, AppError> {
     let missing = || AppError::NotFound(format!("there is no document `{}`", id.chars().take(40).collect::<String>()));
     let id = DocumentId::parse(id).map_err(|_| missing())?;
-    if let Some(document) = state.pipeline.recent_document(&id) {
-        return Ok(document);
-    }
-    let pipeline = Arc::clone(&state.pipeline);
-    tokio::task::spawn_blocking(move || pipeline.document(&id)).await.map_err(AppError::internal)??.ok_or_else(missing)
+    state.pipeline.document(&id).await?.ok_or_else(missing)
 }
 
 pub(super) fn audio_url(id: &DocumentId) -> String {
@@ -272,7 +265,5 @@ pub(super) async fn progress(
     Path(id): Path<String>,
 ) -> Result<Json<crate::pipeline::SynthesisProgress>, AppError> {
     let document = load(&state, &id).await?;
-    let pipeline = Arc::clone(&state.pipeline);
-    let progress = tokio::task::spawn_blocking(move || pipeline.synthesis_progress(&document));
-    Ok(Json(progress.await.map_err(AppError::internal)?))
+    Ok(Json(state.pipeline.synthesis_progress(&document).await))
 }

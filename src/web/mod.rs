@@ -198,20 +198,16 @@ struct StoreHealth {
     )
 )]
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let live = state.pipeline.live_workers();
-    let pipeline = Arc::clone(&state.pipeline);
-    let store_ok = tokio::task::spawn_blocking(move || pipeline.storage().check().is_ok()).await.unwrap_or(false);
-    let database = match state.pipeline.database() {
-        Some(database) => Some(DatabaseHealth { ok: database.check().await.is_ok() }),
-        None => None,
-    };
+    let health = state.pipeline.health().await;
+    let (live, store_ok) = (health.workers, health.store_ok);
+    let database = health.database_ok.map(|ok| DatabaseHealth { ok });
     let (status, text) = match (live > 0, store_ok, database.as_ref().is_none_or(|d| d.ok)) {
         (false, _, _) => (StatusCode::SERVICE_UNAVAILABLE, "no workers"),
         (true, false, _) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable"),
         (true, true, false) => (StatusCode::OK, "degraded"),
         (true, true, true) => (StatusCode::OK, "ok"),
     };
-    let store = StoreHealth { kind: state.pipeline.storage().kind(), ok: store_ok };
+    let store = StoreHealth { kind: health.store_kind, ok: store_ok };
     (status, axum::Json(Health { status: text, workers: live, store, database }))
 }
 

@@ -1,5 +1,6 @@
 //! Serving renders: a stored render from disk (or memory) with `Range`,
-//! `ETag` and `If-None-Match`, and a render in progress followed from its
+//! `ETag` and `If-None-Match`; one stored only in the shared store,
+//! streamed from it the same way; and a render in progress followed from its
 //! first byte as it grows. A player's first request (`Range: bytes=0-`, as
 //! Chromium sends it) on a render in progress is answered at once with what
 //! exists, and the response goes on as the render grows.
@@ -7,7 +8,7 @@
 use super::audio::content_type;
 use super::error::AppError;
 use crate::audio::AudioFormat;
-use crate::render::{RenderFailure, RenderReader, RenderState, RenderedAudio};
+use crate::render::{RemoteRender, RenderFailure, RenderReader, RenderState, RenderedAudio};
 use crate::report::Chain;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
@@ -28,8 +29,77 @@ pub async fn serve(
         RenderedAudio::Stored { path, etag } => {
             file(&path, content_type(format, 0), &etag, request_headers, Some(hot)).await
         }
+        RenderedAudio::Remote { render, etag } => remote(render, content_type(format, 0), &etag, request_headers).await,
         RenderedAudio::Growing(reader) => growing(reader).await,
     }
+}
+
+/// Serves a render another replica stored, streamed from the store: the
+/// one range asked for, or the whole render (which leaves a local copy).
+/// Several ranges at once are answered with the whole render, as HTTP
+/// allows.
+async fn remote(
+    render: RemoteRender,
+    content_type: HeaderValue,
+    etag: &str,
+    request_headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let etag = strong_etag(etag)?;
+    if not_modified(request_headers, &etag) {
+        return Ok(not_modified_response(etag));
+    }
+    let size = render.size;
+    let asked = request_headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|range| {
+        http_range_header::parse_range_header(range).and_then(|ranges| ranges.validate(size))
+    });
+    let (status, range) = match asked {
+        Some(Err(_)) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            let unsatisfied = HeaderValue::from_str(&format!("bytes */{size}")).map_err(AppError::internal)?;
+            response.headers_mut().insert(header::CONTENT_RANGE, unsatisfied);
+            return Ok(response);
+        }
+        Some(Ok(ranges)) if ranges.len() == 1 => (StatusCode::PARTIAL_CONTENT, Some(ranges[0].clone())),
+        _ => (StatusCode::OK, None),
+    };
+    let whole = range.as_ref().is_none_or(|r| *r.start() == 0 && *r.end() + 1 == size);
+    let unavailable = |error: std::io::Error| AppError::StoreUnavailable(Chain(&error).to_string());
+    let (body, length) = match &range {
+        Some(r) if !whole => (render.range(*r.start()..*r.end() + 1).await.map_err(unavailable)?, r.end() + 1 - r.start()),
+        _ => (render.whole().await.map_err(unavailable)?, size),
+    };
+    let mut response = Response::new(Body::from_stream(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if let Some(r) = range {
+        let content_range = format!("bytes {}-{}/{size}", r.start(), r.end());
+        headers.insert(header::CONTENT_RANGE, HeaderValue::from_str(&content_range).map_err(AppError::internal)?);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::ETAG, etag);
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    Ok(response)
+}
+
+/// An ETag's header value (strong: the bytes of a stored render never change).
+fn strong_etag(etag: &str) -> Result<HeaderValue, AppError> {
+    HeaderValue::from_str(&format!("\"{etag}\"")).map_err(AppError::internal)
+}
+
+/// Whether the client already has the version tagged `etag`.
+fn not_modified(request_headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag))
+}
+
+fn not_modified_response(etag: HeaderValue) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    response.headers_mut().insert(header::ETAG, etag);
+    response
 }
 
 /// Follows a render in progress. Waits for its first audio, so a render
@@ -108,15 +178,9 @@ pub async fn file(
     request_headers: &HeaderMap,
     hot: Option<&HotFiles>,
 ) -> Result<Response, AppError> {
-    let etag_value = HeaderValue::from_str(&format!("\"{etag}\"")).map_err(AppError::internal)?;
-    let matches = request_headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag_value));
-    if matches {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        response.headers_mut().insert(header::ETAG, etag_value);
-        return Ok(response);
+    let etag_value = strong_etag(etag)?;
+    if not_modified(request_headers, &etag_value) {
+        return Ok(not_modified_response(etag_value));
     }
     let whole = !request_headers.contains_key(header::RANGE);
     if let Some(bytes) = if whole { OptionFuture::from(hot.map(|h| h.get(path))).await.flatten() } else { None } {

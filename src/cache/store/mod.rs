@@ -4,8 +4,10 @@
 //! default) and an S3-compatible object store shared by several replicas.
 //! [`Storage`] wraps the chosen backend and counts reads, writes and errors.
 //!
-//! The methods block: callers run them on blocking threads, or accept one
-//! short round trip (a metadata lookup) on an async one.
+//! Every method is async: a store is read on the async threads that serve
+//! requests, never under a lock, and a slow store delays only the requests
+//! that read it. Objects can be read as streams, whole or by byte range, so
+//! a stored render is served as it arrives rather than after a download.
 
 mod local;
 mod object;
@@ -14,7 +16,10 @@ pub use local::LocalStore;
 pub use object::{ObjectStoreSettings, S3Store};
 
 use super::atomic::Durability;
+use bytes::Bytes;
+use futures::stream::BoxStream;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -27,28 +32,37 @@ pub struct Entry {
     pub used: SystemTime,
 }
 
+/// An object being read: its whole size, and a stream of the bytes asked
+/// for (all of them, or one range).
+pub struct ObjectRead {
+    pub size: u64,
+    pub bytes: BoxStream<'static, io::Result<Bytes>>,
+}
+
 /// A backend. Keys are `/`-separated, chosen by Herald (never by a client).
 /// Every error is an outage or a local I/O failure: a missing object is
 /// `Ok(None)` / `Ok(false)`, never an error.
+#[async_trait::async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The object's bytes, or `None` if there is no such object.
-    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>>;
+    async fn get(&self, key: &str) -> io::Result<Option<Bytes>>;
+    /// The object's bytes as a stream (only `range`, if given, which must
+    /// lie within the object), or `None` if there is no such object.
+    async fn read(&self, key: &str, range: Option<Range<u64>>) -> io::Result<Option<ObjectRead>>;
     /// Replaces the object whole: readers see the old bytes or the new ones.
-    fn put(&self, key: &str, bytes: &[u8], durability: Durability) -> io::Result<()>;
+    async fn put(&self, key: &str, bytes: Bytes, durability: Durability) -> io::Result<()>;
     /// The object's size, or `None` if there is no such object.
-    fn size(&self, key: &str) -> io::Result<Option<u64>>;
-    fn delete(&self, key: &str) -> io::Result<()>;
+    async fn size(&self, key: &str) -> io::Result<Option<u64>>;
+    async fn delete(&self, key: &str) -> io::Result<()>;
     /// Every object whose key starts with `prefix`.
-    fn list(&self, prefix: &str) -> io::Result<Vec<Entry>>;
+    async fn list(&self, prefix: &str) -> io::Result<Vec<Entry>>;
     /// Marks the object recently used, where the backend tracks use.
-    fn touch(&self, key: &str);
-    /// Stores a finished local file as the object `key`.
-    fn put_file(&self, key: &str, file: &Path) -> io::Result<()>;
-    /// Copies the object `key` into the local file `into`; false if there is
-    /// no such object.
-    fn get_file(&self, key: &str, into: &Path) -> io::Result<bool>;
+    async fn touch(&self, key: &str);
+    /// Stores a finished local file as the object `key`, without holding
+    /// it in memory whole.
+    async fn put_file(&self, key: &str, file: &Path) -> io::Result<()>;
     /// Whether the backend answers now.
-    fn check(&self) -> io::Result<()>;
+    async fn check(&self) -> io::Result<()>;
     /// For logs and `/healthz`: `local` or `s3`.
     fn kind(&self) -> &'static str;
 }
@@ -135,57 +149,72 @@ impl Storage {
         result
     }
 
-    pub fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+    pub async fn get(&self, key: &str) -> io::Result<Option<Bytes>> {
         if self.missing_lately(key) {
             return Ok(None);
         }
-        let found = self.counted(&self.stats.reads, self.backend.get(key));
+        let found = self.counted(&self.stats.reads, self.backend.get(key).await);
         self.remember(key, found.as_ref().ok().map(Option::is_some));
         found
     }
 
-    pub fn put(&self, key: &str, bytes: &[u8], durability: Durability) -> io::Result<()> {
-        self.misses.remove(key);
-        self.counted(&self.stats.writes, self.backend.put(key, bytes, durability))
-    }
-
-    pub fn size(&self, key: &str) -> io::Result<Option<u64>> {
+    /// The object as a stream (see [`Store::read`]).
+    pub async fn read(&self, key: &str, range: Option<Range<u64>>) -> io::Result<Option<ObjectRead>> {
         if self.missing_lately(key) {
             return Ok(None);
         }
-        let found = self.counted(&self.stats.reads, self.backend.size(key));
+        let found = self.counted(&self.stats.reads, self.backend.read(key, range).await);
         self.remember(key, found.as_ref().ok().map(Option::is_some));
         found
     }
 
-    pub fn delete(&self, key: &str) -> io::Result<()> {
-        self.counted(&self.stats.writes, self.backend.delete(key))
-    }
-
-    pub fn list(&self, prefix: &str) -> io::Result<Vec<Entry>> {
-        self.counted(&self.stats.reads, self.backend.list(prefix))
-    }
-
-    pub fn touch(&self, key: &str) {
-        self.backend.touch(key);
-    }
-
-    pub fn put_file(&self, key: &str, file: &Path) -> io::Result<()> {
+    pub async fn put(&self, key: &str, bytes: impl Into<Bytes>, durability: Durability) -> io::Result<()> {
         self.misses.remove(key);
-        self.counted(&self.stats.writes, self.backend.put_file(key, file))
+        self.counted(&self.stats.writes, self.backend.put(key, bytes.into(), durability).await)
     }
 
-    pub fn get_file(&self, key: &str, into: &Path) -> io::Result<bool> {
+    pub async fn size(&self, key: &str) -> io::Result<Option<u64>> {
         if self.missing_lately(key) {
-            return Ok(false);
+            return Ok(None);
         }
-        let found = self.counted(&self.stats.reads, self.backend.get_file(key, into));
-        self.remember(key, found.as_ref().ok().copied());
+        let found = self.counted(&self.stats.reads, self.backend.size(key).await);
+        self.remember(key, found.as_ref().ok().map(Option::is_some));
         found
+    }
+
+    pub async fn delete(&self, key: &str) -> io::Result<()> {
+        self.counted(&self.stats.writes, self.backend.delete(key).await)
+    }
+
+    pub async fn list(&self, prefix: &str) -> io::Result<Vec<Entry>> {
+        self.counted(&self.stats.reads, self.backend.list(prefix).await)
+    }
+
+    pub async fn touch(&self, key: &str) {
+        self.backend.touch(key).await;
+    }
+
+    pub async fn put_file(&self, key: &str, file: &Path) -> io::Result<()> {
+        self.misses.remove(key);
+        self.counted(&self.stats.writes, self.backend.put_file(key, file).await)
+    }
+
+    /// A local copy of object `key` at `into` (kept if already there);
+    /// false if there is no such object. For small objects: it is read whole.
+    pub async fn local_copy(&self, key: &str, into: &Path) -> io::Result<bool> {
+        if tokio::fs::metadata(into).await.is_ok_and(|meta| meta.is_file()) {
+            return Ok(true);
+        }
+        let Some(bytes) = self.get(key).await? else { return Ok(false) };
+        let into = into.to_path_buf();
+        tokio::task::spawn_blocking(move || super::atomic::write(&into, &bytes, Durability::Rebuildable))
+            .await
+            .map_err(io::Error::other)??;
+        Ok(true)
     }
 
     /// Whether the backend answers now (not counted: health checks poll).
-    pub fn check(&self) -> io::Result<()> {
-        self.backend.check()
+    pub async fn check(&self) -> io::Result<()> {
+        self.backend.check().await
     }
 }

@@ -1,26 +1,32 @@
 //! The S3-compatible backend (Garage, MinIO, AWS S3…), through the
 //! `object_store` crate. An S3 PUT replaces an object whole, so readers
 //! never see a torn object; checksums inside the objects still guard every
-//! read. Requests run on a small runtime of the backend's own, so the
-//! blocking [`Store`] methods can wait for them from any thread.
+//! read. Requests are made on the runtime that awaits them.
 
-use super::{Entry, Store};
-use crate::cache::atomic::{self, Durability};
+use super::{Entry, ObjectRead, Store};
+use crate::cache::atomic::Durability;
 use crate::secret::Secret;
-use futures::TryStreamExt;
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
+use object_store::buffered::BufWriter;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig};
-use std::future::Future;
+use object_store::{BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, PutPayload, RetryConfig};
 use std::io;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 
 /// Longest one store request may take, retries included: an outage is
 /// reported after this, not after the client's default minutes.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a streamed read or a file upload may take in all: its bytes
+/// flow at the pace of the listener who reads them. A store that does not
+/// answer is still found out within [`REQUEST_TIMEOUT`] (the connection).
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Where the bucket is and how to sign requests to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,12 +43,11 @@ pub struct ObjectStoreSettings {
     pub allow_http: bool,
 }
 
-/// The S3 backend.
+/// The S3 backend: one client for short requests, one for transfers.
 #[derive(Debug)]
 pub struct S3Store {
     store: Arc<dyn ObjectStore>,
-    /// Taken on drop, to be shut down without blocking the dropping thread.
-    runtime: Option<tokio::runtime::Runtime>,
+    transfers: Arc<dyn ObjectStore>,
 }
 
 fn store_error(error: object_store::Error) -> io::Error {
@@ -59,107 +64,73 @@ fn not_found_is_none<T>(result: Result<T, object_store::Error>) -> io::Result<Op
 
 impl S3Store {
     pub fn open(settings: &ObjectStoreSettings) -> io::Result<Self> {
-        let invalid =
-            |why: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("store `{}`: {why}", settings.url));
-        let rest = settings.url.strip_prefix("s3://").ok_or_else(|| invalid("it must start with s3://"))?;
-        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        if bucket.is_empty() {
-            return Err(invalid("it names no bucket"));
-        }
-        let mut builder = AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .with_region(&settings.region)
-            // Client options replace the builder's: plain HTTP is allowed in them.
-            .with_client_options(
-                ClientOptions::new()
-                    .with_timeout(REQUEST_TIMEOUT)
-                    .with_connect_timeout(REQUEST_TIMEOUT)
-                    .with_allow_http(settings.allow_http),
-            )
-            .with_retry(RetryConfig {
-                max_retries: 2,
-                retry_timeout: REQUEST_TIMEOUT,
-                backoff: BackoffConfig::default(),
-            });
-        if let Some(endpoint) = &settings.endpoint {
-            builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
-        }
-        if let Some(key) = &settings.access_key_id {
-            builder = builder.with_access_key_id(key);
-        }
-        if let Some(secret) = &settings.secret_access_key {
-            builder = builder.with_secret_access_key(secret.expose());
-        }
-        let s3 = builder.build().map_err(store_error)?;
-        let prefix = prefix.trim_matches('/');
-        let store: Arc<dyn ObjectStore> =
-            if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("herald-store")
-            .enable_all()
-            .build()?;
-        Ok(Self { store, runtime: Some(runtime) })
-    }
-
-    /// Runs a request on the backend's runtime and waits for it. On an
-    /// async worker thread the wait is announced to tokio, which moves the
-    /// thread's other tasks elsewhere meanwhile.
-    fn wait<T: Send + 'static>(&self, request: impl Future<Output = T> + Send + 'static) -> io::Result<T> {
-        let task = self.runtime.as_ref().expect("runtime until dropped").spawn(request);
-        let join = || futures::executor::block_on(task).map_err(io::Error::other);
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(join)
-            }
-            _ => join(),
-        }
-    }
-
-    fn request<T, F>(&self, key: &str, call: impl FnOnce(Arc<dyn ObjectStore>, ObjectPath) -> F) -> io::Result<T>
-    where
-        T: Send + 'static,
-        F: Future<Output = T> + Send + 'static,
-    {
-        self.wait(call(Arc::clone(&self.store), ObjectPath::from(key)))
+        Ok(Self { store: client(settings, REQUEST_TIMEOUT)?, transfers: client(settings, TRANSFER_TIMEOUT)? })
     }
 }
 
-impl Drop for S3Store {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
+/// A client of the bucket whose requests may take `timeout` in all.
+fn client(settings: &ObjectStoreSettings, timeout: Duration) -> io::Result<Arc<dyn ObjectStore>> {
+    let invalid = |why: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("store `{}`: {why}", settings.url));
+    let rest = settings.url.strip_prefix("s3://").ok_or_else(|| invalid("it must start with s3://"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(invalid("it names no bucket"));
     }
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .with_region(&settings.region)
+        // Client options replace the builder's: plain HTTP is allowed in them.
+        .with_client_options(
+            ClientOptions::new()
+                .with_timeout(timeout)
+                .with_connect_timeout(REQUEST_TIMEOUT)
+                .with_allow_http(settings.allow_http),
+        )
+        .with_retry(RetryConfig { max_retries: 2, retry_timeout: REQUEST_TIMEOUT, backoff: BackoffConfig::default() });
+    if let Some(endpoint) = &settings.endpoint {
+        builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
+    }
+    if let Some(key) = &settings.access_key_id {
+        builder = builder.with_access_key_id(key);
+    }
+    if let Some(secret) = &settings.secret_access_key {
+        builder = builder.with_secret_access_key(secret.expose());
+    }
+    let s3 = builder.build().map_err(store_error)?;
+    let prefix = prefix.trim_matches('/');
+    Ok(if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) })
 }
 
+#[async_trait::async_trait]
 impl Store for S3Store {
-    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        let result = self.request(key, |store, path| async move {
-            let found = store.get(&path).await?;
-            found.bytes().await
-        })?;
-        Ok(not_found_is_none(result)?.map(|bytes| bytes.to_vec()))
+    async fn get(&self, key: &str) -> io::Result<Option<Bytes>> {
+        let found = async { self.store.get(&ObjectPath::from(key)).await?.bytes().await };
+        not_found_is_none(found.await)
     }
 
-    fn put(&self, key: &str, bytes: &[u8], _durability: Durability) -> io::Result<()> {
-        let payload = PutPayload::from(bytes.to_vec());
-        self.request(key, |store, path| async move { store.put(&path, payload).await })?.map(drop).map_err(store_error)
+    async fn read(&self, key: &str, range: Option<Range<u64>>) -> io::Result<Option<ObjectRead>> {
+        let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
+        let Some(found) = not_found_is_none(self.transfers.get_opts(&ObjectPath::from(key), options).await)? else {
+            return Ok(None);
+        };
+        let size = found.meta.size;
+        Ok(Some(ObjectRead { size, bytes: found.into_stream().map_err(store_error).boxed() }))
     }
 
-    fn size(&self, key: &str) -> io::Result<Option<u64>> {
-        let result = self.request(key, |store, path| async move { store.head(&path).await })?;
-        Ok(not_found_is_none(result)?.map(|meta| meta.size))
+    async fn put(&self, key: &str, bytes: Bytes, _durability: Durability) -> io::Result<()> {
+        self.store.put(&ObjectPath::from(key), PutPayload::from(bytes)).await.map(drop).map_err(store_error)
     }
 
-    fn delete(&self, key: &str) -> io::Result<()> {
-        let result = self.request(key, |store, path| async move { store.delete(&path).await })?;
-        not_found_is_none(result).map(drop)
+    async fn size(&self, key: &str) -> io::Result<Option<u64>> {
+        Ok(not_found_is_none(self.store.head(&ObjectPath::from(key)).await)?.map(|meta| meta.size))
     }
 
-    fn list(&self, prefix: &str) -> io::Result<Vec<Entry>> {
-        let listed =
-            self.request(prefix, |store, path| async move { store.list(Some(&path)).try_collect::<Vec<_>>().await })?;
+    async fn delete(&self, key: &str) -> io::Result<()> {
+        not_found_is_none(self.store.delete(&ObjectPath::from(key)).await).map(drop)
+    }
+
+    async fn list(&self, prefix: &str) -> io::Result<Vec<Entry>> {
+        let listed = self.store.list(Some(&ObjectPath::from(prefix))).try_collect::<Vec<_>>().await;
         Ok(listed
             .map_err(store_error)?
             .into_iter()
@@ -168,21 +139,21 @@ impl Store for S3Store {
     }
 
     /// Objects are expired by the bucket's own rules, not by use.
-    fn touch(&self, _key: &str) {}
+    async fn touch(&self, _key: &str) {}
 
-    fn put_file(&self, key: &str, file: &Path) -> io::Result<()> {
-        self.put(key, &std::fs::read(file)?, Durability::Synced)
-    }
-
-    fn get_file(&self, key: &str, into: &Path) -> io::Result<bool> {
-        match self.get(key)? {
-            Some(bytes) => atomic::write(into, &bytes, Durability::Rebuildable).map(|()| true),
-            None => Ok(false),
+    /// Uploaded in parts as the file is read (one PUT if it is small).
+    async fn put_file(&self, key: &str, file: &Path) -> io::Result<()> {
+        let mut file = tokio::fs::File::open(file).await?;
+        let mut upload = BufWriter::new(Arc::clone(&self.transfers), ObjectPath::from(key));
+        if let Err(error) = tokio::io::copy(&mut file, &mut upload).await {
+            let _ = upload.abort().await;
+            return Err(error);
         }
+        upload.shutdown().await
     }
 
-    fn check(&self) -> io::Result<()> {
-        self.size("health").map(drop)
+    async fn check(&self) -> io::Result<()> {
+        self.size("health").await.map(drop)
     }
 
     fn kind(&self) -> &'static str {
@@ -208,27 +179,20 @@ mod tests {
     /// Client options replace the builder's, so `allow_http` has to be set
     /// in them: set on the builder only, it was lost and every request to a
     /// plain-HTTP store was refused before it was sent.
-    #[test]
-    fn regression_the_plain_http_option_was_lost_in_the_client_options() {
+    #[tokio::test]
+    async fn regression_the_plain_http_option_was_lost_in_the_client_options() {
         for allow_http in [true, false] {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let endpoint = format!("http://{}", listener.local_addr().unwrap());
-            listener.set_nonblocking(true).unwrap();
             let store = S3Store::open(&settings(endpoint, allow_http)).unwrap();
-            let asked = std::thread::spawn(move || store.size("health"));
-            let deadline = std::time::Instant::now() + Duration::from_secs(3);
-            let mut reached = false;
-            while std::time::Instant::now() < deadline && !asked.is_finished() {
-                if let Ok((connection, _)) = listener.accept() {
-                    reached = true;
-                    drop(connection);
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
+            let asked = tokio::spawn(async move { store.size("health").await });
+            let reached = tokio::select! {
+                accepted = listener.accept() => accepted.is_ok(),
+                _ = tokio::time::sleep(Duration::from_secs(3)) => false,
+            };
             assert_eq!(reached, allow_http, "allow_http = {allow_http}");
             drop(listener);
-            let answer = asked.join().unwrap();
+            let answer = tokio::time::timeout(Duration::from_secs(20), asked).await.expect("answered").unwrap();
             assert!(answer.is_err(), "nothing real answered");
         }
     }

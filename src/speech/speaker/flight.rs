@@ -28,12 +28,6 @@ impl Drop for Claim {
 }
 
 impl Speaker {
-    /// The cached segment for `key`, read on a blocking thread.
-    pub(super) async fn cached(&self, key: SegmentKey) -> Option<Segment> {
-        let cache = Arc::clone(&self.cache);
-        tokio::task::spawn_blocking(move || cache.get(&key)).await.ok().flatten()
-    }
-
     /// Adds the cluster's claim to this replica's, waiting while another
     /// replica synthesizes the segment; `Err` with the segment if that
     /// replica stored it meanwhile.
@@ -43,7 +37,7 @@ impl Speaker {
         match cluster.single_flight(key.as_bytes(), || self.cache.contains(&key)).await {
             Flight::Claimed(held) => claim.cluster = Some(held),
             Flight::Stored => {
-                if let Some(segment) = self.cached(key).await {
+                if let Some(segment) = self.cache.get(&key).await {
                     return Err(segment);
                 }
             }

@@ -152,8 +152,8 @@ impl Speaker {
                                 // Stored off the streaming path; the claim is held
                                 // until the entry exists, so waiters find it.
                                 let cache = Arc::clone(&self.cache);
-                                stores.push(tokio::task::spawn_blocking(move || {
-                                    if let Err(error) = cache.put(&key, &fresh) {
+                                stores.push(tokio::spawn(async move {
+                                    if let Err(error) = cache.put(&key, &fresh).await {
                                         tracing::warn!(%error, "could not store a segment in the cache");
                                     }
                                     drop(claim);
