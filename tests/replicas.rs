@@ -77,11 +77,31 @@ async fn a_document_made_on_one_replica_is_heard_from_another_without_synthesis(
     assert_eq!(again.headers()["x-herald-cache"], "hit");
     assert_eq!(again.bytes().await.unwrap(), spoken);
     assert_eq!(cluster.counter(1, "store_reads").await, reads, "hot segments are read from memory");
-    // And the whole document's stored render, fetched from the store.
+    // And the whole document's stored render, streamed from the store: a
+    // range of it without fetching the rest, then all of it, which leaves
+    // B a local copy that later requests are served from.
     // (A streamed it while rendering, with the WAV header's sizes unknown;
     // the stored render has them: the samples are the same.)
-    let stored = audio(&cluster, 1, &format!("/v1/documents/{id}/audio.wav")).await;
+    let render = format!("{}/v1/documents/{id}/audio.wav", cluster.urls[1]);
+    let ranged = cluster.client.get(&render).header("range", "bytes=1000-1999").send().await.unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.headers()["x-herald-render"], "shared-store");
+    assert_eq!(ranged.headers()["content-range"], format!("bytes 1000-1999/{}", whole.len()));
+    assert!(ranged.bytes().await.unwrap() == whole[1000..2000], "the range differs from A's render");
+    let from_store = get(&cluster, 1, &format!("/v1/documents/{id}/audio.wav")).await;
+    assert_eq!(from_store.headers()["x-herald-render"], "shared-store");
+    let stored = from_store.bytes().await.unwrap();
     assert!(stored.len() == whole.len() && stored[44..] == whole[44..], "B's render differs from A's");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let again = get(&cluster, 1, &format!("/v1/documents/{id}/audio.wav")).await;
+        if !again.headers().contains_key("x-herald-render") {
+            assert!(again.bytes().await.unwrap() == stored, "B's local copy differs from the stored render");
+            break;
+        }
+        assert!(Instant::now() < deadline, "B kept no local copy of the render it streamed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(cluster.counter(1, "synthesis_jobs_completed").await, synthesized_on_b, "B synthesized nothing");
     assert!(cluster.counter(1, "cache_hits").await >= 2);
     assert!(cluster.counter(1, "store_reads").await > 0);

@@ -80,6 +80,7 @@ async fn remote(
     headers.insert(header::ETAG, etag);
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    headers.insert("x-herald-render", HeaderValue::from_static("shared-store"));
     Ok(response)
 }
 
