@@ -76,7 +76,7 @@ impl ModelAlone {
     fn load() -> Self {
         let found = discover::find(None, &[concat!(env!("CARGO_MANIFEST_DIR"), "/.neural").into()]).unwrap();
         let settings = herald::settings::Settings::default();
-        let setup = PiperSetup::find(&found, settings.neural_threads, 22_050).unwrap();
+        let setup = PiperSetup::find(&found, settings.neural.threads, 22_050).unwrap();
         let piper = Piper::new(&setup).unwrap();
         let voice = piper.voices()[0].identifier.clone();
         Self { piper, voice }

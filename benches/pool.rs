@@ -60,7 +60,13 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let cache = tempfile::tempdir().unwrap();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let settings = Settings { workers, cache_dir: cache.path().to_path_buf(), neural: false, ..Settings::default() };
+    let settings = {
+        let mut s = Settings::default();
+        s.synthesis.workers = workers;
+        s.cache.dir = cache.path().to_path_buf();
+        s.neural.enabled = false;
+        s
+    };
     let pipeline = runtime.block_on(Pipeline::start(settings, PathBuf::from(env!("CARGO_BIN_EXE_herald")))).unwrap();
     let text = std::fs::read_to_string(STATEMENT).unwrap();
     let plan = pipeline.plan(&text, InputFormat::Text, &SpeechOptions::default()).unwrap();

@@ -128,8 +128,8 @@ TOML
     mkdir -p "$dir"
     (
       cd "$dir"
-      HERALD_ADDR="127.0.0.1:$port" HERALD_CACHE_DIR="$dir/cache" \
-        HERALD_STORE="s3://$BUCKET/herald" HERALD_STORE_ENDPOINT="http://127.0.0.1:$s3" \
+      HERALD_SERVER_ADDR="127.0.0.1:$port" HERALD_CACHE_DIR="$dir/cache" \
+        HERALD_STORE_URL="s3://$BUCKET/herald" HERALD_STORE_ENDPOINT="http://127.0.0.1:$s3" \
         HERALD_STORE_REGION=garage HERALD_STORE_ALLOW_HTTP=true \
         HERALD_STORE_ACCESS_KEY_ID="$key" HERALD_STORE_SECRET_ACCESS_KEY="$secret" \
         HERALD_DATABASE_URL="postgres://herald@127.0.0.1:$pg/postgres" \

@@ -115,12 +115,14 @@ impl Pipeline {
         let storage = Arc::new(open_storage(&settings)?);
         tracing::info!(store = storage.kind(), "storage ready");
         let cache =
-            SegmentCache::open(Arc::clone(&storage), settings.cache_max_bytes, settings.store_memory_mb << 20).await;
+            SegmentCache::open(Arc::clone(&storage), settings.cache.max_bytes, settings.store.memory_mb << 20).await;
         let documents = DocumentStore::new(Arc::clone(&storage));
         let renders = RenderStore::new(Arc::clone(&storage));
-        let speaker_settings =
-            SpeakerSettings { lookahead: settings.lookahead.max(1), paragraph_pause_ms: settings.paragraph_pause_ms };
-        let database = settings.database_url.as_ref().map(|url| Arc::new(Database::new(url.expose())));
+        let speaker_settings = SpeakerSettings {
+            lookahead: settings.synthesis.lookahead.max(1),
+            paragraph_pause_ms: settings.synthesis.paragraph_pause_ms,
+        };
+        let database = settings.database.url.as_ref().map(|url| Arc::new(Database::new(url.expose())));
         let planner = Planner {
             catalog: Arc::clone(&catalog),
             detector: LanguageDetector::default(),
@@ -128,7 +130,7 @@ impl Pipeline {
         };
         let speaker = Arc::new(Speaker::new(pools, Arc::new(cache), catalog, speaker_settings, database.clone()));
         Ok(Self {
-            renders: Renders::new(renders, Arc::clone(&speaker), settings.paragraph_pause_ms),
+            renders: Renders::new(renders, Arc::clone(&speaker), settings.synthesis.paragraph_pause_ms),
             speaker,
             recent: quick_cache::sync::Cache::new(RECENT_DOCUMENTS),
             documents,
@@ -311,8 +313,11 @@ impl Pipeline {
         // stored plan is kept for runs that have the voice.
         let catalog = self.speaker.catalog();
         if document.plan.paragraphs.iter().flat_map(|p| &p.sentences).any(|s| catalog.get(&s.voice).is_none()) {
-            let request =
-                SpeechRequest { text: document.text.clone(), format: document.format, options: document.options.clone() };
+            let request = SpeechRequest {
+                text: document.text.clone(),
+                format: document.format,
+                options: document.options.clone(),
+            };
             document.plan = self.plan_text(request).await?;
         }
         let document = Arc::new(document);
@@ -324,10 +329,10 @@ impl Pipeline {
 /// The store the settings choose: an object store if one is set, else
 /// the cache directory.
 fn open_storage(settings: &Settings) -> Result<Storage, StartError> {
-    match settings.object_store() {
-        Some(object_store) => Storage::s3(&object_store, &settings.cache_dir)
+    match settings.store.object_store() {
+        Some(object_store) => Storage::s3(&object_store, &settings.cache.dir)
             .map_err(|error| StartError::Store { url: object_store.url.clone(), error }),
-        None => Storage::local(&settings.cache_dir)
-            .map_err(|error| StartError::Cache { path: settings.cache_dir.clone(), error }),
+        None => Storage::local(&settings.cache.dir)
+            .map_err(|error| StartError::Cache { path: settings.cache.dir.clone(), error }),
     }
 }

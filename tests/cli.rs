@@ -230,7 +230,7 @@ fn plan_and_voices_start_no_worker() {
         .args(["voices", "--json"])
         .env("HERALD_NEURAL_DIRS", format!("[\"{neural}\"]"))
         // Workers could not live in 1 MiB: were any started, the command would fail.
-        .env("HERALD_WORKER_MEMORY_MB", "1")
+        .env("HERALD_SYNTHESIS_WORKER_MEMORY_MB", "1")
         .env("HERALD_NEURAL_WORKER_MEMORY_MB", "1")
         .output()
         .unwrap();
@@ -244,13 +244,13 @@ fn plan_and_voices_start_no_worker() {
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt");
     let plan = Command::new(common::herald_binary())
         .args(["plan", fixture])
-        .env("HERALD_WORKER_MEMORY_MB", "1")
+        .env("HERALD_SYNTHESIS_WORKER_MEMORY_MB", "1")
         .output()
         .unwrap();
     assert!(plan.status.success(), "{}", stderr(&plan));
     let synth = Command::new(common::herald_binary())
         .args(["synth", fixture, "-o", "/dev/null"])
-        .env("HERALD_WORKER_MEMORY_MB", "1")
+        .env("HERALD_SYNTHESIS_WORKER_MEMORY_MB", "1")
         .output()
         .unwrap();
     assert!(!synth.status.success(), "synth does start workers, so the limit shows");

@@ -20,13 +20,14 @@ use std::time::Duration;
 
 /// A server whose test-only engine misbehaves on command (voice `fault:test`).
 async fn fault_server(dir: &std::path::Path, workers: usize, deadline_secs: u64) -> TestServer {
-    TestServer::start_with(Settings {
-        workers,
-        utterance_deadline_secs: deadline_secs,
-        cache_dir: dir.to_path_buf(),
-        neural: false,
-        fault_engine: true,
-        ..Settings::default()
+    TestServer::start_with({
+        let mut s = Settings::default();
+        s.synthesis.workers = workers;
+        s.synthesis.utterance_deadline_secs = deadline_secs;
+        s.cache.dir = dir.to_path_buf();
+        s.neural.enabled = false;
+        s.fault_engine = true;
+        s
     })
     .await
 }

@@ -392,12 +392,13 @@ async fn a_client_that_disconnects_cancels_its_synthesis() {
 #[tokio::test]
 async fn cross_origin_requests_need_the_allow_list() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = herald::settings::Settings {
-        workers: 1,
-        cache_dir: dir.path().to_path_buf(),
-        cors_origins: vec!["http://news.example".into()],
-        neural: false,
-        ..Default::default()
+    let settings = {
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = dir.path().to_path_buf();
+        s.server.cors_origins = vec!["http://news.example".into()];
+        s.neural.enabled = false;
+        s
     };
     let server = TestServer::start_with(settings).await;
     let c = &server.client;
@@ -538,14 +539,15 @@ async fn security_headers_on_pages_and_api() {
 #[tokio::test]
 async fn clients_over_the_rate_limit_get_429() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = herald::settings::Settings {
-        workers: 1,
-        cache_dir: dir.path().to_path_buf(),
-        rate_limit_per_minute: 6,
-        rate_limit_burst: 3,
-        rate_limit_loopback: true,
-        neural: false,
-        ..Default::default()
+    let settings = {
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = dir.path().to_path_buf();
+        s.server.rate_limit_per_minute = 6;
+        s.server.rate_limit_burst = 3;
+        s.server.rate_limit_loopback = true;
+        s.neural.enabled = false;
+        s
     };
     let server = TestServer::start_with(settings).await;
     let mut statuses = Vec::new();

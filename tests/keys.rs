@@ -14,20 +14,21 @@ const NEWS: &str = "http://news.example";
 
 async fn keyed_server(daily_characters: u64, per_minute: u32, public_reads: bool) -> (TestServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let settings = Settings {
-        workers: 1,
-        cache_dir: dir.path().to_path_buf(),
-        neural: false,
-        api_keys: vec![SECRET.into()],
-        publishable_keys: vec![PublishableKey {
+    let settings = {
+        let mut s = Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = dir.path().to_path_buf();
+        s.neural.enabled = false;
+        s.keys.secret = vec![SECRET.into()];
+        s.keys.publishable = vec![PublishableKey {
             name: "news".into(),
             key: NEWS_KEY.into(),
             origins: vec![NEWS.into()],
             per_minute,
             daily_characters,
-        }],
-        public_reads,
-        ..Settings::default()
+        }];
+        s.keys.public_reads = public_reads;
+        s
     };
     (TestServer::start_with(settings).await, dir)
 }

@@ -117,11 +117,12 @@ async fn a_killed_neural_worker_is_replaced_and_the_server_stays_up() {
 async fn without_the_runtime_espeak_speaks_and_neural_voices_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let empty = tempfile::tempdir().unwrap();
-    let settings = herald::settings::Settings {
-        workers: 1,
-        cache_dir: dir.path().to_path_buf(),
-        neural_dirs: vec![empty.path().to_path_buf()],
-        ..Default::default()
+    let settings = {
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = dir.path().to_path_buf();
+        s.neural.dirs = vec![empty.path().to_path_buf()];
+        s
     };
     let server = TestServer::start_with(settings).await;
     let reason = server.pipeline.natural_unavailable().expect("no runtime there").to_string();
@@ -147,12 +148,13 @@ async fn a_runtime_that_fails_to_load_is_reported_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let fake = dir.path().join("libonnxruntime.so.9.9.9");
     std::fs::write(&fake, b"not a library").unwrap();
-    let settings = herald::settings::Settings {
-        workers: 1,
-        cache_dir: dir.path().join("cache"),
-        onnxruntime: Some(fake),
-        neural_dirs: vec![common::neural_dir()],
-        ..Default::default()
+    let settings = {
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = dir.path().join("cache");
+        s.neural.onnxruntime = Some(fake);
+        s.neural.dirs = vec![common::neural_dir()];
+        s
     };
     let server = TestServer::start_with(settings).await;
     let reason = server.pipeline.natural_unavailable().expect("the runtime is not a library").to_string();
@@ -191,12 +193,13 @@ async fn a_replaced_model_never_serves_audio_cached_from_the_old_one() {
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("libonnxruntime.so."))
         .unwrap();
-    let settings = herald::settings::Settings {
-        workers: 1,
-        cache_dir: cache.path().to_path_buf(),
-        onnxruntime: Some(lib),
-        neural_dirs: vec![models.path().to_path_buf()],
-        ..Default::default()
+    let settings = {
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = cache.path().to_path_buf();
+        s.neural.onnxruntime = Some(lib);
+        s.neural.dirs = vec![models.path().to_path_buf()];
+        s
     };
     let second = TestServer::start_with(settings).await;
     assert_eq!(second.neural_pool().hello().info.version, runtime);
@@ -219,11 +222,12 @@ async fn documents_made_with_the_neural_voice_still_speak_when_it_is_gone() {
     // The same cache, no neural runtime: the stored plan names a voice this
     // run does not have, so the document is spoken by espeak-ng.
     let empty = tempfile::tempdir().unwrap();
-    let without = TestServer::start_with(herald::settings::Settings {
-        workers: 1,
-        cache_dir: cache.path().to_path_buf(),
-        neural_dirs: vec![empty.path().to_path_buf()],
-        ..Default::default()
+    let without = TestServer::start_with({
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = cache.path().to_path_buf();
+        s.neural.dirs = vec![empty.path().to_path_buf()];
+        s
     })
     .await;
     let document: Value =
@@ -295,11 +299,12 @@ async fn a_piper_voice_anywhere_under_the_neural_dirs_is_the_natural_voice_of_it
     let dir = tempfile::tempdir().unwrap();
     let voices = tempfile::tempdir().unwrap();
     let german = install_voice_for("de_DE", "de", voices.path());
-    let settings = herald::settings::Settings {
-        workers: 1,
-        cache_dir: dir.path().to_path_buf(),
-        neural_dirs: vec![common::neural_dir().join("pip/onnxruntime"), voices.path().to_path_buf()],
-        ..Default::default()
+    let settings = {
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.cache.dir = dir.path().to_path_buf();
+        s.neural.dirs = vec![common::neural_dir().join("pip/onnxruntime"), voices.path().to_path_buf()];
+        s
     };
     let server = TestServer::start_with(settings).await;
     let listed: Value = server.get_json("/v1/voices?lang=de").await;

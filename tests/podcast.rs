@@ -380,7 +380,7 @@ fn a_bare_folder_of_statements_just_works() {
                   Les familles seront informées de chaque étape par les mairies.";
     std::fs::write(src.join("annonce.txt"), french).unwrap();
     let (out, cache) = (root.path().join("out"), root.path().join("cache"));
-    let output = podcast_command(&src, &out, &cache, &[]).env("HERALD_NEURAL", "false").output().unwrap();
+    let output = podcast_command(&src, &out, &cache, &[]).env("HERALD_NEURAL_ENABLED", "false").output().unwrap();
     let log = stderr(&output);
     assert!(output.status.success(), "{log}");
     assert!(log.contains("title, author, description, language, category from defaults"), "{log}");
@@ -414,7 +414,7 @@ fn init_writes_a_commented_show_and_errors_name_every_field() {
     )
     .unwrap();
     let (out, cache) = (root.path().join("out"), root.path().join("cache"));
-    let output = podcast_command(&src, &out, &cache, &[]).env("HERALD_NEURAL", "false").output().unwrap();
+    let output = podcast_command(&src, &out, &cache, &[]).env("HERALD_NEURAL_ENABLED", "false").output().unwrap();
     let log = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{log}");
     for field in ["`language`", "`base_url`", "`link`"] {

@@ -352,17 +352,18 @@ async fn a_slow_store_delays_only_the_requests_that_read_it() {
     let (slow, held) = (Arc::new(AtomicBool::new(false)), Arc::new(Held::default()));
     let proxy = delaying_proxy(s3, Arc::clone(&slow), Arc::clone(&held));
     let cache = tempfile::tempdir().unwrap();
-    let settings = herald::settings::Settings {
-        workers: 1,
-        neural: false,
-        cache_dir: cache.path().to_path_buf(),
-        store: Some(format!("s3://{bucket}/slow")),
-        store_endpoint: Some(format!("http://{proxy}")),
-        store_region: "garage".into(),
-        store_access_key_id: Some(key),
-        store_secret_access_key: Some(secret.into()),
-        store_allow_http: true,
-        ..Default::default()
+    let settings = {
+        let mut s = herald::settings::Settings::default();
+        s.synthesis.workers = 1;
+        s.neural.enabled = false;
+        s.cache.dir = cache.path().to_path_buf();
+        s.store.url = Some(format!("s3://{bucket}/slow"));
+        s.store.endpoint = Some(format!("http://{proxy}"));
+        s.store.region = "garage".into();
+        s.store.access_key_id = Some(key);
+        s.store.secret_access_key = Some(secret.into());
+        s.store.allow_http = true;
+        s
     };
     let server = TestServer::start_with(settings).await;
     let document = server.post_json("/v1/documents", &json!({ "text": TEXT, "quality": "fast", "rate": 200 })).await;

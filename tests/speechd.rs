@@ -155,7 +155,8 @@ impl ModuleSession {
         let dir = tempfile::tempdir().unwrap();
         let settings = dir.path().join("herald.conf");
         let cache = dir.path().join("cache");
-        std::fs::write(&settings, format!("cache_dir = \"{}\"\nneural = false\n", cache.display())).unwrap();
+        std::fs::write(&settings, format!("[cache]\ndir = \"{}\"\n[neural]\nenabled = false\n", cache.display()))
+            .unwrap();
         let mut child = Command::new(common::herald_binary())
             .args(["speechd", "module"])
             .arg(&settings)

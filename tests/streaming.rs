@@ -70,13 +70,14 @@ async fn concurrent_requests_for_the_same_text_synthesize_it_once() {
 #[tokio::test]
 async fn a_full_queue_answers_503_and_accepted_requests_complete() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = Settings {
-        workers: 1,
-        queue_capacity: 1,
-        lookahead: 2,
-        cache_dir: dir.path().to_path_buf(),
-        neural: false,
-        ..Settings::default()
+    let settings = {
+        let mut s = Settings::default();
+        s.synthesis.workers = 1;
+        s.synthesis.queue_capacity = 1;
+        s.synthesis.lookahead = 2;
+        s.cache.dir = dir.path().to_path_buf();
+        s.neural.enabled = false;
+        s
     };
     let server = TestServer::start_with(settings).await;
     let requests = (0..8).map(|i| {

@@ -12,7 +12,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn start(cache: &std::path::Path) -> (HeraldProcess, String) {
-    let server = HeraldProcess::start_with(cache, 2, &["--wyoming-addr", "127.0.0.1:0"], &[("HERALD_NEURAL", "false")]);
+    let server =
+        HeraldProcess::start_with(cache, 2, &["--wyoming-addr", "127.0.0.1:0"], &[("HERALD_NEURAL_ENABLED", "false")]);
     let wyoming = server.wyoming.clone().expect("herald logs its Wyoming address");
     (server, wyoming)
 }

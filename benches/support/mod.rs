@@ -19,7 +19,7 @@ pub struct Server {
 impl Server {
     /// Espeak-ng voices only.
     pub fn start(workers: usize) -> Self {
-        Self::start_with_env(workers, &[("HERALD_NEURAL", "false")])
+        Self::start_with_env(workers, &[("HERALD_NEURAL_ENABLED", "false")])
     }
 
     /// With settings given as `HERALD_*` variables.
@@ -31,7 +31,7 @@ impl Server {
     /// Another build of Herald (a baseline), espeak-ng voices only.
     pub fn start_program(program: &std::path::Path, workers: usize) -> Self {
         let cache = tempfile::tempdir().unwrap();
-        let settings = [("HERALD_NEURAL", "false")];
+        let settings = [("HERALD_NEURAL_ENABLED", "false")];
         let process = process::HeraldProcess::start_program(program, cache.path(), workers, &[], &settings);
         Self { process, _cache: cache }
     }

@@ -23,7 +23,7 @@ async fn start(settings: Settings) -> Result<Pipeline, Failure> {
 
 pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
     runtime()?.block_on(async {
-        let (addr, wyoming_addr) = (settings.addr, settings.wyoming_addr);
+        let (addr, wyoming_addr) = (settings.server.addr, settings.server.wyoming_addr);
         let pipeline = Arc::new(start(settings).await?);
         tokio::task::spawn_blocking(crate::text::lang::preload);
         let listener = bind(addr).await?;
@@ -37,7 +37,7 @@ pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
         }
         let local = listener.local_addr().map_err(Failure::runtime)?;
         let voices = pipeline.voices(None).len();
-        tracing::info!(%local, voices, workers = pipeline.settings().worker_count(), "Herald is listening on http://{local}/");
+        tracing::info!(%local, voices, workers = pipeline.settings().synthesis.worker_count(), "Herald is listening on http://{local}/");
         // One signal stops both servers.
         let stop = CancellationToken::new();
         tokio::spawn({
@@ -73,7 +73,7 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
     if let (Some(Quality::Natural), Some(reason)) = (options.quality, planning.natural_unavailable()) {
         tracing::warn!(%reason, "neural voices unavailable: speaking with espeak-ng");
     }
-    settings.neural &= planning.needs_neural(&planned);
+    settings.neural.enabled &= planning.needs_neural(&planned);
     runtime()?.block_on(async {
         let pipeline = Arc::new(start(settings).await?);
         let utterances = planned.utterances();

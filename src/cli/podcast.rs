@@ -69,13 +69,13 @@ pub(super) fn run(config: Option<&Path>, args: &PodcastArgs) -> Result<(), Failu
     let mut settings =
         Settings::load(settings_file, overrides).map_err(|e| Failure::input(format!("settings: {e}")))?;
     // A show read by fast voices never needs the neural workers.
-    settings.neural &= show.quality != Quality::Fast;
+    settings.neural.enabled &= show.quality != Quality::Fast;
     let (statements, rejected) = podcast::source::read_dir(src_dir)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", src_dir.display())))?;
     if statements.is_empty() && rejected.is_empty() {
         return Err(Failure::input(format!("{} holds no statements (.txt, .md, .html)", src_dir.display())));
     }
-    let jobs = args.jobs.unwrap_or_else(|| settings.worker_count()).max(1);
+    let jobs = args.jobs.unwrap_or_else(|| settings.synthesis.worker_count()).max(1);
     let summary = tokio::runtime::Runtime::new().map_err(Failure::runtime)?.block_on(async {
         let program = std::env::current_exe().map_err(Failure::runtime)?;
         let pipeline = Pipeline::start(settings, program).await.map_err(Failure::runtime)?;

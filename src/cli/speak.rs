@@ -25,7 +25,7 @@ extern "C" fn on_interrupt(_: libc::c_int) {
 pub(super) fn speak(settings: Settings, args: &SpeakArgs) -> Result<(), Failure> {
     let (text, format) = super::input::read(&args.input)?;
     let options = args.speech.options();
-    let planning = Planning::open(&Settings { neural: false, ..settings }).map_err(Failure::runtime)?;
+    let planning = Planning::open(&settings.fast_only()).map_err(Failure::runtime)?;
     let plan = planning.plan(&text, format, &options).map_err(Failure::input)?;
     let paragraphs: Vec<Paragraph<'_>> =
         plan.paragraphs.iter().map(|p| Paragraph { text: &p.text, lang: Some(p.lang.primary()) }).collect();

@@ -35,8 +35,8 @@ impl Workers<'_> {
             engine: self.engine.into(),
             engine_config: self.engine_config,
             workers: self.count,
-            queue_capacity: settings.queue_capacity,
-            deadline: Duration::from_secs(settings.utterance_deadline_secs),
+            queue_capacity: settings.synthesis.queue_capacity,
+            deadline: Duration::from_secs(settings.synthesis.utterance_deadline_secs),
             memory_limit_mb: self.memory_limit_mb,
             start_timeout: self.start_timeout,
         })
@@ -49,8 +49,8 @@ pub(super) async fn start(settings: &Settings, program: &Path) -> Result<(Vec<Ar
     let espeak = Workers {
         engine: Espeak::ID,
         engine_config: String::new(),
-        count: settings.worker_count(),
-        memory_limit_mb: settings.worker_memory_mb,
+        count: settings.synthesis.worker_count(),
+        memory_limit_mb: settings.synthesis.worker_memory_mb,
         start_timeout: ENGINE_START,
     };
     let mut pools = vec![Arc::new(espeak.start(settings, program).await?)];
@@ -80,8 +80,8 @@ pub(super) async fn start(settings: &Settings, program: &Path) -> Result<(Vec<Ar
         let fault = Workers {
             engine: crate::engine::fault::Fault::ID,
             engine_config: serde_json::to_string(&setup).expect("setup serializes"),
-            count: settings.worker_count(),
-            memory_limit_mb: settings.worker_memory_mb,
+            count: settings.synthesis.worker_count(),
+            memory_limit_mb: settings.synthesis.worker_memory_mb,
             start_timeout: ENGINE_START,
         };
         pools.push(Arc::new(fault.start(settings, program).await?));
@@ -104,8 +104,8 @@ async fn start_neural(
             let workers = Workers {
                 engine,
                 engine_config: setup.worker_config(),
-                count: settings.neural_workers.max(1),
-                memory_limit_mb: settings.neural_worker_memory_mb,
+                count: settings.neural.workers.max(1),
+                memory_limit_mb: settings.neural.worker_memory_mb,
                 start_timeout: NEURAL_ENGINE_START,
             };
             let pool = workers.start(settings, program).await;

@@ -52,7 +52,7 @@ fn espeak_hello() -> Result<Hello, PlanningError> {
 
 /// The catalog file's text: `voice_catalog`, else the embedded catalog.
 pub fn catalog_toml(settings: &Settings) -> Result<String, PlanningError> {
-    match &settings.voice_catalog {
+    match &settings.synthesis.voice_catalog {
         Some(path) => {
             std::fs::read_to_string(path).map_err(|error| PlanningError::CatalogFile { path: path.clone(), error })
         }
@@ -132,19 +132,19 @@ pub fn natural_unavailable<'a, T>(engines: &'a [(&str, Result<T, Unavailable>)])
 /// What every neural engine would load with `settings`, found as its
 /// workers would find it, or why it cannot run.
 pub fn neural_setups(settings: &Settings, sample_rate: u32) -> Vec<(&'static str, Result<NeuralSetup, Unavailable>)> {
-    if !settings.neural {
+    if !settings.neural.enabled {
         return NeuralSetup::ENGINES.iter().map(|engine| (*engine, Err(Unavailable::Disabled))).collect();
     }
     let search = Search {
-        runtime: settings.onnxruntime.as_deref(),
-        dirs: &settings.neural_dirs,
-        threads: settings.neural_threads,
+        runtime: settings.neural.onnxruntime.as_deref(),
+        dirs: &settings.neural.dirs,
+        threads: settings.neural.threads,
         sample_rate,
     };
     let tuned = |setup: NeuralSetup| match setup {
         NeuralSetup::Piper(piper) => {
-            let parts = if settings.neural_streaming { piper.parts } else { Vec::new() };
-            NeuralSetup::Piper(PiperSetup { split_clauses: settings.neural_split_clauses, parts, ..piper })
+            let parts = if settings.neural.streaming { piper.parts } else { Vec::new() };
+            NeuralSetup::Piper(PiperSetup { split_clauses: settings.neural.split_clauses, parts, ..piper })
         }
         other => other,
     };
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn plans_with_espeak_voices_read_in_process() {
-        let planning = Planning::open(&Settings { neural: false, ..Settings::default() }).unwrap();
+        let planning = Planning::open(&Settings::default().fast_only()).unwrap();
         assert!(planning.catalog().voices().len() > 50, "espeak-ng lists its 100+ voices");
         let plan = planning
             .plan(
@@ -168,6 +168,6 @@ mod tests {
             .unwrap();
         assert_eq!(plan.lang.as_str(), "fr");
         assert!(!planning.needs_neural(&plan));
-        assert!(Planning::open(&Settings { neural: false, ..Settings::default() }).is_ok(), "twice in one process");
+        assert!(Planning::open(&Settings::default().fast_only()).is_ok(), "twice in one process");
     }
 }

@@ -89,12 +89,7 @@ impl Pipeline {
             }
         };
         let (store, database_ok) = tokio::join!(self.storage.check(), database);
-        Health {
-            workers: self.live_workers(),
-            store_kind: self.storage.kind(),
-            store_ok: store.is_ok(),
-            database_ok,
-        }
+        Health { workers: self.live_workers(), store_kind: self.storage.kind(), store_ok: store.is_ok(), database_ok }
     }
 }
 

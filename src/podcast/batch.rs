@@ -385,7 +385,7 @@ pub(super) fn settings_hash(pipeline: &Pipeline, show: &Show, plan: &Plan) -> St
         "herald": env!("CARGO_PKG_VERSION"),
         "voices": pipeline.audio_fingerprint(plan),
         "options": episode::speech_options(show),
-        "pause_ms": pipeline.settings().paragraph_pause_ms,
+        "pause_ms": pipeline.settings().synthesis.paragraph_pause_ms,
         "audio": [LOUDNESS_LUFS, TRUE_PEAK_DBTP, f64::from(MP3_RATE)],
         "tags": [&show.title, &show.author],
     });

@@ -102,7 +102,7 @@ impl LocalJobs {
     /// Opens the jobs under `CACHE_DIR/batches`; unfinished ones are queued
     /// again and run once the queue is worked.
     pub fn open(pipeline: Arc<Pipeline>) -> Self {
-        let dir = pipeline.settings().cache_dir.join("batches");
+        let dir = pipeline.settings().cache.dir.join("batches");
         let (queue, queued) = mpsc::unbounded_channel();
         let jobs = Self { dir, pipeline, jobs: Arc::default(), queue, queued: Mutex::new(Some(queued)) };
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&jobs.dir)
@@ -179,7 +179,7 @@ impl LocalJobs {
             statements,
             rejected: Vec::new(),
             out: self.output_dir(id),
-            jobs: self.pipeline.settings().worker_count(),
+            jobs: self.pipeline.settings().synthesis.worker_count(),
         };
         let progress = {
             let job = Arc::clone(&job);

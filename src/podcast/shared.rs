@@ -111,7 +111,7 @@ impl BatchQueue for SharedJobs {
     /// Works the queue with as many episodes at once as the settings'
     /// workers, until aborted.
     async fn work(self: Arc<Self>) {
-        let jobs = self.pipeline.settings().worker_count();
+        let jobs = self.pipeline.settings().synthesis.worker_count();
         let workers: Vec<_> = (0..jobs.max(1)).map(|_| tokio::spawn(Arc::clone(&self).worker())).collect();
         for worker in workers {
             let _ = worker.await;

@@ -31,7 +31,7 @@ pub struct Engines {
 impl Engines {
     /// Starts the fast voices; the natural ones follow in the background.
     pub async fn start(settings: Settings, program: PathBuf) -> Result<Arc<Self>, StartError> {
-        let fast = Arc::new(Pipeline::start(Settings { neural: false, ..settings.clone() }, program.clone()).await?);
+        let fast = Arc::new(Pipeline::start(settings.clone().fast_only(), program.clone()).await?);
         let engines = Arc::new(Self { current: RwLock::new(Arc::clone(&fast)), voices: OnceCell::new(), settings });
         // In the background, one after the other so that each has the
         // machine to itself: the language model, the voice list, then the
@@ -42,7 +42,7 @@ impl Engines {
                 tokio::task::spawn_blocking(move || fast.plan(WARM_UP, InputFormat::Text, &SpeechOptions::default()))
                     .await;
             starting.voices().await;
-            if !starting.settings.neural {
+            if !starting.settings.neural.enabled {
                 return;
             }
             match Pipeline::start(starting.settings.clone(), program).await {

@@ -185,21 +185,38 @@ fn system_modules() -> Vec<String> {
 /// cache, as absolute paths, and how the module speaks.
 #[derive(Serialize)]
 struct ModuleSettings {
-    cache_dir: PathBuf,
-    neural_dirs: Vec<PathBuf>,
+    cache: ModuleCache,
+    neural: ModuleNeural,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    synthesis: Option<ModuleSynthesis>,
+    speechd: SpeechdSettings,
+}
+
+#[derive(Serialize)]
+struct ModuleCache {
+    dir: PathBuf,
+}
+
+#[derive(Serialize)]
+struct ModuleNeural {
+    dirs: Vec<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     onnxruntime: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    voice_catalog: Option<PathBuf>,
-    speechd: SpeechdSettings,
+}
+
+#[derive(Serialize)]
+struct ModuleSynthesis {
+    voice_catalog: PathBuf,
 }
 
 fn module_settings(settings: &Settings) -> String {
     let file = ModuleSettings {
-        cache_dir: absolute(&settings.cache_dir),
-        neural_dirs: settings.neural_dirs.iter().map(|d| absolute(d)).collect(),
-        onnxruntime: settings.onnxruntime.as_deref().map(absolute),
-        voice_catalog: settings.voice_catalog.as_deref().map(absolute),
+        cache: ModuleCache { dir: absolute(&settings.cache.dir) },
+        neural: ModuleNeural {
+            dirs: settings.neural.dirs.iter().map(|d| absolute(d)).collect(),
+            onnxruntime: settings.neural.onnxruntime.as_deref().map(absolute),
+        },
+        synthesis: settings.synthesis.voice_catalog.as_deref().map(|c| ModuleSynthesis { voice_catalog: absolute(c) }),
         speechd: settings.speechd.clone(),
     };
     let body = toml::to_string(&file).expect("module settings serialize");
@@ -243,7 +260,7 @@ mod tests {
         assert_eq!(std::fs::read_link(dir.path().join("modules/sd_herald")).unwrap(), program);
         let module: toml::Table =
             toml::from_str(&std::fs::read_to_string(dir.path().join("modules/herald.conf")).unwrap()).unwrap();
-        assert!(Path::new(module["cache_dir"].as_str().unwrap()).is_absolute());
+        assert!(Path::new(module["cache"]["dir"].as_str().unwrap()).is_absolute());
         assert_eq!(module["speechd"]["quality"].as_str(), Some("natural"));
         assert_eq!(install(dir.path(), program, &settings).unwrap(), Outcome::Unchanged);
         assert_eq!(std::fs::read_to_string(&conf).unwrap(), installed);

@@ -56,7 +56,7 @@ mod tests {
     use crate::speech::SpeechOptions;
 
     fn plan(ssml: &str) -> Plan {
-        let planning = Planning::open(&Settings { neural: false, ..Settings::default() }).unwrap();
+        let planning = Planning::open(&Settings::default().fast_only()).unwrap();
         let options = SpeechOptions { lang: Some(crate::text::LangTag::parse("en").unwrap()), ..Default::default() };
         planning.plan(ssml, InputFormat::Ssml, &options).unwrap()
     }

@@ -30,7 +30,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().server.max_body_bytes)?;
     if body::media_type(&headers) != "application/json" {
         return Err(AppError::UnsupportedMediaType("send the batch as application/json".into()));
     }

@@ -58,7 +58,7 @@ pub(super) async fn create(
     query: Result<Query<SpeechOptions>, axum::extract::rejection::QueryRejection>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().server.max_body_bytes)?;
     let media_type = body::media_type(&headers);
     let (text, format, options) = match media_type.as_str() {
         "application/json" => {

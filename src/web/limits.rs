@@ -59,7 +59,7 @@ pub(super) async fn rate(State(state): State<AppState>, request: Request, next: 
 }
 
 pub(super) async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limit = Duration::from_secs(state.pipeline.settings().request_timeout_secs);
+    let limit = Duration::from_secs(state.pipeline.settings().server.request_timeout_secs);
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => AppError::Timeout(limit).into_response(),

@@ -45,7 +45,7 @@ pub(super) async fn process(
     RawQuery(query): RawQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().server.max_body_bytes)?;
     let mut params: HashMap<String, String> = HashMap::new();
     for source in [query.unwrap_or_default().as_bytes(), &raw[..]] {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(source)

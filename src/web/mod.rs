@@ -55,11 +55,14 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pipeline: Arc<Pipeline>) -> Self {
-        let keys = Arc::new(keys::Keyring::new(pipeline.settings()));
+        let keys = Arc::new(keys::Keyring::new(&pipeline.settings().keys));
         let metrics = Arc::new(metrics::Metrics::new(&pipeline, &keys));
-        let s = pipeline.settings();
-        let rate_limit =
-            Arc::new(limits::RateLimit::new(s.rate_limit_per_minute, s.rate_limit_burst, s.rate_limit_loopback));
+        let server = &pipeline.settings().server;
+        let rate_limit = Arc::new(limits::RateLimit::new(
+            server.rate_limit_per_minute,
+            server.rate_limit_burst,
+            server.rate_limit_loopback,
+        ));
         let hot_files = Arc::new(renders::HotFiles::new(HOT_FILE_BYTES));
         let batches = Arc::new(crate::podcast::jobs::Jobs::open(Arc::clone(&pipeline)));
         Self { pipeline, metrics, rate_limit, hot_files, batches, keys }
@@ -68,7 +71,7 @@ impl AppState {
 
 /// The whole service.
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.pipeline.settings().max_body_bytes;
+    let body_limit = state.pipeline.settings().server.max_body_bytes;
     routes::all(&state)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -94,7 +97,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let grace = Duration::from_secs(state.pipeline.settings().shutdown_grace_secs);
+    let grace = Duration::from_secs(state.pipeline.settings().server.shutdown_grace_secs);
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;

@@ -99,7 +99,7 @@ pub(super) async fn speech(
     State(state): State<AppState>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().server.max_body_bytes)?;
     let request: SpeechRequest = body::json(&raw)?;
     let length = request.input.chars().count();
     if length > MAX_INPUT_CHARS {

@@ -47,7 +47,7 @@ pub(super) async fn tts(
     Query(query): Query<TtsQuery>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().server.max_body_bytes)?;
     let text = match query.text {
         Some(text) if method == Method::GET || raw.is_empty() => text,
         _ => body::utf8(&raw)?.to_string(),

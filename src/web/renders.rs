@@ -49,9 +49,10 @@ async fn remote(
         return Ok(not_modified_response(etag));
     }
     let size = render.size;
-    let asked = request_headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|range| {
-        http_range_header::parse_range_header(range).and_then(|ranges| ranges.validate(size))
-    });
+    let asked = request_headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|range| http_range_header::parse_range_header(range).and_then(|ranges| ranges.validate(size)));
     let (status, range) = match asked {
         Some(Err(_)) => {
             let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
@@ -65,7 +66,9 @@ async fn remote(
     let whole = range.as_ref().is_none_or(|r| *r.start() == 0 && *r.end() + 1 == size);
     let unavailable = |error: std::io::Error| AppError::StoreUnavailable(Chain(&error).to_string());
     let (body, length) = match &range {
-        Some(r) if !whole => (render.range(*r.start()..*r.end() + 1).await.map_err(unavailable)?, r.end() + 1 - r.start()),
+        Some(r) if !whole => {
+            (render.range(*r.start()..*r.end() + 1).await.map_err(unavailable)?, r.end() + 1 - r.start())
+        }
         _ => (render.whole().await.map_err(unavailable)?, size),
     };
     let mut response = Response::new(Body::from_stream(body));

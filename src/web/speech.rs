@@ -91,7 +91,7 @@ pub(super) async fn speak(
     uri: Uri,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let raw = body::bytes(raw, state.pipeline.settings().max_body_bytes)?;
+    let raw = body::bytes(raw, state.pipeline.settings().server.max_body_bytes)?;
     let (text, options, format, input_format) = match body::media_type(&headers).as_str() {
         "application/json" => {
             let request: SpeechBody = body::json(&raw)?;

@@ -29,7 +29,7 @@ pub async fn run(
     pipeline: Arc<Pipeline>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let grace = Duration::from_secs(pipeline.settings().shutdown_grace_secs);
+    let grace = Duration::from_secs(pipeline.settings().server.shutdown_grace_secs);
     let stopping = CancellationToken::new();
     let mut sessions = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);

@@ -20,8 +20,9 @@ before(async () => {
   configDir = await mkdtemp(path.join(tmpdir(), 'herald-keys-'));
   const config = path.join(configDir, 'herald.toml');
   await writeFile(config, [
-    'api_keys = ["a-secret-that-stays-on-servers"]',
-    '[[publishable_keys]]',
+    '[keys]',
+    'secret = ["a-secret-that-stays-on-servers"]',
+    '[[keys.publishable]]',
     'name = "courier"',
     `key = "${KEY}"`,
     `origins = ["${host.url}"]`,

@@ -37,8 +37,8 @@ impl Cluster {
             .env("HERALD_BIN", super::herald_binary())
             .env("HERALD_CLUSTER_DIR", &state)
             .env("HERALD_REPLICAS", replicas.to_string())
-            .env("HERALD_WORKERS", workers.to_string())
-            .env("HERALD_NEURAL", "false")
+            .env("HERALD_SYNTHESIS_WORKERS", workers.to_string())
+            .env("HERALD_NEURAL_ENABLED", "false")
             .envs(settings.iter().copied())
             .output()
             .await

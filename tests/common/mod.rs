@@ -37,7 +37,13 @@ pub fn herald_binary() -> PathBuf {
 /// A pipeline with `workers` real espeak-ng worker processes and a fresh cache.
 pub async fn pipeline(workers: usize) -> (Pipeline, tempfile::TempDir) {
     let cache = tempfile::tempdir().unwrap();
-    let settings = Settings { workers, cache_dir: cache.path().to_path_buf(), neural: false, ..Settings::default() };
+    let settings = {
+        let mut s = Settings::default();
+        s.synthesis.workers = workers;
+        s.cache.dir = cache.path().to_path_buf();
+        s.neural.enabled = false;
+        s
+    };
     (Pipeline::start(settings, herald_binary()).await.unwrap(), cache)
 }
 

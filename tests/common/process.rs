@@ -18,7 +18,7 @@ impl HeraldProcess {
     /// Starts `herald serve` over `cache` with `workers` espeak-ng workers
     /// and no neural voices, and waits until it listens.
     pub fn start(cache: &Path, workers: usize) -> Self {
-        Self::start_with_env(cache, workers, &[("HERALD_NEURAL", "false")])
+        Self::start_with_env(cache, workers, &[("HERALD_NEURAL_ENABLED", "false")])
     }
 
     /// As [`Self::start`], with settings given as `HERALD_*` variables.

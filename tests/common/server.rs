@@ -18,7 +18,14 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on `cache_dir` with `workers` espeak-ng workers.
     pub async fn start(cache_dir: PathBuf, workers: usize) -> Self {
-        Self::start_with(Settings { workers, cache_dir, neural: false, ..Settings::default() }).await
+        Self::start_with({
+            let mut s = Settings::default();
+            s.synthesis.workers = workers;
+            s.cache.dir = cache_dir;
+            s.neural.enabled = false;
+            s
+        })
+        .await
     }
 
     /// Starts a server with one espeak-ng and one Piper worker, using the
@@ -38,7 +45,14 @@ impl TestServer {
     }
 
     async fn start_neural_in(cache_dir: PathBuf, neural_dirs: Vec<PathBuf>) -> Self {
-        let server = Self::start_with(Settings { workers: 1, cache_dir, neural_dirs, ..Settings::default() }).await;
+        let server = Self::start_with({
+            let mut s = Settings::default();
+            s.synthesis.workers = 1;
+            s.cache.dir = cache_dir;
+            s.neural.dirs = neural_dirs;
+            s
+        })
+        .await;
         if let Some(reason) = server.pipeline.natural_unavailable() {
             panic!("neural voices did not start ({reason}); run ./scripts/setup.sh --test");
         }

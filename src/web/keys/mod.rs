@@ -23,7 +23,7 @@ mod quota;
 use super::cors::same_origin;
 use super::error::AppError;
 use super::AppState;
-use crate::settings::Settings;
+use crate::settings::KeySettings;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -87,15 +87,15 @@ pub(super) struct Keyring {
 }
 
 impl Keyring {
-    pub(super) fn new(settings: &Settings) -> Self {
+    pub(super) fn new(settings: &KeySettings) -> Self {
         let secrets = settings
-            .api_keys
+            .secret
             .iter()
             .enumerate()
             .map(|(i, value)| Secret { name: format!("secret-{}", i + 1), value: value.expose().to_string() })
             .collect();
         let mut publishable: Vec<Publishable> = settings
-            .publishable_keys
+            .publishable
             .iter()
             .map(|k| Publishable {
                 name: k.name.clone(),
@@ -117,7 +117,7 @@ impl Keyring {
             secrets,
             publishable,
             home,
-            enforced: !settings.api_keys.is_empty() || !settings.publishable_keys.is_empty(),
+            enforced: !settings.secret.is_empty() || !settings.publishable.is_empty(),
             public_reads: settings.public_reads,
             requests: Family::default(),
             characters: Family::default(),
@@ -228,7 +228,7 @@ pub(super) async fn require_key(State(state): State<AppState>, request: Request,
     if !state.keys.enforced {
         return next.run(request).await;
     }
-    match state.keys.admit(request, true, state.pipeline.settings().max_body_bytes).await {
+    match state.keys.admit(request, true, state.pipeline.settings().server.max_body_bytes).await {
         Ok(request) => next.run(request).await,
         Err(error) => error.into_response(),
     }
@@ -251,16 +251,16 @@ mod tests {
     use crate::settings::PublishableKey;
 
     fn keyring() -> Keyring {
-        Keyring::new(&Settings {
-            api_keys: vec!["secret-value-1".into()],
-            publishable_keys: vec![PublishableKey {
+        Keyring::new(&KeySettings {
+            secret: vec!["secret-value-1".into()],
+            publishable: vec![PublishableKey {
                 name: "news".into(),
                 key: "pk_news0123456789abcdef".into(),
                 origins: vec!["https://news.example".into()],
                 per_minute: 60,
                 daily_characters: 1000,
             }],
-            ..Settings::default()
+            ..KeySettings::default()
         })
     }
 
@@ -279,10 +279,10 @@ mod tests {
         let home = keys.form_key().unwrap();
         assert!(home.starts_with("pk_") && home.len() == 51 && home != "pk_news0123456789abcdef");
         assert_ne!(Keyring::new(&keys_settings()).form_key(), Some(home), "generated afresh");
-        assert_eq!(Keyring::new(&Settings::default()).form_key(), None, "no keys, no key");
+        assert_eq!(Keyring::new(&KeySettings::default()).form_key(), None, "no keys, no key");
     }
 
-    fn keys_settings() -> Settings {
-        Settings { api_keys: vec!["secret-value-1".into()], ..Settings::default() }
+    fn keys_settings() -> KeySettings {
+        KeySettings { secret: vec!["secret-value-1".into()], ..KeySettings::default() }
     }
 }
