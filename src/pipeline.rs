@@ -109,7 +109,7 @@ impl Pipeline {
     /// Starts workers with `worker_program` (the Herald binary) and opens the cache.
     pub async fn start(settings: Settings, worker_program: PathBuf) -> Result<Self, StartError> {
         let (pools, neural) = engines::start(&settings, &worker_program).await?;
-        let catalog_toml = planning::catalog_toml(&settings)?;
+        let catalog_toml = planning::catalog_toml(&settings.synthesis)?;
         let hellos: Vec<_> = pools.iter().map(|p| p.hello()).collect();
         let catalog = Arc::new(Catalog::new(&catalog_toml, &hellos)?);
         let storage = Arc::new(open_storage(&settings)?);

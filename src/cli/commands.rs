@@ -2,7 +2,7 @@
 
 use super::{input, Failure, SynthArgs};
 use crate::pipeline::planning::Planning;
-use crate::pipeline::{Pipeline, SpeechRequest};
+use crate::pipeline::Pipeline;
 use crate::report::Chain;
 use crate::settings::Settings;
 use crate::speech::{EncodedEvent, EncodedSpeech, SpeakError};
@@ -25,7 +25,8 @@ pub(super) fn serve(settings: Settings) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let (addr, wyoming_addr) = (settings.server.addr, settings.server.wyoming_addr);
         let pipeline = Arc::new(start(settings).await?);
-        tokio::task::spawn_blocking(crate::text::lang::preload);
+        let warming = Arc::clone(&pipeline);
+        tokio::spawn(async move { warming.warm_up().await });
         let listener = bind(addr).await?;
         let wyoming = match wyoming_addr {
             Some(addr) => Some(bind(addr).await?),
@@ -78,9 +79,7 @@ pub(super) fn synth(mut settings: Settings, args: &SynthArgs) -> Result<(), Fail
         let pipeline = Arc::new(start(settings).await?);
         let utterances = planned.utterances();
         let sample_rate = pipeline.sample_rate();
-        let request = SpeechRequest { text, format, options };
-        let mut speech =
-            pipeline.synthesize(request, audio_format, None).await.map_err(|e| Failure::input(Chain(&e)))?.audio;
+        let mut speech = pipeline.encode_plan(&planned, audio_format).map_err(|e| Failure::runtime(Chain(&e)))?;
         let written = write_audio(&mut speech, &args.output).await?;
         let skipped: Vec<String> = written
             .skipped

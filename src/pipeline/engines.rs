@@ -95,8 +95,8 @@ async fn start_neural(
     program: &Path,
     sample_rate: u32,
 ) -> Vec<(&'static str, Result<Pool, Unavailable>)> {
-    let starts =
-        crate::pipeline::planning::neural_setups(settings, sample_rate).into_iter().map(|(engine, setup)| async move {
+    let starts = crate::pipeline::planning::neural_setups(&settings.neural, sample_rate).into_iter().map(
+        |(engine, setup)| async move {
             let setup = match setup {
                 Ok(setup) => setup,
                 Err(reason) => return (engine, Err(reason)),
@@ -110,6 +110,7 @@ async fn start_neural(
             };
             let pool = workers.start(settings, program).await;
             (engine, pool.map_err(|e| Unavailable::Failed { engine, reason: crate::report::Chain(&e).to_string() }))
-        });
+        },
+    );
     futures::future::join_all(starts).await
 }

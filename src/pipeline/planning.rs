@@ -16,7 +16,7 @@ use crate::engine::protocol::Hello;
 use crate::engine::registry::NeuralSetup;
 use crate::engine::EngineError;
 use crate::report::Chain;
-use crate::settings::Settings;
+use crate::settings::{NeuralSettings, Settings, SynthesisSettings};
 use crate::speech::{Plan, PlanError, Planner, SpeechOptions};
 use crate::text::{LanguageDetector, Readers};
 use crate::voice::{Catalog, CatalogError, Quality};
@@ -51,8 +51,8 @@ fn espeak_hello() -> Result<Hello, PlanningError> {
 }
 
 /// The catalog file's text: `voice_catalog`, else the embedded catalog.
-pub fn catalog_toml(settings: &Settings) -> Result<String, PlanningError> {
-    match &settings.synthesis.voice_catalog {
+pub fn catalog_toml(settings: &SynthesisSettings) -> Result<String, PlanningError> {
+    match &settings.voice_catalog {
         Some(path) => {
             std::fs::read_to_string(path).map_err(|error| PlanningError::CatalogFile { path: path.clone(), error })
         }
@@ -78,21 +78,28 @@ pub struct Planning {
 }
 
 impl Planning {
+    /// [`Planning::open`] from async code: on a blocking thread, since
+    /// loading the voices' models to describe them is slow.
+    pub async fn open_in_background(settings: Settings) -> Result<Self, PlanningError> {
+        tokio::task::spawn_blocking(move || Self::open(&settings)).await.expect("opening planning does not panic")
+    }
+
     pub fn open(settings: &Settings) -> Result<Self, PlanningError> {
         let espeak = espeak_hello()?;
-        let neural: Vec<(&'static str, Result<Hello, Unavailable>)> = neural_setups(settings, espeak.info.sample_rate)
-            .into_iter()
-            .map(|(engine, setup)| {
-                let hello = setup.and_then(|s| {
-                    s.hello(&espeak.info.version)
-                        .map_err(|e| Unavailable::Failed { engine: s.engine(), reason: Chain(&e).to_string() })
-                });
-                (engine, hello)
-            })
-            .collect();
+        let neural: Vec<(&'static str, Result<Hello, Unavailable>)> =
+            neural_setups(&settings.neural, espeak.info.sample_rate)
+                .into_iter()
+                .map(|(engine, setup)| {
+                    let hello = setup.and_then(|s| {
+                        s.hello(&espeak.info.version)
+                            .map_err(|e| Unavailable::Failed { engine: s.engine(), reason: Chain(&e).to_string() })
+                    });
+                    (engine, hello)
+                })
+                .collect();
         let hellos: Vec<&Hello> =
             std::iter::once(&espeak).chain(neural.iter().filter_map(|(_, hello)| hello.as_ref().ok())).collect();
-        let catalog = Catalog::new(&catalog_toml(settings)?, &hellos)?;
+        let catalog = Catalog::new(&catalog_toml(&settings.synthesis)?, &hellos)?;
         let neural = neural.into_iter().map(|(engine, hello)| (engine, hello.map(|_| ()))).collect();
         let planner = Planner {
             catalog: Arc::new(catalog),
@@ -131,20 +138,23 @@ pub fn natural_unavailable<'a, T>(engines: &'a [(&str, Result<T, Unavailable>)])
 
 /// What every neural engine would load with `settings`, found as its
 /// workers would find it, or why it cannot run.
-pub fn neural_setups(settings: &Settings, sample_rate: u32) -> Vec<(&'static str, Result<NeuralSetup, Unavailable>)> {
-    if !settings.neural.enabled {
+pub fn neural_setups(
+    settings: &NeuralSettings,
+    sample_rate: u32,
+) -> Vec<(&'static str, Result<NeuralSetup, Unavailable>)> {
+    if !settings.enabled {
         return NeuralSetup::ENGINES.iter().map(|engine| (*engine, Err(Unavailable::Disabled))).collect();
     }
     let search = Search {
-        runtime: settings.neural.onnxruntime.as_deref(),
-        dirs: &settings.neural.dirs,
-        threads: settings.neural.threads,
+        runtime: settings.onnxruntime.as_deref(),
+        dirs: &settings.dirs,
+        threads: settings.threads,
         sample_rate,
     };
     let tuned = |setup: NeuralSetup| match setup {
         NeuralSetup::Piper(piper) => {
-            let parts = if settings.neural.streaming { piper.parts } else { Vec::new() };
-            NeuralSetup::Piper(PiperSetup { split_clauses: settings.neural.split_clauses, parts, ..piper })
+            let parts = if settings.streaming { piper.parts } else { Vec::new() };
+            NeuralSetup::Piper(PiperSetup { split_clauses: settings.split_clauses, parts, ..piper })
         }
         other => other,
     };

@@ -13,6 +13,7 @@ use super::stats::BeingPlanned;
 use super::{Pipeline, PlanTextError};
 use crate::audio::{AudioFormat, EncodeError};
 use crate::document::{ingest, InputFormat};
+use crate::report::Chain;
 use crate::speech::plan::paragraph_utterances;
 use crate::speech::{
     CacheStatus, EncodedSpeech, Paragraph, Plan, PlanCursor, SpeechEvent, SpeechOptions, Timeline, TimelineBuilder,
@@ -174,6 +175,13 @@ impl Pipeline {
         Ok(SpeechStream { events, opening: opening_known, outline: outline_rx, planned })
     }
 
+    /// Speaks a plan made before (by [`super::planning::Planning`], which
+    /// `herald synth` asks which engines a text needs before they start),
+    /// encoded as it is spoken.
+    pub fn encode_plan(&self, plan: &Plan, format: AudioFormat) -> Result<EncodedSpeech, EncodeError> {
+        EncodedSpeech::new(self.speaker.speak(plan.utterances()), format, self.sample_rate())
+    }
+
     /// Plans a whole text, then speaks it. For short texts (a screen
     /// reader's message); [`Pipeline::speech`] starts long ones sooner.
     pub async fn planned_speech(self: &Arc<Self>, request: SpeechRequest) -> Result<PlannedSpeech, PlanTextError> {
@@ -191,6 +199,17 @@ impl Pipeline {
         })
         .await
         .expect("planning does not panic")
+    }
+
+    /// Loads what a first request would otherwise wait for (the language
+    /// model, the readers' dictionaries) by planning a short text.
+    pub async fn warm_up(&self) {
+        let _ = tokio::task::spawn_blocking(crate::text::lang::preload).await;
+        let text = "Herald is ready. Herald est prêt.".to_string();
+        let request = SpeechRequest { text, format: InputFormat::Text, options: SpeechOptions::default() };
+        if let Err(error) = self.plan_text(request).await {
+            tracing::warn!(error = %Chain(&error), "warming up failed");
+        }
     }
 
     /// Speaks a whole plan into memory with its timeline.

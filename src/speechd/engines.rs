@@ -9,18 +9,13 @@
 //! does), so `LIST VOICES` names every voice at once, natural ones too.
 
 use super::voices::{listing, ListedVoice};
-use crate::document::InputFormat;
 use crate::pipeline::planning::Planning;
 use crate::pipeline::{Pipeline, StartError};
+use crate::report::Chain;
 use crate::settings::Settings;
-use crate::speech::SpeechOptions;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use tokio::sync::OnceCell;
-
-/// A text planned once at start-up, so that the language model is loaded
-/// before the first message rather than while a user waits for it.
-const WARM_UP: &str = "Herald is ready. Herald est prêt.";
 
 pub struct Engines {
     current: RwLock<Arc<Pipeline>>,
@@ -38,9 +33,7 @@ impl Engines {
         // natural voices.
         let starting = Arc::clone(&engines);
         tokio::spawn(async move {
-            let _ =
-                tokio::task::spawn_blocking(move || fast.plan(WARM_UP, InputFormat::Text, &SpeechOptions::default()))
-                    .await;
+            fast.warm_up().await;
             starting.voices().await;
             if !starting.settings.neural.enabled {
                 return;
@@ -65,14 +58,10 @@ impl Engines {
     pub async fn voices(&self) -> &[ListedVoice] {
         self.voices
             .get_or_init(|| async {
-                let settings = self.settings.clone();
-                let all = tokio::task::spawn_blocking(move || {
-                    Planning::open(&settings).map(|p| listing(p.catalog().voices()))
-                });
-                match all.await {
-                    Ok(Ok(voices)) => voices,
-                    failed => {
-                        tracing::warn!(?failed, "cannot read every voice; listing the running ones");
+                match Planning::open_in_background(self.settings.clone()).await {
+                    Ok(planning) => listing(planning.catalog().voices()),
+                    Err(error) => {
+                        tracing::warn!(error = %Chain(&error), "cannot read every voice; listing the running ones");
                         listing(self.pipeline().voices(None))
                     }
                 }
