@@ -16,7 +16,7 @@ use herald::voice::VoiceId;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A server whose test-only engine misbehaves on command (voice `fault:test`).
 async fn fault_server(dir: &std::path::Path, workers: usize, deadline_secs: u64) -> TestServer {
@@ -157,15 +157,21 @@ async fn refused_and_garbage_output_are_contained() {
     assert_eq!(fault_pool(&server).stats().worker_restarts.load(Ordering::SeqCst), 0);
 }
 
-/// Waits (up to 10 s) until no worker is busy, nothing is queued and at
-/// least `cancelled` jobs were cancelled.
+/// Waits until no worker is busy, nothing is queued and at least
+/// `cancelled` jobs were cancelled; fails if that takes over 10 s.
 async fn settle(pool: &Pool, cancelled: u64) {
     let stats = pool.stats();
-    for _ in 0..1000 {
-        let idle = stats.busy_workers.load(Ordering::SeqCst) == 0 && pool.queue_depth() == 0;
-        if idle && stats.jobs_cancelled.load(Ordering::SeqCst) >= cancelled {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let busy = stats.busy_workers.load(Ordering::SeqCst);
+        let (queued, done) = (pool.queue_depth(), stats.jobs_cancelled.load(Ordering::SeqCst));
+        if busy == 0 && queued == 0 && done >= cancelled {
             return;
         }
+        assert!(
+            Instant::now() < deadline,
+            "not settled: {busy} busy, {queued} queued, {done} of {cancelled} cancelled"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -210,7 +216,14 @@ async fn a_cancel_stops_the_synthesis_in_progress_inside_the_worker() {
     assert_eq!(response.status(), 200);
     first_audio(&mut response).await;
     let stats = pool.stats();
-    while stats.jobs_completed.load(Ordering::SeqCst) < 1 || stats.busy_workers.load(Ordering::SeqCst) == 0 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (completed, busy) =
+            (stats.jobs_completed.load(Ordering::SeqCst), stats.busy_workers.load(Ordering::SeqCst));
+        if completed >= 1 && busy > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the second sentence never started: {completed} completed, {busy} busy");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     drop(response);
@@ -365,9 +378,12 @@ async fn sigterm_finishes_in_flight_streams_then_exits() {
     // SAFETY: kill(2) takes plain integers; a stale pid only gets an error back.
     unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
     // The stream in flight still completes...
-    while let Some(chunk) = response.chunk().await.unwrap() {
-        received += chunk.len();
-    }
+    let rest = async {
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            received += chunk.len();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), rest).await.expect("the stream in flight ends after SIGTERM");
     let seconds = (received - 44) as f64 / 2.0 / 22050.0;
     assert!((100.0..200.0).contains(&seconds), "{seconds} s: the stream was cut by the shutdown");
     // ...new connections are refused, and the process exits cleanly.

@@ -8,6 +8,7 @@ mod common;
 use common::server::TestServer;
 use reqwest::header;
 use serde_json::{json, Value};
+use std::time::Duration;
 use tokio::process::Command;
 
 async fn server() -> (TestServer, tempfile::TempDir) {
@@ -37,9 +38,9 @@ async fn the_openai_sdk_speaks_every_format_streams_sse_and_reads_errors() {
     let run = Command::new(common::test_python())
         .args([script, &format!("http://{}", server.addr)])
         .arg(out.path())
-        .output()
-        .await
-        .unwrap();
+        .kill_on_drop(true)
+        .output();
+    let run = tokio::time::timeout(Duration::from_secs(300), run).await.expect("the OpenAI client finishes").unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "the OpenAI client failed:\n{stderr}");
     let report: Value = serde_json::from_slice(&run.stdout).unwrap();

@@ -8,7 +8,7 @@ use common::server::TestServer;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const JOE: &str = "piper:en_us-joe-medium";
 
@@ -83,7 +83,9 @@ async fn a_killed_neural_worker_is_replaced_and_the_server_stays_up() {
     let server = TestServer::start_neural(dir.path().to_path_buf()).await;
     let stats = server.neural_pool().stats();
     let worker = || stats.worker_pids.lock().unwrap().values().next().copied();
+    let deadline = Instant::now() + Duration::from_secs(30);
     while worker().is_none() {
+        assert!(Instant::now() < deadline, "no Piper worker registered within 30 s");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let pid = worker().unwrap();
@@ -91,13 +93,16 @@ async fn a_killed_neural_worker_is_replaced_and_the_server_stays_up() {
     let request = server.client.post(server.url("/v1/speech")).json(&json!({ "text": text, "voice": JOE })).send();
     let response = tokio::spawn(request);
     while stats.busy_workers.load(Ordering::SeqCst) == 0 {
+        assert!(!response.is_finished(), "the request ended before the Piper worker was busy");
+        assert!(Instant::now() < deadline, "the Piper worker was not busy within 30 s");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     // SAFETY: sends a signal to the worker process this server started.
     assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGKILL) }, 0);
     // The request ends cleanly rather than hanging: a problem if the lost
     // sentence was its first, else a stream that skips it.
-    let response = response.await.unwrap().unwrap();
+    let response =
+        tokio::time::timeout(Duration::from_secs(60), response).await.expect("the response begins").unwrap().unwrap();
     let status = response.status();
     let body = tokio::time::timeout(Duration::from_secs(60), response.bytes()).await.expect("the stream ends").unwrap();
     match status.as_u16() {

@@ -5,8 +5,14 @@ mod common;
 use common::{pipeline, speak_all, STATEMENT};
 use herald::document::InputFormat;
 use herald::engine::MarkKind;
-use herald::pipeline::SpeechRequest;
+use herald::pipeline::{SpeechRequest, SpeechStream};
 use herald::speech::{Role, SpeechEvent, SpeechOptions};
+use std::time::Duration;
+
+/// The stream's next event (`None` once it has ended); fails if none comes within a minute.
+async fn next_event(stream: &mut SpeechStream) -> Option<SpeechEvent> {
+    tokio::time::timeout(Duration::from_secs(60), stream.events.recv()).await.expect("no speech event for 60 s")
+}
 
 #[tokio::test]
 async fn plans_the_reference_statement() {
@@ -145,7 +151,7 @@ async fn first_audio_of_a_long_text_comes_before_the_text_is_all_planned() {
     let mut stream = pipeline.speech(request).await.unwrap();
     assert_eq!(stream.opening.voice.as_ref().map(|v| v.as_str()), Some("espeak:en-us"));
     loop {
-        match stream.events.recv().await.expect("speech") {
+        match next_event(&mut stream).await.expect("speech") {
             SpeechEvent::Audio(samples) if !samples.is_empty() => break,
             SpeechEvent::Skipped { error, .. } => panic!("{error}"),
             _ => {}
@@ -157,7 +163,7 @@ async fn first_audio_of_a_long_text_comes_before_the_text_is_all_planned() {
     assert!(planned < total / 2, "{planned} of {total} sentences planned before the first audio was read");
     // Read on: every sentence is planned and spoken, and the outline tells the whole.
     let mut spoken = 0;
-    while let Some(event) = stream.events.recv().await {
+    while let Some(event) = next_event(&mut stream).await {
         match event {
             SpeechEvent::UtteranceEnd { .. } => spoken += 1,
             SpeechEvent::Skipped { error, .. } => panic!("{error}"),
@@ -195,7 +201,7 @@ async fn a_listener_who_leaves_stops_the_planning_of_the_rest() {
     let request = SpeechRequest { text, format: InputFormat::Text, options: SpeechOptions::default() };
     let mut stream = pipeline.speech(request).await.unwrap();
     loop {
-        match stream.events.recv().await.expect("the stream ended before any audio") {
+        match next_event(&mut stream).await.expect("the stream ended before any audio") {
             SpeechEvent::Audio(_) => break,
             SpeechEvent::Skipped { error, .. } => panic!("{error}"),
             _ => {}

@@ -8,7 +8,8 @@ mod common;
 use common::speechd::Dispatcher;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 /// `herald speak --events` against `speechd`.
@@ -23,6 +24,34 @@ fn herald(speechd: &Dispatcher, args: &[&str], text: &str) -> Command {
 fn lines(output: &Output) -> Vec<String> {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect()
+}
+
+/// The running child's event lines, as they come.
+fn events(child: &mut Child) -> Receiver<String> {
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (sender, events) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    events
+}
+
+/// The child's next event line, or `None` once its output has ended; kills
+/// it and fails if neither happens before `deadline`.
+fn next_event(events: &Receiver<String>, child: &mut Child, deadline: Instant) -> Option<String> {
+    match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(line) => Some(line),
+        Err(RecvTimeoutError::Disconnected) => None,
+        Err(RecvTimeoutError::Timeout) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("herald speak printed nothing more and did not end by the deadline");
+        }
+    }
 }
 
 #[test]
@@ -61,16 +90,14 @@ fn sigint_stops_the_speech() {
         .map(|i| format!("Paragraph {i} of a long statement, read aloud so that there is time to stop it."))
         .collect();
     let mut child = herald(&speechd, &[], &text.join("\n\n")).spawn().unwrap();
-    let mut events = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in events.by_ref() {
-        if line.unwrap() == "begin 2" {
-            break;
-        }
-    }
+    let events = events(&mut child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while next_event(&events, &mut child, deadline).expect("herald speak ended before paragraph 2") != "begin 2" {}
     // SAFETY: signals the child this test started.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let stopped_at = Instant::now();
-    let rest: Vec<String> = events.map(Result::unwrap).collect();
+    let deadline = stopped_at + Duration::from_secs(10);
+    let rest: Vec<String> = std::iter::from_fn(|| next_event(&events, &mut child, deadline)).collect();
     let status = child.wait().unwrap();
     assert!(stopped_at.elapsed() < Duration::from_secs(3), "took {:?} to stop", stopped_at.elapsed());
     assert_eq!(status.code(), Some(130));
@@ -80,6 +107,5 @@ fn sigint_stops_the_speech() {
     assert!(ended < 20, "spoke on after the signal: {rest:?}");
     assert!(rest.iter().any(|e| e == "stopped 199"), "the rest was cancelled: {rest:?}");
     let after = speechd.audio_bytes();
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(speechd.audio_bytes(), after, "the daemon stopped speaking too");
+    assert_eq!(speechd.settled_audio_bytes(), after, "the daemon stopped speaking too");
 }

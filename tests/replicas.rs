@@ -142,7 +142,8 @@ async fn a_store_outage_is_a_clean_503_and_the_service_recovers() {
     assert_eq!(streaming.status(), 200);
     assert!(!streaming.chunk().await.unwrap().unwrap().is_empty());
     cluster.run("stop-store").await;
-    while let Ok(Some(_)) = streaming.chunk().await {}
+    let rest = async { while let Ok(Some(_)) = streaming.chunk().await {} };
+    tokio::time::timeout(Duration::from_secs(60), rest).await.expect("the stream ends once the store is gone");
 
     let refused = create(&cluster, 0, "Written while the store is away.").await;
     assert_eq!(refused.status(), 503);

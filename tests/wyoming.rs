@@ -80,22 +80,25 @@ fn sigterm_finishes_the_synthesis_in_progress_then_exits() {
     let (mut server, wyoming) = start(cache.path());
     let idle = TcpStream::connect(&wyoming).unwrap();
     let mut busy = TcpStream::connect(&wyoming).unwrap();
+    // A stall fails the test rather than hanging it.
+    busy.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let text: String = (0..40).map(|n| format!("This is sentence number {n} of the statement. ")).collect();
     let event = serde_json::json!({ "type": "synthesize", "data": { "text": text } });
     busy.write_all(format!("{event}\n").as_bytes()).unwrap();
     let mut received = vec![0; 64 * 1024];
-    let first = busy.read(&mut received).unwrap();
+    let first = busy.read(&mut received).expect("the synthesis begins");
     received.truncate(first);
     // SAFETY: kill(2) takes plain integers; a stale pid only gets an error back.
     unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
 
     // The synthesis in progress still completes...
-    busy.read_to_end(&mut received).unwrap();
+    busy.read_to_end(&mut received).expect("the synthesis in progress ends after SIGTERM");
     let tail = String::from_utf8_lossy(&received[received.len().saturating_sub(200)..]).into_owned();
     assert!(tail.contains("\"audio-stop\""), "the synthesis was cut by the shutdown: …{tail}");
     assert!(received.len() > 40 * 22050, "{} bytes of audio for 40 sentences", received.len());
     // ...an idle connection is closed, and the process exits cleanly.
-    assert_eq!((&idle).read(&mut [0; 16]).unwrap(), 0);
+    assert_eq!((&idle).read(&mut [0; 16]).expect("the idle connection is closed"), 0);
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = server.child.try_wait().unwrap() {

@@ -35,7 +35,10 @@ async function playPast(page, selector, past = 0.5, timeoutMs = 10_000) {
     });
     const started = performance.now();
     try {
-      await audio.play();
+      const pending = new Promise((resolve) => setTimeout(resolve, timeoutMs, 'pending'));
+      if (await Promise.race([audio.play(), pending]) === 'pending') {
+        return { ok: false, why: `play() still pending after ${timeoutMs} ms`, errors };
+      }
     } catch (e) {
       return { ok: false, why: `play() rejected: ${e.name}: ${e.message}`, errors };
     }

@@ -102,11 +102,11 @@ export async function startHerald({ workers, args: extraArgs = [], neural = fals
       }
       if (base) {
         try {
-          const res = await fetch(`${base}/healthz`);
+          const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
           if (res.status === 200) {
             return { url: base, port: Number(new URL(base).port), cacheDir, child, log: () => stripAnsi(log), stop };
           }
-        } catch { /* not accepting yet */ }
+        } catch { /* not accepting yet, or not answering yet */ }
       }
       await sleep(100);
     }

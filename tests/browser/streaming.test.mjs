@@ -43,10 +43,13 @@ async function progress(id) {
 
 test('a page view synthesizes nothing: not the document, not a paragraph', async () => {
   const doc = await createDocument(herald.url, { text: longStatement(3, 'viewed') });
-  const { page } = await openPlayer(browser, `${herald.url}${doc.html_url}`);
+  const { page, audioTraffic } = await openPlayer(browser, `${herald.url}${doc.html_url}`);
   try {
-    // Give any prefetch a chance to show up before looking.
-    await page.waitForTimeout(1_000);
+    // Once the network is quiet, any prefetch would have been asked for.
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(audioTraffic, [], 'a page view asked for audio');
+    const timelines = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /timeline/.test(n)));
+    assert.deepEqual(timelines, [], 'a page view asked for a timeline');
     const seen = await progress(doc.id);
     assert.equal(seen.synthesized, 0, `a page view synthesized: ${JSON.stringify(seen)}`);
     assert.equal(seen.renders_in_progress, 0, JSON.stringify(seen));
@@ -90,16 +93,17 @@ test('the plain <audio> of a long cold document plays while its render is in pro
     await page.route('**/assets/player.js*', (route) => route.abort());
     await page.goto(`${herald.url}${doc.html_url}`);
     const answered = page.waitForResponse((r) => /\/audio\.wav$/.test(r.url()));
-    const started = page.evaluate(() => {
-      const audio = document.getElementById('player');
-      audio.play();
-      return new Promise((resolve) => {
-        const check = () => (audio.currentTime > 0 ? resolve(audio.currentSrc) : setTimeout(check, 20));
-        check();
-      });
-    });
+    await page.evaluate(() => { document.getElementById('player').play(); });
     const response = await answered;
-    const src = await started;
+    await page.waitForFunction(() => {
+      const audio = document.getElementById('player');
+      return audio.currentTime > 0 || audio.error;
+    }, null, { timeout: 30_000 });
+    const { src, error } = await page.evaluate(() => {
+      const audio = document.getElementById('player');
+      return { src: audio.currentSrc, error: audio.error && `MediaError ${audio.error.code}: ${audio.error.message}` };
+    });
+    assert.equal(error, null, `the plain <audio> failed: ${error}`);
     const seen = await progress(doc.id);
     t.diagnostic(`${src}: ${response.status()} ${JSON.stringify(response.headers())}; synthesized ${seen.synthesized} of ${seen.sentences}`);
     assert.match(src, /\/v1\/documents\/[0-9a-f]+\/audio\.wav$/);

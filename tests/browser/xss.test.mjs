@@ -37,8 +37,9 @@ async function openWatched(url, { action } = {}) {
   page.on('pageerror', (error) => pageErrors.push(String(error)));
   if (url) await page.goto(url, { waitUntil: 'load' });
   if (action) await action(page);
-  // Give any injected handler (onerror of a failing image...) time to fire.
-  await page.waitForTimeout(500);
+  // Once the network is quiet, any injected handler (onerror of a failing
+  // image...) has had its cause.
+  await page.waitForLoadState('networkidle');
   return { page, dialogs, pageErrors };
 }
 

@@ -5,6 +5,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 pub struct HeraldProcess {
     pub child: Child,
@@ -32,6 +34,7 @@ impl HeraldProcess {
     }
 
     /// As [`Self::start_with`], running `program` (another build of Herald).
+    /// Fails, killing it, if it does not log its address within a minute.
     pub fn start_program(
         program: &Path,
         cache: &Path,
@@ -48,20 +51,38 @@ impl HeraldProcess {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (sender, lines) = mpsc::channel();
+        // Its log, line by line, drained to the end so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
         let token = |line: &str, at: usize| line[at..].split_whitespace().next().unwrap().to_string();
-        let mut wyoming = None;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (mut wyoming, mut seen) = (None, Vec::new());
         let base = loop {
-            let line = lines.next().expect("herald exited before listening").unwrap();
+            let line = match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => line,
+                Err(error) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let why = match error {
+                        RecvTimeoutError::Timeout => "did not log its address within 60 s",
+                        RecvTimeoutError::Disconnected => "exited before listening",
+                    };
+                    panic!("herald {why}; its log:\n{}", seen.join("\n"));
+                }
+            };
             if let Some(at) = line.find("tcp://") {
                 wyoming = Some(token(&line, at + "tcp://".len()));
             }
             if let Some(at) = line.find("http://") {
                 break token(&line, at).trim_end_matches('/').to_string();
             }
+            seen.push(line);
         };
-        // Keep draining its log so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
         Self { child, base, wyoming }
     }
 }

@@ -6,6 +6,7 @@ use herald::web::AppState;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -81,13 +82,14 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// Graceful stop; waits for the server task.
+    /// Graceful stop; waits (up to 30 s) for the server task.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.unwrap().unwrap();
+            let stopped = tokio::time::timeout(Duration::from_secs(30), task).await;
+            stopped.expect("the server did not stop within 30 s of its stop signal").unwrap().unwrap();
         }
     }
 
@@ -122,25 +124,29 @@ impl TestServer {
         stream
     }
 
-    /// Reads a [`Self::slow_reader`] response until its WAV audio begins;
-    /// returns everything read (head and first bytes).
+    /// Reads a [`Self::slow_reader`] response until its WAV audio begins
+    /// (within a minute); returns everything read (head and first bytes).
     pub async fn read_until_audio(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
         use tokio::io::AsyncReadExt;
         let mut received = Vec::new();
         let mut buffer = [0u8; 4096];
-        while !received.windows(4).any(|w| w == b"RIFF") {
-            let n = stream.read(&mut buffer).await.unwrap();
-            assert!(n > 0, "connection closed before any audio");
-            received.extend_from_slice(&buffer[..n]);
-        }
+        let first_audio = async {
+            while !received.windows(4).any(|w| w == b"RIFF") {
+                let n = stream.read(&mut buffer).await.unwrap();
+                assert!(n > 0, "connection closed before any audio");
+                received.extend_from_slice(&buffer[..n]);
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), first_audio).await.expect("no audio within 60 s");
         received
     }
 
-    /// Reads the rest of a response; returns how many bytes came.
+    /// Reads the rest of a response (within five minutes); returns how many bytes came.
     pub async fn read_to_end(stream: &mut tokio::net::TcpStream) -> usize {
         use tokio::io::AsyncReadExt;
         let mut rest = Vec::new();
-        stream.read_to_end(&mut rest).await.unwrap();
+        let read = tokio::time::timeout(Duration::from_secs(300), stream.read_to_end(&mut rest)).await;
+        read.expect("the response did not end within 300 s").unwrap();
         rest.len()
     }
 

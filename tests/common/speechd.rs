@@ -138,7 +138,8 @@ impl Dispatcher {
     }
 
     /// The tap's size once it has stopped growing (unchanged for 500 ms;
-    /// the device may still be flushing when a message ends).
+    /// the device may still be flushing when a message ends). Fails if it
+    /// is still growing after 20 s.
     pub fn settled_audio_bytes(&self) -> u64 {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut last = (self.audio_bytes(), Instant::now());
@@ -147,9 +148,10 @@ impl Dispatcher {
             let now = self.audio_bytes();
             if now != last.0 {
                 last = (now, Instant::now());
-            } else if last.1.elapsed() >= Duration::from_millis(500) || Instant::now() > deadline {
+            } else if last.1.elapsed() >= Duration::from_millis(500) {
                 return now;
             }
+            assert!(Instant::now() < deadline, "the audio tap was still growing after 20 s ({now} bytes)");
         }
     }
 
