@@ -5,6 +5,7 @@
 //! `DESIGN.md` in the project's shared notes and the README.
 
 pub mod audio;
+pub mod book;
 pub mod cache;
 pub mod cli;
 pub mod coordination;

@@ -218,6 +218,13 @@ impl Pipeline {
         Some(best[variant % best.len()].id.clone())
     }
 
+    /// How a voice is named to listeners: its name and engine (a talking
+    /// book's narrator).
+    pub fn voice_name(&self, id: &str) -> String {
+        let voice = VoiceId::parse(id).ok().and_then(|id| self.speaker.catalog().get(&id).cloned());
+        voice.map_or_else(|| id.to_string(), |voice| format!("{} ({})", voice.name, voice.engine))
+    }
+
     /// A voice of the catalog.
     pub fn voice(&self, id: &VoiceId) -> Option<&Voice> {
         self.speaker.catalog().get(id)

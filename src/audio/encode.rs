@@ -43,6 +43,23 @@ pub fn encode_all(format: AudioFormat, input_rate: u32, samples: &[i16]) -> Resu
     Ok(bytes)
 }
 
+/// A finished MP3 for publishing (podcast episodes, talking books): the
+/// whole of `samples` normalised to `lufs` integrated loudness under a
+/// `true_peak_dbtp` ceiling, resampled to `mp3_rate`.
+pub fn mastered_mp3(
+    samples: &[i16],
+    rate: u32,
+    lufs: f64,
+    true_peak_dbtp: f64,
+    mp3_rate: u32,
+) -> Result<Vec<u8>, EncodeError> {
+    let normalized = super::normalize(samples, rate, lufs, true_peak_dbtp);
+    let mut encoder = encoder_at(AudioFormat::Mp3, rate, mp3_rate)?;
+    let mut bytes = encoder.encode(&normalized)?;
+    bytes.extend(encoder.finish()?);
+    Ok(bytes)
+}
+
 /// WAV (a header of unknown length, then samples) and raw PCM (samples only).
 struct RawEncoder {
     header: Option<Vec<u8>>,

@@ -15,7 +15,7 @@ mod resample;
 mod testing;
 pub mod wav;
 
-pub use encode::{encode_all, encoder, encoder_at};
+pub use encode::{encode_all, encoder, encoder_at, mastered_mp3};
 pub use encoder::{EncodeError, Encoder};
 pub use format::{AudioFormat, UnknownFormat};
 pub use loudness::{loudness, normalize, Loudness};

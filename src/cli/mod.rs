@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 failure while working, 2 bad input or usage.
 
+mod book;
 mod commands;
 mod eval_lang;
 mod input;
@@ -48,6 +49,9 @@ enum Command {
     Podcast(podcast::PodcastArgs),
     /// Speech Dispatcher (Orca, browsers): install Herald's module, or run it.
     Speechd(speechd::SpeechdArgs),
+    /// Make a talking book: an EPUB 3 with every sentence read aloud in
+    /// sync (media overlays), from an EPUB 3.
+    Book(book::BookArgs),
     /// Measure language identification on a corpus (see the README).
     #[command(hide = true, name = "eval-lang")]
     EvalLang(eval_lang::EvalLangArgs),
@@ -253,6 +257,7 @@ pub fn main() -> ExitCode {
             .map_err(fail)
             .and_then(|s| speak::speak(s, args)),
         Command::Podcast(args) => podcast::run(cli.config.as_deref(), args),
+        Command::Book(args) => load(&args.settings, None).map_err(fail).and_then(|s| book::run(s, args)),
         Command::Speechd(args) => speechd::run(cli.config.as_deref(), args),
         Command::EvalLang(args) => eval_lang::run(args),
         Command::Worker { .. } => unreachable!("handled above"),

@@ -12,7 +12,7 @@
 use super::stats::BeingPlanned;
 use super::{Pipeline, PlanTextError};
 use crate::audio::{AudioFormat, EncodeError};
-use crate::document::{ingest, InputFormat};
+use crate::document::{ingest, Document, InputFormat};
 use crate::report::Chain;
 use crate::speech::plan::paragraph_utterances;
 use crate::speech::{
@@ -189,6 +189,14 @@ impl Pipeline {
         let utterances = plan.utterances();
         let events = self.speaker.speak(utterances.clone());
         Ok(PlannedSpeech { plan, utterances, events })
+    }
+
+    /// Plans a document already parsed (a book's sentences), on a blocking thread.
+    pub async fn plan_document(&self, document: Document, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
+        let (planner, options) = (self.planner.clone(), options.clone());
+        tokio::task::spawn_blocking(move || Ok(planner.plan(document, &options)?))
+            .await
+            .expect("planning does not panic")
     }
 
     /// Plans a whole text (on a blocking thread: detection is CPU work).

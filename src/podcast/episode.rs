@@ -8,7 +8,7 @@ use super::config::Show;
 use super::source::Statement;
 use super::tags::{self, EpisodeTags};
 use super::{captions, LOUDNESS_LUFS, MP3_RATE, TRUE_PEAK_DBTP};
-use crate::audio::{self, AudioFormat};
+use crate::audio;
 use crate::pipeline::{Pipeline, SpeechCut, SpokenPlan};
 use crate::speech::{Plan, Role, SpeechOptions};
 use std::sync::Arc;
@@ -82,7 +82,11 @@ pub async fn produce(
         comment: &summary,
         chapters: &chapters,
     });
-    let mp3 = tokio::task::spawn_blocking(move || encode(&samples, rate)).await.map_err(EpisodeError::Task)??;
+    let mp3 = tokio::task::spawn_blocking(move || {
+        audio::mastered_mp3(&samples, rate, LOUDNESS_LUFS, TRUE_PEAK_DBTP, MP3_RATE)
+    })
+    .await
+    .map_err(EpisodeError::Task)??;
     let files = vec![
         ("mp3", [tag, mp3].concat()),
         ("vtt", timeline.to_vtt(&plan).into_bytes()),
@@ -91,15 +95,6 @@ pub async fn produce(
         ("transcript.json", captions::to_transcript_json(&plan, &timeline)),
     ];
     Ok(Episode { title, summary, duration: timeline.duration, chapters, files, synthesized, cached, skipped })
-}
-
-/// Normalised to the podcast loudness, then MP3 at 44.1 kHz mono.
-fn encode(samples: &[i16], rate: u32) -> Result<Vec<u8>, audio::EncodeError> {
-    let normalized = audio::normalize(samples, rate, LOUDNESS_LUFS, TRUE_PEAK_DBTP);
-    let mut encoder = audio::encoder_at(AudioFormat::Mp3, rate, MP3_RATE)?;
-    let mut bytes = encoder.encode(&normalized)?;
-    bytes.extend(encoder.finish()?);
-    Ok(bytes)
 }
 
 /// Words a body paragraph needs to describe the episode (a salutation such

@@ -1,0 +1,267 @@
+//! A talking book made from an EPUB: each linear content document has its
+//! sentences wrapped, is planned and spoken through the service, and gets
+//! an MP3 and a SMIL file; the package announces them; everything else in
+//! the book is kept as it was.
+
+use super::epub::{relative, Container};
+use super::markup::{self, Marked};
+use super::overlay::{self, Clip, ExistingClaims};
+use super::package::{Package, PackageEdits};
+use super::BookError;
+use crate::document::{Block, BlockKind, Document, Speaking};
+use crate::pipeline::Pipeline;
+use crate::speech::SpeechOptions;
+use crate::text::LangTag;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::sync::Arc;
+
+/// Loudness of a book's audio (EBU R128), in LUFS: the middle of what
+/// audiobook publishers ask for (−18 to −23).
+const LOUDNESS_LUFS: f64 = -20.0;
+/// True-peak ceiling, in dBTP (audiobook publishers ask for −3 dB peaks).
+const TRUE_PEAK_DBTP: f64 = -3.5;
+/// Sample rate of the book's MP3.
+const MP3_RATE: u32 = 44_100;
+/// The folder, beside the package document, that holds what Herald adds.
+const FOLDER: &str = "herald";
+
+/// How far a book is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Content documents spoken, of all.
+    pub documents_done: usize,
+    pub documents: usize,
+}
+
+/// A finished talking book.
+#[derive(Debug)]
+pub struct MadeBook {
+    pub epub: Vec<u8>,
+    pub title: Option<String>,
+    /// Seconds of audio, and sentences spoken.
+    pub seconds: f64,
+    pub sentences: usize,
+    /// Sentences that could not be spoken (left out of the overlays).
+    pub skipped: usize,
+    /// Sentences markup cut across, so that they could not be wrapped (not read).
+    pub unwrapped: usize,
+}
+
+/// One content document, marked and spoken.
+struct Spoken {
+    path: String,
+    marked: Marked,
+    clips: Vec<Clip>,
+    mp3: Vec<u8>,
+    seconds: f64,
+    skipped: usize,
+}
+
+/// Makes the talking book of `epub`, spoken with `options`.
+pub async fn make(
+    pipeline: &Arc<Pipeline>,
+    epub: Vec<u8>,
+    options: &SpeechOptions,
+    progress: impl Fn(Progress),
+) -> Result<MadeBook, BookError> {
+    let (container, package) =
+        tokio::task::spawn_blocking(move || open(&epub)).await.map_err(|e| BookError::Broken(e.to_string()))??;
+    let documents: Vec<String> = package.reading_order().iter().map(|item| item.path.clone()).collect();
+    if documents.is_empty() {
+        return Err(BookError::Broken("the spine reads no XHTML content document".into()));
+    }
+    let fallback_lang = package.languages.first().cloned();
+    let folder = folder(&package.path);
+    let stylesheet = format!("{folder}/overlay.css");
+    let mut spoken = Vec::new();
+    let mut narrators = BTreeSet::new();
+    progress(Progress { documents_done: 0, documents: documents.len() });
+    for (n, path) in documents.iter().enumerate() {
+        let text = container.text(path)?;
+        let link = format!("<link rel=\"stylesheet\" type=\"text/css\" href=\"{}\"/>", relative(path, &stylesheet));
+        let marked = markup::mark(path, &text, "herald", fallback_lang.as_deref(), &link)?;
+        let document = speakable(&marked);
+        let (clips, mp3, seconds, skipped) = match document {
+            Some(document) => speak(pipeline, document, &marked, options, &mut narrators).await?,
+            None => (Vec::new(), Vec::new(), 0.0, 0),
+        };
+        spoken.push(Spoken { path: path.clone(), marked, clips, mp3, seconds, skipped });
+        progress(Progress { documents_done: n + 1, documents: documents.len() });
+    }
+    let narrators: Vec<String> = narrators.into_iter().collect();
+    let title = package.title.clone();
+    let (seconds, sentences, skipped) = (
+        spoken.iter().map(|s| s.seconds).sum(),
+        spoken.iter().map(|s| s.clips.len()).sum(),
+        spoken.iter().map(|s| s.skipped).sum(),
+    );
+    let unwrapped = spoken.iter().map(|s| s.marked.unwrapped).sum();
+    let epub = tokio::task::spawn_blocking(move || write(&container, &package, &spoken, &narrators))
+        .await
+        .map_err(|e| BookError::Broken(e.to_string()))??;
+    Ok(MadeBook { epub, title, seconds, sentences, skipped, unwrapped })
+}
+
+/// Reads the container and its package; media overlays need EPUB 3.
+fn open(epub: &[u8]) -> Result<(Container, Package), BookError> {
+    let container = Container::read(epub)?;
+    let path = container.package_path()?;
+    let package = Package::parse(&path, container.text(&path)?)?;
+    if !package.is_epub3() {
+        return Err(BookError::NotEpub3(package.version.clone()));
+    }
+    Ok((container, package))
+}
+
+/// The folder Herald's files go in, beside the package document.
+fn folder(package_path: &str) -> String {
+    match package_path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{FOLDER}"),
+        None => FOLDER.to_string(),
+    }
+}
+
+/// The wrapped sentences as a document to plan: a block each, with the
+/// language the markup gives it.
+fn speakable(marked: &Marked) -> Option<Document> {
+    let blocks: Vec<Block> = marked
+        .units
+        .iter()
+        .map(|unit| Block {
+            kind: BlockKind::Paragraph,
+            text: unit.text.clone(),
+            lang: unit.lang.as_deref().and_then(|l| LangTag::parse(l).ok()),
+            speaking: Speaking::default(),
+        })
+        .collect();
+    (!blocks.is_empty()).then_some(Document { title: None, meta: Vec::new(), blocks })
+}
+
+/// Speaks one content document: its clips, its MP3, its length, and the
+/// sentences left out.
+async fn speak(
+    pipeline: &Arc<Pipeline>,
+    document: Document,
+    marked: &Marked,
+    options: &SpeechOptions,
+    narrators: &mut BTreeSet<String>,
+) -> Result<(Vec<Clip>, Vec<u8>, f64, usize), BookError> {
+    let plan = pipeline.plan_document(document, options).await.map_err(|e| BookError::Plan(e.to_string()))?;
+    if plan.paragraphs.len() != marked.units.len() {
+        return Err(BookError::Broken("planning changed the number of sentences".into()));
+    }
+    for voice in plan.voices() {
+        narrators.insert(pipeline.voice_name(voice));
+    }
+    let spoken = pipeline.speak_plan(&plan).await.map_err(|e| BookError::Plan(e.to_string()))?;
+    let skipped = spoken.skipped;
+    let duration = spoken.timeline.duration;
+    let mut clips: Vec<Clip> = spoken
+        .timeline
+        .paragraphs
+        .iter()
+        .filter(|timing| timing.end > timing.start)
+        .map(|timing| Clip { id: marked.units[timing.index].id.clone(), begin: timing.start, end: timing.end })
+        .collect();
+    // Contiguous: the pause after a sentence is the end of its clip.
+    let next_begins: Vec<f64> = clips.iter().skip(1).map(|clip| clip.begin).chain([duration]).collect();
+    for (clip, next) in clips.iter_mut().zip(next_begins) {
+        clip.end = next.max(clip.end);
+    }
+    let rate = pipeline.sample_rate();
+    let samples = spoken.samples;
+    let mp3 = tokio::task::spawn_blocking(move || {
+        crate::audio::mastered_mp3(&samples, rate, LOUDNESS_LUFS, TRUE_PEAK_DBTP, MP3_RATE)
+    })
+    .await
+    .map_err(|e| BookError::Broken(e.to_string()))?
+    .map_err(|e| BookError::Broken(e.to_string()))?;
+    Ok((clips, mp3, duration, skipped))
+}
+
+/// The new book: the original files (content documents and package
+/// edited), the overlays, the audio and the stylesheet. The `mimetype`
+/// comes first and uncompressed, as OCF requires.
+fn write(
+    container: &Container,
+    package: &Package,
+    spoken: &[Spoken],
+    narrators: &[String],
+) -> Result<Vec<u8>, BookError> {
+    let folder = folder(&package.path);
+    let mut edits = PackageEdits { modified: modified_now(), ..PackageEdits::default() };
+    let mut added: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut durations = Vec::new();
+    for (n, document) in spoken.iter().enumerate().filter(|(_, d)| !d.clips.is_empty()) {
+        let stem = format!("{}-{}", n + 1, stem(&document.path));
+        let (smil_path, audio_path) = (format!("{folder}/{stem}.smil"), format!("{folder}/{stem}.mp3"));
+        let smil =
+            overlay::smil(&relative(&smil_path, &document.path), &relative(&smil_path, &audio_path), &document.clips);
+        let (overlay_id, audio_id) = (format!("herald-mo-{}", n + 1), format!("herald-audio-{}", n + 1));
+        let content_id = package.manifest.iter().find(|i| i.path == document.path).map(|i| i.id.clone());
+        edits.overlays.extend(content_id.map(|id| (id, overlay_id.clone())));
+        edits.manifest.push_str(&item(&overlay_id, &relative(&package.path, &smil_path), "application/smil+xml"));
+        edits.manifest.push_str(&item(&audio_id, &relative(&package.path, &audio_path), "audio/mpeg"));
+        durations.push((overlay_id, document.seconds));
+        added.push((smil_path, smil.into_bytes()));
+        added.push((audio_path, document.mp3.clone()));
+    }
+    let stylesheet = format!("{folder}/overlay.css");
+    edits.manifest.push_str(&item("herald-overlay-css", &relative(&package.path, &stylesheet), "text/css"));
+    added.push((stylesheet, overlay::STYLESHEET.as_bytes().to_vec()));
+    edits.metadata = overlay::metadata(&durations, narrators, &claims(package));
+    let package_text = package.edited(&edits);
+
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut put = |path: &str, bytes: &[u8], options| -> Result<(), BookError> {
+        zip.start_file(path, options).map_err(|e| BookError::Write(e.to_string()))?;
+        zip.write_all(bytes).map_err(|e| BookError::Write(e.to_string()))
+    };
+    put("mimetype", b"application/epub+zip", stored)?;
+    for (path, bytes) in container.files() {
+        if path == "mimetype" {
+            continue;
+        }
+        let edited = spoken.iter().find(|d| d.path == path).map(|d| d.marked.text.as_bytes());
+        let bytes = if path == package.path { package_text.as_bytes() } else { edited.unwrap_or(bytes) };
+        put(path, bytes, deflated)?;
+    }
+    for (path, bytes) in &added {
+        let options = if path.ends_with(".mp3") { stored } else { deflated };
+        put(path, bytes, options)?;
+    }
+    Ok(zip.finish().map_err(|e| BookError::Write(e.to_string()))?.into_inner())
+}
+
+fn item(id: &str, href: &str, media_type: &str) -> String {
+    format!("    <item id=\"{id}\" href=\"{}\" media-type=\"{media_type}\"/>\n", super::xml::escape(href))
+}
+
+/// A file name's stem, reduced to letters, digits and `-`.
+fn stem(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
+}
+
+/// The accessibility claims the package already makes.
+fn claims(package: &Package) -> ExistingClaims {
+    let values = |property: &str| -> Vec<String> {
+        package.metas.iter().filter(|(p, _)| p == property).map(|(_, v)| v.clone()).collect()
+    };
+    ExistingClaims {
+        access_modes: values("schema:accessMode"),
+        sufficient: values("schema:accessModeSufficient"),
+        features: values("schema:accessibilityFeature"),
+        hazard: !values("schema:accessibilityHazard").is_empty(),
+        summary: !values("schema:accessibilitySummary").is_empty(),
+    }
+}
+
+/// Now, as `dcterms:modified` wants it (`CCYY-MM-DDThh:mm:ssZ`).
+fn modified_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,385 @@
+//! A content document's sentences, wrapped: every sentence of the text is
+//! put in a `<span id=…>` that its media overlay points at, and all other
+//! markup is kept byte for byte (the document is edited, not rewritten).
+//!
+//! Text is gathered in runs: the text between two block boundaries (`<p>`,
+//! `<li>`, `<td>`, …), through inline markup (`<em>`, `<a>`, …). A run is cut
+//! into sentences; a span must open and close inside the same element, so
+//! a sentence that starts or ends inside inline markup is widened to whole
+//! elements where it covers them whole, and joined with the next sentence
+//! where it does not. Text that is not read is skipped: `<head>`, scripts,
+//! `<rt>`/`<rp>` (ruby readings), footnote references and bodies, and
+//! page-break markers.
+
+use super::xml;
+use super::BookError;
+use quick_xml::events::{BytesStart, Event};
+use std::collections::HashSet;
+
+/// One wrapped piece of text: what is spoken, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub id: String,
+    pub text: String,
+    /// The language the markup gives it (`xml:lang`/`lang`), if any.
+    pub lang: Option<String>,
+}
+
+/// A content document with its sentences wrapped.
+#[derive(Debug)]
+pub struct Marked {
+    pub units: Vec<Unit>,
+    pub text: String,
+    /// Sentences that could not be wrapped (markup they cut across), not spoken.
+    pub unwrapped: usize,
+}
+
+/// Elements inside which text flows with the text around it.
+const INLINE: &[&str] = &[
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i",
+    "img", "ins", "kbd", "label", "mark", "q", "ruby", "rb", "rp", "rt", "s", "samp", "small", "span", "strong", "sub",
+    "sup", "time", "tt", "u", "var", "wbr",
+];
+/// Elements whose text is never read.
+const UNREAD: &[&str] = &[
+    "head", "script", "style", "rt", "rp", "math", "svg", "template", "noscript", "button", "select", "textarea",
+    "object", "audio", "video", "iframe",
+];
+/// `epub:type` and `role` values of what is not read into the flow.
+const UNREAD_TYPES: &[&str] = &[
+    "noteref",
+    "pagebreak",
+    "footnote",
+    "footnotes",
+    "endnote",
+    "endnotes",
+    "rearnote",
+    "rearnotes",
+    "doc-noteref",
+    "doc-pagebreak",
+    "doc-footnote",
+    "doc-endnote",
+    "doc-endnotes",
+];
+
+/// A character of a run, and where it is in the source.
+struct Atom {
+    ch: char,
+    /// Its bytes in the source (an entity reference counts whole).
+    start: usize,
+    end: usize,
+    /// The inline elements open around it, outermost first.
+    open: Vec<usize>,
+}
+
+/// An inline element opened inside the current run.
+struct Inline {
+    /// Where its start tag begins and its end tag ends (once seen).
+    start: usize,
+    end: Option<usize>,
+    /// The first and last atoms inside it that are not white space.
+    first: Option<usize>,
+    last: Option<usize>,
+}
+
+/// An open element.
+struct Frame {
+    /// Its index in the run's inline elements, if it is inline.
+    inline: Option<usize>,
+    unread: bool,
+    lang: Option<String>,
+}
+
+struct Marker<'a> {
+    path: &'a str,
+    prefix: &'a str,
+    fallback_lang: Option<&'a str>,
+    taken: HashSet<String>,
+    stack: Vec<Frame>,
+    atoms: Vec<Atom>,
+    inlines: Vec<Inline>,
+    run_lang: Option<String>,
+    changes: Vec<(std::ops::Range<usize>, String)>,
+    units: Vec<Unit>,
+    unwrapped: usize,
+    next_id: usize,
+}
+
+/// Wraps the sentences of the content document at `path`. Ids are
+/// `PREFIX-N`, never one the document already uses; `head_extra` goes
+/// just before `</head>` (the overlay's stylesheet link).
+pub fn mark(
+    path: &str,
+    source: &str,
+    prefix: &str,
+    fallback_lang: Option<&str>,
+    head_extra: &str,
+) -> Result<Marked, BookError> {
+    let broken = |e: &dyn std::fmt::Display| BookError::Broken(format!("{path}: {e}"));
+    let taken = xml::attributes_of_all(source, "*", "id").unwrap_or_default().into_iter().collect();
+    let mut marker = Marker {
+        path,
+        prefix,
+        fallback_lang,
+        taken,
+        stack: Vec::new(),
+        atoms: Vec::new(),
+        inlines: Vec::new(),
+        run_lang: None,
+        changes: Vec::new(),
+        units: Vec::new(),
+        unwrapped: 0,
+        next_id: 1,
+    };
+    let mut reader = xml::reader(source);
+    let mut head_end = None;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| broken(&e))?;
+        let after = reader.buffer_position() as usize;
+        match event {
+            Event::DocType(doctype) => xml::check_doctype(&doctype, path)?,
+            Event::Start(e) => marker.open(&e, before)?,
+            Event::Empty(e) => {
+                marker.open(&e, before)?;
+                marker.close(after);
+            }
+            Event::End(e) => {
+                if e.local_name().as_ref() == "head" {
+                    head_end = Some(before);
+                }
+                marker.close(after);
+            }
+            Event::Text(text) => {
+                for (offset, ch) in text.char_indices() {
+                    let start = before + offset;
+                    marker.push(ch, start, start + ch.len_utf8());
+                }
+            }
+            Event::GeneralRef(reference) => {
+                let name: &str = &reference;
+                let resolved = xml::entity(name).ok_or_else(|| broken(&format!("unknown entity &{name};")))?;
+                for ch in resolved.chars() {
+                    marker.push(ch, before, after);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    marker.flush();
+    let head_end = head_end.ok_or_else(|| BookError::Broken(format!("{path} has no <head>")))?;
+    marker.changes.push((head_end..head_end, head_extra.to_string()));
+    Ok(Marked { units: marker.units, text: xml::splice(source, marker.changes), unwrapped: marker.unwrapped })
+}
+
+impl Marker<'_> {
+    fn unread(&self) -> bool {
+        self.stack.last().is_some_and(|frame| frame.unread)
+    }
+
+    fn lang(&self) -> Option<String> {
+        self.stack.iter().rev().find_map(|frame| frame.lang.clone())
+    }
+
+    fn open(&mut self, element: &BytesStart, at: usize) -> Result<(), BookError> {
+        let name = xml::local_name(element).to_ascii_lowercase();
+        let types = [xml::attribute(element, "epub:type", self.path)?, xml::attribute(element, "role", self.path)?];
+        let unread_type = types.iter().flatten().flat_map(|t| t.split_whitespace()).any(|t| UNREAD_TYPES.contains(&t));
+        let unread = self.unread() || UNREAD.contains(&name.as_str()) || unread_type;
+        let lang = match xml::attribute(element, "xml:lang", self.path)? {
+            Some(lang) => Some(lang),
+            None => xml::attribute(element, "lang", self.path)?,
+        };
+        let inline = INLINE.contains(&name.as_str());
+        if !inline {
+            self.flush();
+        }
+        let inline = inline.then(|| {
+            self.inlines.push(Inline { start: at, end: None, first: None, last: None });
+            self.inlines.len() - 1
+        });
+        self.stack.push(Frame { inline, unread, lang: lang.filter(|l| !l.is_empty()) });
+        Ok(())
+    }
+
+    fn close(&mut self, after: usize) {
+        match self.stack.pop() {
+            Some(Frame { inline: Some(index), .. }) => self.inlines[index].end = Some(after),
+            Some(_) => self.flush(),
+            None => {}
+        }
+    }
+
+    fn push(&mut self, ch: char, start: usize, end: usize) {
+        if self.unread() {
+            return;
+        }
+        if self.atoms.is_empty() {
+            self.run_lang = self.lang();
+        }
+        let open: Vec<usize> = self.stack.iter().filter_map(|frame| frame.inline).collect();
+        let index = self.atoms.len();
+        if !ch.is_whitespace() {
+            for &element in &open {
+                let inline = &mut self.inlines[element];
+                inline.first.get_or_insert(index);
+                inline.last = Some(index);
+            }
+        }
+        self.atoms.push(Atom { ch, start, end, open });
+    }
+
+    /// Wraps the sentences of the run gathered so far, and starts a new one.
+    fn flush(&mut self) {
+        let atoms = std::mem::take(&mut self.atoms);
+        // Inline elements still open stay open: later atoms belong to a new run.
+        let lang = self.run_lang.take().or_else(|| self.fallback_lang.map(str::to_string));
+        if atoms.iter().any(|atom| !atom.ch.is_whitespace()) {
+            self.wrap(&atoms, lang);
+        }
+        let open: HashSet<usize> = self.stack.iter().filter_map(|frame| frame.inline).collect();
+        for (index, inline) in self.inlines.iter_mut().enumerate() {
+            if open.contains(&index) {
+                // Cut by a block: it cannot be widened across.
+                inline.first = None;
+                inline.last = None;
+                inline.start = usize::MAX;
+            }
+        }
+    }
+
+    fn wrap(&mut self, atoms: &[Atom], lang: Option<String>) {
+        // The run's text with white space collapsed, and each char's atom.
+        let (mut text, mut map) = (String::new(), Vec::new());
+        for (index, atom) in atoms.iter().enumerate() {
+            let space = atom.ch.is_whitespace();
+            if space && (text.is_empty() || text.ends_with(' ')) {
+                continue;
+            }
+            text.push(if space { ' ' } else { atom.ch });
+            map.push(index);
+        }
+        if text.ends_with(' ') {
+            text.pop();
+            map.pop();
+        }
+        if !crate::text::normalize::has_content(&text) {
+            return;
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let sentences = crate::text::split_sentences(&text);
+        let mut first = 0;
+        while first < sentences.len() {
+            let start_atom = map[sentences[first].start];
+            let widened = (first..sentences.len()).find_map(|last| {
+                let end_atom = map[sentences[last].end - 1];
+                self.span(atoms, start_atom, end_atom).map(|span| (last, span))
+            });
+            let Some((last, (open_at, close_at))) = widened else {
+                self.unwrapped += sentences.len() - first;
+                tracing::warn!(file = self.path, "text cut across by markup is not read: {}", sentences[first].text);
+                return;
+            };
+            let id = self.fresh_id();
+            self.changes.push((open_at..open_at, format!("<span id=\"{id}\">")));
+            self.changes.push((close_at..close_at, "</span>".to_string()));
+            let spoken: String = chars[sentences[first].start..sentences[last].end].iter().collect();
+            self.units.push(Unit { id, text: spoken, lang: lang.clone() });
+            first = last + 1;
+        }
+    }
+
+    /// Where a span around atoms `a..=b` opens and closes, if one can: at
+    /// the deepest level both ends share, each end widened to the whole
+    /// elements it starts or ends.
+    fn span(&self, atoms: &[Atom], a: usize, b: usize) -> Option<(usize, usize)> {
+        let common = atoms[a].open.iter().zip(&atoms[b].open).take_while(|(x, y)| x == y).count();
+        let level = atoms[a..=b].iter().map(|atom| atom.open.len()).min()?.min(common);
+        let open_at = match atoms[a].open.get(level) {
+            None => atoms[a].start,
+            Some(&outer) => {
+                let whole = atoms[a].open[level..].iter().all(|&e| self.inlines[e].first == Some(a));
+                let start = self.inlines[outer].start;
+                (whole && start != usize::MAX).then_some(start)?
+            }
+        };
+        let close_at = match atoms[b].open.get(level) {
+            None => atoms[b].end,
+            Some(&outer) => {
+                let whole = atoms[b].open[level..].iter().all(|&e| self.inlines[e].last == Some(b));
+                (whole).then_some(self.inlines[outer].end?)?
+            }
+        };
+        Some((open_at, close_at))
+    }
+
+    fn fresh_id(&mut self) -> String {
+        loop {
+            let id = format!("{}-{}", self.prefix, self.next_id);
+            self.next_id += 1;
+            if !self.taken.contains(&id) {
+                return id;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(body: &str) -> Marked {
+        let source = format!(
+            "<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\"><head><title>T</title></head><body>{body}</body></html>"
+        );
+        mark("c.xhtml", &source, "s", None, "<link/>").unwrap()
+    }
+
+    fn body(marked: &Marked) -> &str {
+        let start = marked.text.find("<body>").unwrap() + 6;
+        &marked.text[start..marked.text.find("</body>").unwrap()]
+    }
+
+    #[test]
+    fn every_sentence_is_wrapped_and_the_markup_kept() {
+        let m = marked("<h1>One title</h1><p>First sentence here. Second <em>one</em> is here.</p>");
+        assert_eq!(
+            body(&m),
+            "<h1><span id=\"s-1\">One title</span></h1><p><span id=\"s-2\">First sentence here.</span> <span id=\"s-3\">Second <em>one</em> is here.</span></p>"
+        );
+        let texts: Vec<&str> = m.units.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(texts, ["One title", "First sentence here.", "Second one is here."]);
+        assert_eq!(m.units[0].lang.as_deref(), Some("en"));
+        assert!(m.text.contains("<link/></head>"));
+    }
+
+    #[test]
+    fn sentences_widen_to_whole_elements_or_join_when_markup_cuts_them() {
+        let m = marked("<p><em>All of this.</em> Then more.</p>");
+        assert_eq!(body(&m), "<p><em><span id=\"s-1\">All of this.</span></em> <span id=\"s-2\">Then more.</span></p>");
+        let m = marked("<p><em>All</em> <b>of this.</b></p>");
+        assert_eq!(body(&m), "<p><span id=\"s-1\"><em>All</em> <b>of this.</b></span></p>");
+        let m = marked("<p>Start <b>here. And</b> end.</p>");
+        assert_eq!(body(&m), "<p><span id=\"s-1\">Start <b>here. And</b> end.</span></p>");
+        assert_eq!(m.units[0].text, "Start here. And end.");
+    }
+
+    #[test]
+    fn notes_page_breaks_and_ruby_readings_are_not_read() {
+        let m = marked(
+            "<p>Text<a epub:type=\"noteref\" href=\"#n1\">1</a> goes on.<span role=\"doc-pagebreak\" id=\"p7\">7</span></p>\
+             <aside epub:type=\"footnote\" id=\"n1\"><p>A note.</p></aside><p><ruby>漢<rt>かん</rt></ruby>字。</p>",
+        );
+        let texts: Vec<&str> = m.units.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(texts, ["Text goes on.", "漢字。"]);
+    }
+
+    #[test]
+    fn ids_the_document_uses_are_not_reused_and_entities_count_whole() {
+        let m = marked("<p id=\"s-1\">Caf&eacute; &amp; th&#xE9;.</p>");
+        assert_eq!(m.units[0].id, "s-2");
+        assert_eq!(m.units[0].text, "Café & thé.");
+        assert!(body(&m).contains("<span id=\"s-2\">Caf&eacute; &amp; th&#xE9;.</span>"));
+    }
+}

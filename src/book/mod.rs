@@ -1,0 +1,43 @@
+//! Talking books: an EPUB in; an EPUB 3 with media overlays out, every
+//! sentence of its text wrapped and synchronised with its audio, the rest
+//! of the book kept as it was.
+//!
+//! [`epub`] reads the container safely, [`package`] the package document,
+//! [`markup`] wraps the sentences of a content document, [`overlay`] writes
+//! the SMIL files and metadata, and [`make`] speaks it all through the
+//! service.
+
+mod epub;
+mod make;
+mod markup;
+mod overlay;
+mod package;
+mod xml;
+
+pub use make::{make, MadeBook, Progress};
+
+/// Why a book cannot be made. Every variant but `Write` is a problem with
+/// the book given.
+#[derive(Debug, thiserror::Error)]
+pub enum BookError {
+    #[error("this is not an EPUB (not a zip archive): {0}")]
+    NotZip(String),
+    #[error("the book names a file outside itself: {0}")]
+    UnsafePath(String),
+    #[error("the book is too large: {0}")]
+    TooLarge(String),
+    #[error("the book is encrypted with DRM ({0}); Herald reads only books without it")]
+    Drm(String),
+    #[error("{0} declares XML entities of its own, which Herald does not expand")]
+    Entities(String),
+    #[error("the book is broken: {0}")]
+    Broken(String),
+    #[error("the book lacks {0}")]
+    Missing(String),
+    #[error("the book is EPUB {0}; media overlays need EPUB 3, and upgrading an EPUB 2 book is not supported yet")]
+    NotEpub3(String),
+    #[error("the book cannot be spoken: {0}")]
+    Plan(String),
+    #[error("the talking book cannot be written: {0}")]
+    Write(String),
+}

@@ -1,0 +1,317 @@
+//! Talking books through the door their makers use, `herald book`: a real
+//! EPUB 3 that nobody on this project wrote becomes an EPUB 3 with media
+//! overlays that epubcheck accepts without a finding, every sentence in
+//! sync with its audio; hostile books get their problem and no output.
+//!
+//! Fixtures (tests/fixtures/books/, sources in SOURCES.md):
+//! - `fatbf.epub`: the DAISY Consortium's "Fundamental Accessibility Tests:
+//!   Basic Functionality" (EPUB 3, a navigation document and no NCX), from
+//!   the crates.io package `epub` 2.1.6, `tests/docs/fatbf.epub`.
+
+mod common;
+
+use quick_xml::events::Event;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/books").join(name)
+}
+
+/// `herald book IN --out OUT --quality fast`, with its own cache.
+fn book(input: &Path, out: &Path, cache: &Path) -> Output {
+    Command::new(common::herald_binary())
+        .args(["book", "--quality", "fast", "--cache-dir"])
+        .arg(cache)
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .env("HERALD_NEURAL_ENABLED", "false")
+        .output()
+        .expect("herald runs")
+}
+
+/// Every file of a zip, by name, in archive order.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut file = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            (file.name().to_string(), data)
+        })
+        .collect()
+}
+
+/// epubcheck's messages on a book, as (severity, id: message).
+fn epubcheck(book: &Path) -> Vec<(String, String)> {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new("java")
+        .args(["-jar", "/usr/bin/epubcheck", "--json"])
+        .arg(report.path())
+        .arg(book)
+        .output()
+        .expect("epubcheck runs (Debian package epubcheck)");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(report.path()).unwrap())
+        .unwrap_or_else(|_| panic!("epubcheck wrote no report: {}", String::from_utf8_lossy(&output.stderr)));
+    report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["severity"].as_str().unwrap().to_string(), format!("{}: {}", m["ID"], m["message"])))
+        .collect()
+}
+
+/// One `<par>`: the text it points at, and its clip.
+struct Par {
+    text_src: String,
+    audio_src: String,
+    begin: f64,
+    end: f64,
+}
+
+fn clock(value: &str) -> f64 {
+    let value = value.trim_end_matches('s');
+    value.split(':').fold(0.0, |total, part| total * 60.0 + part.parse::<f64>().unwrap())
+}
+
+fn pars(smil: &str) -> Vec<Par> {
+    let mut reader = quick_xml::Reader::from_str(smil);
+    let mut pars = Vec::new();
+    let mut text_src = String::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Empty(e) | Event::Start(e) => {
+                let attribute = |name: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == name.as_bytes())
+                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                };
+                match e.local_name().as_ref() {
+                    b"text" => text_src = attribute("src").unwrap(),
+                    b"audio" => pars.push(Par {
+                        text_src: std::mem::take(&mut text_src),
+                        audio_src: attribute("src").unwrap(),
+                        begin: clock(&attribute("clipBegin").unwrap()),
+                        end: clock(&attribute("clipEnd").unwrap()),
+                    }),
+                    _ => {}
+                }
+            }
+            Event::Eof => return pars,
+            _ => {}
+        }
+    }
+}
+
+/// The text of every element with an id that Herald gave (`herald-N`),
+/// with what is not read left out (ruby readings, note references, page
+/// breaks), white space collapsed.
+fn wrapped_texts(xhtml: &str) -> HashMap<String, String> {
+    let mut reader = quick_xml::Reader::from_str(xhtml);
+    let mut open: Vec<(Option<String>, bool)> = Vec::new();
+    let mut texts: HashMap<String, String> = HashMap::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                let attribute = |name: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == name.as_bytes())
+                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                };
+                let id = attribute("id").filter(|id| id.starts_with("herald-"));
+                let kinds = [attribute("epub:type"), attribute("role")];
+                let unread = matches!(e.local_name().as_ref(), b"rt" | b"rp")
+                    || kinds.iter().flatten().any(|k| k.contains("noteref") || k.contains("pagebreak"));
+                open.push((id, unread || open.last().is_some_and(|(_, u)| *u)));
+            }
+            Event::End(_) => {
+                open.pop();
+            }
+            Event::Text(t) if !open.last().is_some_and(|(_, u)| *u) => {
+                let text = String::from_utf8(t.to_vec()).unwrap();
+                for (id, _) in &open {
+                    if let Some(id) = id {
+                        texts.entry(id.clone()).or_default().push_str(&text);
+                    }
+                }
+            }
+            Event::GeneralRef(r) if !open.last().is_some_and(|(_, u)| *u) => {
+                let name = String::from_utf8(r.to_vec()).unwrap();
+                let ch = quick_xml::escape::resolve_predefined_entity(&name)
+                    .or_else(|| quick_xml::escape::resolve_html5_entity(&name))
+                    .map(str::to_string)
+                    .or_else(|| r.resolve_char_ref().ok().flatten().map(String::from))
+                    .unwrap_or_default();
+                for (id, _) in &open {
+                    if let Some(id) = id {
+                        texts.entry(id.clone()).or_default().push_str(&ch);
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    texts.into_iter().map(|(id, text)| (id, text.split_whitespace().collect::<Vec<_>>().join(" "))).collect()
+}
+
+/// Pearson's correlation of two series.
+fn correlation(xs: &[f64], ys: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let cov: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let (vx, vy): (f64, f64) =
+        (xs.iter().map(|x| (x - mx).powi(2)).sum(), ys.iter().map(|y| (y - my).powi(2)).sum());
+    cov / (vx * vy).sqrt()
+}
+
+fn resolve(base: &str, href: &str) -> String {
+    let mut parts: Vec<&str> = base.rsplit_once('/').map_or_else(Vec::new, |(d, _)| d.split('/').collect());
+    for part in href.split('/') {
+        match part {
+            ".." => {
+                parts.pop();
+            }
+            "." => {}
+            part => parts.push(part),
+        }
+    }
+    parts.join("/").replace("%20", " ")
+}
+
+#[test]
+fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (fixture("fatbf.epub"), dir.path().join("fatbf-talking.epub"));
+    let output = book(&input, &out, &dir.path().join("cache"));
+    assert!(output.status.success(), "herald book failed: {}", String::from_utf8_lossy(&output.stderr));
+
+    // epubcheck finds nothing in the talking book that it did not find in the book.
+    let before: Vec<String> = epubcheck(&input).into_iter().map(|(_, m)| m).collect();
+    let added: Vec<(String, String)> =
+        epubcheck(&out).into_iter().filter(|(severity, m)| severity != "INFO" && !before.contains(m)).collect();
+    assert!(added.is_empty(), "epubcheck findings the talking book added: {added:#?}");
+
+    let files = unzip(&std::fs::read(&out).unwrap());
+    assert_eq!(files[0], ("mimetype".to_string(), b"application/epub+zip".to_vec()), "mimetype comes first");
+    let original: BTreeMap<String, Vec<u8>> = unzip(&std::fs::read(&input).unwrap()).into_iter().collect();
+    let files: BTreeMap<String, Vec<u8>> = files.into_iter().collect();
+    for name in original.keys() {
+        assert!(files.contains_key(name), "{name} was lost");
+    }
+    let text = |name: &str| String::from_utf8(files[name].clone()).unwrap();
+    let package = text("EPUB/package.opf");
+    for meta in ["media:duration", "media:active-class", "media:narrator", "synchronizedAudioText", "auditory"] {
+        assert!(package.contains(meta), "the package lacks {meta}");
+    }
+
+    let smils: Vec<&String> = files.keys().filter(|name| name.ends_with(".smil")).collect();
+    assert!(smils.len() >= 3, "overlays: {smils:?}");
+    let (mut durations, mut lengths) = (Vec::new(), Vec::new());
+    for smil_name in smils {
+        let pars = pars(&text(smil_name));
+        assert!(!pars.is_empty(), "{smil_name} has no par");
+        let document = resolve(smil_name, pars[0].text_src.split('#').next().unwrap());
+        let audio = resolve(smil_name, &pars[0].audio_src);
+        let decoded = common::audio::decode_any(&files[&audio], "mp3");
+        let wrapped = wrapped_texts(&text(&document));
+        // Every wrapped sentence has exactly one par, and every par a sentence.
+        let mut targets: Vec<&str> = pars.iter().map(|p| p.text_src.split('#').nth(1).unwrap()).collect();
+        targets.sort_unstable();
+        let mut ids: Vec<&str> = wrapped.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        assert_eq!(targets, ids, "{smil_name}: pars and wrapped sentences differ");
+        // Clips in order, contiguous, inside the audio.
+        assert!(pars[0].begin < 0.05, "{smil_name} starts late");
+        for pair in pars.windows(2) {
+            assert!((pair[0].end - pair[1].begin).abs() < 0.002, "{smil_name}: a gap or overlap");
+            assert!(pair[0].begin < pair[0].end);
+        }
+        let last = pars.last().unwrap().end;
+        assert!(last <= decoded.seconds() + 0.05, "{smil_name}: clips run to {last} s, the audio {} s", decoded.seconds());
+        assert!(decoded.seconds() - last < 0.5, "{smil_name}: audio after the last clip");
+        for par in &pars {
+            let target = &wrapped[par.text_src.split('#').nth(1).unwrap()];
+            assert!(!target.is_empty());
+            durations.push(par.end - par.begin);
+            lengths.push(target.chars().count() as f64);
+        }
+    }
+    // Each clip is as long as its own text: were the clips shifted by one
+    // sentence against the text, this would fall apart.
+    let matched = correlation(&durations, &lengths);
+    let shifted = correlation(&durations[1..], &lengths[..lengths.len() - 1]);
+    assert!(matched > 0.8 && matched > shifted + 0.2, "clip lengths follow the text: {matched:.2} (shifted {shifted:.2})");
+}
+
+/// A zip of `files` (the mimetype first, stored).
+fn epub_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+const CONTAINER: &[u8] = br#"<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OPS/package.opf" media-type="application/oebps-package+xml"/></rootfiles></container>"#;
+const PACKAGE: &[u8] = br#"<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">urn:x</dc:identifier><dc:title>T</dc:title><dc:language>en</dc:language></metadata><manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml"/></manifest><spine><itemref idref="c"/></spine></package>"#;
+
+#[test]
+fn hostile_books_get_their_problem_and_nothing_is_written() {
+    let bomb_doc = br#"<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body><p>&b;</p></body></html>"#;
+    let external = br#"<?xml version="1.0"?><!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">]><html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body><p>&x;</p></body></html>"#;
+    let drm = br#"<?xml version="1.0"?><encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><enc:CipherData><enc:CipherReference URI="OPS/c.xhtml"/></enc:CipherData></enc:EncryptedData></encryption>"#;
+    let zeros = vec![0u8; 100 << 20];
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("zip slip", epub_of(&[("mimetype", b"application/epub+zip"), ("../../escaped.txt", b"x")]), "outside itself"),
+        ("absolute path", epub_of(&[("mimetype", b"application/epub+zip"), ("/tmp/escaped.txt", b"x")]), "outside itself"),
+        ("zip bomb", epub_of(&[("mimetype", b"application/epub+zip"), ("OPS/big.bin", &zeros)]), "too large"),
+        (
+            "entity bomb",
+            epub_of(&[("META-INF/container.xml", CONTAINER), ("OPS/package.opf", PACKAGE), ("OPS/c.xhtml", bomb_doc)]),
+            "entities",
+        ),
+        (
+            "external entity",
+            epub_of(&[("META-INF/container.xml", CONTAINER), ("OPS/package.opf", PACKAGE), ("OPS/c.xhtml", external)]),
+            "entities",
+        ),
+        (
+            "DRM",
+            epub_of(&[
+                ("META-INF/container.xml", CONTAINER),
+                ("META-INF/encryption.xml", drm),
+                ("OPS/package.opf", PACKAGE),
+                ("OPS/c.xhtml", b"x"),
+            ]),
+            "DRM",
+        ),
+        ("not a zip", b"%PDF-1.4 not an epub".to_vec(), "not an EPUB"),
+        (
+            "a missing content document",
+            epub_of(&[("META-INF/container.xml", CONTAINER), ("OPS/package.opf", PACKAGE)]),
+            "OPS/c.xhtml",
+        ),
+    ];
+    for (what, bytes, problem) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.epub");
+        std::fs::write(&input, &bytes).unwrap();
+        let out = dir.path().join("out").join("talking.epub");
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        let output = book(&input, &out, &dir.path().join("cache"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{what}: {stderr}");
+        assert!(stderr.contains(problem), "{what}: the problem should say {problem:?}: {stderr}");
+        assert_eq!(std::fs::read_dir(out.parent().unwrap()).unwrap().count(), 0, "{what}: something was written");
+        assert!(!dir.path().join("escaped.txt").exists() && !Path::new("/tmp/escaped.txt").exists());
+    }
+}
