@@ -28,6 +28,7 @@ if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(python3 python3-venv)               # Python judges: recogniser, feed parser
   PACKAGES+=(postgresql curl)                    # the replica tests' local cluster (scripts/cluster.sh)
   PACKAGES+=(python3-speechd)                    # Speech Dispatcher's Python client (the module's tests)
+  PACKAGES+=(epubcheck)                          # the EPUB validator publishers use (talking-book tests)
   command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 fi
 

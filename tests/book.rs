@@ -41,7 +41,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             let mut file = zip.by_index(i).unwrap();
             let mut data = Vec::new();
             file.read_to_end(&mut data).unwrap();
-            (file.name().to_string(), data)
+            (file.name().unwrap().to_string(), data)
         })
         .collect()
 }
@@ -88,12 +88,12 @@ fn pars(smil: &str) -> Vec<Par> {
                 let attribute = |name: &str| {
                     e.attributes()
                         .flatten()
-                        .find(|a| a.key.as_ref() == name.as_bytes())
-                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                        .find(|a| a.key.as_ref() == name)
+                        .map(|a| a.value.to_string())
                 };
                 match e.local_name().as_ref() {
-                    b"text" => text_src = attribute("src").unwrap(),
-                    b"audio" => pars.push(Par {
+                    "text" => text_src = attribute("src").unwrap(),
+                    "audio" => pars.push(Par {
                         text_src: std::mem::take(&mut text_src),
                         audio_src: attribute("src").unwrap(),
                         begin: clock(&attribute("clipBegin").unwrap()),
@@ -121,12 +121,12 @@ fn wrapped_texts(xhtml: &str) -> HashMap<String, String> {
                 let attribute = |name: &str| {
                     e.attributes()
                         .flatten()
-                        .find(|a| a.key.as_ref() == name.as_bytes())
-                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                        .find(|a| a.key.as_ref() == name)
+                        .map(|a| a.value.to_string())
                 };
                 let id = attribute("id").filter(|id| id.starts_with("herald-"));
                 let kinds = [attribute("epub:type"), attribute("role")];
-                let unread = matches!(e.local_name().as_ref(), b"rt" | b"rp")
+                let unread = matches!(e.local_name().as_ref(), "rt" | "rp")
                     || kinds.iter().flatten().any(|k| k.contains("noteref") || k.contains("pagebreak"));
                 open.push((id, unread || open.last().is_some_and(|(_, u)| *u)));
             }
@@ -134,7 +134,7 @@ fn wrapped_texts(xhtml: &str) -> HashMap<String, String> {
                 open.pop();
             }
             Event::Text(t) if !open.last().is_some_and(|(_, u)| *u) => {
-                let text = String::from_utf8(t.to_vec()).unwrap();
+                let text = t.to_string();
                 for (id, _) in &open {
                     if let Some(id) = id {
                         texts.entry(id.clone()).or_default().push_str(&text);
@@ -142,7 +142,7 @@ fn wrapped_texts(xhtml: &str) -> HashMap<String, String> {
                 }
             }
             Event::GeneralRef(r) if !open.last().is_some_and(|(_, u)| *u) => {
-                let name = String::from_utf8(r.to_vec()).unwrap();
+                let name = r.to_string();
                 let ch = quick_xml::escape::resolve_predefined_entity(&name)
                     .or_else(|| quick_xml::escape::resolve_html5_entity(&name))
                     .map(str::to_string)

@@ -29,10 +29,9 @@ pub fn smil(text_href: &str, audio_href: &str, clips: &[Clip]) -> String {
          <smil xmlns=\"http://www.w3.org/ns/SMIL\" xmlns:epub=\"http://www.idpf.org/2007/ops\" version=\"3.0\">\n\
          \x20 <body>\n",
     );
-    out.push_str(&format!("    <seq id=\"seq-1\" epub:textref=\"{}\">\n", escape(text_href)));
     for (n, clip) in clips.iter().enumerate() {
         out.push_str(&format!(
-            "      <par id=\"par-{}\">\n        <text src=\"{}#{}\"/>\n        <audio src=\"{}\" clipBegin=\"{}\" clipEnd=\"{}\"/>\n      </par>\n",
+            "    <par id=\"par-{}\">\n      <text src=\"{}#{}\"/>\n      <audio src=\"{}\" clipBegin=\"{}\" clipEnd=\"{}\"/>\n    </par>\n",
             n + 1,
             escape(text_href),
             escape(&clip.id),
@@ -41,7 +40,7 @@ pub fn smil(text_href: &str, audio_href: &str, clips: &[Clip]) -> String {
             clock(clip.end),
         ));
     }
-    out.push_str("    </seq>\n  </body>\n</smil>\n");
+    out.push_str("  </body>\n</smil>\n");
     out
 }
 
