@@ -5,20 +5,20 @@
 //! `DESIGN.md` in the project's shared notes and the README.
 
 pub mod audio;
-pub mod book;
-pub mod cache;
+pub(crate) mod book;
+pub(crate) mod cache;
 pub mod cli;
-pub mod coordination;
+pub(crate) mod coordination;
 pub mod document;
 pub mod engine;
-pub mod lines;
-pub mod net;
+pub(crate) mod lines;
+pub(crate) mod net;
 pub mod pipeline;
-pub mod podcast;
-pub mod prosody;
-pub mod render;
-pub mod report;
-pub mod secret;
+pub(crate) mod podcast;
+pub(crate) mod prosody;
+pub(crate) mod render;
+pub(crate) mod report;
+pub(crate) mod secret;
 pub mod settings;
 pub mod speech;
 pub mod speechd;

@@ -85,12 +85,8 @@ fn pars(smil: &str) -> Vec<Par> {
     loop {
         match reader.read_event().unwrap() {
             Event::Empty(e) | Event::Start(e) => {
-                let attribute = |name: &str| {
-                    e.attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == name)
-                        .map(|a| a.value.to_string())
-                };
+                let attribute =
+                    |name: &str| e.attributes().flatten().find(|a| a.key.as_ref() == name).map(|a| a.value.to_string());
                 match e.local_name().as_ref() {
                     "text" => text_src = attribute("src").unwrap(),
                     "audio" => pars.push(Par {
@@ -118,12 +114,8 @@ fn wrapped_texts(xhtml: &str) -> HashMap<String, String> {
     loop {
         match reader.read_event().unwrap() {
             Event::Start(e) => {
-                let attribute = |name: &str| {
-                    e.attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == name)
-                        .map(|a| a.value.to_string())
-                };
+                let attribute =
+                    |name: &str| e.attributes().flatten().find(|a| a.key.as_ref() == name).map(|a| a.value.to_string());
                 let id = attribute("id").filter(|id| id.starts_with("herald-"));
                 let kinds = [attribute("epub:type"), attribute("role")];
                 let unread = matches!(e.local_name().as_ref(), "rt" | "rp")
@@ -166,8 +158,7 @@ fn correlation(xs: &[f64], ys: &[f64]) -> f64 {
     let n = xs.len() as f64;
     let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
     let cov: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let (vx, vy): (f64, f64) =
-        (xs.iter().map(|x| (x - mx).powi(2)).sum(), ys.iter().map(|y| (y - my).powi(2)).sum());
+    let (vx, vy): (f64, f64) = (xs.iter().map(|x| (x - mx).powi(2)).sum(), ys.iter().map(|y| (y - my).powi(2)).sum());
     cov / (vx * vy).sqrt()
 }
 
@@ -234,7 +225,11 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
             assert!(pair[0].begin < pair[0].end);
         }
         let last = pars.last().unwrap().end;
-        assert!(last <= decoded.seconds() + 0.05, "{smil_name}: clips run to {last} s, the audio {} s", decoded.seconds());
+        assert!(
+            last <= decoded.seconds() + 0.05,
+            "{smil_name}: clips run to {last} s, the audio {} s",
+            decoded.seconds()
+        );
         assert!(decoded.seconds() - last < 0.5, "{smil_name}: audio after the last clip");
         for par in &pars {
             let target = &wrapped[par.text_src.split('#').nth(1).unwrap()];
@@ -247,7 +242,10 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
     // sentence against the text, this would fall apart.
     let matched = correlation(&durations, &lengths);
     let shifted = correlation(&durations[1..], &lengths[..lengths.len() - 1]);
-    assert!(matched > 0.8 && matched > shifted + 0.2, "clip lengths follow the text: {matched:.2} (shifted {shifted:.2})");
+    assert!(
+        matched > 0.8 && matched > shifted + 0.2,
+        "clip lengths follow the text: {matched:.2} (shifted {shifted:.2})"
+    );
 }
 
 /// A zip of `files` (the mimetype first, stored).
@@ -272,7 +270,11 @@ fn hostile_books_get_their_problem_and_nothing_is_written() {
     let zeros = vec![0u8; 100 << 20];
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("zip slip", epub_of(&[("mimetype", b"application/epub+zip"), ("../../escaped.txt", b"x")]), "outside itself"),
-        ("absolute path", epub_of(&[("mimetype", b"application/epub+zip"), ("/tmp/escaped.txt", b"x")]), "outside itself"),
+        (
+            "absolute path",
+            epub_of(&[("mimetype", b"application/epub+zip"), ("/tmp/escaped.txt", b"x")]),
+            "outside itself",
+        ),
         ("zip bomb", epub_of(&[("mimetype", b"application/epub+zip"), ("OPS/big.bin", &zeros)]), "too large"),
         (
             "entity bomb",

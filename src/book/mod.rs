@@ -14,7 +14,7 @@ mod overlay;
 mod package;
 mod xml;
 
-pub use make::{make, MadeBook, Progress};
+pub use make::{make, Progress};
 
 /// Why a book cannot be made. Every variant but `Write` is a problem with
 /// the book given.

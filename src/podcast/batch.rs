@@ -47,7 +47,6 @@ pub enum Progress {
     /// An episode is ready (made now, or unchanged since the last run).
     Ready {
         slug: String,
-        name: String,
         seconds: f64,
         made: bool,
     },
@@ -158,7 +157,7 @@ pub async fn run(
     }
     for statement in &fresh {
         let seconds = manifest.episodes[&statement.slug].duration;
-        progress(Progress::Ready { slug: statement.slug.clone(), name: statement.name.clone(), seconds, made: false });
+        progress(Progress::Ready { slug: statement.slug.clone(), seconds, made: false });
     }
     summary.unchanged = fresh.len();
     let (records, saved) = watch::channel(manifest);
@@ -171,12 +170,9 @@ pub async fn run(
                 progress(Progress::Making { slug: statement.slug.clone() });
                 let result = context.make(&statement, plan, settings).await;
                 match &result {
-                    Ok(made) => progress(Progress::Ready {
-                        slug: statement.slug.clone(),
-                        name: statement.name.clone(),
-                        seconds: made.duration,
-                        made: true,
-                    }),
+                    Ok(made) => {
+                        progress(Progress::Ready { slug: statement.slug.clone(), seconds: made.duration, made: true })
+                    }
                     Err(failure) => {
                         progress(Progress::Failed { name: statement.name.clone(), error: Chain(&failure).to_string() })
                     }
@@ -237,27 +233,22 @@ fn prepare(out: &Path) -> Result<Manifest, BatchError> {
     Ok(Manifest::load(out))
 }
 
-/// Plans every statement (CPU work, on a blocking thread).
+/// Plans every statement (the service plans on its blocking threads).
 async fn plan_all(
     pipeline: &Arc<Pipeline>,
     batch: &Batch,
 ) -> Vec<(Statement, Result<Plan, crate::pipeline::PlanTextError>)> {
-    let (pipeline, statements, options) =
-        (Arc::clone(pipeline), batch.statements.clone(), episode::speech_options(&batch.show));
-    tokio::task::spawn_blocking(move || {
-        statements
-            .into_iter()
-            .map(|s| {
-                let plan = pipeline.plan(&s.text, s.format, &options);
-                (s, plan)
-            })
-            .collect()
-    })
-    .await
-    .expect("planning does not panic")
+    let options = episode::speech_options(&batch.show);
+    let mut plans = Vec::with_capacity(batch.statements.len());
+    for statement in &batch.statements {
+        let request =
+            SpeechRequest { text: statement.text.clone(), format: statement.format, options: options.clone() };
+        plans.push((statement.clone(), pipeline.plan_text(request).await));
+    }
+    plans
 }
 
-/// Plans one statement for `show` (CPU work, on a blocking thread).
+/// Plans one statement for `show`.
 pub(super) async fn plan(pipeline: &Arc<Pipeline>, show: &Show, statement: &Statement) -> Result<Plan, EpisodeFailure> {
     let request = SpeechRequest {
         text: statement.text.clone(),

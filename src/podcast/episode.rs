@@ -3,7 +3,7 @@
 //! tag and chapters, plus its captions, transcript and JSON chapters, all in
 //! memory until [`super::batch`] writes them.
 
-use super::chapters::{self, Chapter};
+use super::chapters;
 use super::config::Show;
 use super::source::Statement;
 use super::tags::{self, EpisodeTags};
@@ -23,7 +23,6 @@ pub struct Episode {
     /// A sentence or two for the feed and the ID3 comment.
     pub summary: String,
     pub duration: f64,
-    pub chapters: Vec<Chapter>,
     /// (extension from [`EXTENSIONS`], bytes), in that order.
     pub files: Vec<(&'static str, Vec<u8>)>,
     /// Sentences synthesized by the engine / served from the segment cache.
@@ -94,7 +93,7 @@ pub async fn produce(
         ("chapters.json", chapters::to_json(&chapters)),
         ("transcript.json", captions::to_transcript_json(&plan, &timeline)),
     ];
-    Ok(Episode { title, summary, duration: timeline.duration, chapters, files, synthesized, cached, skipped })
+    Ok(Episode { title, summary, duration: timeline.duration, files, synthesized, cached, skipped })
 }
 
 /// Words a body paragraph needs to describe the episode (a salutation such

@@ -11,7 +11,7 @@
 use super::batch::{self, Batch, Progress};
 use super::feed::episode_path;
 use super::queue::{initial_status, statements, BatchQueue, MAX_DOCUMENTS};
-pub use super::queue::{is_job_id, EpisodeState, EpisodeStatus, JobDocument, JobError, JobRequest, JobStatus, State};
+pub use super::queue::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State};
 use super::shared::SharedJobs;
 use super::source::Statement;
 use crate::cache::atomic::{self, Durability};
@@ -272,6 +272,7 @@ fn new_id(request: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::podcast::batch::Progress;
+    use crate::podcast::queue::JobDocument;
 
     #[test]
     fn progress_updates_episodes_and_counts() {
@@ -283,7 +284,7 @@ mod tests {
         let mut status = initial_status("0123456789abcdef0123456789abcdef", &checked);
         assert_eq!(status.episodes.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), ["a", "a-2", "b"]);
         update(&mut status, Progress::Making { slug: "a-2".into() });
-        update(&mut status, Progress::Ready { slug: "a".into(), name: "a.txt".into(), seconds: 1.0, made: true });
+        update(&mut status, Progress::Ready { slug: "a".into(), seconds: 1.0, made: true });
         update(&mut status, Progress::Failed { name: "b.html".into(), error: "no".into() });
         let states: Vec<EpisodeState> = status.episodes.iter().map(|e| e.status).collect();
         assert_eq!(states, [EpisodeState::Done, EpisodeState::Making, EpisodeState::Failed]);

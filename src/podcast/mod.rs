@@ -22,8 +22,7 @@ pub mod source;
 mod tags;
 
 pub use batch::{run, Batch, Progress, Summary};
-pub use config::{Show, ShowError};
-pub use source::{SourceError, Statement};
+pub use config::Show;
 
 /// Integrated loudness of every episode (EBU R128), in LUFS.
 pub const LOUDNESS_LUFS: f64 = -16.0;

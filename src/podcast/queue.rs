@@ -14,7 +14,7 @@ use std::sync::Arc;
 mod status;
 
 pub(super) use status::initial_status;
-pub use status::{EpisodeState, EpisodeStatus, JobStatus, State};
+pub use status::{EpisodeState, JobStatus, State};
 
 /// Where checked jobs wait, run, and leave their files.
 #[async_trait::async_trait]

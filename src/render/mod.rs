@@ -13,7 +13,7 @@ mod growing;
 mod produce;
 
 pub use crate::cache::RemoteRender;
-pub use growing::{Progress, Render, RenderFailure, RenderReader, RenderState, TimelineEvent};
+pub use growing::{Render, RenderFailure, RenderReader, RenderState, TimelineEvent};
 
 use crate::audio::{AudioFormat, EncodeError};
 use crate::cache::{RenderStore, StoredRender};
