@@ -10,6 +10,7 @@
 
 mod common;
 
+use id3::TagLike;
 use quick_xml::events::Event;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
@@ -20,14 +21,15 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/books").join(name)
 }
 
-/// `herald book IN --out OUT --quality fast`, with its own cache.
-fn book(input: &Path, out: &Path, cache: &Path) -> Output {
+/// `herald book IN --out OUT --quality fast [EXTRA…]`, with its own cache.
+fn book(input: &Path, out: &Path, cache: &Path, extra: &[&std::ffi::OsStr]) -> Output {
     Command::new(common::herald_binary())
         .args(["book", "--quality", "fast", "--cache-dir"])
         .arg(cache)
         .arg(input)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .env("HERALD_NEURAL_ENABLED", "false")
         .output()
         .expect("herald runs")
@@ -180,7 +182,9 @@ fn resolve(base: &str, href: &str) -> String {
 fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let (input, out) = (fixture("fatbf.epub"), dir.path().join("fatbf-talking.epub"));
-    let output = book(&input, &out, &dir.path().join("cache"));
+    let audiobook = dir.path().join("audiobook");
+    let extra = [std::ffi::OsStr::new("--audiobook"), audiobook.as_os_str()];
+    let output = book(&input, &out, &dir.path().join("cache"), &extra);
     assert!(output.status.success(), "herald book failed: {}", String::from_utf8_lossy(&output.stderr));
 
     // epubcheck finds nothing in the talking book that it did not find in the book.
@@ -204,6 +208,7 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
 
     let smils: Vec<&String> = files.keys().filter(|name| name.ends_with(".smil")).collect();
     assert!(smils.len() >= 3, "overlays: {smils:?}");
+    let mut chapter_seconds = Vec::new();
     let (mut durations, mut lengths) = (Vec::new(), Vec::new());
     for smil_name in smils {
         let pars = pars(&text(smil_name));
@@ -231,6 +236,7 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
             decoded.seconds()
         );
         assert!(decoded.seconds() - last < 0.5, "{smil_name}: audio after the last clip");
+        chapter_seconds.push(decoded.seconds());
         for par in &pars {
             let target = &wrapped[par.text_src.split('#').nth(1).unwrap()];
             assert!(!target.is_empty());
@@ -238,6 +244,30 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
             lengths.push(target.chars().count() as f64);
         }
     }
+    // The audiobook: a tagged MP3 per chapter, titled as the navigation
+    // document titles them, as long as the overlays' audio, with the cover.
+    let playlist = std::fs::read_to_string(audiobook.join("playlist.m3u8")).unwrap();
+    let tracks: Vec<&str> = playlist.lines().filter(|l| l.ends_with(".mp3")).collect();
+    let titles: Vec<String> = tracks
+        .iter()
+        .map(|track| {
+            let tag = id3::Tag::read_from_path(audiobook.join(track)).unwrap();
+            assert!(tag.pictures().next().is_some(), "{track} has no cover");
+            assert_eq!(tag.album(), Some("Fundamental Accessibility Tests: Basic Functionality"));
+            tag.title().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(titles, ["Front page", "Introduction", "Basic Functionality Tests", "Supplemental Content"]);
+    for (track, seconds) in tracks.iter().zip(&chapter_seconds) {
+        let decoded = common::audio::decode_any(&std::fs::read(audiobook.join(track)).unwrap(), "mp3");
+        assert!(
+            (decoded.seconds() - seconds).abs() < 0.1,
+            "{track}: {} s, its overlay's audio {seconds} s",
+            decoded.seconds()
+        );
+    }
+    assert!(audiobook.join("cover.jpg").is_file());
+
     // Each clip is as long as its own text: were the clips shifted by one
     // sentence against the text, this would fall apart.
     let matched = correlation(&durations, &lengths);
@@ -309,7 +339,7 @@ fn hostile_books_get_their_problem_and_nothing_is_written() {
         std::fs::write(&input, &bytes).unwrap();
         let out = dir.path().join("out").join("talking.epub");
         std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-        let output = book(&input, &out, &dir.path().join("cache"));
+        let output = book(&input, &out, &dir.path().join("cache"), &[]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{what}: {stderr}");
         assert!(stderr.contains(problem), "{what}: the problem should say {problem:?}: {stderr}");

@@ -3,6 +3,7 @@
 //! an MP3 and a SMIL file; the package announces them; everything else in
 //! the book is kept as it was.
 
+use super::audiobook::{self, BookTags, Chapter, Cover};
 use super::epub::{relative, Container};
 use super::markup::{self, Marked};
 use super::overlay::{self, Clip, ExistingClaims};
@@ -39,6 +40,11 @@ pub struct Progress {
 pub struct MadeBook {
     pub epub: Vec<u8>,
     pub title: Option<String>,
+    pub author: Option<String>,
+    pub cover: Option<Cover>,
+    /// Each content document with speech, in reading order, titled as the
+    /// navigation document names it (else by its first sentence).
+    pub chapters: Vec<Chapter>,
     /// Seconds of audio, and sentences spoken.
     pub seconds: f64,
     pub sentences: usize,
@@ -90,7 +96,12 @@ pub async fn make(
         progress(Progress { documents_done: n + 1, documents: documents.len() });
     }
     let narrators: Vec<String> = narrators.into_iter().collect();
-    let title = package.title.clone();
+    let (title, author) = (package.title.clone(), package.author.clone());
+    let chapters = chapters(&container, &package, &spoken)?;
+    let cover = package.item_with("cover-image").and_then(|item| {
+        let bytes = container.file(&item.path)?.to_vec();
+        Some(Cover { media_type: item.media_type.clone(), bytes })
+    });
     let (seconds, sentences, skipped) = (
         spoken.iter().map(|s| s.seconds).sum(),
         spoken.iter().map(|s| s.clips.len()).sum(),
@@ -100,7 +111,36 @@ pub async fn make(
     let epub = tokio::task::spawn_blocking(move || write(&container, &package, &spoken, &narrators))
         .await
         .map_err(|e| BookError::Broken(e.to_string()))??;
-    Ok(MadeBook { epub, title, seconds, sentences, skipped, unwrapped })
+    Ok(MadeBook { epub, title, author, cover, chapters, seconds, sentences, skipped, unwrapped })
+}
+
+impl MadeBook {
+    /// The audiobook's files, by name (see [`audiobook`]).
+    pub fn audiobook(&self) -> Vec<(String, Vec<u8>)> {
+        let tags = BookTags {
+            title: self.title.as_deref().unwrap_or("Untitled"),
+            author: self.author.as_deref(),
+            cover: self.cover.as_ref(),
+        };
+        audiobook::files(&tags, &self.chapters)
+    }
+}
+
+/// The documents with speech as chapters, titled by the navigation document.
+fn chapters(container: &Container, package: &Package, spoken: &[Spoken]) -> Result<Vec<Chapter>, BookError> {
+    let labels = match package.item_with("nav") {
+        Some(nav) => super::nav::labels(&nav.path, &container.text(&nav.path)?)?,
+        None => Default::default(),
+    };
+    Ok(spoken
+        .iter()
+        .filter(|document| !document.clips.is_empty())
+        .map(|document| {
+            let first = document.marked.units.first().map(|unit| unit.text.chars().take(80).collect());
+            let title = labels.get(&document.path).cloned().or(first).unwrap_or_default();
+            Chapter { title, mp3: document.mp3.clone(), seconds: document.seconds }
+        })
+        .collect())
 }
 
 /// Reads the container and its package; media overlays need EPUB 3.

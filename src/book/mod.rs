@@ -1,15 +1,18 @@
 //! Talking books: an EPUB in; an EPUB 3 with media overlays out, every
 //! sentence of its text wrapped and synchronised with its audio, the rest
-//! of the book kept as it was.
+//! of the book kept as it was; and an audiobook of its chapters.
 //!
-//! [`epub`] reads the container safely, [`package`] the package document,
-//! [`markup`] wraps the sentences of a content document, [`overlay`] writes
-//! the SMIL files and metadata, and [`make`] speaks it all through the
-//! service.
+//! [`epub`] reads the container safely, [`package`] the package document
+//! and [`nav`] its navigation document, [`markup`] wraps the sentences of a
+//! content document, [`overlay`] writes the SMIL files and metadata,
+//! [`audiobook`] the chapter files for plain players, and [`make`] speaks
+//! it all through the service.
 
+mod audiobook;
 mod epub;
 mod make;
 mod markup;
+mod nav;
 mod overlay;
 mod package;
 mod xml;

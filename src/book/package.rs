@@ -34,6 +34,8 @@ pub struct Package {
     /// `3.0`, `2.0`…
     pub version: String,
     pub title: Option<String>,
+    /// The first `dc:creator`.
+    pub author: Option<String>,
     pub languages: Vec<String>,
     pub manifest: Vec<Item>,
     pub spine: Vec<SpineItem>,
@@ -50,7 +52,7 @@ impl Package {
     pub fn parse(path: &str, text: String) -> Result<Self, BookError> {
         let broken = |e: &dyn std::fmt::Display| BookError::Broken(format!("{path}: {e}"));
         let mut reader = xml::reader(&text);
-        let (mut version, mut title, mut languages) = (None, None, Vec::new());
+        let (mut version, mut title, mut author, mut languages) = (None, None, None, Vec::new());
         let (mut manifest, mut spine, mut metas) = (Vec::new(), Vec::new(), Vec::new());
         let (mut metadata_end, mut manifest_end, mut modified) = (None, None, None);
         // The element whose text is being gathered, and the text so far.
@@ -93,7 +95,7 @@ impl Package {
                                 in_element = Some(format!("meta {property}"));
                             }
                         }
-                        "title" | "language" => in_element = Some(name),
+                        "title" | "creator" | "language" => in_element = Some(name),
                         _ => {}
                     }
                 }
@@ -107,6 +109,7 @@ impl Package {
                     let gathered = std::mem::take(&mut content).trim().to_string();
                     match in_element.take().as_deref() {
                         Some("title") if title.is_none() => title = Some(gathered),
+                        Some("creator") if author.is_none() => author = Some(gathered),
                         Some("language") => languages.push(gathered),
                         Some(meta) if meta.starts_with("meta ") => metas.push((meta[5..].to_string(), gathered)),
                         _ => {}
@@ -131,6 +134,7 @@ impl Package {
             path: path.to_string(),
             version: version.unwrap_or_else(|| "2.0".into()),
             title,
+            author,
             languages: languages.into_iter().filter(|l| !l.is_empty()).collect(),
             spine,
             metadata_end: metadata_end.ok_or_else(|| missing("metadata"))?,
@@ -159,6 +163,11 @@ impl Package {
             .filter_map(|entry| self.item(&entry.idref))
             .filter(|item| item.media_type == "application/xhtml+xml")
             .collect()
+    }
+
+    /// The item with `property` among its properties (`nav`, `cover-image`).
+    pub fn item_with(&self, property: &str) -> Option<&Item> {
+        self.manifest.iter().find(|item| item.properties.iter().any(|p| p == property))
     }
 
     /// The package text with `edits` made: metadata and manifest items
@@ -222,7 +231,7 @@ mod tests {
         assert!(package.is_epub3());
         assert_eq!(package.title.as_deref(), Some("Le & titre"));
         assert_eq!(package.languages, ["fr"]);
-        assert_eq!(package.item("nav").unwrap().path, "OEBPS/nav.xhtml");
+        assert_eq!(package.item_with("nav").unwrap().path, "OEBPS/nav.xhtml");
         let order: Vec<&str> = package.reading_order().iter().map(|i| i.id.as_str()).collect();
         assert_eq!(order, ["c1"], "linear items only");
         let edits = PackageEdits {

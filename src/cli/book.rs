@@ -21,6 +21,10 @@ pub(super) struct BookArgs {
     /// Where the talking book goes.
     #[arg(long)]
     out: PathBuf,
+    /// Also write an audiobook into this folder: an MP3 per chapter, tagged,
+    /// with a playlist and the cover.
+    #[arg(long)]
+    audiobook: Option<PathBuf>,
     #[command(flatten)]
     speech: SpeechArgs,
     #[command(flatten)]
@@ -47,6 +51,15 @@ pub(super) fn run(settings: Settings, args: &BookArgs) -> Result<(), Failure> {
     })?;
     std::fs::write(&args.out, &made.epub)
         .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", args.out.display())))?;
+    if let Some(dir) = &args.audiobook {
+        let cannot =
+            |e: std::io::Error| Failure::runtime(format!("cannot write the audiobook in {}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(cannot)?;
+        for (name, bytes) in made.audiobook() {
+            std::fs::write(dir.join(name), bytes).map_err(cannot)?;
+        }
+        eprintln!("herald: wrote the audiobook in {} ({} chapters)", dir.display(), made.chapters.len());
+    }
     eprintln!(
         "herald: wrote {} ({}: {} sentences, {:.1} min of audio, in {:.1} s)",
         args.out.display(),
