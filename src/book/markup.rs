@@ -8,8 +8,9 @@
 //! a sentence that starts or ends inside inline markup is widened to whole
 //! elements where it covers them whole, and joined with the next sentence
 //! where it does not. Text that is not read is skipped: `<head>`, scripts,
-//! `<rt>`/`<rp>` (ruby readings), footnote references and bodies, and
-//! page-break markers.
+//! `<rp>`, footnote references and bodies, and page-break markers. Ruby
+//! whose reading is kana (Japanese furigana) is spoken by the reading the
+//! author gave, not by a guess at the kanji; the text shown is kept.
 
 use super::xml;
 use super::BookError;
@@ -70,6 +71,19 @@ struct Atom {
     end: usize,
     /// The inline elements open around it, outermost first.
     open: Vec<usize>,
+    /// What is spoken for it.
+    say: Say,
+}
+
+/// What is spoken for a character of the text.
+#[derive(Debug, Clone, PartialEq)]
+enum Say {
+    /// The character itself.
+    Itself,
+    /// A reading for the ruby base that starts here.
+    Reading(String),
+    /// Nothing: part of a ruby base spoken by its reading.
+    Nothing,
 }
 
 /// An inline element opened inside the current run.
@@ -88,6 +102,14 @@ struct Frame {
     inline: Option<usize>,
     unread: bool,
     lang: Option<String>,
+    /// `<ruby>` or `<rt>`.
+    ruby: Option<Ruby>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ruby {
+    Base,
+    Reading,
 }
 
 struct Marker<'a> {
@@ -98,6 +120,10 @@ struct Marker<'a> {
     stack: Vec<Frame>,
     atoms: Vec<Atom>,
     inlines: Vec<Inline>,
+    /// Inside `<ruby>`: the atom where the base being annotated starts; and
+    /// the text of the `<rt>` being read.
+    ruby_base: Option<usize>,
+    reading: Option<String>,
     run_lang: Option<String>,
     changes: Vec<(std::ops::Range<usize>, String)>,
     units: Vec<Unit>,
@@ -125,6 +151,8 @@ pub fn mark(
         stack: Vec::new(),
         atoms: Vec::new(),
         inlines: Vec::new(),
+        ruby_base: None,
+        reading: None,
         run_lang: None,
         changes: Vec::new(),
         units: Vec::new(),
@@ -199,19 +227,53 @@ impl Marker<'_> {
             self.inlines.push(Inline { start: at, end: None, first: None, last: None });
             self.inlines.len() - 1
         });
-        self.stack.push(Frame { inline, unread, lang: lang.filter(|l| !l.is_empty()) });
+        let ruby = match name.as_str() {
+            "ruby" if !unread => {
+                self.ruby_base = Some(self.atoms.len());
+                Some(Ruby::Base)
+            }
+            "rt" if self.ruby_base.is_some() => {
+                self.reading = Some(String::new());
+                Some(Ruby::Reading)
+            }
+            _ => None,
+        };
+        self.stack.push(Frame { inline, unread, lang: lang.filter(|l| !l.is_empty()), ruby });
         Ok(())
     }
 
     fn close(&mut self, after: usize) {
-        match self.stack.pop() {
-            Some(Frame { inline: Some(index), .. }) => self.inlines[index].end = Some(after),
-            Some(_) => self.flush(),
+        let Some(frame) = self.stack.pop() else { return };
+        match frame.ruby {
+            Some(Ruby::Base) => self.ruby_base = None,
+            Some(Ruby::Reading) => self.read_ruby(),
             None => {}
+        }
+        match frame.inline {
+            Some(index) => self.inlines[index].end = Some(after),
+            None => self.flush(),
         }
     }
 
+    /// Gives the ruby base read so far the reading just closed, if it is kana.
+    fn read_ruby(&mut self) {
+        let reading: String = self.reading.take().unwrap_or_default().split_whitespace().collect();
+        let Some(base) = self.ruby_base.filter(|&base| base < self.atoms.len()) else { return };
+        let kana = |c: char| matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}');
+        if !reading.is_empty() && reading.chars().all(kana) {
+            for atom in &mut self.atoms[base..] {
+                atom.say = Say::Nothing;
+            }
+            self.atoms[base].say = Say::Reading(reading);
+        }
+        self.ruby_base = Some(self.atoms.len());
+    }
+
     fn push(&mut self, ch: char, start: usize, end: usize) {
+        if let Some(reading) = &mut self.reading {
+            reading.push(ch);
+            return;
+        }
         if self.unread() {
             return;
         }
@@ -227,7 +289,7 @@ impl Marker<'_> {
                 inline.last = Some(index);
             }
         }
-        self.atoms.push(Atom { ch, start, end, open });
+        self.atoms.push(Atom { ch, start, end, open, say: Say::Itself });
     }
 
     /// Wraps the sentences of the run gathered so far, and starts a new one.
@@ -267,7 +329,6 @@ impl Marker<'_> {
         if !crate::text::normalize::has_content(&text) {
             return;
         }
-        let chars: Vec<char> = text.chars().collect();
         let sentences = crate::text::split_sentences(&text);
         let mut first = 0;
         while first < sentences.len() {
@@ -284,7 +345,7 @@ impl Marker<'_> {
             let id = self.fresh_id();
             self.changes.push((open_at..open_at, format!("<span id=\"{id}\">")));
             self.changes.push((close_at..close_at, "</span>".to_string()));
-            let spoken: String = chars[sentences[first].start..sentences[last].end].iter().collect();
+            let spoken = spoken(&atoms[start_atom..=map[sentences[last].end - 1]]);
             self.units.push(Unit { id, text: spoken, lang: lang.clone() });
             first = last + 1;
         }
@@ -323,6 +384,25 @@ impl Marker<'_> {
             }
         }
     }
+}
+
+/// What is spoken for `atoms`: their text, ruby bases by their readings,
+/// white space collapsed.
+fn spoken(atoms: &[Atom]) -> String {
+    let mut text = String::new();
+    for atom in atoms {
+        match &atom.say {
+            Say::Itself if atom.ch.is_whitespace() => {
+                if !text.is_empty() && !text.ends_with(' ') {
+                    text.push(' ');
+                }
+            }
+            Say::Itself => text.push(atom.ch),
+            Say::Reading(reading) => text.push_str(reading),
+            Say::Nothing => {}
+        }
+    }
+    text.trim_end().to_string()
 }
 
 #[cfg(test)]
@@ -372,7 +452,11 @@ mod tests {
              <aside epub:type=\"footnote\" id=\"n1\"><p>A note.</p></aside><p><ruby>漢<rt>かん</rt></ruby>字。</p>",
         );
         let texts: Vec<&str> = m.units.iter().map(|u| u.text.as_str()).collect();
-        assert_eq!(texts, ["Text goes on.", "漢字。"]);
+        assert_eq!(texts, ["Text goes on.", "かん字。"], "a kana reading is spoken for its base");
+        assert!(body(&m).contains("<ruby>漢<rt>かん</rt></ruby>字。</span>"), "the text shown is kept");
+        let m = marked("<p><ruby><rb>東京</rb><rp>(</rp><rt>とうきょう</rt><rp>)</rp></ruby>へ。<ruby>北京<rt>Běijīng</rt></ruby>。</p>");
+        assert_eq!(m.units[0].text, "とうきょうへ。");
+        assert_eq!(m.units[1].text, "北京。", "a reading that is not kana is not spoken");
     }
 
     #[test]
