@@ -78,6 +78,8 @@ pub async fn make(
         return Err(BookError::Broken("the spine reads no XHTML content document".into()));
     }
     let fallback_lang = package.languages.first().cloned();
+    // Images are described where the book says its images have alternative text.
+    let alt_text = package.metas.iter().any(|(p, v)| p == "schema:accessibilityFeature" && v == "alternativeText");
     let folder = folder(&package.path);
     let stylesheet = format!("{folder}/overlay.css");
     let mut spoken = Vec::new();
@@ -86,7 +88,9 @@ pub async fn make(
     for (n, path) in documents.iter().enumerate() {
         let text = container.text(path)?;
         let link = format!("<link rel=\"stylesheet\" type=\"text/css\" href=\"{}\"/>", relative(path, &stylesheet));
-        let marked = markup::mark(path, &text, "herald", fallback_lang.as_deref(), &link)?;
+        let marking =
+            markup::Marking { prefix: "herald", fallback_lang: fallback_lang.as_deref(), head_extra: &link, alt_text };
+        let marked = markup::mark(path, &text, &marking)?;
         let document = speakable(&marked);
         let (clips, mp3, seconds, skipped) = match document {
             Some(document) => speak(pipeline, document, &marked, options, &mut narrators).await?,

@@ -131,16 +131,22 @@ struct Marker<'a> {
     next_id: usize,
 }
 
-/// Wraps the sentences of the content document at `path`. Ids are
-/// `PREFIX-N`, never one the document already uses; `head_extra` goes
-/// just before `</head>` (the overlay's stylesheet link).
-pub fn mark(
-    path: &str,
-    source: &str,
-    prefix: &str,
-    fallback_lang: Option<&str>,
-    head_extra: &str,
-) -> Result<Marked, BookError> {
+/// How a content document is marked.
+pub struct Marking<'a> {
+    /// Ids are `PREFIX-N`, never one the document already uses.
+    pub prefix: &'a str,
+    /// The language of text whose markup gives none (the package's).
+    pub fallback_lang: Option<&'a str>,
+    /// What goes just before `</head>` (the overlay's stylesheet link).
+    pub head_extra: &'a str,
+    /// Whether images' alternative text is read (where the book says it
+    /// has alternative text): each image with one becomes a unit of its own.
+    pub alt_text: bool,
+}
+
+/// Wraps the sentences of the content document at `path`.
+pub fn mark(path: &str, source: &str, marking: &Marking<'_>) -> Result<Marked, BookError> {
+    let Marking { prefix, fallback_lang, head_extra, alt_text } = *marking;
     let broken = |e: &dyn std::fmt::Display| BookError::Broken(format!("{path}: {e}"));
     let taken = xml::attributes_of_all(source, "*", "id").unwrap_or_default().into_iter().collect();
     let mut marker = Marker {
@@ -169,6 +175,9 @@ pub fn mark(
             Event::DocType(doctype) => xml::check_doctype(&doctype, path)?,
             Event::Start(e) => marker.open(&e, before)?,
             Event::Empty(e) => {
+                if alt_text {
+                    marker.image(&e, before..after)?;
+                }
                 marker.open(&e, before)?;
                 marker.close(after);
             }
@@ -375,6 +384,28 @@ impl Marker<'_> {
         Some((open_at, close_at))
     }
 
+    /// Reads an image's alternative text as a unit of its own, the image
+    /// wrapped: the text around it is cut there.
+    fn image(&mut self, element: &BytesStart, at: std::ops::Range<usize>) -> Result<(), BookError> {
+        if self.unread() || xml::local_name(element) != "img" {
+            return Ok(());
+        }
+        let decorative =
+            xml::attribute(element, "role", self.path)?.is_some_and(|r| r == "presentation" || r == "none");
+        let alt = xml::attribute(element, "alt", self.path)?.unwrap_or_default();
+        let alt = alt.split_whitespace().collect::<Vec<_>>().join(" ");
+        if decorative || !crate::text::normalize::has_content(&alt) {
+            return Ok(());
+        }
+        self.flush();
+        let id = self.fresh_id();
+        self.changes.push((at.start..at.start, format!("<span id=\"{id}\">")));
+        self.changes.push((at.end..at.end, "</span>".to_string()));
+        let lang = self.lang().or_else(|| self.fallback_lang.map(str::to_string));
+        self.units.push(Unit { id, text: alt, lang });
+        Ok(())
+    }
+
     fn fresh_id(&mut self) -> String {
         loop {
             let id = format!("{}-{}", self.prefix, self.next_id);
@@ -413,7 +444,12 @@ mod tests {
         let source = format!(
             "<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\"><head><title>T</title></head><body>{body}</body></html>"
         );
-        mark("c.xhtml", &source, "s", None, "<link/>").unwrap()
+        marked_with(&source, false)
+    }
+
+    fn marked_with(source: &str, alt_text: bool) -> Marked {
+        let marking = Marking { prefix: "s", fallback_lang: None, head_extra: "<link/>", alt_text };
+        mark("c.xhtml", source, &marking).unwrap()
     }
 
     fn body(marked: &Marked) -> &str {
@@ -465,5 +501,18 @@ mod tests {
         assert_eq!(m.units[0].id, "s-2");
         assert_eq!(m.units[0].text, "Café & thé.");
         assert!(body(&m).contains("<span id=\"s-2\">Caf&eacute; &amp; th&#xE9;.</span>"));
+    }
+
+    #[test]
+    fn alternative_text_is_read_where_the_book_says_it_has_it() {
+        let body = "<p>Look: <img src=\"a.png\" alt=\"A red  kite.\"/> It flies.</p><img src=\"b.png\" alt=\"\"/>";
+        let source = format!(
+            "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>T</title></head><body>{body}</body></html>"
+        );
+        let texts = |m: &Marked| m.units.iter().map(|u| u.text.clone()).collect::<Vec<_>>();
+        assert_eq!(texts(&marked_with(&source, false)), ["Look: It flies."]);
+        let read = marked_with(&source, true);
+        assert_eq!(texts(&read), ["Look:", "A red kite.", "It flies."]);
+        assert!(read.text.contains("<span id=\"s-2\"><img src=\"a.png\" alt=\"A red  kite.\"/></span>"));
     }
 }
