@@ -10,5 +10,8 @@ cargo test --locked --features fault-engine
 # Benchmarks are not run here (see BENCHMARKS.md), only kept compiling.
 cargo check --locked --benches
 # Real-browser tests of the pages (Chromium via playwright-core, axe-core).
+# Ace by DAISY's Puppeteer must download no browser in its postinstall (an npm
+# that runs install scripts would, and fail offline): the tests use Debian's.
+export PUPPETEER_SKIP_DOWNLOAD=1
 npm ci --no-audit --no-fund
 HERALD_BIN=target/debug/herald npm test

@@ -1,7 +1,8 @@
 // Shared harness for Herald's real-browser tests: a Herald server on a free
 // loopback port with a fresh cache, headless Chromium (Debian's, never a
-// downloaded build), axe-core, and a static host-page server on another
-// origin. Run with `node --test tests/browser/` (`npm test`).
+// downloaded build), axe-core, a static host-page server on another
+// origin, and Ace by DAISY for talking books (EPUB). Run with
+// `node --test tests/browser/` (`npm test`).
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, readFile, mkdir } from 'node:fs/promises';
@@ -35,10 +36,15 @@ const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 // Children still alive when the process exits (a crash, an uncaught error)
 // are killed here, so no Herald outlives the test run.
+// Those from runCommand lead their own process group, which goes with them.
 const liveChildren = new Set();
+const groupLeaders = new WeakSet();
 function killChildren() {
   for (const child of liveChildren) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      if (groupLeaders.has(child)) process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch { /* already gone */ }
   }
 }
 process.on('exit', killChildren);
@@ -117,6 +123,48 @@ export async function startHerald({ workers, args: extraArgs = [], neural = fals
   }
 }
 
+/**
+ * Runs `command args` to its end in its own process group, with stdin
+ * closed; after `timeoutMs` the group gets SIGTERM, then SIGKILL 5 s later.
+ * Resolves `{ code, signal, timedOut, stdout, stderr, output }` (`output`:
+ * the command line and both, ANSI colours stripped, for messages); rejects
+ * only when it cannot start (no such binary...).
+ */
+export function runCommand(command, args, { cwd, env, timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    liveChildren.add(child);
+    groupLeaders.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const signalGroup = (signal) => { try { process.kill(-child.pid, signal); } catch { /* gone */ } };
+    let timedOut = false;
+    let killTimer;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      signalGroup('SIGTERM');
+      killTimer = setTimeout(() => signalGroup('SIGKILL'), 5_000);
+    }, timeoutMs);
+    const settle = () => { clearTimeout(timer); clearTimeout(killTimer); liveChildren.delete(child); };
+    child.once('error', (error) => { settle(); reject(new Error(`${command} ${args.join(' ')}: ${error.message}`)); });
+    child.once('exit', (code, signal) => {
+      // Give the pipes a moment to drain, but not forever (a grandchild may hold them).
+      let finished = false;
+      const done = () => {
+        if (finished) return;
+        finished = true;
+        settle();
+        const [out, err] = [stripAnsi(stdout), stripAnsi(stderr)];
+        resolve({ code, signal, timedOut, stdout: out, stderr: err, output: `$ ${command} ${args.join(' ')}\n${out}${err}` });
+      };
+      const drained = setTimeout(done, 2_000);
+      child.once('close', () => { clearTimeout(drained); done(); });
+    });
+  });
+}
+
 /** POST /v1/documents with a JSON body; returns the parsed 201 response. */
 export async function createDocument(heraldUrl, body) {
   const res = await fetch(`${heraldUrl}/v1/documents`, {
@@ -187,6 +235,76 @@ export function formatViolations(violations) {
 /** Fails with the formatted report unless `violations` is empty. */
 export function assertNoViolations(violations, where) {
   assert.equal(violations.length, 0, `axe violations on ${where}:\n${formatViolations(violations)}`);
+}
+
+// --- Ace by DAISY, the EPUB accessibility checker ---------------------------
+
+/**
+ * Checks `epub` with Ace by DAISY (the `ace` CLI of `@daisy/ace-cli`), whose
+ * reports go to `outdir` (replaced); resolves the parsed `report.json`. Ace
+ * drives Chromium through Puppeteer: PUPPETEER_EXECUTABLE_PATH points it at
+ * Debian's (CHROMIUM_BIN unless already set), since Puppeteer's own download
+ * is skipped at install (PUPPETEER_SKIP_DOWNLOAD). Ace's config and logs
+ * (XDG directories) go to a temporary directory, so no user setting of Ace's
+ * applies and nothing is left in $HOME.
+ */
+export async function runAce(epub, outdir, { timeoutMs = 120_000 } = {}) {
+  const home = await mkdtemp(path.join(tmpdir(), 'herald-ace-'));
+  try {
+    const env = {
+      ...process.env,
+      PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH || CHROMIUM_BIN,
+      XDG_CONFIG_HOME: path.join(home, 'config'),
+      XDG_STATE_HOME: path.join(home, 'state'),
+      XDG_DATA_HOME: path.join(home, 'data'),
+      XDG_CACHE_HOME: path.join(home, 'cache'),
+      NO_COLOR: '1',
+    };
+    // --timeout is Ace's own limit for each content document, below ours.
+    const perDocument = Math.max(10_000, Math.floor(timeoutMs / 2));
+    // Resolved here, not at load: the other tests do not need Ace installed.
+    const aceCli = require.resolve('@daisy/ace-cli/bin/ace.js');
+    const run = await runCommand(process.execPath, [aceCli, '--outdir', outdir, '--force', '--timeout', String(perDocument), epub], { cwd: home, env, timeoutMs });
+    assert.ok(!run.timedOut, `Ace did not finish within ${timeoutMs} ms:\n${run.output}`);
+    assert.equal(run.code, 0, `Ace failed on ${epub}:\n${run.output}`);
+    return JSON.parse(await readFile(path.join(outdir, 'report.json'), 'utf8'));
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Every violation in an Ace report, one per node: `{ file, rule, impact,
+ * description, html, css }`. `file` is the assertion's test subject as Ace
+ * names it (the package document, a content document's path relative to
+ * it, or the navigation document with a leading slash for the reading-order
+ * check).
+ */
+export function aceViolations(report) {
+  const out = [];
+  for (const doc of report.assertions || []) {
+    for (const a of doc.assertions || []) {
+      const result = a['earl:result'] || {};
+      if (result['earl:outcome'] !== 'fail') continue;
+      const test = a['earl:test'] || {};
+      const pointer = result['earl:pointer'] || {};
+      out.push({
+        file: doc['earl:testSubject']?.url,
+        rule: test['dct:title'],
+        impact: test['earl:impact'],
+        description: result['dct:description'] || test['dct:description'] || '',
+        html: result.html || '',
+        css: [].concat(pointer.css || []).join(' '),
+      });
+    }
+  }
+  return out;
+}
+
+/** Human-readable list of Ace violations (from `aceViolations`). */
+export function formatAceViolations(violations) {
+  if (!violations.length) return 'no violations';
+  return violations.map((v) => `[${v.impact}] ${v.rule} in ${v.file}${v.css ? ` at ${v.css}` : ''}: ${v.description}${v.html ? `\n    ${v.html}` : ''}`).join('\n');
 }
 
 const MIME = {
