@@ -168,11 +168,8 @@ pub fn mark(path: &str, source: &str, marking: &Marking<'_>) -> Result<Marked, B
     let mut reader = xml::reader(source);
     let mut head_end = None;
     loop {
-        let before = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| broken(&e))?;
-        let after = reader.buffer_position() as usize;
+        let (std::ops::Range { start: before, end: after }, event) = xml::next(&mut reader, path)?;
         match event {
-            Event::DocType(doctype) => xml::check_doctype(&doctype, path)?,
             Event::Start(e) => marker.open(&e, before)?,
             Event::Empty(e) => {
                 if alt_text {

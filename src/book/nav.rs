@@ -10,14 +10,12 @@ use std::collections::HashMap;
 /// Each content document's first label in the navigation document at
 /// `path`, by the document's path in the container.
 pub fn labels(path: &str, text: &str) -> Result<HashMap<String, String>, BookError> {
-    let broken = |e: &dyn std::fmt::Display| BookError::Broken(format!("{path}: {e}"));
     let mut reader = xml::reader(text);
     let mut labels = HashMap::new();
     // The document the open `<a>` points at, and its label so far.
     let mut link: Option<(String, String)> = None;
     loop {
-        match reader.read_event().map_err(|e| broken(&e))? {
-            Event::DocType(doctype) => xml::check_doctype(&doctype, path)?,
+        match xml::next(&mut reader, path)?.1 {
             Event::Start(e) if xml::local_name(&e) == "a" => {
                 let target = xml::attribute(&e, "href", path)?.and_then(|href| resolve(path, &href));
                 link = target.map(|target| (target, String::new()));

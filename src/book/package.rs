@@ -59,11 +59,8 @@ impl Package {
         let (mut in_element, mut content): (Option<String>, String) = (None, String::new());
         let mut modified_start = None;
         loop {
-            let before = reader.buffer_position() as usize;
-            let event = reader.read_event().map_err(|e| broken(&e))?;
-            let after = reader.buffer_position() as usize;
+            let (std::ops::Range { start: before, end: after }, event) = xml::next(&mut reader, path)?;
             match event {
-                Event::DocType(doctype) => xml::check_doctype(&doctype, path)?,
                 Event::Start(e) | Event::Empty(e) => {
                     let name = xml::local_name(&e);
                     match name.as_str() {

@@ -15,6 +15,17 @@ pub fn reader(text: &str) -> Reader<&[u8]> {
     reader
 }
 
+/// The next event and the bytes of the source it spans. A DOCTYPE that
+/// declares entities refuses the file.
+pub fn next<'a>(reader: &mut Reader<&'a [u8]>, file: &str) -> Result<(std::ops::Range<usize>, Event<'a>), BookError> {
+    let before = reader.buffer_position() as usize;
+    let event = reader.read_event().map_err(|e| BookError::Broken(format!("{file}: {e}")))?;
+    if let Event::DocType(doctype) = &event {
+        check_doctype(doctype, file)?;
+    }
+    Ok((before..reader.buffer_position() as usize, event))
+}
+
 /// Refuses a DOCTYPE that declares entities.
 pub fn check_doctype(doctype: &str, file: &str) -> Result<(), BookError> {
     let declares = doctype.as_bytes().windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY"));
@@ -82,11 +93,10 @@ pub fn attributes_of_all(text: &str, element: &str, name: &str) -> Result<Vec<St
     let mut reader = reader(text);
     let mut found = Vec::new();
     loop {
-        match reader.read_event().map_err(|e| BookError::Broken(e.to_string()))? {
+        match next(&mut reader, element)?.1 {
             Event::Start(e) | Event::Empty(e) if element == "*" || local_name(&e) == element => {
                 found.extend(attribute(&e, name, element)?);
             }
-            Event::DocType(doctype) => check_doctype(&doctype, element)?,
             Event::Eof => return Ok(found),
             _ => {}
         }
