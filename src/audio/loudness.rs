@@ -169,6 +169,46 @@ fn sliding_min(values: &[f64], radius: usize) -> Vec<f64> {
     out
 }
 
+/// Loudness measured as audio goes by, for audio too long to hold.
+pub struct LoudnessMeter(EbuR128);
+
+impl LoudnessMeter {
+    pub fn new(rate: u32) -> Self {
+        assert!(rate > 0, "sample rate must be positive");
+        Self(EbuR128::new(1, rate, Mode::I | Mode::TRUE_PEAK).expect("one channel and a positive rate are valid"))
+    }
+
+    pub fn add(&mut self, samples: &[i16]) {
+        self.0.add_frames_i16(samples).expect("a mono meter accepts mono frames");
+    }
+
+    /// The loudness of everything added so far.
+    pub fn loudness(&self) -> Loudness {
+        Loudness { integrated_lufs: integrated_of(&self.0), true_peak_dbtp: true_peak_of(&self.0) }
+    }
+}
+
+/// The one gain, in dB, that brings audio `measured` to `target_lufs`
+/// without its true peak passing `max_true_peak_dbtp` (0 for silence). A
+/// gain rather than [`normalize`]'s limiter, so that it can be applied as
+/// the audio streams.
+pub fn gain_db(measured: Loudness, target_lufs: f64, max_true_peak_dbtp: f64) -> f64 {
+    if !measured.integrated_lufs.is_finite() {
+        return 0.0;
+    }
+    (target_lufs - measured.integrated_lufs).min(max_true_peak_dbtp - INTERSAMPLE_DB - measured.true_peak_dbtp)
+}
+
+/// A gain in dB as a factor.
+pub fn db_to_gain(db: f64) -> f64 {
+    db_to_linear(db)
+}
+
+/// A sample scaled by `gain`, clamped to the sample range.
+pub fn scaled(sample: i16, gain: f64) -> i16 {
+    to_i16(f64::from(sample) * gain)
+}
+
 fn db_to_linear(db: f64) -> f64 {
     10f64.powf(db / 20.0)
 }

@@ -12,13 +12,13 @@ mod mp3;
 mod opus;
 mod resample;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 pub mod wav;
 
 pub use encode::{encode_all, encoder, encoder_at, mastered_mp3};
 pub use encoder::{EncodeError, Encoder};
 pub use format::{AudioFormat, UnknownFormat};
-pub use loudness::{loudness, normalize, Loudness};
+pub use loudness::{db_to_gain, gain_db, loudness, normalize, scaled, Loudness, LoudnessMeter};
 pub use resample::{resample, ResampleError, StreamResampler};
 
 /// Samples as little-endian bytes.

@@ -7,15 +7,19 @@
 //! player lists tracks, few read `CHAP`/`CTOC`, and the chapters are the
 //! book's own audio files, used as they are.
 
+use super::chapter_audio::from_start;
 use id3::frame::{Picture, PictureType};
 use id3::{Tag, TagLike, Version};
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
 
 /// A chapter's audio and what it is called.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Chapter {
     pub title: String,
-    /// MP3 without a tag.
-    pub mp3: Vec<u8>,
+    /// MP3 without a tag (a temporary file).
+    pub mp3: File,
     pub seconds: f64,
 }
 
@@ -34,28 +38,31 @@ pub struct BookTags<'a> {
     pub cover: Option<&'a Cover>,
 }
 
-/// The audiobook's files, by name: the chapters, the playlist, and the
-/// cover (if the book has one).
-pub fn files(book: &BookTags<'_>, chapters: &[Chapter]) -> Vec<(String, Vec<u8>)> {
+/// Writes the audiobook into `dir`: the chapters, the playlist, and the
+/// cover (if the book has one). Returns the files' names.
+pub fn write(dir: &Path, book: &BookTags<'_>, chapters: &[Chapter]) -> io::Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
     let total = chapters.len() as u32;
-    let mut files = Vec::new();
+    let mut names = Vec::new();
     let mut playlist = String::from("#EXTM3U\n");
     for (n, chapter) in chapters.iter().enumerate() {
         let name = format!("{:02} {}.mp3", n + 1, file_name(&chapter.title));
-        playlist.push_str(&format!(
-            "#EXTINF:{},{}\n{name}\n",
-            chapter.seconds.round() as u64,
-            one_line(&chapter.title)
-        ));
-        let tagged = [tag(book, &chapter.title, n as u32 + 1, total), chapter.mp3.clone()].concat();
-        files.push((name, tagged));
+        let seconds = chapter.seconds.round() as u64;
+        playlist.push_str(&format!("#EXTINF:{seconds},{}\n{name}\n", one_line(&chapter.title)));
+        let mut file = io::BufWriter::new(File::create(dir.join(&name))?);
+        file.write_all(&tag(book, &chapter.title, n as u32 + 1, total))?;
+        io::copy(&mut from_start(&chapter.mp3)?, &mut file)?;
+        file.flush()?;
+        names.push(name);
     }
-    files.push(("playlist.m3u8".into(), playlist.into_bytes()));
+    std::fs::write(dir.join("playlist.m3u8"), playlist)?;
+    names.push("playlist.m3u8".into());
     if let Some(cover) = book.cover {
-        let extension = if cover.media_type == "image/png" { "png" } else { "jpg" };
-        files.push((format!("cover.{extension}"), cover.bytes.clone()));
+        let name = format!("cover.{}", if cover.media_type == "image/png" { "png" } else { "jpg" });
+        std::fs::write(dir.join(&name), &cover.bytes)?;
+        names.push(name);
     }
-    files
+    Ok(names)
 }
 
 fn tag(book: &BookTags<'_>, title: &str, track: u32, total: u32) -> Vec<u8> {
@@ -111,22 +118,30 @@ mod tests {
     fn chapters_are_tagged_tracks_in_a_playlist() {
         let cover = Cover { media_type: "image/jpeg".into(), bytes: vec![0xFF, 0xD8, 0xFF] };
         let book = BookTags { title: "A Book", author: Some("An Author"), cover: Some(&cover) };
+        let audio = |bytes: &[u8]| {
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(bytes).unwrap();
+            file
+        };
         let chapters = [
-            Chapter { title: "One: the start".into(), mp3: vec![1, 2, 3], seconds: 61.4 },
-            Chapter { title: "../Two/\nend".into(), mp3: vec![4], seconds: 2.0 },
+            Chapter { title: "One: the start".into(), mp3: audio(&[1, 2, 3]), seconds: 61.4 },
+            Chapter { title: "../Two/\nend".into(), mp3: audio(&[4]), seconds: 2.0 },
         ];
-        let files = files(&book, &chapters);
-        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let names = write(dir.path(), &book, &chapters).unwrap();
         assert_eq!(names, ["01 One_ the start.mp3", "02 _Two_ end.mp3", "playlist.m3u8", "cover.jpg"]);
-        let playlist = String::from_utf8(files[2].1.clone()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4, "nothing else, nothing outside");
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        let playlist = String::from_utf8(read("playlist.m3u8")).unwrap();
         assert_eq!(
             playlist,
             "#EXTM3U\n#EXTINF:61,One: the start\n01 One_ the start.mp3\n#EXTINF:2,../Two/ end\n02 _Two_ end.mp3\n"
         );
-        let tag = Tag::read_from2(std::io::Cursor::new(&files[1].1)).unwrap();
+        let second = read("02 _Two_ end.mp3");
+        let tag = Tag::read_from2(std::io::Cursor::new(&second)).unwrap();
         assert_eq!((tag.title(), tag.album(), tag.artist()), (Some("../Two/ end"), Some("A Book"), Some("An Author")));
         assert_eq!((tag.track(), tag.total_tracks()), (Some(2), Some(2)));
         assert_eq!(tag.pictures().next().unwrap().data, cover.bytes);
-        assert!(files[1].1.ends_with(&[4]), "the audio follows the tag");
+        assert!(second.ends_with(&[4]), "the audio follows the tag");
     }
 }

@@ -4,6 +4,7 @@
 //! the book is kept as it was.
 
 use super::audiobook::{self, BookTags, Chapter, Cover};
+use super::chapter_audio::{from_start, ChapterAudio};
 use super::epub::{relative, Container};
 use super::markup::{self, Marked};
 use super::overlay::{self, Clip, ExistingClaims};
@@ -14,7 +15,9 @@ use crate::pipeline::Pipeline;
 use crate::speech::SpeechOptions;
 use crate::text::LangTag;
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Loudness of a book's audio (EBU R128), in LUFS: the middle of what
@@ -35,10 +38,9 @@ pub struct Progress {
     pub documents: usize,
 }
 
-/// A finished talking book.
+/// A finished talking book (written where it was asked for).
 #[derive(Debug)]
 pub struct MadeBook {
-    pub epub: Vec<u8>,
     pub title: Option<String>,
     pub author: Option<String>,
     pub cover: Option<Cover>,
@@ -59,16 +61,19 @@ struct Spoken {
     path: String,
     marked: Marked,
     clips: Vec<Clip>,
-    mp3: Vec<u8>,
+    /// The document's MP3, in a temporary file; `None` if nothing in it is read.
+    mp3: Option<File>,
     seconds: f64,
     skipped: usize,
 }
 
-/// Makes the talking book of `epub`, spoken with `options`.
+/// Makes the talking book of `epub`, spoken with `options`, at `out`
+/// (which appears only once the book is whole).
 pub async fn make(
     pipeline: &Arc<Pipeline>,
     epub: Vec<u8>,
     options: &SpeechOptions,
+    out: &Path,
     progress: impl Fn(Progress),
 ) -> Result<MadeBook, BookError> {
     let (container, package) =
@@ -94,7 +99,7 @@ pub async fn make(
         let document = speakable(&marked);
         let (clips, mp3, seconds, skipped) = match document {
             Some(document) => speak(pipeline, document, &marked, options, &mut narrators).await?,
-            None => (Vec::new(), Vec::new(), 0.0, 0),
+            None => (Vec::new(), None, 0.0, 0),
         };
         spoken.push(Spoken { path: path.clone(), marked, clips, mp3, seconds, skipped });
         progress(Progress { documents_done: n + 1, documents: documents.len() });
@@ -112,21 +117,22 @@ pub async fn make(
         spoken.iter().map(|s| s.skipped).sum(),
     );
     let unwrapped = spoken.iter().map(|s| s.marked.unwrapped).sum();
-    let epub = tokio::task::spawn_blocking(move || write(&container, &package, &spoken, &narrators))
+    let out = out.to_path_buf();
+    tokio::task::spawn_blocking(move || write(&container, &package, &spoken, &narrators, &out))
         .await
-        .map_err(|e| BookError::Broken(e.to_string()))??;
-    Ok(MadeBook { epub, title, author, cover, chapters, seconds, sentences, skipped, unwrapped })
+        .map_err(|e| BookError::Write(e.to_string()))??;
+    Ok(MadeBook { title, author, cover, chapters, seconds, sentences, skipped, unwrapped })
 }
 
 impl MadeBook {
-    /// The audiobook's files, by name (see [`audiobook`]).
-    pub fn audiobook(&self) -> Vec<(String, Vec<u8>)> {
+    /// Writes the audiobook into `dir` (see [`audiobook`]); the files' names.
+    pub fn write_audiobook(&self, dir: &Path) -> std::io::Result<Vec<String>> {
         let tags = BookTags {
             title: self.title.as_deref().unwrap_or("Untitled"),
             author: self.author.as_deref(),
             cover: self.cover.as_ref(),
         };
-        audiobook::files(&tags, &self.chapters)
+        audiobook::write(dir, &tags, &self.chapters)
     }
 }
 
@@ -136,15 +142,15 @@ fn chapters(container: &Container, package: &Package, spoken: &[Spoken]) -> Resu
         Some(nav) => super::nav::labels(&nav.path, &container.text(&nav.path)?)?,
         None => Default::default(),
     };
-    Ok(spoken
-        .iter()
-        .filter(|document| !document.clips.is_empty())
-        .map(|document| {
-            let first = document.marked.units.first().map(|unit| unit.text.chars().take(80).collect());
-            let title = labels.get(&document.path).cloned().or(first).unwrap_or_default();
-            Chapter { title, mp3: document.mp3.clone(), seconds: document.seconds }
-        })
-        .collect())
+    let mut chapters = Vec::new();
+    for document in spoken.iter().filter(|document| !document.clips.is_empty()) {
+        let Some(mp3) = &document.mp3 else { continue };
+        let first = document.marked.units.first().map(|unit| unit.text.chars().take(80).collect());
+        let title = labels.get(&document.path).cloned().or(first).unwrap_or_default();
+        let mp3 = mp3.try_clone().map_err(|e| BookError::Write(e.to_string()))?;
+        chapters.push(Chapter { title, mp3, seconds: document.seconds });
+    }
+    Ok(chapters)
 }
 
 /// Reads the container and its package; media overlays need EPUB 3.
@@ -190,7 +196,7 @@ async fn speak(
     marked: &Marked,
     options: &SpeechOptions,
     narrators: &mut BTreeSet<String>,
-) -> Result<(Vec<Clip>, Vec<u8>, f64, usize), BookError> {
+) -> Result<(Vec<Clip>, Option<File>, f64, usize), BookError> {
     let plan = pipeline.plan_document(document, options).await.map_err(|e| BookError::Plan(e.to_string()))?;
     if plan.paragraphs.len() != marked.units.len() {
         return Err(BookError::Broken("planning changed the number of sentences".into()));
@@ -198,7 +204,11 @@ async fn speak(
     for voice in plan.voices() {
         narrators.insert(pipeline.voice_name(voice));
     }
-    let spoken = pipeline.speak_plan(&plan).await.map_err(|e| BookError::Plan(e.to_string()))?;
+    let mut audio = ChapterAudio::new(pipeline.sample_rate()).map_err(|e| BookError::Write(e.to_string()))?;
+    let spoken = pipeline
+        .speak_plan_into(&plan, |samples| audio.push(samples))
+        .await
+        .map_err(|e| BookError::Plan(e.to_string()))?;
     let skipped = spoken.skipped;
     let duration = spoken.timeline.duration;
     let mut clips: Vec<Clip> = spoken
@@ -213,15 +223,11 @@ async fn speak(
     for (clip, next) in clips.iter_mut().zip(next_begins) {
         clip.end = next.max(clip.end);
     }
-    let rate = pipeline.sample_rate();
-    let samples = spoken.samples;
-    let mp3 = tokio::task::spawn_blocking(move || {
-        crate::audio::mastered_mp3(&samples, rate, LOUDNESS_LUFS, TRUE_PEAK_DBTP, MP3_RATE)
-    })
-    .await
-    .map_err(|e| BookError::Broken(e.to_string()))?
-    .map_err(|e| BookError::Broken(e.to_string()))?;
-    Ok((clips, mp3, duration, skipped))
+    let mp3 = tokio::task::spawn_blocking(move || audio.into_mp3(LOUDNESS_LUFS, TRUE_PEAK_DBTP, MP3_RATE))
+        .await
+        .map_err(|e| BookError::Write(e.to_string()))?
+        .map_err(|e| BookError::Write(e.to_string()))?;
+    Ok((clips, Some(mp3), duration, skipped))
 }
 
 /// The new book: the original files (content documents and package
@@ -232,12 +238,15 @@ fn write(
     package: &Package,
     spoken: &[Spoken],
     narrators: &[String],
-) -> Result<Vec<u8>, BookError> {
+    out: &Path,
+) -> Result<(), BookError> {
     let folder = folder(&package.path);
     let mut edits = PackageEdits { modified: modified_now(), ..PackageEdits::default() };
     let mut added: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut audio: Vec<(String, &File)> = Vec::new();
     let mut durations = Vec::new();
-    for (n, document) in spoken.iter().enumerate().filter(|(_, d)| !d.clips.is_empty()) {
+    for (n, document) in spoken.iter().enumerate() {
+        let (false, Some(mp3)) = (document.clips.is_empty(), &document.mp3) else { continue };
         let stem = format!("{}-{}", n + 1, stem(&document.path));
         let (smil_path, audio_path) = (format!("{folder}/{stem}.smil"), format!("{folder}/{stem}.mp3"));
         let smil =
@@ -249,7 +258,7 @@ fn write(
         edits.manifest.push_str(&item(&audio_id, &relative(&package.path, &audio_path), "audio/mpeg"));
         durations.push((overlay_id, document.seconds));
         added.push((smil_path, smil.into_bytes()));
-        added.push((audio_path, document.mp3.clone()));
+        audio.push((audio_path, mp3));
     }
     let stylesheet = format!("{folder}/overlay.css");
     edits.manifest.push_str(&item("herald-overlay-css", &relative(&package.path, &stylesheet), "text/css"));
@@ -257,27 +266,33 @@ fn write(
     edits.metadata = overlay::metadata(&durations, narrators, &claims(package));
     let package_text = package.edited(&edits);
 
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let failed = |e: &dyn std::fmt::Display| BookError::Write(format!("{}: {e}", out.display()));
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| failed(&e))?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let mut put = |path: &str, bytes: &[u8], options| -> Result<(), BookError> {
-        zip.start_file(path, options).map_err(|e| BookError::Write(e.to_string()))?;
-        zip.write_all(bytes).map_err(|e| BookError::Write(e.to_string()))
+    let mut put = |path: &str, bytes: &mut dyn Read, options| -> Result<(), BookError> {
+        zip.start_file(path, options).map_err(|e| failed(&e))?;
+        std::io::copy(bytes, &mut zip).map(drop).map_err(|e| failed(&e))
     };
-    put("mimetype", b"application/epub+zip", stored)?;
+    put("mimetype", &mut &b"application/epub+zip"[..], stored)?;
     for (path, bytes) in container.files() {
         if path == "mimetype" {
             continue;
         }
         let edited = spoken.iter().find(|d| d.path == path).map(|d| d.marked.text.as_bytes());
         let bytes = if path == package.path { package_text.as_bytes() } else { edited.unwrap_or(bytes) };
-        put(path, bytes, deflated)?;
+        put(path, &mut &bytes[..], deflated)?;
     }
     for (path, bytes) in &added {
-        let options = if path.ends_with(".mp3") { stored } else { deflated };
-        put(path, bytes, options)?;
+        put(path, &mut &bytes[..], deflated)?;
     }
-    Ok(zip.finish().map_err(|e| BookError::Write(e.to_string()))?.into_inner())
+    for (path, mp3) in audio {
+        put(&path, &mut from_start(mp3).map_err(|e| failed(&e))?, stored)?;
+    }
+    let file = zip.finish().map_err(|e| failed(&e))?.into_inner().map_err(|e| failed(&e.into_error()))?;
+    file.persist(out).map(drop).map_err(|e| failed(&e.error))
 }
 
 fn item(id: &str, href: &str, media_type: &str) -> String {

@@ -5,10 +5,12 @@
 //! [`epub`] reads the container safely, [`package`] the package document
 //! and [`nav`] its navigation document, [`markup`] wraps the sentences of a
 //! content document, [`overlay`] writes the SMIL files and metadata,
-//! [`audiobook`] the chapter files for plain players, and [`make`] speaks
-//! it all through the service.
+//! [`audiobook`] the chapter files for plain players, [`chapter_audio`]
+//! each chapter's MP3 (made on disk, whatever its length), and [`make`]
+//! speaks it all through the service.
 
 mod audiobook;
+mod chapter_audio;
 mod epub;
 mod make;
 mod markup;

@@ -40,7 +40,7 @@ pub(super) fn run(settings: Settings, args: &BookArgs) -> Result<(), Failure> {
         let program = std::env::current_exe().map_err(Failure::runtime)?;
         let pipeline = Arc::new(Pipeline::start(settings, program).await.map_err(|e| Failure::runtime(Chain(&e)))?);
         let bar = progress_bar();
-        let made = book::make(&pipeline, epub, &options, |progress| report(bar.as_ref(), progress)).await;
+        let made = book::make(&pipeline, epub, &options, &args.out, |progress| report(bar.as_ref(), progress)).await;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -49,15 +49,10 @@ pub(super) fn run(settings: Settings, args: &BookArgs) -> Result<(), Failure> {
             _ => Failure::input(Chain(&error)),
         })
     })?;
-    std::fs::write(&args.out, &made.epub)
-        .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", args.out.display())))?;
     if let Some(dir) = &args.audiobook {
         let cannot =
             |e: std::io::Error| Failure::runtime(format!("cannot write the audiobook in {}: {e}", dir.display()));
-        std::fs::create_dir_all(dir).map_err(cannot)?;
-        for (name, bytes) in made.audiobook() {
-            std::fs::write(dir.join(name), bytes).map_err(cannot)?;
-        }
+        made.write_audiobook(dir).map_err(cannot)?;
         eprintln!("herald: wrote the audiobook in {} ({} chapters)", dir.display(), made.chapters.len());
     }
     eprintln!(

@@ -222,14 +222,23 @@ impl Pipeline {
 
     /// Speaks a whole plan into memory with its timeline.
     pub async fn speak_plan(&self, plan: &Plan) -> Result<SpokenPlan, SpeechCut> {
+        let mut samples = Vec::new();
+        let spoken = self.speak_plan_into(plan, |chunk| samples.extend_from_slice(chunk)).await?;
+        Ok(SpokenPlan { samples, ..spoken })
+    }
+
+    /// Speaks a whole plan, handing its audio to `audio` as it comes (a
+    /// book's chapter goes to disk): the timeline and the counts, with no
+    /// samples kept.
+    pub async fn speak_plan_into(&self, plan: &Plan, mut audio: impl FnMut(&[i16])) -> Result<SpokenPlan, SpeechCut> {
         let utterances = plan.utterances();
         let mut events = self.speaker.speak(utterances.clone());
         let mut timeline = TimelineBuilder::new(plan, &utterances, self.sample_rate());
-        let (mut samples, mut synthesized, mut cached, mut skipped, mut finished) = (Vec::new(), 0, 0, 0, false);
+        let (mut synthesized, mut cached, mut skipped, mut finished) = (0, 0, 0, false);
         while let Some(event) = events.recv().await {
             timeline.push(&event);
             match event {
-                SpeechEvent::Audio(chunk) => samples.extend_from_slice(&chunk),
+                SpeechEvent::Audio(chunk) => audio(&chunk),
                 SpeechEvent::Utterance { cached: true, .. } => cached += 1,
                 SpeechEvent::Utterance { cached: false, .. } => synthesized += 1,
                 SpeechEvent::Skipped { .. } => skipped += 1,
@@ -240,7 +249,7 @@ impl Pipeline {
         if !finished {
             return Err(SpeechCut);
         }
-        Ok(SpokenPlan { samples, timeline: timeline.finish(), synthesized, cached, skipped })
+        Ok(SpokenPlan { samples: Vec::new(), timeline: timeline.finish(), synthesized, cached, skipped })
     }
 
     /// Speaks a text as encoded audio in `format`, resampled to
