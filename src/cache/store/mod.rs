@@ -18,6 +18,7 @@ pub use object::{ObjectStoreSettings, S3Store};
 use super::atomic::Durability;
 use bytes::Bytes;
 use futures::stream::BoxStream;
+use std::future::Future;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -149,23 +150,25 @@ impl Storage {
         result
     }
 
-    pub async fn get(&self, key: &str) -> io::Result<Option<Bytes>> {
+    /// A counted read of `key` that answers "no such object" without a
+    /// round trip while the store's last such answer is fresh, and
+    /// remembers what the store says.
+    async fn look_up<T>(&self, key: &str, read: impl Future<Output = io::Result<Option<T>>>) -> io::Result<Option<T>> {
         if self.missing_lately(key) {
             return Ok(None);
         }
-        let found = self.counted(&self.stats.reads, self.backend.get(key).await);
+        let found = self.counted(&self.stats.reads, read.await);
         self.remember(key, found.as_ref().ok().map(Option::is_some));
         found
     }
 
+    pub async fn get(&self, key: &str) -> io::Result<Option<Bytes>> {
+        self.look_up(key, self.backend.get(key)).await
+    }
+
     /// The object as a stream (see [`Store::read`]).
     pub async fn read(&self, key: &str, range: Option<Range<u64>>) -> io::Result<Option<ObjectRead>> {
-        if self.missing_lately(key) {
-            return Ok(None);
-        }
-        let found = self.counted(&self.stats.reads, self.backend.read(key, range).await);
-        self.remember(key, found.as_ref().ok().map(Option::is_some));
-        found
+        self.look_up(key, self.backend.read(key, range)).await
     }
 
     pub async fn put(&self, key: &str, bytes: impl Into<Bytes>, durability: Durability) -> io::Result<()> {
@@ -174,12 +177,7 @@ impl Storage {
     }
 
     pub async fn size(&self, key: &str) -> io::Result<Option<u64>> {
-        if self.missing_lately(key) {
-            return Ok(None);
-        }
-        let found = self.counted(&self.stats.reads, self.backend.size(key).await);
-        self.remember(key, found.as_ref().ok().map(Option::is_some));
-        found
+        self.look_up(key, self.backend.size(key)).await
     }
 
     pub async fn delete(&self, key: &str) -> io::Result<()> {
