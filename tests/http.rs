@@ -131,8 +131,13 @@ async fn reader_page_carries_languages_and_escapes_text() {
     assert_eq!(select(&page, "h1")[0].text().collect::<String>(), "Joint statement");
     let body = select(&page, "main [data-role=body] p[lang=en]");
     assert_eq!(body.len(), 10);
-    assert_eq!(select(&page, "main [data-role=body] audio[controls][preload=none]").len(), 10);
-    assert_eq!(select(&page, "main audio").len(), 12, "whole document, byline and 10 paragraphs");
+    assert!(select(&page, "main .para audio, main .para button").is_empty(), "no player per paragraph");
+    assert_eq!(select(&page, "main audio[controls][preload=none]").len(), 1, "one player, for the whole document");
+    let downloads: Vec<&str> =
+        select(&page, "main a[download]").iter().map(|a| a.value().attr("href").unwrap()).collect();
+    let id = doc["id"].as_str().unwrap();
+    let expected = ["mp3", "opus", "flac", "wav"].map(|ext| format!("/v1/documents/{id}/audio.{ext}"));
+    assert_eq!(downloads, expected, "MP3 first, then the other formats");
     assert!(html.contains("Last updated 05 Apr. 2023 10:30"));
 
     let mixed = "Accord culturel\n\nLes deux villes ont signé hier un accord de coopération culturelle qui prévoit des échanges réguliers d'artistes.\n\n\

@@ -59,6 +59,20 @@ test('reader page of the reference statement has no axe violations', async () =>
   assertNoViolations(await axeOn(`${herald.url}${doc.html_url}`), `reader page ${doc.html_url} (NATO–Japan statement)`);
 });
 
+test('reader page without the player script (the browser\'s player, the download links) has no axe violations', async () => {
+  const text = await repoFile('tests/fixtures/nato-japan-joint-statement-2023-04-04.txt');
+  const doc = await createDocument(herald.url, { text });
+  const page = await browser.newPage();
+  try {
+    await page.route('**/assets/player.js*', (route) => route.abort());
+    const res = await page.goto(`${herald.url}${doc.html_url}`, { waitUntil: 'load' });
+    assert.equal(res.status(), 200);
+    assertNoViolations(await runAxe(page), `reader page ${doc.html_url} without player.js`);
+  } finally {
+    await page.close();
+  }
+});
+
 test('reader page of the mixed French/German/English document has no axe violations', async () => {
   const text = await repoFile('tests/fixtures/lang/mixed-fr-de-en.txt');
   const doc = await createDocument(herald.url, { text });

@@ -1,8 +1,9 @@
 // Keyboard use of the reader page in headless Chromium: Tab order from the
-// top, the skip link, and a visible focus indicator on every stop. Each test
-// waits for player.js to finish (it hides the paragraphs' own players, adds
-// buttons and wraps words), so the page does not change under the test;
-// player.test.mjs covers the player's own controls.
+// top, the skip link, and a visible focus indicator on every stop, with
+// player.js and without it (the browser's <audio controls>). Each test with
+// the script waits for it to finish (it replaces the browser's controls
+// with its own and wraps words), so the page does not change under the
+// test; player.test.mjs covers the player's own controls.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +30,14 @@ async function openReader() {
   const page = await browser.newPage();
   await page.goto(readerUrl);
   await page.waitForSelector('article.has-player', { timeout: 20_000 });
+  return page;
+}
+
+/** The reader page as it is without JavaScript's player. */
+async function openReaderWithoutScript() {
+  const page = await browser.newPage();
+  await page.route('**/assets/player.js*', (route) => route.abort());
+  await page.goto(readerUrl);
   return page;
 }
 
@@ -70,14 +79,15 @@ async function shotAround(page, locator, path, margin = 8) {
 const hasIndicator = (f) => (f.outlineStyle !== 'none' && f.outlineWidth > 0) || (f.boxShadow && f.boxShadow !== 'none');
 const show = (f) => `${f.tag}${f.cls ? `.${f.cls}` : ''} "${f.label}"`;
 
-test('Tab from the top: skip link, brand link, then every visible player and control in document order', async () => {
+test('Tab from the top: skip link, brand link, then every visible control in document order', async () => {
   const page = await openReader();
   try {
     const audioIndexes = await page.evaluate(() => {
       const all = [...document.querySelectorAll('*')];
       return [...document.querySelectorAll('audio')].filter((a) => a.checkVisibility()).map((a) => all.indexOf(a));
     });
-    assert.ok(audioIndexes.length >= 1, 'the reader page has a visible whole-document player');
+    assert.deepEqual(audioIndexes, [], 'no browser player is shown beside Herald\'s');
+    assert.ok(await page.locator('#player-controls').isVisible(), 'the reader page shows its player');
 
     const stops = [];
     const seen = new Set();
@@ -151,7 +161,7 @@ test('Enter on the skip link moves to main', async () => {
   }
 });
 
-test('focused links and players show a visible focus indicator (screenshots in tests/browser/artifacts/)', async () => {
+test('focused links and the Play button show a visible focus indicator (screenshots in tests/browser/artifacts/)', async () => {
   const page = await openReader();
   try {
     await page.keyboard.press('Tab'); // skip link
@@ -161,6 +171,21 @@ test('focused links and players show a visible focus indicator (screenshots in t
     assert.ok(hasIndicator(brand), `brand link: outline ${brand.outlineStyle} ${brand.outlineWidth}px, box-shadow ${brand.boxShadow}`);
     await page.screenshot({ path: await artifactPath('keyboard-brand-link-focused.png') });
 
+    await page.keyboard.press('Tab'); // the player's Play button
+    const play = await describeFocus(page);
+    assert.equal(`${play.tag} ${play.label}`, 'button Play', `the third stop is the Play button, got ${show(play)}`);
+    assert.ok(play.selfFocused && hasIndicator(play) && play.onScreen, `Play button: outline ${play.outlineStyle} ${play.outlineWidth}px`);
+  } finally {
+    await page.close();
+  }
+});
+
+test('without the player script, Tab reaches the browser\'s player of the whole document, with a visible focus indicator', async () => {
+  const page = await openReaderWithoutScript();
+  try {
+    assert.equal(await page.locator('audio').count(), 1, 'one player, for the whole document: none per paragraph');
+    await page.keyboard.press('Tab'); // skip link
+    await page.keyboard.press('Tab'); // brand link
     await page.keyboard.press('Tab'); // the whole-document player
     const player = await describeFocus(page);
     assert.equal(player.tag, 'audio');

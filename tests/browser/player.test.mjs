@@ -1,7 +1,8 @@
 // The reading page's player (player.js) in headless Chromium, on the
 // reference statement: controls, accessibility while playing, playback,
-// word and paragraph highlighting, sentence navigation, "Play from here",
-// speed, shortcuts, the live region and keyboard order.
+// word and paragraph highlighting, sentence and paragraph navigation, the
+// one "Play from" button, speed, shortcuts, the live region and keyboard
+// order. one-player.test.mjs checks the page as a screen reader meets it.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,14 +44,28 @@ async function pause(page) {
   await page.waitForFunction(() => document.getElementById('player').paused);
 }
 
-test('the player controls appear: Play, Previous sentence, Next sentence, a labelled speed select, "Play from here" on every paragraph', async () => {
+/** The one "Play from" button. */
+const fromButton = (page) => page.locator('#player-controls').getByRole('button', { name: /^Play from / });
+
+/** Focuses paragraph n (as a click in it or a screen reader's cursor does) and waits for "Play from" to name it. */
+async function pickParagraph(page, n) {
+  await page.evaluate((n) => document.getElementById(`p${n}`).focus(), n);
+  await page.waitForFunction((n) => document.querySelector('#player-controls .play-from').textContent === `Play from paragraph ${n}`, n, { timeout: 2_000 });
+}
+
+test('the player controls appear: Play, Previous sentence, Next sentence, one "Play from", a labelled speed select, the position; the browser\'s controls go', async () => {
   const { page } = await openPlayer(browser, readerUrl);
   try {
     const controls = page.locator('#player-controls');
     assert.ok(await controls.isVisible(), '#player-controls is visible');
-    for (const name of ['Play', 'Previous sentence', 'Next sentence']) {
+    assert.equal(await page.getByRole('group', { name: 'Player' }).count(), 1, 'the controls are a group named "Player"');
+    for (const name of ['Play', 'Previous sentence', 'Next sentence', 'Play from the title']) {
       assert.equal(await controls.getByRole('button', { name, exact: true }).count(), 1, `a "${name}" button in #player-controls`);
     }
+    assert.equal(await page.getByRole('button', { name: /play from/i }).count(), 1, 'one "Play from" button on the page');
+    assert.equal(await controls.locator('.position').textContent(), 'Position: the title', 'the position before playing');
+    const native = await page.evaluate(() => [...document.querySelectorAll('audio')].map((a) => ({ id: a.id, controls: a.controls, visible: a.checkVisibility() })));
+    assert.deepEqual(native, [{ id: 'player', controls: false, visible: false }], 'one <audio>, without the browser\'s controls');
     const speed = page.getByRole('combobox', { name: 'Speed' });
     assert.equal(await speed.count(), 1, 'a select labelled "Speed"');
     const options = await speed.locator('option').evaluateAll((os) => os.map((o) => Number(o.value)));
@@ -60,15 +75,14 @@ test('the player controls appear: Play, Previous sentence, Next sentence, a labe
 
     const paras = await page.evaluate(() => [...document.querySelectorAll('div.para')].map((p) => ({
       id: p.id,
-      buttons: [...p.querySelectorAll('button.play-here')].map((b) => ({ text: b.textContent, label: b.getAttribute('aria-label'), lang: b.lang })),
-      audioVisible: [...p.querySelectorAll('audio')].some((a) => a.checkVisibility()),
+      controls: p.querySelectorAll('button, audio, a, select').length,
+      tabIndex: p.tabIndex,
       words: p.querySelectorAll('span.w').length,
     })));
     assert.ok(paras.length >= 5, `paragraphs on the page: ${paras.length}`);
     for (const p of paras) {
-      const n = p.id.slice(1);
-      assert.deepEqual(p.buttons, [{ text: 'Play from here', label: `Play from here: paragraph ${n}`, lang: 'en' }], `#${p.id} has one "Play from here" button`);
-      assert.equal(p.audioVisible, false, `#${p.id}'s own <audio> is hidden once the player is active`);
+      assert.equal(p.controls, 0, `#${p.id} holds no control of its own`);
+      assert.equal(p.tabIndex, -1, `#${p.id} takes focus, but is no Tab stop`);
       assert.ok(p.words > 0, `#${p.id} has its words wrapped in span.w`);
     }
     assert.ok(await page.locator('h1 span.w').count() > 0, 'the title\'s words are wrapped too');
@@ -126,11 +140,43 @@ test('while playing, the highlighted word and paragraph change and only move for
   }
 });
 
-test('"Play from here" on paragraph 5 plays paragraph 5 and highlights its words', async (t) => {
+test('"Play from" names the paragraph focused, selected in or clicked in, else the one being read', async () => {
+  const { page } = await openPlayer(browser, readerUrl);
+  try {
+    assert.equal(await fromButton(page).textContent(), 'Play from the title', 'before anything, the paragraph the player holds');
+    await pickParagraph(page, 5);
+    // Text selected in a paragraph (with the mouse, caret browsing or a screen reader's selection).
+    await page.evaluate(() => {
+      const text = document.querySelector('#p7 .text');
+      document.getSelection().selectAllChildren(text);
+    });
+    await page.waitForFunction(() => document.querySelector('#player-controls .play-from').textContent === 'Play from paragraph 7', null, { timeout: 2_000 });
+    // A click in a paragraph, off its words.
+    const space = await page.evaluate(() => {
+      const text = document.querySelector('#p3 .text');
+      const gap = [...text.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() === '');
+      const range = document.createRange();
+      range.selectNode(gap);
+      const r = range.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    });
+    await page.mouse.click(space.x, space.y);
+    await page.waitForFunction(() => document.querySelector('#player-controls .play-from').textContent === 'Play from paragraph 3', null, { timeout: 2_000 });
+    assert.deepEqual((await playerState(page)).paused, true, 'a click off the words plays nothing');
+    // Picking the paragraph being read leaves "Play from" following the reading.
+    await page.evaluate(() => document.getElementById('p0').focus());
+    await page.waitForFunction(() => document.querySelector('#player-controls .play-from').textContent === 'Play from the title', null, { timeout: 2_000 });
+  } finally {
+    await page.close();
+  }
+});
+
+test('"Play from" on paragraph 5 plays paragraph 5 and highlights its words, then follows the reading', async (t) => {
   const { page, audioTraffic } = await openPlayer(browser, readerUrl);
   try {
     await playUntil(page, 0.5);
-    await page.getByRole('button', { name: 'Play from here: paragraph 5', exact: true }).click();
+    await pickParagraph(page, 5);
+    await fromButton(page).click();
     let reached = true;
     await page.waitForFunction(() => {
       const a = document.getElementById('player');
@@ -142,6 +188,11 @@ test('"Play from here" on paragraph 5 plays paragraph 5 and highlights its words
     assert.ok(reached, `paragraph 5 is not playing with its words lit: ${JSON.stringify(state)}\naudio traffic ${JSON.stringify(audioTraffic, null, 1)}`);
     assert.equal(state.reading, 'p5');
     assert.deepEqual(state.errors, []);
+    assert.equal(await fromButton(page).textContent(), 'Play from paragraph 5');
+    assert.match(await page.locator('#player-controls .position').textContent(), /^Position: paragraph 5 of \d+, sentence \d+/);
+    // Once played, "Play from" follows the reading to the next paragraph.
+    await page.keyboard.press('Alt+Shift+ArrowDown');
+    await page.waitForFunction(() => document.querySelector('#player-controls .play-from').textContent === 'Play from paragraph 6', null, { timeout: 5_000 });
   } finally {
     await page.close();
   }
@@ -152,7 +203,8 @@ test('"Next sentence" moves to the next sentence of the paragraph playing', asyn
   assert.ok(target, 'a paragraph with three sentences');
   const { page } = await openPlayer(browser, readerUrl);
   try {
-    await page.getByRole('button', { name: `Play from here: paragraph ${target.index}`, exact: true }).click();
+    await pickParagraph(page, target.index);
+    await fromButton(page).click();
     await page.waitForFunction(() => !document.getElementById('player').paused && document.getElementById('player').currentTime > 0.2, null, { timeout: 15_000 });
     const timeline = await paragraphTimeline(target.index);
     const starts = timeline.paragraphs[0].sentences.map((s) => s.start);
@@ -193,6 +245,27 @@ test('the speed select and Alt+Shift+U/D change playbackRate', async () => {
     // The rate survives playing.
     await playUntil(page, 0.5);
     assert.equal((await playerState(page)).playbackRate, 1.25);
+  } finally {
+    await page.close();
+  }
+});
+
+test('Alt+Shift+Down and Alt+Shift+Up play the next and the previous paragraph', async () => {
+  const { page } = await openPlayer(browser, readerUrl);
+  try {
+    await playUntil(page, 0.3);
+    const at = (n) => page.waitForFunction((n) => {
+      const a = document.getElementById('player');
+      return new RegExp(`/paragraphs/${n}/audio\\.wav$`).test(a.currentSrc) && !a.paused && a.currentTime > 0.1;
+    }, n, { timeout: 15_000 });
+    await page.keyboard.press('Alt+Shift+ArrowDown');
+    await at(1);
+    assert.match(await page.locator('#player-controls .position').textContent(), /^Position: paragraph 1 of \d+/);
+    await page.keyboard.press('Alt+Shift+ArrowDown');
+    await at(2);
+    await page.keyboard.press('Alt+Shift+ArrowUp');
+    await at(1);
+    assert.deepEqual((await playerState(page)).errors, []);
   } finally {
     await page.close();
   }
@@ -244,10 +317,9 @@ test('#announcer announces "Playing" but is not updated on every word (≤ 2 ann
   }
 });
 
-test('keyboard only: Tab reaches Play, Previous, Next, Speed, then every "Play from here" in order (screenshot of focused Play)', async () => {
+test('keyboard only: Tab reaches Play, Previous, Next, Play from, Speed one after the other, and no paragraph (screenshot of focused Play)', async () => {
   const { page } = await openPlayer(browser, readerUrl);
   try {
-    const expected = await page.evaluate(() => [...document.querySelectorAll('button.play-here')].map((b) => b.getAttribute('aria-label')));
     const stops = [];
     for (let presses = 0; presses < 200; presses++) {
       await page.keyboard.press('Tab');
@@ -257,12 +329,12 @@ test('keyboard only: Tab reaches Play, Previous, Next, Speed, then every "Play f
         return {
           index: [...document.querySelectorAll('*')].indexOf(e),
           tag: e.tagName.toLowerCase(),
+          inText: !!e.closest('.para'),
           name: e.getAttribute('aria-label') || (e.labels?.[0]?.textContent) || e.textContent.trim().slice(0, 40),
           indicator: e.matches(':focus-visible') && ((cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none'),
         };
       });
       if (f.tag === 'body') break;
-      if (stops.at(-1)?.index === f.index) continue; // inside an <audio>'s own controls
       if (stops.some((s) => s.index === f.index)) break; // wrapped around
       stops.push(f);
       if (f.name === 'Play' && f.tag === 'button') {
@@ -273,20 +345,16 @@ test('keyboard only: Tab reaches Play, Previous, Next, Speed, then every "Play f
           clip: { x: Math.max(0, box.x - 12), y: Math.max(0, box.y - 12), width: box.width + 24, height: box.height + 24 },
         });
       }
-      if (f.name === expected.at(-1)) break;
     }
     const order = stops.map((s) => `${s.tag} "${s.name}"`);
-    const wanted = [
-      ['button', 'Play'], ['button', 'Previous sentence'], ['button', 'Next sentence'], ['select', 'Speed'],
-      ...expected.map((label) => ['button', label]),
-    ];
+    const wanted = [['button', 'Play'], ['button', 'Previous sentence'], ['button', 'Next sentence'], ['button', 'Play from the title'], ['select', 'Speed']];
     const positions = wanted.map(([tag, name]) => stops.findIndex((s) => s.tag === tag && s.name === name));
     const missing = wanted.filter((_, k) => positions[k] < 0).map(([tag, name]) => `${tag} "${name}"`);
     assert.deepEqual(missing, [], `not reached with Tab:\n${order.join('\n')}`);
-    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), `Tab order is not Play, Previous, Next, Speed, then Play from here 1…n:\n${order.join('\n')}`);
-    // The controls come one after the other.
-    assert.deepEqual(positions.slice(0, 4), [positions[0], positions[0] + 1, positions[0] + 2, positions[0] + 3], `the player controls are not consecutive Tab stops:\n${order.join('\n')}`);
+    assert.deepEqual(positions, wanted.map((_, k) => positions[0] + k), `the player controls are not consecutive Tab stops in the order Play, Previous, Next, Play from, Speed:\n${order.join('\n')}`);
     for (const k of positions) assert.ok(stops[k].indicator, `no visible focus indicator on ${order[k]}`);
+    assert.deepEqual(stops.filter((s) => s.inText).map((s) => `${s.tag} "${s.name}"`), [], 'no Tab stop in the text');
+    assert.deepEqual(stops.filter((s) => s.tag === 'audio'), [], 'the <audio> is no Tab stop once the player is active');
   } finally {
     await page.close();
   }

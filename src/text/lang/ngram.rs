@@ -6,102 +6,75 @@
 //!
 //! `ngrams.tsv` beside this file is trained offline by
 //! `scripts/lang_model.py` from the tuning part of the corpus that
-//! `scripts/lang-corpus.sh` builds from Debian's gettext catalogues. It is
-//! embedded in the binary and parsed once, on first use. Text is normalised
-//! here exactly as the trainer normalises it.
+//! `scripts/lang-corpus.sh` builds from Debian's gettext catalogues. The
+//! build compiles it (`ngram/compile.rs`) into an n-gram map and a table of
+//! entries that the binary embeds and reads in place: nothing is parsed at
+//! start, and only the pages a text touches are read from the executable.
+//! Text is normalised here exactly as the trainer normalises it.
+
+#[cfg(test)]
+mod compile;
 
 use crate::text::LangTag;
-use std::collections::HashMap;
-use std::ops::Range;
+use fst::raw::Output;
 use std::sync::LazyLock;
 use whatlang::Script;
+
+include!(concat!(env!("OUT_DIR"), "/ngram_header.rs"));
 
 /// A language is written in every script that holds this share of its letters.
 const SCRIPT_SHARE: f32 = 0.1;
 
-/// Highest n-gram order in the model.
-const ORDERS: usize = 5;
+/// The model, opened on first use.
+pub(super) static MODEL: LazyLock<NgramModel> = LazyLock::new(|| {
+    NgramModel::open(
+        include_bytes!(concat!(env!("OUT_DIR"), "/ngrams.fst")),
+        include_bytes!(concat!(env!("OUT_DIR"), "/ngram_entries.bin")),
+    )
+});
 
-/// The model, parsed from the embedded file on first use.
-pub(super) static MODEL: LazyLock<NgramModel> =
-    LazyLock::new(|| NgramModel::parse(include_str!("ngrams.tsv")).expect("the embedded n-gram model parses"));
-
-/// Log-probabilities of character n-grams per language. N-grams borrow
-/// their text from the embedded file, and all their entries share one
-/// table, so the model costs little beyond its file.
+/// Log-probabilities of character n-grams per language, read in place
+/// from the embedded map and entries.
 pub(super) struct NgramModel {
     langs: Vec<LangTag>,
     /// Per language, the scripts it is written in.
     scripts: Vec<Vec<Script>>,
-    /// Per language, the log-probability of an n-gram it never showed, per order.
-    floors: Vec<[f32; ORDERS]>,
-    /// Each n-gram's entries in `entries`.
-    grams: HashMap<&'static str, Range<u32>>,
-    /// (language, log-probability) of every n-gram, n-gram after n-gram.
-    entries: Vec<(u16, f32)>,
-}
-
-/// Why the model file cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[error("n-gram model line {line}: {what}")]
-pub(super) struct ModelError {
-    line: usize,
-    what: &'static str,
+    /// Each n-gram's run of entries: the first's index << 8 | their count.
+    grams: fst::Map<&'static [u8]>,
+    /// (language `u16`, log-probability `f32`) of every n-gram, n-gram after n-gram.
+    entries: &'static [u8],
 }
 
 impl NgramModel {
-    fn parse(text: &'static str) -> Result<Self, ModelError> {
+    fn open(grams: &'static [u8], entries: &'static [u8]) -> Self {
         let mut model = Self {
-            langs: Vec::new(),
+            langs: LANGS.iter().map(|l| LangTag::parse(l).expect("the model's languages are subtags")).collect(),
             scripts: Vec::new(),
-            floors: Vec::new(),
-            grams: HashMap::new(),
-            entries: Vec::new(),
+            grams: fst::Map::new(grams).expect("the embedded n-gram map reads"),
+            entries,
         };
-        for (number, line) in text.lines().enumerate() {
-            let error = |what| ModelError { line: number + 1, what };
-            if line.starts_with('#') || line.is_empty() {
-                continue;
-            }
-            if let Some(floor) = line.strip_prefix("@\t") {
-                let mut fields = floor.split('\t');
-                let lang = fields.next().and_then(|l| LangTag::parse(l).ok()).ok_or(error("bad language"))?;
-                let order: usize = fields.next().and_then(|n| n.parse().ok()).ok_or(error("bad order"))?;
-                let value: f32 = fields.next().and_then(|v| v.parse().ok()).ok_or(error("bad floor"))?;
-                let index = model.index(lang.as_str()).unwrap_or_else(|| {
-                    model.langs.push(lang);
-                    model.floors.push([f32::MIN; ORDERS]);
-                    model.langs.len() - 1
-                });
-                *model.floors[index].get_mut(order.wrapping_sub(1)).ok_or(error("order out of range"))? = value;
-                continue;
-            }
-            let (gram, entries) = line.split_once('\t').ok_or(error("no tab"))?;
-            let start = model.entries.len() as u32;
-            for entry in entries.split(' ') {
-                let (lang, value) = entry.split_once(':').ok_or(error("bad entry"))?;
-                let index = model.index(lang).ok_or(error("language without floors"))?;
-                model.entries.push((index as u16, value.parse().map_err(|_| error("bad log-probability"))?));
-            }
-            model.grams.insert(gram, start..model.entries.len() as u32);
-        }
-        if model.floors.iter().any(|f| f.contains(&f32::MIN)) {
-            return Err(ModelError { line: 0, what: "a language lacks a floor" });
-        }
         model.scripts = model.scripts_of_languages();
-        Ok(model)
+        model
+    }
+
+    /// The entries of the run an n-gram maps to: (language, log-probability).
+    fn entries(&self, run: u64) -> impl Iterator<Item = (usize, f32)> + '_ {
+        let (first, count) = ((run >> 8) as usize, (run & 0xff) as usize);
+        self.entries[first * ENTRY_BYTES..(first + count) * ENTRY_BYTES].chunks_exact(ENTRY_BYTES).map(|entry| {
+            let lang = u16::from_le_bytes([entry[0], entry[1]]);
+            (usize::from(lang), f32::from_le_bytes([entry[2], entry[3], entry[4], entry[5]]))
+        })
     }
 
     /// Per language, the scripts that hold a [`SCRIPT_SHARE`] of its
     /// letters' probability: one pass over the single letters.
     fn scripts_of_languages(&self) -> Vec<Vec<Script>> {
         let mut mass: Vec<Vec<(Script, f32)>> = vec![Vec::new(); self.langs.len()];
-        for (gram, range) in &self.grams {
-            let mut chars = gram.chars();
-            let (Some(letter), None) = (chars.next(), chars.next()) else { continue };
+        for letter in LETTERS.chars() {
             let Some(script) = super::script::script_of(letter) else { continue };
-            for &(lang, p) in &self.entries[range.start as usize..range.end as usize] {
-                let scripts = &mut mass[usize::from(lang)];
+            let run = self.grams.get(letter.encode_utf8(&mut [0; 4]).as_bytes()).expect("every letter is mapped");
+            for (lang, p) in self.entries(run) {
+                let scripts = &mut mass[lang];
                 match scripts.iter_mut().find(|(s, _)| *s == script) {
                     Some((_, m)) => *m += p.exp(),
                     None => scripts.push((script, p.exp())),
@@ -144,23 +117,38 @@ impl NgramModel {
         }
         let mut per_order = [0usize; ORDERS];
         let mut scores = vec![0.0f64; candidates.len()];
-        for n in 1..=ORDERS {
-            for start in 0..chars.saturating_sub(n - 1) {
-                let gram = &padded[bounds[start]..bounds[start + n]];
-                if gram == " " {
+        let map = self.grams.as_fst();
+        for start in 0..chars {
+            // The n-grams starting here are prefixes of one another: one
+            // walk down the map finds them all, the shortest first.
+            let (mut node, mut run, mut mapped) = (map.root(), Output::zero(), true);
+            for n in 1..=ORDERS.min(chars - start) {
+                let letter = &padded.as_bytes()[bounds[start + n - 1]..bounds[start + n]];
+                for &byte in letter {
+                    let Some(at) = node.find_input(byte).filter(|_| mapped) else {
+                        mapped = false;
+                        break;
+                    };
+                    let transition = node.transition(at);
+                    run = run.cat(transition.out);
+                    node = map.node(transition.addr);
+                }
+                if n == 1 && letter == b" " {
                     continue;
                 }
                 per_order[n - 1] += 1;
-                let entries = self.grams.get(gram).map_or(&[][..], |r| &self.entries[r.start as usize..r.end as usize]);
-                for &(lang, p) in entries {
-                    if let Some(i) = slot[lang as usize] {
-                        scores[i] += f64::from(p - self.floors[lang as usize][n - 1]);
+                if !(mapped && node.is_final()) {
+                    continue;
+                }
+                for (lang, p) in self.entries(run.cat(node.final_output()).value()) {
+                    if let Some(i) = slot[lang] {
+                        scores[i] += f64::from(p - FLOORS[lang][n - 1]);
                     }
                 }
             }
         }
         for (score, &lang) in scores.iter_mut().zip(candidates) {
-            *score += per_order.iter().zip(&self.floors[lang]).map(|(&c, &f)| c as f64 * f64::from(f)).sum::<f64>();
+            *score += per_order.iter().zip(&FLOORS[lang]).map(|(&c, &f)| c as f64 * f64::from(f)).sum::<f64>();
         }
         let count = per_order.iter().sum();
         (scores, count)
@@ -221,11 +209,5 @@ mod tests {
         let (scores, grams) = MODEL.log_likelihoods("Sila pilih fail yang hendak dibuka.", &candidates);
         assert!(grams > 20);
         assert!(scores[1] > scores[0], "Malay scored below Indonesian: {scores:?}");
-    }
-
-    #[test]
-    fn refuses_a_broken_model() {
-        assert!(NgramModel::parse("ab\tfr:-1.0\n").is_err(), "a gram before its language's floors");
-        assert!(NgramModel::parse("@\tfr\t1\t-9\n").is_err(), "floors missing for orders 2 to 5");
     }
 }

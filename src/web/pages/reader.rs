@@ -1,17 +1,20 @@
 //! The reading page of a document: its text, each paragraph with its own
 //! `lang` (and `dir` for right-to-left scripts) and its words marked with
-//! their character offsets, a player per paragraph and one for the whole
-//! document. It works without JavaScript; `player.js` turns it into one
-//! player that reads paragraph after paragraph (each rendered on its own,
-//! so playback starts at once on any length, and "play from here" starts
-//! rendering there), with sentence navigation, speed, word highlighting and
+//! their character offsets, the browser's player for the whole document,
+//! download links (MP3 first, then Opus, FLAC and WAV) and the captions.
+//! It works without JavaScript; `player.js` replaces the browser's player
+//! with Herald's one set of controls, which reads paragraph after paragraph
+//! (each rendered on its own, so playback starts at once on any length, and
+//! "play from" a paragraph starts rendering there), with sentence and
+//! paragraph navigation, speed, the position, word highlighting and
 //! keyboard shortcuts. A page view synthesizes nothing.
 
-use super::super::documents::{audio_url, load, paragraph_audio_url};
+use super::super::documents::{audio_url, load};
 use super::super::error::AppError;
 use super::super::AppState;
 use super::layout;
-use crate::speech::{Paragraph, Role, StoredDocument};
+use crate::audio::AudioFormat;
+use crate::speech::{DocumentId, Paragraph, Role, StoredDocument};
 use crate::text::LangTag;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
@@ -47,15 +50,32 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("Alt+Shift+P", "play or pause"),
     ("Alt+Shift+B", "back one sentence"),
     ("Alt+Shift+F", "forward one sentence"),
+    ("Alt+Shift+Up", "previous paragraph"),
+    ("Alt+Shift+Down", "next paragraph"),
     ("Alt+Shift+U", "faster"),
     ("Alt+Shift+D", "slower"),
 ];
+
+/// The download links, the default first: MP3 is small and plays
+/// everywhere; WAV, for a long document, runs to hundreds of megabytes.
+const DOWNLOADS: [(AudioFormat, &str); 4] =
+    [(AudioFormat::Mp3, "MP3"), (AudioFormat::Opus, "Opus"), (AudioFormat::Flac, "FLAC"), (AudioFormat::Wav, "WAV")];
+
+/// The whole document's audio file in `format` (one of the routes
+/// `/v1/documents/{id}/audio.{wav,mp3,opus,flac}`).
+fn download_url(id: &DocumentId, format: AudioFormat) -> String {
+    format!("/v1/documents/{id}/audio.{}", format.extension())
+}
 
 fn page(document: &StoredDocument) -> Markup {
     let plan = &document.plan;
     let title_paragraph = plan.paragraphs.iter().find(|p| p.role == Role::Title);
     let title = plan.title.clone().unwrap_or_else(|| "Untitled statement".into());
+    // The browser's player streams WAV, which it plays while the render
+    // grows; the download link offers MP3.
     let doc_audio = audio_url(&document.id);
+    let [(default_format, default_label), others @ ..] = DOWNLOADS;
+    let default_download = download_url(&document.id, default_format);
     let content = html! {
         article data-document=(document.id) data-base=(format!("/v1/documents/{}", document.id)) {
             @match title_paragraph {
@@ -68,11 +88,18 @@ fn page(document: &StoredDocument) -> Markup {
             section.listen aria-labelledby="listen-heading" lang="en" {
                 h2 #listen-heading { "Listen" }
                 audio #player controls preload="none" src=(doc_audio) aria-label="The whole statement" {
-                    a href=(doc_audio) { "Download the audio" }
+                    a href=(default_download) { "Download the audio (" (default_label) ")" }
                 }
-                div #player-controls hidden {}
-                p {
-                    a href=(doc_audio) download { "Download the audio (WAV)" }
+                div #player-controls role="group" aria-label="Player" hidden {}
+                p.downloads {
+                    a href=(default_download) download { "Download the audio (" (default_label) ")" }
+                    " · other formats: "
+                    @for (k, (format, label)) in others.iter().enumerate() {
+                        @if k > 0 { ", " }
+                        a href=(download_url(&document.id, *format)) download {
+                            span.visually-hidden { "Download the audio as " } (label)
+                        }
+                    }
                     " · "
                     a href=(format!("/v1/documents/{}/captions.vtt", document.id)) { "Captions (WebVTT)" }
                 }
@@ -88,7 +115,7 @@ fn page(document: &StoredDocument) -> Markup {
             }
             section aria-labelledby="text-heading" {
                 h2 #text-heading lang="en" { "Text" }
-                @for p in plan.paragraphs.iter().filter(|p| p.role != Role::Title) { (paragraph(document, p)) }
+                @for p in plan.paragraphs.iter().filter(|p| p.role != Role::Title) { (paragraph(p)) }
             }
         }
         div #announcer .visually-hidden role="status" aria-live="polite" lang="en" {}
@@ -96,8 +123,7 @@ fn page(document: &StoredDocument) -> Markup {
     layout(plan.lang.as_str(), &title, content, &["player.js"])
 }
 
-fn paragraph(document: &StoredDocument, p: &Paragraph) -> Markup {
-    let label = format!("Listen to paragraph {}", p.index);
+fn paragraph(p: &Paragraph) -> Markup {
     let role = serde_json::to_value(p.role).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let dir = direction(&p.lang);
     html! {
@@ -107,7 +133,6 @@ fn paragraph(document: &StoredDocument, p: &Paragraph) -> Markup {
                 Role::Quote => blockquote.text lang=(p.lang) dir=[dir] { (words(&p.text)) },
                 _ => p.text lang=(p.lang) dir=[dir] { (words(&p.text)) },
             }
-            audio.paragraph-audio controls preload="none" src=(paragraph_audio_url(&document.id, p.index)) aria-label=(label) lang="en" {}
         }
     }
 }

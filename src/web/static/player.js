@@ -1,12 +1,19 @@
-// Herald reading-page player. Turns the page's <audio> into one player that
-// reads the document paragraph after paragraph, with play/pause, sentence
-// navigation, speed, "play from here" on every paragraph, and highlighting
-// of the paragraph and word being spoken. Without this script the page
-// still works: every paragraph keeps its own <audio controls>.
+// Herald reading-page player. Replaces the browser's controls of the page's
+// <audio> with one set of Herald's own: play/pause, previous and next
+// sentence, one "Play from" button, speed and the position, with Alt+Shift
+// shortcuts for them and for the previous and next paragraph; it
+// highlights the paragraph and word being spoken. Without this script the
+// page still works: the <audio controls> of the whole document is the
+// player.
+//
+// "Play from" names the paragraph it starts: the one the reader last
+// focused, clicked in or selected text in, or else the one being read. So
+// the page has one such control, not one per paragraph, and the number of
+// Tab stops does not grow with the document.
 //
 // Each paragraph is rendered on its own when it is first played, so
-// playback starts at once whatever the document's length, and "play from
-// here" starts rendering there. While a paragraph plays, its timeline
+// playback starts at once whatever the document's length, and "Play from"
+// starts rendering there. While a paragraph plays, its timeline
 // arrives sentence by sentence (timeline.ndjson follows the render), and
 // the next paragraph's render is started so it is ready in time. Loading
 // the page synthesizes nothing.
@@ -25,6 +32,10 @@
   const paragraphs = new Map();
   const order = []; // paragraph indices in reading order
   let current = null; // the paragraph #player holds
+  // The paragraph "Play from" starts, when the reader picked one; null once
+  // playback reaches it or the reader moves the reading (then "Play from"
+  // follows the paragraph being read).
+  let chosen = null;
   let pendingSeek = null; // where to go once the paragraph's audio has loaded
   let shown = { paragraph: null, word: null };
   let frame = 0;
@@ -59,6 +70,11 @@
   }
   order.sort((a, b) => a - b);
   if (!order.length) return;
+  // Paragraphs are numbered for listeners in reading order, the title apart.
+  const numbered = order.filter((n) => paragraphs.get(n).el.dataset.role !== 'title');
+  const isTitle = (n) => !numbered.includes(n);
+  const paragraphName = (n) => (isTitle(n) ? 'the title' : `paragraph ${numbered.indexOf(n) + 1}`);
+  const capitalised = (text) => text[0].toUpperCase() + text.slice(1);
 
   const audioUrl = (n) => `${base}/paragraphs/${n}/audio.wav`;
   const timelineUrl = (n) => `${base}/paragraphs/${n}/timeline.ndjson`;
@@ -86,6 +102,7 @@
       for (const w of words) w.el.dataset.start = String(w.start);
     } else if (line.type === 'end') {
       paragraph.complete = true;
+      showPosition();
     } else if (line.type === 'error') {
       announce('Part of this document could not be read aloud');
     }
@@ -122,6 +139,12 @@
   const playButton = button('Play', togglePlay);
   const backButton = button('Previous sentence', () => skip(-1));
   const forwardButton = button('Next sentence', () => skip(1));
+  const fromButton = button('', () => {
+    const n = fromParagraph();
+    chosen = null;
+    play(n, 0, `Playing from ${paragraphName(n)}`);
+  });
+  fromButton.className = 'play-from';
   const speedField = document.createElement('span');
   speedField.className = 'speed';
   const speedLabel = document.createElement('label');
@@ -138,12 +161,43 @@
   }
   speed.addEventListener('change', () => setSpeed(Number(speed.value)));
   speedField.append(speedLabel, speed);
-  controls.append(playButton, backButton, forwardButton, speedField);
+  // Where the player is, as text to read when wanted: not a live region,
+  // so it is not announced as it changes.
+  const position = document.createElement('p');
+  position.className = 'position';
+  controls.append(playButton, backButton, forwardButton, fromButton, speedField, position);
   controls.hidden = false;
+  // The browser's controls go: the <audio> plays on, out of sight and out
+  // of the accessibility tree, so there is one Play button on the page.
+  audio.removeAttribute('controls');
 
   // The player starts on the first paragraph; nothing loads until Play.
   current = order[0];
   audio.src = audioUrl(current);
+  showPosition();
+
+  // The paragraph "Play from" starts.
+  function fromParagraph() {
+    return chosen ?? current;
+  }
+
+  // The reader picked paragraph n; the paragraph being read needs no pick.
+  function choose(n) {
+    chosen = n === current ? null : n;
+    showPosition();
+  }
+
+  // Sets the text of "Play from" and of the position, when it changed.
+  function showPosition() {
+    const from = `Play from ${paragraphName(fromParagraph())}`;
+    if (fromButton.textContent !== from) fromButton.textContent = from;
+    const paragraph = paragraphs.get(current);
+    const where = isTitle(current) ? 'the title' : `${paragraphName(current)} of ${numbered.length}`;
+    const at = sentenceAt(paragraph, audio.currentTime);
+    const sentence = at < 0 ? '' : `, sentence ${at + 1}${paragraph.complete ? ` of ${paragraph.sentences.length}` : ''}`;
+    const text = `Position: ${where}${sentence}`;
+    if (position.textContent !== text) position.textContent = text;
+  }
 
   function togglePlay() {
     if (audio.paused) {
@@ -171,6 +225,7 @@
   function play(n, time, message) {
     if (n !== current) {
       current = n;
+      if (chosen === n) chosen = null; // reached: "Play from" follows the reading again
       pendingSeek = time > 0 ? time : null;
       audio.src = audioUrl(n);
     } else {
@@ -194,19 +249,28 @@
     const at = sentenceAt(paragraph, now);
     let target = Math.max(at, 0) + direction;
     if (direction < 0 && at >= 0 && now - paragraph.sentences[at].start > 1) target = at;
+    chosen = null;
     if (target < 0) {
       const before = previous(current);
       if (before === undefined) return play(current, 0, 'Sentence 1');
       const last = paragraphs.get(before).sentences.at(-1);
-      return play(before, last ? last.start : 0, `Paragraph ${before}`);
+      return play(before, last ? last.start : 0, capitalised(paragraphName(before)));
     }
     if (target >= paragraph.sentences.length) {
       if (!paragraph.complete) return; // the next sentence is still being rendered
       const after = next(current);
       if (after === undefined) return;
-      return play(after, 0, `Paragraph ${after}`);
+      return play(after, 0, capitalised(paragraphName(after)));
     }
     play(current, paragraph.sentences[target].start, `Sentence ${target + 1}`);
+  }
+
+  // Plays the start of the paragraph before or after the one being read.
+  function skipParagraph(direction) {
+    const n = direction < 0 ? previous(current) : next(current);
+    if (n === undefined) return;
+    chosen = null;
+    play(n, 0, capitalised(paragraphName(n)));
   }
 
   audio.addEventListener('loadedmetadata', () => {
@@ -247,6 +311,8 @@
       KeyP: togglePlay,
       KeyB: () => skip(-1),
       KeyF: () => skip(1),
+      ArrowUp: () => skipParagraph(-1),
+      ArrowDown: () => skipParagraph(1),
       KeyU: () => changeSpeed(1),
       KeyD: () => changeSpeed(-1),
     };
@@ -257,13 +323,28 @@
     }
   });
 
-  // A word whose time is known plays from there; another, from its paragraph.
+  // A word whose time is known plays from there; another, from its
+  // paragraph. A click elsewhere in a paragraph picks it for "Play from".
   article.addEventListener('click', (event) => {
-    const span = event.target.closest?.('span.w');
-    const owner = span?.closest('.para[data-index]');
-    if (!span || !owner) return;
+    const owner = event.target.closest?.('.para[data-index]');
+    if (!owner) return;
+    const span = event.target.closest('span.w');
+    if (!span) return choose(Number(owner.dataset.index));
     const start = span.dataset.start === undefined ? 0 : Number(span.dataset.start);
+    chosen = null;
     play(Number(owner.dataset.index), start);
+  });
+
+  // Focus in a paragraph (a click, a screen reader's cursor where focus
+  // follows it, a script) or a selection or caret in one picks it.
+  article.addEventListener('focusin', (event) => {
+    const owner = event.target.closest?.('.para[data-index]');
+    if (owner) choose(Number(owner.dataset.index));
+  });
+  document.addEventListener('selectionchange', () => {
+    const node = document.getSelection()?.focusNode;
+    const owner = (node?.nodeType === Node.ELEMENT_NODE ? node : node?.parentElement)?.closest('.para[data-index]');
+    if (owner && article.contains(owner)) choose(Number(owner.dataset.index));
   });
 
   // --- highlighting -------------------------------------------------------
@@ -299,6 +380,7 @@
       word?.classList.add('current');
       shown.word = word;
     }
+    showPosition();
   }
 
   function reveal(element) {
@@ -307,16 +389,8 @@
     element.scrollIntoView({ block: 'center', behavior: reduceMotion.matches ? 'auto' : 'smooth' });
   }
 
-  function addPlayFromHere(index, element) {
-    if (element.matches('h1')) return;
-    element.querySelector('audio.paragraph-audio')?.setAttribute('hidden', '');
-    const here = button('Play from here', () => play(index, 0, `Playing from paragraph ${index}`));
-    here.className = 'play-here';
-    here.setAttribute('aria-label', `Play from here: paragraph ${index}`);
-    here.lang = 'en';
-    element.append(here);
-  }
-
-  for (const [index, paragraph] of paragraphs) addPlayFromHere(index, paragraph.el);
+  // Paragraphs take focus when clicked or sent there (they are no Tab
+  // stops), so focus can pick one for "Play from".
+  for (const paragraph of paragraphs.values()) paragraph.el.tabIndex = -1;
   article.classList.add('has-player');
 })();
