@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(compiled.langs, ["fr", "en"]);
         assert_eq!(compiled.floors[0][4], -9.5);
         assert_eq!(compiled.letters, "ée");
-        assert_eq!(compiled.entries.len(), 4 * ENTRY_BYTES);
+        assert_eq!(compiled.entries.len(), 5 * ENTRY_BYTES);
         let map = fst::Map::new(compiled.grams).unwrap();
         assert_eq!(map.get("é"), Some(1));
         assert_eq!(map.get("th"), Some(1 << 8 | 2));
