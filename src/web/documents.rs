@@ -99,8 +99,9 @@ pub(super) async fn load(state: &AppState, id: &str) -> Result<Arc<StoredDocumen
     state.pipeline.document(&id).await?.ok_or_else(missing)
 }
 
-pub(super) fn audio_url(id: &DocumentId) -> String {
-    format!("/v1/documents/{id}/audio.wav")
+/// The whole document's audio file in `format`.
+pub(super) fn audio_url(id: &DocumentId, format: crate::audio::AudioFormat) -> String {
+    format!("/v1/documents/{id}/audio.{}", format.extension())
 }
 
 pub(super) fn paragraph_audio_url(id: &DocumentId, index: usize) -> String {
@@ -171,7 +172,7 @@ fn view(document: &StoredDocument) -> DocumentView<'_> {
         rate: plan.rate,
         pitch: plan.pitch,
         paragraphs,
-        audio_url: audio_url(&document.id),
+        audio_url: audio_url(&document.id, crate::audio::AudioFormat::Wav),
         html_url: format!("/d/{}", document.id),
     }
 }

@@ -14,7 +14,7 @@ use super::super::error::AppError;
 use super::super::AppState;
 use super::layout;
 use crate::audio::AudioFormat;
-use crate::speech::{DocumentId, Paragraph, Role, StoredDocument};
+use crate::speech::{Paragraph, Role, StoredDocument};
 use crate::text::LangTag;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
@@ -61,21 +61,15 @@ const SHORTCUTS: &[(&str, &str)] = &[
 const DOWNLOADS: [(AudioFormat, &str); 4] =
     [(AudioFormat::Mp3, "MP3"), (AudioFormat::Opus, "Opus"), (AudioFormat::Flac, "FLAC"), (AudioFormat::Wav, "WAV")];
 
-/// The whole document's audio file in `format` (one of the routes
-/// `/v1/documents/{id}/audio.{wav,mp3,opus,flac}`).
-fn download_url(id: &DocumentId, format: AudioFormat) -> String {
-    format!("/v1/documents/{id}/audio.{}", format.extension())
-}
-
 fn page(document: &StoredDocument) -> Markup {
     let plan = &document.plan;
     let title_paragraph = plan.paragraphs.iter().find(|p| p.role == Role::Title);
     let title = plan.title.clone().unwrap_or_else(|| "Untitled statement".into());
     // The browser's player streams WAV, which it plays while the render
     // grows; the download link offers MP3.
-    let doc_audio = audio_url(&document.id);
+    let doc_audio = audio_url(&document.id, AudioFormat::Wav);
     let [(default_format, default_label), others @ ..] = DOWNLOADS;
-    let default_download = download_url(&document.id, default_format);
+    let default_download = audio_url(&document.id, default_format);
     let content = html! {
         article data-document=(document.id) data-base=(format!("/v1/documents/{}", document.id)) {
             @match title_paragraph {
@@ -96,7 +90,7 @@ fn page(document: &StoredDocument) -> Markup {
                     " · other formats: "
                     @for (k, (format, label)) in others.iter().enumerate() {
                         @if k > 0 { ", " }
-                        a href=(download_url(&document.id, *format)) download {
+                        a href=(audio_url(&document.id, *format)) download {
                             span.visually-hidden { "Download the audio as " } (label)
                         }
                     }
