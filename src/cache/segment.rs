@@ -240,6 +240,13 @@ impl SegmentCache {
         stored
     }
 
+    /// As [`Self::contains`], asking the store even if it lately said no:
+    /// for a segment another replica is synthesizing.
+    pub async fn contains_now(&self, key: &SegmentKey) -> bool {
+        self.store.forget_miss(&Self::key(key));
+        self.contains(key).await
+    }
+
     /// Stores a segment whole, then evicts old entries beyond the cap.
     pub async fn put(&self, key: &SegmentKey, segment: &Segment) -> io::Result<()> {
         let bytes = segment.encode();

@@ -69,7 +69,12 @@ impl Database {
                 })
                 .await;
             match claimed {
-                Ok(Some(_)) => return Flight::Claimed(Claim { database: Arc::clone(self), key: key.to_vec() }),
+                Ok(Some(_)) => {
+                    let claim = Claim { database: Arc::clone(self), key: key.to_vec() };
+                    // The caller's miss may predate another replica's claim,
+                    // store and release: look again now that none can begin.
+                    return if stored().await { Flight::Stored } else { Flight::Claimed(claim) };
+                }
                 Err(error) => return Flight::Alone(error),
                 Ok(None) => {}
             }

@@ -92,7 +92,8 @@ pub struct Storage {
 
 /// How long a remote store's "no such object" is taken as still true.
 /// Another replica may store the object meanwhile; the cost is at most one
-/// synthesis or render made twice, which the cluster's claims mostly avoid.
+/// render made twice. A segment another replica has claimed is looked up
+/// past this memory (see [`Storage::forget_miss`]), so it is never made twice.
 pub const MISS_REMEMBERED: Duration = Duration::from_secs(2);
 /// Misses remembered at most.
 const MISSES: usize = 16_384;
@@ -130,6 +131,12 @@ impl Storage {
             }
             _ => {}
         }
+    }
+
+    /// Forgets that `key` was missing: for an object another replica is
+    /// known to be writing, whose next look must reach the store.
+    pub fn forget_miss(&self, key: &str) {
+        self.misses.remove(key);
     }
 
     /// The local directory, whatever the backend.

@@ -34,7 +34,7 @@ impl Speaker {
     pub(super) async fn claim_in_cluster(&self, mut claim: Claim) -> Result<Claim, Segment> {
         let Some(cluster) = &self.cluster else { return Ok(claim) };
         let key = claim.key;
-        match cluster.single_flight(key.as_bytes(), || self.cache.contains(&key)).await {
+        match cluster.single_flight(key.as_bytes(), || self.cache.contains_now(&key)).await {
             Flight::Claimed(held) => claim.cluster = Some(held),
             Flight::Stored => {
                 if let Some(segment) = self.cache.get(&key).await {
