@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -254,6 +255,27 @@ fn plan_and_voices_start_no_worker() {
         .output()
         .unwrap();
     assert!(!synth.status.success(), "synth does start workers, so the limit shows");
+}
+
+/// The language model the binary embeds (compiled at build time, opened
+/// lazily) answers every held-out text as the model did when its misses
+/// were recorded in `tests/fixtures/lang/*-misses.tsv`: the same texts
+/// missed, with the same wrong answers, and every other text right.
+#[test]
+fn the_embedded_language_model_misses_exactly_the_recorded_held_out_texts() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for corpus in ["heldout", "prose-heldout"] {
+        let output = herald(&["eval-lang", &format!("{root}/corpus/lang/{corpus}.tsv"), "--misses"], b"");
+        assert!(output.status.success(), "{}", stderr(&output));
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let misses: BTreeSet<&str> = stdout.lines().filter(|l| l.split('\t').count() == 3).collect();
+        let recorded = std::fs::read_to_string(format!("{root}/tests/fixtures/lang/{corpus}-misses.tsv")).unwrap();
+        let recorded: BTreeSet<&str> = recorded.lines().collect();
+        let new: Vec<_> = misses.difference(&recorded).collect();
+        let gone: Vec<_> = recorded.difference(&misses).collect();
+        assert!(new.is_empty() && gone.is_empty(), "{corpus}: new misses {new:#?}, misses now right {gone:#?}");
+        assert!(recorded.len() > 100, "{corpus}: the recorded misses were read");
+    }
 }
 
 #[test]

@@ -9,10 +9,20 @@
 // document of the same door (the goal is a flat line: 1.0).
 //
 //   cargo build --release && HERALD_BIN=target/release/herald node benches/browser/audible.mjs [runs]
+//
+// PLAYER_JS=FILE serves FILE as the page's player script instead of the
+// one built in, to compare a player against the binary's in one command.
+// LINK_KBPS=N (and LINK_RTT_MS, default 40) puts the page behind a link of
+// N kbit/s each way, as Chromium's network emulation does.
 
+import { readFile } from 'node:fs/promises';
 import { startHerald, startBrowser, createDocument, repoFile } from '../../tests/browser/helpers.mjs';
 
 const RUNS = Number(process.argv[2] || 3);
+const playerScript = process.env.PLAYER_JS ? await readFile(process.env.PLAYER_JS, 'utf8') : null;
+const link = process.env.LINK_KBPS
+  ? { bytesPerSecond: (Number(process.env.LINK_KBPS) * 1000) / 8, rtt: Number(process.env.LINK_RTT_MS || 40) }
+  : null;
 const SIZES = [1, 5, 20];
 const statement = await repoFile('tests/fixtures/nato-japan-joint-statement-2023-04-04.txt');
 
@@ -34,8 +44,12 @@ function pressAndWait(how) {
   if (how === 'button') [...document.querySelectorAll('#player-controls button')].find((b) => b.textContent === 'Play').click();
   if (how === 'audio') audio.play();
   const started = window.__pressedAt;
-  return new Promise((resolve) => {
-    const check = () => (audio.currentTime > 0 ? resolve(performance.now() - started) : setTimeout(check, 2));
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (audio.currentTime > 0) resolve(performance.now() - started);
+      else if (audio.error || performance.now() - started > 20_000) reject(new Error(`not audible: ${audio.error?.message ?? 'timed out'}`));
+      else setTimeout(check, 2);
+    };
     check();
   });
 }
@@ -66,7 +80,17 @@ try {
         try {
           const doc = await createDocument(herald.url, { text: longStatement(size) });
           const page = await browser.newPage();
+          if (link) {
+            const cdp = await page.context().newCDPSession(page);
+            await cdp.send('Network.enable');
+            await cdp.send('Network.emulateNetworkConditions', {
+              offline: false, latency: link.rtt, downloadThroughput: link.bytesPerSecond, uploadThroughput: link.bytesPerSecond,
+            });
+          }
           if (door === 'plain <audio>') await page.route('**/assets/player.js*', (route) => route.abort());
+          else if (playerScript) {
+            await page.route('**/assets/player.js*', (route) => route.fulfill({ contentType: 'text/javascript', body: playerScript }));
+          }
           await page.goto(`${herald.url}${doc.html_url}`);
           const ms = await press(page);
           const seen = await (await fetch(`${herald.url}/v1/documents/${doc.id}/progress`)).json();

@@ -1,7 +1,8 @@
 //! Security policies on every response (API keys are [`super::keys`]).
 //!
 //! Pages get a strict Content-Security-Policy: scripts, styles and media
-//! only from Herald itself, no inline script, no framing. Every response
+//! only from Herald itself (media also from `blob:`, the Media Source the
+//! reading page's player feeds), no inline script, no framing. Every response
 //! gets `nosniff` and a referrer policy.
 
 use axum::extract::Request;
@@ -10,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+     media-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Adds the security headers to every response.
 pub(super) async fn headers(request: Request, next: Next) -> Response {

@@ -78,7 +78,7 @@ test('without the player script, the whole-document <audio> plays past 0.5 s wit
     const result = await playPast(page, 'section[aria-labelledby=listen-heading] audio');
     t.diagnostic(`played ${result.currentTime?.toFixed(2)} s in ${result.ms} ms (duration ${result.duration})`);
     assert.ok(result.ok, `whole-document audio did not play: ${JSON.stringify(result)}`);
-    assert.match(result.src, /\/v1\/documents\/[0-9a-f]+\/audio\.wav$/);
+    assert.match(result.src, /\/v1\/documents\/[0-9a-f]+\/audio\.mp3$/);
   } finally {
     await page.close();
   }

@@ -387,10 +387,10 @@ export async function openPlayer(browser, url) {
   const page = await browser.newPage();
   const audioTraffic = [];
   page.on('request', (r) => {
-    if (/\/audio\.wav/.test(r.url())) audioTraffic.push({ request: `${r.method()} ${r.url()}`, headers: r.headers() });
+    if (/\/audio\.(wav|mp3)/.test(r.url())) audioTraffic.push({ request: `${r.method()} ${r.url()}`, headers: r.headers() });
   });
   page.on('response', async (r) => {
-    if (!/\/audio\.wav/.test(r.url())) return;
+    if (!/\/audio\.(wav|mp3)/.test(r.url())) return;
     const entry = { response: `${r.status()} ${r.url()}`, headers: await r.allHeaders().catch(() => ({})) };
     audioTraffic.push(entry);
   });
@@ -415,6 +415,9 @@ export const playerState = (page) => page.evaluate(() => {
     readyState: a.readyState,
     networkState: a.networkState,
     src: a.currentSrc,
+    // The paragraph the player's audio holds (its source may be a stream
+    // fed through Media Source Extensions, whose URL does not say).
+    paragraph: a.dataset.paragraph ?? null,
     seekable: ranges(a.seekable),
     buffered: ranges(a.buffered),
     errors: window.__heraldProbe.errors,

@@ -100,7 +100,7 @@ test('pressing Play (with the keyboard, as a screen reader user does) is heard: 
     assert.deepEqual(first.errors, []);
     await page.waitForFunction((t0) => document.getElementById('player').currentTime > t0 + 0.5, first.currentTime, { timeout: 10_000 });
     const later = await playerState(page);
-    t.diagnostic(`currentTime ${first.currentTime.toFixed(2)} → ${later.currentTime.toFixed(2)} s of ${later.src}`);
+    t.diagnostic(`currentTime ${first.currentTime.toFixed(2)} → ${later.currentTime.toFixed(2)} s of paragraph ${later.paragraph}`);
     assert.equal(later.paused, false);
     assert.equal(await playButton(page).textContent(), 'Pause');
     // The position says where the player is.

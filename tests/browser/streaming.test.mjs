@@ -92,7 +92,7 @@ test('the plain <audio> of a long cold document plays while its render is in pro
   try {
     await page.route('**/assets/player.js*', (route) => route.abort());
     await page.goto(`${herald.url}${doc.html_url}`);
-    const answered = page.waitForResponse((r) => /\/audio\.wav$/.test(r.url()));
+    const answered = page.waitForResponse((r) => /\/audio\.mp3$/.test(r.url()));
     await page.evaluate(() => { document.getElementById('player').play(); });
     const response = await answered;
     await page.waitForFunction(() => {
@@ -106,7 +106,7 @@ test('the plain <audio> of a long cold document plays while its render is in pro
     assert.equal(error, null, `the plain <audio> failed: ${error}`);
     const seen = await progress(doc.id);
     t.diagnostic(`${src}: ${response.status()} ${JSON.stringify(response.headers())}; synthesized ${seen.synthesized} of ${seen.sentences}`);
-    assert.match(src, /\/v1\/documents\/[0-9a-f]+\/audio\.wav$/);
+    assert.match(src, /\/v1\/documents\/[0-9a-f]+\/audio\.mp3$/);
     assert.equal(response.headers()['x-herald-render'], 'in-progress', 'the answer follows the render as it grows');
     assert.ok(seen.synthesized < seen.sentences, `the document was fully synthesized before it was heard: ${JSON.stringify(seen)}`);
   } finally {

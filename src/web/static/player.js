@@ -13,7 +13,10 @@
 //
 // Each paragraph is rendered on its own when it is first played, so
 // playback starts at once whatever the document's length, and "Play from"
-// starts rendering there. While a paragraph plays, its timeline
+// starts rendering there. Its MP3 is fed to the <audio> through Media
+// Source Extensions as it arrives, so the first frames play at once (a
+// plain src of a stream of unknown length is buffered by the browser
+// before it plays); without them, the paragraph's WAV is the src. While a paragraph plays, its timeline
 // arrives sentence by sentence (timeline.ndjson follows the render), and
 // the next paragraph's render is started so it is ready in time. Loading
 // the page synthesizes nothing.
@@ -76,7 +79,7 @@
   const paragraphName = (n) => (isTitle(n) ? 'the title' : `paragraph ${numbered.indexOf(n) + 1}`);
   const capitalised = (text) => text[0].toUpperCase() + text.slice(1);
 
-  const audioUrl = (n) => `${base}/paragraphs/${n}/audio.wav`;
+  const audioUrl = (n, format) => `${base}/paragraphs/${n}/audio.${format}`;
   const timelineUrl = (n) => `${base}/paragraphs/${n}/timeline.ndjson`;
   const next = (n) => order[order.indexOf(n) + 1];
   const previous = (n) => order[order.indexOf(n) - 1];
@@ -173,8 +176,57 @@
 
   // The player starts on the first paragraph; nothing loads until Play.
   current = order[0];
-  audio.src = audioUrl(current);
   showPosition();
+
+  // --- the paragraph's audio ----------------------------------------------
+  const STREAMS = Boolean(window.MediaSource?.isTypeSupported?.('audio/mpeg'));
+  let feeding = null; // aborts the appending of the paragraph that went
+
+  // Loads paragraph n's audio into #player (data-paragraph names it).
+  function load(n) {
+    feeding?.abort();
+    feeding = null;
+    audio.dataset.paragraph = String(n);
+    if (!STREAMS) {
+      audio.src = audioUrl(n, 'wav');
+      return;
+    }
+    const controller = new AbortController();
+    const source = new MediaSource();
+    const url = URL.createObjectURL(source);
+    source.addEventListener('sourceopen', () => {
+      URL.revokeObjectURL(url);
+      feed(source, n, controller.signal).catch(() => {
+        if (!controller.signal.aborted) announce('Part of this document could not be read aloud');
+      });
+    }, { once: true });
+    feeding = controller;
+    audio.src = url;
+  }
+
+  // Appends paragraph n's MP3 to `source` chunk by chunk as it is rendered.
+  // A stream cut short still ends, so the player goes on to what follows.
+  async function feed(source, n, signal) {
+    const buffer = source.addSourceBuffer('audio/mpeg');
+    try {
+      const response = await fetch(audioUrl(n, 'mp3'), { signal });
+      if (!response.ok) throw new Error(response.statusText);
+      const reader = response.body.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        await new Promise((resolve, reject) => {
+          buffer.onupdateend = resolve;
+          buffer.onerror = reject;
+          buffer.appendBuffer(value);
+        });
+      }
+    } finally {
+      if (!signal.aborted && source.readyState === 'open' && !buffer.updating) source.endOfStream();
+    }
+  }
+
+  const loaded = (n) => audio.dataset.paragraph === String(n);
 
   // The paragraph "Play from" starts.
   function fromParagraph() {
@@ -200,7 +252,9 @@
   }
 
   function togglePlay() {
-    if (audio.paused) {
+    if (!loaded(current)) {
+      play(current, 0);
+    } else if (audio.paused) {
       audio.play().catch(() => announce('The audio could not start'));
     } else {
       audio.pause();
@@ -226,8 +280,10 @@
     if (n !== current) {
       current = n;
       if (chosen === n) chosen = null; // reached: "Play from" follows the reading again
+    }
+    if (!loaded(n)) {
       pendingSeek = time > 0 ? time : null;
-      audio.src = audioUrl(n);
+      load(n);
     } else {
       audio.currentTime = time;
     }
