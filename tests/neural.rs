@@ -60,15 +60,25 @@ async fn an_open_recogniser_understands_the_neural_voice() {
 async fn the_first_sentence_streams_before_the_last_is_synthesized() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_neural(dir.path().to_path_buf()).await;
-    let sentences = 12;
+    // About twelve sentences fit in what a stream may hold ahead of its
+    // reader (the look-ahead, the stream's channel and a bounded send
+    // buffer): twice that shows the bound.
+    let sentences = 24;
     let text: String =
         (1..=sentences).map(|i| format!("This is sentence number {i} of the streaming test. ")).collect();
     let mut stream = server.slow_reader("/v1/speech", &json!({ "text": text, "quality": "natural" })).await;
     let received = TestServer::read_until_audio(&mut stream).await;
     assert!(String::from_utf8_lossy(&received).starts_with("HTTP/1.1 200"));
-    let completed = || server.neural_pool().stats().jobs_completed.load(Ordering::SeqCst);
-    // The client pauses: bounded buffers and look-ahead keep the rest pending.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pool = server.neural_pool();
+    let completed = || pool.stats().jobs_completed.load(Ordering::SeqCst);
+    // The client pauses: bounded buffers and look-ahead keep the rest
+    // pending, so the pool runs dry (no job running or queued) before the
+    // text is done. Without back-pressure it would run dry only at the end.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pool.stats().busy_workers.load(Ordering::SeqCst) > 0 || pool.queue_depth() > 0 {
+        assert!(Instant::now() < deadline, "the Piper pool never ran dry while the client paused");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let done = completed();
     assert!(done < sentences, "all {sentences} sentences were synthesized before the client read on ({done})");
     let total = received.len() + TestServer::read_to_end(&mut stream).await;
