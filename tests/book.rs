@@ -7,6 +7,10 @@
 //! - `fatbf.epub`: the DAISY Consortium's "Fundamental Accessibility Tests:
 //!   Basic Functionality" (EPUB 3, a navigation document and no NCX), from
 //!   the crates.io package `epub` 2.1.6, `tests/docs/fatbf.epub`.
+//! - `vellmark-fr.epub` and `vellmark-bilingual.epub`: "L'Allumeuse de
+//!   Réverbères de Vellmark", in French and in English beside French
+//!   (EPUB 3), from the PyPI package `bilingual-epub-toolkit` 0.1.11,
+//!   `examples/sample-fr.epub` and `examples/sample-bilingual.epub`.
 
 mod common;
 
@@ -178,45 +182,77 @@ fn resolve(base: &str, href: &str) -> String {
     parts.join("/").replace("%20", " ")
 }
 
-#[test]
-fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
-    let dir = tempfile::tempdir().unwrap();
-    let (input, out) = (fixture("fatbf.epub"), dir.path().join("fatbf-talking.epub"));
-    let audiobook = dir.path().join("audiobook");
-    let extra = [std::ffi::OsStr::new("--audiobook"), audiobook.as_os_str()];
-    let output = book(&input, &out, &dir.path().join("cache"), &extra);
-    assert!(output.status.success(), "herald book failed: {}", String::from_utf8_lossy(&output.stderr));
+/// What [`assert_in_sync`] read off a talking book: its files, each
+/// overlay's audio length, and each clip's length beside its text's.
+struct Synced {
+    files: BTreeMap<String, Vec<u8>>,
+    chapter_seconds: Vec<f64>,
+    durations: Vec<f64>,
+    lengths: Vec<f64>,
+}
 
-    // epubcheck finds nothing in the talking book that it did not find in the book.
-    let before: Vec<String> = epubcheck(&input).into_iter().map(|(_, m)| m).collect();
+impl Synced {
+    fn text(&self, name: &str) -> String {
+        String::from_utf8(self.files[name].clone()).unwrap()
+    }
+
+    /// The package's `media:narrator` values, in order.
+    fn narrators(&self, package: &str) -> Vec<String> {
+        let package = self.text(package);
+        let open = r#"<meta property="media:narrator">"#;
+        package.split(open).skip(1).map(|rest| rest.split("</meta>").next().unwrap().to_string()).collect()
+    }
+
+    /// Each clip is as long as its own text: were the clips shifted by one
+    /// sentence against the text, this would fall apart.
+    fn assert_clips_follow_the_text(&self) {
+        let (durations, lengths) = (&self.durations, &self.lengths);
+        let matched = correlation(durations, lengths);
+        let shifted = correlation(&durations[1..], &lengths[..lengths.len() - 1]);
+        assert!(
+            matched > 0.8 && matched > shifted + 0.2,
+            "clip lengths follow the text: {matched:.2} (shifted {shifted:.2})"
+        );
+    }
+}
+
+/// The talking book `out` made from `input` (package at `package`):
+/// epubcheck finds nothing the book did not have, the mimetype comes
+/// first, no file is lost, the package has the media overlay metadata, and
+/// in every overlay each wrapped sentence has exactly one par, whose clips
+/// are in order, contiguous and inside the audio.
+fn assert_in_sync(input: &Path, out: &Path, package: &str) -> Synced {
+    let before: Vec<String> = epubcheck(input).into_iter().map(|(_, m)| m).collect();
     let added: Vec<(String, String)> =
-        epubcheck(&out).into_iter().filter(|(severity, m)| severity != "INFO" && !before.contains(m)).collect();
+        epubcheck(out).into_iter().filter(|(severity, m)| severity != "INFO" && !before.contains(m)).collect();
     assert!(added.is_empty(), "epubcheck findings the talking book added: {added:#?}");
 
-    let files = unzip(&std::fs::read(&out).unwrap());
+    let files = unzip(&std::fs::read(out).unwrap());
     assert_eq!(files[0], ("mimetype".to_string(), b"application/epub+zip".to_vec()), "mimetype comes first");
-    let original: BTreeMap<String, Vec<u8>> = unzip(&std::fs::read(&input).unwrap()).into_iter().collect();
-    let files: BTreeMap<String, Vec<u8>> = files.into_iter().collect();
+    let original: BTreeMap<String, Vec<u8>> = unzip(&std::fs::read(input).unwrap()).into_iter().collect();
+    let mut synced = Synced {
+        files: files.into_iter().collect(),
+        chapter_seconds: Vec::new(),
+        durations: Vec::new(),
+        lengths: Vec::new(),
+    };
     for name in original.keys() {
-        assert!(files.contains_key(name), "{name} was lost");
+        assert!(synced.files.contains_key(name), "{name} was lost");
     }
-    let text = |name: &str| String::from_utf8(files[name].clone()).unwrap();
-    let package = text("EPUB/package.opf");
+    let package = synced.text(package);
     for meta in ["media:duration", "media:active-class", "media:narrator", "synchronizedAudioText", "auditory"] {
         assert!(package.contains(meta), "the package lacks {meta}");
     }
 
-    let smils: Vec<&String> = files.keys().filter(|name| name.ends_with(".smil")).collect();
-    assert!(smils.len() >= 3, "overlays: {smils:?}");
-    let mut chapter_seconds = Vec::new();
-    let (mut durations, mut lengths) = (Vec::new(), Vec::new());
-    for smil_name in smils {
-        let pars = pars(&text(smil_name));
+    let smils: Vec<String> = synced.files.keys().filter(|name| name.ends_with(".smil")).cloned().collect();
+    assert!(!smils.is_empty(), "no overlay");
+    for smil_name in &smils {
+        let pars = pars(&synced.text(smil_name));
         assert!(!pars.is_empty(), "{smil_name} has no par");
         let document = resolve(smil_name, pars[0].text_src.split('#').next().unwrap());
         let audio = resolve(smil_name, &pars[0].audio_src);
-        let decoded = common::audio::decode_any(&files[&audio], "mp3");
-        let wrapped = wrapped_texts(&text(&document));
+        let decoded = common::audio::decode_any(&synced.files[&audio], "mp3");
+        let wrapped = wrapped_texts(&synced.text(&document));
         // Every wrapped sentence has exactly one par, and every par a sentence.
         let mut targets: Vec<&str> = pars.iter().map(|p| p.text_src.split('#').nth(1).unwrap()).collect();
         targets.sort_unstable();
@@ -236,14 +272,28 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
             decoded.seconds()
         );
         assert!(decoded.seconds() - last < 0.5, "{smil_name}: audio after the last clip");
-        chapter_seconds.push(decoded.seconds());
+        synced.chapter_seconds.push(decoded.seconds());
         for par in &pars {
             let target = &wrapped[par.text_src.split('#').nth(1).unwrap()];
             assert!(!target.is_empty());
-            durations.push(par.end - par.begin);
-            lengths.push(target.chars().count() as f64);
+            synced.durations.push(par.end - par.begin);
+            synced.lengths.push(target.chars().count() as f64);
         }
     }
+    synced
+}
+
+#[test]
+fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (fixture("fatbf.epub"), dir.path().join("fatbf-talking.epub"));
+    let audiobook = dir.path().join("audiobook");
+    let extra = [std::ffi::OsStr::new("--audiobook"), audiobook.as_os_str()];
+    let output = book(&input, &out, &dir.path().join("cache"), &extra);
+    assert!(output.status.success(), "herald book failed: {}", String::from_utf8_lossy(&output.stderr));
+    let synced = assert_in_sync(&input, &out, "EPUB/package.opf");
+    assert!(synced.chapter_seconds.len() >= 3, "overlays: {}", synced.chapter_seconds.len());
+
     // The audiobook: a tagged MP3 per chapter, titled as the navigation
     // document titles them, as long as the overlays' audio, with the cover.
     let playlist = std::fs::read_to_string(audiobook.join("playlist.m3u8")).unwrap();
@@ -258,7 +308,7 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
         })
         .collect();
     assert_eq!(titles, ["Front page", "Introduction", "Basic Functionality Tests", "Supplemental Content"]);
-    for (track, seconds) in tracks.iter().zip(&chapter_seconds) {
+    for (track, seconds) in tracks.iter().zip(&synced.chapter_seconds) {
         let decoded = common::audio::decode_any(&std::fs::read(audiobook.join(track)).unwrap(), "mp3");
         assert!(
             (decoded.seconds() - seconds).abs() < 0.1,
@@ -267,15 +317,26 @@ fn a_real_epub3_becomes_a_talking_book_in_sync_that_epubcheck_accepts() {
         );
     }
     assert!(audiobook.join("cover.jpg").is_file());
+    synced.assert_clips_follow_the_text();
+}
 
-    // Each clip is as long as its own text: were the clips shifted by one
-    // sentence against the text, this would fall apart.
-    let matched = correlation(&durations, &lengths);
-    let shifted = correlation(&durations[1..], &lengths[..lengths.len() - 1]);
-    assert!(
-        matched > 0.8 && matched > shifted + 0.2,
-        "clip lengths follow the text: {matched:.2} (shifted {shifted:.2})"
-    );
+/// A French book, and the same book with English and French paragraphs
+/// side by side (each `<p>` with its own `lang`): each language is spoken
+/// by its own voice, and nothing else is, with the book in sync.
+#[test]
+fn books_in_french_and_in_two_languages_are_read_by_their_languages_voices() {
+    for (name, narrators) in [
+        ("vellmark-fr.epub", &["French (France) (espeak-ng)"][..]),
+        ("vellmark-bilingual.epub", &["English (America) (espeak-ng)", "French (France) (espeak-ng)"][..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, out) = (fixture(name), dir.path().join(name));
+        let output = book(&input, &out, &dir.path().join("cache"), &[]);
+        assert!(output.status.success(), "herald book {name} failed: {}", String::from_utf8_lossy(&output.stderr));
+        let synced = assert_in_sync(&input, &out, "OEBPS/content.opf");
+        assert_eq!(synced.narrators("OEBPS/content.opf"), narrators, "{name}");
+        synced.assert_clips_follow_the_text();
+    }
 }
 
 /// A zip of `files` (the mimetype first, stored).

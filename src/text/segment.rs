@@ -2,9 +2,11 @@
 //!
 //! Boundaries come from Unicode sentence segmentation (UAX #29, through
 //! `unicode-segmentation`); Herald then re-joins the breaks UAX #29 makes after
-//! common abbreviations and initials ("Apr. 2023", "Mr. Hayashi", "e.g. this")
-//! and splits sentences too long for one engine call at the last space (or,
-//! for a single enormous word, at a hard limit).
+//! common abbreviations and initials ("Apr. 2023", "Mr. Hayashi", "e.g. this"),
+//! gives closing quotes and brackets that UAX #29 leaves after a space back
+//! to the sentence they close ("… le parcourir. »"), and splits sentences too
+//! long for one engine call at the last space (or, for a single enormous
+//! word, at a hard limit).
 
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
@@ -36,12 +38,19 @@ pub struct Sentence {
 pub fn split_sentences(paragraph: &str) -> Vec<Sentence> {
     let mut spans: Vec<(usize, usize)> = Vec::new(); // byte ranges, trimmed
     for (start, piece) in paragraph.split_sentence_bound_indices() {
-        let lead = piece.len() - piece.trim_start().len();
-        let trimmed = piece.trim();
-        if trimmed.is_empty() {
+        let mut begin = start + (piece.len() - piece.trim_start().len());
+        let end = start + piece.trim_end().len();
+        if let Some(last) = spans.last_mut() {
+            let closers = closing_marks(&paragraph[begin.min(end)..end]);
+            if closers > 0 {
+                last.1 = begin + closers;
+                begin = end - paragraph[begin + closers..end].trim_start().len();
+            }
+        }
+        if begin >= end {
             continue;
         }
-        let span = (start + lead, start + lead + trimmed.len());
+        let span = (begin, end);
         match spans.last_mut() {
             Some(last) if ends_with_abbreviation(&paragraph[last.0..last.1]) => last.1 = span.1,
             _ => spans.push(span),
@@ -62,6 +71,22 @@ pub fn split_sentences(paragraph: &str) -> Vec<Sentence> {
         }
     }
     sentences
+}
+
+/// The length in bytes of the closing quotes and brackets that open `piece`
+/// and stand apart (followed by a space or nothing), as in French "… fin. »";
+/// 0 if there are none. Quotes that may open (`"`, `'`, the German `»…«`)
+/// count only when they stand apart.
+fn closing_marks(piece: &str) -> usize {
+    const CLOSING: &[char] =
+        &['»', '«', '”', '’', '›', ')', ']', '}', '」', '』', '）', '］', '｝', '〕', '〉', '》', '】', '"', '\''];
+    let rest = piece.trim_start_matches(CLOSING);
+    let marks = piece.len() - rest.len();
+    if marks > 0 && rest.chars().next().is_none_or(char::is_whitespace) {
+        marks
+    } else {
+        0
+    }
 }
 
 /// True when the text ends in a period that belongs to an abbreviation or an
@@ -126,6 +151,22 @@ mod tests {
         assert_eq!(texts("Bring fruit, e.g. apples. Then go."), ["Bring fruit, e.g. apples.", "Then go."]);
         assert_eq!(texts("See No. 5 here. Done."), ["See No. 5 here.", "Done."]);
         assert_eq!(texts("J. Stoltenberg spoke. Yes."), ["J. Stoltenberg spoke.", "Yes."]);
+    }
+
+    #[test]
+    fn closing_quotes_after_a_space_end_the_sentence_they_close() {
+        let p = "« Je ne l’ai pas choisi. Je ne fais que le parcourir. » Le cartographe resta.";
+        assert_eq!(texts(p), ["« Je ne l’ai pas choisi.", "Je ne fais que le parcourir. »", "Le cartographe resta."]);
+        assert_eq!(texts("« Vous les allumez ? » demanda-t-il."), ["« Vous les allumez ? »", "demanda-t-il."]);
+        assert_eq!(texts("He left (for good. ) Then."), ["He left (for good. )", "Then."]);
+        // Offsets still slice the text.
+        let s = split_sentences(p);
+        let chars: Vec<char> = p.chars().collect();
+        for sentence in &s {
+            assert_eq!(chars[sentence.start..sentence.end].iter().collect::<String>(), sentence.text);
+        }
+        // German quotes open with »: they stay with the sentence they open.
+        assert_eq!(texts("Sie ging. »Wohin gehst du?«"), ["Sie ging.", "»Wohin gehst du?«"]);
     }
 
     #[test]
