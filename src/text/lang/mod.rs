@@ -251,7 +251,8 @@ impl LanguageDetector {
             .iter()
             .map(|r| match r {
                 Some(r) => self.choose(r, &sentence_context),
-                None => Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters },
+                // No letters: read in the paragraph's language.
+                None => Detection { lang: detection.lang.clone(), confidence: 0.0, source: LangSource::Inherited },
             })
             .collect();
         per_sentence.iter().any(|d| d.lang != detection.lang).then_some(per_sentence)
@@ -334,7 +335,8 @@ mod tests {
         assert_eq!((got[0].detection.lang.as_str(), got[0].detection.source), ("en", LangSource::Detected));
         assert_eq!(got[1].detection.lang.as_str(), "en");
         assert!(got[1].detection.confidence < 1.0);
-        assert_eq!(got[2].detection.lang.as_str(), "und");
+        // No letters: the document's language reads its digits.
+        assert_eq!((got[2].detection.lang.as_str(), got[2].detection.source), ("en", LangSource::Inherited));
         assert_eq!((got[3].detection.lang.as_str(), got[3].detection.source), ("fr", LangSource::Hint));
         assert_eq!(got[3].detection.confidence, 1.0);
     }

@@ -78,10 +78,18 @@ impl Progressive {
             inherited.map(|(lang, script)| Context { lang, source: LangSource::Inherited, script: *script }).collect();
         context.extend(request.iter().copied());
         let hint = paragraph.hint.as_ref().or(self.document_hint.as_ref());
+        // A paragraph with no letters ("2023.", "—") is read in the language
+        // it was given, else in the document's: its digits and signs are
+        // words of that language.
         let detection = match (&ranking, hint) {
-            (None, _) => Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters },
-            (Some(_), Some(hint)) => Detection { lang: hint.clone(), confidence: 1.0, source: LangSource::Hint },
+            (_, Some(hint)) => Detection { lang: hint.clone(), confidence: 1.0, source: LangSource::Hint },
             (Some(ranking), None) => self.detector.choose(ranking, &context),
+            (None, None) => match context.iter().find(|c| c.source == LangSource::Inherited) {
+                Some(document) => {
+                    Detection { lang: document.lang.clone(), confidence: 0.0, source: LangSource::Inherited }
+                }
+                None => Detection { lang: LangTag::und(), confidence: 0.0, source: LangSource::NoLetters },
+            },
         };
         let sentences =
             if hint.is_some() { None } else { self.detector.split_mixed(paragraph, &ranking, &detection, &context) };
