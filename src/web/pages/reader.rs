@@ -65,11 +65,10 @@ fn page(document: &StoredDocument) -> Markup {
     let plan = &document.plan;
     let title_paragraph = plan.paragraphs.iter().find(|p| p.role == Role::Title);
     let title = plan.title.clone().unwrap_or_else(|| "Untitled statement".into());
-    // The browser's player follows the render as MP3: a fifth of WAV's
-    // bytes, so it starts sooner on a slow link; downloads offer MP3 first.
-    let doc_audio = audio_url(&document.id, AudioFormat::Mp3);
+    // The browser's player plays the default download (MP3) as the render
+    // grows: a fifth of WAV's bytes, so it starts sooner on a slow link.
     let [(default_format, default_label), others @ ..] = DOWNLOADS;
-    let default_download = audio_url(&document.id, default_format);
+    let default_audio = audio_url(&document.id, default_format);
     let content = html! {
         article data-document=(document.id) data-base=(format!("/v1/documents/{}", document.id)) {
             @match title_paragraph {
@@ -81,12 +80,12 @@ fn page(document: &StoredDocument) -> Markup {
             }
             section.listen aria-labelledby="listen-heading" lang="en" {
                 h2 #listen-heading { "Listen" }
-                audio #player controls preload="none" src=(doc_audio) aria-label="The whole statement" {
-                    a href=(default_download) { "Download the audio (" (default_label) ")" }
+                audio #player controls preload="none" src=(default_audio) aria-label="The whole statement" {
+                    a href=(default_audio) { "Download the audio (" (default_label) ")" }
                 }
                 div #player-controls role="group" aria-label="Player" hidden {}
                 p.downloads {
-                    a href=(default_download) download { "Download the audio (" (default_label) ")" }
+                    a href=(default_audio) download { "Download the audio (" (default_label) ")" }
                     " · other formats: "
                     @for (k, (format, label)) in others.iter().enumerate() {
                         @if k > 0 { ", " }
