@@ -11,6 +11,12 @@
 //!   Réverbères de Vellmark", in French and in English beside French
 //!   (EPUB 3), from the PyPI package `bilingual-epub-toolkit` 0.1.11,
 //!   `examples/sample-fr.epub` and `examples/sample-bilingual.epub`.
+//! - `liber-esther.epub`: Project Gutenberg's "Liber Esther" (EPUB 2, an
+//!   NCX only, Latin with an English header), from the PyPI package
+//!   `epubhv` 0.6.0, `tests/test_epub/Liber_Esther.epub`.
+//! - `calibre-quick-start-de.epub`: calibre's German quick start (EPUB 2,
+//!   an NCX only, two epubcheck errors of its own), from the Debian package
+//!   `calibre` 6.13, `usr/share/calibre/quick_start/deu.epub`.
 
 mod common;
 
@@ -237,7 +243,10 @@ fn assert_in_sync(input: &Path, out: &Path, package: &str) -> Synced {
         lengths: Vec::new(),
     };
     for name in original.keys() {
-        assert!(synced.files.contains_key(name), "{name} was lost");
+        // EPUB 2 content documents named `….html` are renamed `….xhtml`.
+        let renamed = name.rsplit_once('.').map(|(stem, _)| format!("{stem}.xhtml"));
+        let kept = synced.files.contains_key(name) || renamed.is_some_and(|r| synced.files.contains_key(&r));
+        assert!(kept, "{name} was lost");
     }
     let package = synced.text(package);
     for meta in ["media:duration", "media:active-class", "media:narrator", "synchronizedAudioText", "auditory"] {
@@ -336,6 +345,45 @@ fn books_in_french_and_in_two_languages_are_read_by_their_languages_voices() {
         let synced = assert_in_sync(&input, &out, "OEBPS/content.opf");
         assert_eq!(synced.narrators("OEBPS/content.opf"), narrators, "{name}");
         synced.assert_clips_follow_the_text();
+    }
+}
+
+/// EPUB 2 books with an NCX and no navigation document become EPUB 3
+/// talking books: epubcheck adds nothing to what the input had, the
+/// navigation document is made from the NCX, and the audiobook's chapters
+/// carry the NCX's labels.
+#[test]
+fn epub2_books_with_only_an_ncx_become_epub3_talking_books() {
+    let cases = [
+        (
+            "liber-esther.epub",
+            &["English (America) (espeak-ng)", "Latin (espeak-ng)"][..],
+            &["LIBER ESTHER. PARS PRIOR. NARRATIONES PROTOCANONICAE, 1:1-10:3.", "PARALLELISMUS MEMBRORUM."][..],
+        ),
+        ("calibre-quick-start-de.epub", &["German (espeak-ng)"][..], &["Einleitung", "Calibre installieren"][..]),
+    ];
+    for (name, narrators, labels) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, out, audiobook) = (fixture(name), dir.path().join(name), dir.path().join("audiobook"));
+        let extra = [std::ffi::OsStr::new("--audiobook"), audiobook.as_os_str()];
+        let output = book(&input, &out, &dir.path().join("cache"), &extra);
+        assert!(output.status.success(), "herald book {name} failed: {}", String::from_utf8_lossy(&output.stderr));
+        let synced = assert_in_sync(&input, &out, "OEBPS/content.opf");
+        synced.assert_clips_follow_the_text();
+        assert_eq!(synced.narrators("OEBPS/content.opf"), narrators, "{name}");
+        let package = synced.text("OEBPS/content.opf");
+        assert!(package.contains("version=\"3.0\"") && !package.contains("version=\"2.0\""), "{name}: {package}");
+        let nav = synced.text("OEBPS/herald/nav.xhtml");
+        let playlist = std::fs::read_to_string(audiobook.join("playlist.m3u8")).unwrap();
+        let titles: Vec<String> = playlist
+            .lines()
+            .filter(|line| line.ends_with(".mp3"))
+            .map(|track| id3::Tag::read_from_path(audiobook.join(track)).unwrap().title().unwrap().to_string())
+            .collect();
+        for label in labels {
+            assert!(nav.contains(&format!(">{label}</a>")), "{name}: the navigation document lacks {label:?}: {nav}");
+            assert!(titles.iter().any(|title| title == label), "{name}: no chapter titled {label:?}: {titles:?}");
+        }
     }
 }
 

@@ -84,6 +84,22 @@ impl Container {
         self.files.iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
     }
 
+    /// Puts `bytes` at `path`, in place of what was there.
+    pub fn replace(&mut self, path: &str, bytes: Vec<u8>) {
+        self.files.insert(path.to_string(), bytes);
+    }
+
+    /// Takes the file at `path` out.
+    pub fn remove(&mut self, path: &str) {
+        self.files.remove(path);
+    }
+
+    /// A container of `files` (path, text), as tests make them.
+    #[cfg(test)]
+    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self { files: files.into_iter().map(|(path, text)| (path.to_string(), text.as_bytes().to_vec())).collect() }
+    }
+
     /// The package document's path, from `META-INF/container.xml`.
     pub fn package_path(&self) -> Result<String, BookError> {
         let container = self.text("META-INF/container.xml")?;

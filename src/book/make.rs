@@ -9,6 +9,7 @@ use super::epub::{relative, Container};
 use super::markup::{self, Marked};
 use super::overlay::{self, Clip, ExistingClaims};
 use super::package::{Package, PackageEdits};
+use super::upgrade;
 use super::BookError;
 use crate::document::{Block, BlockKind, Document, Speaking};
 use crate::pipeline::Pipeline;
@@ -153,14 +154,20 @@ fn chapters(container: &Container, package: &Package, spoken: &[Spoken]) -> Resu
     Ok(chapters)
 }
 
-/// Reads the container and its package; media overlays need EPUB 3.
+/// Reads the container and its package; an EPUB 2 book is made EPUB 3
+/// first, as media overlays need.
 fn open(epub: &[u8]) -> Result<(Container, Package), BookError> {
-    let container = Container::read(epub)?;
+    let mut container = Container::read(epub)?;
     let path = container.package_path()?;
     let package = Package::parse(&path, container.text(&path)?)?;
-    if !package.is_epub3() {
-        return Err(BookError::NotEpub3(package.version.clone()));
+    if package.is_epub3() {
+        return Ok((container, package));
     }
+    if !package.version.starts_with('2') {
+        return Err(BookError::UnknownVersion(package.version.clone()));
+    }
+    let nav = format!("{}/nav.xhtml", folder(&path));
+    let package = upgrade::to_epub3(&mut container, &package, &nav)?;
     Ok((container, package))
 }
 

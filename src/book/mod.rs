@@ -3,7 +3,8 @@
 //! of the book kept as it was; and an audiobook of its chapters.
 //!
 //! [`epub`] reads the container safely, [`package`] the package document
-//! and [`nav`] its navigation document, [`markup`] wraps the sentences of a
+//! and [`nav`] its tables of contents, [`upgrade`] makes an EPUB 2 book
+//! EPUB 3, [`markup`] wraps the sentences of a
 //! content document, [`overlay`] writes the SMIL files and metadata,
 //! [`audiobook`] the chapter files for plain players, [`chapter_audio`]
 //! each chapter's MP3 (made on disk, whatever its length), and [`make`]
@@ -17,6 +18,7 @@ mod markup;
 mod nav;
 mod overlay;
 mod package;
+mod upgrade;
 mod xml;
 
 pub use make::{make, Progress};
@@ -39,8 +41,8 @@ pub enum BookError {
     Broken(String),
     #[error("the book lacks {0}")]
     Missing(String),
-    #[error("the book is EPUB {0}; media overlays need EPUB 3, and upgrading an EPUB 2 book is not supported yet")]
-    NotEpub3(String),
+    #[error("the book is EPUB {0}; Herald reads EPUB 2 and EPUB 3")]
+    UnknownVersion(String),
     #[error("the book cannot be spoken: {0}")]
     Plan(String),
     #[error("the talking book cannot be written: {0}")]

@@ -77,6 +77,30 @@ pub fn attribute(element: &BytesStart, name: &str, file: &str) -> Result<Option<
     Ok(None)
 }
 
+/// Every attribute of an element as written: (qualified name, raw value
+/// with its references unexpanded).
+pub fn raw_attributes(element: &BytesStart, file: &str) -> Result<Vec<(String, String)>, BookError> {
+    let mut out = Vec::new();
+    for attribute in element.attributes().with_checks(false) {
+        let attribute = attribute.map_err(|e| BookError::Broken(format!("{file}: {e}")))?;
+        let key = attribute.key.as_ref().to_string();
+        out.push((key, attribute.value.to_string()));
+    }
+    Ok(out)
+}
+
+/// A start tag (`<name …>`, or `<name …/>` when `empty`) with `attributes`
+/// (raw values, as [`raw_attributes`] gives them).
+pub fn start_tag(name: &str, attributes: &[(String, String)], empty: bool) -> String {
+    let mut tag = format!("<{name}");
+    for (key, value) in attributes {
+        let quote = if value.contains('"') { '\'' } else { '"' };
+        tag.push_str(&format!(" {key}={quote}{value}{quote}"));
+    }
+    tag.push_str(if empty { "/>" } else { ">" });
+    tag
+}
+
 /// The local name of an element (`dc:title` → `title`).
 pub fn local_name(element: &BytesStart) -> String {
     element.local_name().as_ref().to_string()

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub(super) struct BookArgs {
-    /// The EPUB to read (EPUB 3).
+    /// The EPUB to read (EPUB 2 or 3).
     input: PathBuf,
     /// Where the talking book goes.
     #[arg(long)]
