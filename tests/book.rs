@@ -20,12 +20,14 @@
 
 mod common;
 
+use common::process::HeraldProcess;
 use id3::TagLike;
 use quick_xml::events::Event;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/books").join(name)
@@ -385,6 +387,84 @@ fn epub2_books_with_only_an_ncx_become_epub3_talking_books() {
             assert!(titles.iter().any(|title| title == label), "{name}: no chapter titled {label:?}: {titles:?}");
         }
     }
+}
+
+/// A book posted to `POST /v1/books` is a job of the batch queue: it
+/// survives a restart of the server, is made, and its talking book (in
+/// sync, epubcheck adding nothing) and audiobook are served; what is not
+/// a book is refused with a problem.
+#[tokio::test]
+async fn a_book_posted_over_http_is_made_by_the_queue_and_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let client = reqwest::Client::new();
+    let input = fixture("calibre-quick-start-de.epub");
+    let server = HeraldProcess::start(&cache, 2);
+    let post = |base: &str, body: Vec<u8>, media_type: &'static str| {
+        client.post(format!("{base}/v1/books?quality=fast")).header("content-type", media_type).body(body).send()
+    };
+    let response = post(&server.base, std::fs::read(&input).unwrap(), "application/epub+zip").await.unwrap();
+    assert_eq!(response.status(), 202);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let accepted: serde_json::Value = response.json().await.unwrap();
+    assert!(["queued", "running"].contains(&accepted["state"].as_str().unwrap()), "{accepted}");
+    // Restart at once: the job is stored and resumes with the new server.
+    drop(server);
+    let server = HeraldProcess::start(&cache, 2);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        let status: serde_json::Value =
+            client.get(format!("{}{location}", server.base)).send().await.unwrap().json().await.unwrap();
+        if status["state"] != "queued" && status["state"] != "running" {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the book was not made: {status}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(status["title"], "Kurzanleitung");
+    let get = |path: &str| client.get(format!("{}{path}", server.base)).send();
+    let epub = get(status["files"]["epub"].as_str().unwrap()).await.unwrap();
+    assert_eq!(epub.headers()["content-type"], "application/epub+zip");
+    let out = dir.path().join("talking.epub");
+    std::fs::write(&out, epub.bytes().await.unwrap()).unwrap();
+    let synced = assert_in_sync(&input, &out, "OEBPS/content.opf");
+    let files: Vec<&str> =
+        status["files"]["audiobook"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let chapters: Vec<&&str> = files.iter().filter(|f| f.ends_with(".mp3")).collect();
+    assert_eq!(chapters.len(), synced.chapter_seconds.len(), "a chapter per overlay: {files:?}");
+    assert!(files.iter().any(|f| f.ends_with("/playlist.m3u8")) && files.iter().any(|f| f.ends_with("/cover.jpg")));
+    // The chapters are as long as the overlays' audio (compared sorted:
+    // the overlays are read in their files' name order).
+    let mut lengths = Vec::new();
+    for chapter in &chapters {
+        let mp3 = get(chapter).await.unwrap();
+        assert_eq!((mp3.status().as_u16(), mp3.headers()["content-type"].to_str().unwrap()), (200, "audio/mpeg"));
+        lengths.push(common::audio::decode_any(&mp3.bytes().await.unwrap(), "mp3").seconds());
+    }
+    let mut expected = synced.chapter_seconds.clone();
+    lengths.sort_by(f64::total_cmp);
+    expected.sort_by(f64::total_cmp);
+    for (length, seconds) in lengths.iter().zip(&expected) {
+        assert!((length - seconds).abs() < 0.1, "chapters of {lengths:?} s, overlays of {expected:?} s");
+    }
+
+    // Not a book, a hostile book, and no such book: problems.
+    let slip = epub_of(&[("mimetype", b"application/epub+zip"), ("../../escaped.txt", b"x")]);
+    for (body, media_type, status, says) in [
+        (slip, "application/epub+zip", 422, "outside itself"),
+        (b"%PDF-1.4".to_vec(), "application/epub+zip", 422, "not an EPUB"),
+        (std::fs::read(&input).unwrap(), "text/plain", 415, "application/epub+zip"),
+    ] {
+        let response = post(&server.base, body, media_type).await.unwrap();
+        assert_eq!(response.status(), status);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains(says), "{problem}");
+    }
+    assert_eq!(get("/v1/books/0123456789abcdef0123456789abcdef").await.unwrap().status(), 404);
+    assert_eq!(get(&format!("{location}/files/audiobook/..%2Fbook.epub")).await.unwrap().status(), 404);
+    assert!(!dir.path().join("escaped.txt").exists());
 }
 
 /// A zip of `files` (the mimetype first, stored).

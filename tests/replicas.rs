@@ -4,7 +4,8 @@
 //! without synthesizing; a sentence asked of both at once is synthesized
 //! once; a store outage is a clean 503, and the replicas recover by
 //! themselves when the store is back; a batch whose replica is killed
-//! mid-episode is finished by another, each episode once; while the
+//! mid-episode is finished by another, each episode once, and so is a
+//! talking book; while the
 //! database is away speech goes on and batches are refused with a 503,
 //! until it is back.
 
@@ -192,6 +193,47 @@ async fn batch_status(cluster: &Cluster, replica: usize, location: &str) -> Valu
     let response = get(cluster, replica, location).await;
     assert_eq!(response.status(), 200, "{location}");
     response.json().await.unwrap()
+}
+
+/// A talking book posted to replica A is a job of the shared queue: with A
+/// killed while the book is being made, B makes it and serves the EPUB and
+/// the audiobook from the shared store.
+#[tokio::test]
+async fn a_book_posted_to_one_replica_is_finished_and_served_by_another_after_kill_9() {
+    let cluster = Cluster::up(2).await;
+    let epub =
+        std::fs::read(format!("{}/tests/fixtures/books/calibre-quick-start-de.epub", env!("CARGO_MANIFEST_DIR")));
+    let url = format!("{}/v1/books?quality=fast", cluster.urls[0]);
+    let posted = cluster.client.post(url).header("content-type", "application/epub+zip").body(epub.unwrap());
+    let posted = posted.send().await.unwrap();
+    assert_eq!(posted.status(), 202);
+    let location = posted.headers()["location"].to_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while batch_status(&cluster, 1, &location).await["state"] == "queued" {
+        assert!(Instant::now() < deadline, "the book was not started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cluster.kill(0);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        let status = batch_status(&cluster, 1, &location).await;
+        if status["state"] != "running" {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "B did not finish the book: {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(status["state"], "done", "{status}");
+    let book = audio(&cluster, 1, status["files"]["epub"].as_str().unwrap()).await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(book)).expect("the book is a zip");
+    assert!(zip.file_names().any(|name| name.unwrap().ends_with(".smil")), "the book has media overlays");
+    let mut mimetype = String::new();
+    std::io::Read::read_to_string(&mut zip.by_index(0).unwrap(), &mut mimetype).unwrap();
+    assert_eq!(mimetype, "application/epub+zip");
+    let chapters: Vec<&str> =
+        status["files"]["audiobook"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    let first = chapters.iter().find(|f| f.ends_with(".mp3")).expect("a chapter");
+    assert_speech(&audio(&cluster, 1, first).await, "mp3");
 }
 
 #[tokio::test]

@@ -156,7 +156,7 @@ fn chapters(container: &Container, package: &Package, spoken: &[Spoken]) -> Resu
 
 /// Reads the container and its package; an EPUB 2 book is made EPUB 3
 /// first, as media overlays need.
-fn open(epub: &[u8]) -> Result<(Container, Package), BookError> {
+pub(super) fn open(epub: &[u8]) -> Result<(Container, Package), BookError> {
     let mut container = Container::read(epub)?;
     let path = container.package_path()?;
     let package = Package::parse(&path, container.text(&path)?)?;

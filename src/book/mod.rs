@@ -8,11 +8,13 @@
 //! content document, [`overlay`] writes the SMIL files and metadata,
 //! [`audiobook`] the chapter files for plain players, [`chapter_audio`]
 //! each chapter's MP3 (made on disk, whatever its length), and [`make`]
-//! speaks it all through the service.
+//! speaks it all through the service; [`job`] makes a book as a job of
+//! the batch queue.
 
 mod audiobook;
 mod chapter_audio;
 mod epub;
+pub mod job;
 mod make;
 mod markup;
 mod nav;

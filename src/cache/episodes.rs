@@ -36,6 +36,11 @@ impl EpisodeFiles {
         self.store.put(&Self::key(batch, name), bytes, Durability::Synced).await
     }
 
+    /// Stores a finished file from disk (not read whole into memory).
+    pub async fn put_file(&self, batch: &str, name: &str, file: &std::path::Path) -> io::Result<()> {
+        self.store.put_file(&Self::key(batch, name), file).await
+    }
+
     /// A local copy of `name` of `batch`, fetched from the store if this
     /// replica has none; `None` if the store does not have it either.
     pub async fn local_copy(&self, batch: &str, name: &str) -> io::Result<Option<PathBuf>> {

@@ -10,12 +10,13 @@
 
 use super::batch::{self, Batch, Progress};
 use super::feed::episode_path;
-use super::queue::{initial_status, statements, BatchQueue, MAX_DOCUMENTS};
-pub use super::queue::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State};
+pub use super::queue::{is_job_id, EpisodeState, JobError, JobKind, JobRequest, JobStatus, State};
+use super::queue::{statements, BatchQueue, Job, MAX_DOCUMENTS};
 use super::shared::SharedJobs;
-use super::source::Statement;
+use crate::book::job::{self as book_job, BookOrder};
 use crate::cache::atomic::{self, Durability};
 use crate::pipeline::Pipeline;
+use crate::report::Chain;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,7 @@ use tokio::sync::mpsc;
 
 /// The jobs of this Herald: checked here, queued and run by its queue.
 pub struct Jobs {
+    pipeline: Arc<Pipeline>,
     queue: Arc<dyn BatchQueue>,
     /// Taken by the first [`Jobs::start`].
     unstarted: Mutex<bool>,
@@ -35,9 +37,9 @@ impl Jobs {
     pub fn open(pipeline: Arc<Pipeline>) -> Self {
         let queue: Arc<dyn BatchQueue> = match pipeline.database() {
             Some(database) => Arc::new(SharedJobs::new(Arc::clone(&pipeline), Arc::clone(database))),
-            None => Arc::new(LocalJobs::open(pipeline)),
+            None => Arc::new(LocalJobs::open(Arc::clone(&pipeline))),
         };
-        Self { queue, unstarted: Mutex::new(true) }
+        Self { pipeline, queue, unstarted: Mutex::new(true) }
     }
 
     /// Works the queue on a task the caller stops (by aborting it) when
@@ -60,14 +62,35 @@ impl Jobs {
         if request.documents.len() > MAX_DOCUMENTS {
             return Err(JobError::TooMany(request.documents.len()));
         }
-        let statements = statements(&request.documents).map_err(JobError::Document)?;
+        statements(&request.documents).map_err(JobError::Document)?;
         let id = new_id(&serde_json::to_vec(&request).expect("requests serialize"));
         if request.show.base_url.trim().is_empty() {
             request.show.base_url = base_url(&id);
         }
         request.show = request.show.checked()?;
-        self.queue.enqueue(&id, &request, statements).await?;
+        let job = Job::Podcast(request);
+        let status = job.initial_status(&id).map_err(JobError::Document)?;
+        self.queue.enqueue(&id, &job, status).await?;
         Ok(id)
+    }
+
+    /// Checks, stores and queues a talking book of `epub`; returns the job's id.
+    pub async fn submit_book(&self, epub: Vec<u8>, order: BookOrder) -> Result<String, JobError> {
+        let id = new_id(&epub);
+        let epub = tokio::task::spawn_blocking(move || book_job::check(&epub).map(|()| epub))
+            .await
+            .map_err(|e| JobError::Store(std::io::Error::other(e)))??;
+        book_job::store_input(&self.pipeline.episode_files(), &id, epub).await.map_err(unavailable_store)?;
+        let job = Job::Book { book: order };
+        let status = job.initial_status(&id).map_err(JobError::Document)?;
+        self.queue.enqueue(&id, &job, status).await?;
+        Ok(id)
+    }
+
+    /// A local copy of file `name` of a finished book (`book.epub`,
+    /// `audiobook/…`); `None` if there is no such file.
+    pub async fn book_file(&self, id: &str, name: &str) -> Result<Option<PathBuf>, JobError> {
+        self.pipeline.episode_files().local_copy(id, name).await.map_err(unavailable_store)
     }
 
     /// A job's status, if it exists.
@@ -128,9 +151,9 @@ impl LocalJobs {
         let status = match std::fs::read(dir.join(STATUS)) {
             Ok(bytes) => serde_json::from_slice::<JobStatus>(&bytes).map_err(std::io::Error::other)?,
             Err(_) => {
-                let request: JobRequest =
+                let job: Job =
                     serde_json::from_slice(&std::fs::read(dir.join(REQUEST))?).map_err(std::io::Error::other)?;
-                let status = initial_status(id, &statements(&request.documents).map_err(std::io::Error::other)?);
+                let status = job.initial_status(id).map_err(std::io::Error::other)?;
                 let _ = self.queue.send(id.to_string());
                 tracing::info!(%id, "resuming an unfinished batch");
                 status
@@ -165,15 +188,32 @@ impl LocalJobs {
 
     /// Runs one job; file work goes to blocking threads.
     async fn run(&self, id: &str) -> std::io::Result<()> {
-        let Some(job) = self.jobs.lock().expect("jobs lock").get(id).cloned() else { return Ok(()) };
+        let Some(status) = self.jobs.lock().expect("jobs lock").get(id).cloned() else { return Ok(()) };
         let request_path = self.dir.join(id).join(REQUEST);
-        let request: JobRequest = tokio::task::spawn_blocking(move || {
+        let job: Job = tokio::task::spawn_blocking(move || {
             serde_json::from_slice(&std::fs::read(request_path)?).map_err(std::io::Error::other)
         })
         .await
         .map_err(std::io::Error::other)??;
+        status.lock().expect("job lock").state = State::Running;
+        match job {
+            Job::Podcast(request) => self.run_podcast(id, &status, request).await?,
+            Job::Book { book } => self.run_book(id, &status, &book).await,
+        }
+        let final_status = {
+            let mut status = status.lock().expect("job lock");
+            status.state = State::Done;
+            status.clone()
+        };
+        let (path, bytes) = (self.dir.join(id).join(STATUS), serde_json::to_vec(&final_status)?);
+        tokio::task::spawn_blocking(move || atomic::write(&path, &bytes, Durability::Synced))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
+    /// Runs a podcast batch, moving `status` on as its episodes are made.
+    async fn run_podcast(&self, id: &str, status: &Arc<Mutex<JobStatus>>, request: JobRequest) -> std::io::Result<()> {
         let statements = statements(&request.documents).map_err(std::io::Error::other)?;
-        job.lock().expect("job lock").state = State::Running;
         let batch = Batch {
             show: request.show,
             statements,
@@ -182,31 +222,42 @@ impl LocalJobs {
             jobs: self.pipeline.settings().synthesis.worker_count(),
         };
         let progress = {
-            let job = Arc::clone(&job);
-            Arc::new(move |event| update(&mut job.lock().expect("job lock"), event))
+            let status = Arc::clone(status);
+            Arc::new(move |event| update(&mut status.lock().expect("job lock"), event))
         };
         let summary = batch::run(Arc::clone(&self.pipeline), batch, progress).await.map_err(std::io::Error::other)?;
-        let status = {
-            let mut status = job.lock().expect("job lock");
-            status.state = State::Done;
-            status.audio_seconds = summary.audio_seconds;
-            status.clone()
-        };
-        let (path, bytes) = (self.dir.join(id).join(STATUS), serde_json::to_vec(&status)?);
-        tokio::task::spawn_blocking(move || atomic::write(&path, &bytes, Durability::Synced))
-            .await
-            .map_err(std::io::Error::other)?
+        status.lock().expect("job lock").audio_seconds = summary.audio_seconds;
+        Ok(())
+    }
+
+    /// Makes a talking book; a book that cannot be made is the job's one
+    /// failed part, with the reason.
+    async fn run_book(&self, id: &str, status: &Arc<Mutex<JobStatus>>, order: &BookOrder) {
+        let made = book_job::make(&self.pipeline, id, order).await;
+        let mut status = status.lock().expect("job lock");
+        let Some(book) = status.episodes.first_mut() else { return };
+        match made {
+            Ok(record) => {
+                book.status = EpisodeState::Done;
+                status.audio_seconds = record.seconds;
+                status.book = Some(record);
+            }
+            Err(error) => {
+                tracing::warn!(%id, error = %Chain(&error), "a book could not be made");
+                (book.status, book.error) = (EpisodeState::Failed, Some(Chain(&error).to_string()));
+            }
+        }
+        status.recount();
     }
 }
 
 #[async_trait::async_trait]
 impl BatchQueue for LocalJobs {
-    async fn enqueue(&self, id: &str, request: &JobRequest, statements: Vec<Statement>) -> Result<(), JobError> {
-        let (path, json) = (self.dir.join(id).join(REQUEST), serde_json::to_vec(request).expect("requests serialize"));
+    async fn enqueue(&self, id: &str, job: &Job, status: JobStatus) -> Result<(), JobError> {
+        let (path, json) = (self.dir.join(id).join(REQUEST), serde_json::to_vec(job).expect("jobs serialize"));
         tokio::task::spawn_blocking(move || atomic::write(&path, &json, Durability::Synced))
             .await
             .map_err(|e| JobError::Store(std::io::Error::other(e)))??;
-        let status = initial_status(id, &statements);
         self.jobs.lock().expect("jobs lock").insert(id.to_string(), Arc::new(Mutex::new(status)));
         let _ = self.queue.send(id.to_string());
         Ok(())
@@ -259,6 +310,10 @@ fn update(status: &mut JobStatus, event: Progress) {
     status.recount();
 }
 
+fn unavailable_store(error: std::io::Error) -> JobError {
+    JobError::Unavailable(format!("the store: {error}"))
+}
+
 fn new_id(request: &[u8]) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(request);
@@ -272,7 +327,7 @@ fn new_id(request: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::podcast::batch::Progress;
-    use crate::podcast::queue::JobDocument;
+    use crate::podcast::queue::{initial_status, JobDocument};
 
     #[test]
     fn progress_updates_episodes_and_counts() {
@@ -281,7 +336,8 @@ mod tests {
             .map(|n| JobDocument { name: Some(n.to_string()), text: "Hello there.".into(), format: None })
             .collect();
         let checked = statements(&documents).unwrap();
-        let mut status = initial_status("0123456789abcdef0123456789abcdef", &checked);
+        let parts = checked.into_iter().map(|s| (s.name, s.slug)).collect();
+        let mut status = initial_status("0123456789abcdef0123456789abcdef", JobKind::Podcast, parts);
         assert_eq!(status.episodes.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), ["a", "a-2", "b"]);
         update(&mut status, Progress::Making { slug: "a-2".into() });
         update(&mut status, Progress::Ready { slug: "a".into(), seconds: 1.0, made: true });

@@ -1,11 +1,12 @@
-//! The batch queue every HTTP batch goes through: what a job is (its
-//! request, documents and status), why one is refused, and the one trait
-//! its two backends implement — this replica's own directory
+//! The batch queue every HTTP batch and book goes through: what a job is
+//! (a podcast's request and documents, or a talking book's order; its
+//! status), why one is refused, and the one trait its two backends implement — this replica's own directory
 //! ([`super::jobs`]) or the queue the replicas share in PostgreSQL
 //! ([`super::shared`]).
 
 use super::config::{Show, ShowError};
 use super::source::{dedupe_slugs, SourceError, Statement};
+use crate::book::job::BookOrder;
 use crate::document::InputFormat;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -14,13 +15,13 @@ use std::sync::Arc;
 mod status;
 
 pub(super) use status::initial_status;
-pub use status::{EpisodeState, JobStatus, State};
+pub use status::{EpisodeState, JobKind, JobStatus, State};
 
 /// Where checked jobs wait, run, and leave their files.
 #[async_trait::async_trait]
 pub trait BatchQueue: Send + Sync {
-    /// Stores and queues the checked job `id`.
-    async fn enqueue(&self, id: &str, request: &JobRequest, statements: Vec<Statement>) -> Result<(), JobError>;
+    /// Stores and queues the checked job `id`, whose status starts as `status`.
+    async fn enqueue(&self, id: &str, job: &Job, status: JobStatus) -> Result<(), JobError>;
     /// Job `id` as clients see it; `Ok(None)` if there is no such job.
     async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError>;
     /// A local file of a job's feed.
@@ -29,6 +30,31 @@ pub trait BatchQueue: Send + Sync {
     async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError>;
     /// Works the queue until the task running it is aborted.
     async fn work(self: Arc<Self>);
+}
+
+/// A job as it is stored and run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Job {
+    /// A talking book of the EPUB stored beside the job (`{"book": …}`).
+    Book {
+        book: BookOrder,
+    },
+    Podcast(JobRequest),
+}
+
+impl Job {
+    /// The job's status before anything is made: an episode per statement,
+    /// or the one book.
+    pub(super) fn initial_status(&self, id: &str) -> Result<JobStatus, SourceError> {
+        Ok(match self {
+            Job::Podcast(request) => {
+                let parts = statements(&request.documents)?.into_iter().map(|s| (s.name, s.slug)).collect();
+                initial_status(id, JobKind::Podcast, parts)
+            }
+            Job::Book { book } => initial_status(id, JobKind::Book, vec![(book.name.clone(), "book".into())]),
+        })
+    }
 }
 
 /// What a client sends: the show and its statements.
@@ -64,6 +90,9 @@ pub enum JobError {
     Show(#[from] ShowError),
     #[error("cannot store the batch: {0}")]
     Store(#[from] std::io::Error),
+    /// The EPUB of a book cannot be read.
+    #[error(transparent)]
+    Book(#[from] crate::book::BookError),
     /// The database or store shared by the replicas does not answer.
     #[error("the batch queue is unavailable: {0}")]
     Unavailable(String),

@@ -1,5 +1,5 @@
-//! Batches shared by several replicas: with a database configured, a batch
-//! posted to any replica is queued in PostgreSQL
+//! Batches (and books, each one part) shared by several replicas: with a
+//! database configured, a batch posted to any replica is queued in PostgreSQL
 //! ([`crate::coordination::queue`]) and its episodes are made by whichever
 //! replicas are free, each episode by one replica at a time. An episode's
 //! files go to the store (`batch-episodes/{id}/`), its manifest entry (title,
@@ -10,8 +10,9 @@
 use super::batch::{self as local, EpisodeFailure};
 use super::episode::{self, Episode};
 use super::manifest::{self, Entry, Manifest};
-use super::queue::{self, BatchQueue, EpisodeState, JobError, JobRequest, JobStatus, State};
+use super::queue::{self, BatchQueue, EpisodeState, Job, JobError, JobStatus, State};
 use super::source::Statement;
+use crate::book::job as book_job;
 use crate::cache::atomic::Durability;
 use crate::coordination::queue::{Outcome, Stage, Taken, LEASE};
 use crate::coordination::Database;
@@ -29,9 +30,9 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 /// replica died making it) fails, rather than take down one more replica.
 const MAX_ATTEMPTS: u32 = 3;
 
-/// A batch's request, read once per replica.
+/// A job's request, read once per replica, with a podcast's statements.
 struct Batch {
-    request: JobRequest,
+    job: Job,
     statements: Vec<Statement>,
 }
 
@@ -46,9 +47,9 @@ pub struct SharedJobs {
 
 #[async_trait::async_trait]
 impl BatchQueue for SharedJobs {
-    async fn enqueue(&self, id: &str, request: &JobRequest, _statements: Vec<Statement>) -> Result<(), JobError> {
-        let json = serde_json::to_string(request).expect("requests serialize");
-        self.database.submit_batch(id, &json, request.documents.len()).await.map_err(unavailable)?;
+    async fn enqueue(&self, id: &str, job: &Job, status: JobStatus) -> Result<(), JobError> {
+        let json = serde_json::to_string(job).expect("jobs serialize");
+        self.database.submit_batch(id, &json, status.total).await.map_err(unavailable)?;
         self.posted.notify_waiters();
         Ok(())
     }
@@ -57,13 +58,19 @@ impl BatchQueue for SharedJobs {
     async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
         let Some(batch) = self.batch(id).await? else { return Ok(None) };
         let stages = self.database.batch_episodes(id).await.map_err(unavailable)?;
-        let mut status = queue::initial_status(id, &batch.statements);
+        let mut status = batch.job.initial_status(id).map_err(JobError::Document)?;
         for (episode, stage) in status.episodes.iter_mut().zip(&stages) {
             (episode.status, episode.error) = match stage {
                 Stage::Pending => (EpisodeState::Pending, None),
                 Stage::Making => (EpisodeState::Making, None),
                 Stage::Done(record) => {
-                    status.audio_seconds += parse(record).map_or(0.0, |r| r.duration);
+                    match &batch.job {
+                        Job::Podcast(_) => status.audio_seconds += parse(record).map_or(0.0, |r| r.duration),
+                        Job::Book { .. } => {
+                            status.book = serde_json::from_str(record).ok();
+                            status.audio_seconds = status.book.as_ref().map_or(0.0, |book| book.seconds);
+                        }
+                    }
                     (EpisodeState::Done, None)
                 }
                 Stage::Failed(error) => (EpisodeState::Failed, Some(error.clone())),
@@ -84,6 +91,7 @@ impl BatchQueue for SharedJobs {
     /// newest first, from their records in the queue.
     async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
         let batch = self.batch(id).await?.ok_or_else(|| unavailable("the batch vanished"))?;
+        let Job::Podcast(request) = &batch.job else { return Err(unavailable("a book has no feed")) };
         let stages = self.database.batch_episodes(id).await.map_err(unavailable)?;
         let mut made = Manifest::default();
         for (statement, stage) in batch.statements.iter().zip(&stages) {
@@ -91,7 +99,7 @@ impl BatchQueue for SharedJobs {
                 made.episodes.extend(parse(record).map(|entry| (statement.slug.clone(), entry)));
             }
         }
-        let feed = local::feed_bytes(&batch.request.show, &batch.statements, &made);
+        let feed = local::feed_bytes(&request.show, &batch.statements, &made);
         let path = self.pipeline.episode_files().local_path(id, "feed.xml");
         let written = path.clone();
         tokio::task::spawn_blocking(move || {
@@ -183,17 +191,30 @@ impl SharedJobs {
     }
 
     async fn produce(&self, taken: &Taken) -> Outcome {
+        let vanished = || EpisodeFailure::Queue(unavailable("the batch vanished"));
+        let batch = match self.batch(&taken.batch).await.map_err(EpisodeFailure::Queue) {
+            Ok(Some(batch)) => batch,
+            Ok(None) => return failed(taken, &vanished()),
+            Err(failure) => return failed(taken, &failure),
+        };
+        let request = match &batch.job {
+            Job::Podcast(request) => request,
+            Job::Book { book } => {
+                return match book_job::make(&self.pipeline, &taken.batch, book).await {
+                    Ok(record) => Outcome::Done(serde_json::to_string(&record).expect("records serialize")),
+                    Err(error) => failed(taken, &error),
+                };
+            }
+        };
         let made = async {
-            let vanished = || EpisodeFailure::Queue(unavailable("the batch vanished"));
-            let batch = self.batch(&taken.batch).await.map_err(EpisodeFailure::Queue)?.ok_or_else(vanished)?;
             let statement = batch
                 .statements
                 .get(taken.position)
                 .ok_or_else(|| EpisodeFailure::Queue(unavailable("no such episode")))?;
-            let plan = local::plan(&self.pipeline, &batch.request.show, statement).await?;
-            let settings = local::settings_hash(&self.pipeline, &batch.request.show, &plan);
+            let plan = local::plan(&self.pipeline, &request.show, statement).await?;
+            let settings = local::settings_hash(&self.pipeline, &request.show, &plan);
             let published = SystemTime::now();
-            let episode = episode::produce(&self.pipeline, &batch.request.show, statement, plan, published).await?;
+            let episode = episode::produce(&self.pipeline, &request.show, statement, plan, published).await?;
             if episode.skipped > 0 {
                 return Err(EpisodeFailure::Unspoken(episode.skipped));
             }
@@ -201,10 +222,7 @@ impl SharedJobs {
         };
         match made.await {
             Ok(record) => Outcome::Done(serde_json::to_string(&record).expect("records serialize")),
-            Err(failure) => {
-                tracing::warn!(batch = %taken.batch, episode = taken.position, failure = %Chain(&failure), "an episode failed");
-                Outcome::Failed(Chain(&failure).to_string())
-            }
+            Err(failure) => failed(taken, &failure),
         }
     }
 
@@ -236,12 +254,21 @@ impl SharedJobs {
             return Ok(Some(Arc::clone(batch)));
         }
         let Some(json) = self.database.batch_request(id).await.map_err(unavailable)? else { return Ok(None) };
-        let request: JobRequest = serde_json::from_str(&json).map_err(|e| JobError::Store(std::io::Error::other(e)))?;
-        let statements = queue::statements(&request.documents).map_err(JobError::Document)?;
-        let batch = Arc::new(Batch { request, statements });
+        let job: Job = serde_json::from_str(&json).map_err(|e| JobError::Store(std::io::Error::other(e)))?;
+        let statements = match &job {
+            Job::Podcast(request) => queue::statements(&request.documents).map_err(JobError::Document)?,
+            Job::Book { .. } => Vec::new(),
+        };
+        let batch = Arc::new(Batch { job, statements });
         self.batches.lock().expect("batches lock").insert(id.to_string(), Arc::clone(&batch));
         Ok(Some(batch))
     }
+}
+
+/// A part of a job that failed, logged.
+fn failed(taken: &Taken, failure: &(dyn std::error::Error + 'static)) -> Outcome {
+    tracing::warn!(batch = %taken.batch, episode = taken.position, failure = %Chain(failure), "a part of a batch failed");
+    Outcome::Failed(Chain(failure).to_string())
 }
 
 fn parse(record: &str) -> Option<Entry> {

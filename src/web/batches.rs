@@ -7,7 +7,7 @@
 use super::error::AppError;
 use super::error::Problems;
 use super::{body, renders, AppState};
-use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobRequest, JobStatus, State as JobState};
+use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobKind, JobRequest, JobStatus, State as JobState};
 use crate::podcast::{episode::EXTENSIONS, feed::episode_path, source::is_slug};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -129,22 +129,26 @@ async fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
     if !is_job_id(id) {
         return Err(missing());
     }
-    state.batches.status(id).await.map_err(unavailable)?.ok_or_else(missing)
+    let status = state.batches.status(id).await.map_err(unavailable)?.ok_or_else(missing)?;
+    match status.kind {
+        JobKind::Podcast => Ok(status),
+        JobKind::Book => Err(missing()),
+    }
 }
 
 /// The batch queue or its files could not be reached: a 503 while the
 /// database or store is away; a local failure is the server's own.
-fn unavailable(error: JobError) -> AppError {
+pub(super) fn unavailable(error: JobError) -> AppError {
     match error {
         JobError::Unavailable(cause) => AppError::StoreUnavailable(cause),
         error => AppError::internal(error),
     }
 }
 
-/// Serves a batch file with `Range` and `ETag` (podcast apps seek). The
-/// ETag is the file's size and modification time: episode files are only
-/// ever replaced whole.
-async fn serve(
+/// Serves a batch or book file with `Range` and `ETag` (podcast apps
+/// seek). The ETag is the file's size and modification time: these files
+/// are only ever replaced whole.
+pub(super) async fn serve(
     path: std::path::PathBuf,
     content_type: &'static str,
     headers: &HeaderMap,

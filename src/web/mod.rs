@@ -6,6 +6,7 @@ mod assets;
 mod audio;
 mod batches;
 mod body;
+mod books;
 mod cors;
 mod documents;
 pub mod error;
@@ -47,7 +48,7 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     rate_limit: Arc<limits::RateLimit>,
     hot_files: Arc<renders::HotFiles>,
-    /// Podcast batches (`/v1/batches`).
+    /// Podcast batches and talking books (`/v1/batches`, `/v1/books`).
     batches: Arc<crate::podcast::jobs::Jobs>,
     /// API keys and their usage.
     keys: Arc<keys::Keyring>,

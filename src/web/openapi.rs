@@ -3,7 +3,7 @@
 //! schemas of the types they read and answer, so it follows the code.
 
 use super::error::Problem;
-use super::{assets, batches, documents, marytts, metrics, openai, opentts, pages, speech, timings};
+use super::{assets, batches, books, documents, marytts, metrics, openai, opentts, pages, speech, timings};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -43,10 +43,14 @@ use utoipa::{Modify, OpenApi};
         batches::show,
         batches::feed,
         batches::episode_file,
+        books::show,
+        books::book_file,
+        books::audiobook_file,
         pages::create,
         speech::speak,
         documents::create,
         batches::create,
+        books::create,
         marytts::process,
         opentts::tts,
         openai::speech,

@@ -7,14 +7,16 @@
 //!   OpenAI route too, in a group of its own whose errors, key errors
 //!   included, take OpenAI's shape);
 //! - [`read_routes`]: stored documents, their audio, timings and pages, and
-//!   batch results; public unless `public_reads = false`;
+//!   batch and book results; public unless `public_reads = false`;
 //! - [`open_routes`]: the home page, assets, health, metrics and the voice
 //!   list, and the OpenAPI description, always public.
 
 use super::{
-    assets, batches, documents, health, keys, marytts, metrics, openai, openapi, opentts, pages, speech, timings,
-    AppState,
+    assets, batches, books, documents, health, keys, marytts, metrics, openai, openapi, opentts, pages, speech,
+    timings, AppState,
 };
+use crate::book::job::MAX_BOOK_BYTES;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
@@ -44,6 +46,7 @@ pub(super) fn protected_routes() -> Router<AppState> {
         .route("/v1/speech", post(speech::speak))
         .route("/v1/documents", post(documents::create))
         .route("/v1/batches", post(batches::create))
+        .route("/v1/books", post(books::create).layer(DefaultBodyLimit::max(MAX_BOOK_BYTES)))
         .route("/process", get(marytts::process).post(marytts::process))
         .route("/api/tts", get(opentts::tts).post(opentts::tts))
 }
@@ -67,6 +70,9 @@ fn read_routes() -> Router<AppState> {
         .route("/v1/batches/{id}", get(batches::show))
         .route("/v1/batches/{id}/files/feed.xml", get(batches::feed))
         .route("/v1/batches/{id}/files/episodes/{file}", get(batches::episode_file))
+        .route("/v1/books/{id}", get(books::show))
+        .route("/v1/books/{id}/files/book.epub", get(books::book_file))
+        .route("/v1/books/{id}/files/audiobook/{file}", get(books::audiobook_file))
 }
 
 /// Routes anyone may call.

@@ -1,8 +1,8 @@
-//! Where a job and its episodes stand, as clients see it: made from the
-//! job's statements, moved on by the batch's progress (or, for batches
+//! Where a job and its episodes stand (a book is one), as clients see it:
+//! made from the job's statements, moved on by the batch's progress (or, for batches
 //! shared by replicas, by the queue's records).
 
-use crate::podcast::source::Statement;
+use crate::book::job::BookRecord;
 use serde::{Deserialize, Serialize};
 
 /// Where a job is.
@@ -40,6 +40,8 @@ pub struct EpisodeStatus {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobStatus {
     pub id: String,
+    #[serde(default)]
+    pub kind: JobKind,
     pub state: State,
     pub total: usize,
     pub done: usize,
@@ -51,6 +53,9 @@ pub struct JobStatus {
     /// Why a failed job stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A finished book.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book: Option<BookRecord>,
 }
 
 impl JobStatus {
@@ -61,24 +66,31 @@ impl JobStatus {
     }
 }
 
-pub(in crate::podcast) fn initial_status(id: &str, statements: &[Statement]) -> JobStatus {
-    let episodes = statements
-        .iter()
-        .map(|s| EpisodeStatus {
-            name: s.name.clone(),
-            slug: s.slug.clone(),
-            status: EpisodeState::Pending,
-            error: None,
-        })
+/// What a job makes: a podcast's episodes, or one talking book.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    #[default]
+    Podcast,
+    Book,
+}
+
+/// A new job's status: `parts` (name, slug) pending, nothing made.
+pub(in crate::podcast) fn initial_status(id: &str, kind: JobKind, parts: Vec<(String, String)>) -> JobStatus {
+    let episodes: Vec<EpisodeStatus> = parts
+        .into_iter()
+        .map(|(name, slug)| EpisodeStatus { name, slug, status: EpisodeState::Pending, error: None })
         .collect();
     JobStatus {
         id: id.to_string(),
+        kind,
         state: State::Queued,
-        total: statements.len(),
+        total: episodes.len(),
         done: 0,
         failed: 0,
         episodes,
         audio_seconds: 0.0,
         error: None,
+        book: None,
     }
 }
