@@ -1,4 +1,5 @@
-//! An EPUB 2 package document as EPUB 3's: `version="3.0"`; the `opf:`
+//! An EPUB 2 package document as EPUB 3's: `version="3.0"` and the
+//! package's `xml:lang` (its first `dc:language`); the `opf:`
 //! attributes of Dublin Core elements, which EPUB 3 forbids, become `role`
 //! and `file-as` refinements where they carry a name's role or sort key; a
 //! second `dc:date` goes; manifest items get the properties EPUB 3 asks
@@ -78,6 +79,8 @@ pub fn upgraded(package: &Package, changes: &Changes<'_>) -> Result<String, Book
             "package" => {
                 attributes.retain(|(key, _)| key != "version");
                 attributes.push(("version".into(), "3.0".into()));
+                let lang = package.languages.first().filter(|_| !attributes.iter().any(|(key, _)| key == "xml:lang"));
+                attributes.extend(lang.map(|lang| ("xml:lang".to_string(), xml::escape(lang))));
             }
             "metadata" => {
                 in_metadata = true;
@@ -240,6 +243,7 @@ mod tests {
         let upgraded = Package::parse("OEBPS/content.opf", upgraded(&package, &changes).unwrap()).unwrap();
         assert!(upgraded.is_epub3());
         let text = &upgraded.text;
+        assert!(text.contains(r#"unique-identifier="BookID" version="3.0" xml:lang="de">"#), "{text}");
         assert!(!text.contains("opf:"), "{text}");
         assert!(text.contains(r#"<dc:creator id="herald-dc-1">John Schember</dc:creator>"#), "{text}");
         assert!(text.contains(r##"<meta refines="#herald-dc-1" property="role" scheme="marc:relators">aut</meta>"##));
