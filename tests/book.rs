@@ -449,6 +449,21 @@ async fn a_book_posted_over_http_is_made_by_the_queue_and_served() {
         assert!((length - seconds).abs() < 0.1, "chapters of {lengths:?} s, overlays of {expected:?} s");
     }
 
+    // Each chapter opens in the reading page, in the book's language where
+    // its markup gives none, its audio from the sentences the book spoke.
+    let chapters = status["chapters"].as_array().unwrap();
+    assert_eq!(chapters.len(), synced.chapter_seconds.len(), "{status}");
+    let introduction = chapters.iter().find(|c| c["title"] == "Einleitung").expect("a chapter Einleitung");
+    let page = get(introduction["page"].as_str().unwrap()).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    let german_paragraph = r#"<p class="text" lang="de"><span class="w" data-at="0">Calibre</span>"#;
+    assert!(page.contains("<title>Einleitung — Herald</title>") && page.contains(german_paragraph), "{page}");
+    let document: serde_json::Value =
+        get(introduction["document"].as_str().unwrap()).await.unwrap().json().await.unwrap();
+    let wav = get(document["audio_url"].as_str().unwrap_or_default()).await.unwrap();
+    assert_eq!(wav.status(), 200, "{document}");
+
     // Not a book, a hostile book, and no such book: problems.
     let slip = epub_of(&[("mimetype", b"application/epub+zip"), ("../../escaped.txt", b"x")]);
     for (body, media_type, status, says) in [

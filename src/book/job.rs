@@ -4,8 +4,10 @@
 //! makes the book and the audiobook and puts their files there too, so any
 //! replica serves them.
 
+use super::make::Page;
 use super::BookError;
 use crate::cache::EpisodeFiles;
+use crate::document::InputFormat;
 use crate::pipeline::Pipeline;
 use crate::speech::SpeechOptions;
 use serde::{Deserialize, Serialize};
@@ -39,6 +41,17 @@ pub struct BookRecord {
     pub sentences: usize,
     /// The audiobook's files, in playing order (chapters, playlist, cover).
     pub audiobook: Vec<String>,
+    /// The chapters as Herald documents, for the reading page.
+    #[serde(default)]
+    pub chapters: Vec<ChapterDocument>,
+}
+
+/// A chapter of a finished book as a stored Herald document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChapterDocument {
+    pub title: String,
+    /// The document's id (its page is `/d/{id}`).
+    pub document: String,
 }
 
 /// Checks that `epub` is a book Herald can read (a safe container with a
@@ -76,5 +89,29 @@ pub async fn make(pipeline: &Arc<Pipeline>, id: &str, order: &BookOrder) -> Resu
     for name in &names {
         files.put_file(id, &format!("{AUDIOBOOK}/{name}"), &dir.join(name)).await.map_err(stored)?;
     }
-    Ok(BookRecord { title: made.title.clone(), seconds: made.seconds, sentences: made.sentences, audiobook: names })
+    let chapters = chapter_documents(pipeline, &made.pages, &order.options).await;
+    Ok(BookRecord {
+        title: made.title.clone(),
+        seconds: made.seconds,
+        sentences: made.sentences,
+        audiobook: names,
+        chapters,
+    })
+}
+
+/// Each chapter as a stored document (content-addressed, so shared by the
+/// replicas and made once). Spoken with the book's options, its sentences
+/// are those already in the segment cache. A chapter Herald cannot store as
+/// a document (longer than a document may be) has no page.
+async fn chapter_documents(pipeline: &Pipeline, pages: &[Page], options: &SpeechOptions) -> Vec<ChapterDocument> {
+    let mut documents = Vec::new();
+    for page in pages {
+        match pipeline.create_document(page.html.clone(), InputFormat::Html, options).await {
+            Ok(stored) => {
+                documents.push(ChapterDocument { title: page.title.clone(), document: stored.id.to_string() })
+            }
+            Err(error) => tracing::warn!(chapter = %page.title, %error, "a chapter has no reading page"),
+        }
+    }
+    documents
 }

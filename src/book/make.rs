@@ -55,6 +55,17 @@ pub struct MadeBook {
     pub skipped: usize,
     /// Sentences markup cut across, so that they could not be wrapped (not read).
     pub unwrapped: usize,
+    /// The chapters' text, as Herald's reading page reads it.
+    pub pages: Vec<Page>,
+}
+
+/// A chapter's text, for Herald's reading page.
+#[derive(Debug)]
+pub struct Page {
+    pub title: String,
+    /// The content document (XHTML) with its sentences wrapped, and with
+    /// the book's language on its root where it gives none.
+    pub html: String,
 }
 
 /// One content document, marked and spoken.
@@ -108,6 +119,7 @@ pub async fn make(
     let narrators: Vec<String> = narrators.into_iter().collect();
     let (title, author) = (package.title.clone(), package.author.clone());
     let chapters = chapters(&container, &package, &spoken)?;
+    let pages = pages(&spoken, &chapters, fallback_lang.as_deref());
     let cover = package.item_with("cover-image").and_then(|item| {
         let bytes = container.file(&item.path)?.to_vec();
         Some(Cover { media_type: item.media_type.clone(), bytes })
@@ -122,7 +134,7 @@ pub async fn make(
     tokio::task::spawn_blocking(move || write(&container, &package, &spoken, &narrators, &out))
         .await
         .map_err(|e| BookError::Write(e.to_string()))??;
-    Ok(MadeBook { title, author, cover, chapters, seconds, sentences, skipped, unwrapped })
+    Ok(MadeBook { title, author, cover, chapters, seconds, sentences, skipped, unwrapped, pages })
 }
 
 impl MadeBook {
@@ -152,6 +164,26 @@ fn chapters(container: &Container, package: &Package, spoken: &[Spoken]) -> Resu
         chapters.push(Chapter { title, mp3, seconds: document.seconds });
     }
     Ok(chapters)
+}
+
+/// The text of each chapter (the documents with speech, as [`chapters`]
+/// lists them), titled as the chapter is.
+fn pages(spoken: &[Spoken], chapters: &[Chapter], lang: Option<&str>) -> Vec<Page> {
+    let read = spoken.iter().filter(|document| !document.clips.is_empty() && document.mp3.is_some());
+    read.zip(chapters)
+        .map(|(document, chapter)| Page { title: chapter.title.clone(), html: with_lang(&document.marked.text, lang) })
+        .collect()
+}
+
+/// `xhtml` with `lang` on its `<html>` where that gives no language.
+fn with_lang(xhtml: &str, lang: Option<&str>) -> String {
+    let Some(lang) = lang else { return xhtml.to_string() };
+    let Some(start) = xhtml.find("<html") else { return xhtml.to_string() };
+    let Some(end) = xhtml[start..].find('>').map(|end| start + end) else { return xhtml.to_string() };
+    if xhtml[start..end].contains("lang=") {
+        return xhtml.to_string();
+    }
+    format!("{} lang=\"{}\"{}", &xhtml[..start + 5], super::xml::escape(lang), &xhtml[start + 5..])
 }
 
 /// Reads the container and its package; an EPUB 2 book is made EPUB 3

@@ -1,7 +1,7 @@
 //! `/v1/books`: talking books over HTTP. A client posts an EPUB (2 or 3),
 //! gets `202 Accepted` and the job's address, polls it, and downloads the
 //! EPUB 3 with media overlays and the audiobook's files when they are
-//! ready. A book is a job of the batch queue ([`crate::podcast::jobs`]), so
+//! ready; each chapter also opens in Herald's reading page. A book is a job of the batch queue ([`crate::podcast::jobs`]), so
 //! with replicas it runs on whichever is free and any of them serves it.
 
 use super::batches::{self, unavailable};
@@ -197,6 +197,19 @@ struct BookView<'a> {
     sentences: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     files: Option<BookFiles>,
+    /// Once the book is done: its chapters in Herald's reading page.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    chapters: Vec<ChapterView<'a>>,
+}
+
+/// A chapter of a finished book, as a Herald document.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ChapterView<'a> {
+    title: &'a str,
+    /// Its reading page.
+    page: String,
+    /// Its document (plan, audio, timings).
+    document: String,
 }
 
 /// The addresses of a finished book's files.
@@ -241,6 +254,16 @@ fn view(status: &JobStatus) -> BookView<'_> {
                 .iter()
                 .map(|name| format!("{base}/files/{AUDIOBOOK}/{}", path_segment(name)))
                 .collect(),
+        }),
+        chapters: book.map_or_else(Vec::new, |b| {
+            b.chapters
+                .iter()
+                .map(|c| ChapterView {
+                    title: &c.title,
+                    page: format!("/d/{}", c.document),
+                    document: format!("/v1/documents/{}", c.document),
+                })
+                .collect()
         }),
         url: base,
     }
