@@ -8,11 +8,14 @@
 //! content document, [`overlay`] writes the SMIL files and metadata,
 //! [`audiobook`] the chapter files for plain players, [`chapter_audio`]
 //! each chapter's MP3 (made on disk, whatever its length), and [`make`]
-//! speaks it all through the service.
+//! speaks it all through the service. [`from_documents`] makes an EPUB of
+//! Herald's other inputs (text, Markdown, HTML), which is then made a
+//! talking book the same way.
 
 mod audiobook;
 mod chapter_audio;
 mod epub;
+pub mod from_documents;
 mod make;
 mod markup;
 mod nav;
@@ -24,7 +27,7 @@ mod xml;
 pub use make::{make, Progress};
 
 /// Why a book cannot be made. Every variant but `Write` is a problem with
-/// the book given.
+/// the book (or the statement) given.
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     #[error("this is not an EPUB (not a zip archive): {0}")]
@@ -45,6 +48,8 @@ pub enum BookError {
     UnknownVersion(String),
     #[error("the book cannot be spoken: {0}")]
     Plan(String),
+    #[error("{name}: {reason}")]
+    Statement { name: String, reason: String },
     #[error("the talking book cannot be written: {0}")]
     Write(String),
 }
