@@ -2,6 +2,7 @@
 //! EPUB 3 that nobody on this project wrote becomes an EPUB 3 with media
 //! overlays that epubcheck accepts without a finding, every sentence in
 //! sync with its audio; hostile books get their problem and no output.
+//! [`inputs`]: books from a statement (text, Markdown, HTML) or a folder.
 //!
 //! Fixtures (tests/fixtures/books/, sources in SOURCES.md):
 //! - `fatbf.epub`: the DAISY Consortium's "Fundamental Accessibility Tests:
@@ -19,6 +20,8 @@
 //!   `calibre` 6.13, `usr/share/calibre/quick_start/deu.epub`.
 
 mod common;
+#[path = "book/inputs.rs"]
+mod inputs;
 
 use common::process::HeraldProcess;
 use id3::TagLike;
@@ -224,27 +227,34 @@ impl Synced {
     }
 }
 
-/// The talking book `out` made from `input` (package at `package`):
-/// epubcheck finds nothing the book did not have, the mimetype comes
-/// first, no file is lost, the package has the media overlay metadata, and
-/// in every overlay each wrapped sentence has exactly one par, whose clips
-/// are in order, contiguous and inside the audio.
+/// The talking book `out` made from the EPUB `input` (package at
+/// `package`): epubcheck finds nothing the book did not have, no file of
+/// the book is lost, and the rest of [`assert_synced`].
 fn assert_in_sync(input: &Path, out: &Path, package: &str) -> Synced {
     let before: Vec<String> = epubcheck(input).into_iter().map(|(_, m)| m).collect();
+    let original: Vec<String> = unzip(&std::fs::read(input).unwrap()).into_iter().map(|(name, _)| name).collect();
+    assert_synced(out, package, &before, &original)
+}
+
+/// The talking book `out` (package at `package`): epubcheck finds nothing
+/// but `before`, the mimetype comes first, none of the files `original` is
+/// lost, the package has the media overlay metadata, and in every overlay
+/// each wrapped sentence has exactly one par, whose clips are in order,
+/// contiguous and inside the audio.
+fn assert_synced(out: &Path, package: &str, before: &[String], original: &[String]) -> Synced {
     let added: Vec<(String, String)> =
         epubcheck(out).into_iter().filter(|(severity, m)| severity != "INFO" && !before.contains(m)).collect();
     assert!(added.is_empty(), "epubcheck findings the talking book added: {added:#?}");
 
     let files = unzip(&std::fs::read(out).unwrap());
     assert_eq!(files[0], ("mimetype".to_string(), b"application/epub+zip".to_vec()), "mimetype comes first");
-    let original: BTreeMap<String, Vec<u8>> = unzip(&std::fs::read(input).unwrap()).into_iter().collect();
     let mut synced = Synced {
         files: files.into_iter().collect(),
         chapter_seconds: Vec::new(),
         durations: Vec::new(),
         lengths: Vec::new(),
     };
-    for name in original.keys() {
+    for name in original {
         // EPUB 2 content documents named `….html` are renamed `….xhtml`.
         let renamed = name.rsplit_once('.').map(|(stem, _)| format!("{stem}.xhtml"));
         let kept = synced.files.contains_key(name) || renamed.is_some_and(|r| synced.files.contains_key(&r));
@@ -376,12 +386,7 @@ fn epub2_books_with_only_an_ncx_become_epub3_talking_books() {
         let package = synced.text("OEBPS/content.opf");
         assert!(package.contains("version=\"3.0\"") && !package.contains("version=\"2.0\""), "{name}: {package}");
         let nav = synced.text("OEBPS/herald/nav.xhtml");
-        let playlist = std::fs::read_to_string(audiobook.join("playlist.m3u8")).unwrap();
-        let titles: Vec<String> = playlist
-            .lines()
-            .filter(|line| line.ends_with(".mp3"))
-            .map(|track| id3::Tag::read_from_path(audiobook.join(track)).unwrap().title().unwrap().to_string())
-            .collect();
+        let titles = track_titles(&audiobook);
         for label in labels {
             assert!(nav.contains(&format!(">{label}</a>")), "{name}: the navigation document lacks {label:?}: {nav}");
             assert!(titles.iter().any(|title| title == label), "{name}: no chapter titled {label:?}: {titles:?}");
@@ -480,6 +485,16 @@ async fn a_book_posted_over_http_is_made_by_the_queue_and_served() {
     assert_eq!(get("/v1/books/0123456789abcdef0123456789abcdef").await.unwrap().status(), 404);
     assert_eq!(get(&format!("{location}/files/audiobook/..%2Fbook.epub")).await.unwrap().status(), 404);
     assert!(!dir.path().join("escaped.txt").exists());
+}
+
+/// The titles of the audiobook's tracks in `dir`, in playlist order.
+fn track_titles(dir: &Path) -> Vec<String> {
+    let playlist = std::fs::read_to_string(dir.join("playlist.m3u8")).unwrap();
+    playlist
+        .lines()
+        .filter(|line| line.ends_with(".mp3"))
+        .map(|track| id3::Tag::read_from_path(dir.join(track)).unwrap().title().unwrap().to_string())
+        .collect()
 }
 
 /// A zip of `files` (the mimetype first, stored).

@@ -9,11 +9,14 @@
 //! [`audiobook`] the chapter files for plain players, [`chapter_audio`]
 //! each chapter's MP3 (made on disk, whatever its length), and [`make`]
 //! speaks it all through the service; [`job`] makes a book as a job of
-//! the batch queue.
+//! the batch queue. [`from_documents`] makes an EPUB of Herald's other
+//! inputs (text, Markdown, HTML), which is then made a talking book the
+//! same way.
 
 mod audiobook;
 mod chapter_audio;
 mod epub;
+pub mod from_documents;
 pub mod job;
 mod make;
 mod markup;
@@ -26,7 +29,7 @@ mod xml;
 pub use make::{make, Progress};
 
 /// Why a book cannot be made. Every variant but `Write` is a problem with
-/// the book given.
+/// the book (or the statement) given.
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     #[error("this is not an EPUB (not a zip archive): {0}")]
@@ -47,6 +50,8 @@ pub enum BookError {
     UnknownVersion(String),
     #[error("the book cannot be spoken: {0}")]
     Plan(String),
+    #[error("{name}: {reason}")]
+    Statement { name: String, reason: String },
     #[error("the talking book cannot be written: {0}")]
     Write(String),
 }

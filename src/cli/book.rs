@@ -1,22 +1,27 @@
-//! `herald book IN.epub --out OUT.epub`: a talking book (EPUB 3 with media
-//! overlays) from an EPUB, with a progress bar and ETA on a terminal (a
-//! line per content document otherwise). Sentences already synthesized
-//! (by an earlier run that was stopped, say) come from the cache.
+//! `herald book IN --out OUT.epub`: a talking book (EPUB 3 with media
+//! overlays) from an EPUB, or from a statement (text, Markdown, HTML) or a
+//! folder of them, made into an EPUB first; with a progress bar and ETA on
+//! a terminal (a line per content document otherwise). Sentences already
+//! synthesized (by an earlier run that was stopped, say) come from the cache.
 
 use super::{Failure, SettingsFlags, SpeechArgs};
-use crate::book::{self, BookError, Progress};
+use crate::book::{self, from_documents, BookError, Progress};
 use crate::pipeline::Pipeline;
+use crate::podcast::source::{self, Statement};
 use crate::report::Chain;
 use crate::settings::Settings;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub(super) struct BookArgs {
-    /// The EPUB to read (EPUB 2 or 3).
+    /// What to read: an EPUB (EPUB 2 or 3; a zip, or a `.epub` file); or a
+    /// statement in text, Markdown or HTML (by its extension, `.txt`, `.md`,
+    /// `.html`; text otherwise), or a folder of them, one chapter per file
+    /// in name order, made into an EPUB 3 first.
     input: PathBuf,
     /// Where the talking book goes.
     #[arg(long)]
@@ -32,8 +37,7 @@ pub(super) struct BookArgs {
 }
 
 pub(super) fn run(settings: Settings, args: &BookArgs) -> Result<(), Failure> {
-    let epub =
-        std::fs::read(&args.input).map_err(|e| Failure::input(format!("cannot read {}: {e}", args.input.display())))?;
+    let epub = read(&args.input)?;
     let options = args.speech.options();
     let started = std::time::Instant::now();
     let made = super::commands::runtime()?.block_on(async {
@@ -44,10 +48,7 @@ pub(super) fn run(settings: Settings, args: &BookArgs) -> Result<(), Failure> {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        made.map_err(|error| match error {
-            BookError::Write(_) => Failure::runtime(Chain(&error)),
-            _ => Failure::input(Chain(&error)),
-        })
+        made.map_err(failure)
     })?;
     if let Some(dir) = &args.audiobook {
         let cannot =
@@ -69,6 +70,46 @@ pub(super) fn run(settings: Settings, args: &BookArgs) -> Result<(), Failure> {
     match made.skipped {
         0 => Ok(()),
         n => Err(Failure::runtime(format!("{n} sentence(s) could not be spoken and have no audio"))),
+    }
+}
+
+/// The EPUB to make a talking book of: the input as it is, if it is one;
+/// else the EPUB of the statement or the folder of statements it is.
+/// Every statement must be usable: none is left out of a book.
+fn read(input: &Path) -> Result<Vec<u8>, Failure> {
+    let cannot_read = |e: std::io::Error| Failure::input(format!("cannot read {}: {e}", input.display()));
+    // `.` or `..` is named by the folder it is.
+    let name = |path: &Path| {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    if input.is_dir() {
+        let (statements, rejected) = source::read_dir(input).map_err(cannot_read)?;
+        if let Some(error) = rejected.first() {
+            return Err(Failure::input(format!("{}: {}", input.join(&error.name).display(), error.reason)));
+        }
+        if statements.is_empty() {
+            let message = format!("{} holds no statement to read (.txt, .md, .html)", input.display());
+            return Err(Failure::input(message));
+        }
+        return from_documents::epub(&name(input), statements).map_err(failure);
+    }
+    let bytes = std::fs::read(input).map_err(cannot_read)?;
+    let epub_named = input.extension().is_some_and(|e| e.eq_ignore_ascii_case("epub"));
+    if bytes.starts_with(b"PK\x03\x04") || epub_named {
+        return Ok(bytes);
+    }
+    let statement = Statement::from_bytes(&name(input), &bytes)
+        .map_err(|e| Failure::input(format!("{}: {}", input.display(), e.reason)))?;
+    let stem = input.file_stem().map_or_else(|| statement.name.clone(), |s| s.to_string_lossy().into_owned());
+    from_documents::epub(&stem, vec![statement]).map_err(failure)
+}
+
+/// A problem with the book given is bad input; one writing it, a failure.
+fn failure(error: BookError) -> Failure {
+    match error {
+        BookError::Write(_) => Failure::runtime(Chain(&error)),
+        _ => Failure::input(Chain(&error)),
     }
 }
 

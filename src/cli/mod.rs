@@ -50,7 +50,8 @@ enum Command {
     /// Speech Dispatcher (Orca, browsers): install Herald's module, or run it.
     Speechd(speechd::SpeechdArgs),
     /// Make a talking book: an EPUB 3 with every sentence read aloud in
-    /// sync (media overlays), from an EPUB 3.
+    /// sync (media overlays), from an EPUB, or from a statement (text,
+    /// Markdown, HTML) or a folder of them.
     Book(book::BookArgs),
     /// Measure language identification on a corpus (see the README).
     #[command(hide = true, name = "eval-lang")]
