@@ -2,7 +2,8 @@
 // books `herald book` makes of a real EPUB 3 (the DAISY Consortium's
 // "Fundamental Accessibility Tests", tests/fixtures/books/fatbf.epub) and a
 // real EPUB 2 (calibre's German quick start, calibre-quick-start-de.epub,
-// made EPUB 3 on the way), as the issue asks: no violation of critical or serious impact that the input book
+// made EPUB 3 on the way), and a French and a bilingual EPUB 3
+// (vellmark-fr.epub, vellmark-bilingual.epub), as the issue asks: no violation of critical or serious impact that the input book
 // did not already have, and a report that shows the media overlays metadata
 // and the accessibility claims of synchronized audio. Ace drives Debian's
 // Chromium through Puppeteer (no downloaded browser). Both of Ace's reports
@@ -35,7 +36,7 @@ function clockSeconds(value) {
   return NaN;
 }
 
-const BOOKS = ['fatbf', 'calibre-quick-start-de'];
+const BOOKS = ['fatbf', 'calibre-quick-start-de', 'vellmark-fr', 'vellmark-bilingual'];
 const SEVERE = new Set(['critical', 'serious']);
 
 for (const name of BOOKS) {
