@@ -10,6 +10,7 @@ use crate::pipeline::Pipeline;
 use crate::podcast::source::{self, Statement};
 use crate::report::Chain;
 use crate::settings::Settings;
+use crate::voice::Quality;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -36,9 +37,16 @@ pub(super) struct BookArgs {
     pub(super) settings: SettingsFlags,
 }
 
-pub(super) fn run(settings: Settings, args: &BookArgs) -> Result<(), Failure> {
+pub(super) fn run(mut settings: Settings, args: &BookArgs) -> Result<(), Failure> {
     let epub = read(&args.input)?;
     let options = args.speech.options();
+    // A book read by espeak-ng alone starts no neural workers: each holds
+    // its models in memory (over 150 MiB) for the whole run.
+    let espeak_only = options.quality == Some(Quality::Fast)
+        && options.voice.as_ref().is_none_or(|voice| voice.as_str().starts_with("espeak:"));
+    if espeak_only {
+        settings.neural.enabled = false;
+    }
     let started = std::time::Instant::now();
     let made = super::commands::runtime()?.block_on(async {
         let program = std::env::current_exe().map_err(Failure::runtime)?;
