@@ -22,6 +22,7 @@ pub(crate) mod secret;
 pub mod settings;
 pub mod speech;
 pub mod speechd;
+pub(crate) mod statements;
 pub mod text;
 pub mod voice;
 pub mod web;

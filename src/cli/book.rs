@@ -7,9 +7,9 @@
 use super::{Failure, SettingsFlags, SpeechArgs};
 use crate::book::{self, from_documents, BookError, Progress};
 use crate::pipeline::Pipeline;
-use crate::podcast::source::{self, Statement};
 use crate::report::Chain;
 use crate::settings::Settings;
+use crate::statements::{self, Statement};
 use crate::voice::Quality;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -92,7 +92,7 @@ fn read(input: &Path) -> Result<Vec<u8>, Failure> {
         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
     };
     if input.is_dir() {
-        let (statements, rejected) = source::read_dir(input).map_err(cannot_read)?;
+        let (statements, rejected) = statements::read_dir(input).map_err(cannot_read)?;
         if let Some(error) = rejected.first() {
             return Err(Failure::input(format!("{}: {}", input.join(&error.name).display(), error.reason)));
         }

@@ -7,10 +7,10 @@
 
 use super::{Failure, SettingsFlags};
 use crate::pipeline::Pipeline;
-use crate::podcast::source::Statement;
 use crate::podcast::{self, config, Batch, Progress, Show, Summary};
 use crate::settings::Settings;
 use crate::speech::SpeechOptions;
+use crate::statements::Statement;
 use crate::voice::Quality;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -70,7 +70,7 @@ pub(super) fn run(config: Option<&Path>, args: &PodcastArgs) -> Result<(), Failu
         Settings::load(settings_file, overrides).map_err(|e| Failure::input(format!("settings: {e}")))?;
     // A show read by fast voices never needs the neural workers.
     settings.neural.enabled &= show.quality != Quality::Fast;
-    let (statements, rejected) = podcast::source::read_dir(src_dir)
+    let (statements, rejected) = crate::statements::read_dir(src_dir)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", src_dir.display())))?;
     if statements.is_empty() && rejected.is_empty() {
         return Err(Failure::input(format!("{} holds no statements (.txt, .md, .html)", src_dir.display())));

@@ -5,12 +5,12 @@
 
 use super::chapters;
 use super::config::Show;
-use super::source::Statement;
 use super::tags::{self, EpisodeTags};
 use super::{captions, LOUDNESS_LUFS, MP3_RATE, TRUE_PEAK_DBTP};
 use crate::audio;
 use crate::pipeline::{Pipeline, SpeechCut, SpokenPlan};
 use crate::speech::{Plan, Role, SpeechOptions};
+use crate::statements::Statement;
 use std::sync::Arc;
 use std::time::SystemTime;
 

@@ -18,7 +18,6 @@ pub mod jobs;
 pub mod manifest;
 mod queue;
 mod shared;
-pub mod source;
 mod tags;
 
 pub use batch::{run, Batch, Progress, Summary};

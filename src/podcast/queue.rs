@@ -5,9 +5,9 @@
 //! ([`super::shared`]).
 
 use super::config::{Show, ShowError};
-use super::source::{dedupe_slugs, SourceError, Statement};
 use crate::book::job::BookOrder;
 use crate::document::InputFormat;
+use crate::statements::{dedupe_slugs, SourceError, Statement};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -13,7 +13,7 @@
 
 use crate::book::xml::escape;
 use crate::document::{self, BlockKind, InputFormat};
-use crate::podcast::source::Statement;
+use crate::statements::Statement;
 use crate::text::{LangSource, LangTag, LanguageDetector, ParagraphInput};
 use std::collections::HashMap;
 

@@ -20,7 +20,7 @@ mod tests;
 
 use super::xml::escape;
 use super::BookError;
-use crate::podcast::source::{dedupe_slugs, Statement};
+use crate::statements::{dedupe_slugs, Statement};
 use crate::text::LangTag;
 use chapter::{xml_text, Chapter};
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
-//! Statements to turn into episodes: read from a directory (`.txt`, `.md`,
-//! `.html`) or given by a client, checked (valid UTF-8, something to speak)
+//! Statements to turn into podcast episodes or book chapters: read from a
+//! directory (`.txt`, `.md`, `.html`) or given by a client, checked (valid UTF-8, something to speak)
 //! and named by a slug that is stable across runs.
 
 use crate::document::InputFormat;
