@@ -126,15 +126,20 @@ pub(super) async fn episode_file(
 }
 
 async fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
-    let missing = || AppError::NotFound(format!("there is no batch `{}`", id.chars().take(40).collect::<String>()));
+    find_job(state, id, JobKind::Podcast, "batch").await
+}
+
+/// Job `id` if it is of `kind` (a `noun`, for the problem); not found otherwise.
+pub(super) async fn find_job(state: &AppState, id: &str, kind: JobKind, noun: &str) -> Result<JobStatus, AppError> {
+    let missing = || AppError::NotFound(format!("there is no {noun} `{}`", id.chars().take(40).collect::<String>()));
     if !is_job_id(id) {
         return Err(missing());
     }
     let status = state.batches.status(id).await.map_err(unavailable)?.ok_or_else(missing)?;
-    match status.kind {
-        JobKind::Podcast => Ok(status),
-        JobKind::Book => Err(missing()),
+    if status.kind != kind {
+        return Err(missing());
     }
+    Ok(status)
 }
 
 /// The batch queue or its files could not be reached: a 503 while the

@@ -9,7 +9,7 @@ use super::error::{AppError, Problems};
 use super::{body, AppState};
 use crate::book::job::{BookOrder, BookRecord, AUDIOBOOK, BOOK, MAX_BOOK_BYTES};
 use crate::book::BookError;
-use crate::podcast::jobs::{is_job_id, EpisodeState, JobError, JobKind, JobStatus, State as JobState};
+use crate::podcast::jobs::{EpisodeState, JobError, JobKind, JobStatus, State as JobState};
 use crate::speech::SpeechOptions;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -138,15 +138,7 @@ pub(super) async fn audiobook_file(
 
 /// The book job `id`, if there is one.
 async fn find(state: &AppState, id: &str) -> Result<JobStatus, AppError> {
-    let missing = || AppError::NotFound(format!("there is no book `{}`", id.chars().take(40).collect::<String>()));
-    if !is_job_id(id) {
-        return Err(missing());
-    }
-    let status = state.batches.status(id).await.map_err(unavailable)?.ok_or_else(missing)?;
-    match status.kind {
-        JobKind::Book => Ok(status),
-        JobKind::Podcast => Err(missing()),
-    }
+    batches::find_job(state, id, JobKind::Book, "book").await
 }
 
 /// The record of a finished book job `id`.
