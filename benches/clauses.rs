@@ -19,7 +19,7 @@ use support::{ms, percentile, Server};
 const STATEMENT: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt"));
 const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv-test/bin/python");
-const WER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neural/wer.py");
+const WER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/judge/pocketsphinx.py");
 const FIRST_AUDIO_BYTES: usize = 44 + 2048;
 
 #[derive(Default)]
@@ -33,9 +33,10 @@ struct Figures {
 
 /// Word errors and reference words of one WAV.
 fn recognise(wav: &Path, reference: &str) -> (u64, u64) {
-    let output = std::process::Command::new(PYTHON).arg(WER).arg(wav).arg(reference).output().expect("wer.py runs");
-    assert!(output.status.success(), "wer.py: {}", String::from_utf8_lossy(&output.stderr));
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("wer.py prints JSON");
+    let output =
+        std::process::Command::new(PYTHON).arg(WER).arg(wav).arg(reference).output().expect("pocketsphinx.py runs");
+    assert!(output.status.success(), "pocketsphinx.py: {}", String::from_utf8_lossy(&output.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("pocketsphinx.py prints JSON");
     (result["edits"].as_u64().unwrap(), result["words"].as_u64().unwrap())
 }
 

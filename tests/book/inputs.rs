@@ -4,7 +4,8 @@
 //! chapter per file in name order, every sentence in sync; a statement
 //! Herald cannot read gets its problem and no output.
 
-use super::{assert_synced, book, epubcheck, track_titles};
+use super::sync::{assert_synced, epubcheck};
+use super::{book, track_titles};
 use std::path::Path;
 
 const PACKAGE: &str = "EPUB/package.opf";

@@ -4,6 +4,7 @@
 
 pub mod audio;
 pub mod cluster;
+pub mod judge;
 pub mod process;
 pub mod readings;
 pub mod server;
