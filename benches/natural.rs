@@ -1,43 +1,45 @@
-//! Natural voices compared in one run: Kokoro's Japanese voice
-//! (`kokoro:jf_alpha`, Kokoro-82M int8) against the Piper voice
-//! (`piper:en_us-joe-medium`), on one Herald server with the default
-//! neural layout, both installed by `scripts/setup.sh`.
+//! Natural voices compared in one run: each language's Kokoro voice
+//! (Kokoro-82M int8, one model for all) and Kokoro's English voice against
+//! the Piper voice (`piper:en_us-joe-medium`), on one Herald server with
+//! the default neural layout, every voice installed by `scripts/setup.sh`.
 //!
-//! Run: `cargo bench --bench natural`.
+//! Run: `cargo bench --bench natural [-- RUNS]`.
 //!
-//! For each voice, the same paragraph (Japanese as kana, English as its
-//! translation) sentence by sentence over `POST /v1/speech`: time to the
-//! first audio byte, and the real-time factor (synthesis time over the
-//! audio's length). Requests take turns between the voices, so load from
-//! elsewhere on the machine hits both alike; run `i` speaks at 175 + `i`
-//! wpm, so no request is a cache hit.
+//! For each voice, the first four sentences of its language's
+//! intelligibility fixture (`tests/fixtures/intelligibility/`), one
+//! `POST /v1/speech` each: time to the first audio byte, and the real-time
+//! factor (synthesis time over the audio's length). Requests take turns
+//! between the voices, so load from elsewhere on the machine hits all
+//! alike; run `i` speaks at 175 + `i` wpm, so no request is a cache hit.
+//! At the end, the resident memory of each neural worker.
 
 mod support;
 
 use std::time::Duration;
 use support::{ms, percentile, timed_wav, Server};
 
-const RUNS: u32 = 5;
+/// Sentences per voice and run.
+const SENTENCES: usize = 4;
 
-/// The same sentences in Japanese (kana, as the Japanese front end hands
-/// them over) and in English.
-const SENTENCES: &[(&str, &str)] = &[
-    (
-        "にほん と なとー は、 ちいき の へいわ と あんてい の ため に きょうりょく します。",
-        "Japan and NATO work together for peace and stability in the region.",
-    ),
-    (
-        "りょうしゃ は、 きょう の かいぎ で あたらしい けいかく に ごうい しました。",
-        "Both sides agreed on a new plan at today's meeting.",
-    ),
-    (
-        "この けいかく は、 さいばー あんぜん と うちゅう の ぶんや を ふくみます。",
-        "The plan covers cyber security and space.",
-    ),
-    ("わたしたち は、 これから も たいわ を つづけて いきます。", "We will continue the dialogue from now on."),
+/// (language, voice): Piper first, the baseline of the ratios.
+const VOICES: &[(&str, &str)] = &[
+    ("en", "piper:en_us-joe-medium"),
+    ("en", "kokoro:af_heart"),
+    ("es", "kokoro:ef_dora"),
+    ("fr", "kokoro:ff_siwis"),
+    ("hi", "kokoro:hf_alpha"),
+    ("it", "kokoro:if_sara"),
+    ("ja", "kokoro:jf_alpha"),
+    ("pt-BR", "kokoro:pf_dora"),
+    ("zh", "kokoro:zf_xiaobei"),
 ];
 
-/// Medians of first-byte times and real-time factors of one voice.
+fn sentences(lang: &str) -> Vec<String> {
+    let path = format!("{}/tests/fixtures/intelligibility/{lang}.txt", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path).unwrap().lines().take(SENTENCES).map(str::to_string).collect()
+}
+
+/// First-byte times and real-time factors of one voice.
 #[derive(Default)]
 struct Figures {
     firsts: Vec<Duration>,
@@ -60,42 +62,59 @@ impl Figures {
     }
 }
 
+/// Resident memory (MiB) of the server's worker running `engine`.
+fn worker_rss_mib(server: &Server, engine: &str) -> f64 {
+    let pid = server.child.id();
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    let worker = children.split_whitespace().find(|child| {
+        let cmdline = std::fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
+        String::from_utf8_lossy(&cmdline).contains(&format!("--engine\0{engine}\0"))
+    });
+    worker.map_or(0.0, |pid| support::tree_rss_kib(pid.parse().unwrap()) as f64 / 1024.0)
+}
+
 fn main() {
+    let runs: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = reqwest::Client::new();
     let server = Server::start_with_env(1, &[]);
     let url = format!("{}/v1/speech", server.base);
-    let voices = [("kokoro:jf_alpha", "Kokoro jf_alpha (ja)"), ("piper:en_us-joe-medium", "Piper joe (en)")];
-    let body = |voice: &str, text: &str, wpm: u32| serde_json::json!({ "text": text, "voice": voice, "rate": wpm });
-    for (voice, _) in voices {
-        runtime.block_on(timed_wav(&client, &url, &body(voice, "Warming up.", 175)));
+    let body = |lang: &str, voice: &str, text: &str, wpm: u32| serde_json::json!({ "text": text, "lang": lang, "voice": voice, "rate": wpm });
+    let texts: Vec<Vec<String>> = VOICES.iter().map(|(lang, _)| sentences(lang)).collect();
+    for ((lang, voice), texts) in VOICES.iter().zip(&texts) {
+        runtime.block_on(timed_wav(&client, &url, &body(lang, voice, &texts[0], 175)));
     }
-    let mut figures: Vec<Figures> = voices.iter().map(|_| Figures::default()).collect();
-    for run in 1..=RUNS {
-        for (japanese, english) in SENTENCES {
-            for ((voice, _), figures) in voices.iter().zip(&mut figures) {
-                let text = if voice.starts_with("kokoro") { japanese } else { english };
-                figures.add(runtime.block_on(timed_wav(&client, &url, &body(voice, text, 175 + run))));
+    let mut figures: Vec<Figures> = VOICES.iter().map(|_| Figures::default()).collect();
+    for run in 1..=runs {
+        for sentence in 0..SENTENCES {
+            for (((lang, voice), texts), figures) in VOICES.iter().zip(&texts).zip(&mut figures) {
+                figures.add(runtime.block_on(timed_wav(
+                    &client,
+                    &url,
+                    &body(lang, voice, &texts[sentence], 175 + run),
+                )));
             }
         }
     }
-    let requests = RUNS as usize * SENTENCES.len();
+    let requests = runs as usize * SENTENCES;
     println!(
-        "natural voices, {} sentences × {RUNS} cold runs each ({requests} requests per voice), medians\n",
-        SENTENCES.len()
+        "natural voices, {SENTENCES} sentences × {runs} cold runs each ({requests} requests per voice), medians\n"
     );
-    println!(
-        "| voice | first audio byte | real-time factor | audio per request | first byte vs Piper | RTF vs Piper |"
-    );
-    println!("|---|---|---|---|---|---|");
-    let (piper_first, piper_factor) = figures[1].medians();
-    for ((_, name), figures) in voices.iter().zip(&mut figures) {
+    println!("| language | voice | first audio byte | real-time factor | audio per request | first byte vs Piper | RTF vs Piper |");
+    println!("|---|---|---|---|---|---|---|");
+    let (piper_first, piper_factor) = figures[0].medians();
+    for ((lang, voice), figures) in VOICES.iter().zip(&mut figures) {
         let (first, factor) = figures.medians();
         let per_request = figures.audio_seconds / requests as f64;
         println!(
-            "| {name} | {first:.0} ms | {factor:.3} | {per_request:.1} s | {:.2}× | {:.2}× |",
+            "| {lang} | `{voice}` | {first:.0} ms | {factor:.3} | {per_request:.1} s | {:.2}× | {:.2}× |",
             first / piper_first,
             factor / piper_factor
         );
     }
+    println!(
+        "\nresident memory: Kokoro worker {:.0} MiB, Piper worker {:.0} MiB",
+        worker_rss_mib(&server, "kokoro"),
+        worker_rss_mib(&server, "piper")
+    );
 }

@@ -82,7 +82,7 @@ impl NeuralSetup {
     pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
         match self {
             Self::Piper(setup) => listing::hello(setup, espeak_version),
-            Self::Kokoro(setup) => setup.hello(),
+            Self::Kokoro(setup) => setup.hello(espeak_version),
         }
     }
 }

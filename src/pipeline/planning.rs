@@ -9,6 +9,7 @@
 
 use crate::document::{ingest, IngestError, InputFormat};
 use crate::engine::espeak::Espeak;
+use crate::engine::kokoro::KokoroSetup;
 use crate::engine::neural::discover::Unavailable;
 use crate::engine::neural::Search;
 use crate::engine::piper::PiperSetup;
@@ -156,7 +157,9 @@ pub fn neural_setups(
             let parts = if settings.streaming { piper.parts } else { Vec::new() };
             NeuralSetup::Piper(PiperSetup { split_clauses: settings.split_clauses, parts, ..piper })
         }
-        other => other,
+        NeuralSetup::Kokoro(kokoro) => {
+            NeuralSetup::Kokoro(KokoroSetup { split_clauses: settings.split_clauses, ..kokoro })
+        }
     };
     NeuralSetup::find_all(&search).into_iter().map(|(engine, setup)| (engine, setup.map(tuned))).collect()
 }

@@ -1,21 +1,23 @@
 //! The Kokoro engine: Kokoro-82M (a StyleTTS 2 model exported to ONNX)
 //! run with ONNX Runtime, for natural English, Spanish, French, Hindi,
-//! Italian, Japanese and Brazilian Portuguese.
+//! Italian, Japanese, Brazilian Portuguese and Mandarin.
 //!
 //! Like Piper it lives in worker processes of its own. Japanese voices speak
-//! kana: the text they are handed is the reading of a Japanese sentence,
-//! turned into Kokoro's phoneme symbols ([`kana`]). The other languages'
-//! text goes through libespeak-ng's IPA, mapped to Kokoro's symbols
-//! ([`ipa`]). Symbols become token ids with the pack's vocabulary; a symbol
+//! kana and Mandarin voices numbered pinyin: the text they are handed is a
+//! sentence's reading, turned into Kokoro's phoneme symbols ([`kana`],
+//! [`pinyin`]). The other languages' text goes through libespeak-ng's IPA,
+//! mapped to Kokoro's symbols ([`ipa`]). Symbols become token ids with the pack's vocabulary; a symbol
 //! out of it is dropped, logged and counted. Each voice is a table of style
-//! vectors, one row per input length. Each sentence is one inference (split
-//! further only past the model's 510 tokens), streamed as soon as it is
-//! ready; word marks are estimated, as for Piper. The model is loaded once,
-//! when the worker starts, and serves every voice.
+//! vectors, one row per input length. Each sentence is one inference (or
+//! one per clause with `[neural] split_clauses`, in the sentence's style;
+//! [`units`]), streamed as soon as it is ready; word marks are estimated, as for Piper. The model is checked when
+//! the worker starts, loaded on its first inference, and serves every voice.
 
 pub mod ipa;
 pub mod kana;
 pub mod pack;
+pub mod pinyin;
+mod units;
 
 use super::espeak::Espeak;
 use super::neural::discover::{Found, Unavailable};
@@ -25,12 +27,14 @@ use super::{
     Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
     SynthesisRequest,
 };
+use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::Tensor;
 use pack::{PackVoice, VoicePack, STYLE_WIDTH};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use units::{clause_parts, runs, sentences};
 
 /// What a Kokoro worker loads; sent by the server as the worker's engine config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,39 +46,50 @@ pub struct KokoroSetup {
     pub threads: usize,
     /// Rate the engine delivers.
     pub sample_rate: u32,
+    /// Infer a long sentence clause by clause (`[neural] split_clauses`).
+    #[serde(default)]
+    pub split_clauses: bool,
 }
 
 /// The rate Kokoro models speak at.
 const MODEL_RATE: u32 = 24_000;
-/// Most tokens one inference takes (the model's context, less its two pads).
-const MAX_TOKENS: usize = 510;
 /// The kana → phoneme mapping's version: it shapes the audio, so it is
 /// part of the engine's version, and so of every cache key.
-const PHONEMES_VERSION: &str = "kana-phonemes 1; espeak-kokoro 1";
-/// Characters that end a sentence.
-const SENTENCE_ENDS: &[char] = &['。', '！', '？', '!', '?', '.', '।', '\n'];
+const PHONEMES_VERSION: &str = "kana-phonemes 1; espeak-kokoro 1; pinyin-kokoro 1";
 
 impl KokoroSetup {
     /// Every voice pack among the files found.
     pub fn find(found: &Found, threads: usize, sample_rate: u32) -> Result<Self, Unavailable> {
-        Ok(Self { runtime: found.runtime.clone(), packs: pack::find(found)?, threads, sample_rate })
+        Ok(Self {
+            runtime: found.runtime.clone(),
+            packs: pack::find(found)?,
+            threads,
+            sample_rate,
+            split_clauses: false,
+        })
     }
 
     /// What a worker on this setup would greet with, minus model
     /// fingerprints: read from the packs' files, no model loaded.
-    pub fn hello(&self) -> Result<Hello, EngineError> {
+    pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
         let mut voices = Vec::new();
         for pack in &self.packs {
             voices.extend(pack.voices()?.iter().map(|voice| listing(voice, None)));
         }
-        Ok(Hello { info: engine_info(self), voices })
+        Ok(Hello { info: engine_info(self, espeak_version), voices })
     }
 }
 
-fn engine_info(setup: &KokoroSetup) -> EngineInfo {
+/// The engine and its version: ONNX Runtime's, libespeak-ng's (its IPA
+/// shapes the audio) and the phoneme mappings', so each is in cache keys.
+fn engine_info(setup: &KokoroSetup, espeak_version: &str) -> EngineInfo {
     EngineInfo {
         id: Kokoro::ID.into(),
-        version: format!("onnxruntime {}; {PHONEMES_VERSION}", onnx::version(&setup.runtime)),
+        version: format!(
+            "onnxruntime {}; espeak-ng {espeak_version}; {PHONEMES_VERSION}{}",
+            onnx::version(&setup.runtime),
+            if setup.split_clauses { "; clause units" } else { "" }
+        ),
         sample_rate: setup.sample_rate,
         capabilities: Capabilities { rate_range: NATURAL_RATES },
     }
@@ -83,7 +98,7 @@ fn engine_info(setup: &KokoroSetup) -> EngineInfo {
 /// Each language's first voice: the best-graded in Kokoro's voice list
 /// (hexgrad/Kokoro-82M `VOICES.md`). The others rank after it.
 const FIRST_CHOICES: &[&str] =
-    &["af_heart", "bf_emma", "ef_dora", "ff_siwis", "hf_alpha", "if_sara", "jf_alpha", "pf_dora"];
+    &["af_heart", "bf_emma", "ef_dora", "ff_siwis", "hf_alpha", "if_sara", "jf_alpha", "pf_dora", "zf_xiaobei"];
 
 /// The voice's rank for its language (1 first). English ranks one lower:
 /// Piper's English voice stays the first natural English voice.
@@ -103,7 +118,9 @@ fn listing(voice: &PackVoice, fingerprint: Option<String>) -> EngineVoice {
 }
 
 struct LoadedPack {
-    session: Session,
+    /// The model's session, made on the pack's first inference.
+    session: Option<Session>,
+    source: VoicePack,
     vocab: HashMap<char, i64>,
 }
 
@@ -112,31 +129,55 @@ struct LoadedVoice {
     /// Rows of [`STYLE_WIDTH`] floats; row `n - 1` styles `n` tokens.
     styles: Vec<f32>,
     listing: EngineVoice,
-    /// Kana (Japanese), or this espeak-ng voice's IPA under these rules.
-    espeak: Option<(&'static str, ipa::Dialect)>,
+    front_end: FrontEnd,
+}
+
+/// How a voice's text becomes Kokoro's symbols.
+#[derive(Debug, Clone, Copy)]
+enum FrontEnd {
+    /// A Japanese reading in kana.
+    Kana,
+    /// A Mandarin reading in numbered pinyin.
+    Pinyin,
+    /// Text, through this espeak-ng voice's IPA under these rules.
+    Espeak(&'static str, ipa::Dialect),
+}
+
+impl FrontEnd {
+    fn of(language: &str) -> Option<Self> {
+        match language {
+            "ja" => Some(Self::Kana),
+            "zh" => Some(Self::Pinyin),
+            other => ipa::espeak_voice(other).map(|(voice, dialect)| Self::Espeak(voice, dialect)),
+        }
+    }
 }
 
 pub struct Kokoro {
     info: EngineInfo,
+    environment: Environment,
+    threads: usize,
     packs: Vec<LoadedPack>,
     voices: Vec<LoadedVoice>,
     phonemizer: Espeak,
     /// Phoneme symbols dropped for want of a token, since the worker started.
     out_of_vocabulary: u64,
+    split_clauses: bool,
 }
 
 impl Kokoro {
     pub const ID: &'static str = "kokoro";
 
-    /// Loads ONNX Runtime, and every pack's model, vocabulary and voices.
+    /// Loads ONNX Runtime, checks every pack's model against its checksum,
+    /// and loads its vocabulary and voices. A model is loaded into a session
+    /// on its first inference: a worker that never speaks a Kokoro voice
+    /// never holds one (about 230 MiB).
     pub fn new(setup: &KokoroSetup) -> Result<Self, EngineError> {
         let environment = onnx::environment(&setup.runtime)?;
         let mut packs = Vec::new();
         let mut voices = Vec::new();
         for pack in &setup.packs {
-            let (model, checksum) = pack.model()?;
-            let what = format!("the Kokoro model of {}", pack.vocab.display());
-            let session = onnx::session(&environment, &model, setup.threads, &what)?;
+            let (_, checksum) = pack.model()?;
             let vocab = pack.vocab()?;
             for voice in pack.voices()? {
                 let styles = match pack.styles(&voice.name) {
@@ -157,19 +198,36 @@ impl Kokoro {
                     hasher.update(&s.to_le_bytes());
                 });
                 let fingerprint = hasher.finalize().to_hex()[..16].to_string();
-                let espeak = ipa::espeak_voice(voice.language);
+                let Some(front_end) = FrontEnd::of(voice.language) else { continue };
                 let listing = listing(&voice, Some(fingerprint));
-                voices.push(LoadedVoice { pack: packs.len(), styles, listing, espeak });
+                voices.push(LoadedVoice { pack: packs.len(), styles, listing, front_end });
             }
-            packs.push(LoadedPack { session, vocab });
+            packs.push(LoadedPack { session: None, source: pack.clone(), vocab });
         }
         let phonemizer = Espeak::new()?;
-        Ok(Self { info: engine_info(setup), packs, voices, phonemizer, out_of_vocabulary: 0 })
+        let info = engine_info(setup, &phonemizer.info().version);
+        let (threads, split_clauses) = (setup.threads, setup.split_clauses);
+        Ok(Self { info, environment, threads, packs, voices, phonemizer, out_of_vocabulary: 0, split_clauses })
+    }
+
+    /// The session of pack `pack`, made on first use.
+    fn session(&mut self, pack: usize) -> Result<&mut Session, EngineError> {
+        let loaded = &mut self.packs[pack];
+        if loaded.session.is_none() {
+            let (model, _) = loaded.source.model()?;
+            let what = format!("the Kokoro model of {}", loaded.source.vocab.display());
+            loaded.session = Some(onnx::session(&self.environment, &model, self.threads, &what)?);
+        }
+        Ok(loaded.session.as_mut().expect("made above"))
     }
 
     /// Kokoro's phoneme symbols for one sentence in `voice`'s language.
     fn phonemes(&mut self, voice: usize, text: &str) -> Result<String, EngineError> {
-        let Some((espeak_voice, dialect)) = self.voices[voice].espeak else { return Ok(kana::phonemes(text)) };
+        let (espeak_voice, dialect) = match self.voices[voice].front_end {
+            FrontEnd::Kana => return Ok(kana::phonemes(text)),
+            FrontEnd::Pinyin => return Ok(pinyin::to_kokoro(text)),
+            FrontEnd::Espeak(voice, dialect) => (voice, dialect),
+        };
         let clauses = self.phonemizer.phonemize_tied(espeak_voice, text)?;
         let spoken = clauses.iter().map(|clause| {
             let mut symbols = ipa::to_kokoro(&clause.phonemes, dialect);
@@ -194,19 +252,22 @@ impl Kokoro {
         Ok(known.iter().map(|c| vocab[c]).collect())
     }
 
-    /// One run of at most [`MAX_TOKENS`] tokens through the model, as 16-bit
-    /// audio at the engine's rate, or `None` when `cancel` terminated it.
+    /// One run of at most 510 tokens through the model, styled as a
+    /// sentence of `styled` tokens, as 16-bit audio at the engine's rate,
+    /// or `None` when `cancel` terminated it.
     fn infer(
         &mut self,
         voice: usize,
         tokens: &[i64],
+        styled: usize,
         rate: u32,
         cancel: &Cancellation,
     ) -> Result<Option<Vec<i16>>, EngineError> {
         let failed = onnx::failed;
         let LoadedVoice { pack, styles, .. } = &self.voices[voice];
+        let pack = *pack;
         let rows = styles.len() / STYLE_WIDTH;
-        let row = tokens.len().min(rows).max(1) - 1;
+        let row = styled.min(rows).max(1) - 1;
         let style = styles[row * STYLE_WIDTH..(row + 1) * STYLE_WIDTH].to_vec();
         let ids: Vec<i64> = std::iter::once(0).chain(tokens.iter().copied()).chain(std::iter::once(0)).collect();
         let count = ids.len();
@@ -215,40 +276,10 @@ impl Kokoro {
             "style" => Tensor::from_array(([1usize, STYLE_WIDTH], style)).map_err(failed)?,
             "speed" => Tensor::from_array(([1usize], vec![speed(rate)])).map_err(failed)?,
         ];
-        let session = &mut self.packs[*pack].session;
+        let session = self.session(pack)?;
         let Some(audio) = onnx::audio_cancellable(session, inputs, cancel)? else { return Ok(None) };
         Ok(Some(to_pcm(&audio, 1.0, MODEL_RATE, self.info.sample_rate)))
     }
-}
-
-/// Byte ranges of the sentences of `text`, each with its ending mark.
-fn sentences(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    for (at, c) in text.char_indices() {
-        if SENTENCE_ENDS.contains(&c) {
-            ranges.push(start..at + c.len_utf8());
-            start = at + c.len_utf8();
-        }
-    }
-    ranges.push(start..text.len());
-    ranges.retain(|r| !text[r.clone()].trim().is_empty());
-    ranges
-}
-
-/// Runs of at most [`MAX_TOKENS`] tokens, cut after the last space where
-/// a run must be cut.
-fn runs(tokens: &[i64], space: Option<i64>) -> Vec<&[i64]> {
-    let mut runs = Vec::new();
-    let mut rest = tokens;
-    while rest.len() > MAX_TOKENS {
-        let cut = rest[..MAX_TOKENS].iter().rposition(|t| Some(*t) == space).map_or(MAX_TOKENS, |i| i + 1);
-        let (run, tail) = rest.split_at(cut);
-        runs.push(run);
-        rest = tail;
-    }
-    runs.push(rest);
-    runs
 }
 
 impl Engine for Kokoro {
@@ -270,43 +301,30 @@ impl Engine for Kokoro {
         let space = self.packs[self.voices[voice].pack].vocab.get(&' ').copied();
         let mut outcome = Outcome::default();
         for sentence in sentences(&request.text) {
-            let tokens = self.tokens(voice, &request.text[sentence.clone()])?;
-            if tokens.is_empty() {
-                continue;
+            // A sentence is inferred whole, or clause by clause in one style:
+            // the style vector of the whole sentence's length.
+            let parts = clause_parts(&request.text, sentence, self.split_clauses);
+            let mut tokens = Vec::with_capacity(parts.len());
+            for part in &parts {
+                tokens.push(self.tokens(voice, &request.text[part.clone()])?);
             }
-            let mut audio = Vec::new();
-            for run in runs(&tokens, space) {
-                let Some(part) = self.infer(voice, run, request.rate, cancel)? else {
-                    outcome.aborted = true;
+            let styled = tokens.iter().map(Vec::len).sum();
+            let mut opened = false;
+            for (part, tokens) in parts.into_iter().zip(&tokens).filter(|(_, tokens)| !tokens.is_empty()) {
+                let mut audio = Vec::new();
+                for run in runs(tokens, space) {
+                    let Some(part) = self.infer(voice, run, styled, request.rate, cancel)? else {
+                        outcome.aborted = true;
+                        return Ok(outcome);
+                    };
+                    audio.extend(part);
+                }
+                let opens_sentence = !std::mem::replace(&mut opened, true);
+                if !deliver(&request.text, part, opens_sentence, &audio, request.max_samples, &mut outcome, sink) {
                     return Ok(outcome);
-                };
-                audio.extend(part);
-            }
-            if !deliver(&request.text, sentence, true, &audio, request.max_samples, &mut outcome, sink) {
-                break;
+                }
             }
         }
         Ok(outcome)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sentences_end_at_japanese_and_ascii_marks() {
-        let text = "にほん。 へいわ！ほんとう？ Yes. おわり";
-        let parts: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
-        assert_eq!(parts, ["にほん。", " へいわ！", "ほんとう？", " Yes.", " おわり"]);
-        assert!(sentences("  \n ").is_empty());
-    }
-
-    #[test]
-    fn long_token_runs_are_cut_after_a_space() {
-        let tokens: Vec<i64> = (0..1200).map(|i| if i % 100 == 99 { 16 } else { 43 }).collect();
-        let lengths: Vec<usize> = runs(&tokens, Some(16)).iter().map(|r| r.len()).collect();
-        assert_eq!(lengths, [500, 500, 200]);
-        assert_eq!(runs(&[43; 600], Some(16)).iter().map(|r| r.len()).collect::<Vec<_>>(), [510, 90]);
     }
 }

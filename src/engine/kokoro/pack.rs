@@ -45,10 +45,18 @@ pub struct PackVoice {
     pub gender: Option<Gender>,
 }
 
-/// Languages by the first letter of Kokoro's voice names, for the voices
-/// Herald can give phonemes to (Chinese, `z`, is not among them yet).
-const LANGUAGES: &[(char, &str)] =
-    &[('a', "en-US"), ('b', "en-GB"), ('e', "es"), ('f', "fr"), ('h', "hi"), ('i', "it"), ('j', "ja"), ('p', "pt-BR")];
+/// Languages by the first letter of Kokoro's voice names.
+const LANGUAGES: &[(char, &str)] = &[
+    ('a', "en-US"),
+    ('b', "en-GB"),
+    ('e', "es"),
+    ('f', "fr"),
+    ('h', "hi"),
+    ('i', "it"),
+    ('j', "ja"),
+    ('p', "pt-BR"),
+    ('z', "zh"),
+];
 
 /// Bytes of a whole style table: 510 rows of [`STYLE_WIDTH`] float32.
 const TABLE_BYTES: u64 = 510 * STYLE_WIDTH as u64 * 4;
@@ -328,8 +336,8 @@ mod tests {
 
         let pack = &find(&found(root.path())).unwrap()[0];
         let names: Vec<String> = pack.voices().unwrap().into_iter().map(|v| v.name).collect();
-        // A truncated table is not listed; Chinese has no phonemes yet.
-        assert_eq!(names, ["af_heart", "ff_siwis", "if_sara", "jf_alpha", "jm_kumo"]);
+        // A truncated table is not listed.
+        assert_eq!(names, ["af_heart", "ff_siwis", "if_sara", "jf_alpha", "jm_kumo", "zf_xiaobei"]);
         // The single file wins over the archive's copy.
         assert_eq!(pack.styles("jm_kumo").unwrap().len(), 510 * STYLE_WIDTH);
         assert_eq!(pack.styles("ff_siwis").unwrap()[300], 300.0);
