@@ -145,9 +145,20 @@ fn voices_come_from_the_installed_library() {
     let voices: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert!(voices.len() >= 100, "{} voices", voices.len());
     assert!(voices.iter().any(|v| v["id"] == "espeak:cmn-latn-pinyin"));
-    let zh = herald(&["voices", "--lang", "zh", "--json"], b"");
-    let zh: Vec<serde_json::Value> = serde_json::from_slice(&zh.stdout).unwrap();
-    assert_eq!(zh[0]["id"], "espeak:cmn-latn-pinyin", "the preferred Chinese voice comes first");
+    // The voice a language is read with comes first: the natural one where
+    // installed (Kokoro's, by scripts/setup.sh), else the preferred espeak-ng voice.
+    let first_for_zh = |neural: &str| {
+        let output = Command::new(common::herald_binary())
+            .args(["voices", "--lang", "zh", "--json"])
+            .env("HERALD_NEURAL_ENABLED", neural)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        let zh: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+        zh[0]["id"].as_str().unwrap().to_string()
+    };
+    assert_eq!(first_for_zh("true"), "kokoro:zf_xiaobei", "the natural Chinese voice comes first");
+    assert_eq!(first_for_zh("false"), "espeak:cmn-latn-pinyin", "then the preferred espeak-ng voice");
 }
 
 #[test]
