@@ -19,7 +19,7 @@ use support::{ms, percentile, Server};
 const STATEMENT: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nato-japan-joint-statement-2023-04-04.txt"));
 const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv-test/bin/python");
-const WER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/judge/pocketsphinx.py");
+const WER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/judge/sphinx_wer.py");
 const FIRST_AUDIO_BYTES: usize = 44 + 2048;
 
 #[derive(Default)]
@@ -34,9 +34,9 @@ struct Figures {
 /// Word errors and reference words of one WAV.
 fn recognise(wav: &Path, reference: &str) -> (u64, u64) {
     let output =
-        std::process::Command::new(PYTHON).arg(WER).arg(wav).arg(reference).output().expect("pocketsphinx.py runs");
-    assert!(output.status.success(), "pocketsphinx.py: {}", String::from_utf8_lossy(&output.stderr));
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("pocketsphinx.py prints JSON");
+        std::process::Command::new(PYTHON).arg(WER).arg(wav).arg(reference).output().expect("sphinx_wer.py runs");
+    assert!(output.status.success(), "sphinx_wer.py: {}", String::from_utf8_lossy(&output.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("sphinx_wer.py prints JSON");
     (result["edits"].as_u64().unwrap(), result["words"].as_u64().unwrap())
 }
 

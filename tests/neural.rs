@@ -15,13 +15,13 @@ const JOE: &str = "piper:en_us-joe-medium";
 /// Word errors and reference words of one WAV, judged by PocketSphinx.
 fn recognise(wav: &Path, reference: &str) -> (u64, u64) {
     let output = std::process::Command::new(common::test_python())
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/judge/pocketsphinx.py"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/judge/sphinx_wer.py"))
         .arg(wav)
         .arg(reference)
         .output()
         .expect("the test Python runs");
-    assert!(output.status.success(), "pocketsphinx.py failed: {}", String::from_utf8_lossy(&output.stderr));
-    let result: Value = serde_json::from_slice(&output.stdout).expect("pocketsphinx.py prints JSON");
+    assert!(output.status.success(), "sphinx_wer.py failed: {}", String::from_utf8_lossy(&output.stderr));
+    let result: Value = serde_json::from_slice(&output.stdout).expect("sphinx_wer.py prints JSON");
     eprintln!("{result}");
     (result["edits"].as_u64().unwrap(), result["words"].as_u64().unwrap())
 }

@@ -4,7 +4,7 @@ Transcribes a WAV file with PocketSphinx's bundled US English model and
 scores it against the text that was meant to be spoken, so tests can check
 that synthesized speech is intelligible rather than merely non-silent.
 
-    .venv-test/bin/python tests/judge/pocketsphinx.py AUDIO.wav "reference text"
+    .venv-test/bin/python tests/judge/sphinx_wer.py AUDIO.wav "reference text"
 
 Prints one JSON line: {"hypothesis", "reference", "wer", "words", "edits"}.
 WER is the word-level Levenshtein distance divided by the number of reference
