@@ -112,11 +112,15 @@ impl VoicePack {
             .filter(|f| {
                 let in_voices = f.parent().and_then(Path::file_name).is_some_and(|folder| folder == "voices");
                 let name = f.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".bin"));
+                if !in_voices || name.and_then(PackVoice::named).is_none() {
+                    return false;
+                }
+                // Only voice files are looked at on disk, not every file found.
                 let whole = std::fs::metadata(f).is_ok_and(|m| m.len() == TABLE_BYTES);
-                if in_voices && name.and_then(PackVoice::named).is_some() && !whole {
+                if !whole {
                     tracing::warn!(file = %f.display(), "not a Kokoro style table ({TABLE_BYTES} bytes): voice left out");
                 }
-                in_voices && name.and_then(PackVoice::named).is_some() && whole
+                whole
             })
             .cloned()
             .collect();
