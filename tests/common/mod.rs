@@ -9,6 +9,7 @@ pub mod process;
 pub mod readings;
 pub mod server;
 pub mod speechd;
+pub mod streamed;
 pub mod variants;
 
 use herald::pipeline::Pipeline;

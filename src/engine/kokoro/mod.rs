@@ -10,30 +10,38 @@
 //! out of it is dropped, logged and counted. Each voice is a table of style
 //! vectors, one row per input length. Each sentence is one inference (or
 //! one per clause with `[neural] split_clauses`, in the sentence's style;
-//! [`units`]), streamed as soon as it is ready; word marks are estimated, as for Piper. The model is checked when
-//! the worker starts, loaded on its first inference, and serves every voice.
+//! [`units`]). Where the setup split the model into encoder and decoder, a
+//! sentence's audio streams as its decoder runs on a few frames at a time
+//! ([`stream`]); otherwise it comes when the sentence is inferred. Word
+//! marks are estimated, as for Piper. The model is checked when the worker
+//! starts, loaded on its first inference, and serves every voice.
 
 pub mod ipa;
 pub mod kana;
 pub mod pack;
 pub mod pinyin;
+mod stream;
 mod units;
 
 use super::espeak::Espeak;
 use super::neural::discover::{Found, Unavailable};
-use super::neural::{deliver, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
+use super::neural::onnx::{self, Inputs, SplitModel};
+use super::neural::{deliver, deliver_audio, deliver_marks, speed, to_pcm, voice_index, NATURAL_RATES};
 use super::protocol::Hello;
 use super::{
-    Cancellation, Capabilities, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
+    Cancellation, Capabilities, Cause, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
     SynthesisRequest,
 };
+use crate::audio::StreamResampler;
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::Tensor;
 use pack::{PackVoice, VoicePack, STYLE_WIDTH};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::PathBuf;
+use stream::{Seams, Streamed};
 use units::{clause_parts, runs, sentences};
 
 /// What a Kokoro worker loads; sent by the server as the worker's engine config.
@@ -53,6 +61,8 @@ pub struct KokoroSetup {
 
 /// The rate Kokoro models speak at.
 const MODEL_RATE: u32 = 24_000;
+/// Samples of audio per frame of the model's encoder.
+const FRAME_SAMPLES: u64 = 600;
 /// The kana → phoneme mapping's version: it shapes the audio, so it is
 /// part of the engine's version, and so of every cache key.
 const PHONEMES_VERSION: &str = "kana-phonemes 1; espeak-kokoro 1; pinyin-kokoro 1";
@@ -69,6 +79,17 @@ impl KokoroSetup {
         })
     }
 
+    /// This setup with every model inferred whole (`[neural] streaming = false`).
+    pub fn unstreamed(mut self) -> Self {
+        self.packs.iter_mut().for_each(|pack| pack.streaming = None);
+        self
+    }
+
+    /// Whether any model is split for streaming.
+    fn streamed(&self) -> bool {
+        self.packs.iter().any(|pack| pack.streaming.is_some())
+    }
+
     /// What a worker on this setup would greet with, minus model
     /// fingerprints: read from the packs' files, no model loaded.
     pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
@@ -81,14 +102,16 @@ impl KokoroSetup {
 }
 
 /// The engine and its version: ONNX Runtime's, libespeak-ng's (its IPA
-/// shapes the audio) and the phoneme mappings', so each is in cache keys.
+/// shapes the audio), the phoneme mappings' and how sentences are inferred,
+/// so each is in cache keys.
 fn engine_info(setup: &KokoroSetup, espeak_version: &str) -> EngineInfo {
     EngineInfo {
         id: Kokoro::ID.into(),
         version: format!(
-            "onnxruntime {}; espeak-ng {espeak_version}; {PHONEMES_VERSION}{}",
+            "onnxruntime {}; espeak-ng {espeak_version}; {PHONEMES_VERSION}{}{}",
             onnx::version(&setup.runtime),
-            if setup.split_clauses { "; clause units" } else { "" }
+            if setup.split_clauses { "; clause units" } else { "" },
+            if setup.streamed() { "; streamed" } else { "" }
         ),
         sample_rate: setup.sample_rate,
         capabilities: Capabilities { rate_range: NATURAL_RATES },
@@ -118,10 +141,18 @@ fn listing(voice: &PackVoice, fingerprint: Option<String>) -> EngineVoice {
 }
 
 struct LoadedPack {
-    /// The model's session, made on the pack's first inference.
-    session: Option<Session>,
+    /// The model, loaded on the pack's first inference.
+    model: Option<Model>,
     source: VoicePack,
+    /// The model's SHA-256, checked at start-up.
+    sha256: String,
     vocab: HashMap<char, i64>,
+}
+
+/// How a model runs: one inference per run of tokens, or streamed.
+enum Model {
+    Whole(Session),
+    Streamed(Streamed),
 }
 
 struct LoadedVoice {
@@ -202,7 +233,7 @@ impl Kokoro {
                 let listing = listing(&voice, Some(fingerprint));
                 voices.push(LoadedVoice { pack: packs.len(), styles, listing, front_end });
             }
-            packs.push(LoadedPack { session: None, source: pack.clone(), vocab });
+            packs.push(LoadedPack { model: None, source: pack.clone(), sha256: checksum, vocab });
         }
         let phonemizer = Espeak::new()?;
         let info = engine_info(setup, &phonemizer.info().version);
@@ -210,15 +241,27 @@ impl Kokoro {
         Ok(Self { info, environment, threads, packs, voices, phonemizer, out_of_vocabulary: 0, split_clauses })
     }
 
-    /// The session of pack `pack`, made on first use.
-    fn session(&mut self, pack: usize) -> Result<&mut Session, EngineError> {
+    /// The model of pack `pack`, loaded on first use: streamed where its
+    /// parts load, whole otherwise.
+    fn model(&mut self, pack: usize) -> Result<&mut Model, EngineError> {
         let loaded = &mut self.packs[pack];
-        if loaded.session.is_none() {
-            let (model, _) = loaded.source.model()?;
-            let what = format!("the Kokoro model of {}", loaded.source.vocab.display());
-            loaded.session = Some(onnx::session(&self.environment, &model, self.threads, &what)?);
+        if loaded.model.is_none() {
+            let streamed = loaded.source.streaming.as_ref().and_then(|(encoder, decoder)| {
+                SplitModel::load(&self.environment, (encoder, decoder), &loaded.sha256, self.threads)
+                    .and_then(Streamed::new)
+                    .inspect_err(|error| tracing::warn!(%error, "inferring the Kokoro model whole, unstreamed"))
+                    .ok()
+            });
+            loaded.model = Some(match streamed {
+                Some(parts) => Model::Streamed(parts),
+                None => {
+                    let (model, _) = loaded.source.model()?;
+                    let what = format!("the Kokoro model of {}", loaded.source.vocab.display());
+                    Model::Whole(onnx::session(&self.environment, &model, self.threads, &what)?)
+                }
+            });
         }
-        Ok(loaded.session.as_mut().expect("made above"))
+        Ok(loaded.model.as_mut().expect("made above"))
     }
 
     /// Kokoro's phoneme symbols for one sentence in `voice`'s language.
@@ -252,34 +295,94 @@ impl Kokoro {
         Ok(known.iter().map(|c| vocab[c]).collect())
     }
 
-    /// One run of at most 510 tokens through the model, styled as a
-    /// sentence of `styled` tokens, as 16-bit audio at the engine's rate,
-    /// or `None` when `cancel` terminated it.
-    fn infer(
-        &mut self,
-        voice: usize,
-        tokens: &[i64],
-        styled: usize,
-        rate: u32,
-        cancel: &Cancellation,
-    ) -> Result<Option<Vec<i16>>, EngineError> {
-        let failed = onnx::failed;
-        let LoadedVoice { pack, styles, .. } = &self.voices[voice];
-        let pack = *pack;
-        let rows = styles.len() / STYLE_WIDTH;
-        let row = styled.min(rows).max(1) - 1;
-        let style = styles[row * STYLE_WIDTH..(row + 1) * STYLE_WIDTH].to_vec();
-        let ids: Vec<i64> = std::iter::once(0).chain(tokens.iter().copied()).chain(std::iter::once(0)).collect();
-        let count = ids.len();
-        let inputs = ort::inputs![
-            "tokens" => Tensor::from_array(([1usize, count], ids)).map_err(failed)?,
-            "style" => Tensor::from_array(([1usize, STYLE_WIDTH], style)).map_err(failed)?,
-            "speed" => Tensor::from_array(([1usize], vec![speed(rate)])).map_err(failed)?,
-        ];
-        let session = self.session(pack)?;
-        let Some(audio) = onnx::audio_cancellable(session, inputs, cancel)? else { return Ok(None) };
-        Ok(Some(to_pcm(&audio, 1.0, MODEL_RATE, self.info.sample_rate)))
+    /// The style of `voice` for a sentence of `styled` tokens.
+    fn style(&self, voice: usize, styled: usize) -> Vec<f32> {
+        let styles = &self.voices[voice].styles;
+        let row = styled.min(styles.len() / STYLE_WIDTH).max(1) - 1;
+        styles[row * STYLE_WIDTH..(row + 1) * STYLE_WIDTH].to_vec()
     }
+
+    /// Speaks one part of a sentence (all of it unless split into clauses):
+    /// its token `runs` in `style`, over `text[source]`; the part opens its
+    /// sentence if `opens_sentence`. Its marks and audio go to `sink`.
+    /// Returns whether synthesis goes on; a cancel ends it with
+    /// `outcome.aborted`.
+    #[allow(clippy::too_many_arguments)] // one part's request, place in it, and output
+    fn speak_part(
+        &mut self,
+        request: &SynthesisRequest,
+        voice: usize,
+        (source, runs): (Range<usize>, &[&[i64]]),
+        style: &[f32],
+        opens_sentence: bool,
+        outcome: &mut Outcome,
+        sink: &mut dyn FnMut(SynthEvent<'_>) -> Flow,
+        cancel: &Cancellation,
+    ) -> Result<bool, EngineError> {
+        let output_rate = self.info.sample_rate;
+        let (text, max_samples) = (&request.text, request.max_samples);
+        let model = self.model(self.voices[voice].pack)?;
+        let inputs = |tokens: &[i64]| model_inputs(tokens, style, request.rate);
+        let cancelled = |outcome: &mut Outcome| {
+            outcome.aborted = true;
+            Ok(false)
+        };
+        match model {
+            Model::Whole(session) => {
+                let mut audio = Vec::new();
+                for run in runs {
+                    let Some(part) = onnx::audio_cancellable(session, inputs(run)?, cancel)? else {
+                        return cancelled(outcome);
+                    };
+                    audio.extend(to_pcm(&part, 1.0, MODEL_RATE, output_rate));
+                }
+                Ok(deliver(text, source, opens_sentence, &audio, max_samples, outcome, sink))
+            }
+            Model::Streamed(parts) => {
+                // The encoder is quick: every run of tokens is encoded
+                // first, so the part's length is known for its marks.
+                let mut encoded = Vec::with_capacity(runs.len());
+                for run in runs {
+                    let Some(frames) = parts.encode(inputs(run)?, cancel)? else { return cancelled(outcome) };
+                    encoded.push(frames);
+                }
+                let frames: usize = encoded.iter().map(stream::Encoded::frames).sum();
+                let samples = (frames as u64 * FRAME_SAMPLES * u64::from(output_rate)).div_ceil(MODEL_RATE.into());
+                if !deliver_marks(text, source, opens_sentence, samples, max_samples, outcome, sink) {
+                    return Ok(false);
+                }
+                let resampling = |e| EngineError::Synthesis(Cause::of("resampling Kokoro's audio", &e));
+                let mut resampler = StreamResampler::new(MODEL_RATE, output_rate).map_err(resampling)?;
+                for encoded in &encoded {
+                    let mut seams = Seams::default();
+                    for frames in stream::runs(encoded.frames()) {
+                        let Some(audio) = parts.decode(encoded, style, frames.clone(), cancel)? else {
+                            return cancelled(outcome);
+                        };
+                        let audio = seams.join(audio, &frames, encoded.frames());
+                        let audio = resampler.push(&to_pcm(&audio, 1.0, MODEL_RATE, MODEL_RATE)).map_err(resampling)?;
+                        if !deliver_audio(&audio, max_samples, outcome, sink) {
+                            return Ok(false);
+                        }
+                    }
+                }
+                Ok(deliver_audio(&resampler.finish().map_err(resampling)?, max_samples, outcome, sink))
+            }
+        }
+    }
+}
+
+/// The model's inputs for one run of at most 510 tokens, padded as Kokoro
+/// expects, in `style`, at `rate` (wpm).
+pub(super) fn model_inputs(tokens: &[i64], style: &[f32], rate: u32) -> Result<Inputs<'static>, EngineError> {
+    let failed = onnx::failed;
+    let ids: Vec<i64> = std::iter::once(0).chain(tokens.iter().copied()).chain(std::iter::once(0)).collect();
+    let count = ids.len();
+    Ok(vec![
+        ("tokens".into(), Tensor::from_array(([1usize, count], ids)).map_err(failed)?.into()),
+        ("style".into(), Tensor::from_array(([1usize, STYLE_WIDTH], style.to_vec())).map_err(failed)?.into()),
+        ("speed".into(), Tensor::from_array(([1usize], vec![speed(rate)])).map_err(failed)?.into()),
+    ])
 }
 
 impl Engine for Kokoro {
@@ -308,19 +411,13 @@ impl Engine for Kokoro {
             for part in &parts {
                 tokens.push(self.tokens(voice, &request.text[part.clone()])?);
             }
-            let styled = tokens.iter().map(Vec::len).sum();
+            let style = self.style(voice, tokens.iter().map(Vec::len).sum());
             let mut opened = false;
             for (part, tokens) in parts.into_iter().zip(&tokens).filter(|(_, tokens)| !tokens.is_empty()) {
-                let mut audio = Vec::new();
-                for run in runs(tokens, space) {
-                    let Some(part) = self.infer(voice, run, styled, request.rate, cancel)? else {
-                        outcome.aborted = true;
-                        return Ok(outcome);
-                    };
-                    audio.extend(part);
-                }
                 let opens_sentence = !std::mem::replace(&mut opened, true);
-                if !deliver(&request.text, part, opens_sentence, &audio, request.max_samples, &mut outcome, sink) {
+                let runs = runs(tokens, space);
+                let part = (part, runs.as_slice());
+                if !self.speak_part(request, voice, part, &style, opens_sentence, &mut outcome, sink, cancel)? {
                     return Ok(outcome);
                 }
             }

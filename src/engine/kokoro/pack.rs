@@ -34,6 +34,10 @@ pub struct VoicePack {
     /// the `voices` archive; where both have a voice, this one is used.
     #[serde(default)]
     pub voice_files: Vec<PathBuf>,
+    /// The model split for streaming (`PACKAGE.encoder.onnx` and
+    /// `PACKAGE.decoder.onnx`, from `scripts/voice_split.py`), if it is.
+    #[serde(default)]
+    pub streaming: Option<(PathBuf, PathBuf)>,
 }
 
 /// A voice of a pack, named as Kokoro names them (`jf_alpha`: Japanese,
@@ -92,7 +96,8 @@ impl VoicePack {
                     .is_some_and(|n| n.starts_with("voices") && n.ends_with(".npz"))
         })?;
         let package = data.parent()?;
-        let prefix = format!("{}_model_", package.file_name()?.to_str()?);
+        let package_name = package.file_name()?.to_str()?;
+        let prefix = format!("{package_name}_model_");
         let mut parts: Vec<(u32, PathBuf)> = found
             .named("part.bin")
             .filter_map(|part| {
@@ -124,12 +129,15 @@ impl VoicePack {
             })
             .cloned()
             .collect();
+        let part = |kind: &str| found.named(&format!("{package_name}.{kind}.onnx")).next().cloned();
+        let streaming = part("encoder").zip(part("decoder"));
         Some(Self {
             vocab: vocab.to_path_buf(),
             voices: voices.clone(),
             checksum,
             model_parts: parts.into_iter().map(|(_, p)| p).collect(),
             voice_files,
+            streaming,
         })
     }
 

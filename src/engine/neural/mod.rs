@@ -11,6 +11,7 @@ pub(crate) mod marks;
 pub mod onnx;
 
 use super::{EngineError, EngineVoice, Flow, Outcome, SynthEvent};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// Slowest and fastest rate (wpm) neural voices stay natural at; requests
@@ -108,6 +109,21 @@ pub fn deliver_audio(
     true
 }
 
+/// Runs of a streamed decoder over `frames` frames: `first` frames first,
+/// so the first audio comes soon, then each run twice the one before, up
+/// to `max`, so fewer runs (each with its context) keep ahead of playback.
+pub fn growing_runs(frames: usize, first: usize, max: usize) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let (mut start, mut size) = (0, first);
+    while start < frames {
+        let end = (start + size).min(frames);
+        runs.push(start..end);
+        start = end;
+        size = (size * 2).min(max);
+    }
+    runs
+}
+
 /// Model output (-1..1) times `gain` as 16-bit samples at `to` Hz.
 pub fn to_pcm(audio: &[f32], gain: f32, from: u32, to: u32) -> Vec<i16> {
     let pcm: Vec<i16> = audio.iter().map(|s| (s * gain * 32767.0).clamp(-32767.0, 32767.0) as i16).collect();
@@ -115,5 +131,21 @@ pub fn to_pcm(audio: &[f32], gain: f32, from: u32, to: u32) -> Vec<i16> {
         pcm
     } else {
         crate::audio::resample(&pcm, from, to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_start_small_grow_and_cover_every_frame_once() {
+        assert_eq!(growing_runs(0, 16, 256), Vec::<Range<usize>>::new());
+        assert_eq!(growing_runs(10, 16, 256), vec![0..10]);
+        assert_eq!(growing_runs(100, 16, 256), [0..16, 16..48, 48..100]);
+        let long = growing_runs(2000, 16, 256);
+        assert!(long.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(long.last().unwrap().end, 2000);
+        assert!(long.iter().all(|r| r.len() <= 256));
     }
 }

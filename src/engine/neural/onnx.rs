@@ -4,8 +4,9 @@
 
 use crate::engine::{Cancellation, Cause, EngineError};
 use ort::environment::Environment;
-use ort::session::{RunOptions, Session, SessionInputs};
-use std::path::Path;
+use ort::session::{RunOptions, Session, SessionInputValue, SessionInputs};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A start-up failure of what `what` names.
@@ -33,6 +34,59 @@ pub fn session(environment: &Environment, bytes: &[u8], threads: usize, what: &s
         .map_err(|e| init_error(what, &e))
 }
 
+/// The parts' metadata naming the SHA-256 of the model they came from
+/// (`scripts/voice_split.py`).
+const SOURCE_KEY: &str = "source_sha256";
+
+/// A model split for streaming (`scripts/voice_split.py`): its encoder and
+/// its decoder, and the names of what passes between them.
+pub struct SplitModel {
+    pub encoder: Session,
+    pub decoder: Session,
+    /// The encoder's outputs, in its order.
+    pub encoder_outputs: Vec<String>,
+    /// The decoder's inputs, in its order.
+    pub decoder_inputs: Vec<String>,
+    /// The decoder's file, for messages.
+    decoder_path: PathBuf,
+}
+
+impl SplitModel {
+    /// Loads both parts of the model whose SHA-256 is `model_sha256`,
+    /// refusing parts split from another model.
+    pub fn load(
+        environment: &Environment,
+        (encoder, decoder): (&Path, &Path),
+        model_sha256: &str,
+        threads: usize,
+    ) -> Result<Self, EngineError> {
+        let part = |path: &Path| {
+            let what = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|e| init_error(&what, &e))?;
+            let session = session(environment, &bytes, threads, &what)?;
+            let source = session.metadata().ok().and_then(|m| m.custom(SOURCE_KEY));
+            if source.as_deref() != Some(model_sha256) {
+                let cause = Cause::new(format!("{what}: split from another model: run scripts/voice_split.py"));
+                return Err(EngineError::Init(cause));
+            }
+            Ok(session)
+        };
+        let decoder_path = decoder.to_path_buf();
+        let (encoder, decoder) = (part(encoder)?, part(decoder)?);
+        let encoder_outputs = encoder.outputs().iter().map(|o| o.name().to_string()).collect();
+        let decoder_inputs = decoder.inputs().iter().map(|i| i.name().to_string()).collect();
+        Ok(Self { encoder, decoder, encoder_outputs, decoder_inputs, decoder_path })
+    }
+
+    /// The start-up error of parts that do not fit together as `expected`
+    /// says.
+    pub fn mismatch(&self, expected: &str) -> EngineError {
+        let (reads, gives) = (&self.decoder_inputs, &self.encoder_outputs);
+        let error = format!("the decoder reads {reads:?} ({expected}), the encoder gives {gives:?}");
+        EngineError::Init(Cause::new(format!("{}: {error}", self.decoder_path.display())))
+    }
+}
+
 /// The runtime's version, from its file name (`1.31.1`).
 pub fn version(runtime: &Path) -> &str {
     let name = runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
@@ -43,6 +97,9 @@ pub fn version(runtime: &Path) -> &str {
 pub fn failed(error: ort::Error) -> EngineError {
     EngineError::Synthesis(Cause::of("ONNX Runtime", &error))
 }
+
+/// Inputs of one inference, by name.
+pub type Inputs<'v> = Vec<(Cow<'static, str>, SessionInputValue<'v>)>;
 
 /// One output of a run: its shape and its values.
 pub struct Output {
@@ -89,4 +146,12 @@ pub fn audio_cancellable<'i, 'v: 'i, const N: usize>(
     cancel: &Cancellation,
 ) -> Result<Option<Vec<f32>>, EngineError> {
     Ok(run_cancellable(session, inputs, cancel)?.map(|mut outputs| outputs.swap_remove(0).values))
+}
+
+/// The process's one environment (ONNX Runtime allows no second), for the
+/// unit tests that load models.
+#[cfg(test)]
+pub fn test_environment(runtime: &Path) -> &'static Environment {
+    static ENVIRONMENT: std::sync::OnceLock<Environment> = std::sync::OnceLock::new();
+    ENVIRONMENT.get_or_init(|| environment(runtime).expect("ONNX Runtime loads"))
 }

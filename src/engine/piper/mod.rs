@@ -22,7 +22,8 @@ mod units;
 
 use super::espeak::{Clause, Espeak};
 use super::neural::discover::{Found, Unavailable};
-use super::neural::{deliver, deliver_audio, deliver_marks, onnx, speed, to_pcm, voice_index, NATURAL_RATES};
+use super::neural::onnx::{self, Inputs, SplitModel};
+use super::neural::{deliver, deliver_audio, deliver_marks, speed, to_pcm, voice_index, NATURAL_RATES};
 use super::{
     Cancellation, Capabilities, Cause, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
     SynthesisRequest,
@@ -32,7 +33,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use stream::{Inputs, Streamed};
+use stream::Streamed;
 use units::Gain;
 
 /// What a Piper worker loads; sent by the server as the worker's engine config.
@@ -146,7 +147,8 @@ impl Piper {
             // Streamed where the parts load and calibrate; whole otherwise.
             let streamed = setup.parts_of(path, &config).and_then(|parts| {
                 let sha256 = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
-                Streamed::load(&environment, parts, &sha256, setup.threads)
+                SplitModel::load(&environment, parts, &sha256, setup.threads)
+                    .and_then(Streamed::new)
                     .and_then(|mut parts| Ok((calibrate(&mut parts, &config, &mut phonemizer)?, parts)))
                     .inspect_err(|error| tracing::warn!(%error, "inferring the voice whole, unstreamed"))
                     .ok()

@@ -1,5 +1,5 @@
 //! Streamed inference of a Piper voice split into its encoder and its
-//! decoder (`scripts/piper_split.py`, run by the setup).
+//! decoder (`scripts/voice_split.py`, run by the setup).
 //!
 //! The encoder (text encoder, duration predictor, flow) turns phoneme ids
 //! into latent frames, one per 256 samples of audio. The decoder (HiFi-GAN)
@@ -11,14 +11,11 @@
 //! run in flight.
 
 use super::units::peak;
-use crate::engine::neural::onnx::{self, Output};
+use crate::engine::neural::growing_runs;
+use crate::engine::neural::onnx::{self, Inputs, Output, SplitModel};
 use crate::engine::{Cancellation, Cause, EngineError};
-use ort::environment::Environment;
-use ort::session::{Session, SessionInputValue};
 use ort::value::{Tensor, TensorElementType};
-use std::borrow::Cow;
 use std::ops::Range;
-use std::path::Path;
 
 /// Frames in the first decoder run: about 0.19 s of speech at 22,050 Hz,
 /// more than the next run takes to decode.
@@ -34,21 +31,8 @@ const CONTEXT_FRAMES: usize = 10;
 /// set, so that a louder sentence rarely lowers its gain midway.
 const LEVEL_HEADROOM: f32 = 1.5;
 
-/// The parts' metadata naming the SHA-256 of the model they came from.
-const SOURCE_KEY: &str = "source_sha256";
-
-/// Inputs of one inference, by name.
-pub type Inputs<'v> = Vec<(Cow<'static, str>, SessionInputValue<'v>)>;
-
-/// A voice's encoder and decoder.
-pub struct Streamed {
-    encoder: Session,
-    decoder: Session,
-    /// The encoder's outputs, in its order.
-    encoder_outputs: Vec<String>,
-    /// The decoder's inputs, latent frames first.
-    decoder_inputs: Vec<String>,
-}
+/// A voice's encoder and decoder; the decoder reads latent frames first.
+pub struct Streamed(SplitModel);
 
 /// The encoder's output for one unit: latent frames, `[1, channels, frames]`,
 /// and the other tensors the decoder reads (a speaker's embedding).
@@ -66,49 +50,27 @@ impl Latent {
 }
 
 impl Streamed {
-    /// Loads the two parts of the model whose SHA-256 is `model_sha256`;
-    /// parts split from another model are refused, and the decoder must
-    /// read only what the encoder gives.
-    pub fn load(
-        environment: &Environment,
-        (encoder, decoder): (&Path, &Path),
-        model_sha256: &str,
-        threads: usize,
-    ) -> Result<Self, EngineError> {
-        let session = |path: &Path| {
-            let what = path.display().to_string();
-            let bytes = std::fs::read(path).map_err(|e| onnx::init_error(&what, &e))?;
-            let session = onnx::session(environment, &bytes, threads, &what)?;
-            let source = session.metadata().ok().and_then(|m| m.custom(SOURCE_KEY));
-            if source.as_deref() != Some(model_sha256) {
-                let cause = Cause::new(format!("{what}: split from another model: run scripts/piper_split.py"));
-                return Err(EngineError::Init(cause));
-            }
-            Ok(session)
-        };
-        let (encoder_session, decoder_session) = (session(encoder)?, session(decoder)?);
-        let encoder_outputs: Vec<String> = encoder_session.outputs().iter().map(|o| o.name().to_string()).collect();
-        let decoder_inputs: Vec<String> = decoder_session.inputs().iter().map(|i| i.name().to_string()).collect();
-        let float =
-            decoder_session.inputs().iter().all(|i| i.dtype().tensor_type() == Some(TensorElementType::Float32));
-        if !float || decoder_inputs.is_empty() || decoder_inputs.iter().any(|name| !encoder_outputs.contains(name)) {
-            let error =
-                format!("reads {decoder_inputs:?} (float tensors expected), the encoder gives {encoder_outputs:?}");
-            return Err(EngineError::Init(Cause::new(format!("{}: {error}", decoder.display()))));
+    /// The streamed voice of a split model: its decoder must read only
+    /// float tensors the encoder gives, latent frames first.
+    pub fn new(parts: SplitModel) -> Result<Self, EngineError> {
+        let float = parts.decoder.inputs().iter().all(|i| i.dtype().tensor_type() == Some(TensorElementType::Float32));
+        let (reads, gives) = (&parts.decoder_inputs, &parts.encoder_outputs);
+        if !float || reads.is_empty() || reads.iter().any(|name| !gives.contains(name)) {
+            return Err(parts.mismatch("float tensors the encoder gives expected"));
         }
-        Ok(Self { encoder: encoder_session, decoder: decoder_session, encoder_outputs, decoder_inputs })
+        Ok(Self(parts))
     }
 
     /// Runs the encoder; `None` when `cancel` stopped it.
     pub fn encode(&mut self, inputs: Inputs<'_>, cancel: &Cancellation) -> Result<Option<Latent>, EngineError> {
-        let Some(outputs) = onnx::run_cancellable(&mut self.encoder, inputs, cancel)? else { return Ok(None) };
-        let mut by_name: Vec<(&String, Output)> = self.encoder_outputs.iter().zip(outputs).collect();
+        let Some(outputs) = onnx::run_cancellable(&mut self.0.encoder, inputs, cancel)? else { return Ok(None) };
+        let mut by_name: Vec<(&String, Output)> = self.0.encoder_outputs.iter().zip(outputs).collect();
         let mut take = |wanted: &str| {
             let at = by_name.iter().position(|(name, _)| *name == wanted).expect("checked at load");
             by_name.swap_remove(at).1
         };
-        let latent = take(&self.decoder_inputs[0]);
-        let passed_through = self.decoder_inputs[1..].iter().map(|name| take(name)).collect();
+        let latent = take(&self.0.decoder_inputs[0]);
+        let passed_through = self.0.decoder_inputs[1..].iter().map(|name| take(name)).collect();
         let [1, channels, frames] = latent.shape[..] else {
             return Err(EngineError::Synthesis(Cause::new(format!("latent frames of shape {:?}", latent.shape))));
         };
@@ -131,14 +93,14 @@ impl Streamed {
         }
         let failed = onnx::failed;
         let mut inputs: Inputs<'_> = vec![(
-            self.decoder_inputs[0].clone().into(),
+            self.0.decoder_inputs[0].clone().into(),
             Tensor::from_array(([1, latent.channels, width], window)).map_err(failed)?.into(),
         )];
-        for (name, tensor) in self.decoder_inputs[1..].iter().zip(&latent.passed_through) {
+        for (name, tensor) in self.0.decoder_inputs[1..].iter().zip(&latent.passed_through) {
             let value = Tensor::from_array((tensor.shape.clone(), tensor.values.clone())).map_err(failed)?;
             inputs.push((name.clone().into(), value.into()));
         }
-        let Some(audio) = onnx::audio_cancellable(&mut self.decoder, inputs, cancel)? else { return Ok(None) };
+        let Some(audio) = onnx::audio_cancellable(&mut self.0.decoder, inputs, cancel)? else { return Ok(None) };
         let per_frame = audio.len() / width.max(1);
         Ok(Some(audio[(frames.start - from) * per_frame..(frames.end - from) * per_frame].to_vec()))
     }
@@ -157,15 +119,7 @@ impl Streamed {
 /// The decoder runs for `frames` latent frames: [`FIRST_FRAMES`] first,
 /// each later run twice the one before, up to [`MAX_FRAMES`].
 pub fn runs(frames: usize) -> Vec<Range<usize>> {
-    let mut runs = Vec::new();
-    let (mut start, mut size) = (0, FIRST_FRAMES);
-    while start < frames {
-        let end = (start + size).min(frames);
-        runs.push(start..end);
-        start = end;
-        size = (size * 2).min(MAX_FRAMES);
-    }
-    runs
+    growing_runs(frames, FIRST_FRAMES, MAX_FRAMES)
 }
 
 #[cfg(test)]
@@ -173,6 +127,7 @@ mod tests {
     use super::*;
     use crate::engine::espeak::Clause;
     use crate::engine::piper::{config::VoiceConfig, inputs};
+    use std::path::Path;
 
     /// The setup's split of the voice it installs, and the runtime.
     fn installed(file: &str) -> std::path::PathBuf {
@@ -187,13 +142,14 @@ mod tests {
 
     #[test]
     fn decoding_in_runs_gives_the_audio_of_one_run() {
-        let environment = onnx::environment(&installed("runtime")).unwrap();
+        let environment = onnx::test_environment(&installed("runtime"));
         let (encoder, decoder) =
             (installed("en_US-joe-medium.encoder.onnx"), installed("en_US-joe-medium.decoder.onnx"));
         let model = std::fs::read(installed("en_US-joe-medium.onnx")).unwrap();
         let sha256 = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&model));
-        let mut parts = Streamed::load(&environment, (&encoder, &decoder), &sha256, 1).unwrap();
-        let other = Streamed::load(&environment, (&encoder, &decoder), &"0".repeat(64), 1);
+        let mut parts =
+            Streamed::new(SplitModel::load(environment, (&encoder, &decoder), &sha256, 1).unwrap()).unwrap();
+        let other = SplitModel::load(environment, (&encoder, &decoder), &"0".repeat(64), 1);
         assert!(other.err().is_some_and(|e| crate::report::Chain(&e).to_string().contains("another model")));
         let config = std::fs::read_to_string(installed("en_US-joe-medium.onnx.json")).unwrap();
         let config = VoiceConfig::parse(&config).unwrap();
@@ -214,16 +170,5 @@ mod tests {
         let noise: f64 = whole.iter().zip(&chunked).map(|(a, b)| f64::from(a - b).powi(2)).sum();
         let snr = 10.0 * (signal / noise.max(f64::MIN_POSITIVE)).log10();
         assert!(snr > 60.0, "runs differ from one run: SNR {snr:.1} dB");
-    }
-
-    #[test]
-    fn runs_start_small_grow_and_cover_every_frame_once() {
-        assert_eq!(runs(0), Vec::<Range<usize>>::new());
-        assert_eq!((runs(10).len(), runs(10)[0].clone()), (1, 0..10));
-        assert_eq!(runs(100), [0..16, 16..48, 48..100]);
-        let long = runs(2000);
-        assert!(long.windows(2).all(|w| w[0].end == w[1].start));
-        assert_eq!(long.last().unwrap().end, 2000);
-        assert!(long.iter().all(|r| r.len() <= MAX_FRAMES));
     }
 }
