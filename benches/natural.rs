@@ -1,7 +1,9 @@
 //! Natural voices compared in one run: each language's Kokoro voice
 //! (Kokoro-82M int8, one model for all) and Kokoro's English voice against
-//! the Piper voice (`piper:en_us-joe-medium`), on one Herald server with
-//! the default neural layout, every voice installed by `scripts/setup.sh`.
+//! the Piper voice (`piper:en_us-joe-medium`), each streamed (the default:
+//! models split into encoder and decoder) and inferred whole
+//! (`HERALD_NEURAL_STREAMING=false`), on two Herald servers with the
+//! default neural layout, every voice installed by `scripts/setup.sh`.
 //!
 //! Run: `cargo bench --bench natural [-- RUNS]`.
 //!
@@ -9,14 +11,19 @@
 //! intelligibility fixture (`tests/fixtures/intelligibility/`), one
 //! `POST /v1/speech` each: time to the first audio byte, and the real-time
 //! factor (synthesis time over the audio's length). Requests take turns
-//! between the voices, so load from elsewhere on the machine hits all
-//! alike; run `i` speaks at 175 + `i` wpm, so no request is a cache hit.
+//! between the voices and the two servers, so load from elsewhere on the
+//! machine hits all alike; run `i` speaks at 175 + `i` wpm, so no request
+//! is a cache hit.
 //! At the end, the resident memory of each neural worker.
 
 mod support;
 
 use std::time::Duration;
 use support::{ms, percentile, timed_wav, Server};
+
+/// The servers compared: how their neural voices are inferred, and the
+/// settings that make them so.
+const LAYOUTS: [(&str, &[(&str, &str)]); 2] = [("streamed", &[]), ("whole", &[("HERALD_NEURAL_STREAMING", "false")])];
 
 /// Sentences per voice and run.
 const SENTENCES: usize = 4;
@@ -77,44 +84,56 @@ fn main() {
     let runs: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = reqwest::Client::new();
-    let server = Server::start_with_env(1, &[]);
-    let url = format!("{}/v1/speech", server.base);
+    let servers: Vec<Server> = LAYOUTS.iter().map(|(_, settings)| Server::start_with_env(1, settings)).collect();
+    let urls: Vec<String> = servers.iter().map(|server| format!("{}/v1/speech", server.base)).collect();
     let body = |lang: &str, voice: &str, text: &str, wpm: u32| serde_json::json!({ "text": text, "lang": lang, "voice": voice, "rate": wpm });
     let texts: Vec<Vec<String>> = VOICES.iter().map(|(lang, _)| sentences(lang)).collect();
-    for ((lang, voice), texts) in VOICES.iter().zip(&texts) {
-        runtime.block_on(timed_wav(&client, &url, &body(lang, voice, &texts[0], 175)));
+    for url in &urls {
+        for ((lang, voice), texts) in VOICES.iter().zip(&texts) {
+            runtime.block_on(timed_wav(&client, url, &body(lang, voice, &texts[0], 175)));
+        }
     }
-    let mut figures: Vec<Figures> = VOICES.iter().map(|_| Figures::default()).collect();
+    // figures[layout][voice]
+    let mut figures: Vec<Vec<Figures>> =
+        LAYOUTS.iter().map(|_| VOICES.iter().map(|_| Figures::default()).collect()).collect();
     for run in 1..=runs {
         for sentence in 0..SENTENCES {
-            for (((lang, voice), texts), figures) in VOICES.iter().zip(&texts).zip(&mut figures) {
-                figures.add(runtime.block_on(timed_wav(
-                    &client,
-                    &url,
-                    &body(lang, voice, &texts[sentence], 175 + run),
-                )));
+            for (voice_index, ((lang, voice), texts)) in VOICES.iter().zip(&texts).enumerate() {
+                for (url, figures) in urls.iter().zip(&mut figures) {
+                    let request = body(lang, voice, &texts[sentence], 175 + run);
+                    figures[voice_index].add(runtime.block_on(timed_wav(&client, url, &request)));
+                }
             }
         }
     }
     let requests = runs as usize * SENTENCES;
     println!(
-        "natural voices, {SENTENCES} sentences × {runs} cold runs each ({requests} requests per voice), medians\n"
+        "natural voices, {SENTENCES} sentences × {runs} cold runs each ({requests} requests per voice and server), medians\n"
     );
-    println!("| language | voice | first audio byte | real-time factor | audio per request | first byte vs Piper | RTF vs Piper |");
-    println!("|---|---|---|---|---|---|---|");
-    let (piper_first, piper_factor) = figures[0].medians();
-    for ((lang, voice), figures) in VOICES.iter().zip(&mut figures) {
-        let (first, factor) = figures.medians();
-        let per_request = figures.audio_seconds / requests as f64;
+    println!(
+        "| language | voice | first audio byte, streamed | whole | streamed ÷ whole | real-time factor, streamed | whole \
+         | audio per request | streamed first byte ÷ Piper's | streamed RTF ÷ Piper's |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let medians: Vec<Vec<(f64, f64)>> =
+        figures.iter_mut().map(|f| f.iter_mut().map(Figures::medians).collect()).collect();
+    let (piper_first, piper_factor) = medians[0][0];
+    for (i, (lang, voice)) in VOICES.iter().enumerate() {
+        let ((first, factor), (whole_first, whole_factor)) = (medians[0][i], medians[1][i]);
+        let per_request = figures[0][i].audio_seconds / requests as f64;
         println!(
-            "| {lang} | `{voice}` | {first:.0} ms | {factor:.3} | {per_request:.1} s | {:.2}× | {:.2}× |",
+            "| {lang} | `{voice}` | {first:.0} ms | {whole_first:.0} ms | {:.2}× | {factor:.3} | {whole_factor:.3} \
+             | {per_request:.1} s | {:.2}× | {:.2}× |",
+            first / whole_first,
             first / piper_first,
             factor / piper_factor
         );
     }
-    println!(
-        "\nresident memory: Kokoro worker {:.0} MiB, Piper worker {:.0} MiB",
-        worker_rss_mib(&server, "kokoro"),
-        worker_rss_mib(&server, "piper")
-    );
+    for ((layout, _), server) in LAYOUTS.iter().zip(&servers) {
+        println!(
+            "\nresident memory, {layout}: Kokoro worker {:.0} MiB, Piper worker {:.0} MiB",
+            worker_rss_mib(server, "kokoro"),
+            worker_rss_mib(server, "piper")
+        );
+    }
 }

