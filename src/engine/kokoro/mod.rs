@@ -18,6 +18,7 @@
 
 pub mod ipa;
 pub mod kana;
+mod listing;
 pub mod pack;
 pub mod pinyin;
 mod stream;
@@ -27,16 +28,16 @@ use super::espeak::Espeak;
 use super::neural::discover::{Found, Unavailable};
 use super::neural::onnx::{self, Inputs, SplitModel};
 use super::neural::{deliver, deliver_audio, deliver_marks, speed, to_pcm, voice_index, NATURAL_RATES};
-use super::protocol::Hello;
 use super::{
     Cancellation, Capabilities, Cause, Engine, EngineError, EngineInfo, EngineVoice, Flow, Outcome, SynthEvent,
     SynthesisRequest,
 };
 use crate::audio::StreamResampler;
+use listing::listing;
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::Tensor;
-use pack::{PackVoice, VoicePack, STYLE_WIDTH};
+use pack::{VoicePack, STYLE_WIDTH};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -89,16 +90,6 @@ impl KokoroSetup {
     fn streamed(&self) -> bool {
         self.packs.iter().any(|pack| pack.streaming.is_some())
     }
-
-    /// What a worker on this setup would greet with, minus model
-    /// fingerprints: read from the packs' files, no model loaded.
-    pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
-        let mut voices = Vec::new();
-        for pack in &self.packs {
-            voices.extend(pack.voices()?.iter().map(|voice| listing(voice, None)));
-        }
-        Ok(Hello { info: engine_info(self, espeak_version), voices })
-    }
 }
 
 /// The engine and its version: ONNX Runtime's, libespeak-ng's (its IPA
@@ -115,28 +106,6 @@ fn engine_info(setup: &KokoroSetup, espeak_version: &str) -> EngineInfo {
         ),
         sample_rate: setup.sample_rate,
         capabilities: Capabilities { rate_range: NATURAL_RATES },
-    }
-}
-
-/// Each language's first voice: the best-graded in Kokoro's voice list
-/// (hexgrad/Kokoro-82M `VOICES.md`). The others rank after it.
-const FIRST_CHOICES: &[&str] =
-    &["af_heart", "bf_emma", "ef_dora", "ff_siwis", "hf_alpha", "if_sara", "jf_alpha", "pf_dora", "zf_xiaobei"];
-
-/// The voice's rank for its language (1 first). English ranks one lower:
-/// Piper's English voice stays the first natural English voice.
-fn priority(voice: &PackVoice) -> u8 {
-    let first = FIRST_CHOICES.contains(&voice.name.as_str());
-    1 + u8::from(!first) + u8::from(voice.language.starts_with("en"))
-}
-
-fn listing(voice: &PackVoice, fingerprint: Option<String>) -> EngineVoice {
-    EngineVoice {
-        identifier: voice.name.clone(),
-        name: format!("Kokoro {}", voice.name),
-        languages: vec![(priority(voice), voice.language.to_string())],
-        gender: voice.gender,
-        model: fingerprint,
     }
 }
 
@@ -295,13 +264,6 @@ impl Kokoro {
         Ok(known.iter().map(|c| vocab[c]).collect())
     }
 
-    /// The style of `voice` for a sentence of `styled` tokens.
-    fn style(&self, voice: usize, styled: usize) -> Vec<f32> {
-        let styles = &self.voices[voice].styles;
-        let row = styled.min(styles.len() / STYLE_WIDTH).max(1) - 1;
-        styles[row * STYLE_WIDTH..(row + 1) * STYLE_WIDTH].to_vec()
-    }
-
     /// Speaks one part of a sentence (all of it unless split into clauses):
     /// its token `runs` in `style`, over `text[source]`; the part opens its
     /// sentence if `opens_sentence`. Its marks and audio go to `sink`.
@@ -411,7 +373,7 @@ impl Engine for Kokoro {
             for part in &parts {
                 tokens.push(self.tokens(voice, &request.text[part.clone()])?);
             }
-            let style = self.style(voice, tokens.iter().map(Vec::len).sum());
+            let style = pack::style_for(&self.voices[voice].styles, tokens.iter().map(Vec::len).sum()).to_vec();
             let mut opened = false;
             for (part, tokens) in parts.into_iter().zip(&tokens).filter(|(_, tokens)| !tokens.is_empty()) {
                 let opens_sentence = !std::mem::replace(&mut opened, true);

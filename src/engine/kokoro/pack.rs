@@ -49,6 +49,14 @@ pub struct PackVoice {
     pub gender: Option<Gender>,
 }
 
+/// The row of a voice's style table (rows of [`STYLE_WIDTH`] floats) that
+/// styles a sentence of `tokens` tokens: row `n - 1` for `n`, the last row
+/// for longer ones.
+pub fn style_for(styles: &[f32], tokens: usize) -> &[f32] {
+    let row = tokens.min(styles.len() / STYLE_WIDTH).max(1) - 1;
+    &styles[row * STYLE_WIDTH..(row + 1) * STYLE_WIDTH]
+}
+
 /// Languages by the first letter of Kokoro's voice names.
 const LANGUAGES: &[(char, &str)] = &[
     ('a', "en-US"),

@@ -238,7 +238,7 @@ mod tests {
         let vocab = pack.vocab().unwrap();
         let tokens: Vec<i64> = symbols.chars().map(|c| vocab[&c]).collect();
         let styles = pack.styles("af_heart").unwrap();
-        let style = &styles[(tokens.len() - 1) * 256..tokens.len() * 256];
+        let style = pack::style_for(&styles, tokens.len());
         let inputs = crate::engine::kokoro::model_inputs(&tokens, style, crate::prosody::Rate::NORMAL).unwrap();
         let cancel = Cancellation::default();
         let encoded = parts.encode(inputs, &cancel).unwrap().unwrap();
