@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --test
-cargo fmt --check
+cargo fmt --all --check
 # The fault engine (a test-only engine that misbehaves on command) is built in for the tests.
 cargo clippy --locked --all-targets --features fault-engine -- -D warnings
 cargo test --locked --features fault-engine
