@@ -7,7 +7,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
 /// A line as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BoundedLine {
+pub(crate) enum BoundedLine {
     /// The line's bytes, without its newline (the last line of the input
     /// may have none).
     Line(Vec<u8>),
@@ -16,7 +16,7 @@ pub enum BoundedLine {
 }
 
 /// Reads one line of at most `max` bytes; `None` at the end of input.
-pub async fn read_bounded_line<R: AsyncBufRead + Unpin>(
+pub(crate) async fn read_bounded_line<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     max: usize,
 ) -> std::io::Result<Option<BoundedLine>> {

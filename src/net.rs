@@ -10,7 +10,7 @@
 const SEND_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Bounds a connection's send buffer and sends small writes at once.
-pub fn tune_connection(stream: &mut tokio::net::TcpStream) {
+pub(crate) fn tune_connection(stream: &mut tokio::net::TcpStream) {
     let _ = stream.set_nodelay(true);
     if let Err(error) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES) {
         tracing::debug!(%error, "could not bound the send buffer");

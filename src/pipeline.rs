@@ -25,17 +25,16 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 mod engines;
-pub mod planning;
+pub(crate) mod planning;
 mod speech;
 mod stats;
 mod text_stream;
 
-pub use planning::{PlanTextError, Planning, PlanningError};
-pub use speech::{
-    Opening, Outline, PlannedSpeech, Speech, SpeechCut, SpeechError, SpeechRequest, SpeechStream, SpokenPlan,
-};
-pub use stats::{Health, Stats};
-pub use text_stream::{TextStream, TooMuchText};
+pub use planning::{PlanTextError, PlanningError};
+pub use speech::{Opening, Outline, SpeechRequest, SpeechStream};
+pub(crate) use speech::{PlannedSpeech, SpeechCut, SpeechError, SpokenPlan};
+pub use stats::Stats;
+pub(crate) use text_stream::TextStream;
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +56,7 @@ const RECENT_DOCUMENTS: usize = 256;
 
 /// Why a document could not be created or read.
 #[derive(Debug, thiserror::Error)]
-pub enum DocumentError {
+pub(crate) enum DocumentError {
     #[error(transparent)]
     Plan(#[from] PlanTextError),
     #[error("document store: {0}")]
@@ -68,23 +67,23 @@ pub enum DocumentError {
 
 /// An engine, running or not.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct EngineStatus {
-    pub id: String,
+pub(crate) struct EngineStatus {
+    pub(crate) id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    pub available: bool,
+    pub(crate) version: Option<String>,
+    pub(crate) available: bool,
     /// Why it is not available.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// How much of a document has been synthesized (is in the segment cache).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SynthesisProgress {
-    pub sentences: usize,
-    pub synthesized: usize,
+pub(crate) struct SynthesisProgress {
+    pub(crate) sentences: usize,
+    pub(crate) synthesized: usize,
     /// Renders being made now, across all documents.
-    pub renders_in_progress: usize,
+    pub(crate) renders_in_progress: usize,
 }
 
 /// The running service. Share it in an `Arc`.
@@ -143,7 +142,7 @@ impl Pipeline {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
@@ -165,13 +164,13 @@ impl Pipeline {
 
     /// The fingerprint of what shapes a plan's audio (the voices it uses,
     /// their engines, versions and models): audio kept whole is named by it.
-    pub fn audio_fingerprint(&self, plan: &Plan) -> String {
+    pub(crate) fn audio_fingerprint(&self, plan: &Plan) -> String {
         self.speaker.fingerprint(&plan.utterances())
     }
 
     /// A part of a document as audio in `format`: stored, or being rendered
     /// (started now if needed) and followed from its start.
-    pub async fn render(
+    pub(crate) async fn render(
         &self,
         document: &Arc<StoredDocument>,
         part: Part,
@@ -181,12 +180,16 @@ impl Pipeline {
     }
 
     /// The timeline of a part of a document, made by the same render as its audio.
-    pub async fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
+    pub(crate) async fn timeline(
+        &self,
+        document: &Arc<StoredDocument>,
+        part: Part,
+    ) -> Result<RenderedTimeline, RenderError> {
         self.renders.timeline(document, part).await
     }
 
     /// How much of a document is synthesized.
-    pub async fn synthesis_progress(&self, document: &StoredDocument) -> SynthesisProgress {
+    pub(crate) async fn synthesis_progress(&self, document: &StoredDocument) -> SynthesisProgress {
         let utterances = document.plan.utterances();
         SynthesisProgress {
             sentences: utterances.len(),
@@ -196,12 +199,12 @@ impl Pipeline {
     }
 
     /// Renders being made now, across all documents.
-    pub fn renders_in_progress(&self) -> usize {
+    pub(crate) fn renders_in_progress(&self) -> usize {
         self.renders.in_progress()
     }
 
     /// The voices, best first for `lang` if given.
-    pub fn voices(&self, lang: Option<&LangTag>) -> Vec<&Voice> {
+    pub(crate) fn voices(&self, lang: Option<&LangTag>) -> Vec<&Voice> {
         let catalog = self.speaker.catalog();
         match lang {
             Some(lang) => catalog.for_lang(lang),
@@ -209,18 +212,9 @@ impl Pipeline {
         }
     }
 
-    /// The `variant`-th of the best-tier voices for `lang` (wrapping round),
-    /// for clients that name voices of their own (OpenAI's `alloy`…).
-    pub fn voice_variant(&self, lang: &LangTag, variant: usize) -> Option<VoiceId> {
-        let voices = self.voices(Some(lang));
-        let tier = voices.first()?.quality;
-        let best: Vec<&Voice> = voices.into_iter().filter(|v| v.quality == tier).collect();
-        Some(best[variant % best.len()].id.clone())
-    }
-
     /// How a voice is named to listeners: its name and engine (a talking
     /// book's narrator).
-    pub fn voice_name(&self, id: &str) -> String {
+    pub(crate) fn voice_name(&self, id: &str) -> String {
         let voice = VoiceId::parse(id).ok().and_then(|id| self.speaker.catalog().get(&id).cloned());
         voice.map_or_else(|| id.to_string(), |voice| format!("{} ({})", voice.name, voice.engine))
     }
@@ -231,7 +225,7 @@ impl Pipeline {
     }
 
     /// Every engine, with its version, or why it is not running.
-    pub fn engines(&self) -> Vec<EngineStatus> {
+    pub(crate) fn engines(&self) -> Vec<EngineStatus> {
         let running = self.speaker.pools().map(|pool| {
             let info = &pool.hello().info;
             EngineStatus { id: info.id.clone(), version: Some(info.version.clone()), available: true, reason: None }
@@ -252,7 +246,7 @@ impl Pipeline {
     }
 
     /// Live workers of the primary engine (0: the service cannot speak).
-    pub fn live_workers(&self) -> usize {
+    pub(crate) fn live_workers(&self) -> usize {
         self.speaker.pool().stats().live_workers.load(Ordering::SeqCst)
     }
 
@@ -272,19 +266,19 @@ impl Pipeline {
     }
 
     /// Where shared podcast batches keep their episode files.
-    pub fn episode_files(&self) -> EpisodeFiles {
+    pub(crate) fn episode_files(&self) -> EpisodeFiles {
         EpisodeFiles::new(Arc::clone(&self.storage))
     }
 
     /// The database shared with other replicas, if one is configured.
-    pub fn database(&self) -> Option<&Arc<Database>> {
+    pub(crate) fn database(&self) -> Option<&Arc<Database>> {
         self.database.as_ref()
     }
 
     /// Creates (or finds, since ids are content-addressed) a stored document.
     /// Documents are for listening (pages, the Listen button, podcasts), so
     /// they are spoken by natural voices unless the options say otherwise.
-    pub async fn create_document(
+    pub(crate) async fn create_document(
         &self,
         text: String,
         format: InputFormat,
@@ -303,12 +297,12 @@ impl Pipeline {
     }
 
     /// A document if it is in memory (no I/O).
-    pub fn recent_document(&self, id: &DocumentId) -> Option<Arc<StoredDocument>> {
+    fn recent_document(&self, id: &DocumentId) -> Option<Arc<StoredDocument>> {
         self.recent.get(id)
     }
 
     /// A stored document, if it exists.
-    pub async fn document(&self, id: &DocumentId) -> Result<Option<Arc<StoredDocument>>, DocumentError> {
+    pub(crate) async fn document(&self, id: &DocumentId) -> Result<Option<Arc<StoredDocument>>, DocumentError> {
         if let Some(document) = self.recent_document(id) {
             return Ok(Some(document));
         }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// One statement, read and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statement {
+pub(crate) struct Statement {
     /// The file name (or the name a client gave), for messages.
     pub name: String,
     /// The episode's file stem: lower-case ASCII letters, digits and dashes.
@@ -22,14 +22,14 @@ pub struct Statement {
 /// A statement that cannot become an episode, by name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{name}: {reason}")]
-pub struct SourceError {
+pub(crate) struct SourceError {
     pub name: String,
     pub reason: String,
 }
 
 impl Statement {
     /// Checks `bytes` as the statement called `name` (its extension gives the format).
-    pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Self, SourceError> {
+    pub(crate) fn from_bytes(name: &str, bytes: &[u8]) -> Result<Self, SourceError> {
         let fail = |reason: String| SourceError { name: name.to_string(), reason };
         let text = std::str::from_utf8(bytes)
             .map_err(|e| fail(format!("not valid UTF-8 (first bad byte at offset {})", e.valid_up_to())))?;
@@ -52,13 +52,13 @@ impl Statement {
 }
 
 /// Whether a file name is a statement Herald reads (by extension).
-pub fn is_statement(path: &Path) -> bool {
+pub(crate) fn is_statement(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).and_then(InputFormat::from_extension).is_some()
 }
 
 /// Reads every statement in `dir` (not recursively), in name order. Files
 /// that cannot be read or checked come back as errors; the rest are usable.
-pub fn read_dir(dir: &Path) -> std::io::Result<(Vec<Statement>, Vec<SourceError>)> {
+pub(crate) fn read_dir(dir: &Path) -> std::io::Result<(Vec<Statement>, Vec<SourceError>)> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -81,7 +81,7 @@ pub fn read_dir(dir: &Path) -> std::io::Result<(Vec<Statement>, Vec<SourceError>
 }
 
 /// Makes slugs unique: a later statement with a taken slug gets `-2`, `-3`, …
-pub fn dedupe_slugs(statements: &mut [Statement]) {
+pub(crate) fn dedupe_slugs(statements: &mut [Statement]) {
     let mut taken = HashSet::new();
     for statement in statements {
         let base = statement.slug.clone();
@@ -94,7 +94,7 @@ pub fn dedupe_slugs(statements: &mut [Statement]) {
 }
 
 /// `Joint Statement (2023).txt` → `joint-statement-2023`.
-pub fn slug(stem: &str) -> String {
+pub(crate) fn slug(stem: &str) -> String {
     let mut out = String::new();
     for c in stem.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
@@ -113,7 +113,7 @@ pub fn slug(stem: &str) -> String {
 }
 
 /// Whether `text` could be a slug Herald made (safe as a file name).
-pub fn is_slug(text: &str) -> bool {
+pub(crate) fn is_slug(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 90
         && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

@@ -11,25 +11,25 @@ use std::time::Duration;
 mod process;
 
 /// A release server with its own temporary cache directory.
-pub struct Server {
+pub(crate) struct Server {
     process: process::HeraldProcess,
     _cache: tempfile::TempDir,
 }
 
 impl Server {
     /// Espeak-ng voices only.
-    pub fn start(workers: usize) -> Self {
+    pub(crate) fn start(workers: usize) -> Self {
         Self::start_with_env(workers, &[("HERALD_NEURAL_ENABLED", "false")])
     }
 
     /// With settings given as `HERALD_*` variables.
-    pub fn start_with_env(workers: usize, settings: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_with_env(workers: usize, settings: &[(&str, &str)]) -> Self {
         let cache = tempfile::tempdir().unwrap();
         Self { process: process::HeraldProcess::start_with_env(cache.path(), workers, settings), _cache: cache }
     }
 
     /// Another build of Herald (a baseline), espeak-ng voices only.
-    pub fn start_program(program: &std::path::Path, workers: usize) -> Self {
+    pub(crate) fn start_program(program: &std::path::Path, workers: usize) -> Self {
         let cache = tempfile::tempdir().unwrap();
         let settings = [("HERALD_NEURAL_ENABLED", "false")];
         let process = process::HeraldProcess::start_program(program, cache.path(), workers, &[], &settings);
@@ -37,7 +37,7 @@ impl Server {
     }
 
     /// RSS of the server and its worker processes, in KiB.
-    pub fn rss_kib(&self) -> u64 {
+    pub(crate) fn rss_kib(&self) -> u64 {
         tree_rss_kib(self.child.id())
     }
 }
@@ -50,19 +50,19 @@ impl std::ops::Deref for Server {
 }
 
 /// RSS of a process and its children, in KiB.
-pub fn tree_rss_kib(pid: u32) -> u64 {
+pub(crate) fn tree_rss_kib(pid: u32) -> u64 {
     let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
     std::iter::once(pid.to_string()).chain(children.split_whitespace().map(str::to_string)).map(|p| rss_of(&p)).sum()
 }
 
 /// Samples a process tree's RSS on a thread until finished; keeps the peak.
-pub struct PeakRss {
+pub(crate) struct PeakRss {
     done: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<u64>,
 }
 
 impl PeakRss {
-    pub fn start(pid: u32, every: Duration) -> Self {
+    pub(crate) fn start(pid: u32, every: Duration) -> Self {
         let done = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&done);
         let thread = std::thread::spawn(move || {
@@ -77,7 +77,7 @@ impl PeakRss {
     }
 
     /// Stops sampling; the peak RSS seen, in KiB.
-    pub fn finish(self) -> u64 {
+    pub(crate) fn finish(self) -> u64 {
         self.done.store(true, Ordering::SeqCst);
         self.thread.join().expect("sampler thread")
     }
@@ -93,18 +93,22 @@ fn rss_of(pid: &str) -> u64 {
         .unwrap_or(0)
 }
 
-pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+pub(crate) fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
     samples[((samples.len() - 1) as f64 * p).round() as usize]
 }
 
-pub fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
 /// (time to the first audio byte after the WAV header, time to the last
 /// byte, bytes) of a POST answered with WAV audio.
-pub async fn timed_wav(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> (Duration, Duration, usize) {
+pub(crate) async fn timed_wav(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> (Duration, Duration, usize) {
     let start = std::time::Instant::now();
     let mut response = client.post(url).json(body).send().await.unwrap();
     assert!(response.status().is_success(), "{url}: {}", response.status());
@@ -120,13 +124,13 @@ pub async fn timed_wav(client: &reqwest::Client, url: &str, body: &serde_json::V
 }
 
 /// [`timed_wav`] of `POST /v1/speech` with just a text.
-pub async fn timed_speech(client: &reqwest::Client, base: &str, text: &str) -> (Duration, Duration, usize) {
+pub(crate) async fn timed_speech(client: &reqwest::Client, base: &str, text: &str) -> (Duration, Duration, usize) {
     timed_wav(client, &format!("{base}/v1/speech"), &serde_json::json!({ "text": text })).await
 }
 
 /// (first stdout bytes, whole run) of `espeak-ng --stdout -f FILE`: the
 /// baseline of first audio and of whole synthesis.
-pub fn espeak_cli(file: &str) -> (Duration, Duration) {
+pub(crate) fn espeak_cli(file: &str) -> (Duration, Duration) {
     use std::io::Read;
     let start = std::time::Instant::now();
     let mut child = std::process::Command::new("espeak-ng")
@@ -144,7 +148,7 @@ pub fn espeak_cli(file: &str) -> (Duration, Duration) {
 }
 
 /// CPU time (user + system, in clock ticks) of a process and its children.
-pub fn tree_cpu_ticks(pid: u32) -> u64 {
+pub(crate) fn tree_cpu_ticks(pid: u32) -> u64 {
     let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
     std::iter::once(pid.to_string()).chain(children.split_whitespace().map(str::to_string)).map(|p| cpu_of(&p)).sum()
 }
@@ -160,7 +164,7 @@ fn cpu_of(pid: &str) -> u64 {
 /// Waits until a process tree has used no CPU for `quiet` (at most 10 s),
 /// so the next measurement does not share the machine with the last one's
 /// leftover work.
-pub fn wait_until_idle(pid: u32, quiet: Duration) {
+pub(crate) fn wait_until_idle(pid: u32, quiet: Duration) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let mut last = tree_cpu_ticks(pid);
     while std::time::Instant::now() < deadline {

@@ -10,7 +10,7 @@ use super::{flac, mp3, opus};
 /// An encoder for `format` fed at `input_rate`, at the format's natural rate:
 /// the input rate for WAV, PCM and FLAC; for MP3 the input rate when MPEG
 /// audio has it (22,050 Hz does), else the next MPEG rate up; 48 kHz for Opus.
-pub fn encoder(format: AudioFormat, input_rate: u32) -> Result<Box<dyn Encoder>, EncodeError> {
+pub(crate) fn encoder(format: AudioFormat, input_rate: u32) -> Result<Box<dyn Encoder>, EncodeError> {
     let output_rate = match format {
         AudioFormat::Wav | AudioFormat::Pcm | AudioFormat::Flac => input_rate,
         AudioFormat::Mp3 => mp3::natural_rate(input_rate),
@@ -22,7 +22,11 @@ pub fn encoder(format: AudioFormat, input_rate: u32) -> Result<Box<dyn Encoder>,
 /// An encoder for `format` fed at `input_rate` that resamples to
 /// `output_rate` (e.g. MP3 at 44,100 Hz for podcasts). Fails with
 /// [`EncodeError::UnsupportedRate`] when the format cannot carry that rate.
-pub fn encoder_at(format: AudioFormat, input_rate: u32, output_rate: u32) -> Result<Box<dyn Encoder>, EncodeError> {
+pub(crate) fn encoder_at(
+    format: AudioFormat,
+    input_rate: u32,
+    output_rate: u32,
+) -> Result<Box<dyn Encoder>, EncodeError> {
     if input_rate == 0 {
         return Err(EncodeError::UnsupportedRate { format, rate: input_rate });
     }
@@ -36,7 +40,8 @@ pub fn encoder_at(format: AudioFormat, input_rate: u32, output_rate: u32) -> Res
 
 /// Encodes a whole buffer at the format's natural rate: the bytes a stream
 /// of it would be.
-pub fn encode_all(format: AudioFormat, input_rate: u32, samples: &[i16]) -> Result<Vec<u8>, EncodeError> {
+#[cfg(test)]
+fn encode_all(format: AudioFormat, input_rate: u32, samples: &[i16]) -> Result<Vec<u8>, EncodeError> {
     let mut encoder = encoder(format, input_rate)?;
     let mut bytes = encoder.encode(samples)?;
     bytes.extend(encoder.finish()?);
@@ -46,7 +51,7 @@ pub fn encode_all(format: AudioFormat, input_rate: u32, samples: &[i16]) -> Resu
 /// A finished MP3 for publishing (podcast episodes, talking books): the
 /// whole of `samples` normalised to `lufs` integrated loudness under a
 /// `true_peak_dbtp` ceiling, resampled to `mp3_rate`.
-pub fn mastered_mp3(
+pub(crate) fn mastered_mp3(
     samples: &[i16],
     rate: u32,
     lufs: f64,

@@ -16,7 +16,7 @@ use super::resample::ResampleError;
 /// a caller can send it at once. Errors
 /// come from the codec libraries and are fatal for the stream: the encoder
 /// must not be used after one.
-pub trait Encoder: Send {
+pub(crate) trait Encoder: Send {
     /// Encodes more samples, returning the bytes that are complete. It may
     /// hold samples back until a whole frame has arrived.
     fn encode(&mut self, samples: &[i16]) -> Result<Vec<u8>, EncodeError>;
@@ -31,7 +31,7 @@ pub trait Encoder: Send {
 
 /// Why audio could not be encoded.
 #[derive(Debug, thiserror::Error)]
-pub enum EncodeError {
+pub(crate) enum EncodeError {
     #[error("{format} cannot carry audio at {rate} Hz")]
     UnsupportedRate { format: AudioFormat, rate: u32 },
     #[error(transparent)]

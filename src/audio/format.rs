@@ -9,7 +9,7 @@ use std::str::FromStr;
 /// Formats Herald can return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum AudioFormat {
+pub(crate) enum AudioFormat {
     /// RIFF WAVE, 16-bit mono PCM.
     #[default]
     Wav,
@@ -26,19 +26,19 @@ pub enum AudioFormat {
 /// A name or media type that matches no format Herald produces.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown audio format `{0}`; use wav, pcm, mp3, opus or flac")]
-pub struct UnknownFormat(pub String);
+pub(crate) struct UnknownFormat(pub(crate) String);
 
 impl AudioFormat {
     /// Every format, in the order Herald prefers them when a client has no preference.
-    pub const ALL: [AudioFormat; 5] = [Self::Wav, Self::Pcm, Self::Mp3, Self::Opus, Self::Flac];
+    pub(crate) const ALL: [AudioFormat; 5] = [Self::Wav, Self::Pcm, Self::Mp3, Self::Opus, Self::Flac];
 
     /// The formats that make a self-describing audio file (documents' audio
     /// URLs, `herald synth -o`). Raw PCM is not one: it carries no rate, so
     /// it is only sent as a stream whose `Content-Type` says the rate.
-    pub const FILES: [AudioFormat; 4] = [Self::Wav, Self::Mp3, Self::Opus, Self::Flac];
+    pub(crate) const FILES: [AudioFormat; 4] = [Self::Wav, Self::Mp3, Self::Opus, Self::Flac];
 
     /// The short name used in requests and configuration (`"mp3"`).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Wav => "wav",
             Self::Pcm => "pcm",
@@ -49,20 +49,20 @@ impl AudioFormat {
     }
 
     /// The file extension, without the dot.
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         // The names were chosen to be the usual extensions.
         self.name()
     }
 
     /// The file format with this extension (case-insensitive, no dot), one
     /// of [`Self::FILES`].
-    pub fn from_extension(extension: &str) -> Option<Self> {
+    pub(crate) fn from_extension(extension: &str) -> Option<Self> {
         Self::FILES.into_iter().find(|f| f.extension().eq_ignore_ascii_case(extension))
     }
 
     /// The HTTP `Content-Type` of audio in this format at `sample_rate` (only
     /// raw PCM needs the rate, since it carries no header).
-    pub fn content_type(self, sample_rate: u32) -> String {
+    pub(crate) fn content_type(self, sample_rate: u32) -> String {
         match self {
             Self::Wav => "audio/wav".into(),
             Self::Pcm => {
@@ -80,7 +80,7 @@ impl AudioFormat {
     /// Compressed formats have no header that raw samples could follow; their
     /// [`Encoder`](super::Encoder) writes its own at the start of its output,
     /// so this is empty for them.
-    pub fn stream_header(self, sample_rate: u32) -> Vec<u8> {
+    pub(crate) fn stream_header(self, sample_rate: u32) -> Vec<u8> {
         match self {
             Self::Wav => super::wav::streaming_header(sample_rate).to_vec(),
             Self::Pcm | Self::Mp3 | Self::Opus | Self::Flac => Vec::new(),
@@ -92,7 +92,7 @@ impl AudioFormat {
     /// known: for WAV, the header with the real sizes; empty for the other
     /// formats, whose streams are complete as sent. `None` when the length
     /// does not fit the format (a WAV over 4 GiB).
-    pub fn final_header(self, sample_rate: u32, stream_bytes: u64) -> Option<Vec<u8>> {
+    pub(crate) fn final_header(self, sample_rate: u32, stream_bytes: u64) -> Option<Vec<u8>> {
         match self {
             Self::Wav => {
                 let data = stream_bytes.checked_sub(44).and_then(|d| u32::try_from(d).ok())?;
@@ -107,14 +107,14 @@ impl AudioFormat {
     /// `q=0` (refused) are passed over; other weights are not compared.
     /// `None` when no entry names one (`*/*`, `audio/*`, `application/json`):
     /// the caller chooses its own default.
-    pub fn from_accept(accept: &str) -> Option<Self> {
+    pub(crate) fn from_accept(accept: &str) -> Option<Self> {
         accept.split(',').filter(|entry| !refused(entry)).find_map(Self::from_media_type)
     }
 
     /// The format a single media type (one entry of an `Accept` header, or a
     /// `Content-Type`) asks for. Parameters other than `codecs` are ignored;
     /// wildcards match nothing, so the caller chooses its own default.
-    pub fn from_media_type(media_type: &str) -> Option<Self> {
+    pub(crate) fn from_media_type(media_type: &str) -> Option<Self> {
         let mime: mime::Mime = media_type.trim().parse().ok()?;
         if mime.type_() != mime::AUDIO {
             return None;

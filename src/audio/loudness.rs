@@ -28,12 +28,12 @@ const LIMITER_RAMP_MS: u32 = 5;
 
 /// The loudness of a piece of audio.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Loudness {
+pub(crate) struct Loudness {
     /// Integrated (programme) loudness, gated as R128 says; −∞ for silence
     /// or audio shorter than one 400 ms measuring block.
-    pub integrated_lufs: f64,
+    pub(crate) integrated_lufs: f64,
     /// The highest true (inter-sample) peak, 4× oversampled; −∞ for silence.
-    pub true_peak_dbtp: f64,
+    pub(crate) true_peak_dbtp: f64,
 }
 
 /// Measures `samples` (mono, `rate` Hz).
@@ -41,7 +41,7 @@ pub struct Loudness {
 /// # Panics
 ///
 /// If `rate` is zero.
-pub fn loudness(samples: &[i16], rate: u32) -> Loudness {
+pub(crate) fn loudness(samples: &[i16], rate: u32) -> Loudness {
     let meter = meter(samples, rate, Mode::I | Mode::TRUE_PEAK);
     Loudness { integrated_lufs: integrated_of(&meter), true_peak_dbtp: true_peak_of(&meter) }
 }
@@ -70,7 +70,7 @@ fn true_peak_of(meter: &EbuR128) -> f64 {
 /// # Panics
 ///
 /// If `rate` is zero.
-pub fn normalize(samples: &[i16], rate: u32, target_lufs: f64, max_true_peak_dbtp: f64) -> Vec<i16> {
+pub(crate) fn normalize(samples: &[i16], rate: u32, target_lufs: f64, max_true_peak_dbtp: f64) -> Vec<i16> {
     let measured = loudness(samples, rate);
     if !measured.integrated_lufs.is_finite() {
         return samples.to_vec();
@@ -170,20 +170,20 @@ fn sliding_min(values: &[f64], radius: usize) -> Vec<f64> {
 }
 
 /// Loudness measured as audio goes by, for audio too long to hold.
-pub struct LoudnessMeter(EbuR128);
+pub(crate) struct LoudnessMeter(EbuR128);
 
 impl LoudnessMeter {
-    pub fn new(rate: u32) -> Self {
+    pub(crate) fn new(rate: u32) -> Self {
         assert!(rate > 0, "sample rate must be positive");
         Self(EbuR128::new(1, rate, Mode::I | Mode::TRUE_PEAK).expect("one channel and a positive rate are valid"))
     }
 
-    pub fn add(&mut self, samples: &[i16]) {
+    pub(crate) fn add(&mut self, samples: &[i16]) {
         self.0.add_frames_i16(samples).expect("a mono meter accepts mono frames");
     }
 
     /// The loudness of everything added so far.
-    pub fn loudness(&self) -> Loudness {
+    pub(crate) fn loudness(&self) -> Loudness {
         Loudness { integrated_lufs: integrated_of(&self.0), true_peak_dbtp: true_peak_of(&self.0) }
     }
 }
@@ -192,7 +192,7 @@ impl LoudnessMeter {
 /// without its true peak passing `max_true_peak_dbtp` (0 for silence). A
 /// gain rather than [`normalize`]'s limiter, so that it can be applied as
 /// the audio streams.
-pub fn gain_db(measured: Loudness, target_lufs: f64, max_true_peak_dbtp: f64) -> f64 {
+pub(crate) fn gain_db(measured: Loudness, target_lufs: f64, max_true_peak_dbtp: f64) -> f64 {
     if !measured.integrated_lufs.is_finite() {
         return 0.0;
     }
@@ -200,12 +200,12 @@ pub fn gain_db(measured: Loudness, target_lufs: f64, max_true_peak_dbtp: f64) ->
 }
 
 /// A gain in dB as a factor.
-pub fn db_to_gain(db: f64) -> f64 {
+pub(crate) fn db_to_gain(db: f64) -> f64 {
     db_to_linear(db)
 }
 
 /// A sample scaled by `gain`, clamped to the sample range.
-pub fn scaled(sample: i16, gain: f64) -> i16 {
+pub(crate) fn scaled(sample: i16, gain: f64) -> i16 {
     to_i16(f64::from(sample) * gain)
 }
 

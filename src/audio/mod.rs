@@ -13,21 +13,23 @@ mod opus;
 mod resample;
 #[cfg(test)]
 pub(crate) mod testing;
-pub mod wav;
+pub(crate) mod wav;
 
-pub use encode::{encode_all, encoder, encoder_at, mastered_mp3};
-pub use encoder::{EncodeError, Encoder};
-pub use format::{AudioFormat, UnknownFormat};
-pub use loudness::{db_to_gain, gain_db, loudness, normalize, scaled, Loudness, LoudnessMeter};
-pub use resample::{resample, ResampleError, StreamResampler};
+pub(crate) use encode::{encoder, encoder_at, mastered_mp3};
+pub(crate) use encoder::{EncodeError, Encoder};
+pub(crate) use format::{AudioFormat, UnknownFormat};
+#[cfg(test)]
+pub(crate) use loudness::loudness;
+pub(crate) use loudness::{db_to_gain, gain_db, normalize, scaled, LoudnessMeter};
+pub(crate) use resample::{resample, StreamResampler};
 
 /// Samples as little-endian bytes.
-pub fn to_le_bytes(samples: &[i16]) -> Vec<u8> {
+pub(crate) fn to_le_bytes(samples: &[i16]) -> Vec<u8> {
     samples.iter().flat_map(|s| s.to_le_bytes()).collect()
 }
 
 /// `ms` milliseconds of silence.
-pub fn silence(ms: u32, sample_rate: u32) -> Vec<i16> {
+pub(crate) fn silence(ms: u32, sample_rate: u32) -> Vec<i16> {
     vec![0; (sample_rate as u64 * ms as u64 / 1000) as usize]
 }
 

@@ -2,7 +2,7 @@
 //! whole buffers with [`resample`], streams with [`StreamResampler`]. It is a
 //! crate of its own so that its FFT code is optimised in debug builds too.
 
-pub use herald_resample::{resample, ResampleError, StreamResampler};
+pub(crate) use herald_resample::{resample, ResampleError, StreamResampler};
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
 /// A sine of `hz` Hz lasting `seconds`, peak `amplitude` (0..1 of full scale).
-pub fn sine(hz: f64, rate: u32, seconds: f64, amplitude: f64) -> Vec<i16> {
+pub(crate) fn sine(hz: f64, rate: u32, seconds: f64, amplitude: f64) -> Vec<i16> {
     let n = (f64::from(rate) * seconds).round() as usize;
     (0..n).map(|i| (amplitude * 32767.0 * (TAU * hz * i as f64 / f64::from(rate)).sin()).round() as i16).collect()
 }
@@ -25,7 +25,7 @@ pub fn sine(hz: f64, rate: u32, seconds: f64, amplitude: f64) -> Vec<i16> {
 /// Something with speech's shape: voiced "syllables" (a buzz of harmonics
 /// whose pitch glides, under a 4 Hz envelope), fricatives, plosives (which
 /// give it speech's high peak-to-loudness ratio) and short pauses. `peak` is the largest excursion as a fraction of full scale.
-pub fn speech_like(rate: u32, seconds: f64, peak: f64) -> Vec<i16> {
+pub(crate) fn speech_like(rate: u32, seconds: f64, peak: f64) -> Vec<i16> {
     let n = (f64::from(rate) * seconds).round() as usize;
     let mut seed: u32 = 0x1234_5678;
     let mut noise = move || {
@@ -60,7 +60,7 @@ pub fn speech_like(rate: u32, seconds: f64, peak: f64) -> Vec<i16> {
 }
 
 /// The frequency of a (mostly) pure tone, from its zero crossings.
-pub fn dominant_frequency(samples: &[i16], rate: u32) -> f64 {
+pub(crate) fn dominant_frequency(samples: &[i16], rate: u32) -> f64 {
     let crossings: Vec<f64> = samples
         .windows(2)
         .enumerate()
@@ -73,7 +73,7 @@ pub fn dominant_frequency(samples: &[i16], rate: u32) -> f64 {
 }
 
 /// Audio as a decoder saw it.
-pub struct Decoded {
+pub(crate) struct Decoded {
     pub rate: u32,
     pub channels: usize,
     pub samples: Vec<i16>,
@@ -83,14 +83,14 @@ pub struct Decoded {
 }
 
 impl Decoded {
-    pub fn seconds(&self) -> f64 {
+    pub(crate) fn seconds(&self) -> f64 {
         super::seconds(self.samples.len() as u64, self.rate)
     }
 }
 
 /// Decodes WAV, MP3 or FLAC with symphonia. Any packet that fails to decode
 /// fails the test: a broken frame must not pass as a skipped one.
-pub fn decode(bytes: &[u8], extension: &str) -> Decoded {
+pub(crate) fn decode(bytes: &[u8], extension: &str) -> Decoded {
     let source = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
     let mut hint = Hint::new();
     hint.with_extension(extension);
@@ -130,7 +130,7 @@ pub fn decode(bytes: &[u8], extension: &str) -> Decoded {
 /// positions, pre-skip and page structure) and decodes it at 48 kHz with
 /// `opusdec`. A stream that was `cut` short must lack only its end-of-stream
 /// flag. Returns the decoded audio and opusinfo's report.
-pub fn decode_opus(bytes: &[u8], cut: bool) -> (Decoded, String) {
+pub(crate) fn decode_opus(bytes: &[u8], cut: bool) -> (Decoded, String) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let input = dir.path().join("in.opus");
     let output = dir.path().join("out.wav");
@@ -168,7 +168,7 @@ fn run(tool: &str, command: &mut Command) -> (bool, String) {
 
 /// Asserts that decoded audio is mono at `rate`, lasts `seconds` within 1%,
 /// and is not silent.
-pub fn assert_plausible(decoded: &Decoded, rate: u32, seconds: f64, what: &str) {
+pub(crate) fn assert_plausible(decoded: &Decoded, rate: u32, seconds: f64, what: &str) {
     assert_eq!(decoded.channels, 1, "{what}: channels");
     assert_eq!(decoded.rate, rate, "{what}: sample rate");
     let error = (decoded.seconds() - seconds).abs() / seconds;

@@ -2,17 +2,20 @@
 //! of a stream whose length is not known yet (sizes set to 0xFFFFFFFF, which
 //! browsers and most players accept as "until the end of the stream").
 
+#[cfg(test)]
 use std::io::{Cursor, Seek, Write};
 
 const CHANNELS: u16 = 1;
 const BITS: u16 = 16;
 
+#[cfg(test)]
 fn spec(sample_rate: u32) -> hound::WavSpec {
     hound::WavSpec { channels: CHANNELS, sample_rate, bits_per_sample: BITS, sample_format: hound::SampleFormat::Int }
 }
 
 /// Writes a complete WAV file.
-pub fn write(writer: impl Write + Seek, sample_rate: u32, samples: &[i16]) -> Result<(), hound::Error> {
+#[cfg(test)]
+pub(crate) fn write(writer: impl Write + Seek, sample_rate: u32, samples: &[i16]) -> Result<(), hound::Error> {
     let mut wav = hound::WavWriter::new(writer, spec(sample_rate))?;
     let mut fast = wav.get_i16_writer(samples.len() as u32);
     for &s in samples {
@@ -23,19 +26,20 @@ pub fn write(writer: impl Write + Seek, sample_rate: u32, samples: &[i16]) -> Re
 }
 
 /// A complete WAV file in memory.
-pub fn to_bytes(sample_rate: u32, samples: &[i16]) -> Vec<u8> {
+#[cfg(test)]
+pub(crate) fn to_bytes(sample_rate: u32, samples: &[i16]) -> Vec<u8> {
     let mut cursor = Cursor::new(Vec::with_capacity(44 + samples.len() * 2));
     write(&mut cursor, sample_rate, samples).expect("writing to memory cannot fail");
     cursor.into_inner()
 }
 
 /// The header of a WAV stream of unknown length.
-pub fn streaming_header(sample_rate: u32) -> [u8; 44] {
+pub(crate) fn streaming_header(sample_rate: u32) -> [u8; 44] {
     header(sample_rate, None)
 }
 
 /// A 44-byte PCM WAV header; `data_bytes` `None` marks an unknown length.
-pub fn header(sample_rate: u32, data_bytes: Option<u32>) -> [u8; 44] {
+pub(crate) fn header(sample_rate: u32, data_bytes: Option<u32>) -> [u8; 44] {
     let data = data_bytes.unwrap_or(u32::MAX);
     let riff = data_bytes.map_or(u32::MAX, |d| d.saturating_add(36));
     let block_align = CHANNELS * BITS / 8;

@@ -16,7 +16,7 @@ use std::path::Path;
 
 /// A chapter's audio and what it is called.
 #[derive(Debug)]
-pub struct Chapter {
+pub(crate) struct Chapter {
     pub title: String,
     /// MP3 without a tag (a temporary file).
     pub mp3: File,
@@ -25,14 +25,14 @@ pub struct Chapter {
 
 /// The book's cover image.
 #[derive(Debug, Clone)]
-pub struct Cover {
+pub(crate) struct Cover {
     pub media_type: String,
     pub bytes: Vec<u8>,
 }
 
 /// What the files are tagged with.
 #[derive(Debug, Clone)]
-pub struct BookTags<'a> {
+pub(crate) struct BookTags<'a> {
     pub title: &'a str,
     pub author: Option<&'a str>,
     pub cover: Option<&'a Cover>,
@@ -40,7 +40,7 @@ pub struct BookTags<'a> {
 
 /// Writes the audiobook into `dir`: the chapters, the playlist, and the
 /// cover (if the book has one). Returns the files' names.
-pub fn write(dir: &Path, book: &BookTags<'_>, chapters: &[Chapter]) -> io::Result<Vec<String>> {
+pub(crate) fn write(dir: &Path, book: &BookTags<'_>, chapters: &[Chapter]) -> io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let total = chapters.len() as u32;
     let mut names = Vec::new();

@@ -12,7 +12,7 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 const CHUNK_SAMPLES: usize = 1 << 16;
 
 /// PCM being written, and measured.
-pub struct ChapterAudio {
+pub(crate) struct ChapterAudio {
     pcm: BufWriter<File>,
     meter: LoudnessMeter,
     rate: u32,
@@ -21,12 +21,12 @@ pub struct ChapterAudio {
 }
 
 impl ChapterAudio {
-    pub fn new(rate: u32) -> io::Result<Self> {
+    pub(crate) fn new(rate: u32) -> io::Result<Self> {
         Ok(Self { pcm: BufWriter::new(tempfile::tempfile()?), meter: LoudnessMeter::new(rate), rate, failed: None })
     }
 
     /// Adds spoken samples.
-    pub fn push(&mut self, samples: &[i16]) {
+    pub(crate) fn push(&mut self, samples: &[i16]) {
         self.meter.add(samples);
         if self.failed.is_none() {
             let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
@@ -38,7 +38,7 @@ impl ChapterAudio {
 
     /// The MP3 (in a temporary file) of everything pushed, normalised to
     /// `target_lufs` under `max_true_peak_dbtp`, at `mp3_rate`. Blocking.
-    pub fn into_mp3(self, target_lufs: f64, max_true_peak_dbtp: f64, mp3_rate: u32) -> io::Result<File> {
+    pub(crate) fn into_mp3(self, target_lufs: f64, max_true_peak_dbtp: f64, mp3_rate: u32) -> io::Result<File> {
         if let Some(error) = self.failed {
             return Err(error);
         }
@@ -80,7 +80,7 @@ fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 }
 
 /// A reader of `file` from its start, leaving `file` itself where it is.
-pub fn from_start(file: &File) -> io::Result<File> {
+pub(crate) fn from_start(file: &File) -> io::Result<File> {
     let mut reader = file.try_clone()?;
     reader.seek(SeekFrom::Start(0))?;
     Ok(reader)

@@ -29,13 +29,13 @@ const FONT_OBFUSCATION: [&str; 2] = ["http://www.idpf.org/2008/embedding", "http
 
 /// The files of an EPUB, by their path in the container.
 #[derive(Debug)]
-pub struct Container {
+pub(crate) struct Container {
     files: BTreeMap<String, Vec<u8>>,
 }
 
 impl Container {
     /// Reads and checks every entry of the zip `bytes`.
-    pub fn read(bytes: &[u8]) -> Result<Self, BookError> {
+    pub(crate) fn read(bytes: &[u8]) -> Result<Self, BookError> {
         let mut zip =
             zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| BookError::NotZip(e.to_string()))?;
         if zip.len() > MAX_ENTRIES {
@@ -75,40 +75,40 @@ impl Container {
     }
 
     /// The bytes of the file at `path`.
-    pub fn file(&self, path: &str) -> Option<&[u8]> {
+    pub(crate) fn file(&self, path: &str) -> Option<&[u8]> {
         self.files.get(path).map(Vec::as_slice)
     }
 
     /// Every file, by path, in name order.
-    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+    pub(crate) fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.files.iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
     }
 
     /// Puts `bytes` at `path`, in place of what was there.
-    pub fn replace(&mut self, path: &str, bytes: Vec<u8>) {
+    pub(crate) fn replace(&mut self, path: &str, bytes: Vec<u8>) {
         self.files.insert(path.to_string(), bytes);
     }
 
     /// Takes the file at `path` out.
-    pub fn remove(&mut self, path: &str) {
+    pub(crate) fn remove(&mut self, path: &str) {
         self.files.remove(path);
     }
 
     /// A container of `files` (path, text), as tests make them.
     #[cfg(test)]
-    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    pub(crate) fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Self { files: files.into_iter().map(|(path, text)| (path.to_string(), text.as_bytes().to_vec())).collect() }
     }
 
     /// The package document's path, from `META-INF/container.xml`.
-    pub fn package_path(&self) -> Result<String, BookError> {
+    pub(crate) fn package_path(&self) -> Result<String, BookError> {
         let container = self.text("META-INF/container.xml")?;
         super::xml::attribute_of_first(&container, "rootfile", "full-path")?
             .ok_or_else(|| BookError::Broken("META-INF/container.xml names no package document".into()))
     }
 
     /// The UTF-8 (or UTF-16, with a byte order mark) text of the file at `path`.
-    pub fn text(&self, path: &str) -> Result<String, BookError> {
+    pub(crate) fn text(&self, path: &str) -> Result<String, BookError> {
         let bytes = self.file(path).ok_or_else(|| BookError::Missing(path.to_string()))?;
         let (text, _, malformed) =
             encoding_rs::Encoding::for_bom(bytes).map_or(encoding_rs::UTF_8, |(encoding, _)| encoding).decode(bytes);
@@ -145,7 +145,7 @@ fn check_name(name: &str) -> Result<(), BookError> {
 
 /// Resolves `href` (percent-encoded, relative to the file `base`) to a path
 /// in the container; `None` if it leaves the container or is remote.
-pub fn resolve(base: &str, href: &str) -> Option<String> {
+pub(crate) fn resolve(base: &str, href: &str) -> Option<String> {
     let href = href.split('#').next()?;
     if href.is_empty() || href.contains("://") || href.starts_with('/') {
         return None;
@@ -166,7 +166,7 @@ pub fn resolve(base: &str, href: &str) -> Option<String> {
 
 /// The href from the file `from` to the file `to` (both paths in the
 /// container), with the characters a URL cannot carry escaped.
-pub fn relative(from: &str, to: &str) -> String {
+pub(crate) fn relative(from: &str, to: &str) -> String {
     let from_dir: Vec<&str> = from.rsplit_once('/').map_or_else(Vec::new, |(dir, _)| dir.split('/').collect());
     let to_parts: Vec<&str> = to.split('/').collect();
     let common = from_dir.iter().zip(&to_parts).take_while(|(a, b)| a == b).count().min(to_parts.len() - 1);

@@ -14,18 +14,18 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Largest EPUB a client may send.
-pub const MAX_BOOK_BYTES: usize = 64 << 20;
+pub(crate) const MAX_BOOK_BYTES: usize = 64 << 20;
 /// The stored EPUB a job reads.
 const INPUT: &str = "input.epub";
 /// The talking book a job makes.
-pub const BOOK: &str = "book.epub";
+pub(crate) const BOOK: &str = "book.epub";
 /// The folder of the audiobook's files.
-pub const AUDIOBOOK: &str = "audiobook";
+pub(crate) const AUDIOBOOK: &str = "audiobook";
 
 /// What a client asked for: how to speak the book it sent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BookOrder {
+pub(crate) struct BookOrder {
     /// A name for messages (`book.epub` unless the client named it).
     pub name: String,
     #[serde(default)]
@@ -34,7 +34,7 @@ pub struct BookOrder {
 
 /// A finished book, as its job records it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BookRecord {
+pub(crate) struct BookRecord {
     pub title: Option<String>,
     /// Seconds of audio.
     pub seconds: f64,
@@ -48,7 +48,7 @@ pub struct BookRecord {
 
 /// A chapter of a finished book as a stored Herald document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ChapterDocument {
+pub(crate) struct ChapterDocument {
     pub title: String,
     /// The document's id (its page is `/d/{id}`).
     pub document: String,
@@ -56,18 +56,18 @@ pub struct ChapterDocument {
 
 /// Checks that `epub` is a book Herald can read (a safe container with a
 /// package document, EPUB 2 or 3), before it is queued.
-pub fn check(epub: &[u8]) -> Result<(), BookError> {
+pub(crate) fn check(epub: &[u8]) -> Result<(), BookError> {
     super::make::open(epub).map(drop)
 }
 
 /// Stores the EPUB of job `id`.
-pub async fn store_input(files: &EpisodeFiles, id: &str, epub: Vec<u8>) -> std::io::Result<()> {
+pub(crate) async fn store_input(files: &EpisodeFiles, id: &str, epub: Vec<u8>) -> std::io::Result<()> {
     files.put(id, INPUT, epub).await
 }
 
 /// Makes the talking book and the audiobook of job `id` and stores their
 /// files beside its EPUB.
-pub async fn make(pipeline: &Arc<Pipeline>, id: &str, order: &BookOrder) -> Result<BookRecord, BookError> {
+pub(crate) async fn make(pipeline: &Arc<Pipeline>, id: &str, order: &BookOrder) -> Result<BookRecord, BookError> {
     let files = pipeline.episode_files();
     let stored = |e: std::io::Error| BookError::Write(format!("the job's files: {e}"));
     let input = files.local_copy(id, INPUT).await.map_err(stored)?;

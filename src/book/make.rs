@@ -33,7 +33,7 @@ const FOLDER: &str = "herald";
 
 /// How far a book is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// Content documents spoken, of all.
     pub documents_done: usize,
     pub documents: usize,
@@ -41,7 +41,7 @@ pub struct Progress {
 
 /// A finished talking book (written where it was asked for).
 #[derive(Debug)]
-pub struct MadeBook {
+pub(crate) struct MadeBook {
     pub title: Option<String>,
     pub author: Option<String>,
     pub cover: Option<Cover>,
@@ -61,7 +61,7 @@ pub struct MadeBook {
 
 /// A chapter's text, for Herald's reading page.
 #[derive(Debug)]
-pub struct Page {
+pub(crate) struct Page {
     pub title: String,
     /// The content document (XHTML) with its sentences wrapped, and with
     /// the book's language on its root where it gives none.
@@ -81,7 +81,7 @@ struct Spoken {
 
 /// Makes the talking book of `epub`, spoken with `options`, at `out`
 /// (which appears only once the book is whole).
-pub async fn make(
+pub(crate) async fn make(
     pipeline: &Arc<Pipeline>,
     epub: Vec<u8>,
     options: &SpeechOptions,
@@ -139,7 +139,7 @@ pub async fn make(
 
 impl MadeBook {
     /// Writes the audiobook into `dir` (see [`audiobook`]); the files' names.
-    pub fn write_audiobook(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+    pub(crate) fn write_audiobook(&self, dir: &Path) -> std::io::Result<Vec<String>> {
         let tags = BookTags {
             title: self.title.as_deref().unwrap_or("Untitled"),
             author: self.author.as_deref(),

@@ -19,7 +19,7 @@ use std::collections::HashSet;
 
 /// One wrapped piece of text: what is spoken, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unit {
+pub(crate) struct Unit {
     pub id: String,
     pub text: String,
     /// The language the markup gives it (`xml:lang`/`lang`), if any.
@@ -28,7 +28,7 @@ pub struct Unit {
 
 /// A content document with its sentences wrapped.
 #[derive(Debug)]
-pub struct Marked {
+pub(crate) struct Marked {
     pub units: Vec<Unit>,
     pub text: String,
     /// Sentences that could not be wrapped (markup they cut across), not spoken.
@@ -132,7 +132,7 @@ struct Marker<'a> {
 }
 
 /// How a content document is marked.
-pub struct Marking<'a> {
+pub(crate) struct Marking<'a> {
     /// Ids are `PREFIX-N`, never one the document already uses.
     pub prefix: &'a str,
     /// The language of text whose markup gives none (the package's).
@@ -145,7 +145,7 @@ pub struct Marking<'a> {
 }
 
 /// Wraps the sentences of the content document at `path`.
-pub fn mark(path: &str, source: &str, marking: &Marking<'_>) -> Result<Marked, BookError> {
+pub(crate) fn mark(path: &str, source: &str, marking: &Marking<'_>) -> Result<Marked, BookError> {
     let Marking { prefix, fallback_lang, head_extra, alt_text } = *marking;
     let broken = |e: &dyn std::fmt::Display| BookError::Broken(format!("{path}: {e}"));
     let taken = xml::attributes_of_all(source, "*", "id").unwrap_or_default().into_iter().collect();

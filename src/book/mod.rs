@@ -16,8 +16,8 @@
 mod audiobook;
 mod chapter_audio;
 mod epub;
-pub mod from_documents;
-pub mod job;
+pub(crate) mod from_documents;
+pub(crate) mod job;
 mod make;
 mod markup;
 mod nav;
@@ -26,12 +26,12 @@ mod package;
 mod upgrade;
 mod xml;
 
-pub use make::{make, Progress};
+pub(crate) use make::{make, Progress};
 
 /// Why a book cannot be made. Every variant but `Write` is a problem with
 /// the book (or the statement) given.
 #[derive(Debug, thiserror::Error)]
-pub enum BookError {
+pub(crate) enum BookError {
     #[error("this is not an EPUB (not a zip archive): {0}")]
     NotZip(String),
     #[error("the book names a file outside itself: {0}")]

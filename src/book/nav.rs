@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 /// Each content document's first label in the navigation document at
 /// `path`, by the document's path in the container.
-pub fn labels(path: &str, text: &str) -> Result<HashMap<String, String>, BookError> {
+pub(crate) fn labels(path: &str, text: &str) -> Result<HashMap<String, String>, BookError> {
     let mut reader = xml::reader(text);
     let mut labels = HashMap::new();
     // The document the open `<a>` points at, and its label so far.
@@ -49,7 +49,7 @@ pub fn labels(path: &str, text: &str) -> Result<HashMap<String, String>, BookErr
 /// A chapter of a table of contents: its label, where it points (a path in
 /// the container, with its fragment) and the chapters inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub label: String,
     pub target: String,
     pub children: Vec<Entry>,
@@ -58,7 +58,7 @@ pub struct Entry {
 /// The table of contents of the EPUB 2 NCX at `path` (its `navMap`).
 /// A point without a label or a target in the book gives way to its
 /// children.
-pub fn from_ncx(path: &str, text: &str) -> Result<Vec<Entry>, BookError> {
+pub(crate) fn from_ncx(path: &str, text: &str) -> Result<Vec<Entry>, BookError> {
     let mut reader = xml::reader(text);
     // The points open (label, target, children), and the top level.
     let mut open: Vec<(String, Option<String>, Vec<Entry>)> = Vec::new();
@@ -115,7 +115,7 @@ fn target(base: &str, href: &str) -> Option<String> {
 
 /// An EPUB 3 navigation document at `path` listing `entries`, in the
 /// book's language `lang`.
-pub fn document(path: &str, title: &str, lang: Option<&str>, entries: &[Entry]) -> String {
+pub(crate) fn document(path: &str, title: &str, lang: Option<&str>, entries: &[Entry]) -> String {
     let lang = lang.map(|lang| format!(" xml:lang=\"{0}\" lang=\"{0}\"", xml::escape(lang))).unwrap_or_default();
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n\

@@ -6,14 +6,14 @@
 use super::xml::escape;
 
 /// The class reading systems put on the sentence being read.
-pub const ACTIVE_CLASS: &str = "-epub-media-overlay-active";
+pub(crate) const ACTIVE_CLASS: &str = "-epub-media-overlay-active";
 
 /// The stylesheet that shows the sentence being read.
-pub const STYLESHEET: &str = ".-epub-media-overlay-active {\n  background-color: #ffe58a;\n  color: #000;\n}\n";
+pub(crate) const STYLESHEET: &str = ".-epub-media-overlay-active {\n  background-color: #ffe58a;\n  color: #000;\n}\n";
 
 /// One sentence's place in the text and in the audio.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Clip {
+pub(crate) struct Clip {
     /// The wrapped sentence's id in the content document.
     pub id: String,
     /// Seconds from the start of the document's audio.
@@ -23,7 +23,7 @@ pub struct Clip {
 
 /// The SMIL file of one content document. `text_href` and `audio_href` are
 /// relative to the SMIL file.
-pub fn smil(text_href: &str, audio_href: &str, clips: &[Clip]) -> String {
+pub(crate) fn smil(text_href: &str, audio_href: &str, clips: &[Clip]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <smil xmlns=\"http://www.w3.org/ns/SMIL\" xmlns:epub=\"http://www.idpf.org/2007/ops\" version=\"3.0\">\n\
@@ -45,7 +45,7 @@ pub fn smil(text_href: &str, audio_href: &str, clips: &[Clip]) -> String {
 }
 
 /// A SMIL clock value, `H:MM:SS.mmm`.
-pub fn clock(seconds: f64) -> String {
+pub(crate) fn clock(seconds: f64) -> String {
     let millis = (seconds.max(0.0) * 1000.0).round() as u64;
     format!("{}:{:02}:{:02}.{:03}", millis / 3_600_000, millis / 60_000 % 60, millis / 1000 % 60, millis % 1000)
 }
@@ -55,7 +55,7 @@ pub fn clock(seconds: f64) -> String {
 /// narrator (the synthetic voices), and what a reader may rely on. Claims
 /// the book already makes (features, hazards, summary) are kept; only
 /// what the overlays add is said.
-pub fn metadata(overlays: &[(String, f64)], narrators: &[String], has: &ExistingClaims) -> String {
+pub(crate) fn metadata(overlays: &[(String, f64)], narrators: &[String], has: &ExistingClaims) -> String {
     let mut lines = Vec::new();
     let total: f64 = overlays.iter().map(|(_, seconds)| seconds).sum();
     for (id, seconds) in overlays {
@@ -94,7 +94,7 @@ pub fn metadata(overlays: &[(String, f64)], narrators: &[String], has: &Existing
 
 /// Accessibility claims a package already makes.
 #[derive(Debug, Default)]
-pub struct ExistingClaims {
+pub(crate) struct ExistingClaims {
     pub access_modes: Vec<String>,
     pub sufficient: Vec<String>,
     pub features: Vec<String>,

@@ -9,7 +9,7 @@ use quick_xml::events::Event;
 
 /// A file the manifest lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
+pub(crate) struct Item {
     pub id: String,
     /// Its path in the container.
     pub path: String,
@@ -21,14 +21,14 @@ pub struct Item {
 
 /// A spine entry: an item read in order, or aside (`linear="no"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpineItem {
+pub(crate) struct SpineItem {
     pub idref: String,
     pub linear: bool,
 }
 
 /// A parsed package document, with the text it came from.
 #[derive(Debug)]
-pub struct Package {
+pub(crate) struct Package {
     pub path: String,
     pub text: String,
     /// `3.0`, `2.0`…
@@ -49,7 +49,7 @@ pub struct Package {
 }
 
 impl Package {
-    pub fn parse(path: &str, text: String) -> Result<Self, BookError> {
+    pub(crate) fn parse(path: &str, text: String) -> Result<Self, BookError> {
         let broken = |e: &dyn std::fmt::Display| BookError::Broken(format!("{path}: {e}"));
         let mut reader = xml::reader(&text);
         let (mut version, mut title, mut author, mut languages) = (None, None, None, Vec::new());
@@ -144,16 +144,16 @@ impl Package {
     }
 
     /// Whether the book is EPUB 3 (which media overlays need).
-    pub fn is_epub3(&self) -> bool {
+    pub(crate) fn is_epub3(&self) -> bool {
         self.version.starts_with('3')
     }
 
-    pub fn item(&self, id: &str) -> Option<&Item> {
+    pub(crate) fn item(&self, id: &str) -> Option<&Item> {
         self.manifest.iter().find(|item| item.id == id)
     }
 
     /// The content documents read in order (linear spine items that are XHTML).
-    pub fn reading_order(&self) -> Vec<&Item> {
+    pub(crate) fn reading_order(&self) -> Vec<&Item> {
         self.spine
             .iter()
             .filter(|entry| entry.linear)
@@ -163,14 +163,14 @@ impl Package {
     }
 
     /// The item with `property` among its properties (`nav`, `cover-image`).
-    pub fn item_with(&self, property: &str) -> Option<&Item> {
+    pub(crate) fn item_with(&self, property: &str) -> Option<&Item> {
         self.manifest.iter().find(|item| item.properties.iter().any(|p| p == property))
     }
 
     /// The package text with `edits` made: metadata and manifest items
     /// added, `media-overlay` set on the items that have one, and
     /// `dcterms:modified` set to `modified`.
-    pub fn edited(&self, edits: &PackageEdits) -> String {
+    pub(crate) fn edited(&self, edits: &PackageEdits) -> String {
         let mut changes: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         for (id, overlay) in &edits.overlays {
             if let Some(item) = self.item(id) {
@@ -191,7 +191,7 @@ impl Package {
 
 /// What a book with media overlays adds to its package document.
 #[derive(Debug, Default)]
-pub struct PackageEdits {
+pub(crate) struct PackageEdits {
     /// (content item id, overlay item id).
     pub overlays: Vec<(String, String)>,
     /// `<meta>` elements to add, one per line.

@@ -9,7 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 /// A reader over `text` that keeps all text as it is.
-pub fn reader(text: &str) -> Reader<&[u8]> {
+pub(crate) fn reader(text: &str) -> Reader<&[u8]> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
     reader
@@ -17,7 +17,10 @@ pub fn reader(text: &str) -> Reader<&[u8]> {
 
 /// The next event and the bytes of the source it spans. A DOCTYPE that
 /// declares entities refuses the file.
-pub fn next<'a>(reader: &mut Reader<&'a [u8]>, file: &str) -> Result<(std::ops::Range<usize>, Event<'a>), BookError> {
+pub(crate) fn next<'a>(
+    reader: &mut Reader<&'a [u8]>,
+    file: &str,
+) -> Result<(std::ops::Range<usize>, Event<'a>), BookError> {
     let before = reader.buffer_position() as usize;
     let event = reader.read_event().map_err(|e| BookError::Broken(format!("{file}: {e}")))?;
     if let Event::DocType(doctype) = &event {
@@ -27,7 +30,7 @@ pub fn next<'a>(reader: &mut Reader<&'a [u8]>, file: &str) -> Result<(std::ops::
 }
 
 /// Refuses a DOCTYPE that declares entities.
-pub fn check_doctype(doctype: &str, file: &str) -> Result<(), BookError> {
+pub(crate) fn check_doctype(doctype: &str, file: &str) -> Result<(), BookError> {
     let declares = doctype.as_bytes().windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY"));
     if declares {
         return Err(BookError::Entities(file.to_string()));
@@ -36,7 +39,7 @@ pub fn check_doctype(doctype: &str, file: &str) -> Result<(), BookError> {
 }
 
 /// The text an entity reference (`amp`, `nbsp`, `#x2014`) stands for.
-pub fn entity(name: &str) -> Option<String> {
+pub(crate) fn entity(name: &str) -> Option<String> {
     if let Some(number) = name.strip_prefix('#') {
         let code = match number.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
@@ -50,7 +53,7 @@ pub fn entity(name: &str) -> Option<String> {
 }
 
 /// `raw` with its entity references resolved; an unknown one is an error.
-pub fn unescape(raw: &str, file: &str) -> Result<String, BookError> {
+pub(crate) fn unescape(raw: &str, file: &str) -> Result<String, BookError> {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(at) = rest.find('&') {
@@ -67,7 +70,7 @@ pub fn unescape(raw: &str, file: &str) -> Result<String, BookError> {
 
 /// The value of attribute `name` (qualified as written: `xml:lang`,
 /// `epub:type`) of an element, unescaped.
-pub fn attribute(element: &BytesStart, name: &str, file: &str) -> Result<Option<String>, BookError> {
+pub(crate) fn attribute(element: &BytesStart, name: &str, file: &str) -> Result<Option<String>, BookError> {
     for attribute in element.attributes().with_checks(false) {
         let attribute = attribute.map_err(|e| BookError::Broken(format!("{file}: {e}")))?;
         if attribute.key.as_ref() == name {
@@ -79,7 +82,7 @@ pub fn attribute(element: &BytesStart, name: &str, file: &str) -> Result<Option<
 
 /// Every attribute of an element as written: (qualified name, raw value
 /// with its references unexpanded).
-pub fn raw_attributes(element: &BytesStart, file: &str) -> Result<Vec<(String, String)>, BookError> {
+pub(crate) fn raw_attributes(element: &BytesStart, file: &str) -> Result<Vec<(String, String)>, BookError> {
     let mut out = Vec::new();
     for attribute in element.attributes().with_checks(false) {
         let attribute = attribute.map_err(|e| BookError::Broken(format!("{file}: {e}")))?;
@@ -91,7 +94,7 @@ pub fn raw_attributes(element: &BytesStart, file: &str) -> Result<Vec<(String, S
 
 /// A start tag (`<name …>`, or `<name …/>` when `empty`) with `attributes`
 /// (raw values, as [`raw_attributes`] gives them).
-pub fn start_tag(name: &str, attributes: &[(String, String)], empty: bool) -> String {
+pub(crate) fn start_tag(name: &str, attributes: &[(String, String)], empty: bool) -> String {
     let mut tag = format!("<{name}");
     for (key, value) in attributes {
         let quote = if value.contains('"') { '\'' } else { '"' };
@@ -102,18 +105,18 @@ pub fn start_tag(name: &str, attributes: &[(String, String)], empty: bool) -> St
 }
 
 /// The local name of an element (`dc:title` → `title`).
-pub fn local_name(element: &BytesStart) -> String {
+pub(crate) fn local_name(element: &BytesStart) -> String {
     element.local_name().as_ref().to_string()
 }
 
 /// Attribute `name` of the first element called `element` (local name).
-pub fn attribute_of_first(text: &str, element: &str, name: &str) -> Result<Option<String>, BookError> {
+pub(crate) fn attribute_of_first(text: &str, element: &str, name: &str) -> Result<Option<String>, BookError> {
     Ok(attributes_of_all(text, element, name)?.into_iter().next())
 }
 
 /// Attribute `name` of every element called `element` (local name; `*`:
 /// any) that has it.
-pub fn attributes_of_all(text: &str, element: &str, name: &str) -> Result<Vec<String>, BookError> {
+pub(crate) fn attributes_of_all(text: &str, element: &str, name: &str) -> Result<Vec<String>, BookError> {
     let mut reader = reader(text);
     let mut found = Vec::new();
     loop {
@@ -129,7 +132,7 @@ pub fn attributes_of_all(text: &str, element: &str, name: &str) -> Result<Vec<St
 
 /// `text` with each range replaced by its text (an empty range inserts);
 /// the ranges may come in any order but must not overlap.
-pub fn splice(text: &str, mut changes: Vec<(std::ops::Range<usize>, String)>) -> String {
+pub(crate) fn splice(text: &str, mut changes: Vec<(std::ops::Range<usize>, String)>) -> String {
     changes.sort_by_key(|(range, _)| (range.start, range.end));
     let mut out = String::with_capacity(text.len() + changes.iter().map(|(_, t)| t.len()).sum::<usize>());
     let mut cursor = 0;
@@ -143,7 +146,7 @@ pub fn splice(text: &str, mut changes: Vec<(std::ops::Range<usize>, String)>) ->
 }
 
 /// Text escaped for an XML text node or a double-quoted attribute.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 

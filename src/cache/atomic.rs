@@ -15,17 +15,17 @@ pub enum Durability {
 
 /// Temporary files start with this, so a run that was killed before the
 /// rename can recognise and remove what it left behind.
-pub const TEMP_PREFIX: &str = ".herald-tmp-";
+pub(crate) const TEMP_PREFIX: &str = ".herald-tmp-";
 
 /// Replaces `path` with `bytes` so readers see the old file or the new one,
 /// never a torn one.
-pub fn write(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
+pub(crate) fn write(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     write_with(path, bytes, durability, tempfile::Builder::new().prefix(TEMP_PREFIX))
 }
 
 /// Like [`write`], for files to be published: readable by everyone (0644
 /// on Unix) rather than by their owner alone.
-pub fn write_published(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
+pub(crate) fn write_published(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(TEMP_PREFIX);
     #[cfg(unix)]

@@ -10,12 +10,12 @@ use std::sync::Arc;
 /// Where documents are kept. Ids are validated by the caller's types
 /// (`speech::DocumentId`) before they become keys.
 #[derive(Debug, Clone)]
-pub struct DocumentStore {
+pub(crate) struct DocumentStore {
     store: Arc<Storage>,
 }
 
 impl DocumentStore {
-    pub fn new(store: Arc<Storage>) -> Self {
+    pub(crate) fn new(store: Arc<Storage>) -> Self {
         Self { store }
     }
 
@@ -24,12 +24,12 @@ impl DocumentStore {
         format!("documents/{id}.json")
     }
 
-    pub async fn put(&self, id: &str, json: Vec<u8>) -> io::Result<()> {
+    pub(crate) async fn put(&self, id: &str, json: Vec<u8>) -> io::Result<()> {
         self.store.put(&Self::key(id), json, Durability::Synced).await
     }
 
     /// The stored bytes, or `None` if there is no such document.
-    pub async fn get(&self, id: &str) -> io::Result<Option<Bytes>> {
+    pub(crate) async fn get(&self, id: &str) -> io::Result<Option<Bytes>> {
         self.store.get(&Self::key(id)).await
     }
 }

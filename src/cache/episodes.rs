@@ -13,12 +13,12 @@ use std::sync::Arc;
 const PREFIX: &str = "batch-episodes";
 
 #[derive(Debug, Clone)]
-pub struct EpisodeFiles {
+pub(crate) struct EpisodeFiles {
     store: Arc<Storage>,
 }
 
 impl EpisodeFiles {
-    pub fn new(store: Arc<Storage>) -> Self {
+    pub(crate) fn new(store: Arc<Storage>) -> Self {
         Self { store }
     }
 
@@ -27,23 +27,23 @@ impl EpisodeFiles {
     }
 
     /// This replica's file for `name` of `batch` (which may not exist yet).
-    pub fn local_path(&self, batch: &str, name: &str) -> PathBuf {
+    pub(crate) fn local_path(&self, batch: &str, name: &str) -> PathBuf {
         self.store.local_dir().join(Self::key(batch, name))
     }
 
     /// Stores a finished file.
-    pub async fn put(&self, batch: &str, name: &str, bytes: Vec<u8>) -> io::Result<()> {
+    pub(crate) async fn put(&self, batch: &str, name: &str, bytes: Vec<u8>) -> io::Result<()> {
         self.store.put(&Self::key(batch, name), bytes, Durability::Synced).await
     }
 
     /// Stores a finished file from disk (not read whole into memory).
-    pub async fn put_file(&self, batch: &str, name: &str, file: &std::path::Path) -> io::Result<()> {
+    pub(crate) async fn put_file(&self, batch: &str, name: &str, file: &std::path::Path) -> io::Result<()> {
         self.store.put_file(&Self::key(batch, name), file).await
     }
 
     /// A local copy of `name` of `batch`, fetched from the store if this
     /// replica has none; `None` if the store does not have it either.
-    pub async fn local_copy(&self, batch: &str, name: &str) -> io::Result<Option<PathBuf>> {
+    pub(crate) async fn local_copy(&self, batch: &str, name: &str) -> io::Result<Option<PathBuf>> {
         let path = self.local_path(batch, name);
         Ok(self.store.local_copy(&Self::key(batch, name), &path).await?.then_some(path))
     }

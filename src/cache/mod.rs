@@ -9,14 +9,14 @@
 //! and are evicted least-recently-used beyond a size cap. Documents live
 //! beside the segments and are never evicted. Nothing here interprets audio.
 
-pub mod atomic;
-pub mod documents;
+pub(crate) mod atomic;
+pub(crate) mod documents;
 mod episodes;
-pub mod renders;
+pub(crate) mod renders;
 mod segment;
-pub mod store;
+pub(crate) mod store;
 
-pub use documents::DocumentStore;
-pub use episodes::EpisodeFiles;
-pub use renders::{RemoteRender, RenderStore, StoredRender};
-pub use segment::{Segment, SegmentCache, SegmentKey};
+pub(crate) use documents::DocumentStore;
+pub(crate) use episodes::EpisodeFiles;
+pub(crate) use renders::{RemoteRender, RenderStore, StoredRender};
+pub(crate) use segment::{Segment, SegmentCache, SegmentKey};

@@ -19,12 +19,12 @@ use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 
 #[derive(Debug, Clone)]
-pub struct RenderStore {
+pub(crate) struct RenderStore {
     store: Arc<Storage>,
 }
 
 impl RenderStore {
-    pub fn new(store: Arc<Storage>) -> Self {
+    pub(crate) fn new(store: Arc<Storage>) -> Self {
         Self { store }
     }
 
@@ -39,13 +39,13 @@ impl RenderStore {
     }
 
     /// The local file for render `name` of document `document`.
-    pub fn path(&self, document: &str, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, document: &str, name: &str) -> PathBuf {
         self.store.local_dir().join(Self::key(document, name))
     }
 
     /// Starts writing a render incrementally; it appears under its name
     /// only when committed, and vanishes if dropped before.
-    pub fn writer(&self, document: &str, name: &str) -> io::Result<RenderWriter> {
+    pub(crate) fn writer(&self, document: &str, name: &str) -> io::Result<RenderWriter> {
         let target = self.path(document, name);
         let dir = target.parent().expect("renders live in a document directory");
         std::fs::create_dir_all(dir)?;
@@ -60,7 +60,7 @@ impl RenderStore {
     /// Where stored render `name` can be read: this replica's file, or the
     /// store (asked for its size only); `None` if it is not stored (or the
     /// store does not answer: the caller renders again).
-    pub async fn find(&self, document: &str, name: &str) -> Option<StoredRender> {
+    pub(crate) async fn find(&self, document: &str, name: &str) -> Option<StoredRender> {
         let path = self.path(document, name);
         if tokio::fs::metadata(&path).await.is_ok_and(|meta| meta.is_file()) {
             return Some(StoredRender::Local(path));
@@ -72,19 +72,19 @@ impl RenderStore {
 
     /// A local copy of a small stored file (a timeline), fetched whole from
     /// the store if it is only there.
-    pub async fn local_copy(&self, document: &str, name: &str) -> Option<PathBuf> {
+    pub(crate) async fn local_copy(&self, document: &str, name: &str) -> Option<PathBuf> {
         let path = self.path(document, name);
         matches!(self.store.local_copy(&Self::key(document, name), &path).await, Ok(true)).then_some(path)
     }
 
     /// Stores a small derived file (a render's timeline) whole.
-    pub async fn put(&self, document: &str, name: &str, bytes: Vec<u8>) -> io::Result<()> {
+    pub(crate) async fn put(&self, document: &str, name: &str, bytes: Vec<u8>) -> io::Result<()> {
         self.store.put(&Self::key(document, name), bytes, Durability::Synced).await
     }
 }
 
 /// A stored render.
-pub enum StoredRender {
+pub(crate) enum StoredRender {
     /// This replica's file.
     Local(PathBuf),
     /// Only in the (remote) store.
@@ -92,7 +92,7 @@ pub enum StoredRender {
 }
 
 /// A render stored by another replica, read from the store as it is served.
-pub struct RemoteRender {
+pub(crate) struct RemoteRender {
     store: Arc<Storage>,
     key: String,
     /// Where the local copy goes.
@@ -105,7 +105,7 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 
 impl RemoteRender {
     /// The bytes of `range` (within the render), streamed from the store.
-    pub async fn range(&self, range: Range<u64>) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
+    pub(crate) async fn range(&self, range: Range<u64>) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
         Ok(self.open(Some(range)).await?.bytes)
     }
 
@@ -113,7 +113,7 @@ impl RemoteRender {
     /// local copy as they pass, which appears once complete, so the next
     /// request is served from it. The copy is finished even if the listener
     /// leaves early.
-    pub async fn whole(self) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
+    pub(crate) async fn whole(self) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
         let ObjectRead { size, mut bytes } = self.open(None).await?;
         let dir = self.local.parent().expect("renders live in a document directory").to_path_buf();
         let temp = tokio::task::spawn_blocking(move || {
@@ -161,7 +161,7 @@ impl RemoteRender {
 /// readers can follow while it grows ([`RenderWriter::follower`]), and
 /// [`RenderWriter::commit`] rewrites its first bytes (a header whose sizes
 /// are now known, if the format has one), syncs it and moves it into place.
-pub struct RenderWriter {
+pub(crate) struct RenderWriter {
     temp: tempfile::NamedTempFile,
     target: PathBuf,
     key: String,
@@ -170,24 +170,24 @@ pub struct RenderWriter {
 
 impl RenderWriter {
     /// Appends bytes (unbuffered: what is written is readable at once).
-    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.temp.write_all(bytes)
     }
 
     /// Bytes written so far.
-    pub fn written_bytes(&self) -> io::Result<u64> {
+    pub(crate) fn written_bytes(&self) -> io::Result<u64> {
         Ok(self.temp.as_file().metadata()?.len())
     }
 
     /// A handle for reading the file at offsets while it grows; it stays
     /// readable after the render is committed or abandoned.
-    pub fn follower(&self) -> io::Result<std::fs::File> {
+    pub(crate) fn follower(&self) -> io::Result<std::fs::File> {
         self.temp.as_file().try_clone()
     }
 
     /// Replaces the start of the file with `header` and publishes it, in
     /// the store and locally.
-    pub async fn commit(self, header: Vec<u8>) -> io::Result<PathBuf> {
+    pub(crate) async fn commit(self, header: Vec<u8>) -> io::Result<PathBuf> {
         let Self { temp, target, key, store } = self;
         let local = target.clone();
         tokio::task::spawn_blocking(move || {

@@ -24,7 +24,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(name = "herald", version, about = "Multilingual text-to-speech and accessible reading")]
-pub struct Cli {
+struct Cli {
     /// Settings file (default: ./herald.toml if present).
     #[arg(long, global = true, env = "HERALD_CONFIG")]
     config: Option<PathBuf>,

@@ -24,7 +24,7 @@ const CLAIM: &str = "INSERT INTO herald_segment_claims (key, owner, expires)
 const RELEASE: &str = "DELETE FROM herald_segment_claims WHERE key = $1 AND owner = $2";
 
 /// What a replica should do about a segment that was not stored.
-pub enum Flight {
+pub(crate) enum Flight {
     /// Synthesize it; the claim is released when dropped.
     Claimed(Claim),
     /// Another replica stored it meanwhile: read it.
@@ -34,7 +34,7 @@ pub enum Flight {
 }
 
 /// This replica's claim on a segment; dropping it releases the claim.
-pub struct Claim {
+pub(crate) struct Claim {
     database: Arc<Database>,
     key: Vec<u8>,
 }
@@ -54,7 +54,7 @@ impl Drop for Claim {
 impl Database {
     /// Claims segment `key`, or waits while another replica holds it until
     /// `stored()` says it is stored.
-    pub async fn single_flight<Stored: Future<Output = bool>>(
+    pub(crate) async fn single_flight<Stored: Future<Output = bool>>(
         self: &Arc<Self>,
         key: &[u8],
         stored: impl Fn() -> Stored,

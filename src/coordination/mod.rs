@@ -6,10 +6,10 @@
 //! alone (it may then synthesize what another one is synthesizing: the same
 //! bytes are stored twice, nothing is lost) and batches wait.
 
-pub mod claims;
-pub mod queue;
+pub(crate) mod claims;
+pub(crate) mod queue;
 
-pub use claims::{Claim, Flight};
+pub(crate) use claims::{Claim, Flight};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ const SCHEMA: &str = include_str!("schema.sql");
 /// The database did not answer, or refused.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("database: {0}")]
-pub struct DatabaseError(String);
+pub(crate) struct DatabaseError(String);
 
 impl DatabaseError {
     fn from(error: impl std::fmt::Display) -> Self {
@@ -35,7 +35,7 @@ impl DatabaseError {
 }
 
 /// The shared database, and this replica's name in it.
-pub struct Database {
+pub(crate) struct Database {
     url: String,
     /// This replica, as claims name it: unique per process.
     owner: String,
@@ -52,7 +52,7 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// A database at `url` (`postgres://user@host:port/name`); nothing is
     /// connected until it is used.
-    pub fn new(url: &str) -> Self {
+    pub(crate) fn new(url: &str) -> Self {
         let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let owner = format!("{}-{:x}", std::process::id(), started.as_nanos());
         Self { url: url.to_string(), owner, client: tokio::sync::Mutex::new(None), errors: AtomicU64::new(0) }
@@ -101,7 +101,7 @@ impl Database {
     }
 
     /// Whether the database answers now.
-    pub async fn check(&self) -> Result<(), DatabaseError> {
+    pub(crate) async fn check(&self) -> Result<(), DatabaseError> {
         self.run(|client| async move { client.simple_query("SELECT 1").await.map(drop) }).await
     }
 }

@@ -11,7 +11,7 @@ use super::{Database, DatabaseError};
 use std::time::Duration;
 
 /// How long a replica holds an episode without renewing its lease.
-pub const LEASE: Duration = Duration::from_secs(10);
+pub(crate) const LEASE: Duration = Duration::from_secs(10);
 
 const SUBMIT: &str = "WITH batch AS (
         INSERT INTO herald_batches (id, request) VALUES ($1, $2) RETURNING id, created)
@@ -38,7 +38,7 @@ const EPISODES: &str =
 
 /// An episode this replica holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Taken {
+pub(crate) struct Taken {
     pub batch: String,
     pub position: usize,
     /// How many times it was taken, this time included.
@@ -47,7 +47,7 @@ pub struct Taken {
 
 /// Where an episode is in the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stage {
+pub(crate) enum Stage {
     Pending,
     Making,
     /// Finished, with what the replica that made it recorded.
@@ -57,7 +57,7 @@ pub enum Stage {
 
 /// How an episode ended.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Done(String),
     Failed(String),
 }
@@ -68,14 +68,14 @@ fn seconds(lease: Duration) -> f64 {
 
 impl Database {
     /// Queues batch `id` (its `request` as JSON) with `episodes` episodes.
-    pub async fn submit_batch(&self, id: &str, request: &str, episodes: usize) -> Result<(), DatabaseError> {
+    pub(crate) async fn submit_batch(&self, id: &str, request: &str, episodes: usize) -> Result<(), DatabaseError> {
         let (id, request) = (id.to_string(), request.to_string());
         let count = i32::try_from(episodes).map_err(DatabaseError::from)?;
         self.run(|client| async move { client.execute(SUBMIT, &[&id, &request, &count]).await.map(drop) }).await
     }
 
     /// The request of batch `id`, if there is such a batch.
-    pub async fn batch_request(&self, id: &str) -> Result<Option<String>, DatabaseError> {
+    pub(crate) async fn batch_request(&self, id: &str) -> Result<Option<String>, DatabaseError> {
         let id = id.to_string();
         let row =
             self.run(|client| async move {
@@ -86,7 +86,7 @@ impl Database {
     }
 
     /// Every episode of batch `id`, in order.
-    pub async fn batch_episodes(&self, id: &str) -> Result<Vec<Stage>, DatabaseError> {
+    pub(crate) async fn batch_episodes(&self, id: &str) -> Result<Vec<Stage>, DatabaseError> {
         let id = id.to_string();
         let rows = self.run(|client| async move { client.query(EPISODES, &[&id]).await }).await?;
         Ok(rows
@@ -106,7 +106,7 @@ impl Database {
 
     /// Takes the oldest open episode of any batch (pending, or held by a
     /// replica whose lease ran out), if there is one.
-    pub async fn take_episode(&self) -> Result<Option<Taken>, DatabaseError> {
+    pub(crate) async fn take_episode(&self) -> Result<Option<Taken>, DatabaseError> {
         let owner = self.owner.clone();
         let row = self.run(|client| async move { client.query_opt(TAKE, &[&owner, &seconds(LEASE)]).await }).await?;
         Ok(row.map(|row| Taken {
@@ -118,7 +118,7 @@ impl Database {
 
     /// Renews this replica's lease on `taken`; false if it is no longer
     /// this replica's (its lease ran out and another replica took it).
-    pub async fn renew(&self, taken: &Taken) -> Result<bool, DatabaseError> {
+    pub(crate) async fn renew(&self, taken: &Taken) -> Result<bool, DatabaseError> {
         let (batch, position, owner) = (taken.batch.clone(), position(taken), self.owner.clone());
         let renewed = self
             .run(|client| async move { client.execute(RENEW, &[&batch, &position, &owner, &seconds(LEASE)]).await })
@@ -127,7 +127,7 @@ impl Database {
     }
 
     /// Records how `taken` ended; false if it was no longer this replica's.
-    pub async fn record(&self, taken: &Taken, outcome: Outcome) -> Result<bool, DatabaseError> {
+    pub(crate) async fn record(&self, taken: &Taken, outcome: Outcome) -> Result<bool, DatabaseError> {
         let (batch, position, owner) = (taken.batch.clone(), position(taken), self.owner.clone());
         let (state, record, error) = match outcome {
             Outcome::Done(record) => ("done", Some(record), None),

@@ -33,7 +33,7 @@ fn block_kind(name: &str) -> Option<BlockKind> {
 /// Deepest element nesting accepted. The HTML tree builder does work
 /// proportional to the depth for every element, so unbounded depth would
 /// mean quadratic time; real pages stay far below this.
-pub const MAX_DEPTH: usize = 512;
+pub(crate) const MAX_DEPTH: usize = 512;
 
 pub(super) fn parse(input: &str) -> Result<Vec<RawBlock>, IngestError> {
     if nesting_depth(input) > MAX_DEPTH {

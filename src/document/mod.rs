@@ -31,7 +31,7 @@ pub enum InputFormat {
 
 impl InputFormat {
     /// The format for a media type such as `text/markdown; charset=utf-8`.
-    pub fn from_media_type(media_type: &str) -> Option<Self> {
+    pub(crate) fn from_media_type(media_type: &str) -> Option<Self> {
         match media_type.split(';').next()?.trim().to_ascii_lowercase().as_str() {
             "text/plain" => Some(Self::Text),
             "text/markdown" | "text/x-markdown" => Some(Self::Markdown),
@@ -45,7 +45,7 @@ impl InputFormat {
     /// `<speak`, or a DOCTYPE, after an optional XML declaration): for
     /// front doors whose clients send either in one field. A DOCTYPE makes
     /// it SSML so that it is refused as such, never read out as text.
-    pub fn text_or_ssml(text: &str) -> Self {
+    pub(crate) fn text_or_ssml(text: &str) -> Self {
         let mut start = text.trim_start();
         if let Some(after) = start.strip_prefix("<?xml").and_then(|rest| rest.split_once("?>")) {
             start = after.1.trim_start();
@@ -58,7 +58,7 @@ impl InputFormat {
     }
 
     /// The format for a file name's extension (`.md`, `.txt`).
-    pub fn from_extension(ext: &str) -> Option<Self> {
+    pub(crate) fn from_extension(ext: &str) -> Option<Self> {
         match ext.to_ascii_lowercase().as_str() {
             "txt" | "text" => Some(Self::Text),
             "md" | "markdown" => Some(Self::Markdown),
@@ -80,21 +80,21 @@ pub struct Document {
 /// A line of metadata from the head of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MetaLine {
-    pub kind: MetaKind,
+    pub(crate) kind: MetaKind,
     pub text: String,
 }
 
 /// What a metadata line is. Only bylines are spoken by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum MetaKind {
+pub(crate) enum MetaKind {
     Byline,
     Date,
     Note,
 }
 
 impl MetaKind {
-    pub fn is_spoken(self) -> bool {
+    pub(crate) fn is_spoken(self) -> bool {
         matches!(self, MetaKind::Byline)
     }
 }
@@ -102,24 +102,24 @@ impl MetaKind {
 /// One block of body text, already normalised to a single line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Block {
-    pub kind: BlockKind,
+    pub(crate) kind: BlockKind,
     pub text: String,
     /// A language hint carried by the source (e.g. an HTML `lang` attribute).
-    pub lang: Option<LangTag>,
+    pub(crate) lang: Option<LangTag>,
     /// How the source asks for the block to be spoken (SSML only).
     #[serde(default, skip_serializing_if = "Speaking::is_default")]
-    pub speaking: Speaking,
+    pub(crate) speaking: Speaking,
 }
 
 /// How a block is to be spoken, as SSML asks: a voice by name, rate and
 /// pitch as factors of normal, a pause after it, and named marks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Speaking {
-    pub voice: Option<String>,
-    pub rate: Option<f32>,
-    pub pitch: Option<f32>,
-    pub pause_after_ms: Option<u32>,
-    pub marks: Vec<TextMark>,
+pub(crate) struct Speaking {
+    pub(crate) voice: Option<String>,
+    pub(crate) rate: Option<f32>,
+    pub(crate) pitch: Option<f32>,
+    pub(crate) pause_after_ms: Option<u32>,
+    pub(crate) marks: Vec<TextMark>,
 }
 
 impl Speaking {
@@ -130,15 +130,15 @@ impl Speaking {
 
 /// A named point in a block's text (an SSML `mark`), at a char offset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TextMark {
-    pub name: String,
-    pub offset: usize,
+pub(crate) struct TextMark {
+    pub(crate) name: String,
+    pub(crate) offset: usize,
 }
 
 /// The structural role of a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
-pub enum BlockKind {
+pub(crate) enum BlockKind {
     Heading { level: u8 },
     Paragraph,
     ListItem,

@@ -26,9 +26,9 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 /// Deepest element nesting accepted.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 /// Longest single `break`, in milliseconds.
-pub const MAX_BREAK_MS: u32 = 10_000;
+const MAX_BREAK_MS: u32 = 10_000;
 
 /// What the open elements say about the text inside them.
 #[derive(Debug, Clone, Default, PartialEq)]

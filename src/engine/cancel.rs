@@ -30,18 +30,18 @@ impl Cancellation {
         }
     }
 
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)
     }
 
     /// Clears the flag for the next synthesis.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.cancelled.store(false, Ordering::SeqCst);
     }
 
     /// Runs `work`; a cancel arriving meanwhile (or already set) calls
     /// `stop`, which must make `work` return early.
-    pub fn while_running<T>(&self, stop: impl Fn() + Send + 'static, work: impl FnOnce() -> T) -> T {
+    pub(crate) fn while_running<T>(&self, stop: impl Fn() + Send + 'static, work: impl FnOnce() -> T) -> T {
         *self.stopper.lock().expect("stopper lock") = Some(Box::new(stop));
         // A cancel that came before the stopper was in place is acted on
         // here; one after it finds the stopper.

@@ -29,12 +29,12 @@ pub struct Cause {
 
 impl Cause {
     /// A cause told in words (there is no error value behind it).
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self { message: message.into(), source: None }
     }
 
     /// `what` went wrong because of `error` (kept with its own sources).
-    pub fn of(what: impl Into<String>, error: &dyn std::error::Error) -> Self {
+    pub(crate) fn of(what: impl Into<String>, error: &dyn std::error::Error) -> Self {
         Self { message: what.into(), source: Some(Box::new(Self::from_error(error))) }
     }
 

@@ -26,20 +26,18 @@ const WORD_SAMPLES: usize = 2_205;
 
 /// What the engine needs: the rate every engine delivers audio at.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FaultSetup {
-    pub sample_rate: u32,
+pub(crate) struct FaultSetup {
+    pub(crate) sample_rate: u32,
 }
 
-pub struct Fault {
+pub(crate) struct Fault {
     info: EngineInfo,
 }
 
 impl Fault {
-    pub const ID: &'static str = "fault";
-    /// Its only voice, as the catalog names it.
-    pub const VOICE: &'static str = "fault:test";
+    pub(crate) const ID: &'static str = "fault";
 
-    pub fn new(setup: &FaultSetup) -> Self {
+    pub(crate) fn new(setup: &FaultSetup) -> Self {
         let info = EngineInfo {
             id: Self::ID.into(),
             version: "1".into(),

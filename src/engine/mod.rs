@@ -7,20 +7,20 @@
 //! server. The platform speech engine ([`platform`]) is the exception: it only
 //! plays audio on the host and is used by `herald speak`.
 
-pub mod cancel;
+pub(crate) mod cancel;
 mod error;
 pub mod espeak;
 #[cfg(feature = "fault-engine")]
-pub mod fault;
+pub(crate) mod fault;
 pub mod kokoro;
 pub mod neural;
 pub mod piper;
-pub mod platform;
+pub(crate) mod platform;
 pub mod pool;
 pub mod protocol;
 pub mod queue;
-pub mod registry;
-pub mod worker;
+pub(crate) mod registry;
+pub(crate) mod worker;
 
 pub use cancel::Cancellation;
 pub use error::{Cause, EngineError};
@@ -29,9 +29,9 @@ use serde::{Deserialize, Serialize};
 /// What an engine can do beyond what every engine does (stream audio in
 /// chunks while it synthesizes, and mark where words and sentences start).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Capabilities {
+pub(crate) struct Capabilities {
     /// Slowest and fastest rate it accepts, in words per minute.
-    pub rate_range: (u32, u32),
+    pub(crate) rate_range: (u32, u32),
 }
 
 /// Identity and abilities of an engine, sent by a worker when it starts.
@@ -42,7 +42,7 @@ pub struct EngineInfo {
     /// The engine library's version; part of every cache key.
     pub version: String,
     pub sample_rate: u32,
-    pub capabilities: Capabilities,
+    pub(crate) capabilities: Capabilities,
 }
 
 /// A voice as the engine itself lists it.
@@ -50,19 +50,19 @@ pub struct EngineInfo {
 pub struct EngineVoice {
     /// What the engine needs to select the voice (espeak: `gmw/en-US`).
     pub identifier: String,
-    pub name: String,
+    pub(crate) name: String,
     /// Language codes with the engine's priority (lower is preferred).
-    pub languages: Vec<(u8, String)>,
-    pub gender: Option<Gender>,
+    pub(crate) languages: Vec<(u8, String)>,
+    pub(crate) gender: Option<Gender>,
     /// Identity of the model file for engines that load models (a hash), so
     /// cached audio from a replaced model is never served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Gender {
+pub(crate) enum Gender {
     Male,
     Female,
 }
@@ -121,7 +121,7 @@ pub struct Outcome {
     /// The sink asked to stop.
     pub aborted: bool,
     /// Stopped at [`SynthesisRequest::max_samples`].
-    pub truncated: bool,
+    pub(crate) truncated: bool,
 }
 
 /// A speech engine hosted in a worker process. One synthesis at a time.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tts::{Tts, UtteranceId};
 
 #[derive(Debug, thiserror::Error)]
-pub enum PlatformError {
+pub(crate) enum PlatformError {
     #[error("platform speech is unavailable: {0}")]
     Unavailable(String),
     #[error("platform speech failed: {0}")]
@@ -28,7 +28,7 @@ pub enum PlatformError {
 
 /// What the platform reports while it speaks, by paragraph index.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlatformEvent {
+pub(crate) enum PlatformEvent {
     /// The paragraph is queued with this voice (name and language).
     Voice {
         paragraph: usize,
@@ -53,9 +53,9 @@ impl std::fmt::Display for PlatformEvent {
 }
 
 /// A paragraph to speak, with its language (a primary subtag) if known.
-pub struct Paragraph<'a> {
-    pub text: &'a str,
-    pub lang: Option<&'a str>,
+pub(crate) struct Paragraph<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) lang: Option<&'a str>,
 }
 
 /// The platform's rate for `wpm`: its normal rate is taken as Herald's
@@ -90,7 +90,7 @@ fn best_voice<'v>(voices: &'v [tts::Voice], lang: &str) -> Option<&'v tts::Voice
 /// Speaks `paragraphs` aloud on this machine at `rate_wpm`, reporting each
 /// paragraph's events to `report` in order, and returns when the last has
 /// ended, when `stop` is set (the speech is cancelled), or after `limit`.
-pub fn speak(
+pub(crate) fn speak(
     paragraphs: &[Paragraph<'_>],
     rate_wpm: u32,
     limit: Duration,

@@ -13,28 +13,28 @@ use std::io::{self, Read, Write};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Largest frame accepted, header excluded.
-pub const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
+const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
 
 mod tag {
-    pub const SYNTHESIZE: u8 = 1;
-    pub const CANCEL: u8 = 2;
-    pub const HELLO: u8 = 10;
-    pub const AUDIO: u8 = 11;
-    pub const MARK: u8 = 12;
-    pub const DONE: u8 = 13;
-    pub const FAILED: u8 = 14;
+    pub(crate) const SYNTHESIZE: u8 = 1;
+    pub(crate) const CANCEL: u8 = 2;
+    pub(crate) const HELLO: u8 = 10;
+    pub(crate) const AUDIO: u8 = 11;
+    pub(crate) const MARK: u8 = 12;
+    pub(crate) const DONE: u8 = 13;
+    pub(crate) const FAILED: u8 = 14;
 }
 
 /// A worker's greeting: which engine it hosts and its voices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
     pub info: EngineInfo,
-    pub voices: Vec<EngineVoice>,
+    pub(crate) voices: Vec<EngineVoice>,
 }
 
 impl Hello {
     /// The greeting of a running engine.
-    pub fn of(engine: &dyn super::Engine) -> Self {
+    pub(crate) fn of(engine: &dyn super::Engine) -> Self {
         Self { info: engine.info().clone(), voices: engine.voices() }
     }
 }
@@ -86,7 +86,7 @@ fn json<T: Serialize>(tag: u8, value: &T) -> Vec<u8> {
 }
 
 impl ToWorker {
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         match self {
             Self::Synthesize(request) => json(tag::SYNTHESIZE, request),
             Self::Cancel => frame(tag::CANCEL, &[]),
@@ -103,7 +103,7 @@ impl ToWorker {
 }
 
 impl FromWorker {
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         match self {
             Self::Hello(hello) => json(tag::HELLO, hello),
             Self::Audio(samples) => encode_audio(samples),
@@ -131,7 +131,7 @@ impl FromWorker {
 }
 
 /// An audio frame straight from a sample slice (the worker's hot path).
-pub fn encode_audio(samples: &[i16]) -> Vec<u8> {
+pub(crate) fn encode_audio(samples: &[i16]) -> Vec<u8> {
     let mut out = Vec::with_capacity(5 + samples.len() * 2);
     out.extend_from_slice(&(samples.len() as u32 * 2 + 1).to_le_bytes());
     out.push(tag::AUDIO);
@@ -166,7 +166,9 @@ pub fn read_frame(reader: &mut impl Read) -> Result<Option<(u8, Vec<u8>)>, Proto
 }
 
 /// Async twin of [`read_frame`] for the server side.
-pub async fn read_frame_async(reader: &mut (impl AsyncRead + Unpin)) -> Result<Option<(u8, Vec<u8>)>, ProtocolError> {
+pub(crate) async fn read_frame_async(
+    reader: &mut (impl AsyncRead + Unpin),
+) -> Result<Option<(u8, Vec<u8>)>, ProtocolError> {
     let mut header = [0u8; 4];
     match reader.read_exact(&mut header).await {
         Ok(_) => {}
@@ -180,7 +182,7 @@ pub async fn read_frame_async(reader: &mut (impl AsyncRead + Unpin)) -> Result<O
 }
 
 /// Writes an encoded frame and flushes.
-pub fn write_frame(writer: &mut impl Write, frame: &[u8]) -> io::Result<()> {
+pub(crate) fn write_frame(writer: &mut impl Write, frame: &[u8]) -> io::Result<()> {
     writer.write_all(frame)?;
     writer.flush()
 }

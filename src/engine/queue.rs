@@ -25,17 +25,17 @@ pub enum Urgency {
 
 /// Makes a queued job urgent; a no-op once it has left the queue.
 #[derive(Debug, Clone)]
-pub struct Promotion(Arc<AtomicBool>);
+pub(crate) struct Promotion(Arc<AtomicBool>);
 
 impl Promotion {
-    pub fn now(&self) {
+    pub(crate) fn now(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
 }
 
 /// Why a job was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// No room within the patience given.
     Full,
     Closed,
@@ -48,7 +48,7 @@ struct Entry<J> {
     _room: OwnedSemaphorePermit,
 }
 
-pub struct JobQueue<J> {
+pub(crate) struct JobQueue<J> {
     /// Oldest first.
     entries: Mutex<Entries<J>>,
     ready: Notify,
@@ -61,7 +61,7 @@ struct Entries<J> {
 }
 
 impl<J> JobQueue<J> {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(Entries { queued: VecDeque::new(), closed: false }),
             ready: Notify::new(),
@@ -71,7 +71,12 @@ impl<J> JobQueue<J> {
 
     /// Queues `job`, waiting for room for up to `patience` (`None`: as long
     /// as it takes; room now is never refused).
-    pub async fn push(&self, job: J, urgency: Urgency, patience: Option<Duration>) -> Result<Promotion, Refused> {
+    pub(crate) async fn push(
+        &self,
+        job: J,
+        urgency: Urgency,
+        patience: Option<Duration>,
+    ) -> Result<Promotion, Refused> {
         let room = Arc::clone(&self.room).acquire_owned();
         let room = match patience {
             Some(patience) => tokio::time::timeout(patience, room).await.map_err(|_| Refused::Full)?,
@@ -92,7 +97,7 @@ impl<J> JobQueue<J> {
 
     /// The next job: the oldest urgent one, else the oldest. `None` once the
     /// queue is closed and empty.
-    pub async fn pop(&self) -> Option<J> {
+    pub(crate) async fn pop(&self) -> Option<J> {
         loop {
             let notified = self.ready.notified();
             tokio::pin!(notified);
@@ -111,16 +116,17 @@ impl<J> JobQueue<J> {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.lock().expect("queue lock").queued.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Refuses new jobs; workers finish the queued ones, then `pop` ends.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.entries.lock().expect("queue lock").closed = true;
         self.room.close();
         self.ready.notify_waiters();

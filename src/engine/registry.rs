@@ -11,7 +11,7 @@ use super::{espeak::Espeak, Cause, Engine, EngineError};
 use serde::de::DeserializeOwned;
 
 /// Ids of the engines a worker can host.
-pub const ENGINE_IDS: &[&str] = &[
+const ENGINE_IDS: &[&str] = &[
     Espeak::ID,
     Piper::ID,
     Kokoro::ID,
@@ -20,7 +20,7 @@ pub const ENGINE_IDS: &[&str] = &[
 ];
 
 /// Builds the engine with this id from its JSON config (empty: none).
-pub fn build(id: &str, config: &str) -> Result<Box<dyn Engine>, EngineError> {
+pub(crate) fn build(id: &str, config: &str) -> Result<Box<dyn Engine>, EngineError> {
     match id {
         Espeak::ID => Ok(Box::new(Espeak::new()?)),
         Piper::ID => Ok(Box::new(Piper::new(&setup::<PiperSetup>(id, config)?)?)),
@@ -42,17 +42,17 @@ fn setup<T: DeserializeOwned>(id: &str, config: &str) -> Result<T, EngineError> 
 
 /// What one neural engine's workers load, found without loading anything.
 #[derive(Debug, Clone)]
-pub enum NeuralSetup {
+pub(crate) enum NeuralSetup {
     Piper(PiperSetup),
     Kokoro(KokoroSetup),
 }
 
 impl NeuralSetup {
     /// The neural engines, in the order [`NeuralSetup::find_all`] gives them.
-    pub const ENGINES: [&'static str; 2] = [Piper::ID, Kokoro::ID];
+    pub(crate) const ENGINES: [&'static str; 2] = [Piper::ID, Kokoro::ID];
 
     /// Every neural engine: its setup, or why it cannot run.
-    pub fn find_all(search: &Search<'_>) -> Vec<(&'static str, Result<Self, Unavailable>)> {
+    pub(crate) fn find_all(search: &Search<'_>) -> Vec<(&'static str, Result<Self, Unavailable>)> {
         let found = discover::find(search.runtime, search.dirs);
         let piper =
             found.clone().and_then(|f| PiperSetup::find(&f, search.threads, search.sample_rate).map(Self::Piper));
@@ -60,7 +60,7 @@ impl NeuralSetup {
         vec![(Piper::ID, piper), (Kokoro::ID, kokoro)]
     }
 
-    pub fn engine(&self) -> &'static str {
+    pub(crate) fn engine(&self) -> &'static str {
         match self {
             Self::Piper(_) => Piper::ID,
             Self::Kokoro(_) => Kokoro::ID,
@@ -68,7 +68,7 @@ impl NeuralSetup {
     }
 
     /// The JSON a worker hosting this engine is started with.
-    pub fn worker_config(&self) -> String {
+    pub(crate) fn worker_config(&self) -> String {
         match self {
             Self::Piper(setup) => serde_json::to_string(setup),
             Self::Kokoro(setup) => serde_json::to_string(setup),
@@ -79,7 +79,7 @@ impl NeuralSetup {
     /// What the engine's workers would greet with, read from the voices'
     /// files alone (no runtime, no model): for planning without workers.
     /// The voices carry no model fingerprint, so they must not name cached audio.
-    pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
+    pub(crate) fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
         match self {
             Self::Piper(setup) => listing::hello(setup, espeak_version),
             Self::Kokoro(setup) => setup.hello(espeak_version),

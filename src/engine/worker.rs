@@ -15,7 +15,7 @@ use std::sync::{mpsc, Arc};
 /// JSON configuration (empty for engines that need none). Returns the process exit code.
 /// `memory_limit_mb` caps the process's address space (0: no cap), so a
 /// runaway engine fails its allocation and dies instead of the machine.
-pub fn run(engine_id: &str, engine_config: &str, memory_limit_mb: u64) -> i32 {
+pub(crate) fn run(engine_id: &str, engine_config: &str, memory_limit_mb: u64) -> i32 {
     die_with_parent();
     limit_memory(memory_limit_mb);
     let stdout = io::stdout();

@@ -52,7 +52,7 @@ fn espeak_hello() -> Result<Hello, PlanningError> {
 }
 
 /// The catalog file's text: `voice_catalog`, else the embedded catalog.
-pub fn catalog_toml(settings: &SynthesisSettings) -> Result<String, PlanningError> {
+pub(crate) fn catalog_toml(settings: &SynthesisSettings) -> Result<String, PlanningError> {
     match &settings.voice_catalog {
         Some(path) => {
             std::fs::read_to_string(path).map_err(|error| PlanningError::CatalogFile { path: path.clone(), error })
@@ -62,7 +62,7 @@ pub fn catalog_toml(settings: &SynthesisSettings) -> Result<String, PlanningErro
 }
 
 /// Ingests and plans a text with `planner`.
-pub fn plan_with(
+pub(crate) fn plan_with(
     planner: &Planner,
     text: &str,
     format: InputFormat,
@@ -72,7 +72,7 @@ pub fn plan_with(
 }
 
 /// The voices and language detector, without any worker.
-pub struct Planning {
+pub(crate) struct Planning {
     planner: Planner,
     /// Each neural engine, and why it cannot run if it cannot.
     neural: Vec<(&'static str, Result<(), Unavailable>)>,
@@ -81,11 +81,11 @@ pub struct Planning {
 impl Planning {
     /// [`Planning::open`] from async code: on a blocking thread, since
     /// loading the voices' models to describe them is slow.
-    pub async fn open_in_background(settings: Settings) -> Result<Self, PlanningError> {
+    pub(crate) async fn open_in_background(settings: Settings) -> Result<Self, PlanningError> {
         tokio::task::spawn_blocking(move || Self::open(&settings)).await.expect("opening planning does not panic")
     }
 
-    pub fn open(settings: &Settings) -> Result<Self, PlanningError> {
+    pub(crate) fn open(settings: &Settings) -> Result<Self, PlanningError> {
         let espeak = espeak_hello()?;
         let neural: Vec<(&'static str, Result<Hello, Unavailable>)> =
             neural_setups(&settings.neural, espeak.info.sample_rate)
@@ -111,26 +111,26 @@ impl Planning {
     }
 
     /// Why natural voices cannot be used, when no neural engine can run.
-    pub fn natural_unavailable(&self) -> Option<&Unavailable> {
+    pub(crate) fn natural_unavailable(&self) -> Option<&Unavailable> {
         natural_unavailable(&self.neural)
     }
 
-    pub fn catalog(&self) -> &Catalog {
+    pub(crate) fn catalog(&self) -> &Catalog {
         &self.planner.catalog
     }
 
-    pub fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
+    pub(crate) fn plan(&self, text: &str, format: InputFormat, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
         plan_with(&self.planner, text, format, options)
     }
 
     /// Whether any sentence of `plan` is spoken by a neural (natural) voice.
-    pub fn needs_neural(&self, plan: &Plan) -> bool {
+    pub(crate) fn needs_neural(&self, plan: &Plan) -> bool {
         plan.utterances().iter().any(|u| self.catalog().get(&u.voice).is_some_and(|v| v.quality == Quality::Natural))
     }
 }
 
 /// The first reason, when no neural engine can run.
-pub fn natural_unavailable<'a, T>(engines: &'a [(&str, Result<T, Unavailable>)]) -> Option<&'a Unavailable> {
+pub(crate) fn natural_unavailable<'a, T>(engines: &'a [(&str, Result<T, Unavailable>)]) -> Option<&'a Unavailable> {
     if engines.iter().any(|(_, status)| status.is_ok()) {
         return None;
     }
@@ -139,7 +139,7 @@ pub fn natural_unavailable<'a, T>(engines: &'a [(&str, Result<T, Unavailable>)])
 
 /// What every neural engine would load with `settings`, found as its
 /// workers would find it, or why it cannot run.
-pub fn neural_setups(
+pub(crate) fn neural_setups(
     settings: &NeuralSettings,
     sample_rate: u32,
 ) -> Vec<(&'static str, Result<NeuralSetup, Unavailable>)> {

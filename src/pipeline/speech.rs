@@ -38,12 +38,11 @@ pub struct SpeechRequest {
 #[derive(Debug, Clone)]
 pub struct Opening {
     /// The document's language as guessed from its opening.
-    pub lang: LangTag,
+    pub(crate) lang: LangTag,
     /// The voice and language of the first sentence.
     pub voice: Option<VoiceId>,
-    pub sentence_lang: Option<LangTag>,
     /// Whether the sentences planned so far are cached.
-    pub cache: CacheStatus,
+    pub(crate) cache: CacheStatus,
 }
 
 /// What the whole text turned out to be, once all of it is planned.
@@ -54,10 +53,10 @@ pub struct Outline {
     /// The voices that speak it, in speaking order (a voice again only after another).
     pub voices: Vec<VoiceId>,
     /// The sentences' languages, each once, in order of first use.
-    pub langs: Vec<LangTag>,
+    pub(crate) langs: Vec<LangTag>,
     pub sentences: usize,
     /// Words of the text spoken.
-    pub words: usize,
+    pub(crate) words: usize,
 }
 
 /// Speech on its way: events in order, what the opening is, and the outline to come.
@@ -77,40 +76,40 @@ impl SpeechStream {
 }
 
 /// Speech on its way to a client as encoded audio.
-pub struct Speech {
-    pub audio: EncodedSpeech,
-    pub opening: Opening,
-    pub outline: oneshot::Receiver<Outline>,
+pub(crate) struct Speech {
+    pub(crate) audio: EncodedSpeech,
+    pub(crate) opening: Opening,
+    pub(crate) outline: oneshot::Receiver<Outline>,
 }
 
 /// A text planned whole, and its speech on the way: for a front door that
 /// places things by the whole plan (the Speech Dispatcher module's marks).
-pub struct PlannedSpeech {
-    pub plan: Plan,
+pub(crate) struct PlannedSpeech {
+    pub(crate) plan: Plan,
     /// The plan's utterances, in the order the events number them.
-    pub utterances: Vec<Utterance>,
-    pub events: mpsc::Receiver<SpeechEvent>,
+    pub(crate) utterances: Vec<Utterance>,
+    pub(crate) events: mpsc::Receiver<SpeechEvent>,
 }
 
 /// A plan spoken whole into memory, with its timeline: for batch work
 /// (podcast episodes), which needs all of the audio before it encodes.
-pub struct SpokenPlan {
-    pub samples: Vec<i16>,
-    pub timeline: Timeline,
+pub(crate) struct SpokenPlan {
+    pub(crate) samples: Vec<i16>,
+    pub(crate) timeline: Timeline,
     /// Sentences synthesized now, served from the cache, and left out.
-    pub synthesized: u64,
-    pub cached: u64,
-    pub skipped: usize,
+    pub(crate) synthesized: u64,
+    pub(crate) cached: u64,
+    pub(crate) skipped: usize,
 }
 
 /// The speech stream of a plan ended before the plan was spoken.
 #[derive(Debug, thiserror::Error)]
 #[error("the speech stream ended early")]
-pub struct SpeechCut;
+pub(crate) struct SpeechCut;
 
 /// Why a text could not be spoken.
 #[derive(Debug, thiserror::Error)]
-pub enum SpeechError {
+pub(crate) enum SpeechError {
     #[error(transparent)]
     Plan(#[from] PlanTextError),
     #[error(transparent)]
@@ -147,7 +146,6 @@ impl Pipeline {
         let opening_known = Opening {
             lang: cursor.document_lang(),
             voice: first.map(|s| s.voice.clone()),
-            sentence_lang: first.map(|s| s.lang.clone()),
             cache: self.speaker.cache_status(&utterances).await,
         };
         let (to_speaker, planned_utterances) = mpsc::channel(PLANNED_AHEAD);
@@ -178,13 +176,16 @@ impl Pipeline {
     /// Speaks a plan made before (by [`super::planning::Planning`], which
     /// `herald synth` asks which engines a text needs before they start),
     /// encoded as it is spoken.
-    pub fn encode_plan(&self, plan: &Plan, format: AudioFormat) -> Result<EncodedSpeech, EncodeError> {
+    pub(crate) fn encode_plan(&self, plan: &Plan, format: AudioFormat) -> Result<EncodedSpeech, EncodeError> {
         EncodedSpeech::new(self.speaker.speak(plan.utterances()), format, self.sample_rate())
     }
 
     /// Plans a whole text, then speaks it. For short texts (a screen
     /// reader's message); [`Pipeline::speech`] starts long ones sooner.
-    pub async fn planned_speech(self: &Arc<Self>, request: SpeechRequest) -> Result<PlannedSpeech, PlanTextError> {
+    pub(crate) async fn planned_speech(
+        self: &Arc<Self>,
+        request: SpeechRequest,
+    ) -> Result<PlannedSpeech, PlanTextError> {
         let plan = self.plan_text(request).await?;
         let utterances = plan.utterances();
         let events = self.speaker.speak(utterances.clone());
@@ -192,7 +193,11 @@ impl Pipeline {
     }
 
     /// Plans a document already parsed (a book's sentences), on a blocking thread.
-    pub async fn plan_document(&self, document: Document, options: &SpeechOptions) -> Result<Plan, PlanTextError> {
+    pub(crate) async fn plan_document(
+        &self,
+        document: Document,
+        options: &SpeechOptions,
+    ) -> Result<Plan, PlanTextError> {
         let (planner, options) = (self.planner.clone(), options.clone());
         tokio::task::spawn_blocking(move || Ok(planner.plan(document, &options)?))
             .await
@@ -200,7 +205,7 @@ impl Pipeline {
     }
 
     /// Plans a whole text (on a blocking thread: detection is CPU work).
-    pub async fn plan_text(&self, request: SpeechRequest) -> Result<Plan, PlanTextError> {
+    pub(crate) async fn plan_text(&self, request: SpeechRequest) -> Result<Plan, PlanTextError> {
         let planner = self.planner.clone();
         tokio::task::spawn_blocking(move || {
             super::planning::plan_with(&planner, &request.text, request.format, &request.options)
@@ -211,7 +216,7 @@ impl Pipeline {
 
     /// Loads what a first request would otherwise wait for (the language
     /// model, the readers' dictionaries) by planning a short text.
-    pub async fn warm_up(&self) {
+    pub(crate) async fn warm_up(&self) {
         let _ = tokio::task::spawn_blocking(crate::text::lang::preload).await;
         let text = "Herald is ready. Herald est prêt.".to_string();
         let request = SpeechRequest { text, format: InputFormat::Text, options: SpeechOptions::default() };
@@ -221,7 +226,7 @@ impl Pipeline {
     }
 
     /// Speaks a whole plan into memory with its timeline.
-    pub async fn speak_plan(&self, plan: &Plan) -> Result<SpokenPlan, SpeechCut> {
+    pub(crate) async fn speak_plan(&self, plan: &Plan) -> Result<SpokenPlan, SpeechCut> {
         let mut samples = Vec::new();
         let spoken = self.speak_plan_into(plan, |chunk| samples.extend_from_slice(chunk)).await?;
         Ok(SpokenPlan { samples, ..spoken })
@@ -230,7 +235,11 @@ impl Pipeline {
     /// Speaks a whole plan, handing its audio to `audio` as it comes (a
     /// book's chapter goes to disk): the timeline and the counts, with no
     /// samples kept.
-    pub async fn speak_plan_into(&self, plan: &Plan, mut audio: impl FnMut(&[i16])) -> Result<SpokenPlan, SpeechCut> {
+    pub(crate) async fn speak_plan_into(
+        &self,
+        plan: &Plan,
+        mut audio: impl FnMut(&[i16]),
+    ) -> Result<SpokenPlan, SpeechCut> {
         let utterances = plan.utterances();
         let mut events = self.speaker.speak(utterances.clone());
         let mut timeline = TimelineBuilder::new(plan, &utterances, self.sample_rate());
@@ -254,7 +263,7 @@ impl Pipeline {
 
     /// Speaks a text as encoded audio in `format`, resampled to
     /// `output_rate` if given (else at the format's natural rate).
-    pub async fn synthesize(
+    pub(crate) async fn synthesize(
         self: &Arc<Self>,
         request: SpeechRequest,
         format: AudioFormat,

@@ -11,25 +11,25 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
     /// Utterances synthesized, failed, dropped or aborted, and refused after crashing workers.
-    pub jobs_completed: u64,
-    pub jobs_failed: u64,
-    pub jobs_cancelled: u64,
-    pub jobs_quarantined: u64,
-    pub worker_restarts: u64,
+    pub(crate) jobs_completed: u64,
+    pub(crate) jobs_failed: u64,
+    pub(crate) jobs_cancelled: u64,
+    pub(crate) jobs_quarantined: u64,
+    pub(crate) worker_restarts: u64,
     /// Wall time workers spent synthesizing.
-    pub synthesis_micros: u64,
-    pub cache_hits: u64,
-    pub cache_misses: u64,
-    pub cache_corrupt: u64,
-    pub store_reads: u64,
-    pub store_writes: u64,
-    pub store_errors: u64,
-    pub database_errors: u64,
+    pub(crate) synthesis_micros: u64,
+    pub(crate) cache_hits: u64,
+    pub(crate) cache_misses: u64,
+    pub(crate) cache_corrupt: u64,
+    pub(crate) store_reads: u64,
+    pub(crate) store_writes: u64,
+    pub(crate) store_errors: u64,
+    pub(crate) database_errors: u64,
     /// Now: utterances waiting for a worker, workers up and busy.
-    pub queue_depth: usize,
-    pub workers_live: usize,
-    pub workers_busy: usize,
-    pub cache_bytes: u64,
+    pub(crate) queue_depth: usize,
+    pub(crate) workers_live: usize,
+    pub(crate) workers_busy: usize,
+    pub(crate) cache_bytes: u64,
     pub renders_in_progress: usize,
     /// Texts whose planning is still going on (streams being spoken).
     pub texts_being_planned: usize,
@@ -69,19 +69,19 @@ impl Pipeline {
 
 /// Whether the service's parts answer now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Health {
+pub(crate) struct Health {
     /// Synthesis workers of the primary engine running now.
-    pub workers: usize,
+    pub(crate) workers: usize,
     /// `local` or `s3`, and whether it answers.
-    pub store_kind: &'static str,
-    pub store_ok: bool,
+    pub(crate) store_kind: &'static str,
+    pub(crate) store_ok: bool,
     /// Whether the shared database answers, if one is configured.
-    pub database_ok: Option<bool>,
+    pub(crate) database_ok: Option<bool>,
 }
 
 impl Pipeline {
     /// Asks the store and the database (at once) whether they answer.
-    pub async fn health(&self) -> Health {
+    pub(crate) async fn health(&self) -> Health {
         let database = async {
             match &self.database {
                 Some(database) => Some(database.check().await.is_ok()),

@@ -11,27 +11,27 @@ use crate::speech::SpeechOptions;
 use crate::text::split_sentences;
 
 /// Longest text a stream may hold unspoken, in bytes.
-pub const MAX_PENDING_BYTES: usize = crate::document::MAX_INPUT_BYTES;
+const MAX_PENDING_BYTES: usize = crate::document::MAX_INPUT_BYTES;
 
 /// The stream holds too much text without a sentence boundary.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("the streamed text holds more than {MAX_PENDING_BYTES} bytes without a sentence boundary")]
-pub struct TooMuchText;
+pub(crate) struct TooMuchText;
 
 /// An open text stream: its voice, and the text not yet spoken.
 #[derive(Debug)]
-pub struct TextStream {
-    pub options: SpeechOptions,
+pub(crate) struct TextStream {
+    pub(crate) options: SpeechOptions,
     pending: String,
 }
 
 impl TextStream {
-    pub fn new(options: SpeechOptions) -> Self {
+    pub(crate) fn new(options: SpeechOptions) -> Self {
         Self { options, pending: String::new() }
     }
 
     /// Adds a piece of text; returns the sentences it completed, if any.
-    pub fn push(&mut self, piece: &str) -> Result<Option<String>, TooMuchText> {
+    pub(crate) fn push(&mut self, piece: &str) -> Result<Option<String>, TooMuchText> {
         if self.pending.len() + piece.len() > MAX_PENDING_BYTES {
             return Err(TooMuchText);
         }
@@ -47,7 +47,7 @@ impl TextStream {
     }
 
     /// The text left when the stream ends, if there is any to speak.
-    pub fn finish(self) -> Option<String> {
+    pub(crate) fn finish(self) -> Option<String> {
         Some(self.pending).filter(|text| !text.trim().is_empty())
     }
 }

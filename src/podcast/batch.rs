@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 /// What to make.
 #[derive(Debug, Clone)]
-pub struct Batch {
+pub(crate) struct Batch {
     pub show: Show,
     pub statements: Vec<Statement>,
     /// Sources that could not be read or checked; reported as failed.
@@ -34,7 +34,7 @@ pub struct Batch {
 
 /// What a running batch reports, as it happens.
 #[derive(Debug, Clone)]
-pub enum Progress {
+pub(crate) enum Progress {
     /// `total` episodes to account for, `to_make` of them need work.
     Started {
         total: usize,
@@ -58,7 +58,7 @@ pub enum Progress {
 
 /// The outcome of a batch.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub total: usize,
     pub made: usize,
     pub unchanged: usize,
@@ -75,7 +75,7 @@ pub struct Summary {
 
 /// Why a batch could not run at all (single episodes fail on their own).
 #[derive(Debug, thiserror::Error)]
-pub enum BatchError {
+pub(crate) enum BatchError {
     #[error("{}", path.display())]
     File {
         path: PathBuf,
@@ -88,7 +88,7 @@ pub enum BatchError {
 
 /// Why one episode was not published; the batch goes on without it.
 #[derive(Debug, thiserror::Error)]
-pub enum EpisodeFailure {
+pub(crate) enum EpisodeFailure {
     #[error(transparent)]
     Plan(#[from] crate::pipeline::PlanTextError),
     #[error(transparent)]
@@ -108,7 +108,7 @@ pub enum EpisodeFailure {
 /// An episode that failed, and which one.
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {failure}")]
-pub struct EpisodeFailed {
+pub(crate) struct EpisodeFailed {
     pub name: String,
     #[source]
     pub failure: EpisodeFailure,
@@ -117,7 +117,7 @@ pub struct EpisodeFailed {
 /// Runs `batch`, reporting to `progress`. File work (the manifest, stale
 /// files, episode files, the feed) runs on blocking threads, never on the
 /// async threads that serve requests.
-pub async fn run(
+pub(crate) async fn run(
     pipeline: Arc<Pipeline>,
     batch: Batch,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,

@@ -33,7 +33,7 @@ fn cues<'a>(plan: &'a Plan, timeline: &Timeline) -> Vec<Cue<'a>> {
 }
 
 /// SubRip captions: numbered cues, `HH:MM:SS,mmm` times.
-pub fn to_srt(plan: &Plan, timeline: &Timeline) -> String {
+pub(crate) fn to_srt(plan: &Plan, timeline: &Timeline) -> String {
     let mut srt = String::new();
     for (n, cue) in cues(plan, timeline).iter().enumerate() {
         let _ = write!(srt, "{}\n{} --> {}\n{}\n\n", n + 1, srt_time(cue.start), srt_time(cue.end), cue.text);
@@ -42,7 +42,7 @@ pub fn to_srt(plan: &Plan, timeline: &Timeline) -> String {
 }
 
 /// The Podcasting 2.0 JSON transcript (`application/json`, version 1.0.0).
-pub fn to_transcript_json(plan: &Plan, timeline: &Timeline) -> Vec<u8> {
+pub(crate) fn to_transcript_json(plan: &Plan, timeline: &Timeline) -> Vec<u8> {
     let segments: Vec<serde_json::Value> = cues(plan, timeline)
         .into_iter()
         .map(|c| serde_json::json!({ "startTime": c.start, "endTime": c.end, "body": c.text, "speaker": c.voice }))

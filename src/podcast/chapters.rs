@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// One chapter, in seconds from the episode's start.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Chapter {
+pub(crate) struct Chapter {
     pub title: String,
     pub start: f64,
     pub end: f64,
@@ -18,7 +18,7 @@ pub struct Chapter {
 const TITLE_CHARS: usize = 72;
 
 /// The chapters of a spoken plan; they cover the whole timeline, in order.
-pub fn chapters(plan: &Plan, timeline: &Timeline) -> Vec<Chapter> {
+pub(crate) fn chapters(plan: &Plan, timeline: &Timeline) -> Vec<Chapter> {
     let sections = plan.paragraphs.iter().any(|p| p.role == Role::Heading);
     let mut out: Vec<Chapter> = Vec::new();
     for timing in &timeline.paragraphs {
@@ -53,7 +53,7 @@ fn title_of(text: &str) -> String {
 }
 
 /// Podcasting 2.0 JSON chapters (`application/json+chapters`, version 1.2.0).
-pub fn to_json(chapters: &[Chapter]) -> Vec<u8> {
+pub(crate) fn to_json(chapters: &[Chapter]) -> Vec<u8> {
     let chapters: Vec<serde_json::Value> = chapters
         .iter()
         .map(|c| serde_json::json!({ "startTime": millis(c.start), "endTime": millis(c.end), "title": c.title }))
@@ -65,7 +65,7 @@ pub fn to_json(chapters: &[Chapter]) -> Vec<u8> {
 }
 
 /// Seconds rounded to the millisecond (what ID3 chapters can carry).
-pub fn millis(seconds: f64) -> f64 {
+pub(crate) fn millis(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 /// A podcast's metadata, as written in `podcast.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Show {
+pub(crate) struct Show {
     #[serde(default)]
     pub title: String,
     #[serde(default)]
@@ -52,11 +52,11 @@ fn natural() -> Quality {
 }
 
 /// The category of a show that names none.
-pub const DEFAULT_CATEGORY: &str = "News";
+pub(crate) const DEFAULT_CATEGORY: &str = "News";
 
 /// Why a show's metadata is unusable.
 #[derive(Debug, thiserror::Error)]
-pub enum ShowError {
+pub(crate) enum ShowError {
     #[error("cannot read {path}: {error}")]
     Read { path: String, error: std::io::Error },
     #[error("{path}: {error}")]
@@ -72,14 +72,14 @@ fn absolute(url: &str) -> bool {
 
 impl Show {
     /// Reads a `podcast.toml` (not checked: defaults may still be filled in).
-    pub fn read(path: &Path) -> Result<Self, ShowError> {
+    pub(crate) fn read(path: &Path) -> Result<Self, ShowError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|error| ShowError::Read { path: name.clone(), error })?;
         toml::from_str(&text).map_err(|e| ShowError::Parse { path: name, error: e.to_string() })
     }
 
     /// An empty show, for a folder without `podcast.toml`.
-    pub fn unnamed() -> Self {
+    pub(crate) fn unnamed() -> Self {
         toml::from_str("").expect("every field has a default")
     }
 
@@ -87,7 +87,7 @@ impl Show {
     /// name, the author from the title, a description, the `language`
     /// detected in the statements, and the category [`DEFAULT_CATEGORY`].
     /// Returns the names of the fields it filled.
-    pub fn with_defaults(mut self, folder: &str, language: &str) -> (Self, Vec<&'static str>) {
+    pub(crate) fn with_defaults(mut self, folder: &str, language: &str) -> (Self, Vec<&'static str>) {
         let mut filled = Vec::new();
         let mut fill = |field: &'static str, value: &mut String, default: String| {
             if value.trim().is_empty() {
@@ -106,7 +106,7 @@ impl Show {
 
     /// The show if every required field is there and every field is valid;
     /// else every problem at once.
-    pub fn checked(mut self) -> Result<Self, ShowError> {
+    pub(crate) fn checked(mut self) -> Result<Self, ShowError> {
         let required = [
             ("title", &self.title),
             ("author", &self.author),
@@ -138,7 +138,7 @@ impl Show {
     }
 
     /// What podcast apps will object to in a valid show.
-    pub fn warnings(&self) -> Vec<&'static str> {
+    pub(crate) fn warnings(&self) -> Vec<&'static str> {
         let mut warnings = Vec::new();
         if self.base_url.is_empty() {
             warnings.push("the feed's URLs are relative: podcast apps need absolute URLs, so set `base_url` to where the output is published");
@@ -151,7 +151,7 @@ impl Show {
 
     /// A URL for `path` under the base URL (absolute URLs pass through;
     /// without a base URL, `path` relative to the feed).
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         if absolute(path) {
             path.to_string()
         } else {
@@ -160,13 +160,13 @@ impl Show {
     }
 
     /// The show's web site, if it has one.
-    pub fn link(&self) -> &str {
+    pub(crate) fn link(&self) -> &str {
         self.link.as_deref().unwrap_or(&self.base_url)
     }
 }
 
 /// A commented `podcast.toml` for a show titled `title`.
-pub fn template(title: &str) -> String {
+pub(crate) fn template(title: &str) -> String {
     let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
     format!(
         r#"# The show's metadata, read by `herald podcast`. Every field may be left

@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The files of an episode, by their extension after the slug.
-pub const EXTENSIONS: [&str; 5] = ["mp3", "vtt", "srt", "chapters.json", "transcript.json"];
+pub(crate) const EXTENSIONS: [&str; 5] = ["mp3", "vtt", "srt", "chapters.json", "transcript.json"];
 
 /// A finished episode, not yet written.
-pub struct Episode {
+pub(crate) struct Episode {
     pub title: String,
     /// A sentence or two for the feed and the ID3 comment.
     pub summary: String,
@@ -34,7 +34,7 @@ pub struct Episode {
 
 /// Why an episode could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum EpisodeError {
+pub(crate) enum EpisodeError {
     #[error("no sentence could be spoken ({0} tried)")]
     Silent(usize),
     #[error("encoding failed")]
@@ -48,13 +48,13 @@ pub enum EpisodeError {
 /// The speech options of the show's episodes. Voices are left to the
 /// planner, which picks the best voice of the show's quality for each
 /// paragraph's language: this is the one place episodes choose voices.
-pub fn speech_options(show: &Show) -> SpeechOptions {
+pub(crate) fn speech_options(show: &Show) -> SpeechOptions {
     SpeechOptions { quality: Some(show.quality), ..SpeechOptions::default() }
 }
 
 /// Speaks `statement` (planned with [`speech_options`]) and builds the
 /// episode's files.
-pub async fn produce(
+pub(crate) async fn produce(
     pipeline: &Arc<Pipeline>,
     show: &Show,
     statement: &Statement,

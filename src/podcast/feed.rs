@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 /// One episode as the feed lists it.
 #[derive(Debug, Clone)]
-pub struct FeedItem<'a> {
+pub(crate) struct FeedItem<'a> {
     pub slug: &'a str,
     pub title: &'a str,
     pub summary: &'a str,
@@ -21,18 +21,18 @@ pub struct FeedItem<'a> {
 }
 
 /// Where an episode's files are, relative to the base URL.
-pub fn episode_path(slug: &str, extension: &str) -> String {
+pub(crate) fn episode_path(slug: &str, extension: &str) -> String {
     format!("episodes/{slug}.{extension}")
 }
 
 /// A GUID for an episode that stays the same across runs and base URLs.
-pub fn guid(show: &Show, slug: &str) -> String {
+pub(crate) fn guid(show: &Show, slug: &str) -> String {
     let hash = blake3::hash(format!("{}\n{slug}", show.title).as_bytes()).to_hex();
     format!("herald-{}", &hash[..32])
 }
 
 /// The feed's bytes; `items` in the order they are listed (newest first).
-pub fn feed(show: &Show, items: &[FeedItem]) -> Vec<u8> {
+pub(crate) fn feed(show: &Show, items: &[FeedItem]) -> Vec<u8> {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     write_feed(&mut writer, show, items).expect("writing XML to memory cannot fail");
     let mut bytes = writer.into_inner();

@@ -10,7 +10,7 @@
 
 use super::batch::{self, Batch, Progress};
 use super::feed::episode_path;
-pub use super::queue::{is_job_id, EpisodeState, JobError, JobKind, JobRequest, JobStatus, State};
+pub(crate) use super::queue::{is_job_id, EpisodeState, JobError, JobKind, JobRequest, JobStatus, State};
 use super::queue::{statements, BatchQueue, Job, MAX_DOCUMENTS};
 use super::shared::SharedJobs;
 use crate::book::job::{self as book_job, BookOrder};
@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// The jobs of this Herald: checked here, queued and run by its queue.
-pub struct Jobs {
+pub(crate) struct Jobs {
     pipeline: Arc<Pipeline>,
     queue: Arc<dyn BatchQueue>,
     /// Taken by the first [`Jobs::start`].
@@ -34,7 +34,7 @@ impl Jobs {
     /// The jobs of the cluster when a database is configured, else those
     /// under `CACHE_DIR/batches` (unfinished ones are queued again and run
     /// once [`Jobs::start`] is called).
-    pub fn open(pipeline: Arc<Pipeline>) -> Self {
+    pub(crate) fn open(pipeline: Arc<Pipeline>) -> Self {
         let queue: Arc<dyn BatchQueue> = match pipeline.database() {
             Some(database) => Arc::new(SharedJobs::new(Arc::clone(&pipeline), Arc::clone(database))),
             None => Arc::new(LocalJobs::open(Arc::clone(&pipeline))),
@@ -44,14 +44,14 @@ impl Jobs {
 
     /// Works the queue on a task the caller stops (by aborting it) when
     /// Herald stops. Only the first call starts it.
-    pub fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
+    pub(crate) fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
         let first = std::mem::replace(&mut *self.unstarted.lock().expect("start lock"), false);
         first.then(|| tokio::spawn(Arc::clone(&self.queue).work()))
     }
 
     /// Checks, stores and queues a new job; returns its id. A show without
     /// a base URL gets `base_url(id)`.
-    pub async fn submit(
+    pub(crate) async fn submit(
         &self,
         mut request: JobRequest,
         base_url: impl FnOnce(&str) -> String,
@@ -75,7 +75,7 @@ impl Jobs {
     }
 
     /// Checks, stores and queues a talking book of `epub`; returns the job's id.
-    pub async fn submit_book(&self, epub: Vec<u8>, order: BookOrder) -> Result<String, JobError> {
+    pub(crate) async fn submit_book(&self, epub: Vec<u8>, order: BookOrder) -> Result<String, JobError> {
         let id = new_id(&epub);
         let epub = tokio::task::spawn_blocking(move || book_job::check(&epub).map(|()| epub))
             .await
@@ -89,22 +89,22 @@ impl Jobs {
 
     /// A local copy of file `name` of a finished book (`book.epub`,
     /// `audiobook/…`); `None` if there is no such file.
-    pub async fn book_file(&self, id: &str, name: &str) -> Result<Option<PathBuf>, JobError> {
+    pub(crate) async fn book_file(&self, id: &str, name: &str) -> Result<Option<PathBuf>, JobError> {
         self.pipeline.episode_files().local_copy(id, name).await.map_err(unavailable_store)
     }
 
     /// A job's status, if it exists.
-    pub async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
+    pub(crate) async fn status(&self, id: &str) -> Result<Option<JobStatus>, JobError> {
         self.queue.status(id).await
     }
 
     /// The local file of a finished job's feed.
-    pub async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
+    pub(crate) async fn feed_file(&self, id: &str) -> Result<PathBuf, JobError> {
         self.queue.feed_file(id).await
     }
 
     /// The local file of a finished episode's file `SLUG.EXTENSION`.
-    pub async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError> {
+    pub(crate) async fn episode_file(&self, id: &str, slug: &str, extension: &str) -> Result<PathBuf, JobError> {
         self.queue.episode_file(id, slug, extension).await
     }
 }
@@ -113,7 +113,7 @@ const REQUEST: &str = "request.json";
 const STATUS: &str = "status.json";
 
 /// The jobs of this replica alone, in memory and on disk.
-pub struct LocalJobs {
+pub(crate) struct LocalJobs {
     dir: PathBuf,
     pipeline: Arc<Pipeline>,
     jobs: Arc<Mutex<HashMap<String, Arc<Mutex<JobStatus>>>>>,
@@ -124,7 +124,7 @@ pub struct LocalJobs {
 impl LocalJobs {
     /// Opens the jobs under `CACHE_DIR/batches`; unfinished ones are queued
     /// again and run once the queue is worked.
-    pub fn open(pipeline: Arc<Pipeline>) -> Self {
+    pub(crate) fn open(pipeline: Arc<Pipeline>) -> Self {
         let dir = pipeline.settings().cache.dir.join("batches");
         let (queue, queued) = mpsc::unbounded_channel();
         let jobs = Self { dir, pipeline, jobs: Arc::default(), queue, queued: Mutex::new(Some(queued)) };

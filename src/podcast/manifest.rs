@@ -12,12 +12,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The manifest's file name in `OUT_DIR`.
-pub const FILE_NAME: &str = ".herald-podcast.json";
+pub(crate) const FILE_NAME: &str = ".herald-podcast.json";
 const VERSION: u32 = 1;
 
 /// What is known of the episodes already made.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     version: u32,
     /// By slug.
     pub episodes: BTreeMap<String, Entry>,
@@ -25,7 +25,7 @@ pub struct Manifest {
 
 /// One episode as it was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub name: String,
     pub source_hash: String,
     pub settings_hash: String,
@@ -41,7 +41,7 @@ pub struct Entry {
 impl Manifest {
     /// The manifest in `out`, or an empty one if there is none or it is unreadable
     /// (then every episode is made again, which the segment cache makes cheap).
-    pub fn load(out: &Path) -> Self {
+    pub(crate) fn load(out: &Path) -> Self {
         match std::fs::read(out.join(FILE_NAME)) {
             Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
                 Ok(manifest) if manifest.version == VERSION => manifest,
@@ -55,7 +55,7 @@ impl Manifest {
     }
 
     /// Writes the manifest atomically, unless the file already says the same.
-    pub fn save(&self, out: &Path) -> io::Result<bool> {
+    pub(crate) fn save(&self, out: &Path) -> io::Result<bool> {
         let manifest = Manifest { version: VERSION, episodes: self.episodes.clone() };
         let mut bytes = serde_json::to_vec_pretty(&manifest).expect("manifests serialize");
         bytes.push(b'\n');
@@ -64,7 +64,13 @@ impl Manifest {
 
     /// The entry for `slug` if it was made from this source with these
     /// settings and every file it lists is in `episodes` with its size.
-    pub fn up_to_date(&self, slug: &str, source_hash: &str, settings_hash: &str, episodes: &Path) -> Option<&Entry> {
+    pub(crate) fn up_to_date(
+        &self,
+        slug: &str,
+        source_hash: &str,
+        settings_hash: &str,
+        episodes: &Path,
+    ) -> Option<&Entry> {
         let entry = self.episodes.get(slug)?;
         let intact = entry.source_hash == source_hash
             && entry.settings_hash == settings_hash
@@ -78,7 +84,7 @@ impl Manifest {
 
 /// Replaces `path` with `bytes` atomically; returns false (and writes
 /// nothing) when the file already holds exactly these bytes.
-pub fn write_if_changed(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<bool> {
+pub(crate) fn write_if_changed(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<bool> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(false);
     }
@@ -87,7 +93,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8], durability: Durability) -> io
 }
 
 /// Removes temporary files a killed run left in `dir` (not recursively).
-pub fn remove_stale_temporaries(dir: &Path) -> io::Result<Vec<PathBuf>> {
+pub(crate) fn remove_stale_temporaries(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(removed) };
     for entry in entries.filter_map(Result::ok) {

@@ -8,26 +8,26 @@
 //! encoders); nothing here segments, detects languages, synthesizes or
 //! encodes by itself.
 
-pub mod batch;
+pub(crate) mod batch;
 mod captions;
-pub mod chapters;
-pub mod config;
-pub mod episode;
-pub mod feed;
-pub mod jobs;
-pub mod manifest;
+pub(crate) mod chapters;
+pub(crate) mod config;
+pub(crate) mod episode;
+pub(crate) mod feed;
+pub(crate) mod jobs;
+pub(crate) mod manifest;
 mod queue;
 mod shared;
 mod tags;
 
-pub use batch::{run, Batch, Progress, Summary};
-pub use config::Show;
+pub(crate) use batch::{run, Batch, Progress, Summary};
+pub(crate) use config::Show;
 
 /// Integrated loudness of every episode (EBU R128), in LUFS.
-pub const LOUDNESS_LUFS: f64 = -16.0;
+pub(crate) const LOUDNESS_LUFS: f64 = -16.0;
 /// The true-peak ceiling while normalising, in dBTP: half a dB under the
 /// −1 dBTP an episode must keep, as room for the resampling and the MP3
 /// encoder, which can both raise inter-sample peaks a little.
-pub const TRUE_PEAK_DBTP: f64 = -1.5;
+pub(crate) const TRUE_PEAK_DBTP: f64 = -1.5;
 /// Sample rate of the episodes' MP3.
-pub const MP3_RATE: u32 = 44_100;
+pub(crate) const MP3_RATE: u32 = 44_100;

@@ -15,11 +15,11 @@ use std::sync::Arc;
 mod status;
 
 pub(super) use status::initial_status;
-pub use status::{EpisodeState, JobKind, JobStatus, State};
+pub(crate) use status::{EpisodeState, JobKind, JobStatus, State};
 
 /// Where checked jobs wait, run, and leave their files.
 #[async_trait::async_trait]
-pub trait BatchQueue: Send + Sync {
+pub(crate) trait BatchQueue: Send + Sync {
     /// Stores and queues the checked job `id`, whose status starts as `status`.
     async fn enqueue(&self, id: &str, job: &Job, status: JobStatus) -> Result<(), JobError>;
     /// Job `id` as clients see it; `Ok(None)` if there is no such job.
@@ -35,7 +35,7 @@ pub trait BatchQueue: Send + Sync {
 /// A job as it is stored and run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Job {
+pub(crate) enum Job {
     /// A talking book of the EPUB stored beside the job (`{"book": …}`).
     Book {
         book: BookOrder,
@@ -59,7 +59,7 @@ impl Job {
 
 /// What a client sends: the show and its statements.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct JobRequest {
+pub(crate) struct JobRequest {
     pub show: Show,
     pub documents: Vec<JobDocument>,
 }
@@ -67,7 +67,7 @@ pub struct JobRequest {
 /// One statement of a job.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct JobDocument {
+pub(crate) struct JobDocument {
     /// A name for messages and the episode's slug (default `document-N`).
     #[serde(default)]
     pub name: Option<String>,
@@ -79,7 +79,7 @@ pub struct JobDocument {
 
 /// Why a job could not be accepted.
 #[derive(Debug, thiserror::Error)]
-pub enum JobError {
+pub(crate) enum JobError {
     #[error("a batch needs at least one document")]
     NoDocuments,
     #[error("a batch holds at most {MAX_DOCUMENTS} documents, not {0}")]
@@ -99,7 +99,7 @@ pub enum JobError {
 }
 
 /// Documents one job may hold.
-pub const MAX_DOCUMENTS: usize = 500;
+pub(crate) const MAX_DOCUMENTS: usize = 500;
 
 /// The statements of a job's documents, checked, with unique slugs.
 pub(super) fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, SourceError> {
@@ -117,6 +117,6 @@ pub(super) fn statements(documents: &[JobDocument]) -> Result<Vec<Statement>, So
 }
 
 /// A job id: 32 lower-case hex digits.
-pub fn is_job_id(id: &str) -> bool {
+pub(crate) fn is_job_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

@@ -37,7 +37,7 @@ struct Batch {
 }
 
 /// The batches of the cluster, as one replica sees and works them.
-pub struct SharedJobs {
+pub(crate) struct SharedJobs {
     pipeline: Arc<Pipeline>,
     database: Arc<Database>,
     batches: Mutex<HashMap<String, Arc<Batch>>>,
@@ -128,7 +128,7 @@ impl BatchQueue for SharedJobs {
 }
 
 impl SharedJobs {
-    pub fn new(pipeline: Arc<Pipeline>, database: Arc<Database>) -> Self {
+    pub(crate) fn new(pipeline: Arc<Pipeline>, database: Arc<Database>) -> Self {
         Self { pipeline, database, batches: Mutex::new(HashMap::new()), posted: tokio::sync::Notify::new() }
     }
 

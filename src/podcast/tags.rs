@@ -7,7 +7,7 @@ use id3::frame::{Chapter as ChapterFrame, Comment, Frame, TableOfContents};
 use id3::{Tag, TagLike, Timestamp, Version};
 
 /// What the tag says about an episode.
-pub struct EpisodeTags<'a> {
+pub(crate) struct EpisodeTags<'a> {
     pub title: &'a str,
     pub artist: &'a str,
     pub album: &'a str,
@@ -18,7 +18,7 @@ pub struct EpisodeTags<'a> {
 }
 
 /// The tag, serialized: prepend it to the MP3 frames.
-pub fn id3_tag(tags: &EpisodeTags) -> Vec<u8> {
+pub(crate) fn id3_tag(tags: &EpisodeTags) -> Vec<u8> {
     let mut tag = Tag::new();
     tag.set_title(tags.title);
     tag.set_artist(tags.artist);
@@ -65,7 +65,7 @@ fn ms(seconds: f64) -> u32 {
 }
 
 /// (year, month, day) in UTC of a time.
-pub fn civil_date(time: std::time::SystemTime) -> (i32, u8, u8) {
+pub(crate) fn civil_date(time: std::time::SystemTime) -> (i32, u8, u8) {
     let days = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400) as i64;
     // Howard Hinnant's days-to-civil algorithm.
     let z = days + 719_468;

@@ -17,7 +17,7 @@ const FOLLOW_CHUNK_BYTES: usize = 256 * 1024;
 
 /// Why a render did not complete.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum RenderFailure {
+pub(crate) enum RenderFailure {
     #[error("Herald is busy: the synthesis queue is full")]
     Busy,
     #[error("no sentence could be spoken")]
@@ -34,26 +34,24 @@ pub enum RenderFailure {
 
 /// Where a render is.
 #[derive(Debug, Clone)]
-pub enum RenderState {
+pub(crate) enum RenderState {
     Running,
-    /// Every byte is written. `skipped` sentences could not be spoken (such
-    /// a render is served to its readers but never stored).
-    Complete {
-        skipped: usize,
-    },
+    /// Every byte is written. A render with sentences that could not be
+    /// spoken is served to its readers but never stored.
+    Complete,
     Failed(RenderFailure),
 }
 
 /// What readers wait on: bytes written so far, sentences timed so far, state.
 #[derive(Debug, Clone)]
-pub struct Progress {
+pub(crate) struct Progress {
     pub bytes: u64,
     pub sentences: usize,
     pub state: RenderState,
 }
 
 /// One render in progress (or just finished, for its last readers).
-pub struct Render {
+pub(crate) struct Render {
     format: AudioFormat,
     sample_rate: u32,
     /// The growing file, read at offsets (it stays readable after the
@@ -82,16 +80,16 @@ impl Render {
         }
     }
 
-    pub fn format(&self) -> AudioFormat {
+    pub(crate) fn format(&self) -> AudioFormat {
         self.format
     }
 
     /// The sample rate of the encoded audio.
-    pub fn sample_rate(&self) -> u32 {
+    pub(crate) fn sample_rate(&self) -> u32 {
         self.sample_rate
     }
 
-    pub fn progress(&self) -> Progress {
+    pub(crate) fn progress(&self) -> Progress {
         self.progress.borrow().clone()
     }
 
@@ -127,7 +125,7 @@ impl Render {
     }
 
     /// The timeline so far (complete once the render is).
-    pub fn timeline(&self) -> Timeline {
+    pub(crate) fn timeline(&self) -> Timeline {
         if let Some(complete) = &*self.complete.lock().expect("timeline lock") {
             return complete.clone();
         }
@@ -137,7 +135,7 @@ impl Render {
 }
 
 /// A reader of a render: while one exists, the render goes on.
-pub struct RenderReader(Arc<Render>);
+pub(crate) struct RenderReader(Arc<Render>);
 
 impl RenderReader {
     pub(super) fn new(render: Arc<Render>) -> Self {
@@ -145,13 +143,13 @@ impl RenderReader {
         Self(render)
     }
 
-    pub fn render(&self) -> &Render {
+    pub(crate) fn render(&self) -> &Render {
         &self.0
     }
 
     /// Waits until the render has audio (its first bytes carry the first
     /// samples with the format's header), or has ended.
-    pub async fn started(&self) -> Progress {
+    pub(crate) async fn started(&self) -> Progress {
         let mut progress = self.0.progress.subscribe();
         let seen =
             progress.wait_for(|p| p.bytes > 0 || !matches!(p.state, RenderState::Running)).await.map(|p| p.clone());
@@ -159,7 +157,7 @@ impl RenderReader {
     }
 
     /// Waits for the render to end.
-    pub async fn ended(&self) -> Progress {
+    pub(crate) async fn ended(&self) -> Progress {
         let mut progress = self.0.progress.subscribe();
         let seen = progress.wait_for(|p| !matches!(p.state, RenderState::Running)).await.map(|p| p.clone());
         seen.unwrap_or_else(|_| self.0.progress())
@@ -167,7 +165,7 @@ impl RenderReader {
 
     /// The audio from the first byte, as it is written; the stream ends with
     /// the render, or with an error if the render failed.
-    pub fn audio(self) -> impl Stream<Item = std::io::Result<Bytes>> + Send {
+    pub(crate) fn audio(self) -> impl Stream<Item = std::io::Result<Bytes>> + Send {
         let progress = self.0.progress.subscribe();
         futures::stream::unfold((self, progress, 0u64, false), |(reader, mut progress, offset, done)| async move {
             if done {
@@ -188,7 +186,7 @@ impl RenderReader {
                     return Some((read, (reader, progress, offset + want as u64, failed)));
                 }
                 match now.state {
-                    RenderState::Complete { .. } => return None,
+                    RenderState::Complete => return None,
                     RenderState::Failed(failure) => {
                         return Some((Err(std::io::Error::other(failure)), (reader, progress, offset, true)))
                     }
@@ -204,7 +202,7 @@ impl RenderReader {
 
     /// The timeline, a finished sentence at a time from the first, then
     /// the end or the failure.
-    pub fn timeline(self) -> impl Stream<Item = TimelineEvent> + Send {
+    pub(crate) fn timeline(self) -> impl Stream<Item = TimelineEvent> + Send {
         let progress = self.0.progress.subscribe();
         futures::stream::unfold((self, progress, 0usize, false), |(reader, mut progress, sent, done)| async move {
             if done {
@@ -217,7 +215,7 @@ impl RenderReader {
                     return Some((TimelineEvent::Sentence(sentence), (reader, progress, sent + 1, false)));
                 }
                 match now.state {
-                    RenderState::Complete { .. } => {
+                    RenderState::Complete => {
                         let Timeline { duration, marks, .. } = reader.0.timeline();
                         return Some((TimelineEvent::End { duration, marks }, (reader, progress, sent, true)));
                     }
@@ -245,7 +243,7 @@ impl Drop for RenderReader {
 
 /// What a timeline stream delivers.
 #[derive(Debug, Clone)]
-pub enum TimelineEvent {
+pub(crate) enum TimelineEvent {
     Sentence(TimedSentence),
     /// The render is complete: its length, and where its named marks are.
     End {

@@ -12,8 +12,8 @@
 mod growing;
 mod produce;
 
-pub use crate::cache::RemoteRender;
-pub use growing::{Render, RenderFailure, RenderReader, RenderState, TimelineEvent};
+pub(crate) use crate::cache::RemoteRender;
+pub(crate) use growing::{Render, RenderFailure, RenderReader, RenderState, TimelineEvent};
 
 use crate::audio::{AudioFormat, EncodeError};
 use crate::cache::{RenderStore, StoredRender};
@@ -28,7 +28,7 @@ const EVENT_BUFFER: usize = 64;
 
 /// Which part of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     Whole,
     Paragraph(usize),
 }
@@ -44,7 +44,7 @@ impl Part {
 
 /// Why a render could not be had.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     #[error("document {document} has no paragraph {paragraph}")]
     NoParagraph { document: String, paragraph: usize },
     #[error("render storage: {0}")]
@@ -55,14 +55,14 @@ pub enum RenderError {
 
 /// A render's audio: stored (here, or only in the shared store), or being
 /// made (followed from its start).
-pub enum RenderedAudio {
+pub(crate) enum RenderedAudio {
     Stored { path: PathBuf, etag: String },
     Remote { render: RemoteRender, etag: String },
     Growing(RenderReader),
 }
 
 /// A render's timeline: stored, or being made.
-pub enum RenderedTimeline {
+pub(crate) enum RenderedTimeline {
     Stored(PathBuf),
     Growing(RenderReader),
 }
@@ -71,7 +71,7 @@ pub enum RenderedTimeline {
 type Active = HashMap<(String, String), Arc<Render>>;
 
 /// The renders of all documents: those stored, and those being made.
-pub struct Renders {
+pub(crate) struct Renders {
     store: RenderStore,
     speaker: Arc<Speaker>,
     paragraph_pause_ms: u32,
@@ -88,7 +88,7 @@ type Finished = quick_cache::sync::Cache<(String, String), PathBuf>;
 const FINISHED_REMEMBERED: usize = 4096;
 
 impl Renders {
-    pub fn new(store: RenderStore, speaker: Arc<Speaker>, paragraph_pause_ms: u32) -> Self {
+    pub(crate) fn new(store: RenderStore, speaker: Arc<Speaker>, paragraph_pause_ms: u32) -> Self {
         let finished = Arc::new(Finished::new(FINISHED_REMEMBERED));
         Self { store, speaker, paragraph_pause_ms, active: Arc::default(), finished }
     }
@@ -97,7 +97,7 @@ impl Renders {
     /// progress (started now if there is none). The store is awaited, never
     /// read under the lock: a slow store delays this request only, never
     /// another's.
-    pub async fn audio(
+    pub(crate) async fn audio(
         &self,
         document: &Arc<StoredDocument>,
         part: Part,
@@ -129,7 +129,11 @@ impl Renders {
 
     /// The timeline of `part`: stored, or followed from a render in progress
     /// in any format (a WAV render is started if there is none).
-    pub async fn timeline(&self, document: &Arc<StoredDocument>, part: Part) -> Result<RenderedTimeline, RenderError> {
+    pub(crate) async fn timeline(
+        &self,
+        document: &Arc<StoredDocument>,
+        part: Part,
+    ) -> Result<RenderedTimeline, RenderError> {
         let (utterances, base) = self.part(document, part)?;
         let renders = AudioFormat::FILES.map(|format| format!("{base}.{}", format.extension()));
         if let Some(render) = renders.iter().find_map(|name| self.following(document, name)) {
@@ -175,7 +179,7 @@ impl Renders {
     }
 
     /// How many renders are being made now.
-    pub fn in_progress(&self) -> usize {
+    pub(crate) fn in_progress(&self) -> usize {
         self.active.lock().expect("renders lock").len()
     }
 

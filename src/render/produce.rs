@@ -100,7 +100,7 @@ async fn make(job: Job) -> Result<(RenderState, Timeline, bool), RenderFailure> 
             stored = true;
         }
     }
-    Ok((RenderState::Complete { skipped: skipped.len() }, timeline, stored))
+    Ok((RenderState::Complete, timeline, stored))
 }
 
 fn store_failure(error: std::io::Error) -> RenderFailure {

@@ -10,9 +10,9 @@ mod flat;
 mod sections;
 
 pub use sections::{
-    CacheSettings, DatabaseSettings, KeySettings, NeuralSettings, PublishableKey, ReadingFiles, ServerSettings,
-    SpeechdSettings, StoreSettings, SynthesisSettings,
+    CacheSettings, KeySettings, NeuralSettings, PublishableKey, ServerSettings, StoreSettings, SynthesisSettings,
 };
+pub(crate) use sections::{DatabaseSettings, ReadingFiles, SpeechdSettings};
 
 use crate::secret::Secret;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -32,15 +32,15 @@ pub struct Settings {
     /// An object store shared by replicas (`[store]`).
     pub store: StoreSettings,
     /// A database shared by replicas (`[database]`).
-    pub database: DatabaseSettings,
+    pub(crate) database: DatabaseSettings,
     /// The espeak-ng workers and how speech is paced (`[synthesis]`).
     pub synthesis: SynthesisSettings,
     /// Neural voices (`[neural]`).
     pub neural: NeuralSettings,
     /// Dictionaries of the reading front ends (`[reading]`).
-    pub reading: ReadingFiles,
+    pub(crate) reading: ReadingFiles,
     /// The Speech Dispatcher module (`[speechd]`).
-    pub speechd: SpeechdSettings,
+    pub(crate) speechd: SpeechdSettings,
     /// Starts the test-only engine that misbehaves on command (its voice
     /// is `fault:test`); only in builds with the `fault-engine` feature.
     #[cfg(feature = "fault-engine")]
@@ -53,7 +53,7 @@ impl Settings {
     /// In the environment a setting is `HERALD_SECTION_NAME`
     /// (`HERALD_STORE_ENDPOINT` is `[store] endpoint`). The flat names of
     /// earlier releases are still read, with a warning.
-    pub fn load(config_file: Option<&Path>, overrides: impl Serialize) -> Result<Self, Box<figment::Error>> {
+    pub(crate) fn load(config_file: Option<&Path>, overrides: impl Serialize) -> Result<Self, Box<figment::Error>> {
         let file = config_file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("herald.toml"));
         let mut from_file = Figment::from(Toml::file(&file)).data().map_err(Box::new)?.remove(&Profile::Default);
         for moved in from_file.as_mut().map(flat::nest).unwrap_or_default() {
@@ -113,14 +113,14 @@ impl Settings {
 
     /// The same settings with the neural voices off: for work that only
     /// the fast voices do.
-    pub fn fast_only(mut self) -> Self {
+    pub(crate) fn fast_only(mut self) -> Self {
         self.neural.enabled = false;
         self
     }
 
     /// Every origin whose pages may call Herald from a browser: the
     /// server's `cors_origins` and the origins of the publishable keys.
-    pub fn browser_origins(&self) -> Vec<String> {
+    pub(crate) fn browser_origins(&self) -> Vec<String> {
         let mut origins: Vec<String> = self.server.cors_origins.clone();
         for origin in self.keys.publishable.iter().flat_map(|k| &k.origins) {
             if !origins.iter().any(|o| o.eq_ignore_ascii_case(origin)) {

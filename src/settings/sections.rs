@@ -14,16 +14,16 @@ use std::path::PathBuf;
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     /// Address `herald serve` listens on.
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     /// Address of the Wyoming protocol server (Home Assistant and voice
     /// satellites) that `herald serve` runs beside the HTTP service; unset: none.
-    pub wyoming_addr: Option<SocketAddr>,
+    pub(crate) wyoming_addr: Option<SocketAddr>,
     /// Largest request body, in bytes.
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
     /// Longest a request may take to start its response, in seconds.
-    pub request_timeout_secs: u64,
+    pub(crate) request_timeout_secs: u64,
     /// Longest a graceful shutdown waits for in-flight streams, in seconds.
-    pub shutdown_grace_secs: u64,
+    pub(crate) shutdown_grace_secs: u64,
     /// Other sites allowed to call the API from a browser (the Listen
     /// button), as origins like `https://news.example`. A list, or one
     /// comma-separated string (as `HERALD_SERVER_CORS_ORIGINS` gives).
@@ -61,7 +61,7 @@ pub struct CacheSettings {
     /// made and local copies).
     pub dir: PathBuf,
     /// Segment cache size cap in bytes (least recently used entries go first).
-    pub max_bytes: u64,
+    pub(crate) max_bytes: u64,
 }
 
 /// An S3-compatible object store where segments, documents and renders
@@ -83,16 +83,16 @@ pub struct StoreSettings {
     pub allow_http: bool,
     /// Megabytes of the most recently used segments kept in memory, so a
     /// hot sentence costs no round trip (0: none).
-    pub memory_mb: u64,
+    pub(crate) memory_mb: u64,
 }
 
 /// PostgreSQL shared by the replicas.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct DatabaseSettings {
+pub(crate) struct DatabaseSettings {
     /// `postgres://USER@HOST:PORT/DB`, so a segment is synthesized once in
     /// the whole cluster. Unset: each replica coordinates only its own requests.
-    pub url: Option<Secret>,
+    pub(crate) url: Option<Secret>,
 }
 
 /// The espeak-ng workers, and how speech is paced.
@@ -106,13 +106,13 @@ pub struct SynthesisSettings {
     /// A worker silent this long on one utterance is killed and replaced.
     pub utterance_deadline_secs: u64,
     /// Address-space limit of each worker process, in MiB (0: none).
-    pub worker_memory_mb: u64,
+    pub(crate) worker_memory_mb: u64,
     /// Utterances prepared ahead of the one streaming, per request.
     pub lookahead: usize,
     /// Silence between paragraphs, in milliseconds.
-    pub paragraph_pause_ms: u32,
+    pub(crate) paragraph_pause_ms: u32,
     /// A voice catalog file to use instead of the embedded one.
-    pub voice_catalog: Option<PathBuf>,
+    pub(crate) voice_catalog: Option<PathBuf>,
 }
 
 /// Neural voices (Piper, Kokoro).
@@ -128,43 +128,43 @@ pub struct NeuralSettings {
     /// and Kokoro voice packs are looked for, recursively.
     pub dirs: Vec<PathBuf>,
     /// Worker processes per neural engine (each loads that engine's models).
-    pub workers: usize,
+    pub(crate) workers: usize,
     /// ONNX Runtime threads per neural worker.
     pub threads: usize,
     /// Whether a long sentence is inferred clause by clause: first audio
     /// sooner and less work in flight for a cancel, but a higher word error
     /// rate in measurement (BENCHMARKS.md), so off by default.
-    pub split_clauses: bool,
+    pub(crate) split_clauses: bool,
     /// Whether Piper voices split into encoder and decoder (by the setup)
     /// play a sentence's first frames while the rest are decoded.
-    pub streaming: bool,
+    pub(crate) streaming: bool,
     /// Address-space limit of each neural worker process, in MiB (0: none).
-    pub worker_memory_mb: u64,
+    pub(crate) worker_memory_mb: u64,
 }
 
 /// Where the reading front ends find and keep their dictionaries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct ReadingFiles {
+pub(crate) struct ReadingFiles {
     /// MeCab IPADIC sources (Debian `mecab-ipadic`), read for Japanese.
-    pub japanese_dictionary: PathBuf,
+    pub(crate) japanese_dictionary: PathBuf,
     /// Where compiled dictionaries are kept between runs; unset:
     /// `$XDG_CACHE_HOME/herald`, else `~/.cache/herald`, else the cache directory.
-    pub cache_dir: Option<PathBuf>,
+    pub(crate) cache_dir: Option<PathBuf>,
 }
 
 /// How the Speech Dispatcher module speaks (`herald speechd install`
 /// writes them into the module's settings file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SpeechdSettings {
+pub(crate) struct SpeechdSettings {
     /// The voices used where the client chooses none: `natural` (neural,
     /// where installed) or `fast` (espeak-ng). Keys and characters are
     /// always spoken by the fast voices.
-    pub quality: Quality,
+    pub(crate) quality: Quality,
     /// Whether a sentence clearly in another language than the client's
     /// is spoken by a voice of its own language.
-    pub language_switching: bool,
+    pub(crate) language_switching: bool,
 }
 
 impl Default for SpeechdSettings {
@@ -314,7 +314,7 @@ impl Default for ReadingFiles {
 
 impl StoreSettings {
     /// The object store to share state in, if one is set.
-    pub fn object_store(&self) -> Option<ObjectStoreSettings> {
+    pub(crate) fn object_store(&self) -> Option<ObjectStoreSettings> {
         self.url.as_ref().map(|url| ObjectStoreSettings {
             url: url.clone(),
             endpoint: self.endpoint.clone(),
@@ -328,7 +328,7 @@ impl StoreSettings {
 
 impl SynthesisSettings {
     /// Worker count with 0 resolved to the number of cores.
-    pub fn worker_count(&self) -> usize {
+    pub(crate) fn worker_count(&self) -> usize {
         match self.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,

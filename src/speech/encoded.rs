@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 /// What an encoded speech stream delivers, in order.
 #[derive(Debug)]
-pub enum EncodedEvent {
+pub(crate) enum EncodedEvent {
     /// Encoded bytes, never empty. Each chunk ends on a boundary of the
     /// format (a sample, an MP3 frame, an Ogg page, a FLAC frame), so the
     /// bytes so far are always a playable stream; the first chunk starts
@@ -28,7 +28,7 @@ pub enum EncodedEvent {
 }
 
 /// A speech stream read as encoded audio.
-pub struct EncodedSpeech {
+pub(crate) struct EncodedSpeech {
     events: mpsc::Receiver<SpeechEvent>,
     /// `None` once the stream is finished or failed.
     encoder: Option<Box<dyn Encoder>>,
@@ -44,12 +44,16 @@ pub struct EncodedSpeech {
 impl EncodedSpeech {
     /// Reads `events` (PCM at `input_rate`) as `format`, at the format's
     /// natural rate (see [`audio::encoder`]).
-    pub fn new(events: mpsc::Receiver<SpeechEvent>, format: AudioFormat, input_rate: u32) -> Result<Self, EncodeError> {
+    pub(crate) fn new(
+        events: mpsc::Receiver<SpeechEvent>,
+        format: AudioFormat,
+        input_rate: u32,
+    ) -> Result<Self, EncodeError> {
         Self::with_encoder(events, format, audio::encoder(format, input_rate)?)
     }
 
     /// Reads `events` (PCM at `input_rate`) as `format` at `output_rate`.
-    pub fn at(
+    pub(crate) fn at(
         events: mpsc::Receiver<SpeechEvent>,
         format: AudioFormat,
         input_rate: u32,
@@ -68,18 +72,18 @@ impl EncodedSpeech {
         Ok(Self { events, encoder: Some(encoder), format, output_rate, offload, finished: None, spoken: false })
     }
 
-    pub fn format(&self) -> AudioFormat {
+    pub(crate) fn format(&self) -> AudioFormat {
         self.format
     }
 
     /// The sample rate of the encoded audio.
-    pub fn output_rate(&self) -> u32 {
+    pub(crate) fn output_rate(&self) -> u32 {
         self.output_rate
     }
 
     /// Whether any speech has been read so far: audio delivered before it
     /// is only the format's header.
-    pub fn spoken(&self) -> bool {
+    pub(crate) fn spoken(&self) -> bool {
         self.spoken
     }
 
@@ -88,7 +92,7 @@ impl EncodedSpeech {
     /// and the bytes delivered so far are still a valid stream. An error
     /// ends the stream: what was delivered is valid up to it, nothing more
     /// comes.
-    pub async fn next(&mut self) -> Option<Result<EncodedEvent, EncodeError>> {
+    pub(crate) async fn next(&mut self) -> Option<Result<EncodedEvent, EncodeError>> {
         loop {
             if let Some(samples) = self.finished.take() {
                 return Some(Ok(EncodedEvent::Finished { samples }));

@@ -9,18 +9,18 @@ use serde::Serialize;
 /// that changes a voice's samples: the engine, its version, the voice and,
 /// for engines that load models, the model and its configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct AudioIdentity {
-    pub engine: String,
-    pub engine_version: String,
-    pub voice: String,
+pub(crate) struct AudioIdentity {
+    pub(crate) engine: String,
+    pub(crate) engine_version: String,
+    pub(crate) voice: String,
     /// A hash of the model file and its configuration.
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
 }
 
 impl AudioIdentity {
     /// Hashes this identity with `fields` (rate, pitch, text…), each
     /// length-prefixed so that no two field lists collide.
-    pub fn hash_with(&self, fields: &[&str]) -> blake3::Hash {
+    pub(crate) fn hash_with(&self, fields: &[&str]) -> blake3::Hash {
         let mut hasher = blake3::Hasher::new();
         let model = self.model.as_deref().unwrap_or("");
         for field in
@@ -36,7 +36,7 @@ impl AudioIdentity {
 /// A short fingerprint of a set of identities (in any order, repeats
 /// ignored): audio kept whole, such as renders and podcast episodes, is
 /// named by the fingerprint of the voices it uses.
-pub fn fingerprint<'a>(identities: impl IntoIterator<Item = &'a AudioIdentity>) -> String {
+pub(crate) fn fingerprint<'a>(identities: impl IntoIterator<Item = &'a AudioIdentity>) -> String {
     let mut digests: Vec<blake3::Hash> = identities.into_iter().map(|i| i.hash_with(&[])).collect();
     digests.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     digests.dedup();

@@ -6,22 +6,23 @@
 //! Every front door (HTTP, CLI, podcast) goes through here; none of them
 //! segments, chooses voices or caches by itself.
 
-pub mod encoded;
-pub mod events;
-pub mod identity;
-pub mod options;
-pub mod plan;
-pub mod rendered;
-pub mod speaker;
-pub mod stored;
-pub mod timeline;
+pub(crate) mod encoded;
+pub(crate) mod events;
+pub(crate) mod identity;
+pub(crate) mod options;
+pub(crate) mod plan;
+pub(crate) mod rendered;
+pub(crate) mod speaker;
+pub(crate) mod stored;
+pub(crate) mod timeline;
 
-pub use encoded::{EncodedEvent, EncodedSpeech};
-pub use events::{CacheStatus, SpeakError, SpeechEvent};
-pub use identity::AudioIdentity;
+pub(crate) use encoded::{EncodedEvent, EncodedSpeech};
+pub(crate) use events::CacheStatus;
+pub use events::{SpeakError, SpeechEvent};
 pub use options::{Pitch, Rate, SpeechOptions, VoiceScope};
-pub use plan::{Paragraph, Plan, PlanCursor, PlanError, PlannedSentence, Planner, Role, Utterance};
+pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Role, Utterance};
+pub(crate) use plan::{PlanCursor, Planner};
 pub use rendered::{collect, Rendered};
-pub use speaker::{Speaker, SpeakerSettings};
-pub use stored::{DocumentId, InvalidDocumentId, StoredDocument};
-pub use timeline::{MarkTiming, TimedSentence, Timeline, TimelineBuilder};
+pub(crate) use speaker::{Speaker, SpeakerSettings};
+pub(crate) use stored::{DocumentId, StoredDocument};
+pub(crate) use timeline::{MarkTiming, TimedSentence, Timeline, TimelineBuilder};

@@ -1,6 +1,6 @@
 //! Speech options: what a request asks for, parsed at the boundary.
 
-pub use crate::prosody::{OptionError, Pitch, Rate};
+pub use crate::prosody::{Pitch, Rate};
 use crate::text::{LangTag, MixedSentences};
 use crate::voice::{Quality, VoiceId};
 use serde::{Deserialize, Serialize};

@@ -37,21 +37,21 @@ pub struct PlannedSentence {
     #[schema(value_type = String)]
     pub lang: LangTag,
     #[schema(value_type = String)]
-    pub voice: VoiceId,
+    pub(crate) voice: VoiceId,
     /// The text handed to the engine, where it differs from `text`: kana
     /// for Japanese, numbered pinyin for Mandarin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reading: Option<String>,
+    pub(crate) reading: Option<String>,
     /// Where each piece of `reading` comes from in `text`, so that word
     /// timings the engine reports in the reading land on displayed words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reading_spans: Vec<ReadingSpan>,
+    pub(crate) reading_spans: Vec<ReadingSpan>,
 }
 
 impl PlannedSentence {
     /// The displayed word (char offset and length in `text`) of the word
     /// the engine reported at `offset` for `len` chars in what it was handed.
-    pub fn displayed_word(&self, offset: usize, len: usize) -> (usize, usize) {
+    pub(crate) fn displayed_word(&self, offset: usize, len: usize) -> (usize, usize) {
         match displayed(&self.reading_spans, offset as u32) {
             Some((at, len)) if self.reading.is_some() => (at as usize, len as usize),
             _ => (offset, len),
@@ -62,31 +62,31 @@ impl PlannedSentence {
 /// One spoken paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Paragraph {
-    pub index: usize,
+    pub(crate) index: usize,
     pub role: Role,
     pub text: String,
     pub lang: LangTag,
-    pub confidence: f32,
-    pub lang_source: LangSource,
+    pub(crate) confidence: f32,
+    pub(crate) lang_source: LangSource,
     pub voice: VoiceId,
     pub sentences: Vec<PlannedSentence>,
     /// How the source asks for it to be spoken (SSML), if it does.
     #[serde(default, skip_serializing_if = "Delivery::is_default")]
-    pub delivery: Delivery,
+    pub(crate) delivery: Delivery,
 }
 
 /// A paragraph's own rate, pitch, pause after it and named marks, where
 /// its source (SSML) sets them; otherwise the plan's apply.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<Rate>,
+    pub(crate) rate: Option<Rate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pitch: Option<Pitch>,
+    pub(crate) pitch: Option<Pitch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pause_after_ms: Option<u32>,
+    pub(crate) pause_after_ms: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub marks: Vec<TextMark>,
+    pub(crate) marks: Vec<TextMark>,
 }
 
 impl Delivery {
@@ -115,23 +115,23 @@ pub struct Plan {
     pub meta: Vec<MetaLine>,
     /// The document's language.
     pub lang: LangTag,
-    pub rate: Rate,
-    pub pitch: Pitch,
+    pub(crate) rate: Rate,
+    pub(crate) pitch: Pitch,
     pub paragraphs: Vec<Paragraph>,
 }
 
 /// One engine call: a sentence in a voice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Utterance {
-    pub paragraph: usize,
-    pub sentence: usize,
+    pub(crate) paragraph: usize,
+    pub(crate) sentence: usize,
     pub text: String,
     pub voice: VoiceId,
-    pub rate: Rate,
-    pub pitch: Pitch,
+    pub(crate) rate: Rate,
+    pub(crate) pitch: Pitch,
     /// Silence after it, where the source asks for one (an SSML `break`);
     /// otherwise the pause between paragraphs applies.
-    pub pause_after_ms: Option<u32>,
+    pub(crate) pause_after_ms: Option<u32>,
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -143,15 +143,15 @@ pub enum PlanError {
 /// Makes plans. Holds the catalog, detector and reading front ends; cheap
 /// to clone.
 #[derive(Clone)]
-pub struct Planner {
-    pub catalog: Arc<Catalog>,
-    pub detector: LanguageDetector,
-    pub readers: Arc<Readers>,
+pub(crate) struct Planner {
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) detector: LanguageDetector,
+    pub(crate) readers: Arc<Readers>,
 }
 
 impl Planner {
     /// The whole plan of a document.
-    pub fn plan(&self, document: Document, options: &SpeechOptions) -> Result<Plan, PlanError> {
+    pub(crate) fn plan(&self, document: Document, options: &SpeechOptions) -> Result<Plan, PlanError> {
         let mut cursor = self.cursor(document, options);
         let mut paragraphs = Vec::new();
         while let Some(paragraph) = cursor.next_paragraph() {
@@ -161,7 +161,7 @@ impl Planner {
     }
 
     /// Plans `document` paragraph by paragraph, in speaking order.
-    pub fn cursor(&self, document: Document, options: &SpeechOptions) -> PlanCursor {
+    pub(crate) fn cursor(&self, document: Document, options: &SpeechOptions) -> PlanCursor {
         let blocks = spoken_blocks(&document);
         let detector = LanguageDetector { mixed: options.mixed_sentences, ..self.detector.clone() };
         let languages = detector.progressive(
@@ -211,7 +211,7 @@ impl Planner {
 /// text is planned (its language detected, its voices chosen) and can be
 /// spoken before the rest is read. Paragraphs come out exactly as the
 /// whole [`Plan`] has them.
-pub struct PlanCursor {
+pub(crate) struct PlanCursor {
     planner: Planner,
     options: SpeechOptions,
     blocks: std::iter::Enumerate<std::vec::IntoIter<SpokenBlock>>,
@@ -222,28 +222,28 @@ pub struct PlanCursor {
 
 impl PlanCursor {
     /// The next paragraph, or `None` once all are planned.
-    pub fn next_paragraph(&mut self) -> Option<Result<Paragraph, PlanError>> {
+    pub(crate) fn next_paragraph(&mut self) -> Option<Result<Paragraph, PlanError>> {
         let (index, block) = self.blocks.next()?;
         Some(self.paragraph(index, block))
     }
 
     /// The paragraphs still to plan.
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.blocks.len()
     }
 
     /// The document's language as guessed from what is planned so far.
-    pub fn document_lang(&self) -> LangTag {
+    pub(crate) fn document_lang(&self) -> LangTag {
         self.languages.document()
     }
 
     /// The rate and pitch the plan speaks at, where a paragraph sets none.
-    pub fn delivery(&self) -> (Rate, Pitch) {
+    pub(crate) fn delivery(&self) -> (Rate, Pitch) {
         (self.options.rate, self.options.pitch)
     }
 
     /// The plan of `paragraphs`, all this cursor planned.
-    pub fn into_plan(self, paragraphs: Vec<Paragraph>) -> Plan {
+    fn into_plan(self, paragraphs: Vec<Paragraph>) -> Plan {
         Plan {
             lang: self.languages.document(),
             title: self.title,
@@ -328,7 +328,7 @@ fn spoken_blocks(document: &Document) -> Vec<SpokenBlock> {
 impl Plan {
     /// The voices that speak it, in speaking order (a voice again only
     /// after another one).
-    pub fn voices(&self) -> Vec<&str> {
+    pub(crate) fn voices(&self) -> Vec<&str> {
         let mut voices: Vec<&str> =
             self.paragraphs.iter().flat_map(|p| &p.sentences).map(|s| s.voice.as_str()).collect();
         voices.dedup();
@@ -353,7 +353,7 @@ impl Plan {
 
 /// The utterances of one paragraph of a plan spoken at `rate` and `pitch`
 /// (where the paragraph sets none).
-pub fn paragraph_utterances(paragraph: &Paragraph, rate: Rate, pitch: Pitch) -> Vec<Utterance> {
+pub(crate) fn paragraph_utterances(paragraph: &Paragraph, rate: Rate, pitch: Pitch) -> Vec<Utterance> {
     let last = paragraph.sentences.len().saturating_sub(1);
     paragraph
         .sentences

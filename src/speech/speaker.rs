@@ -39,11 +39,11 @@ const LOOKUPS_AT_ONCE: usize = 16;
 /// Tuning of the speaker (from [`Settings`](crate::settings::Settings),
 /// the one source of defaults).
 #[derive(Debug, Clone)]
-pub struct SpeakerSettings {
+pub(crate) struct SpeakerSettings {
     /// Utterances prepared ahead of the one streaming (at least 1).
-    pub lookahead: usize,
+    pub(crate) lookahead: usize,
     /// Silence between paragraphs.
-    pub paragraph_pause_ms: u32,
+    pub(crate) paragraph_pause_ms: u32,
 }
 
 /// Audio longer than this per utterance is cut off.
@@ -54,7 +54,7 @@ const MAX_UTTERANCE_SECONDS: u64 = 120;
 const ADMISSION_PATIENCE: Duration = Duration::ZERO;
 
 /// Streams utterances through the cache and the pools. Share it in an `Arc`.
-pub struct Speaker {
+pub(crate) struct Speaker {
     /// One pool per engine; the first (espeak-ng) sets the output rate, and
     /// every engine delivers audio at that rate.
     pools: Vec<Arc<Pool>>,
@@ -84,7 +84,7 @@ impl Speaker {
     /// # Panics
     ///
     /// If `pools` is empty.
-    pub fn new(
+    pub(crate) fn new(
         pools: Vec<Arc<Pool>>,
         cache: Arc<SegmentCache>,
         catalog: Arc<Catalog>,
@@ -95,17 +95,17 @@ impl Speaker {
         Self { pools, cache, catalog, settings, inflight: Mutex::new(HashMap::new()), cluster }
     }
 
-    pub fn sample_rate(&self) -> u32 {
+    pub(crate) fn sample_rate(&self) -> u32 {
         self.pool().hello().info.sample_rate
     }
 
     /// The primary (espeak-ng) pool.
-    pub fn pool(&self) -> &Pool {
+    pub(crate) fn pool(&self) -> &Pool {
         &self.pools[0]
     }
 
     /// Every engine's pool, primary first.
-    pub fn pools(&self) -> impl Iterator<Item = &Pool> {
+    pub(crate) fn pools(&self) -> impl Iterator<Item = &Pool> {
         self.pools.iter().map(|p| &**p)
     }
 
@@ -116,16 +116,12 @@ impl Speaker {
             .ok_or_else(|| VoiceError::Unknown(voice.id.to_string()).into())
     }
 
-    pub fn cache(&self) -> &SegmentCache {
+    pub(crate) fn cache(&self) -> &SegmentCache {
         &self.cache
     }
 
-    pub fn catalog(&self) -> &Catalog {
+    pub(crate) fn catalog(&self) -> &Catalog {
         &self.catalog
-    }
-
-    pub fn settings(&self) -> &SpeakerSettings {
-        &self.settings
     }
 
     fn voice(&self, utterance: &Utterance) -> Result<&Voice, SpeakError> {
@@ -138,7 +134,7 @@ impl Speaker {
     }
 
     /// What shapes `voice`'s audio besides the text and options.
-    pub fn identity(&self, voice: &Voice) -> AudioIdentity {
+    pub(crate) fn identity(&self, voice: &Voice) -> AudioIdentity {
         let version = self.pool_for(voice).map_or("", |pool| pool.hello().info.version.as_str());
         AudioIdentity {
             engine: voice.engine.clone(),
@@ -149,7 +145,7 @@ impl Speaker {
     }
 
     /// The fingerprint of the voices `utterances` use (see [`identity::fingerprint`]).
-    pub fn fingerprint(&self, utterances: &[Utterance]) -> String {
+    pub(crate) fn fingerprint(&self, utterances: &[Utterance]) -> String {
         let voices: std::collections::BTreeSet<&crate::voice::VoiceId> = utterances.iter().map(|u| &u.voice).collect();
         let identities: Vec<AudioIdentity> =
             voices.into_iter().filter_map(|id| self.catalog.get(id)).map(|v| self.identity(v)).collect();
@@ -157,7 +153,7 @@ impl Speaker {
     }
 
     /// How many of these utterances are cached.
-    pub async fn cached_count(&self, utterances: &[Utterance]) -> usize {
+    pub(crate) async fn cached_count(&self, utterances: &[Utterance]) -> usize {
         let keys: Vec<SegmentKey> = utterances.iter().filter_map(|u| Some(self.key(u, self.voice(u).ok()?))).collect();
         futures::stream::iter(keys)
             .map(|key| async move { self.cache.contains(&key).await })
@@ -168,7 +164,7 @@ impl Speaker {
     }
 
     /// Whether all, some or none of these utterances are cached.
-    pub async fn cache_status(&self, utterances: &[Utterance]) -> CacheStatus {
+    pub(crate) async fn cache_status(&self, utterances: &[Utterance]) -> CacheStatus {
         match self.cached_count(utterances).await {
             0 => CacheStatus::Miss,
             n if n == utterances.len() => CacheStatus::Hit,
@@ -178,7 +174,7 @@ impl Speaker {
 
     /// Starts streaming `utterances`. Events arrive in order; the last one is
     /// `Finished` unless the receiver is dropped first (which cancels).
-    pub fn speak(self: &Arc<Self>, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
+    pub(crate) fn speak(self: &Arc<Self>, utterances: Vec<Utterance>) -> mpsc::Receiver<SpeechEvent> {
         let (tx, rx) = mpsc::channel(utterances.len().max(1));
         for utterance in utterances {
             tx.try_send(utterance).expect("the channel holds every utterance");
@@ -193,7 +189,7 @@ impl Speaker {
     /// that does not read stops the planning too. `begun` is told when the
     /// first audio is on its way (or the first utterance failed): work that
     /// would compete with it for the CPU waits for that.
-    pub fn speak_as_planned(
+    pub(crate) fn speak_as_planned(
         self: &Arc<Self>,
         utterances: mpsc::Receiver<Utterance>,
         begun: oneshot::Sender<()>,

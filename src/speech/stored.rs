@@ -11,16 +11,16 @@ use std::fmt;
 /// format, options and text). Parsed before it touches a path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct DocumentId(String);
+pub(crate) struct DocumentId(String);
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("`{0}` is not a document id (32 hexadecimal digits)")]
-pub struct InvalidDocumentId(pub String);
+pub(crate) struct InvalidDocumentId(pub(crate) String);
 
 impl DocumentId {
-    pub const LEN: usize = 32;
+    const LEN: usize = 32;
 
-    pub fn parse(raw: &str) -> Result<Self, InvalidDocumentId> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, InvalidDocumentId> {
         if raw.len() == Self::LEN && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             Ok(Self(raw.to_string()))
         } else {
@@ -29,7 +29,7 @@ impl DocumentId {
     }
 
     /// The id of a text with its format and options.
-    pub fn for_content(text: &str, format: InputFormat, options: &SpeechOptions) -> Self {
+    pub(crate) fn for_content(text: &str, format: InputFormat, options: &SpeechOptions) -> Self {
         let mut hasher = blake3::Hasher::new();
         hasher.update(serde_json::to_string(&(format, options)).expect("options serialize").as_bytes());
         hasher.update(b"\0");
@@ -37,7 +37,7 @@ impl DocumentId {
         Self(hasher.finalize().to_hex()[..Self::LEN].to_string())
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -63,12 +63,12 @@ impl From<DocumentId> for String {
 
 /// A document as stored: its source and its plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredDocument {
-    pub id: DocumentId,
-    pub format: InputFormat,
-    pub options: SpeechOptions,
-    pub text: String,
-    pub plan: Plan,
+pub(crate) struct StoredDocument {
+    pub(crate) id: DocumentId,
+    pub(crate) format: InputFormat,
+    pub(crate) options: SpeechOptions,
+    pub(crate) text: String,
+    pub(crate) plan: Plan,
 }
 
 #[cfg(test)]

@@ -10,62 +10,62 @@ use std::fmt::Write;
 
 /// Times of a whole stream, in seconds from its start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Timeline {
-    pub duration: f64,
-    pub paragraphs: Vec<ParagraphTiming>,
+pub(crate) struct Timeline {
+    pub(crate) duration: f64,
+    pub(crate) paragraphs: Vec<ParagraphTiming>,
     /// Where the source's named marks (SSML `mark`) are heard.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub marks: Vec<MarkTiming>,
+    pub(crate) marks: Vec<MarkTiming>,
 }
 
 /// A named mark and when it is heard: at the first word from its place in
 /// the text (or the end of its paragraph, when no word follows it there).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct MarkTiming {
-    pub name: String,
-    pub paragraph: usize,
-    pub time: f64,
+pub(crate) struct MarkTiming {
+    pub(crate) name: String,
+    pub(crate) paragraph: usize,
+    pub(crate) time: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ParagraphTiming {
-    pub index: usize,
-    pub start: f64,
-    pub end: f64,
-    pub sentences: Vec<SentenceTiming>,
+pub(crate) struct ParagraphTiming {
+    pub(crate) index: usize,
+    pub(crate) start: f64,
+    pub(crate) end: f64,
+    pub(crate) sentences: Vec<SentenceTiming>,
 }
 
 /// Text offsets count chars (Unicode scalar values) in the paragraph text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SentenceTiming {
-    pub index: usize,
-    pub start: f64,
-    pub end: f64,
-    pub text_start: usize,
-    pub text_end: usize,
-    pub words: Vec<WordTiming>,
+pub(crate) struct SentenceTiming {
+    pub(crate) index: usize,
+    pub(crate) start: f64,
+    pub(crate) end: f64,
+    pub(crate) text_start: usize,
+    pub(crate) text_end: usize,
+    pub(crate) words: Vec<WordTiming>,
 }
 
 /// A finished sentence of a timeline that is still growing: its paragraph
 /// and its timing. A timeline is these, in order, plus the duration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TimedSentence {
-    pub paragraph: usize,
+pub(crate) struct TimedSentence {
+    pub(crate) paragraph: usize,
     #[serde(flatten)]
-    pub sentence: SentenceTiming,
+    pub(crate) sentence: SentenceTiming,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct WordTiming {
-    pub start: f64,
-    pub end: f64,
-    pub text_start: usize,
-    pub text_end: usize,
+pub(crate) struct WordTiming {
+    pub(crate) start: f64,
+    pub(crate) end: f64,
+    pub(crate) text_start: usize,
+    pub(crate) text_end: usize,
 }
 
 /// Builds a [`Timeline`] from the events of `speaker.speak(utterances)`.
 /// Audio is only counted, never kept.
-pub struct TimelineBuilder<'a> {
+pub(crate) struct TimelineBuilder<'a> {
     plan: &'a Plan,
     utterances: &'a [Utterance],
     sample_rate: f64,
@@ -74,7 +74,7 @@ pub struct TimelineBuilder<'a> {
 }
 
 impl<'a> TimelineBuilder<'a> {
-    pub fn new(plan: &'a Plan, utterances: &'a [Utterance], sample_rate: u32) -> Self {
+    pub(crate) fn new(plan: &'a Plan, utterances: &'a [Utterance], sample_rate: u32) -> Self {
         Self { plan, utterances, sample_rate: sample_rate as f64, samples: 0, paragraphs: Vec::new() }
     }
 
@@ -82,7 +82,7 @@ impl<'a> TimelineBuilder<'a> {
         (sample as f64 / self.sample_rate * 1000.0).round() / 1000.0
     }
 
-    pub fn push(&mut self, event: &SpeechEvent) {
+    pub(crate) fn push(&mut self, event: &SpeechEvent) {
         match event {
             SpeechEvent::Audio(chunk) => self.samples += chunk.len() as u64,
             SpeechEvent::Utterance { index, start_sample, .. } => {
@@ -143,7 +143,7 @@ impl<'a> TimelineBuilder<'a> {
 
     /// The sentence that the last event ended, if it was an `UtteranceEnd`
     /// (call right after pushing one).
-    pub fn last_finished(&self) -> Option<TimedSentence> {
+    pub(crate) fn last_finished(&self) -> Option<TimedSentence> {
         let paragraph = self.paragraphs.last()?;
         Some(TimedSentence { paragraph: paragraph.index, sentence: paragraph.sentences.last()?.clone() })
     }
@@ -153,7 +153,7 @@ impl<'a> TimelineBuilder<'a> {
         paragraph.sentences.last_mut().filter(|s| s.index == utterance.sentence)
     }
 
-    pub fn finish(self) -> Timeline {
+    pub(crate) fn finish(self) -> Timeline {
         let timeline =
             Timeline { duration: self.seconds(self.samples), paragraphs: self.paragraphs, marks: Vec::new() };
         timeline.with_marks(self.plan)
@@ -162,7 +162,7 @@ impl<'a> TimelineBuilder<'a> {
 
 impl Timeline {
     /// The timeline made of finished sentences, in order.
-    pub fn from_sentences(sentences: &[TimedSentence], duration: f64) -> Self {
+    pub(crate) fn from_sentences(sentences: &[TimedSentence], duration: f64) -> Self {
         let mut paragraphs: Vec<ParagraphTiming> = Vec::new();
         for TimedSentence { paragraph, sentence } in sentences {
             match paragraphs.last_mut().filter(|p| p.index == *paragraph) {
@@ -182,7 +182,7 @@ impl Timeline {
     }
 
     /// This timeline with the plan's named marks placed on it.
-    pub fn with_marks(mut self, plan: &Plan) -> Self {
+    fn with_marks(mut self, plan: &Plan) -> Self {
         self.marks = self
             .paragraphs
             .iter()
@@ -204,14 +204,14 @@ impl Timeline {
     }
 
     /// The finished sentences, in order (the inverse of [`Timeline::from_sentences`]).
-    pub fn sentences(&self) -> impl Iterator<Item = TimedSentence> + '_ {
+    pub(crate) fn sentences(&self) -> impl Iterator<Item = TimedSentence> + '_ {
         self.paragraphs
             .iter()
             .flat_map(|p| p.sentences.iter().map(move |s| TimedSentence { paragraph: p.index, sentence: s.clone() }))
     }
 
     /// WebVTT captions: one cue per sentence, with a timestamp before each word.
-    pub fn to_vtt(&self, plan: &Plan) -> String {
+    pub(crate) fn to_vtt(&self, plan: &Plan) -> String {
         let mut vtt = String::from("WEBVTT\n");
         let mut cue = 0;
         for paragraph in &self.paragraphs {

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use tokio::sync::OnceCell;
 
-pub struct Engines {
+pub(crate) struct Engines {
     current: RwLock<Arc<Pipeline>>,
     voices: OnceCell<Vec<ListedVoice>>,
     settings: Settings,
@@ -25,7 +25,7 @@ pub struct Engines {
 
 impl Engines {
     /// Starts the fast voices; the natural ones follow in the background.
-    pub async fn start(settings: Settings, program: PathBuf) -> Result<Arc<Self>, StartError> {
+    pub(crate) async fn start(settings: Settings, program: PathBuf) -> Result<Arc<Self>, StartError> {
         let fast = Arc::new(Pipeline::start(settings.clone().fast_only(), program.clone()).await?);
         let engines = Arc::new(Self { current: RwLock::new(Arc::clone(&fast)), voices: OnceCell::new(), settings });
         // In the background, one after the other so that each has the
@@ -50,12 +50,12 @@ impl Engines {
     }
 
     /// The service to speak the next message with.
-    pub fn pipeline(&self) -> Arc<Pipeline> {
+    pub(crate) fn pipeline(&self) -> Arc<Pipeline> {
         Arc::clone(&self.current.read().expect("never poisoned"))
     }
 
     /// Every voice Herald has, natural ones included even before they are up.
-    pub async fn voices(&self) -> &[ListedVoice] {
+    pub(crate) async fn voices(&self) -> &[ListedVoice] {
         self.voices
             .get_or_init(|| async {
                 match Planning::open_in_background(self.settings.clone()).await {

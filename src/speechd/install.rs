@@ -30,7 +30,7 @@ const BLOCK_START: &str = "# >>> herald: written by `herald speechd install`; `h
 const BLOCK_END: &str = "# <<< herald";
 
 #[derive(Debug, thiserror::Error)]
-pub enum InstallError {
+pub(crate) enum InstallError {
     #[error("no config directory: set HOME or XDG_CONFIG_HOME, or pass --config-dir")]
     NoHome,
     #[error("{}: {error}", path.display())]
@@ -41,13 +41,13 @@ pub enum InstallError {
 
 /// Whether the command changed anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Changed,
     Unchanged,
 }
 
 /// The user's Speech Dispatcher config directory.
-pub fn default_dir() -> Result<PathBuf, InstallError> {
+pub(crate) fn default_dir() -> Result<PathBuf, InstallError> {
     let config = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -75,7 +75,7 @@ impl Files {
 }
 
 /// Installs the module that runs `program` (Herald) with `settings`.
-pub fn install(dir: &Path, program: &Path, settings: &Settings) -> Result<Outcome, InstallError> {
+pub(crate) fn install(dir: &Path, program: &Path, settings: &Settings) -> Result<Outcome, InstallError> {
     let dir = absolute(dir);
     let files = Files::in_dir(&dir);
     let io = |path: &Path| {
@@ -108,7 +108,7 @@ pub fn install(dir: &Path, program: &Path, settings: &Settings) -> Result<Outcom
 }
 
 /// Removes what [`install`] wrote under `dir`.
-pub fn uninstall(dir: &Path) -> Result<Outcome, InstallError> {
+pub(crate) fn uninstall(dir: &Path) -> Result<Outcome, InstallError> {
     let files = Files::in_dir(dir);
     let mut changed = false;
     for path in [&files.program, &files.settings] {

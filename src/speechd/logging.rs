@@ -17,14 +17,14 @@ const DEBUG_LEVEL: u8 = 4;
 
 /// The log's destination and level. Cheap to clone.
 #[derive(Clone)]
-pub struct Logging {
+pub(crate) struct Logging {
     file: Arc<Mutex<Option<File>>>,
     level: Arc<AtomicU8>,
 }
 
 impl Logging {
     /// Installs the module's logger (once per process).
-    pub fn install() -> Self {
+    pub(crate) fn install() -> Self {
         let logging = Self { file: Arc::new(Mutex::new(None)), level: Arc::new(AtomicU8::new(3)) };
         let level = Arc::clone(&logging.level);
         let base: Option<Targets> = std::env::var("HERALD_LOG").ok().and_then(|filter| filter.parse().ok());
@@ -45,12 +45,12 @@ impl Logging {
         logging
     }
 
-    pub fn set_level(&self, level: u8) {
+    pub(crate) fn set_level(&self, level: u8) {
         self.level.store(level, Ordering::Relaxed);
     }
 
     /// Sends the log to `path` (appended to), with everything written.
-    pub fn to_file(&self, path: &str) -> std::io::Result<()> {
+    pub(crate) fn to_file(&self, path: &str) -> std::io::Result<()> {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
         *self.file.lock().expect("never poisoned") = Some(file);
         self.set_level(DEBUG_LEVEL);
@@ -58,7 +58,7 @@ impl Logging {
     }
 
     /// Back to standard error, warnings only.
-    pub fn off(&self) {
+    pub(crate) fn off(&self) {
         *self.file.lock().expect("never poisoned") = None;
         self.set_level(3);
     }

@@ -11,13 +11,13 @@ use std::collections::VecDeque;
 
 /// A message's marks not yet reached.
 #[derive(Debug)]
-pub struct MarkSchedule {
+pub(crate) struct MarkSchedule {
     /// (paragraph, char offset in its text, name), in speaking order.
     pending: VecDeque<(usize, usize, String)>,
 }
 
 impl MarkSchedule {
-    pub fn new(plan: &Plan) -> Self {
+    pub(crate) fn new(plan: &Plan) -> Self {
         let mut pending = Vec::new();
         for paragraph in &plan.paragraphs {
             let mut marks: Vec<_> = paragraph.delivery.marks.iter().collect();
@@ -30,7 +30,7 @@ impl MarkSchedule {
     /// The marks reached once speech is at char `offset` of paragraph
     /// `paragraph`: every mark of the paragraphs before it, and its own up
     /// to `offset`.
-    pub fn reached(&mut self, paragraph: usize, offset: usize) -> Vec<String> {
+    pub(crate) fn reached(&mut self, paragraph: usize, offset: usize) -> Vec<String> {
         let mut names = Vec::new();
         while let Some((at, from, _)) = self.pending.front() {
             if *at > paragraph || (*at == paragraph && *from > offset) {
@@ -42,7 +42,7 @@ impl MarkSchedule {
     }
 
     /// The marks left when the speech is over.
-    pub fn rest(&mut self) -> Vec<String> {
+    pub(crate) fn rest(&mut self) -> Vec<String> {
         self.pending.drain(..).map(|(_, _, name)| name).collect()
     }
 }

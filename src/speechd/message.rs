@@ -24,18 +24,18 @@ use crate::voice::{Quality, VoiceId};
 use quick_xml::escape::partial_escape;
 
 /// What the session knows when a message arrives.
-pub struct Context<'a> {
-    pub params: &'a Params,
-    pub settings: &'a SpeechdSettings,
+pub(crate) struct Context<'a> {
+    pub(crate) params: &'a Params,
+    pub(crate) settings: &'a SpeechdSettings,
     /// Every voice, as listed.
-    pub voices: &'a [ListedVoice],
+    pub(crate) voices: &'a [ListedVoice],
     /// Whether a voice runs now (natural voices start after `INIT`).
-    pub running: &'a dyn Fn(&VoiceId) -> bool,
+    pub(crate) running: &'a dyn Fn(&VoiceId) -> bool,
 }
 
 impl Context<'_> {
     /// The request for a message of `kind` with `text` (not a sound icon).
-    pub fn request(&self, kind: MessageKind, text: &str) -> SpeechRequest {
+    pub(crate) fn request(&self, kind: MessageKind, text: &str) -> SpeechRequest {
         let chosen = self.params.synthesis_voice.as_deref().and_then(|name| voices::find(self.voices, name));
         let base = SpeechOptions { rate: self.params.rate(), pitch: self.params.pitch(), ..SpeechOptions::default() };
         match kind {

@@ -13,7 +13,7 @@
 //! front door.
 
 mod engines;
-pub mod install;
+pub(crate) mod install;
 mod logging;
 mod marks;
 mod message;
@@ -33,12 +33,12 @@ use std::process::ExitCode;
 
 /// The program name Speech Dispatcher starts: Herald runs as the module
 /// when called by it.
-pub const MODULE_PROGRAM: &str = "sd_herald";
+pub(crate) const MODULE_PROGRAM: &str = "sd_herald";
 
 /// Runs the module with the settings in `config` until the server says
 /// `QUIT` or goes away. Exit codes as the reference modules': 1 when the
 /// module cannot start, 3 when the server does not begin with `INIT`.
-pub fn run(config: Option<&Path>) -> ExitCode {
+pub(crate) fn run(config: Option<&Path>) -> ExitCode {
     let logging = Logging::install();
     let settings = match Settings::load(config, serde_json::json!({})) {
         Ok(settings) => settings,

@@ -26,14 +26,14 @@ enum Packet {
 
 /// The way to the server. Cheap to clone.
 #[derive(Clone)]
-pub struct Output {
+pub(crate) struct Output {
     packets: mpsc::Sender<Packet>,
     speaking: Arc<AtomicU64>,
 }
 
 impl Output {
     /// Starts the writer thread on `sink` (standard output, in the module).
-    pub fn start(sink: impl Write + Send + 'static) -> Self {
+    pub(crate) fn start(sink: impl Write + Send + 'static) -> Self {
         let (packets, queue) = mpsc::channel();
         let speaking = Arc::new(AtomicU64::new(NOBODY));
         let allowed = Arc::clone(&speaking);
@@ -45,7 +45,7 @@ impl Output {
     }
 
     /// A reply or event line (or lines), with its final newline added.
-    pub fn send(&self, text: &str) {
+    pub(crate) fn send(&self, text: &str) {
         let mut bytes = Vec::with_capacity(text.len() + 1);
         bytes.extend_from_slice(text.as_bytes());
         bytes.push(b'\n');
@@ -54,22 +54,22 @@ impl Output {
     }
 
     /// Speech of message `id`, written only while it may speak.
-    pub fn speech(&self, id: u64, bytes: Vec<u8>) {
+    pub(crate) fn speech(&self, id: u64, bytes: Vec<u8>) {
         let _ = self.packets.send(Packet::Speech { id, bytes });
     }
 
     /// Lets message `id` speak (and silences any other).
-    pub fn allow(&self, id: u64) {
+    pub(crate) fn allow(&self, id: u64) {
         self.speaking.store(id, Ordering::SeqCst);
     }
 
     /// Silences message `id`: none of its speech is written from now on.
-    pub fn silence(&self, id: u64) {
+    pub(crate) fn silence(&self, id: u64) {
         let _ = self.speaking.compare_exchange(id, NOBODY, Ordering::SeqCst, Ordering::SeqCst);
     }
 
     /// Waits until everything sent so far is written (or cannot be).
-    pub fn flush(&self) {
+    pub(crate) fn flush(&self) {
         let (done, written) = mpsc::channel();
         if self.packets.send(Packet::Flushed(done)).is_ok() {
             let _ = written.recv();

@@ -18,23 +18,23 @@ use crate::text::LangTag;
 /// The value given is not one the parameter takes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{name}` cannot be `{value}`")]
-pub struct InvalidParam {
-    pub name: String,
-    pub value: String,
+pub(crate) struct InvalidParam {
+    pub(crate) name: String,
+    pub(crate) value: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params {
+pub(crate) struct Params {
     /// -100..=100, 0 normal.
     rate: i32,
     pitch: i32,
     volume: i32,
     /// Whether messages are spelled out letter by letter.
-    pub spelling: bool,
+    pub(crate) spelling: bool,
     /// The message's language, if the client set one.
-    pub language: Option<LangTag>,
+    pub(crate) language: Option<LangTag>,
     /// The voice the client chose by name, if any.
-    pub synthesis_voice: Option<String>,
+    pub(crate) synthesis_voice: Option<String>,
 }
 
 const PUNCTUATION: &[&str] = &["none", "some", "most", "all"];
@@ -46,7 +46,7 @@ impl Params {
     /// Sets one parameter. Names Herald does not know are accepted and
     /// ignored, so that a newer server keeps working; known ones must
     /// have a valid value.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), InvalidParam> {
+    pub(crate) fn set(&mut self, name: &str, value: &str) -> Result<(), InvalidParam> {
         let invalid = || InvalidParam { name: name.to_string(), value: value.to_string() };
         let scale = || value.trim().parse::<i32>().ok().filter(|v| (-100..=100).contains(v)).ok_or_else(invalid);
         let unset = value == "NULL";
@@ -89,7 +89,7 @@ impl Params {
     }
 
     /// The rate in words per minute.
-    pub fn rate(&self) -> Rate {
+    pub(crate) fn rate(&self) -> Rate {
         let normal = Rate::NORMAL as i32;
         let wpm = if self.rate < 0 {
             normal + (normal - Rate::MIN as i32) * self.rate / 100
@@ -99,18 +99,18 @@ impl Params {
         Rate::new(wpm as u32).expect("the scale maps inside Herald's range")
     }
 
-    pub fn pitch(&self) -> Pitch {
+    pub(crate) fn pitch(&self) -> Pitch {
         Pitch::new((50 + self.pitch / 2) as u32).expect("the scale maps inside 0–100")
     }
 
     /// The factor samples are scaled by: 1 at volume 0, 0 at -100, 2 at 100.
-    pub fn gain(&self) -> f32 {
+    pub(crate) fn gain(&self) -> f32 {
         (self.volume + 100) as f32 / 100.0
     }
 }
 
 /// Scales samples by `gain`, saturating.
-pub fn apply_gain(samples: &mut [i16], gain: f32) {
+pub(crate) fn apply_gain(samples: &mut [i16], gain: f32) {
     if (gain - 1.0).abs() < f32::EPSILON {
         return;
     }

@@ -23,46 +23,46 @@ use crate::lines::{read_bounded_line, BoundedLine};
 use tokio::io::AsyncBufRead;
 
 /// Longest command or text line read; longer ones are read past and refused.
-pub const MAX_LINE_BYTES: usize = crate::document::MAX_INPUT_BYTES;
+pub(crate) const MAX_LINE_BYTES: usize = crate::document::MAX_INPUT_BYTES;
 /// Largest message (all its lines), the same as any other Herald input.
-pub const MAX_MESSAGE_BYTES: usize = crate::document::MAX_INPUT_BYTES;
+const MAX_MESSAGE_BYTES: usize = crate::document::MAX_INPUT_BYTES;
 /// Largest audio event, in bytes of samples (as the speechd modules send).
-pub const MAX_AUDIO_BYTES: usize = 10_000;
+pub(crate) const MAX_AUDIO_BYTES: usize = 10_000;
 
 /// Replies, as the reference modules word them.
-pub mod reply {
-    pub const INIT_OK: &str =
+pub(crate) mod reply {
+    pub(crate) const INIT_OK: &str =
         "299-Herald: fast voices ready; natural voices load in the background\n299 OK LOADED SUCCESSFULLY";
-    pub const RECEIVING_MESSAGE: &str = "202 OK RECEIVING MESSAGE";
-    pub const SPEAKING: &str = "200 OK SPEAKING";
-    pub const RECEIVING_SETTINGS: &str = "203 OK RECEIVING SETTINGS";
-    pub const SETTINGS_RECEIVED: &str = "203 OK SETTINGS RECEIVED";
-    pub const RECEIVING_AUDIO_SETTINGS: &str = "207 OK RECEIVING AUDIO SETTINGS";
-    pub const AUDIO_INITIALIZED: &str = "203 OK AUDIO INITIALIZED";
-    pub const RECEIVING_LOGLEVEL: &str = "207 OK RECEIVING LOGLEVEL SETTINGS";
-    pub const LOGLEVEL_SET: &str = "203 OK LOGLEVEL SET";
-    pub const VOICE_LIST_SENT: &str = "200 OK VOICE LIST SENT";
-    pub const QUIT: &str = "210 OK QUIT";
-    pub const UNKNOWN_COMMAND: &str = "300 ERR UNKNOWN COMMAND";
-    pub const CANT_SPEAK: &str = "301 ERROR CANT SPEAK";
-    pub const BAD_SYNTAX: &str = "302 ERROR BAD SYNTAX";
-    pub const BAD_PARAM: &str = "303 ERROR INVALID PARAMETER OR VALUE";
-    pub const CANT_OPEN_DEBUG_FILE: &str = "303 CANT OPEN CUSTOM DEBUG FILE";
-    pub const CANT_LIST_VOICES: &str = "304 CANT LIST VOICES";
-    pub const MORE_THAN_ONE_LINE: &str = "305 DATA MORE THAN ONE LINE";
+    pub(crate) const RECEIVING_MESSAGE: &str = "202 OK RECEIVING MESSAGE";
+    pub(crate) const SPEAKING: &str = "200 OK SPEAKING";
+    pub(crate) const RECEIVING_SETTINGS: &str = "203 OK RECEIVING SETTINGS";
+    pub(crate) const SETTINGS_RECEIVED: &str = "203 OK SETTINGS RECEIVED";
+    pub(crate) const RECEIVING_AUDIO_SETTINGS: &str = "207 OK RECEIVING AUDIO SETTINGS";
+    pub(crate) const AUDIO_INITIALIZED: &str = "203 OK AUDIO INITIALIZED";
+    pub(crate) const RECEIVING_LOGLEVEL: &str = "207 OK RECEIVING LOGLEVEL SETTINGS";
+    pub(crate) const LOGLEVEL_SET: &str = "203 OK LOGLEVEL SET";
+    pub(crate) const VOICE_LIST_SENT: &str = "200 OK VOICE LIST SENT";
+    pub(crate) const QUIT: &str = "210 OK QUIT";
+    pub(crate) const UNKNOWN_COMMAND: &str = "300 ERR UNKNOWN COMMAND";
+    pub(crate) const CANT_SPEAK: &str = "301 ERROR CANT SPEAK";
+    pub(crate) const BAD_SYNTAX: &str = "302 ERROR BAD SYNTAX";
+    pub(crate) const BAD_PARAM: &str = "303 ERROR INVALID PARAMETER OR VALUE";
+    pub(crate) const CANT_OPEN_DEBUG_FILE: &str = "303 CANT OPEN CUSTOM DEBUG FILE";
+    pub(crate) const CANT_LIST_VOICES: &str = "304 CANT LIST VOICES";
+    pub(crate) const MORE_THAN_ONE_LINE: &str = "305 DATA MORE THAN ONE LINE";
 }
 
 /// Events, sent while a message is spoken.
-pub mod event {
-    pub const BEGIN: &str = "701 BEGIN";
-    pub const END: &str = "702 END";
-    pub const STOP: &str = "703 STOP";
-    pub const PAUSE: &str = "704 PAUSE";
+pub(crate) mod event {
+    pub(crate) const BEGIN: &str = "701 BEGIN";
+    pub(crate) const END: &str = "702 END";
+    pub(crate) const STOP: &str = "703 STOP";
+    pub(crate) const PAUSE: &str = "704 PAUSE";
 }
 
 /// What kind of message a speak command carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageKind {
+pub(crate) enum MessageKind {
     /// SSML text (`SPEAK`).
     Text,
     /// One character (`CHAR`).
@@ -75,7 +75,7 @@ pub enum MessageKind {
 
 /// A command line from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     Speak(MessageKind),
     Stop,
     Pause,
@@ -90,13 +90,13 @@ pub enum Command {
 
 /// `DEBUG ON FILE` or `DEBUG OFF`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DebugSwitch {
+pub(crate) enum DebugSwitch {
     On(String),
     Off,
 }
 
 impl Command {
-    pub fn parse(line: &str) -> Self {
+    pub(crate) fn parse(line: &str) -> Self {
         let mut words = line.split_ascii_whitespace();
         match line {
             "SPEAK" => Self::Speak(MessageKind::Text),
@@ -128,14 +128,14 @@ impl Command {
 /// A line as read: its text (without the newline), or the fact that it
 /// was longer than [`MAX_LINE_BYTES`] (and has been read past).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Line {
+pub(crate) enum Line {
     Text(String),
     TooLong,
 }
 
 /// Reads one line; `None` at the end of input. Bytes that are not UTF-8
 /// are replaced, never fatal.
-pub async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<Option<Line>> {
+pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<Option<Line>> {
     Ok(read_bounded_line(reader, MAX_LINE_BYTES).await?.map(|line| match line {
         BoundedLine::TooLong => Line::TooLong,
         BoundedLine::Line(mut bytes) => {
@@ -150,7 +150,7 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Resu
 /// Why a message or a block of settings was refused (it has been read
 /// to its end all the same).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     #[error("the message is longer than {MAX_MESSAGE_BYTES} bytes")]
     TooLarge,
     #[error("a settings line is not NAME=VALUE")]
@@ -186,7 +186,7 @@ async fn read_block<R: AsyncBufRead + Unpin>(
 
 /// A message's text, up to the line `.`, with the server's dot-doubling
 /// undone; its lines are joined with newlines. Also how many lines it had.
-pub async fn read_message<R: AsyncBufRead + Unpin>(
+pub(crate) async fn read_message<R: AsyncBufRead + Unpin>(
     reader: &mut R,
 ) -> std::io::Result<Option<Result<(String, usize), BodyError>>> {
     Ok(read_block(reader).await?.map(|block| {
@@ -199,7 +199,7 @@ pub async fn read_message<R: AsyncBufRead + Unpin>(
 }
 
 /// `NAME=VALUE` lines, up to the line `.`.
-pub async fn read_params<R: AsyncBufRead + Unpin>(
+pub(crate) async fn read_params<R: AsyncBufRead + Unpin>(
     reader: &mut R,
 ) -> std::io::Result<Option<Result<Vec<(String, String)>, BodyError>>> {
     Ok(read_block(reader).await?.map(|block| {
@@ -216,22 +216,22 @@ pub async fn read_params<R: AsyncBufRead + Unpin>(
 }
 
 /// Text safe to put on one protocol line: no line breaks, no other controls.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// The `700` event for an index mark.
-pub fn index_mark(name: &str) -> String {
+pub(crate) fn index_mark(name: &str) -> String {
     format!("700-{}\n700 INDEX MARK", one_line(name))
 }
 
 /// The `706` event for a sound icon the server plays.
-pub fn sound_icon(name: &str) -> String {
+pub(crate) fn sound_icon(name: &str) -> String {
     format!("706-{}\n706 ICON", one_line(name))
 }
 
 /// One `705` audio event: 16-bit little-endian mono samples at `rate`.
-pub fn audio(samples: &[i16], rate: u32) -> Vec<u8> {
+pub(crate) fn audio(samples: &[i16], rate: u32) -> Vec<u8> {
     const ESCAPE: u8 = 0x7d;
     const INVERT: u8 = 1 << 5;
     let mut out = format!(

@@ -30,11 +30,11 @@ struct Speaking {
     task: JoinHandle<()>,
 }
 
-pub struct Session {
-    pub engines: Arc<Engines>,
-    pub output: Output,
-    pub settings: SpeechdSettings,
-    pub logging: Logging,
+pub(crate) struct Session {
+    pub(crate) engines: Arc<Engines>,
+    pub(crate) output: Output,
+    pub(crate) settings: SpeechdSettings,
+    pub(crate) logging: Logging,
     params: Params,
     speaking: Option<Speaking>,
     last_id: u64,
@@ -47,12 +47,12 @@ enum Next {
 }
 
 impl Session {
-    pub fn new(engines: Arc<Engines>, output: Output, settings: SpeechdSettings, logging: Logging) -> Self {
+    pub(crate) fn new(engines: Arc<Engines>, output: Output, settings: SpeechdSettings, logging: Logging) -> Self {
         Self { engines, output, settings, logging, params: Params::default(), speaking: None, last_id: 0 }
     }
 
     /// Serves commands until `QUIT` or the end of input; then stops speaking.
-    pub async fn serve<R: AsyncBufRead + Unpin>(mut self, input: &mut R) -> std::io::Result<()> {
+    pub(crate) async fn serve<R: AsyncBufRead + Unpin>(mut self, input: &mut R) -> std::io::Result<()> {
         loop {
             let command = match protocol::read_line(input).await? {
                 None => break,

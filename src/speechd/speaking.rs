@@ -26,16 +26,16 @@ const SERVER_MARK: &str = "__spd_";
 
 /// How the session steers a message while it speaks.
 #[derive(Debug, Default)]
-pub struct Control {
-    pub stop: CancellationToken,
-    pub pause: AtomicBool,
+pub(crate) struct Control {
+    pub(crate) stop: CancellationToken,
+    pub(crate) pause: AtomicBool,
 }
 
 /// A planned message, its speech on the way.
-pub struct Message {
-    pub id: u64,
-    pub speech: PlannedSpeech,
-    pub gain: f32,
+pub(crate) struct Message {
+    pub(crate) id: u64,
+    pub(crate) speech: PlannedSpeech,
+    pub(crate) gain: f32,
 }
 
 /// How a message ended.
@@ -46,7 +46,7 @@ enum Ending {
 }
 
 /// Speaks `message` with `pipeline`, reporting to `output`.
-pub async fn speak(pipeline: Arc<Pipeline>, message: Message, control: Arc<Control>, output: Output) {
+pub(crate) async fn speak(pipeline: Arc<Pipeline>, message: Message, control: Arc<Control>, output: Output) {
     let PlannedSpeech { plan, utterances, mut events } = message.speech;
     let mut stream = Stream {
         output,

@@ -7,12 +7,12 @@ use crate::voice::{Quality, Voice, VoiceId};
 
 /// One voice as the module lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedVoice {
+pub(crate) struct ListedVoice {
     /// The name shown to users, which `synthesis_voice` names.
-    pub name: String,
-    pub language: String,
-    pub id: VoiceId,
-    pub quality: Quality,
+    pub(crate) name: String,
+    pub(crate) language: String,
+    pub(crate) id: VoiceId,
+    pub(crate) quality: Quality,
 }
 
 impl ListedVoice {
@@ -28,7 +28,7 @@ impl ListedVoice {
 }
 
 /// Every voice given, natural voices first.
-pub fn listing<'a>(voices: impl IntoIterator<Item = &'a Voice>) -> Vec<ListedVoice> {
+pub(crate) fn listing<'a>(voices: impl IntoIterator<Item = &'a Voice>) -> Vec<ListedVoice> {
     let mut voices: Vec<ListedVoice> = voices.into_iter().map(ListedVoice::of).collect();
     voices.sort_by_key(|v| std::cmp::Reverse(v.quality));
     voices
@@ -37,7 +37,7 @@ pub fn listing<'a>(voices: impl IntoIterator<Item = &'a Voice>) -> Vec<ListedVoi
 /// The `LIST VOICES` reply: a `200-NAME\tLANGUAGE\tVARIANT` line per
 /// voice of `language` (its primary subtag matches) and `variant` (Herald's
 /// voices have none), or `304` when none match.
-pub fn list_reply(voices: &[ListedVoice], language: Option<&str>, variant: Option<&str>) -> String {
+pub(crate) fn list_reply(voices: &[ListedVoice], language: Option<&str>, variant: Option<&str>) -> String {
     let wanted = |voice: &ListedVoice| {
         let language_matches = language.is_none_or(|wanted| {
             voice.language.eq_ignore_ascii_case(wanted)
@@ -54,7 +54,7 @@ pub fn list_reply(voices: &[ListedVoice], language: Option<&str>, variant: Optio
 }
 
 /// The voice a `synthesis_voice` names: a listed name, or a Herald voice id.
-pub fn find<'a>(voices: &'a [ListedVoice], name: &str) -> Option<&'a ListedVoice> {
+pub(crate) fn find<'a>(voices: &'a [ListedVoice], name: &str) -> Option<&'a ListedVoice> {
     voices.iter().find(|v| v.name == name).or_else(|| voices.iter().find(|v| v.id.as_str() == name))
 }
 

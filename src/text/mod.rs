@@ -6,16 +6,15 @@
 //! control character, bidi override or embedded engine command can reach an
 //! engine, a page or a log.
 
-pub mod lang;
+pub(crate) mod lang;
 pub mod normalize;
-pub mod reading;
+pub(crate) mod reading;
 pub mod segment;
-pub mod tag;
+pub(crate) mod tag;
 
-pub use lang::{
-    known_languages, Assignment, Detection, LangSource, LanguageDetector, MixedSentences, ParagraphInput, Progressive,
-    Strategy,
-};
-pub use reading::{Readers, Reading, ReadingSettings, ReadingSpan, Script};
+pub(crate) use lang::{known_languages, LangSource, Progressive, Strategy};
+pub use lang::{Assignment, Detection, LanguageDetector, MixedSentences, ParagraphInput};
+pub(crate) use reading::ReadingSpan;
+pub use reading::{Readers, Reading, ReadingSettings, Script};
 pub use segment::{split_sentences, Sentence};
 pub use tag::{InvalidLangTag, LangTag};

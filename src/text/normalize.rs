@@ -61,7 +61,7 @@ fn strip_escape_sequences(text: &str) -> std::borrow::Cow<'_, str> {
 /// Longest run of characters without a space that is kept whole; beyond it
 /// the rest is replaced by a note of how much was left out, so that a
 /// 100,000-digit number or a megabyte "word" cannot become hours of audio.
-pub const MAX_TOKEN_CHARS: usize = 600;
+const MAX_TOKEN_CHARS: usize = 600;
 
 /// Removes stripped characters, folds every run of white space into one
 /// space (trimming both ends) and shortens absurdly long tokens (see
@@ -109,14 +109,14 @@ pub fn clean(text: &str) -> String {
 /// Removes stripped characters but keeps line breaks (`\n`), so the document
 /// parsers can still see lines and blank-line paragraphs. `\r\n` and lone `\r`
 /// become `\n`; other white space is kept as is.
-pub fn clean_keep_lines(text: &str) -> String {
+pub(crate) fn clean_keep_lines(text: &str) -> String {
     let text = strip_escape_sequences(text).replace("\r\n", "\n").replace('\r', "\n");
     text.chars().filter(|&c| c == '\n' || c == '\t' || !is_stripped(c)).collect()
 }
 
 /// True when the text has at least one letter or digit: lines without any are
 /// page furniture (bullets, bars, rules) and are never spoken.
-pub fn has_content(text: &str) -> bool {
+pub(crate) fn has_content(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
 }
 

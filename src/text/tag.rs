@@ -13,7 +13,7 @@ pub struct LangTag(String);
 /// Why a string is not accepted as a language tag.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("`{0}` is not a BCP-47 language tag (expected e.g. `en`, `fr-CA`, `zh-Latn`)")]
-pub struct InvalidLangTag(pub String);
+pub struct InvalidLangTag(pub(crate) String);
 
 impl LangTag {
     /// Parses a tag: a 2–3 letter primary language (or `und`) followed by
@@ -42,7 +42,7 @@ impl LangTag {
     }
 
     /// The undetermined tag, for text with no letters.
-    pub fn und() -> Self {
+    pub(crate) fn und() -> Self {
         Self("und".into())
     }
 
@@ -55,7 +55,7 @@ impl LangTag {
         self.0.split('-').next().unwrap_or(&self.0)
     }
 
-    pub fn is_und(&self) -> bool {
+    pub(crate) fn is_und(&self) -> bool {
         self.0 == "und"
     }
 

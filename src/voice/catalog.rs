@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The catalog shipped with Herald, used when no other file is configured.
-pub const EMBEDDED_CATALOG: &str = include_str!("../../voices/catalog.toml");
+pub(crate) const EMBEDDED_CATALOG: &str = include_str!("../../voices/catalog.toml");
 
 /// A voice id, `engine:name`, made of lower-case ASCII letters, digits, `-`,
 /// `_` and `.` — safe in URLs, headers and file names.
@@ -23,7 +23,7 @@ pub struct VoiceId(String);
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("`{0}` is not a voice id (expected `engine:name`, e.g. `espeak:en-us`)")]
-pub struct InvalidVoiceId(pub String);
+pub struct InvalidVoiceId(pub(crate) String);
 
 impl VoiceId {
     pub fn parse(raw: &str) -> Result<Self, InvalidVoiceId> {
@@ -78,23 +78,23 @@ pub enum Quality {
 /// One voice Herald can use.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Voice {
-    pub id: VoiceId,
-    pub engine: String,
+    pub(crate) id: VoiceId,
+    pub(crate) engine: String,
     /// What the engine needs to select it.
     #[serde(skip)]
     pub engine_voice: String,
-    pub name: String,
-    pub languages: Vec<LangTag>,
-    pub gender: Option<Gender>,
-    pub sample_rate: u32,
-    pub quality: Quality,
+    pub(crate) name: String,
+    pub(crate) languages: Vec<LangTag>,
+    pub(crate) gender: Option<Gender>,
+    pub(crate) sample_rate: u32,
+    pub(crate) quality: Quality,
     /// Identity of the model file, for engines that load models.
     #[serde(skip)]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
     /// What the voice reads instead of its languages' own script, if
     /// anything (kana for Japanese, numbered pinyin for Mandarin).
     #[serde(skip)]
-    pub reads: Option<Script>,
+    pub(crate) reads: Option<Script>,
     /// `languages` with the engine's preference for each (lower first).
     #[serde(skip)]
     ranked: Vec<(u8, LangTag)>,
@@ -146,7 +146,7 @@ pub enum CatalogError {
 
 /// All voices, with the rules for choosing one.
 #[derive(Debug, Clone)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     voices: Vec<Voice>,
     prefer: Vec<Preference>,
     default_lang: LangTag,
@@ -154,7 +154,7 @@ pub struct Catalog {
 
 impl Catalog {
     /// Builds the catalog from a catalog file and the engines' greetings.
-    pub fn new(catalog_toml: &str, engines: &[&Hello]) -> Result<Self, CatalogError> {
+    pub(crate) fn new(catalog_toml: &str, engines: &[&Hello]) -> Result<Self, CatalogError> {
         let file: CatalogFile = toml::from_str(catalog_toml)?;
         if !file.reading.iter().all(ReadingRule::is_well_formed) {
             return Err(CatalogError::Reading);
@@ -200,16 +200,16 @@ impl Catalog {
         Ok(catalog)
     }
 
-    pub fn voices(&self) -> &[Voice] {
+    pub(crate) fn voices(&self) -> &[Voice] {
         &self.voices
     }
 
-    pub fn get(&self, id: &VoiceId) -> Option<&Voice> {
+    pub(crate) fn get(&self, id: &VoiceId) -> Option<&Voice> {
         self.voices.iter().find(|v| &v.id == id)
     }
 
     /// Voices that speak `lang` (exactly or by primary language), best first.
-    pub fn for_lang(&self, lang: &LangTag) -> Vec<&Voice> {
+    pub(crate) fn for_lang(&self, lang: &LangTag) -> Vec<&Voice> {
         let mut found: Vec<&Voice> =
             self.voices.iter().filter(|v| v.languages.iter().any(|l| l.primary() == lang.primary())).collect();
         let chosen = self.select(lang, None, Quality::Natural).ok().map(|v| v.id.clone());
@@ -218,7 +218,7 @@ impl Catalog {
     }
 
     /// The `variant`-th of the best-tier voices for `lang` (wrapping round).
-    pub fn variant(&self, lang: &LangTag, variant: usize) -> Option<&Voice> {
+    pub(crate) fn variant(&self, lang: &LangTag, variant: usize) -> Option<&Voice> {
         let lang = if lang.is_und() { &self.default_lang } else { lang };
         let voices = self.for_lang(lang);
         let tier = voices.first()?.quality;
@@ -229,7 +229,12 @@ impl Catalog {
     /// Chooses the voice for `lang`; an explicit voice id wins. A voice of
     /// the wanted `quality` is chosen where the language has one, else the
     /// best voice of any quality.
-    pub fn select(&self, lang: &LangTag, explicit: Option<&VoiceId>, quality: Quality) -> Result<&Voice, VoiceError> {
+    pub(crate) fn select(
+        &self,
+        lang: &LangTag,
+        explicit: Option<&VoiceId>,
+        quality: Quality,
+    ) -> Result<&Voice, VoiceError> {
         if let Some(id) = explicit {
             return self.get(id).ok_or_else(|| VoiceError::Unknown(id.to_string()));
         }

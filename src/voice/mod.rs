@@ -6,9 +6,10 @@
 //! lists the exact tag, then the primary language (lowest engine priority
 //! first); finally the default language's voice.
 
-pub mod catalog;
+pub(crate) mod catalog;
 
-pub use catalog::{Catalog, CatalogError, InvalidVoiceId, Quality, Voice, VoiceId};
+pub(crate) use catalog::Catalog;
+pub use catalog::{CatalogError, InvalidVoiceId, Quality, Voice, VoiceId};
 
 /// Why no voice could be chosen.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

@@ -33,13 +33,13 @@ fn find(name: &str) -> Option<(&'static Asset, &'static str)> {
 }
 
 /// The versioned URL of an asset, for pages to link.
-pub fn url(name: &str) -> String {
+pub(crate) fn url(name: &str) -> String {
     let (_, version) = find(name).expect("known asset");
     format!("/assets/{name}?v={version}")
 }
 
 /// The versioned absolute path of the Listen-button script.
-pub fn embed_url() -> String {
+pub(crate) fn embed_url() -> String {
     let (_, version) = find("embed.js").expect("known asset");
     format!("/embed.js?v={version}")
 }

@@ -16,7 +16,7 @@ use std::future::Future;
 /// The response format of `POST /v1/speech`: the `format` field if there is
 /// one (415 if Herald does not produce it), else the first format the
 /// `Accept` header names, else WAV.
-pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<AudioFormat, AppError> {
+pub(crate) fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<AudioFormat, AppError> {
     if let Some(name) = format {
         return name.parse().map_err(|e: crate::audio::UnknownFormat| AppError::UnsupportedMediaType(e.to_string()));
     }
@@ -27,7 +27,7 @@ pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<AudioForma
 /// The format named by the last segment of a document audio URL,
 /// `audio.{ext}`: 404 for another name, 415 for an extension that is not an
 /// audio file format Herald makes.
-pub fn file_format(segment: &str) -> Result<AudioFormat, AppError> {
+pub(crate) fn file_format(segment: &str) -> Result<AudioFormat, AppError> {
     let Some(extension) = segment.strip_prefix("audio.") else {
         return Err(AppError::NotFound("there is nothing at this address".into()));
     };
@@ -46,7 +46,7 @@ pub fn file_format(segment: &str) -> Result<AudioFormat, AppError> {
 /// them (`Trailer`). Waits for the first audio so a request that cannot
 /// start (queue full, engine refused every sentence) gets a proper error
 /// instead of an empty 200.
-pub async fn stream(
+pub(crate) async fn stream(
     mut speech: EncodedSpeech,
     headers: HeaderMap,
     trailers: impl Future<Output = Option<HeaderMap>> + Send + 'static,
@@ -82,7 +82,7 @@ pub async fn stream(
 /// Answers encoded speech as one complete file, its sizes filled in, for
 /// clients that read whole files (MaryTTS, OpenTTS). Fails as [`stream`]
 /// does when nothing can be spoken.
-pub async fn whole(speech: EncodedSpeech) -> Result<Response, AppError> {
+pub(crate) async fn whole(speech: EncodedSpeech) -> Result<Response, AppError> {
     let (format, rate) = (speech.format(), speech.output_rate());
     let streamed = stream(speech, HeaderMap::new(), std::future::ready(None)).await?;
     let mut bytes = axum::body::to_bytes(streamed.into_body(), usize::MAX).await.map_err(AppError::internal)?.to_vec();
@@ -122,6 +122,6 @@ async fn first_audible_event(speech: &mut EncodedSpeech) -> Result<Vec<EncodedEv
     Ok(read)
 }
 
-pub fn content_type(format: AudioFormat, sample_rate: u32) -> HeaderValue {
+pub(crate) fn content_type(format: AudioFormat, sample_rate: u32) -> HeaderValue {
     HeaderValue::from_str(&format.content_type(sample_rate)).expect("content types are ASCII")
 }

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 /// The body, or 413 when it is over the limit.
-pub fn bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, AppError> {
+pub(crate) fn bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, AppError> {
     body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge { limit },
         _ => AppError::bad_request("unreadable-body", rejection.body_text()),
@@ -16,7 +16,7 @@ pub fn bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes,
 }
 
 /// The media type without parameters, lower-cased (`text/plain`).
-pub fn media_type(headers: &HeaderMap) -> String {
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -27,7 +27,7 @@ pub fn media_type(headers: &HeaderMap) -> String {
 }
 
 /// The body as UTF-8 text; a BOM is dropped, UTF-16 is named as such.
-pub fn utf8(bytes: &[u8]) -> Result<&str, AppError> {
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, AppError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(AppError::bad_request("invalid-utf8", "the text is UTF-16; send UTF-8"));
     }
@@ -41,7 +41,7 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, AppError> {
 }
 
 /// A JSON body, with invalid UTF-8, syntax and field errors told apart.
-pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+pub(crate) fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let text = utf8(bytes)?;
     serde_json::from_str(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => AppError::unprocessable("invalid-field", e),
@@ -50,7 +50,7 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 }
 
 /// Rejects text with nothing to speak.
-pub fn require_text(text: &str) -> Result<(), AppError> {
+pub(crate) fn require_text(text: &str) -> Result<(), AppError> {
     if text.chars().any(char::is_alphanumeric) {
         Ok(())
     } else {

@@ -10,7 +10,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub(crate) enum AppError {
     /// Malformed request: bad JSON, invalid UTF-8, empty text.
     #[error("{detail}")]
     BadRequest { kind: &'static str, detail: String },
@@ -50,7 +50,7 @@ pub enum AppError {
 
 /// The body of every error: an RFC 9457 problem.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// `urn:herald:problem:KIND`, e.g. `urn:herald:problem:not-found`.
     #[serde(rename = "type")]
     kind: String,
@@ -62,19 +62,19 @@ pub struct Problem {
 }
 
 impl AppError {
-    pub fn bad_request(kind: &'static str, detail: impl ToString) -> Self {
+    pub(crate) fn bad_request(kind: &'static str, detail: impl ToString) -> Self {
         Self::BadRequest { kind, detail: detail.to_string() }
     }
 
-    pub fn unprocessable(kind: &'static str, detail: impl ToString) -> Self {
+    pub(crate) fn unprocessable(kind: &'static str, detail: impl ToString) -> Self {
         Self::Unprocessable { kind, detail: detail.to_string() }
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }
 
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -110,7 +110,7 @@ impl AppError {
     }
 
     /// What the client may see.
-    pub fn public_detail(&self) -> String {
+    pub(crate) fn public_detail(&self) -> String {
         match self {
             Self::Internal(_) => "Herald could not complete this request. The error has been logged.".into(),
             other => other.to_string(),

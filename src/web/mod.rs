@@ -9,7 +9,7 @@ mod body;
 mod books;
 mod cors;
 mod documents;
-pub mod error;
+pub(crate) mod error;
 mod keys;
 mod language;
 mod limits;
@@ -44,7 +44,7 @@ const HOT_FILE_BYTES: u64 = 64 << 20;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub pipeline: Arc<Pipeline>,
+    pub(crate) pipeline: Arc<Pipeline>,
     metrics: Arc<metrics::Metrics>,
     rate_limit: Arc<limits::RateLimit>,
     hot_files: Arc<renders::HotFiles>,
@@ -71,7 +71,7 @@ impl AppState {
 }
 
 /// The whole service.
-pub fn router(state: AppState) -> Router {
+fn router(state: AppState) -> Router {
     let body_limit = state.pipeline.settings().server.max_body_bytes;
     routes::all(&state)
         .fallback(not_found)
@@ -149,7 +149,7 @@ impl Drop for AbortOnDrop {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -27,11 +27,11 @@ use std::future::Future;
 /// OpenAI's voice names. Each maps to the best voice Herald has for the
 /// text's language; where that language has several voices of the best
 /// tier, the names are spread over them in this order.
-pub const VOICES: [&str; 13] =
+pub(crate) const VOICES: [&str; 13] =
     ["alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar"];
 
 /// The longest input OpenAI accepts, in characters.
-pub const MAX_INPUT_CHARS: usize = 4096;
+const MAX_INPUT_CHARS: usize = 4096;
 /// OpenAI's `speed` range; 1.0 is Herald's normal rate.
 const SPEEDS: std::ops::RangeInclusive<f64> = 0.25..=4.0;
 /// OpenAI sends `pcm` as 24 kHz signed 16-bit little-endian mono.

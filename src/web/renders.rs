@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 
 /// Serves a render's audio, stored or growing.
-pub async fn serve(
+pub(crate) async fn serve(
     rendered: RenderedAudio,
     format: AudioFormat,
     request_headers: &HeaderMap,
@@ -126,7 +126,7 @@ async fn growing(reader: RenderReader) -> Result<Response, AppError> {
 }
 
 /// The problem a failed render is to its reader.
-pub fn failure_error(failure: RenderFailure) -> AppError {
+pub(crate) fn failure_error(failure: RenderFailure) -> AppError {
     match failure {
         RenderFailure::Busy => AppError::Busy,
         RenderFailure::Silent(error) => AppError::unprocessable("synthesis-failed", Chain(&error)),
@@ -140,10 +140,10 @@ const SERVE_CHUNK_BYTES: usize = 1 << 20;
 /// Renders recently served whole, kept in memory: a full GET of a hot
 /// paragraph is answered from RAM without touching the disk or a blocking
 /// thread. Bounded by total bytes; ranges are still served from the file.
-pub struct HotFiles(quick_cache::sync::Cache<PathBuf, Bytes, ByteWeight>);
+pub(crate) struct HotFiles(quick_cache::sync::Cache<PathBuf, Bytes, ByteWeight>);
 
 #[derive(Clone)]
-pub struct ByteWeight;
+struct ByteWeight;
 
 impl quick_cache::Weighter<PathBuf, Bytes> for ByteWeight {
     fn weight(&self, _path: &PathBuf, bytes: &Bytes) -> u64 {
@@ -155,7 +155,7 @@ impl HotFiles {
     /// Files larger than this are always read from disk.
     const MAX_FILE_BYTES: usize = 8 << 20;
 
-    pub fn new(capacity_bytes: u64) -> Self {
+    pub(crate) fn new(capacity_bytes: u64) -> Self {
         Self(quick_cache::sync::Cache::with_weighter(256, capacity_bytes, ByteWeight))
     }
 
@@ -175,7 +175,7 @@ impl HotFiles {
 
 /// Serves a finished file with byte ranges and a strong ETag. With `hot`,
 /// whole-file requests may be answered from memory.
-pub async fn file(
+pub(crate) async fn file(
     path: &Path,
     content_type: HeaderValue,
     etag: &str,

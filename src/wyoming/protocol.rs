@@ -14,15 +14,15 @@ use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufRead, AsyncRead, AsyncReadExt};
 
 /// Longest header line.
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024;
 /// Largest data or payload of one event.
-pub const MAX_PART_BYTES: u64 = 1 << 20;
+const MAX_PART_BYTES: u64 = 1 << 20;
 /// The protocol version Herald's events follow.
 const PROTOCOL_VERSION: &str = "1.10.2";
 
 /// Why an event was refused; the connection goes on.
 #[derive(Debug, thiserror::Error)]
-pub enum EventError {
+pub(crate) enum EventError {
     #[error("the event header is longer than {MAX_LINE_BYTES} bytes")]
     LineTooLong,
     #[error("the event header is not a JSON object with a `type`: {0}")]
@@ -39,7 +39,7 @@ pub enum EventError {
 
 impl EventError {
     /// The machine-readable code of the error event.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::LineTooLong | Self::TooLarge { .. } => "too-large",
             Self::Header(_) | Self::Data(_) => "malformed-event",
@@ -51,7 +51,7 @@ impl EventError {
 
 /// What a client asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Request {
+pub(crate) enum Request {
     Describe,
     /// A whole text; while a stream is open, the compatibility copy of it.
     Synthesize(Synthesize),
@@ -71,19 +71,19 @@ pub enum Request {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Synthesize {
-    pub text: String,
+pub(crate) struct Synthesize {
+    pub(crate) text: String,
     #[serde(default)]
-    pub voice: Option<VoiceRequest>,
+    pub(crate) voice: Option<VoiceRequest>,
 }
 
 /// The voice a client asks for: a voice name from `info`, else a language;
 /// a speaker applies to voices that have speakers.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct VoiceRequest {
-    pub name: Option<String>,
-    pub language: Option<String>,
-    pub speaker: Option<String>,
+pub(crate) struct VoiceRequest {
+    pub(crate) name: Option<String>,
+    pub(crate) language: Option<String>,
+    pub(crate) speaker: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -130,7 +130,7 @@ impl Request {
 
 /// What Herald sends.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
+pub(crate) enum Reply {
     Info(Value),
     AudioStart {
         rate: u32,
@@ -153,7 +153,7 @@ pub enum Reply {
 
 impl Reply {
     /// The event's bytes: header line, data, payload.
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let format = |rate: &u32| json!({ "rate": rate, "width": 2, "channels": 1 });
         let (kind, data, payload) = match self {
             Self::Info(info) => ("info", Some(info.clone()), Vec::new()),
@@ -197,7 +197,7 @@ struct Header {
 /// Reads the next event: `Ok(None)` at the end of the stream, an
 /// [`EventError`] for an event that is refused (the stream stays usable),
 /// an I/O error when the connection is broken.
-pub async fn read_request<R: AsyncBufRead + Unpin>(
+pub(crate) async fn read_request<R: AsyncBufRead + Unpin>(
     reader: &mut R,
 ) -> std::io::Result<Option<Result<Request, EventError>>> {
     let line = loop {

@@ -11,11 +11,11 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Herald's program name in `info` (and for `select-program`).
-pub const PROGRAM: &str = "herald";
+pub(crate) const PROGRAM: &str = "herald";
 
 /// Why a voice request cannot be honoured.
 #[derive(Debug, thiserror::Error)]
-pub enum VoiceRequestError {
+pub(crate) enum VoiceRequestError {
     #[error(transparent)]
     Name(#[from] InvalidVoiceId),
     #[error(transparent)]
@@ -25,7 +25,7 @@ pub enum VoiceRequestError {
 }
 
 /// The `info` event's data.
-pub fn info(pipeline: &Pipeline) -> Value {
+pub(crate) fn info(pipeline: &Pipeline) -> Value {
     let versions: HashMap<String, Option<String>> =
         pipeline.engines().into_iter().map(|engine| (engine.id, engine.version)).collect();
     let voices: Vec<Value> = pipeline
@@ -58,7 +58,7 @@ pub fn info(pipeline: &Pipeline) -> Value {
 /// The speech options for a voice request. Voice assistants are listened
 /// to, so where no voice is named the best installed voice for the
 /// language is used (neural where there is one).
-pub fn options(pipeline: &Pipeline, request: Option<&VoiceRequest>) -> Result<SpeechOptions, VoiceRequestError> {
+pub(crate) fn options(pipeline: &Pipeline, request: Option<&VoiceRequest>) -> Result<SpeechOptions, VoiceRequestError> {
     let mut options = SpeechOptions { quality: Some(Quality::Natural), ..SpeechOptions::default() };
     let Some(request) = request else { return Ok(options) };
     if let Some(language) = &request.language {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Every file of a zip, by name, in archive order.
-pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
     (0..zip.len())
         .map(|i| {
@@ -25,7 +25,7 @@ pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// epubcheck's messages on a book, as (severity, id: message).
-pub fn epubcheck(book: &Path) -> Vec<(String, String)> {
+pub(crate) fn epubcheck(book: &Path) -> Vec<(String, String)> {
     let report = tempfile::NamedTempFile::new().unwrap();
     let output = Command::new("java")
         .args(["-jar", "/usr/bin/epubcheck", "--json"])
@@ -156,7 +156,7 @@ fn resolve(base: &str, href: &str) -> String {
 
 /// What [`assert_in_sync`] read off a talking book: its files, each
 /// overlay's audio length, and every clip with the text it points at.
-pub struct Synced {
+pub(crate) struct Synced {
     pub files: BTreeMap<String, Vec<u8>>,
     pub chapter_seconds: Vec<f64>,
     pub clips: Vec<Clip>,
@@ -164,7 +164,7 @@ pub struct Synced {
 
 /// One `<par>` resolved: its audio file (a name in the book), its clip, and
 /// the text of the sentence element it points at, as a reader sees it.
-pub struct Clip {
+pub(crate) struct Clip {
     pub audio: String,
     pub begin: f64,
     pub end: f64,
@@ -172,12 +172,12 @@ pub struct Clip {
 }
 
 impl Synced {
-    pub fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         String::from_utf8(self.files[name].clone()).unwrap()
     }
 
     /// The package's `media:narrator` values, in order.
-    pub fn narrators(&self, package: &str) -> Vec<String> {
+    pub(crate) fn narrators(&self, package: &str) -> Vec<String> {
         let package = self.text(package);
         let open = r#"<meta property="media:narrator">"#;
         package.split(open).skip(1).map(|rest| rest.split("</meta>").next().unwrap().to_string()).collect()
@@ -185,7 +185,7 @@ impl Synced {
 
     /// Each clip is as long as its own text: were the clips shifted by one
     /// sentence against the text, this would fall apart.
-    pub fn assert_clips_follow_the_text(&self) {
+    pub(crate) fn assert_clips_follow_the_text(&self) {
         let durations: Vec<f64> = self.clips.iter().map(|c| c.end - c.begin).collect();
         let lengths: Vec<f64> = self.clips.iter().map(|c| c.text.chars().count() as f64).collect();
         let matched = correlation(&durations, &lengths);
@@ -200,7 +200,7 @@ impl Synced {
 /// The talking book `out` made from the EPUB `input` (package at
 /// `package`): epubcheck finds nothing the book did not have, no file of
 /// the book is lost, and the rest of [`assert_synced`].
-pub fn assert_in_sync(input: &Path, out: &Path, package: &str) -> Synced {
+pub(crate) fn assert_in_sync(input: &Path, out: &Path, package: &str) -> Synced {
     let before: Vec<String> = epubcheck(input).into_iter().map(|(_, m)| m).collect();
     let original: Vec<String> = unzip(&std::fs::read(input).unwrap()).into_iter().map(|(name, _)| name).collect();
     assert_synced(out, package, &before, &original)
@@ -211,7 +211,7 @@ pub fn assert_in_sync(input: &Path, out: &Path, package: &str) -> Synced {
 /// lost, the package has the media overlay metadata, and in every overlay
 /// each wrapped sentence has exactly one par, whose clips are in order,
 /// contiguous and inside the audio.
-pub fn assert_synced(out: &Path, package: &str, before: &[String], original: &[String]) -> Synced {
+pub(crate) fn assert_synced(out: &Path, package: &str, before: &[String], original: &[String]) -> Synced {
     let added: Vec<(String, String)> =
         epubcheck(out).into_iter().filter(|(severity, m)| severity != "INFO" && !before.contains(m)).collect();
     assert!(added.is_empty(), "epubcheck findings the talking book added: {added:#?}");

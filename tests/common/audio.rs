@@ -2,17 +2,17 @@
 //! helpers (`src/audio/testing.rs`: symphonia for WAV, MP3 and FLAC;
 //! opus-tools for Ogg Opus), shared rather than copied.
 
-pub use herald::audio::{rms, seconds};
+pub(crate) use herald::audio::{rms, seconds};
 
 #[path = "../../src/audio/testing.rs"]
-pub mod testing;
+pub(crate) mod testing;
 
 // Not every test crate that includes `common` uses every helper.
 #[allow(unused_imports)]
-pub use testing::{assert_plausible, decode, decode_opus, Decoded};
+pub(crate) use testing::{assert_plausible, decode, decode_opus, Decoded};
 
 /// Decodes a file of Herald's formats by its extension.
-pub fn decode_any(bytes: &[u8], extension: &str) -> Decoded {
+pub(crate) fn decode_any(bytes: &[u8], extension: &str) -> Decoded {
     match extension {
         "opus" => decode_opus(bytes, false).0,
         other => decode(bytes, other),

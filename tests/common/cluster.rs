@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub struct Cluster {
+pub(crate) struct Cluster {
     pub urls: Vec<String>,
     pub pids: Vec<u32>,
     /// Garage's S3 address, bucket, access key and secret.
@@ -19,17 +19,17 @@ fn script() -> PathBuf {
 
 impl Cluster {
     /// Starts `replicas` replicas with one espeak-ng worker each.
-    pub async fn up(replicas: usize) -> Self {
+    pub(crate) async fn up(replicas: usize) -> Self {
         Self::up_with(replicas, 1).await
     }
 
     /// Starts `replicas` replicas with `workers` espeak-ng workers each.
-    pub async fn up_with(replicas: usize, workers: usize) -> Self {
+    pub(crate) async fn up_with(replicas: usize, workers: usize) -> Self {
         Self::up_with_env(replicas, workers, &[]).await
     }
 
     /// As [`Cluster::up_with`], with more settings as `HERALD_*` variables.
-    pub async fn up_with_env(replicas: usize, workers: usize, settings: &[(&str, &str)]) -> Self {
+    pub(crate) async fn up_with_env(replicas: usize, workers: usize, settings: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("cluster");
         let output = tokio::process::Command::new(script())
@@ -58,7 +58,7 @@ impl Cluster {
     }
 
     /// Runs another subcommand of the cluster script (`stop-store`…).
-    pub async fn run(&self, command: &str) {
+    pub(crate) async fn run(&self, command: &str) {
         let status = tokio::process::Command::new(script())
             .arg(command)
             .env("HERALD_CLUSTER_DIR", &self.state)
@@ -69,13 +69,13 @@ impl Cluster {
     }
 
     /// Kills replica `n` with SIGKILL, as a crash would.
-    pub fn kill(&self, n: usize) {
+    pub(crate) fn kill(&self, n: usize) {
         let status = std::process::Command::new("kill").args(["-KILL", &self.pids[n].to_string()]).status().unwrap();
         assert!(status.success(), "kill -9 of replica {n}");
     }
 
     /// A counter of replica `n`'s `/metrics`.
-    pub async fn counter(&self, n: usize, name: &str) -> u64 {
+    pub(crate) async fn counter(&self, n: usize, name: &str) -> u64 {
         let text = self.client.get(format!("{}/metrics", self.urls[n])).send().await.unwrap().text().await.unwrap();
         let prefix = format!("herald_{name}_total ");
         let line = text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name}"));

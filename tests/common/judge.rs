@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// A clip to transcribe, in `language`, and the texts to score it against.
-pub struct Clip<'a> {
+pub(crate) struct Clip<'a> {
     pub wav: &'a Path,
     pub language: &'a str,
     pub references: Vec<&'a str>,
@@ -16,14 +16,14 @@ pub struct Clip<'a> {
 
 /// What the judge heard in a clip, scored against each of its references.
 #[derive(Debug, Deserialize)]
-pub struct Heard {
+pub(crate) struct Heard {
     pub hypothesis: String,
     pub scores: Vec<Score>,
 }
 
 /// Edits over the reference's units (words; characters for zh, ja, hi).
 #[derive(Debug, Deserialize)]
-pub struct Score {
+pub(crate) struct Score {
     pub rate: f64,
     pub edits: usize,
     pub units: usize,
@@ -38,7 +38,7 @@ fn model() -> PathBuf {
 }
 
 /// Transcribes and scores every clip, in order.
-pub fn transcribe(clips: &[Clip]) -> Vec<Heard> {
+pub(crate) fn transcribe(clips: &[Clip]) -> Vec<Heard> {
     let request: Vec<serde_json::Value> = clips
         .iter()
         .map(|c| serde_json::json!({"audio": c.wav, "language": c.language, "references": c.references}))

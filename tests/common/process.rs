@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-pub struct HeraldProcess {
+pub(crate) struct HeraldProcess {
     pub child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
@@ -19,23 +19,23 @@ pub struct HeraldProcess {
 impl HeraldProcess {
     /// Starts `herald serve` over `cache` with `workers` espeak-ng workers
     /// and no neural voices, and waits until it listens.
-    pub fn start(cache: &Path, workers: usize) -> Self {
+    pub(crate) fn start(cache: &Path, workers: usize) -> Self {
         Self::start_with_env(cache, workers, &[("HERALD_NEURAL_ENABLED", "false")])
     }
 
     /// As [`Self::start`], with settings given as `HERALD_*` variables.
-    pub fn start_with_env(cache: &Path, workers: usize, settings: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_with_env(cache: &Path, workers: usize, settings: &[(&str, &str)]) -> Self {
         Self::start_with(cache, workers, &[], settings)
     }
 
     /// As [`Self::start_with_env`], with more `herald serve` flags.
-    pub fn start_with(cache: &Path, workers: usize, flags: &[&str], settings: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_with(cache: &Path, workers: usize, flags: &[&str], settings: &[(&str, &str)]) -> Self {
         Self::start_program(Path::new(env!("CARGO_BIN_EXE_herald")), cache, workers, flags, settings)
     }
 
     /// As [`Self::start_with`], running `program` (another build of Herald).
     /// Fails, killing it, if it does not log its address within a minute.
-    pub fn start_program(
+    pub(crate) fn start_program(
         program: &Path,
         cache: &Path,
         workers: usize,

@@ -3,18 +3,18 @@
 //! the tests and the readings benchmark.
 
 #[derive(serde::Deserialize)]
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub japanese: Vec<Sample>,
     pub chinese: Vec<Sample>,
 }
 
 #[derive(serde::Deserialize)]
-pub struct Sample {
+pub(crate) struct Sample {
     pub text: String,
     pub reading: String,
 }
 
-pub fn fixture() -> Fixture {
+pub(crate) fn fixture() -> Fixture {
     let raw = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/readings.toml")).unwrap();
     toml::from_str(&raw).unwrap()
 }

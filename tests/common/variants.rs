@@ -5,7 +5,7 @@
 const STATEMENT: &str = include_str!("../fixtures/nato-japan-joint-statement-2023-04-04.txt");
 
 /// Variant `n`: the body rotated by `n` paragraphs, titled "… part n+1".
-pub fn variant(n: usize) -> String {
+pub(crate) fn variant(n: usize) -> String {
     let blocks: Vec<&str> = STATEMENT.split("\n\n").collect();
     let (head, body) = blocks.split_at(4);
     let mut body = body.to_vec();

@@ -36,7 +36,7 @@ const CONTAINER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 
 /// The EPUB 3 of `statements`, a chapter each, in order; the book is
 /// called `name` unless it is one statement with a title of its own.
-pub fn epub(name: &str, mut statements: Vec<Statement>) -> Result<Vec<u8>, BookError> {
+pub(crate) fn epub(name: &str, mut statements: Vec<Statement>) -> Result<Vec<u8>, BookError> {
     if statements.is_empty() {
         return Err(BookError::Missing("statements to read (.txt, .md, .html)".into()));
     }

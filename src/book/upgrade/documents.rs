@@ -18,7 +18,7 @@ const LEGACY_HTTP_EQUIV: &[&str] = &["content-type", "content-style-type", "cont
 const LINKS: &[&str] = &["href", "src"];
 
 /// How one file is rewritten.
-pub struct Rewrite<'a> {
+pub(crate) struct Rewrite<'a> {
     /// The file's path in the container.
     pub path: &'a str,
     /// What replaces its DOCTYPE.
@@ -28,13 +28,13 @@ pub struct Rewrite<'a> {
 }
 
 /// A rewritten file, and the manifest properties its content calls for.
-pub struct Rewritten {
+pub(crate) struct Rewritten {
     pub text: String,
     pub properties: BTreeSet<&'static str>,
 }
 
 /// Rewrites `text` as `rewrite` says (see the module's documentation).
-pub fn rewrite(text: &str, rewrite: &Rewrite<'_>) -> Result<Rewritten, BookError> {
+pub(crate) fn rewrite(text: &str, rewrite: &Rewrite<'_>) -> Result<Rewritten, BookError> {
     let path = rewrite.path;
     let mut reader = xml::reader(text);
     let (mut changes, mut properties) = (Vec::new(), BTreeSet::new());
@@ -97,7 +97,7 @@ pub fn rewrite(text: &str, rewrite: &Rewrite<'_>) -> Result<Rewritten, BookError
 
 /// `href` (in the file `base`) pointed at its target's new name, if its
 /// target was renamed.
-pub fn relinked(base: &str, href: &str, renamed: &BTreeMap<String, String>) -> Option<String> {
+pub(crate) fn relinked(base: &str, href: &str, renamed: &BTreeMap<String, String>) -> Option<String> {
     let new = renamed.get(&resolve(base, href)?)?;
     let mut link = relative(base, new);
     if let Some((_, fragment)) = href.split_once('#') {

@@ -26,7 +26,7 @@ const NCX: &str = "application/x-dtbncx+xml";
 
 /// Makes the EPUB 2 book in `container` an EPUB 3 book, with a navigation
 /// document at `nav_path`; returns its new package.
-pub fn to_epub3(container: &mut Container, package: &Package, nav_path: &str) -> Result<Package, BookError> {
+pub(crate) fn to_epub3(container: &mut Container, package: &Package, nav_path: &str) -> Result<Package, BookError> {
     let renamed = renames(container, package);
     let mut properties = BTreeMap::new();
     for item in package.manifest.iter().filter(|item| item.media_type == XHTML) {

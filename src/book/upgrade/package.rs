@@ -35,7 +35,7 @@ const DUBLIN_CORE: &[&str] = &[
 const DUBLIN_CORE_ATTRIBUTES: &[&str] = &["id", "xml:lang", "dir"];
 
 /// What the upgraded package must say beyond the EPUB 2 one.
-pub struct Changes<'a> {
+pub(crate) struct Changes<'a> {
     /// The navigation document's href, relative to the package.
     pub nav_href: &'a str,
     /// Renamed files: old path → new path.
@@ -45,7 +45,7 @@ pub struct Changes<'a> {
 }
 
 /// The package document of `package` as EPUB 3's.
-pub fn upgraded(package: &Package, changes: &Changes<'_>) -> Result<String, BookError> {
+pub(crate) fn upgraded(package: &Package, changes: &Changes<'_>) -> Result<String, BookError> {
     let (path, text) = (package.path.as_str(), package.text.as_str());
     let mut reader = xml::reader(text);
     let mut edits = Vec::new();

@@ -12,19 +12,19 @@ use std::time::SystemTime;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 #[derive(Debug, Clone)]
-pub struct LocalStore {
+pub(crate) struct LocalStore {
     root: PathBuf,
 }
 
 impl LocalStore {
     /// Opens (creating) the directory.
-    pub fn open(root: &Path) -> io::Result<Self> {
+    pub(crate) fn open(root: &Path) -> io::Result<Self> {
         std::fs::create_dir_all(root)?;
         Ok(Self { root: root.to_path_buf() })
     }
 
     /// The file holding `key`.
-    pub fn path(&self, key: &str) -> PathBuf {
+    pub(crate) fn path(&self, key: &str) -> PathBuf {
         debug_assert!(key.split('/').all(|part| !part.is_empty() && !part.starts_with('.')));
         self.root.join(key)
     }

@@ -12,8 +12,8 @@
 mod local;
 mod object;
 
-pub use local::LocalStore;
-pub use object::{ObjectStoreSettings, S3Store};
+pub(crate) use local::LocalStore;
+pub(crate) use object::{ObjectStoreSettings, S3Store};
 
 use super::atomic::Durability;
 use bytes::Bytes;
@@ -44,7 +44,7 @@ pub struct ObjectRead {
 /// Every error is an outage or a local I/O failure: a missing object is
 /// `Ok(None)` / `Ok(false)`, never an error.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     /// The object's bytes, or `None` if there is no such object.
     async fn get(&self, key: &str) -> io::Result<Option<Bytes>>;
     /// The object's bytes as a stream (only `range`, if given, which must
@@ -94,7 +94,7 @@ pub struct Storage {
 /// Another replica may store the object meanwhile; the cost is at most one
 /// render made twice. A segment another replica has claimed is looked up
 /// past this memory (see [`Storage::forget_miss`]), so it is never made twice.
-pub const MISS_REMEMBERED: Duration = Duration::from_secs(2);
+pub(crate) const MISS_REMEMBERED: Duration = Duration::from_secs(2);
 /// Misses remembered at most.
 const MISSES: usize = 16_384;
 

@@ -45,7 +45,7 @@ pub struct ObjectStoreSettings {
 
 /// The S3 backend: one client for short requests, one for transfers.
 #[derive(Debug)]
-pub struct S3Store {
+pub(crate) struct S3Store {
     store: Arc<dyn ObjectStore>,
     transfers: Arc<dyn ObjectStore>,
 }
@@ -63,7 +63,7 @@ fn not_found_is_none<T>(result: Result<T, object_store::Error>) -> io::Result<Op
 }
 
 impl S3Store {
-    pub fn open(settings: &ObjectStoreSettings) -> io::Result<Self> {
+    pub(crate) fn open(settings: &ObjectStoreSettings) -> io::Result<Self> {
         Ok(Self { store: client(settings, REQUEST_TIMEOUT)?, transfers: client(settings, TRANSFER_TIMEOUT)? })
     }
 }

@@ -3,58 +3,58 @@
 
 use std::os::raw::{c_char, c_int, c_short, c_uchar, c_uint, c_void};
 
-pub const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
-pub const INITIALIZE_DONT_EXIT: c_int = 0x8000;
-pub const CHARS_UTF8: c_uint = 1;
-pub const ENDPAUSE: c_uint = 0x1000;
-pub const POS_CHARACTER: c_int = 1;
-pub const EE_OK: c_int = 0;
-pub const PARAM_RATE: c_int = 1;
-pub const PARAM_PITCH: c_int = 3;
+pub(crate) const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
+pub(crate) const INITIALIZE_DONT_EXIT: c_int = 0x8000;
+pub(crate) const CHARS_UTF8: c_uint = 1;
+pub(crate) const ENDPAUSE: c_uint = 0x1000;
+pub(crate) const POS_CHARACTER: c_int = 1;
+pub(crate) const EE_OK: c_int = 0;
+pub(crate) const PARAM_RATE: c_int = 1;
+pub(crate) const PARAM_PITCH: c_int = 3;
 /// `espeak_TextToPhonemes` phoneme mode: IPA as UTF-8.
-pub const PHONEMES_IPA: c_int = 0x02;
+pub(crate) const PHONEMES_IPA: c_int = 0x02;
 /// `espeak_TextToPhonemes` phoneme mode: tie the letters of one phoneme with
 /// the character in bits 8–23.
-pub const PHONEMES_TIE: c_int = 0x80;
+pub(crate) const PHONEMES_TIE: c_int = 0x80;
 
-pub const EVENT_LIST_TERMINATED: c_int = 0;
-pub const EVENT_WORD: c_int = 1;
-pub const EVENT_SENTENCE: c_int = 2;
+pub(crate) const EVENT_LIST_TERMINATED: c_int = 0;
+pub(crate) const EVENT_WORD: c_int = 1;
+pub(crate) const EVENT_SENTENCE: c_int = 2;
 
 #[repr(C)]
-pub struct Event {
-    pub kind: c_int,
-    pub unique_identifier: c_uint,
-    pub text_position: c_int,
-    pub length: c_int,
-    pub audio_position: c_int,
-    pub sample: c_int,
-    pub user_data: *mut c_void,
-    pub id: [u8; 8],
+pub(crate) struct Event {
+    pub(crate) kind: c_int,
+    unique_identifier: c_uint,
+    pub(crate) text_position: c_int,
+    pub(crate) length: c_int,
+    pub(crate) audio_position: c_int,
+    pub(crate) sample: c_int,
+    pub(crate) user_data: *mut c_void,
+    pub(crate) id: [u8; 8],
 }
 
 #[repr(C)]
-pub struct Voice {
-    pub name: *const c_char,
-    pub languages: *const c_char,
-    pub identifier: *const c_char,
-    pub gender: c_uchar,
-    pub age: c_uchar,
-    pub variant: c_uchar,
-    pub xx1: c_uchar,
-    pub score: c_int,
-    pub spare: *mut c_void,
+pub(crate) struct Voice {
+    pub(crate) name: *const c_char,
+    pub(crate) languages: *const c_char,
+    pub(crate) identifier: *const c_char,
+    pub(crate) gender: c_uchar,
+    pub(crate) age: c_uchar,
+    pub(crate) variant: c_uchar,
+    xx1: c_uchar,
+    pub(crate) score: c_int,
+    spare: *mut c_void,
 }
 
-pub type SynthCallback = unsafe extern "C" fn(wav: *mut c_short, samples: c_int, events: *mut Event) -> c_int;
+type SynthCallback = unsafe extern "C" fn(wav: *mut c_short, samples: c_int, events: *mut Event) -> c_int;
 
 #[link(name = "espeak-ng")]
 extern "C" {
-    pub fn espeak_Initialize(output: c_int, buflength: c_int, path: *const c_char, options: c_int) -> c_int;
-    pub fn espeak_SetSynthCallback(callback: SynthCallback);
-    pub fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
-    pub fn espeak_SetParameter(parameter: c_int, value: c_int, relative: c_int) -> c_int;
-    pub fn espeak_Synth(
+    pub(crate) fn espeak_Initialize(output: c_int, buflength: c_int, path: *const c_char, options: c_int) -> c_int;
+    pub(crate) fn espeak_SetSynthCallback(callback: SynthCallback);
+    pub(crate) fn espeak_SetVoiceByName(name: *const c_char) -> c_int;
+    pub(crate) fn espeak_SetParameter(parameter: c_int, value: c_int, relative: c_int) -> c_int;
+    pub(crate) fn espeak_Synth(
         text: *const c_void,
         size: usize,
         position: c_uint,
@@ -64,8 +64,12 @@ extern "C" {
         unique_identifier: *mut c_uint,
         user_data: *mut c_void,
     ) -> c_int;
-    pub fn espeak_Synchronize() -> c_int;
-    pub fn espeak_ListVoices(spec: *mut Voice) -> *const *const Voice;
-    pub fn espeak_Info(path_data: *mut *const c_char) -> *const c_char;
-    pub fn espeak_TextToPhonemes(textptr: *mut *const c_void, textmode: c_int, phonememode: c_int) -> *const c_char;
+    pub(crate) fn espeak_Synchronize() -> c_int;
+    pub(crate) fn espeak_ListVoices(spec: *mut Voice) -> *const *const Voice;
+    pub(crate) fn espeak_Info(path_data: *mut *const c_char) -> *const c_char;
+    pub(crate) fn espeak_TextToPhonemes(
+        textptr: *mut *const c_void,
+        textmode: c_int,
+        phonememode: c_int,
+    ) -> *const c_char;
 }

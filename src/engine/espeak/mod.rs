@@ -46,7 +46,7 @@ struct CallContext<'a> {
 }
 
 impl Espeak {
-    pub const ID: &'static str = "espeak-ng";
+    pub(crate) const ID: &'static str = "espeak-ng";
 
     pub fn new() -> Result<Self, EngineError> {
         if INITIALIZED.swap(true, Ordering::SeqCst) {

@@ -14,14 +14,14 @@ pub struct Clause {
     /// IPA phonemes, words separated by spaces.
     pub phonemes: String,
     /// The punctuation that closed the clause (`.`, `,`, `?`, `!`, `:`, `;`), if any.
-    pub terminator: Option<char>,
+    pub(crate) terminator: Option<char>,
     /// The bytes of the input text the clause was read from.
-    pub source: std::ops::Range<usize>,
+    pub(crate) source: std::ops::Range<usize>,
 }
 
 impl Clause {
     /// Whether the clause ends a sentence.
-    pub fn ends_sentence(&self) -> bool {
+    pub(crate) fn ends_sentence(&self) -> bool {
         matches!(self.terminator, Some('.' | '?' | '!'))
     }
 }

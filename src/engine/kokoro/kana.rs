@@ -83,7 +83,7 @@ fn normalize(text: &str) -> Vec<char> {
 }
 
 /// Kana text as Kokoro phonemes.
-pub fn phonemes(text: &str) -> String {
+pub(crate) fn phonemes(text: &str) -> String {
     // Each token, and whether a space follows it.
     let mut tokens: Vec<(String, bool)> = Vec::new();
     for word in words(&normalize(text)) {

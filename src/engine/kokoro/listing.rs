@@ -33,7 +33,7 @@ pub(super) fn listing(voice: &PackVoice, fingerprint: Option<String>) -> EngineV
 impl KokoroSetup {
     /// What a worker on this setup would greet with, minus model
     /// fingerprints: read from the packs' files, no model loaded.
-    pub fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
+    pub(crate) fn hello(&self, espeak_version: &str) -> Result<Hello, EngineError> {
         let mut voices = Vec::new();
         for pack in &self.packs {
             voices.extend(pack.voices()?.iter().map(|voice| listing(voice, None)));

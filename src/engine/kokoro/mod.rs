@@ -17,9 +17,9 @@
 //! starts, loaded on its first inference, and serves every voice.
 
 pub mod ipa;
-pub mod kana;
+pub(crate) mod kana;
 mod listing;
-pub mod pack;
+pub(crate) mod pack;
 pub mod pinyin;
 mod stream;
 mod units;
@@ -49,15 +49,15 @@ use units::{clause_parts, runs, sentences};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KokoroSetup {
     /// ONNX Runtime's shared library (`libonnxruntime.so.<version>`).
-    pub runtime: PathBuf,
+    pub(crate) runtime: PathBuf,
     pub packs: Vec<VoicePack>,
     /// Intra-op threads per model session.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Rate the engine delivers.
-    pub sample_rate: u32,
+    pub(crate) sample_rate: u32,
     /// Infer a long sentence clause by clause (`[neural] split_clauses`).
     #[serde(default)]
-    pub split_clauses: bool,
+    pub(crate) split_clauses: bool,
 }
 
 /// The rate Kokoro models speak at.
@@ -81,7 +81,7 @@ impl KokoroSetup {
     }
 
     /// This setup with every model inferred whole (`[neural] streaming = false`).
-    pub fn unstreamed(mut self) -> Self {
+    pub(crate) fn unstreamed(mut self) -> Self {
         self.packs.iter_mut().for_each(|pack| pack.streaming = None);
         self
     }
@@ -166,7 +166,7 @@ pub struct Kokoro {
 }
 
 impl Kokoro {
-    pub const ID: &'static str = "kokoro";
+    pub(crate) const ID: &'static str = "kokoro";
 
     /// Loads ONNX Runtime, checks every pack's model against its checksum,
     /// and loads its vocabulary and voices. A model is loaded into a session

@@ -20,20 +20,20 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Floats per style vector.
-pub const STYLE_WIDTH: usize = 256;
+pub(crate) const STYLE_WIDTH: usize = 256;
 
 /// The files of one voice pack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoicePack {
-    pub vocab: PathBuf,
-    pub voices: PathBuf,
-    pub checksum: PathBuf,
+    pub(crate) vocab: PathBuf,
+    pub(crate) voices: PathBuf,
+    pub(crate) checksum: PathBuf,
     /// The model's parts, in order.
-    pub model_parts: Vec<PathBuf>,
+    model_parts: Vec<PathBuf>,
     /// Style tables of single voices (`voices/NAME.bin`), beside those of
     /// the `voices` archive; where both have a voice, this one is used.
     #[serde(default)]
-    pub voice_files: Vec<PathBuf>,
+    voice_files: Vec<PathBuf>,
     /// The model split for streaming (`PACKAGE.encoder.onnx` and
     /// `PACKAGE.decoder.onnx`, from `scripts/voice_split.py`), if it is.
     #[serde(default)]
@@ -43,16 +43,16 @@ pub struct VoicePack {
 /// A voice of a pack, named as Kokoro names them (`jf_alpha`: Japanese,
 /// female, "alpha").
 #[derive(Debug, Clone, PartialEq)]
-pub struct PackVoice {
-    pub name: String,
-    pub language: &'static str,
-    pub gender: Option<Gender>,
+pub(crate) struct PackVoice {
+    pub(crate) name: String,
+    pub(crate) language: &'static str,
+    pub(crate) gender: Option<Gender>,
 }
 
 /// The row of a voice's style table (rows of [`STYLE_WIDTH`] floats) that
 /// styles a sentence of `tokens` tokens: row `n - 1` for `n`, the last row
 /// for longer ones.
-pub fn style_for(styles: &[f32], tokens: usize) -> &[f32] {
+pub(crate) fn style_for(styles: &[f32], tokens: usize) -> &[f32] {
     let row = tokens.min(styles.len() / STYLE_WIDTH).max(1) - 1;
     &styles[row * STYLE_WIDTH..(row + 1) * STYLE_WIDTH]
 }
@@ -90,7 +90,7 @@ impl PackVoice {
 
 impl VoicePack {
     /// Every complete pack among the files found.
-    pub fn find_all(found: &Found) -> Vec<Self> {
+    pub(crate) fn find_all(found: &Found) -> Vec<Self> {
         found.named("vocab.json").filter_map(|vocab| Self::at(found, vocab)).collect()
     }
 
@@ -156,7 +156,7 @@ impl VoicePack {
 
     /// The voices Herald can speak with: the style archive's entries and
     /// the single-voice files.
-    pub fn voices(&self) -> Result<Vec<PackVoice>, EngineError> {
+    pub(crate) fn voices(&self) -> Result<Vec<PackVoice>, EngineError> {
         let archive = self.archive()?;
         let archived = archive.file_names().filter_map(|entry| entry.ok()?.strip_suffix(".npy").map(str::to_string));
         let single = self.voice_files.iter().filter_map(|f| Some(f.file_stem()?.to_str()?.to_string()));
@@ -176,7 +176,7 @@ impl VoicePack {
     }
 
     /// The style table of voice `name`: rows of [`STYLE_WIDTH`] floats.
-    pub fn styles(&self, name: &str) -> Result<Vec<f32>, EngineError> {
+    pub(crate) fn styles(&self, name: &str) -> Result<Vec<f32>, EngineError> {
         if let Some(file) = self.voice_file(name) {
             let bytes = std::fs::read(file).map_err(|e| self.error(file, &e))?;
             return raw_f32(&bytes).map_err(|e| EngineError::Init(Cause::new(format!("{}: {e}", file.display()))));
@@ -189,7 +189,7 @@ impl VoicePack {
     }
 
     /// Phoneme symbol → token id.
-    pub fn vocab(&self) -> Result<HashMap<char, i64>, EngineError> {
+    pub(crate) fn vocab(&self) -> Result<HashMap<char, i64>, EngineError> {
         #[derive(Deserialize)]
         struct Vocab {
             vocab: HashMap<String, i64>,
@@ -201,7 +201,7 @@ impl VoicePack {
 
     /// The model, joined from its parts and checked against the pack's
     /// checksum; and that checksum.
-    pub fn model(&self) -> Result<(Vec<u8>, String), EngineError> {
+    pub(crate) fn model(&self) -> Result<(Vec<u8>, String), EngineError> {
         let mut bytes = Vec::new();
         for part in &self.model_parts {
             let mut file = std::fs::File::open(part).map_err(|e| self.error(part, &e))?;
@@ -220,7 +220,7 @@ impl VoicePack {
 }
 
 /// Every complete pack found, or why there is none.
-pub fn find(found: &Found) -> Result<Vec<VoicePack>, Unavailable> {
+pub(crate) fn find(found: &Found) -> Result<Vec<VoicePack>, Unavailable> {
     let packs = VoicePack::find_all(found);
     if packs.is_empty() {
         return Err(found.no_voices("Kokoro voice pack (vocab.json, voices_*.npz, model.sha256 and model parts)"));

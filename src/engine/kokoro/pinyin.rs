@@ -98,7 +98,7 @@ pub fn to_kokoro(reading: &str) -> String {
 }
 
 /// One numbered syllable (`zhong1`, `lv4`, `de5`, `de`), if it is one.
-pub fn syllable(numbered: &str) -> Option<String> {
+pub(crate) fn syllable(numbered: &str) -> Option<String> {
     let letters = numbered.trim_end_matches(|c: char| c.is_ascii_digit());
     let tone: usize = match &numbered[letters.len()..] {
         "" => 5,

@@ -43,17 +43,17 @@ const FRAMES: [&str; 4] = ["asr", "f0", "noise", "source"];
 const STYLE: &str = "style";
 
 /// The model's encoder and decoder.
-pub struct Streamed(SplitModel);
+pub(crate) struct Streamed(SplitModel);
 
 /// The encoder's output for one run of tokens: the [`FRAMES`] tensors, in
 /// that order, for `frames` frames.
-pub struct Encoded {
+pub(crate) struct Encoded {
     frames: usize,
     tensors: Vec<Output>,
 }
 
 impl Encoded {
-    pub fn frames(&self) -> usize {
+    pub(crate) fn frames(&self) -> usize {
         self.frames
     }
 
@@ -80,7 +80,7 @@ impl Encoded {
 impl Streamed {
     /// The streamed model of a split model, whose parts must be cut where
     /// Kokoro's are (see [`FRAMES`]).
-    pub fn new(parts: SplitModel) -> Result<Self, EngineError> {
+    pub(crate) fn new(parts: SplitModel) -> Result<Self, EngineError> {
         let mut expected: Vec<&str> = FRAMES.iter().copied().chain([STYLE]).collect();
         let mut reads: Vec<&str> = parts.decoder_inputs.iter().map(String::as_str).collect();
         expected.sort();
@@ -92,7 +92,7 @@ impl Streamed {
     }
 
     /// Runs the encoder on the model's inputs; `None` when `cancel` stopped it.
-    pub fn encode(&mut self, inputs: Inputs<'_>, cancel: &Cancellation) -> Result<Option<Encoded>, EngineError> {
+    pub(crate) fn encode(&mut self, inputs: Inputs<'_>, cancel: &Cancellation) -> Result<Option<Encoded>, EngineError> {
         let Some(outputs) = onnx::run_cancellable(&mut self.0.encoder, inputs, cancel)? else { return Ok(None) };
         let mut by_name: Vec<(&String, Output)> = self.0.encoder_outputs.iter().zip(outputs).collect();
         let tensors: Vec<Output> = FRAMES
@@ -114,7 +114,7 @@ impl Streamed {
     /// The audio of `frames` of `encoded` in `style`, and of the
     /// [`FADE_FRAMES`] after them (where there are); `None` when `cancel`
     /// stopped it.
-    pub fn decode(
+    pub(crate) fn decode(
         &mut self,
         encoded: &Encoded,
         style: &[f32],
@@ -145,14 +145,14 @@ impl Streamed {
 
 /// The decoder runs for `frames` frames: [`FIRST_FRAMES`] first, each later
 /// run twice the one before, up to [`MAX_FRAMES`].
-pub fn runs(frames: usize) -> Vec<Range<usize>> {
+pub(crate) fn runs(frames: usize) -> Vec<Range<usize>> {
     growing_runs(frames, FIRST_FRAMES, MAX_FRAMES)
 }
 
 /// Joins the audio of consecutive runs, each overlapping the next by
 /// [`FADE_FRAMES`], with a linear crossfade over the overlap.
 #[derive(Default)]
-pub struct Seams {
+pub(crate) struct Seams {
     /// The last run's overlap with the next, not yet heard.
     tail: Vec<f32>,
 }
@@ -161,7 +161,7 @@ impl Seams {
     /// The audio of the next run (`frames` of a sentence of `total` frames,
     /// as [`Streamed::decode`] gives it) ready to be heard: its start
     /// crossfaded with the last run's overlap, its own overlap kept back.
-    pub fn join(&mut self, mut audio: Vec<f32>, frames: &Range<usize>, total: usize) -> Vec<f32> {
+    pub(crate) fn join(&mut self, mut audio: Vec<f32>, frames: &Range<usize>, total: usize) -> Vec<f32> {
         let overlap = (frames.end + FADE_FRAMES).min(total) - frames.end;
         let per_frame = audio.len() / (frames.len() + overlap).max(1);
         let faded = self.tail.len().min(audio.len());

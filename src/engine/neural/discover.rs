@@ -24,20 +24,20 @@ pub enum Unavailable {
 #[derive(Debug, Clone)]
 pub struct Found {
     /// ONNX Runtime's shared library (`libonnxruntime.so.<version>`).
-    pub runtime: PathBuf,
-    pub files: Vec<PathBuf>,
+    pub(crate) runtime: PathBuf,
+    pub(crate) files: Vec<PathBuf>,
     /// The search directories, for messages.
-    pub searched: String,
+    searched: String,
 }
 
 impl Found {
     /// Files named `name`.
-    pub fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a PathBuf> + 'a {
+    pub(crate) fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a PathBuf> + 'a {
         self.files.iter().filter(move |f| f.file_name().is_some_and(|n| n == name))
     }
 
     /// Why an engine found none of its voices here.
-    pub fn no_voices(&self, what: &'static str) -> Unavailable {
+    pub(crate) fn no_voices(&self, what: &'static str) -> Unavailable {
         Unavailable::NoVoices { what, searched: self.searched.clone() }
     }
 }

@@ -8,7 +8,7 @@ use crate::engine::{Mark, MarkKind};
 /// Estimated marks for the text `text[range]` (bytes), spoken as `samples`
 /// samples starting at `first_sample`: a sentence mark if the range opens a
 /// sentence, then one word mark per word. Offsets are in chars into `text`.
-pub fn estimate(
+pub(crate) fn estimate(
     text: &str,
     range: std::ops::Range<usize>,
     opens_sentence: bool,

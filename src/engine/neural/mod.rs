@@ -8,7 +8,7 @@
 
 pub mod discover;
 pub(crate) mod marks;
-pub mod onnx;
+pub(crate) mod onnx;
 
 use super::{EngineError, EngineVoice, Flow, Outcome, SynthEvent};
 use std::ops::Range;
@@ -16,30 +16,30 @@ use std::path::{Path, PathBuf};
 
 /// Slowest and fastest rate (wpm) neural voices stay natural at; requests
 /// outside are spoken at the nearest end of the range.
-pub const NATURAL_RATES: (u32, u32) = (120, 300);
+pub(crate) const NATURAL_RATES: (u32, u32) = (120, 300);
 /// The rate a model speaks at its own pace.
 const MODEL_WPM: u32 = crate::prosody::Rate::NORMAL;
 /// Audio handed to the sink per call, in samples.
 const CHUNK_SAMPLES: usize = 4096;
 
 /// How much faster than its own pace a model speaks for `rate` (wpm).
-pub fn speed(rate: u32) -> f32 {
+pub(crate) fn speed(rate: u32) -> f32 {
     let (slowest, fastest) = NATURAL_RATES;
     rate.clamp(slowest, fastest) as f32 / MODEL_WPM as f32
 }
 
 /// Where neural engines look, and how their workers run.
-pub struct Search<'a> {
+pub(crate) struct Search<'a> {
     /// ONNX Runtime's library; none: found under `dirs`.
-    pub runtime: Option<&'a Path>,
-    pub dirs: &'a [PathBuf],
-    pub threads: usize,
+    pub(crate) runtime: Option<&'a Path>,
+    pub(crate) dirs: &'a [PathBuf],
+    pub(crate) threads: usize,
     /// The rate every engine delivers.
-    pub sample_rate: u32,
+    pub(crate) sample_rate: u32,
 }
 
 /// Where the voice `identifier` is among an engine's loaded voices.
-pub fn voice_index<'a>(
+pub(crate) fn voice_index<'a>(
     mut voices: impl Iterator<Item = &'a EngineVoice>,
     identifier: &str,
 ) -> Result<usize, EngineError> {
@@ -50,7 +50,7 @@ pub fn voice_index<'a>(
 /// `open_sentence`) to `sink`: marks estimated over `text[source]`, then the
 /// audio in chunks, counted in `outcome`. Returns whether synthesis goes on
 /// (not aborted, not at `max_samples`).
-pub fn deliver(
+pub(crate) fn deliver(
     text: &str,
     source: std::ops::Range<usize>,
     opens_sentence: bool,
@@ -66,7 +66,7 @@ pub fn deliver(
 /// Hands `sink` the marks of `text[source]`, estimated over the next
 /// `samples` of audio (as many as `max_samples` leaves). Returns whether
 /// synthesis goes on.
-pub fn deliver_marks(
+pub(crate) fn deliver_marks(
     text: &str,
     source: std::ops::Range<usize>,
     opens_sentence: bool,
@@ -87,7 +87,7 @@ pub fn deliver_marks(
 
 /// Hands `sink` the next `audio` in chunks, counted in `outcome`, up to
 /// `max_samples` in all. Returns whether synthesis goes on.
-pub fn deliver_audio(
+pub(crate) fn deliver_audio(
     audio: &[i16],
     max_samples: u64,
     outcome: &mut Outcome,
@@ -112,7 +112,7 @@ pub fn deliver_audio(
 /// Runs of a streamed decoder over `frames` frames: `first` frames first,
 /// so the first audio comes soon, then each run twice the one before, up
 /// to `max`, so fewer runs (each with its context) keep ahead of playback.
-pub fn growing_runs(frames: usize, first: usize, max: usize) -> Vec<Range<usize>> {
+pub(crate) fn growing_runs(frames: usize, first: usize, max: usize) -> Vec<Range<usize>> {
     let mut runs = Vec::new();
     let (mut start, mut size) = (0, first);
     while start < frames {
@@ -125,7 +125,7 @@ pub fn growing_runs(frames: usize, first: usize, max: usize) -> Vec<Range<usize>
 }
 
 /// Model output (-1..1) times `gain` as 16-bit samples at `to` Hz.
-pub fn to_pcm(audio: &[f32], gain: f32, from: u32, to: u32) -> Vec<i16> {
+pub(crate) fn to_pcm(audio: &[f32], gain: f32, from: u32, to: u32) -> Vec<i16> {
     let pcm: Vec<i16> = audio.iter().map(|s| (s * gain * 32767.0).clamp(-32767.0, 32767.0) as i16).collect();
     if from == to {
         pcm

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A start-up failure of what `what` names.
-pub fn init_error(what: &str, error: &dyn std::error::Error) -> EngineError {
+pub(crate) fn init_error(what: &str, error: &dyn std::error::Error) -> EngineError {
     EngineError::Init(Cause::of(what, error))
 }
 
 /// Loads ONNX Runtime from `runtime` (`libonnxruntime.so.<version>`).
-pub fn environment(runtime: &Path) -> Result<Environment, EngineError> {
+pub(crate) fn environment(runtime: &Path) -> Result<Environment, EngineError> {
     ort::init_from(runtime)
         .map_err(|e| init_error(&format!("ONNX Runtime at {}", runtime.display()), &e))?
         .with_name("herald")
@@ -25,7 +25,12 @@ pub fn environment(runtime: &Path) -> Result<Environment, EngineError> {
 
 /// A session for the model `bytes` (named `what` in errors), on `threads`
 /// intra-op threads that sleep when idle.
-pub fn session(environment: &Environment, bytes: &[u8], threads: usize, what: &str) -> Result<Session, EngineError> {
+pub(crate) fn session(
+    environment: &Environment,
+    bytes: &[u8],
+    threads: usize,
+    what: &str,
+) -> Result<Session, EngineError> {
     Session::builder(environment)
         .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
         .and_then(|b| b.with_inter_threads(1).map_err(Into::into))
@@ -40,13 +45,13 @@ const SOURCE_KEY: &str = "source_sha256";
 
 /// A model split for streaming (`scripts/voice_split.py`): its encoder and
 /// its decoder, and the names of what passes between them.
-pub struct SplitModel {
-    pub encoder: Session,
-    pub decoder: Session,
+pub(crate) struct SplitModel {
+    pub(crate) encoder: Session,
+    pub(crate) decoder: Session,
     /// The encoder's outputs, in its order.
-    pub encoder_outputs: Vec<String>,
+    pub(crate) encoder_outputs: Vec<String>,
     /// The decoder's inputs, in its order.
-    pub decoder_inputs: Vec<String>,
+    pub(crate) decoder_inputs: Vec<String>,
     /// The decoder's file, for messages.
     decoder_path: PathBuf,
 }
@@ -54,7 +59,7 @@ pub struct SplitModel {
 impl SplitModel {
     /// Loads both parts of the model whose SHA-256 is `model_sha256`,
     /// refusing parts split from another model.
-    pub fn load(
+    pub(crate) fn load(
         environment: &Environment,
         (encoder, decoder): (&Path, &Path),
         model_sha256: &str,
@@ -80,7 +85,7 @@ impl SplitModel {
 
     /// The start-up error of parts that do not fit together as `expected`
     /// says.
-    pub fn mismatch(&self, expected: &str) -> EngineError {
+    pub(crate) fn mismatch(&self, expected: &str) -> EngineError {
         let (reads, gives) = (&self.decoder_inputs, &self.encoder_outputs);
         let error = format!("the decoder reads {reads:?} ({expected}), the encoder gives {gives:?}");
         EngineError::Init(Cause::new(format!("{}: {error}", self.decoder_path.display())))
@@ -88,29 +93,29 @@ impl SplitModel {
 }
 
 /// The runtime's version, from its file name (`1.31.1`).
-pub fn version(runtime: &Path) -> &str {
+pub(crate) fn version(runtime: &Path) -> &str {
     let name = runtime.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once(".so."));
     name.map_or("", |(_, v)| v)
 }
 
 /// A synthesis failure inside the runtime.
-pub fn failed(error: ort::Error) -> EngineError {
+pub(crate) fn failed(error: ort::Error) -> EngineError {
     EngineError::Synthesis(Cause::of("ONNX Runtime", &error))
 }
 
 /// Inputs of one inference, by name.
-pub type Inputs<'v> = Vec<(Cow<'static, str>, SessionInputValue<'v>)>;
+pub(crate) type Inputs<'v> = Vec<(Cow<'static, str>, SessionInputValue<'v>)>;
 
 /// One output of a run: its shape and its values.
-pub struct Output {
-    pub shape: Vec<i64>,
-    pub values: Vec<f32>,
+pub(crate) struct Output {
+    pub(crate) shape: Vec<i64>,
+    pub(crate) values: Vec<f32>,
 }
 
 /// Runs `session` on `inputs` and returns its outputs, in the model's
 /// order, or `None` when `cancel` terminated the run. Each run has its own
 /// run options, so a terminate never reaches the next one.
-pub fn run_cancellable<'i, 'v: 'i, const N: usize>(
+pub(crate) fn run_cancellable<'i, 'v: 'i, const N: usize>(
     session: &mut Session,
     inputs: impl Into<SessionInputs<'i, 'v, N>>,
     cancel: &Cancellation,
@@ -140,7 +145,7 @@ pub fn run_cancellable<'i, 'v: 'i, const N: usize>(
 }
 
 /// As [`run_cancellable`], for a model whose first output is its audio.
-pub fn audio_cancellable<'i, 'v: 'i, const N: usize>(
+pub(crate) fn audio_cancellable<'i, 'v: 'i, const N: usize>(
     session: &mut Session,
     inputs: impl Into<SessionInputs<'i, 'v, N>>,
     cancel: &Cancellation,
@@ -151,7 +156,7 @@ pub fn audio_cancellable<'i, 'v: 'i, const N: usize>(
 /// The process's one environment (ONNX Runtime allows no second), for the
 /// unit tests that load models.
 #[cfg(test)]
-pub fn test_environment(runtime: &Path) -> &'static Environment {
+pub(crate) fn test_environment(runtime: &Path) -> &'static Environment {
     static ENVIRONMENT: std::sync::OnceLock<Environment> = std::sync::OnceLock::new();
     ENVIRONMENT.get_or_init(|| environment(runtime).expect("ONNX Runtime loads"))
 }

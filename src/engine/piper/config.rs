@@ -8,37 +8,37 @@ use std::collections::{BTreeMap, HashMap};
 use unicode_normalization::UnicodeNormalization;
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct VoiceConfig {
-    pub audio: AudioConfig,
-    pub espeak: EspeakConfig,
+pub(crate) struct VoiceConfig {
+    pub(crate) audio: AudioConfig,
+    pub(crate) espeak: EspeakConfig,
     #[serde(default)]
-    pub inference: InferenceConfig,
-    pub phoneme_id_map: HashMap<String, Vec<i64>>,
+    pub(crate) inference: InferenceConfig,
+    pub(crate) phoneme_id_map: HashMap<String, Vec<i64>>,
     #[serde(default)]
-    pub num_speakers: u32,
+    pub(crate) num_speakers: u32,
     #[serde(default)]
-    pub speaker_id_map: BTreeMap<String, i64>,
+    pub(crate) speaker_id_map: BTreeMap<String, i64>,
     #[serde(default)]
-    pub language: Option<LanguageConfig>,
+    pub(crate) language: Option<LanguageConfig>,
     #[serde(default)]
-    pub dataset: Option<String>,
+    pub(crate) dataset: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AudioConfig {
-    pub sample_rate: u32,
+pub(crate) struct AudioConfig {
+    pub(crate) sample_rate: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct EspeakConfig {
-    pub voice: String,
+pub(crate) struct EspeakConfig {
+    pub(crate) voice: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
-pub struct InferenceConfig {
-    pub noise_scale: f32,
-    pub length_scale: f32,
-    pub noise_w: f32,
+pub(crate) struct InferenceConfig {
+    pub(crate) noise_scale: f32,
+    pub(crate) length_scale: f32,
+    pub(crate) noise_w: f32,
 }
 
 impl Default for InferenceConfig {
@@ -48,9 +48,9 @@ impl Default for InferenceConfig {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct LanguageConfig {
+pub(crate) struct LanguageConfig {
     /// e.g. `en_US`.
-    pub code: String,
+    pub(crate) code: String,
 }
 
 const PAD: &str = "_";
@@ -58,13 +58,13 @@ const BOS: &str = "^";
 const EOS: &str = "$";
 
 impl VoiceConfig {
-    pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
+    pub(crate) fn parse(json: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(json)
     }
 
     /// Language tags the voice speaks, most specific first (`en-US`, `en`),
     /// from the config's language code or else its espeak voice.
-    pub fn languages(&self) -> Vec<String> {
+    pub(crate) fn languages(&self) -> Vec<String> {
         let code = self.language.as_ref().map_or(self.espeak.voice.as_str(), |l| l.code.as_str());
         let tag = code.replace('_', "-");
         let primary = tag.split('-').next().unwrap_or(&tag).to_string();
@@ -80,7 +80,7 @@ impl VoiceConfig {
     /// the voice does not know are dropped. Clause punctuation is spoken as
     /// the voice was trained: the mark itself, then a space after a clause
     /// that does not end the sentence.
-    pub fn phoneme_ids(&self, clauses: &[Clause]) -> Vec<i64> {
+    pub(crate) fn phoneme_ids(&self, clauses: &[Clause]) -> Vec<i64> {
         let mut text = String::new();
         for clause in clauses {
             text.push_str(&clause.phonemes);

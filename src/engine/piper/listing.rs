@@ -8,7 +8,7 @@ use crate::engine::protocol::Hello;
 use crate::engine::EngineError;
 
 /// What a Piper worker on `setup` would greet with, minus model fingerprints.
-pub fn hello(setup: &PiperSetup, espeak_version: &str) -> Result<Hello, EngineError> {
+pub(crate) fn hello(setup: &PiperSetup, espeak_version: &str) -> Result<Hello, EngineError> {
     let (mut voices, mut streamed) = (Vec::new(), false);
     for model in &setup.models {
         let (name, _, config) = read_config(model)?;

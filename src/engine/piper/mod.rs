@@ -15,8 +15,8 @@
 //! directories, wherever it lies (installed packages keep theirs in data
 //! folders); its config says which language it speaks.
 
-pub mod config;
-pub mod listing;
+pub(crate) mod config;
+pub(crate) mod listing;
 mod stream;
 mod units;
 
@@ -40,16 +40,16 @@ use units::Gain;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PiperSetup {
     /// ONNX Runtime's shared library (`libonnxruntime.so.<version>`).
-    pub runtime: PathBuf,
+    pub(crate) runtime: PathBuf,
     /// Model files (`NAME.onnx`, with `NAME.onnx.json` beside each).
-    pub models: Vec<PathBuf>,
+    pub(crate) models: Vec<PathBuf>,
     /// Intra-op threads per model session.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Rate the engine delivers, whatever the models' own rates.
-    pub sample_rate: u32,
+    pub(crate) sample_rate: u32,
     /// Long sentences are inferred clause by clause (see [`units`]).
     #[serde(default)]
-    pub split_clauses: bool,
+    pub(crate) split_clauses: bool,
     /// Voices split for streaming: `NAME.encoder.onnx` and
     /// `NAME.decoder.onnx` for the model `NAME.onnx` (see [`stream`]).
     #[serde(default)]
@@ -94,7 +94,7 @@ impl PiperSetup {
 }
 
 /// The model's config file: `NAME.onnx.json` beside `NAME.onnx`.
-pub fn config_path(model: &Path) -> PathBuf {
+fn config_path(model: &Path) -> PathBuf {
     let mut name = model.as_os_str().to_owned();
     name.push(".json");
     PathBuf::from(name)
@@ -132,7 +132,7 @@ pub struct Piper {
 }
 
 impl Piper {
-    pub const ID: &'static str = "piper";
+    pub(crate) const ID: &'static str = "piper";
 
     /// Loads ONNX Runtime and every model in `setup`.
     pub fn new(setup: &PiperSetup) -> Result<Self, EngineError> {

@@ -32,11 +32,11 @@ const CONTEXT_FRAMES: usize = 10;
 const LEVEL_HEADROOM: f32 = 1.5;
 
 /// A voice's encoder and decoder; the decoder reads latent frames first.
-pub struct Streamed(SplitModel);
+pub(crate) struct Streamed(SplitModel);
 
 /// The encoder's output for one unit: latent frames, `[1, channels, frames]`,
 /// and the other tensors the decoder reads (a speaker's embedding).
-pub struct Latent {
+pub(crate) struct Latent {
     channels: usize,
     frames: usize,
     values: Vec<f32>,
@@ -44,7 +44,7 @@ pub struct Latent {
 }
 
 impl Latent {
-    pub fn frames(&self) -> usize {
+    pub(crate) fn frames(&self) -> usize {
         self.frames
     }
 }
@@ -52,7 +52,7 @@ impl Latent {
 impl Streamed {
     /// The streamed voice of a split model: its decoder must read only
     /// float tensors the encoder gives, latent frames first.
-    pub fn new(parts: SplitModel) -> Result<Self, EngineError> {
+    pub(crate) fn new(parts: SplitModel) -> Result<Self, EngineError> {
         let float = parts.decoder.inputs().iter().all(|i| i.dtype().tensor_type() == Some(TensorElementType::Float32));
         let (reads, gives) = (&parts.decoder_inputs, &parts.encoder_outputs);
         if !float || reads.is_empty() || reads.iter().any(|name| !gives.contains(name)) {
@@ -62,7 +62,7 @@ impl Streamed {
     }
 
     /// Runs the encoder; `None` when `cancel` stopped it.
-    pub fn encode(&mut self, inputs: Inputs<'_>, cancel: &Cancellation) -> Result<Option<Latent>, EngineError> {
+    pub(crate) fn encode(&mut self, inputs: Inputs<'_>, cancel: &Cancellation) -> Result<Option<Latent>, EngineError> {
         let Some(outputs) = onnx::run_cancellable(&mut self.0.encoder, inputs, cancel)? else { return Ok(None) };
         let mut by_name: Vec<(&String, Output)> = self.0.encoder_outputs.iter().zip(outputs).collect();
         let mut take = |wanted: &str| {
@@ -78,7 +78,7 @@ impl Streamed {
     }
 
     /// The audio of `frames` of `latent`; `None` when `cancel` stopped it.
-    pub fn decode(
+    pub(crate) fn decode(
         &mut self,
         latent: &Latent,
         frames: Range<usize>,
@@ -108,7 +108,7 @@ impl Streamed {
     /// The peak a streamed unit is scaled for: what the calibration phrase
     /// of `inputs` reaches at its loudest, with [`LEVEL_HEADROOM`]. A run
     /// louder still lowers the gain from there on, so nothing clips.
-    pub fn calibrate(&mut self, inputs: Inputs<'_>) -> Result<f32, EngineError> {
+    pub(crate) fn calibrate(&mut self, inputs: Inputs<'_>) -> Result<f32, EngineError> {
         let cancel = Cancellation::default();
         let latent = self.encode(inputs, &cancel)?.expect("never cancelled");
         let audio = self.decode(&latent, 0..latent.frames(), &cancel)?.expect("never cancelled");
@@ -118,7 +118,7 @@ impl Streamed {
 
 /// The decoder runs for `frames` latent frames: [`FIRST_FRAMES`] first,
 /// each later run twice the one before, up to [`MAX_FRAMES`].
-pub fn runs(frames: usize) -> Vec<Range<usize>> {
+pub(crate) fn runs(frames: usize) -> Vec<Range<usize>> {
     growing_runs(frames, FIRST_FRAMES, MAX_FRAMES)
 }
 

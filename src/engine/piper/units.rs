@@ -13,10 +13,10 @@ use crate::engine::espeak::Clause;
 
 /// Phoneme characters (about five words) below which a clause is not
 /// inferred on its own.
-pub const MIN_PART_PHONEMES: usize = 30;
+const MIN_PART_PHONEMES: usize = 30;
 
 /// The parts of one sentence's clauses: the whole sentence unless `split`.
-pub fn split(sentence: &[Clause], split: bool) -> Vec<&[Clause]> {
+pub(crate) fn split(sentence: &[Clause], split: bool) -> Vec<&[Clause]> {
     if !split {
         return vec![sentence];
     }
@@ -40,30 +40,30 @@ pub fn split(sentence: &[Clause], split: bool) -> Vec<&[Clause]> {
 /// Peak normalisation as Piper does it, across the parts of one sentence:
 /// each part is scaled by the loudest peak so far, so a sentence inferred
 /// in parts keeps one level and never clips.
-pub struct Gain {
+pub(crate) struct Gain {
     peak: f32,
 }
 
 impl Gain {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { peak: 0.01 }
     }
 
     /// Scales as if a part this loud had already been heard: a streamed
     /// unit's first frames get the level of the rest unless a later run is
     /// louder still.
-    pub fn expect_peak(&mut self, peak: f32) {
+    pub(crate) fn expect_peak(&mut self, peak: f32) {
         self.peak = self.peak.max(peak);
     }
 
-    pub fn for_part(&mut self, audio: &[f32]) -> f32 {
+    pub(crate) fn for_part(&mut self, audio: &[f32]) -> f32 {
         self.peak = self.peak.max(peak(audio));
         1.0 / self.peak
     }
 }
 
 /// The loudest sample of `audio`, in magnitude.
-pub fn peak(audio: &[f32]) -> f32 {
+pub(crate) fn peak(audio: &[f32]) -> f32 {
     audio.iter().fold(0.0, |m, s| m.max(s.abs()))
 }
 

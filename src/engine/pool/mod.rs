@@ -23,22 +23,22 @@ use tokio::sync::mpsc;
 
 /// How to start workers and how many.
 #[derive(Debug, Clone)]
-pub struct PoolConfig {
+pub(crate) struct PoolConfig {
     /// The Herald binary (it hosts workers as `herald worker`).
-    pub program: PathBuf,
-    pub engine: String,
+    pub(crate) program: PathBuf,
+    pub(crate) engine: String,
     /// The engine's JSON configuration, passed to each worker.
-    pub engine_config: String,
-    pub workers: usize,
+    pub(crate) engine_config: String,
+    pub(crate) workers: usize,
     /// Utterances waiting for a worker, across all requests.
-    pub queue_capacity: usize,
+    pub(crate) queue_capacity: usize,
     /// A worker silent for this long on one utterance is killed.
-    pub deadline: Duration,
+    pub(crate) deadline: Duration,
     /// Address-space limit of each worker process, in MiB (0: none).
-    pub memory_limit_mb: u64,
+    pub(crate) memory_limit_mb: u64,
     /// How long a new worker has to greet (its engine loads first: models
     /// of hundreds of megabytes take seconds, more on a busy machine).
-    pub start_timeout: Duration,
+    pub(crate) start_timeout: Duration,
 }
 
 /// Crashes (or hangs) a text may cause before it is refused outright.
@@ -112,7 +112,7 @@ pub struct PoolStats {
     pub jobs_quarantined: AtomicU64,
     /// Process ids of the live workers, by slot.
     pub worker_pids: std::sync::Mutex<std::collections::BTreeMap<usize, u32>>,
-    pub synthesis_micros: AtomicU64,
+    pub(crate) synthesis_micros: AtomicU64,
 }
 
 struct Job {
@@ -124,7 +124,7 @@ struct Job {
 /// marks it urgent once its stream reaches it.
 pub struct Submitted {
     pub events: mpsc::UnboundedReceiver<JobEvent>,
-    pub promotion: Promotion,
+    pub(crate) promotion: Promotion,
 }
 
 /// A running pool. Cheap to share behind an `Arc`; dropping it stops the
@@ -171,7 +171,7 @@ pub enum SpawnError {
 
 impl Pool {
     /// Starts the workers; fails if the first one cannot start and greet.
-    pub async fn start(config: PoolConfig) -> Result<Self, PoolError> {
+    pub(crate) async fn start(config: PoolConfig) -> Result<Self, PoolError> {
         let first = WorkerProcess::spawn(&config)
             .await
             .map_err(|reason| PoolError::Start { program: config.program.display().to_string(), reason })?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[schema(as = BatchState)]
-pub enum State {
+pub(crate) enum State {
     Queued,
     Running,
     Done,
@@ -20,7 +20,7 @@ pub enum State {
 /// Where one episode of a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum EpisodeState {
+pub(crate) enum EpisodeState {
     Pending,
     Making,
     Done,
@@ -28,7 +28,7 @@ pub enum EpisodeState {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EpisodeStatus {
+pub(crate) struct EpisodeStatus {
     pub name: String,
     pub slug: String,
     pub status: EpisodeState,
@@ -38,7 +38,7 @@ pub struct EpisodeStatus {
 
 /// A job's progress, as clients see it (and as stored once finished).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JobStatus {
+pub(crate) struct JobStatus {
     pub id: String,
     #[serde(default)]
     pub kind: JobKind,
@@ -69,7 +69,7 @@ impl JobStatus {
 /// What a job makes: a podcast's episodes, or one talking book.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum JobKind {
+pub(crate) enum JobKind {
     #[default]
     Podcast,
     Book,

@@ -17,7 +17,7 @@ use whatlang::Script;
 /// How a text's language is found. Herald uses [`Strategy::Combined`]; the
 /// others exist to be measured against it (`herald eval-lang`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Strategy {
+pub(crate) enum Strategy {
     /// whatlang alone.
     Whatlang,
     /// The n-gram model alone in the scripts it covers, whatlang elsewhere.
@@ -29,22 +29,22 @@ pub enum Strategy {
 
 /// Languages ranked by probability, best first, for one text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ranking {
+pub(crate) struct Ranking {
     /// (language, probability); the probabilities sum to at most 1.
-    pub ranked: Vec<(LangTag, f32)>,
-    pub script: Script,
+    pub(crate) ranked: Vec<(LangTag, f32)>,
+    pub(crate) script: Script,
     /// Letters in the text: how much evidence there was.
-    pub letters: usize,
+    pub(crate) letters: usize,
 }
 
 impl Ranking {
-    pub fn best(&self) -> (&LangTag, f32) {
+    pub(crate) fn best(&self) -> (&LangTag, f32) {
         let (lang, p) = &self.ranked[0];
         (lang, *p)
     }
 
     /// The probability of `lang` (its primary subtag), 0 when unranked.
-    pub fn probability(&self, lang: &LangTag) -> f32 {
+    pub(crate) fn probability(&self, lang: &LangTag) -> f32 {
         self.ranked.iter().find(|(l, _)| l.primary() == lang.primary()).map_or(0.0, |(_, p)| *p)
     }
 }
@@ -62,7 +62,7 @@ const NEGLIGIBLE: f32 = 0.001;
 /// Ranks the languages of `text`; `None` when it has no letters or is in a
 /// script no detector reads. Only the letters of the text's main script
 /// ([`focus`]) are read.
-pub fn rank(text: &str, strategy: Strategy) -> Option<Ranking> {
+pub(crate) fn rank(text: &str, strategy: Strategy) -> Option<Ranking> {
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     if letters == 0 {
         return None;

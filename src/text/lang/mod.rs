@@ -23,8 +23,8 @@ mod ngram;
 mod progressive;
 mod script;
 
-pub use identify::{rank, Ranking, Strategy};
-pub use progressive::Progressive;
+pub(crate) use identify::{rank, Ranking, Strategy};
+pub(crate) use progressive::Progressive;
 
 use super::tag::LangTag;
 use serde::{Deserialize, Serialize};
@@ -36,14 +36,14 @@ pub struct Detection {
     pub lang: LangTag,
     /// 0.0–1.0: 1.0 for explicit hints; otherwise the probability the text
     /// itself gives this language.
-    pub confidence: f32,
-    pub source: LangSource,
+    pub(crate) confidence: f32,
+    pub(crate) source: LangSource,
 }
 
 /// Where a [`Detection`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum LangSource {
+pub(crate) enum LangSource {
     /// An explicit `lang` option or source attribute.
     Hint,
     /// The text's own best guess.
@@ -81,7 +81,7 @@ pub struct ParagraphLanguage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     /// The document's language: the hint, or the guess over the whole text.
-    pub document: LangTag,
+    pub(crate) document: LangTag,
     pub paragraphs: Vec<ParagraphLanguage>,
 }
 
@@ -114,11 +114,11 @@ const SAMPLE_CHARS: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct LanguageDetector {
     /// Fewer letters than this and a paragraph is not trusted alone.
-    pub min_letters: usize,
+    pub(crate) min_letters: usize,
     /// Below this probability a paragraph is not trusted alone.
-    pub min_confidence: f32,
-    pub strategy: Strategy,
-    pub mixed: MixedSentences,
+    pub(crate) min_confidence: f32,
+    pub(crate) strategy: Strategy,
+    pub(crate) mixed: MixedSentences,
 }
 
 /// When the sentences of a paragraph get languages of their own.
@@ -160,7 +160,7 @@ impl LanguageDetector {
     /// Assigns languages paragraph by paragraph, in order (see
     /// [`Progressive`]). `texts` are all the paragraphs' texts, `count` of
     /// them: only the opening ones are read before the first is assigned.
-    pub fn progressive<'t>(
+    pub(crate) fn progressive<'t>(
         &self,
         texts: impl Iterator<Item = &'t str>,
         count: usize,
@@ -261,12 +261,12 @@ impl LanguageDetector {
 
 /// Loads the n-gram model now, where it would load on first use: a
 /// server calls this at start, so its first request does not wait for it.
-pub fn preload() {
+pub(crate) fn preload() {
     std::sync::LazyLock::force(&ngram::MODEL);
 }
 
 /// Every language Herald can name (whatlang's and the n-gram model's), by primary subtag.
-pub fn known_languages() -> Vec<LangTag> {
+pub(crate) fn known_languages() -> Vec<LangTag> {
     let mut all: Vec<LangTag> = whatlang::Lang::all().iter().map(|&l| LangTag::from_whatlang(l)).collect();
     all.extend(ngram::MODEL.languages().iter().cloned());
     all.sort();

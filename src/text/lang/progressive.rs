@@ -14,7 +14,7 @@ use whatlang::Script;
 /// long document costs a few rankings of its opening. Paragraphs already
 /// assigned keep their language. Once [`SAMPLE_CHARS`] are read the guess
 /// is the one [`LanguageDetector::assign`] makes over the whole text.
-pub struct Progressive {
+pub(crate) struct Progressive {
     detector: LanguageDetector,
     document_hint: Option<LangTag>,
     priors: Vec<LangTag>,
@@ -63,7 +63,7 @@ impl Progressive {
     }
 
     /// The language of the next paragraph.
-    pub fn next(&mut self, paragraph: &ParagraphInput<'_>) -> ParagraphLanguage {
+    pub(crate) fn next(&mut self, paragraph: &ParagraphInput<'_>) -> ParagraphLanguage {
         self.read += paragraph.text.chars().count() + 1;
         let ranking = rank(paragraph.text, self.detector.strategy);
         if !self.lone {
@@ -97,7 +97,7 @@ impl Progressive {
     }
 
     /// The document's language as guessed so far (`und` if nothing names one).
-    pub fn document(&self) -> LangTag {
+    pub(crate) fn document(&self) -> LangTag {
         self.document.as_ref().map_or_else(LangTag::und, |(lang, _)| lang.clone())
     }
 

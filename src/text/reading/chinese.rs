@@ -21,7 +21,7 @@ use std::collections::HashMap;
 const PHRASES: &str = include_str!("zh_phrases.tsv");
 const TRADITIONAL: &str = include_str!("zh_traditional.tsv");
 
-pub struct Chinese {
+pub(crate) struct Chinese {
     jieba: Jieba,
     phrases: HashMap<&'static str, &'static str>,
     simplified: HashMap<char, char>,
@@ -44,7 +44,7 @@ struct Syllable {
 }
 
 impl Chinese {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let rows = |table: &'static str| {
             table.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once('\t')).collect::<Vec<_>>()
         };
@@ -55,7 +55,7 @@ impl Chinese {
 
     /// The sentence in numbered pinyin, syllables separated by spaces;
     /// punctuation becomes its ASCII form, other text is kept.
-    pub fn read(&self, text: &str) -> Reading {
+    pub(crate) fn read(&self, text: &str) -> Reading {
         let simplified: String = text.chars().map(|c| self.simplify(c)).collect();
         let tags = self.words(&simplified);
         let mut syllables: Vec<Syllable> = Vec::new();

@@ -13,7 +13,7 @@ const MEASURES: &str = "个位本次天只种件张条名家台辆岁点";
 /// trailing `%`) before the word `next` (whose first character is what
 /// counts: jieba may join a measure word to what follows it, as in 个人),
 /// or `None` if it is not a number.
-pub fn read(token: &str, next: Option<&str>) -> Option<Vec<&'static str>> {
+pub(crate) fn read(token: &str, next: Option<&str>) -> Option<Vec<&'static str>> {
     let (body, percent) = match token.strip_suffix('%') {
         Some(body) => (body, true),
         None => (token, false),
@@ -49,7 +49,7 @@ fn by_digit(digits: &str) -> impl Iterator<Item = &'static str> + '_ {
 }
 
 /// A cardinal number's syllables.
-pub fn cardinal(n: u64) -> Vec<&'static str> {
+pub(crate) fn cardinal(n: u64) -> Vec<&'static str> {
     let mut out = Vec::new();
     if n == 0 {
         out.push(DIGITS[0]);

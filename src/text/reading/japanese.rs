@@ -21,7 +21,7 @@ use vibrato::{Dictionary, SystemDictionaryBuilder, Tokenizer};
 
 /// Why the dictionary could not be opened.
 #[derive(Debug, thiserror::Error)]
-pub enum DictionaryError {
+pub(crate) enum DictionaryError {
     #[error("no MeCab IPADIC sources in {} (Debian package mecab-ipadic)", .0.display())]
     Missing(PathBuf),
     #[error("{}: {error}", path.display())]
@@ -30,7 +30,7 @@ pub enum DictionaryError {
     Compile(String),
 }
 
-pub struct Japanese {
+pub(crate) struct Japanese {
     tokenizer: Tokenizer,
 }
 
@@ -47,7 +47,7 @@ struct Word<'a> {
 
 impl Japanese {
     /// Loads the compiled dictionary, compiling it first if needed.
-    pub fn open(settings: &ReadingSettings) -> Result<Self, DictionaryError> {
+    pub(crate) fn open(settings: &ReadingSettings) -> Result<Self, DictionaryError> {
         let dictionary = load_or_compile(&settings.japanese_dictionary, &settings.cache_dir)?;
         let tokenizer =
             Tokenizer::new(dictionary).ignore_space(true).map_err(|e| DictionaryError::Compile(e.to_string()))?;
@@ -55,7 +55,7 @@ impl Japanese {
     }
 
     /// The sentence in katakana, words separated by spaces (punctuation kept).
-    pub fn read(&self, text: &str) -> Reading {
+    pub(crate) fn read(&self, text: &str) -> Reading {
         let mut worker = self.tokenizer.new_worker();
         worker.reset_sentence(text);
         worker.tokenize();

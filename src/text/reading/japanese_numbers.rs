@@ -25,7 +25,7 @@ fn kanji_digit(c: char) -> Option<u64> {
 
 /// The value of a number written in digits (ASCII or full-width, commas
 /// allowed), kanji numerals, or both (`2023`, `二千二十三`, `3万`).
-pub fn parse(written: &str) -> Option<u64> {
+pub(crate) fn parse(written: &str) -> Option<u64> {
     let (mut total, mut section, mut current) = (0u64, 0u64, 0u64);
     let mut any = false;
     for c in written.chars() {
@@ -93,7 +93,7 @@ fn split(n: u64) -> (String, Ending) {
 }
 
 /// A cardinal number.
-pub fn cardinal(n: u64) -> String {
+pub(crate) fn cardinal(n: u64) -> String {
     if n == 0 {
         return DIGITS[0].to_string();
     }
@@ -204,7 +204,7 @@ const DAYS: &[(u64, &str)] = &[
 /// `n` with `counter` after it; `after_month`: the number follows a month
 /// (`4月4日`), so 日 is a day of the month. `None` if `counter` is not a
 /// counter read here.
-pub fn with_counter(n: u64, counter: &str, after_month: bool) -> Option<String> {
+pub(crate) fn with_counter(n: u64, counter: &str, after_month: bool) -> Option<String> {
     let (head, ending) = split(n);
     // The number with its last digit read as `irregular` gives for it.
     let last_digit = |irregular: &dyn Fn(u64) -> Option<&'static str>| match ending {

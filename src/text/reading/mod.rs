@@ -32,17 +32,17 @@ pub enum Script {
 /// (Unicode scalar values): from `reading` in the reading, and `text` for
 /// `len` chars in the sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ReadingSpan {
-    pub reading: u32,
-    pub text: u32,
-    pub len: u32,
+pub(crate) struct ReadingSpan {
+    pub(crate) reading: u32,
+    pub(crate) text: u32,
+    pub(crate) len: u32,
 }
 
 /// A sentence as an engine is handed it, with where each piece comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reading {
     pub text: String,
-    pub spans: Vec<ReadingSpan>,
+    pub(crate) spans: Vec<ReadingSpan>,
     chars: u32,
 }
 
@@ -67,7 +67,7 @@ impl Reading {
 }
 
 /// The displayed span (offset, length) that the reading's char `offset` reads.
-pub fn displayed(spans: &[ReadingSpan], offset: u32) -> Option<(u32, u32)> {
+pub(crate) fn displayed(spans: &[ReadingSpan], offset: u32) -> Option<(u32, u32)> {
     let i = spans.partition_point(|s| s.reading <= offset).checked_sub(1)?;
     Some((spans[i].text, spans[i].len))
 }

@@ -38,9 +38,9 @@ use std::time::SystemTime;
 use subtle::ConstantTimeEq;
 
 /// Rate of the generated key of Herald's own home form.
-pub const HOME_PER_MINUTE: u32 = 60;
+const HOME_PER_MINUTE: u32 = 60;
 /// Daily characters of the generated key of Herald's own home form.
-pub const HOME_DAILY_CHARACTERS: u64 = 2_000_000;
+const HOME_DAILY_CHARACTERS: u64 = 2_000_000;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct KeyOutcome {

@@ -16,30 +16,30 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Highest n-gram order in the model.
-pub const ORDERS: usize = 5;
+pub(crate) const ORDERS: usize = 5;
 
 /// Bytes per entry: a `u16` language index and an `f32` log-probability.
-pub const ENTRY_BYTES: usize = 6;
+pub(crate) const ENTRY_BYTES: usize = 6;
 
 /// The model, compiled.
-pub struct Compiled {
+pub(crate) struct Compiled {
     /// Languages by primary subtag, in the order of their first floor line.
-    pub langs: Vec<String>,
+    pub(crate) langs: Vec<String>,
     /// Per language, the log-probability of an n-gram it never showed, per order.
-    pub floors: Vec<[f32; ORDERS]>,
+    floors: Vec<[f32; ORDERS]>,
     /// Every n-gram of one letter.
-    pub letters: String,
+    pub(crate) letters: String,
     /// The n-gram map ([`fst::Map`] bytes).
-    pub grams: Vec<u8>,
+    pub(crate) grams: Vec<u8>,
     /// Every n-gram's entries, n-gram after n-gram.
-    pub entries: Vec<u8>,
+    pub(crate) entries: Vec<u8>,
 }
 
 /// Why the model's text cannot be read.
 #[derive(Debug)]
-pub struct CompileError {
-    pub line: usize,
-    pub what: &'static str,
+pub(crate) struct CompileError {
+    pub(crate) line: usize,
+    pub(crate) what: &'static str,
 }
 
 impl std::fmt::Display for CompileError {
@@ -49,7 +49,7 @@ impl std::fmt::Display for CompileError {
 }
 
 /// Reads the model's text form.
-pub fn compile(text: &str) -> Result<Compiled, CompileError> {
+pub(crate) fn compile(text: &str) -> Result<Compiled, CompileError> {
     let mut langs: Vec<String> = Vec::new();
     let mut floors: Vec<[f32; ORDERS]> = Vec::new();
     let mut runs: BTreeMap<&[u8], u64> = BTreeMap::new();
@@ -114,7 +114,7 @@ fn is_primary_subtag(lang: &str) -> bool {
 impl Compiled {
     /// Rust source declaring `ORDERS`, `ENTRY_BYTES`, `LANGS`, `FLOORS`
     /// (bit-exact) and `LETTERS`.
-    pub fn rust_header(&self) -> String {
+    pub(crate) fn rust_header(&self) -> String {
         let mut out = String::from("// The n-gram model's languages and floors, compiled from ngrams.tsv.\n");
         let n = self.langs.len();
         let _ = writeln!(out, "const ORDERS: usize = {ORDERS};");
