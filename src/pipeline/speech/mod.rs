@@ -16,14 +16,17 @@ use crate::document::{ingest, Document, InputFormat};
 use crate::report::Chain;
 use crate::speech::plan::paragraph_utterances;
 use crate::speech::{
-    CacheStatus, EncodedSpeech, Paragraph, Plan, PlanCursor, SpeechEvent, SpeechOptions, Timeline, TimelineBuilder,
-    Utterance,
+    CacheStatus, EncodedSpeech, Plan, SpeechEvent, SpeechOptions, Timeline, TimelineBuilder, Utterance,
 };
 use crate::text::LangTag;
 use crate::voice::VoiceId;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+
+mod rest;
+
+use rest::{plan_batch, OutlineBuilder, Rest};
 
 /// A text to speak, and how: what every speech front door asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +42,7 @@ pub struct SpeechRequest {
 pub struct Opening {
     /// The document's language as guessed from its opening.
     pub(crate) lang: LangTag,
-    /// The voice and language of the first sentence.
+    /// The voice of the first sentence.
     pub voice: Option<VoiceId>,
     /// Whether the sentences planned so far are cached.
     pub(crate) cache: CacheStatus,
@@ -119,9 +122,6 @@ pub(crate) enum SpeechError {
 /// Utterances planned ahead of the speaker, at most: past this, planning
 /// waits for the stream.
 const PLANNED_AHEAD: usize = 64;
-/// Sentences planned at a time after the opening, between checks that the
-/// listener is still there.
-const PLAN_BATCH: usize = 32;
 
 impl Pipeline {
     /// Speaks a text as it is planned (see the module documentation).
@@ -275,135 +275,5 @@ impl Pipeline {
             None => EncodedSpeech::new(stream.events, format, self.sample_rate())?,
         };
         Ok(Speech { audio, opening: stream.opening, outline: stream.outline })
-    }
-}
-
-/// Plans paragraphs until at least `sentences` sentences are planned or
-/// the text ends; `None` as soon as they are no longer `wanted`.
-fn plan_batch(
-    cursor: &mut PlanCursor,
-    sentences: usize,
-    wanted: impl Fn() -> bool,
-) -> Option<Result<Vec<Paragraph>, PlanTextError>> {
-    let mut batch = Vec::new();
-    let mut planned = 0;
-    while planned < sentences {
-        if !wanted() {
-            return None;
-        }
-        let Some(paragraph) = cursor.next_paragraph() else { break };
-        match paragraph {
-            Ok(paragraph) => {
-                planned += paragraph.sentences.len();
-                batch.push(paragraph);
-            }
-            Err(error) => return Some(Err(error.into())),
-        }
-    }
-    Some(Ok(batch))
-}
-
-/// What planning the rest of a text reports to.
-struct Rest {
-    to_speaker: mpsc::Sender<Utterance>,
-    /// Told when the first audio is on its way.
-    begun: oneshot::Receiver<()>,
-    outline: OutlineBuilder,
-    outline_tx: oneshot::Sender<Outline>,
-    planned: Arc<AtomicUsize>,
-    /// Counted in [`Pipeline::stats`] until planning ends.
-    _being_planned: BeingPlanned,
-}
-
-impl Rest {
-    /// Hands a text planned whole (its opening is all of it) to the speaker.
-    async fn hand_over(self, cursor: PlanCursor, utterances: Vec<Utterance>) {
-        for utterance in utterances {
-            if self.to_speaker.send(utterance).await.is_err() {
-                return;
-            }
-            self.planned.fetch_add(1, Ordering::SeqCst);
-        }
-        let _ = self.outline_tx.send(self.outline.finish(cursor.document_lang()));
-    }
-
-    /// Hands the opening to the speaker, then plans and hands over the
-    /// rest, a batch at a time; tells the outline at the end. Runs on a
-    /// thread of its own at a lower priority, and plans the rest only once
-    /// the first audio is on its way: on a small machine, planning beside
-    /// the first synthesis and its delivery delays them.
-    fn plan(mut self, mut cursor: PlanCursor, opening: Vec<Utterance>) {
-        let (rate, pitch) = cursor.delivery();
-        let mut batch = opening;
-        let mut begun = Some(self.begun);
-        loop {
-            for utterance in batch {
-                if self.to_speaker.blocking_send(utterance).is_err() {
-                    return;
-                }
-                self.planned.fetch_add(1, Ordering::SeqCst);
-            }
-            if cursor.remaining() == 0 {
-                break;
-            }
-            if let Some(begun) = begun.take() {
-                // Told, or the stream ended: either way, go on.
-                let _ = begun.blocking_recv();
-                lower_priority();
-            }
-            // The listener left: nothing more to plan.
-            let Some(planned) = plan_batch(&mut cursor, PLAN_BATCH, || !self.to_speaker.is_closed()) else { return };
-            match planned {
-                Ok(paragraphs) => {
-                    self.outline.add(&paragraphs);
-                    batch = paragraphs.iter().flat_map(|p| paragraph_utterances(p, rate, pitch)).collect();
-                }
-                Err(error) => {
-                    tracing::error!(%error, "the rest of the text could not be planned; speech ends here");
-                    return;
-                }
-            }
-        }
-        drop(self.to_speaker);
-        let _ = self.outline_tx.send(self.outline.finish(cursor.document_lang()));
-    }
-}
-
-/// Lowers this thread's scheduling priority (nice 10): it yields the CPU
-/// to synthesis and delivery whenever they want it.
-fn lower_priority() {
-    // SAFETY: gettid has no preconditions; setpriority on this thread's own
-    // id changes only this thread, and its failure leaves it as it was.
-    unsafe {
-        let thread = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, 10);
-    }
-}
-
-/// The outline, gathered as paragraphs are planned.
-#[derive(Default)]
-struct OutlineBuilder {
-    voices: Vec<VoiceId>,
-    langs: Vec<LangTag>,
-    sentences: usize,
-    words: usize,
-}
-
-impl OutlineBuilder {
-    fn add(&mut self, paragraphs: &[Paragraph]) {
-        self.words += paragraphs.iter().map(|p| p.text.split_whitespace().count()).sum::<usize>();
-        for sentence in paragraphs.iter().flat_map(|p| &p.sentences) {
-            self.sentences += 1;
-            if self.voices.last() != Some(&sentence.voice) {
-                self.voices.push(sentence.voice.clone());
-            }
-            if !self.langs.contains(&sentence.lang) {
-                self.langs.push(sentence.lang.clone());
-            }
-        }
-    }
-
-    fn finish(self, lang: LangTag) -> Outline {
-        Outline { lang, voices: self.voices, langs: self.langs, sentences: self.sentences, words: self.words }
     }
 }
