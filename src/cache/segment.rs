@@ -3,10 +3,11 @@
 use super::atomic::Durability;
 use super::store::Storage;
 use crate::engine::{Mark, MarkKind};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const MAGIC: &[u8; 8] = b"HRLDSEG1";
 const MARK_BYTES: usize = 17;
@@ -121,6 +122,12 @@ pub struct SegmentCache {
     /// are never changed, only evicted: a stale entry is found out by the
     /// read, which then misses.
     known: Mutex<HashSet<SegmentKey>>,
+    /// Segments a look-up just found absent, and when. The next look-up
+    /// within [`ABSENT_REMEMBERED`] takes that answer instead of asking the
+    /// store again: a request's cache status, then its speaker, ask about
+    /// the same sentences. A stale answer costs a segment made twice, never
+    /// a wrong one.
+    absent: Mutex<HashMap<SegmentKey, Instant>>,
     /// With a remote store: the segments read or written most recently, in
     /// memory, so that a hot sentence (a Listen button's page read by many)
     /// costs no round trip (`store_memory_mb`). The local directory has the
@@ -141,6 +148,10 @@ const PREFIX: &str = "segments/";
 /// Keys remembered in [`SegmentCache::known`] at most (about 12 MB); past
 /// that the memory starts again empty.
 const KNOWN_MAX: usize = 1 << 18;
+/// How long a segment found absent is taken as absent, for one more look-up.
+const ABSENT_REMEMBERED: Duration = Duration::from_secs(1);
+/// Absent segments remembered at most; past that the memory starts again empty.
+const ABSENT_MAX: usize = 1 << 12;
 
 impl SegmentCache {
     /// Opens the cache in `store`, counting what it holds (a store that
@@ -159,11 +170,13 @@ impl SegmentCache {
             misses: AtomicU64::new(0),
             corrupt: AtomicU64::new(0),
             known: Mutex::new(HashSet::new()),
+            absent: Mutex::new(HashMap::new()),
             hot,
         }
     }
 
     fn remember(&self, key: &SegmentKey, stored: bool) {
+        self.absent.lock().expect("absent segments lock").remove(key);
         let mut known = self.known.lock().expect("known segments lock");
         if !stored {
             known.remove(key);
@@ -233,16 +246,31 @@ impl SegmentCache {
         if self.known.lock().expect("known segments lock").contains(key) {
             return true;
         }
-        let stored = matches!(self.store.size(&Self::key(key)).await, Ok(Some(_)));
-        if stored {
-            self.remember(key, true);
+        let found_absent = self.absent.lock().expect("absent segments lock").remove(key);
+        if found_absent.is_some_and(|at| at.elapsed() < ABSENT_REMEMBERED) {
+            return false;
         }
-        stored
+        match self.store.size(&Self::key(key)).await {
+            Ok(Some(_)) => {
+                self.remember(key, true);
+                true
+            }
+            Ok(None) => {
+                let mut absent = self.absent.lock().expect("absent segments lock");
+                if absent.len() >= ABSENT_MAX {
+                    absent.clear();
+                }
+                absent.insert(*key, Instant::now());
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     /// As [`Self::contains`], asking the store even if it lately said no:
     /// for a segment another replica is synthesizing.
     pub async fn contains_now(&self, key: &SegmentKey) -> bool {
+        self.absent.lock().expect("absent segments lock").remove(key);
         self.store.forget_miss(&Self::key(key));
         self.contains(key).await
     }
@@ -339,6 +367,29 @@ mod tests {
         for len in [0, 10, bytes.len() - 1] {
             assert!(Segment::decode(&bytes[..len]).is_none());
         }
+    }
+
+    #[tokio::test]
+    async fn an_absent_segment_is_answered_from_memory_for_one_more_look_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = open(dir.path(), 1 << 30).await;
+        let reads = || cache.store.stats.reads.load(Ordering::SeqCst);
+        let before = reads();
+        assert!(!cache.contains(&key("a")).await);
+        assert_eq!(reads(), before + 1);
+        assert!(!cache.contains(&key("a")).await, "the speaker after the status header");
+        assert_eq!(reads(), before + 1, "the second look-up asked the store");
+        assert!(!cache.contains(&key("a")).await);
+        assert_eq!(reads(), before + 2, "the answer is taken once, then the store is asked again");
+        // Stored meanwhile (here, or by another process): found.
+        assert!(!cache.contains(&key("b")).await);
+        std::fs::create_dir_all(path(dir.path(), &key("b")).parent().unwrap()).unwrap();
+        std::fs::write(path(dir.path(), &key("b")), segment(10).encode()).unwrap();
+        assert!(!cache.contains(&key("b")).await, "one stale answer");
+        assert!(cache.contains(&key("b")).await);
+        assert!(!cache.contains(&key("c")).await);
+        cache.put(&key("c"), &segment(10)).await.unwrap();
+        assert!(cache.contains(&key("c")).await, "a put here forgets the absence");
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@
 //! editorial notes stay in `meta` (shown on pages, not spoken).
 
 use super::options::{Pitch, Rate, SpeechOptions, VoiceScope};
-use crate::document::{BlockKind, Document, MetaLine, Speaking, TextMark};
+use crate::document::{Block, BlockKind, Document, MetaLine, Speaking, TextMark};
 use crate::text::reading::displayed;
 use crate::text::{
     split_sentences, Detection, LangSource, LangTag, LanguageDetector, ParagraphInput, Progressive, Readers,
@@ -162,7 +162,8 @@ impl Planner {
 
     /// Plans `document` paragraph by paragraph, in speaking order.
     pub(crate) fn cursor(&self, document: Document, options: &SpeechOptions) -> PlanCursor {
-        let blocks = spoken_blocks(&document);
+        let Document { title, meta, blocks } = document;
+        let blocks = spoken_blocks(title.as_ref(), &meta, blocks);
         let detector = LanguageDetector { mixed: options.mixed_sentences, ..self.detector.clone() };
         let languages = detector.progressive(
             blocks.iter().map(|b| b.text.as_str()),
@@ -175,8 +176,8 @@ impl Planner {
             options: options.clone(),
             blocks: blocks.into_iter().enumerate(),
             languages,
-            title: document.title,
-            meta: document.meta,
+            title,
+            meta,
         }
     }
 
@@ -307,20 +308,21 @@ struct SpokenBlock {
     speaking: Speaking,
 }
 
-/// The blocks that are spoken, in order: title, bylines, then the body.
-fn spoken_blocks(document: &Document) -> Vec<SpokenBlock> {
+/// The blocks that are spoken, in order: title, bylines, then the body
+/// (taken, not copied: a long text is mostly its body).
+fn spoken_blocks(title: Option<&String>, meta: &[MetaLine], body: Vec<Block>) -> Vec<SpokenBlock> {
     let plain =
         |role, text: &String| SpokenBlock { role, text: text.clone(), lang: None, speaking: Speaking::default() };
-    let title = document.title.iter().map(|t| plain(Role::Title, t));
-    let bylines = document.meta.iter().filter(|m| m.kind.is_spoken()).map(|m| plain(Role::Byline, &m.text));
-    let body = document.blocks.iter().map(|b| {
+    let title = title.map(|t| plain(Role::Title, t)).into_iter();
+    let bylines = meta.iter().filter(|m| m.kind.is_spoken()).map(|m| plain(Role::Byline, &m.text));
+    let body = body.into_iter().map(|b| {
         let role = match b.kind {
             BlockKind::Heading { .. } => Role::Heading,
             BlockKind::Paragraph => Role::Body,
             BlockKind::ListItem => Role::ListItem,
             BlockKind::Quote => Role::Quote,
         };
-        SpokenBlock { role, text: b.text.clone(), lang: b.lang.clone(), speaking: b.speaking.clone() }
+        SpokenBlock { role, text: b.text, lang: b.lang, speaking: b.speaking }
     });
     title.chain(bylines).chain(body).collect()
 }

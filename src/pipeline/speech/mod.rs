@@ -162,12 +162,14 @@ impl Pipeline {
             planned: Arc::clone(&planned),
             _being_planned: being_planned,
         };
+        // The opening goes to the speaker now, not after a thread starts.
+        let unsent = rest.send_now(utterances);
         if cursor.remaining() == 0 {
-            tokio::spawn(rest.hand_over(cursor, utterances));
+            tokio::spawn(rest.hand_over(cursor, unsent));
         } else {
             std::thread::Builder::new()
                 .name("herald-plan".into())
-                .spawn(move || rest.plan(cursor, utterances))
+                .spawn(move || rest.plan(cursor, unsent))
                 .expect("a planning thread starts");
         }
         Ok(SpeechStream { events, opening: opening_known, outline: outline_rx, planned })

@@ -56,7 +56,20 @@ pub(super) struct Rest {
 }
 
 impl Rest {
-    /// Hands a text planned whole (its opening is all of it) to the speaker.
+    /// Hands the speaker as many of `utterances` as it has room for
+    /// without waiting; the ones it had no room for.
+    pub(super) fn send_now(&self, utterances: Vec<Utterance>) -> Vec<Utterance> {
+        let mut utterances = utterances.into_iter();
+        while let Ok(room) = self.to_speaker.try_reserve() {
+            let Some(utterance) = utterances.next() else { break };
+            room.send(utterance);
+            self.planned.fetch_add(1, Ordering::SeqCst);
+        }
+        utterances.collect()
+    }
+
+    /// Hands the rest of a text planned whole (its opening is all of it) to
+    /// the speaker: what [`Rest::send_now`] had no room for.
     pub(super) async fn hand_over(self, cursor: PlanCursor, utterances: Vec<Utterance>) {
         for utterance in utterances {
             if self.to_speaker.send(utterance).await.is_err() {
@@ -67,8 +80,8 @@ impl Rest {
         let _ = self.outline_tx.send(self.outline.finish(cursor.document_lang()));
     }
 
-    /// Hands the opening to the speaker, then plans and hands over the
-    /// rest, a batch at a time; tells the outline at the end. Runs on a
+    /// Hands the speaker what [`Rest::send_now`] left of the opening, then
+    /// plans and hands over the rest, a batch at a time; tells the outline at the end. Runs on a
     /// thread of its own at a lower priority, and plans the rest only once
     /// the first audio is on its way: on a small machine, planning beside
     /// the first synthesis and its delivery delays them.

@@ -1,7 +1,9 @@
 //! Languages assigned paragraph by paragraph, for a text spoken as it is
 //! planned: the opening is assigned before the rest is read.
 
-use super::{rank, Context, Detection, LangSource, LanguageDetector, ParagraphInput, ParagraphLanguage, SAMPLE_CHARS};
+use super::{
+    rank, Context, Detection, LangSource, LanguageDetector, ParagraphInput, ParagraphLanguage, Ranking, SAMPLE_CHARS,
+};
 use crate::text::tag::LangTag;
 use whatlang::Script;
 
@@ -11,7 +13,10 @@ use whatlang::Script;
 /// The document language is a guess over the text read so far, and at
 /// least its first [`OPENING_SAMPLE`] characters; the guess is refined each
 /// time the text read passes twice the sample, up to [`SAMPLE_CHARS`], so a
-/// long document costs a few rankings of its opening. Paragraphs already
+/// long document costs a few rankings of its opening. The first guess is
+/// made from [`QUICK_SAMPLE`] characters where they are sure of their
+/// language: ranking is most of what planning the opening costs, and the
+/// first audio waits for it. Paragraphs already
 /// assigned keep their language. Once [`SAMPLE_CHARS`] are read the guess
 /// is the one [`LanguageDetector::assign`] makes over the whole text.
 pub(crate) struct Progressive {
@@ -38,6 +43,9 @@ fn prior_contexts(priors: &[LangTag]) -> Vec<Context<'_>> {
 
 /// Characters of a document read for its first language guess.
 const OPENING_SAMPLE: usize = 512;
+/// Characters of a document read for its first language guess when they
+/// are enough to be sure of it.
+const QUICK_SAMPLE: usize = 128;
 
 impl Progressive {
     pub(super) fn new<'t>(
@@ -107,15 +115,73 @@ impl Progressive {
         if self.document_hint.is_some() {
             return;
         }
-        let wanted = self.read.max(OPENING_SAMPLE).next_power_of_two().min(SAMPLE_CHARS).min(self.sample_chars);
+        let sample_size =
+            |least: usize| self.read.max(least).next_power_of_two().min(SAMPLE_CHARS).min(self.sample_chars);
+        let wanted = sample_size(OPENING_SAMPLE);
         if wanted <= self.sampled {
             return;
         }
-        self.sampled = wanted;
-        let end = self.sample.char_indices().nth(wanted).map_or(self.sample.len(), |(at, _)| at);
-        if let Some(ranking) = rank(&self.sample[..end], self.detector.strategy) {
-            let lang = self.detector.choose(&ranking, &prior_contexts(&self.priors)).lang;
-            self.document = Some((lang, Some(ranking.script)));
+        let quick = sample_size(QUICK_SAMPLE);
+        if self.sampled == 0 && quick < wanted {
+            if let Some(ranking) = self.rank_sample(quick).filter(|r| self.detector.is_sure(r)) {
+                self.sampled = quick;
+                self.guess_from(&ranking);
+                return;
+            }
         }
+        self.sampled = wanted;
+        if let Some(ranking) = self.rank_sample(wanted) {
+            self.guess_from(&ranking);
+        }
+    }
+
+    /// The ranking of the sample's first `chars` characters.
+    fn rank_sample(&self, chars: usize) -> Option<Ranking> {
+        let end = self.sample.char_indices().nth(chars).map_or(self.sample.len(), |(at, _)| at);
+        rank(&self.sample[..end], self.detector.strategy)
+    }
+
+    fn guess_from(&mut self, ranking: &Ranking) {
+        let lang = self.detector.choose(ranking, &prior_contexts(&self.priors)).lang;
+        self.document = Some((lang, Some(ranking.script)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(text: &str) -> ParagraphInput<'_> {
+        ParagraphInput { text, sentences: vec![text], hint: None }
+    }
+
+    fn progressive(paragraphs: &[&str]) -> Progressive {
+        LanguageDetector::default().progressive(paragraphs.iter().copied(), paragraphs.len(), None, Vec::new())
+    }
+
+    const FRENCH: &str = "Le ministre a présenté aujourd'hui le plan de rénovation des écoles de la ville, \
+                          qui sera financé par la région et par l'État.";
+
+    #[test]
+    fn a_sure_opening_is_guessed_from_the_quick_sample() {
+        let paragraphs = ["Merci.", FRENCH, FRENCH, FRENCH, FRENCH, FRENCH];
+        let mut languages = progressive(&paragraphs);
+        let opening = languages.next(&input(paragraphs[0]));
+        assert_eq!((opening.detection.lang.as_str(), opening.detection.source), ("fr", LangSource::Inherited));
+        assert_eq!(languages.sampled, QUICK_SAMPLE);
+        languages.next(&input(paragraphs[1]));
+        assert_eq!(languages.sampled, OPENING_SAMPLE, "refined from the opening sample after the opening");
+    }
+
+    #[test]
+    fn an_unsure_quick_sample_reads_the_opening_sample() {
+        // Few letters in the first 128 characters: not enough to be sure.
+        let figures =
+            "04 Apr. 2023 - 10:30 - 12 345 - 67 890 - 11 121 - 31 415 - 92 653 - 58 979 - 32 384 - 62 643 - 38 327";
+        let paragraphs = [figures, FRENCH, FRENCH, FRENCH, FRENCH, FRENCH];
+        let mut languages = progressive(&paragraphs);
+        languages.next(&input(paragraphs[0]));
+        assert_eq!(languages.sampled, OPENING_SAMPLE);
+        assert_eq!(languages.document().as_str(), "fr");
     }
 }
