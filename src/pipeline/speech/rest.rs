@@ -81,10 +81,11 @@ impl Rest {
     }
 
     /// Hands the speaker what [`Rest::send_now`] left of the opening, then
-    /// plans and hands over the rest, a batch at a time; tells the outline at the end. Runs on a
-    /// thread of its own at a lower priority, and plans the rest only once
-    /// the first audio is on its way: on a small machine, planning beside
-    /// the first synthesis and its delivery delays them.
+    /// plans and hands over the rest, a batch at a time; tells the outline
+    /// at the end. Runs on a thread of its own at a lower priority, and
+    /// plans the rest only once the first audio is on its way: on a small
+    /// machine, planning beside the first synthesis and its delivery
+    /// delays them.
     pub(super) fn plan(mut self, mut cursor: PlanCursor, opening: Vec<Utterance>) {
         let (rate, pitch) = cursor.delivery();
         let mut batch = opening;

@@ -16,9 +16,9 @@ use whatlang::Script;
 /// long document costs a few rankings of its opening. The first guess is
 /// made from [`QUICK_SAMPLE`] characters where they are sure of their
 /// language: ranking is most of what planning the opening costs, and the
-/// first audio waits for it. Paragraphs already
-/// assigned keep their language. Once [`SAMPLE_CHARS`] are read the guess
-/// is the one [`LanguageDetector::assign`] makes over the whole text.
+/// first audio waits for it. Paragraphs already assigned keep their
+/// language. Once [`SAMPLE_CHARS`] are read the guess is the one
+/// [`LanguageDetector::assign`] makes over the whole text.
 pub(crate) struct Progressive {
     detector: LanguageDetector,
     document_hint: Option<LangTag>,
