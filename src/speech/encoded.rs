@@ -7,10 +7,9 @@
 //! it runs on a blocking thread, a chunk at a time, never on the async
 //! threads that serve other requests; WAV and PCM are a copy and stay inline.
 
-use super::{SpeakError, SpeechEvent};
+use super::{SpeakError, SpeechEvent, SpeechEvents};
 use crate::audio::{self, AudioFormat, EncodeError, Encoder};
 use bytes::Bytes;
-use tokio::sync::mpsc;
 
 /// What an encoded speech stream delivers, in order.
 #[derive(Debug)]
@@ -29,7 +28,7 @@ pub(crate) enum EncodedEvent {
 
 /// A speech stream read as encoded audio.
 pub(crate) struct EncodedSpeech {
-    events: mpsc::Receiver<SpeechEvent>,
+    events: SpeechEvents,
     /// `None` once the stream is finished or failed.
     encoder: Option<Box<dyn Encoder>>,
     format: AudioFormat,
@@ -45,7 +44,7 @@ impl EncodedSpeech {
     /// Reads `events` (PCM at `input_rate`) as `format`, at the format's
     /// natural rate (see [`audio::encoder`]).
     pub(crate) fn new(
-        events: mpsc::Receiver<SpeechEvent>,
+        events: impl Into<SpeechEvents>,
         format: AudioFormat,
         input_rate: u32,
     ) -> Result<Self, EncodeError> {
@@ -54,7 +53,7 @@ impl EncodedSpeech {
 
     /// Reads `events` (PCM at `input_rate`) as `format` at `output_rate`.
     pub(crate) fn at(
-        events: mpsc::Receiver<SpeechEvent>,
+        events: impl Into<SpeechEvents>,
         format: AudioFormat,
         input_rate: u32,
         output_rate: u32,
@@ -63,13 +62,21 @@ impl EncodedSpeech {
     }
 
     fn with_encoder(
-        events: mpsc::Receiver<SpeechEvent>,
+        events: impl Into<SpeechEvents>,
         format: AudioFormat,
         encoder: Box<dyn Encoder>,
     ) -> Result<Self, EncodeError> {
         let output_rate = encoder.output_rate();
         let offload = !matches!(format, AudioFormat::Wav | AudioFormat::Pcm);
-        Ok(Self { events, encoder: Some(encoder), format, output_rate, offload, finished: None, spoken: false })
+        Ok(Self {
+            events: events.into(),
+            encoder: Some(encoder),
+            format,
+            output_rate,
+            offload,
+            finished: None,
+            spoken: false,
+        })
     }
 
     pub(crate) fn format(&self) -> AudioFormat {
@@ -172,8 +179,8 @@ mod tests {
     use crate::engine::{Mark, MarkKind};
 
     /// A speech stream made of these events.
-    fn events(list: Vec<SpeechEvent>) -> mpsc::Receiver<SpeechEvent> {
-        let (tx, rx) = mpsc::channel(list.len().max(1));
+    fn events(list: Vec<SpeechEvent>) -> tokio::sync::mpsc::Receiver<SpeechEvent> {
+        let (tx, rx) = tokio::sync::mpsc::channel(list.len().max(1));
         for event in list {
             tx.try_send(event).unwrap();
         }

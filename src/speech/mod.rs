@@ -18,7 +18,7 @@ pub(crate) mod timeline;
 
 pub(crate) use encoded::{EncodedEvent, EncodedSpeech};
 pub(crate) use events::CacheStatus;
-pub use events::{SpeakError, SpeechEvent};
+pub use events::{SpeakError, SpeechEvent, SpeechEvents};
 pub use options::{Pitch, Rate, SpeechOptions, VoiceScope};
 pub use plan::{Paragraph, Plan, PlanError, PlannedSentence, Role, Utterance};
 pub(crate) use plan::{PlanCursor, Planner};

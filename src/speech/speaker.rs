@@ -24,7 +24,7 @@ use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, Notify};
 
 mod flight;
 mod stream;
@@ -179,20 +179,17 @@ impl Speaker {
         for utterance in utterances {
             tx.try_send(utterance).expect("the channel holds every utterance");
         }
-        self.speak_as_planned(rx, oneshot::channel().0)
+        self.speak_as_planned(rx)
     }
 
     /// Starts streaming utterances as they are planned: the first is
     /// dispatched as soon as it arrives, each later one as the look-ahead
     /// allows, and the stream is `Finished` once `utterances` is closed and
     /// all of it spoken. Planning is held back with the stream: a reader
-    /// that does not read stops the planning too. `begun` is told when the
-    /// first audio is on its way (or the first utterance failed): work that
-    /// would compete with it for the CPU waits for that.
+    /// that does not read stops the planning too.
     pub(crate) fn speak_as_planned(
         self: &Arc<Self>,
         utterances: mpsc::Receiver<Utterance>,
-        begun: oneshot::Sender<()>,
     ) -> mpsc::Receiver<SpeechEvent> {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let speaker = Arc::clone(self);
@@ -201,7 +198,7 @@ impl Speaker {
             // event: what it had queued and in flight is dropped now.
             let reader_left = tx.clone();
             tokio::select! {
-                () = speaker.drive(utterances, tx, begun) => {}
+                () = speaker.drive(utterances, tx) => {}
                 () = reader_left.closed() => {}
             }
         });

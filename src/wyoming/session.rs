@@ -13,14 +13,13 @@ use super::voices;
 use crate::document::InputFormat;
 use crate::pipeline::TextStream;
 use crate::pipeline::{Pipeline, SpeechRequest};
-use crate::speech::{SpeechEvent, SpeechOptions};
+use crate::speech::{SpeechEvent, SpeechEvents, SpeechOptions};
 use futures::StreamExt;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Samples per `audio-chunk` (as the reference servers send).
@@ -39,7 +38,7 @@ enum Step {
 
 /// The speech being sent; dropping it cancels the synthesis.
 struct Speaking {
-    events: mpsc::Receiver<SpeechEvent>,
+    events: SpeechEvents,
     framed: bool,
 }
 

@@ -16,7 +16,7 @@ use crate::document::{ingest, Document, InputFormat};
 use crate::report::Chain;
 use crate::speech::plan::paragraph_utterances;
 use crate::speech::{
-    CacheStatus, EncodedSpeech, Plan, SpeechEvent, SpeechOptions, Timeline, TimelineBuilder, Utterance,
+    CacheStatus, EncodedSpeech, Plan, SpeechEvent, SpeechEvents, SpeechOptions, Timeline, TimelineBuilder, Utterance,
 };
 use crate::text::LangTag;
 use crate::voice::VoiceId;
@@ -64,7 +64,7 @@ pub struct Outline {
 
 /// Speech on its way: events in order, what the opening is, and the outline to come.
 pub struct SpeechStream {
-    pub events: mpsc::Receiver<SpeechEvent>,
+    pub events: SpeechEvents,
     pub opening: Opening,
     /// Sent once the whole text is planned; dropped if the stream is abandoned first.
     pub outline: oneshot::Receiver<Outline>,
@@ -142,31 +142,34 @@ impl Pipeline {
             opening.iter().flat_map(|paragraph| paragraph_utterances(paragraph, rate, pitch)).collect();
         let mut outline = OutlineBuilder::default();
         outline.add(&opening);
-        let first = opening.iter().flat_map(|p| &p.sentences).next();
-        let opening_known = Opening {
-            lang: cursor.document_lang(),
-            voice: first.map(|s| s.voice.clone()),
-            cache: self.speaker.cache_status(&utterances).await,
-        };
+        let first_voice = opening.iter().flat_map(|p| &p.sentences).next().map(|s| s.voice.clone());
         let (to_speaker, planned_utterances) = mpsc::channel(PLANNED_AHEAD);
-        let (begun_tx, begun) = oneshot::channel();
-        let events = self.speaker.speak_as_planned(planned_utterances, begun_tx);
+        let (delivered_tx, delivered) = oneshot::channel();
+        let events = SpeechEvents::telling_delivery(self.speaker.speak_as_planned(planned_utterances), delivered_tx);
         let planned = Arc::new(AtomicUsize::new(0));
         let (outline_tx, outline_rx) = oneshot::channel();
         let being_planned = BeingPlanned::begin(&self.being_planned);
         let rest = Rest {
             to_speaker,
-            begun,
+            delivered,
             outline,
             outline_tx,
             planned: Arc::clone(&planned),
             _being_planned: being_planned,
         };
-        // The opening goes to the speaker now, not after a thread starts.
-        let unsent = rest.send_now(utterances);
+        // The opening goes to the speaker now, not after a thread starts,
+        // and whether it is cached is asked beside its synthesis: the
+        // look-ups are under way before the speaker has it, so before it
+        // can have stored any of it.
+        let (cache, unsent) =
+            tokio::join!(self.speaker.cache_status(&utterances), async { rest.send_now(utterances.clone()) });
+        let opening_known = Opening { lang: cursor.document_lang(), voice: first_voice, cache };
         if cursor.remaining() == 0 {
             tokio::spawn(rest.hand_over(cursor, unsent));
         } else {
+            // The speaker takes the opening first: starting a thread takes
+            // longer than handing a sentence to a worker.
+            tokio::task::yield_now().await;
             std::thread::Builder::new()
                 .name("herald-plan".into())
                 .spawn(move || rest.plan(cursor, unsent))

@@ -46,8 +46,8 @@ pub(super) fn plan_batch(
 /// What planning the rest of a text reports to.
 pub(super) struct Rest {
     pub(super) to_speaker: mpsc::Sender<Utterance>,
-    /// Told when the first audio is on its way.
-    pub(super) begun: oneshot::Receiver<()>,
+    /// Told when the stream's reader has delivered the first utterance.
+    pub(super) delivered: oneshot::Receiver<()>,
     pub(super) outline: OutlineBuilder,
     pub(super) outline_tx: oneshot::Sender<Outline>,
     pub(super) planned: Arc<AtomicUsize>,
@@ -83,13 +83,16 @@ impl Rest {
     /// Hands the speaker what [`Rest::send_now`] left of the opening, then
     /// plans and hands over the rest, a batch at a time; tells the outline
     /// at the end. Runs on a thread of its own at a lower priority, and
-    /// plans the rest only once the first audio is on its way: on a small
-    /// machine, planning beside the first synthesis and its delivery
-    /// delays them.
+    /// plans the rest only once the stream's reader has delivered the first
+    /// utterance whole: on a small machine, planning beside the first
+    /// synthesis and its delivery delays them, even at a lower priority.
+    /// The first utterance plays for longer than it takes to plan and
+    /// synthesize the next, with any engine faster than real time.
     pub(super) fn plan(mut self, mut cursor: PlanCursor, opening: Vec<Utterance>) {
+        lower_priority();
         let (rate, pitch) = cursor.delivery();
         let mut batch = opening;
-        let mut begun = Some(self.begun);
+        let mut delivered = Some(self.delivered);
         loop {
             for utterance in batch {
                 if self.to_speaker.blocking_send(utterance).is_err() {
@@ -100,10 +103,9 @@ impl Rest {
             if cursor.remaining() == 0 {
                 break;
             }
-            if let Some(begun) = begun.take() {
+            if let Some(delivered) = delivered.take() {
                 // Told, or the stream ended: either way, go on.
-                let _ = begun.blocking_recv();
-                lower_priority();
+                let _ = delivered.blocking_recv();
             }
             // The listener left: nothing more to plan.
             let Some(planned) = plan_batch(&mut cursor, PLAN_BATCH, || !self.to_speaker.is_closed()) else { return };

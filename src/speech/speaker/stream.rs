@@ -11,16 +11,14 @@ use crate::engine::Mark;
 use crate::speech::events::{SpeakError, SpeechEvent};
 use crate::speech::plan::Utterance;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 impl Speaker {
     pub(super) async fn drive(
         self: Arc<Self>,
         mut utterances: mpsc::Receiver<Utterance>,
         tx: mpsc::Sender<SpeechEvent>,
-        begun: oneshot::Sender<()>,
     ) {
-        let mut begun = Some(begun);
         let sample_rate = self.sample_rate();
         let pause = crate::audio::silence(self.settings.paragraph_pause_ms, sample_rate);
         // The scheduler prepares utterances in order, at most `lookahead`
@@ -59,7 +57,6 @@ impl Speaker {
             }
             let source = self.resolve(source, &utterance).await;
             if let Source::Failed(error) = source {
-                tell(&mut begun);
                 if tx.send(SpeechEvent::Skipped { index: this, error }).await.is_err() {
                     return;
                 }
@@ -88,7 +85,7 @@ impl Speaker {
             if tx.send(start).await.is_err() {
                 return;
             }
-            let streamed = self.stream(source, this, &mut position, &tx, &mut stores, &mut begun).await;
+            let streamed = self.stream(source, this, &mut position, &tx, &mut stores).await;
             match streamed {
                 Ok(()) => {
                     if tx.send(SpeechEvent::UtteranceEnd { index: this, end_sample: position }).await.is_err() {
@@ -119,7 +116,6 @@ impl Speaker {
         position: &mut u64,
         tx: &mpsc::Sender<SpeechEvent>,
         stores: &mut Vec<tokio::task::JoinHandle<()>>,
-        begun: &mut Option<oneshot::Sender<()>>,
     ) -> Result<(), Stop> {
         let start = *position;
         match source {
@@ -128,9 +124,7 @@ impl Speaker {
                     send(tx, SpeechEvent::Mark { index, mark: Mark { sample: mark.sample + start, ..mark } }).await?;
                 }
                 *position += segment.samples.len() as u64;
-                let sent = send(tx, SpeechEvent::Audio(segment.samples)).await;
-                tell(begun);
-                sent
+                send(tx, SpeechEvent::Audio(segment.samples)).await
             }
             Source::Live { mut events, key, claim, .. } => {
                 let mut fresh = Segment { sample_rate: self.sample_rate(), samples: Vec::new(), marks: Vec::new() };
@@ -140,7 +134,6 @@ impl Speaker {
                             fresh.samples.extend_from_slice(&samples);
                             *position += samples.len() as u64;
                             send(tx, SpeechEvent::Audio(samples)).await?;
-                            tell(begun);
                         }
                         Some(JobEvent::Mark(mark)) => {
                             fresh.marks.push(mark);
@@ -161,10 +154,7 @@ impl Speaker {
                             }
                             return Ok(());
                         }
-                        Some(JobEvent::Failed(error)) => {
-                            tell(begun);
-                            return Err(Stop::Skipped(SpeakError::Synthesis(error)));
-                        }
+                        Some(JobEvent::Failed(error)) => return Err(Stop::Skipped(SpeakError::Synthesis(error))),
                         None => return Err(Stop::Skipped(SpeakError::Synthesis(JobError::Closed))),
                     }
                 }
@@ -179,13 +169,6 @@ impl Speaker {
 enum Stop {
     Skipped(SpeakError),
     Disconnected,
-}
-
-/// Tells whoever waits for the first audio (once).
-fn tell(begun: &mut Option<oneshot::Sender<()>>) {
-    if let Some(begun) = begun.take() {
-        let _ = begun.send(());
-    }
 }
 
 async fn send(tx: &mpsc::Sender<SpeechEvent>, event: SpeechEvent) -> Result<(), Stop> {
