@@ -4,10 +4,11 @@
 //!
 //! The text is ingested, and its opening paragraph planned and handed to
 //! the speaker, before the rest of it is read: first audio does not grow
-//! with the length of the text. The rest is planned in batches on blocking
-//! threads, held back by the stream (a reader that stops reading stops the
-//! planning too), and what the whole text turned out to be (its voices and
-//! languages) is told once it is all planned.
+//! with the length of the text. The rest is planned in batches on a thread
+//! of the stream's own, once the stream's reader has delivered the first
+//! utterance, and held back by the stream (a reader that stops reading
+//! stops the planning too); what the whole text turned out to be (its
+//! voices and languages) is told once it is all planned.
 
 use super::stats::BeingPlanned;
 use super::{Pipeline, PlanTextError};
