@@ -24,8 +24,9 @@ const SHORT_CHARS: usize = 60;
 pub(super) struct EvalLangArgs {
     /// The corpus: `LANG<TAB>TEXT` lines (e.g. corpus/lang/heldout.tsv).
     corpus: PathBuf,
-    /// What decides: `combined` (Herald's), `whatlang` or `ngram`.
-    #[arg(long, default_value = "combined", value_parser = ["combined", "whatlang", "ngram"])]
+    /// What decides: `ngram` (Herald's), `combined` (the n-gram model with
+    /// whatlang's answer as evidence) or `whatlang`.
+    #[arg(long, default_value = "ngram", value_parser = ["ngram", "combined", "whatlang"])]
     strategy: String,
     /// Also list each language's accuracy.
     #[arg(long)]
@@ -61,8 +62,8 @@ pub(super) fn run(args: &EvalLangArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", args.corpus.display())))?;
     let strategy = match args.strategy.as_str() {
         "whatlang" => Strategy::Whatlang,
-        "ngram" => Strategy::Ngram,
-        _ => Strategy::Combined,
+        "combined" => Strategy::Combined,
+        _ => Strategy::Ngram,
     };
     let detector = LanguageDetector { strategy, ..LanguageDetector::default() };
     let known: Vec<String> = known_languages().iter().map(|l| l.primary().to_string()).collect();

@@ -1,8 +1,8 @@
 //! Herald's character n-gram model for the Latin, Cyrillic, Arabic and
-//! Devanagari scripts: the
-//! second opinion that tells close languages apart (da/nb, es/pt/gl, nl/af,
-//! sr/hr/bs, cs/sk, id/ms…) and knows the languages whatlang lacks (Malay,
-//! Swahili, Galician, Bosnian, Basque…).
+//! Devanagari scripts: it ranks the languages of a text in those scripts,
+//! tells close languages apart (da/nb, es/pt/gl, nl/af, sr/hr/bs, cs/sk,
+//! id/ms…) and knows the languages whatlang lacks (Malay, Swahili,
+//! Galician, Bosnian, Basque…).
 //!
 //! `ngrams.tsv` beside this file is trained offline by
 //! `scripts/lang_model.py` from the tuning part of the corpus that
