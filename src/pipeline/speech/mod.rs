@@ -124,20 +124,32 @@ pub(crate) enum SpeechError {
 /// waits for the stream.
 const PLANNED_AHEAD: usize = 64;
 
+/// Runs CPU work that the first audio waits for (ingesting a text and
+/// planning its opening) without leaving the calling thread where the
+/// runtime allows it: on a multi-threaded runtime the thread turns
+/// blocking for the while and hands its other tasks to another
+/// (`block_in_place`), so the request waits for no thread to wake, there
+/// or back. On a current-thread runtime the work goes to a blocking thread.
+async fn on_this_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::runtime::Handle::current().runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(work),
+        _ => tokio::task::spawn_blocking(work).await.expect("planning does not panic"),
+    }
+}
+
 impl Pipeline {
     /// Speaks a text as it is planned (see the module documentation).
     /// Errors in the text or its opening (bad SSML, an unknown voice) come
     /// back here, before any audio.
     pub async fn speech(self: &Arc<Self>, request: SpeechRequest) -> Result<SpeechStream, PlanTextError> {
         let planner = self.planner.clone();
-        let (cursor, opening) = tokio::task::spawn_blocking(move || {
+        let (cursor, opening) = on_this_thread(move || {
             let document = ingest(&request.text, request.format)?;
             let mut cursor = planner.cursor(document, &request.options);
             let opening = plan_batch(&mut cursor, 1, || true).expect("always wanted")?;
             Ok::<_, PlanTextError>((cursor, opening))
         })
-        .await
-        .expect("planning does not panic")?;
+        .await?;
         let (rate, pitch) = cursor.delivery();
         let utterances: Vec<Utterance> =
             opening.iter().flat_map(|paragraph| paragraph_utterances(paragraph, rate, pitch)).collect();
