@@ -5,7 +5,7 @@ use super::store::Storage;
 use crate::engine::{Mark, MarkKind};
 use std::collections::{HashMap, HashSet};
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -122,6 +122,13 @@ pub struct SegmentCache {
     /// are never changed, only evicted: a stale entry is found out by the
     /// read, which then misses.
     known: Mutex<HashSet<SegmentKey>>,
+    /// Whether `known` is every segment the store holds, so that a look-up
+    /// costs no call to the store: for the local directory, listed at open
+    /// and kept in step with every write, discard and eviction here (the
+    /// first audio of every request waits for a look-up). A segment another
+    /// process writes into the same directory meanwhile is made again here,
+    /// never a wrong one.
+    whole: AtomicBool,
     /// Segments a look-up just found absent, and when. The next look-up
     /// within [`ABSENT_REMEMBERED`] takes that answer instead of asking the
     /// store again: a request's cache status, then its speaker, ask about
@@ -159,7 +166,12 @@ impl SegmentCache {
     /// With a remote store, up to `memory_bytes` of segments are also kept
     /// in memory.
     pub async fn open(store: Arc<Storage>, capacity_bytes: u64, memory_bytes: u64) -> Self {
-        let used = store.list(PREFIX).await.map_or(0, |entries| entries.iter().map(|e| e.size).sum());
+        let entries = store.list(PREFIX).await;
+        let used = entries.as_ref().map_or(0, |entries| entries.iter().map(|e| e.size).sum());
+        let index: Option<HashSet<SegmentKey>> = entries
+            .ok()
+            .filter(|entries| store.kind() == "local" && entries.len() < KNOWN_MAX)
+            .map(|entries| entries.iter().filter_map(|e| Self::parse_key(&e.key)).collect());
         let hot = (store.kind() != "local" && memory_bytes > 0)
             .then(|| quick_cache::sync::Cache::with_weighter(1024, memory_bytes, SegmentWeight));
         Self {
@@ -169,7 +181,8 @@ impl SegmentCache {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             corrupt: AtomicU64::new(0),
-            known: Mutex::new(HashSet::new()),
+            whole: AtomicBool::new(index.is_some()),
+            known: Mutex::new(index.unwrap_or_default()),
             absent: Mutex::new(HashMap::new()),
             hot,
         }
@@ -184,6 +197,7 @@ impl SegmentCache {
         }
         if known.len() >= KNOWN_MAX {
             known.clear();
+            self.whole.store(false, Ordering::SeqCst);
         }
         known.insert(*key);
     }
@@ -197,6 +211,12 @@ impl SegmentCache {
     fn key(key: &SegmentKey) -> String {
         let hex = key.hex();
         format!("{PREFIX}{}/{hex}.seg", &hex[..2])
+    }
+
+    /// The key of a segment's object name ([`Self::key`]'s inverse).
+    fn parse_key(name: &str) -> Option<SegmentKey> {
+        let hex = name.strip_prefix(PREFIX)?.split_once('/')?.1.strip_suffix(".seg")?;
+        blake3::Hash::from_hex(hex).ok().map(SegmentKey::from_digest)
     }
 
     /// The segment for `key`, if cached and intact. Marks it recently used.
@@ -245,6 +265,9 @@ impl SegmentCache {
     pub async fn contains(&self, key: &SegmentKey) -> bool {
         if self.known.lock().expect("known segments lock").contains(key) {
             return true;
+        }
+        if self.whole.load(Ordering::SeqCst) {
+            return false;
         }
         let found_absent = self.absent.lock().expect("absent segments lock").remove(key);
         if found_absent.is_some_and(|at| at.elapsed() < ABSENT_REMEMBERED) {
@@ -311,10 +334,12 @@ impl SegmentCache {
             }
             if self.store.delete(&entry.key).await.is_ok() {
                 used -= entry.size;
+                if let Some(key) = Self::parse_key(&entry.key) {
+                    self.known.lock().expect("known segments lock").remove(&key);
+                }
             }
         }
         self.used_bytes.store(used, Ordering::SeqCst);
-        self.known.lock().expect("known segments lock").clear();
         Ok(())
     }
 }

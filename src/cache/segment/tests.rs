@@ -1,5 +1,5 @@
-//! Tests of the segment cache: the segment format, eviction, and what
-//! is remembered of the store's answers.
+//! Tests of the segment cache: the segment format, eviction, the index of
+//! a local cache, and what is remembered of the store's answers.
 
 use super::*;
 use std::time::SystemTime;
@@ -53,6 +53,8 @@ fn truncated_entries_are_rejected() {
 async fn an_absent_segment_is_answered_from_memory_for_one_more_look_up() {
     let dir = tempfile::tempdir().unwrap();
     let cache = open(dir.path(), 1 << 30).await;
+    // As with a remote store, which other replicas write to.
+    cache.whole.store(false, Ordering::SeqCst);
     let reads = || cache.store.stats.reads.load(Ordering::SeqCst);
     let before = reads();
     assert!(!cache.contains(&key("a")).await);
@@ -61,7 +63,7 @@ async fn an_absent_segment_is_answered_from_memory_for_one_more_look_up() {
     assert_eq!(reads(), before + 1, "the second look-up asked the store");
     assert!(!cache.contains(&key("a")).await);
     assert_eq!(reads(), before + 2, "the answer is taken once, then the store is asked again");
-    // Stored meanwhile (here, or by another process): found.
+    // Stored meanwhile (here, or by another replica): found.
     assert!(!cache.contains(&key("b")).await);
     std::fs::create_dir_all(path(dir.path(), &key("b")).parent().unwrap()).unwrap();
     std::fs::write(path(dir.path(), &key("b")), segment(10).encode()).unwrap();
@@ -86,4 +88,41 @@ async fn evicts_least_recently_used_beyond_the_cap() {
     assert!(!cache.contains(&key("old")).await);
     assert!(cache.contains(&key("newest")).await);
     assert!(cache.used_bytes() <= entry_size * 3);
+}
+
+#[tokio::test]
+async fn a_local_cache_is_looked_up_in_its_index_without_asking_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry_size = segment(1000).encode().len() as u64;
+    open(dir.path(), 1 << 30).await.put(&key("before"), &segment(1000)).await.unwrap();
+    let cache = open(dir.path(), entry_size * 2).await;
+    let reads = || cache.store.stats.reads.load(Ordering::SeqCst);
+    let before = reads();
+    assert!(cache.contains(&key("before")).await, "listed at open");
+    assert!(!cache.contains(&key("absent")).await);
+    assert!(!cache.contains(&key("absent")).await);
+    assert_eq!(reads(), before, "no look-up asked the store");
+    cache.put(&key("new"), &segment(1000)).await.unwrap();
+    assert!(cache.contains(&key("new")).await);
+    let when = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    std::fs::File::options().append(true).open(path(dir.path(), &key("before"))).unwrap().set_modified(when).unwrap();
+    cache.put(&key("newest"), &segment(1000)).await.unwrap();
+    assert!(!path(dir.path(), &key("before")).exists(), "evicted");
+    assert!(!cache.contains(&key("before")).await, "an evicted segment leaves the index");
+    assert!(cache.contains(&key("newest")).await);
+    // Discarded as corrupt: out of the index too.
+    let newest = path(dir.path(), &key("newest"));
+    let mut bytes = std::fs::read(&newest).unwrap();
+    bytes[30] ^= 0xFF;
+    std::fs::write(&newest, bytes).unwrap();
+    assert!(cache.get(&key("newest")).await.is_none());
+    assert!(!cache.contains(&key("newest")).await);
+}
+
+#[test]
+fn object_names_give_back_their_keys() {
+    let key = key("a");
+    assert_eq!(SegmentCache::parse_key(&SegmentCache::key(&key)), Some(key));
+    assert_eq!(SegmentCache::parse_key("segments/ab/not-hex.seg"), None);
+    assert_eq!(SegmentCache::parse_key("renders/ab/x"), None);
 }
