@@ -177,12 +177,12 @@ impl Pipeline {
         let (cache, unsent) =
             tokio::join!(self.speaker.cache_status(&utterances), async { rest.send_now(utterances.clone()) });
         let opening_known = Opening { lang: cursor.document_lang(), voice: first_voice, cache };
+        // The speaker hands the opening to a worker before this request
+        // goes on to its response, or to a thread for the rest.
+        tokio::task::yield_now().await;
         if cursor.remaining() == 0 {
             tokio::spawn(rest.hand_over(cursor, unsent));
         } else {
-            // The speaker takes the opening first: starting a thread takes
-            // longer than handing a sentence to a worker.
-            tokio::task::yield_now().await;
             std::thread::Builder::new()
                 .name("herald-plan".into())
                 .spawn(move || rest.plan(cursor, unsent))
